@@ -1,0 +1,255 @@
+"""Turn answers (and measured metrics) into a Recommendation with reasons, blockers and what-ifs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import msgspec
+
+from fwadvisor.advisor.conditions import matches
+from fwadvisor.advisor.loader import RuleSet
+from fwadvisor.advisor.model import (
+    AREAS,
+    FRAMEWORKS,
+    AnswerValue,
+    Evidence,
+    Guidance,
+    Misconception,
+    NextStep,
+    Outlook,
+    Questionnaire,
+)
+from fwadvisor.advisor.questionnaire import Answers, convert_or_explain, load_questionnaire
+from fwadvisor.paths import builtin_rules_dir
+from fwadvisor.yamlio import load_yaml
+
+SCHEMA_VERSION = 1
+# Below this many points apart, neither framework is clearly better for the project.
+EITHER_BELOW = 2.0
+# Point margins for medium and high confidence in a verdict.
+MEDIUM_FROM = 4.0
+HIGH_FROM = 8.0
+# A tie of at least this many points in all is a balanced project, not an unknown one.
+INFORMED_TIE_FROM = 10.0
+
+
+class EvidenceRef(msgspec.Struct, frozen=True):
+    source: str
+    checked: str
+    strength: str
+
+
+class Reason(msgspec.Struct, frozen=True):
+    rule: str
+    area: str
+    favors: str
+    weight: float
+    base_weight: float
+    message: str
+    evidence: list[EvidenceRef]
+
+
+class Caveat(msgspec.Struct, frozen=True):
+    rule: str
+    area: str
+    framework: str | None
+    message: str
+    evidence: list[EvidenceRef]
+
+
+class Blocker(msgspec.Struct, frozen=True):
+    rule: str
+    area: str
+    framework: str
+    message: str
+    evidence: list[EvidenceRef]
+
+
+class WhatIf(msgspec.Struct, frozen=True):
+    question: str
+    answer: AnswerValue | None
+    recommendation: str
+    change: str  # "set", "add", "remove" or "unset": how the answer differs from the given one
+    choice: str | None  # the choice that was set, added or removed (None for "unset")
+
+
+class PriorityEffect(msgspec.Struct, frozen=True):
+    selected: list[str]
+    area_multipliers: dict[str, float]
+
+
+class Recommendation(msgspec.Struct):
+    schema_version: int
+    recommendation: str
+    confidence: str
+    margin: float
+    scores: dict[str, float]
+    summary: str
+    reasons: list[Reason]
+    caveats: list[Caveat]
+    blockers: list[Blocker]
+    what_if: list[WhatIf]
+    priorities: PriorityEffect
+    answers: dict[str, AnswerValue]
+    next_steps: list[NextStep]
+    outlook: dict[str, Outlook]
+    misconceptions: list[Misconception]
+    rules_used: int
+    profile: dict | None = None
+
+    def to_dict(self) -> dict:
+        return msgspec.to_builtins(self)
+
+
+def _refs(evidence: list[Evidence]) -> list[EvidenceRef]:
+    return [EvidenceRef(e.source, e.checked.isoformat(), e.strength) for e in evidence]
+
+
+@cache
+def load_guidance(path: Path | None = None) -> Guidance:
+    path = path or builtin_rules_dir() / "guidance.yaml"
+    return convert_or_explain(load_yaml(path, "guidance file"), Guidance, path, "guidance file")
+
+
+def area_multipliers(answers: Mapping[str, AnswerValue], questionnaire: Questionnaire) -> dict[str, float]:
+    multipliers = dict.fromkeys(AREAS, 1.0)
+    selected = answers.get("priorities") or []
+    for priority in selected if isinstance(selected, list) else [selected]:
+        for area, factor in questionnaire.priority_weights.get(priority, {}).items():
+            multipliers[area] = max(multipliers.get(area, 1.0), factor)
+    return multipliers
+
+
+def _verdict(scores: dict[str, float], blocked: set[str]) -> tuple[str, str, float]:
+    pt, tf = scores["pytorch"], scores["tensorflow"]
+    margin = round(abs(pt - tf), 2)
+    if len(blocked) == 1:
+        (out,) = set(FRAMEWORKS) - blocked
+        return out, "high", margin
+    if len(blocked) == 2 or margin < EITHER_BELOW:
+        informed = pt + tf >= INFORMED_TIE_FROM and not blocked
+        return "either", "medium" if informed else "low", margin
+    confidence = "high" if margin >= HIGH_FROM else "medium" if margin >= MEDIUM_FROM else "low"
+    return ("pytorch" if pt > tf else "tensorflow"), confidence, margin
+
+
+def _score(ruleset: RuleSet, answers: Mapping[str, AnswerValue], metrics: Mapping[str, float],
+           multipliers: dict[str, float]):
+    scores = dict.fromkeys(FRAMEWORKS, 0.0)
+    fired = [lr.rule for lr in ruleset.rules if matches(lr.rule.when, answers, metrics)]
+    blocked: set[str] = set()
+    for rule in fired:
+        if rule.effect == "favor" and rule.framework:
+            scores[rule.framework] += rule.weight * multipliers.get(rule.area, 1.0)
+        elif rule.effect == "blocker" and rule.framework:
+            blocked.add(rule.framework)
+    return fired, {k: round(v, 2) for k, v in scores.items()}, blocked
+
+
+def verdict_only(ruleset: RuleSet, answers: Mapping[str, AnswerValue],
+                 metrics: Mapping[str, float], questionnaire: Questionnaire) -> str:
+    _, scores, blocked = _score(ruleset, answers, metrics, area_multipliers(answers, questionnaire))
+    return _verdict(scores, blocked)[0]
+
+
+def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] | None = None,
+              questionnaire: Questionnaire | None = None, *, with_what_if: bool = True) -> Recommendation:
+    questionnaire = questionnaire or load_questionnaire()
+    metrics = metrics or {}
+    multipliers = area_multipliers(answers, questionnaire)
+    fired, scores, blocked = _score(ruleset, answers, metrics, multipliers)
+    verdict, confidence, margin = _verdict(scores, blocked)
+
+    reasons = [
+        Reason(r.id, r.area, r.framework or "", round(r.weight * multipliers.get(r.area, 1.0), 2),
+               r.weight, r.message.strip(), _refs(r.evidence))
+        for r in fired if r.effect == "favor"
+    ]
+    reasons.sort(key=lambda x: (-x.weight, x.rule))
+    caveats = [Caveat(r.id, r.area, r.framework, r.message.strip(), _refs(r.evidence))
+               for r in fired if r.effect == "caveat"]
+    blockers = [Blocker(r.id, r.area, r.framework or "", r.message.strip(), _refs(r.evidence))
+                for r in fired if r.effect == "blocker"]
+    guidance = load_guidance()
+    targets = list(FRAMEWORKS) if verdict == "either" else [verdict]
+    next_steps = [step for fw in targets for step in guidance.next_steps.get(fw, [])  # type: ignore[call-overload]
+                  if step.when is None or matches(step.when, answers, metrics)]
+    selected = answers.get("priorities") or []
+    return Recommendation(
+        schema_version=SCHEMA_VERSION,
+        recommendation=verdict,
+        confidence=confidence,
+        margin=margin,
+        scores=scores,
+        summary=_summary(verdict, confidence, scores, blocked, answers),
+        reasons=reasons,
+        caveats=caveats,
+        blockers=blockers,
+        what_if=what_if(ruleset, answers, metrics, questionnaire, verdict) if with_what_if else [],
+        priorities=PriorityEffect(list(selected) if isinstance(selected, list) else [selected],
+                                  {a: m for a, m in multipliers.items() if m != 1.0}),
+        answers=dict(answers),
+        next_steps=next_steps,
+        outlook=dict(guidance.outlook),
+        misconceptions=list(guidance.misconceptions),
+        rules_used=len(ruleset.rules),
+    )
+
+
+def _summary(verdict: str, confidence: str, scores: dict[str, float], blocked: set[str],
+             answers: Mapping[str, AnswerValue]) -> str:
+    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+    if not answers:
+        return ("No questions answered yet, so there is nothing to decide on: either framework "
+                "could fit. Answer the questionnaire for advice.")
+    if len(blocked) == 2:
+        return ("Both frameworks have a blocker for this project; read the blockers before "
+                "choosing either.")
+    if len(blocked) == 1:
+        (bad,) = blocked
+        return (f"{names[verdict]}: {names[bad]} is ruled out for this project by a blocker "
+                "below, whatever the scores.")
+    if verdict == "either":
+        return (f"Either framework fits: the reasons balance out (PyTorch {scores['pytorch']:g} "
+                f"vs TensorFlow {scores['tensorflow']:g} points).")
+    other = "tensorflow" if verdict == "pytorch" else "pytorch"
+    return (f"{names[verdict]}, {confidence} confidence: {scores[verdict]:g} points against "
+            f"{scores[other]:g} for {names[other]}.")
+
+
+def _alternatives(question, current: AnswerValue | None):
+    """Each single change of one answer: (new value or None, how it changed)."""
+    if question.kind == "one":
+        for choice in question.choices:
+            if choice != current:
+                yield choice, "set", choice
+        if current is not None:
+            yield None, "unset", None
+        return
+    chosen = list(current) if isinstance(current, list) else []
+    for choice in question.choices:
+        if choice in chosen:
+            rest = [c for c in chosen if c != choice]
+            yield (rest or None), "remove", choice
+        else:
+            yield [*chosen, choice], "add", choice
+
+
+def what_if(ruleset: RuleSet, answers: Answers, metrics: Mapping[str, float],
+            questionnaire: Questionnaire, verdict: str) -> list[WhatIf]:
+    """Every single-answer change that would give a different recommendation."""
+    flips: list[WhatIf] = []
+    for question in questionnaire.questions:
+        current = answers.get(question.id)
+        for value, change, choice in _alternatives(question, current):
+            trial = dict(answers)
+            if value is None:
+                trial.pop(question.id, None)
+            else:
+                trial[question.id] = value
+            outcome = verdict_only(ruleset, trial, metrics, questionnaire)
+            if outcome != verdict:
+                flips.append(WhatIf(question.id, value, outcome, change, choice))
+    return flips

@@ -1,0 +1,217 @@
+"""Load and check rules folders: schema, unique ids, known questions and choices, tested rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from fwadvisor.advisor.conditions import matches
+from fwadvisor.advisor.metrics import KNOWN_METRICS
+from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
+from fwadvisor.advisor.questionnaire import check_answer, convert_or_explain, load_questionnaire
+from fwadvisor.errors import InputError
+from fwadvisor.paths import builtin_rules_dir, user_rules_dir
+from fwadvisor.yamlio import line_of, load_yaml
+
+# Files in a rules folder that are not rule files.
+NOT_RULE_FILES = {"questions.yaml", "guidance.yaml"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int | None
+    rule: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        rule = f" rule '{self.rule}':" if self.rule else ""
+        return f"{where}:{rule} {self.reason}"
+
+
+class RulesError(InputError):
+    """A rules folder that cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        first = problems[0]
+        super().__init__("\n".join(str(p) for p in problems))
+        self.file, self.line = None, None  # each problem line names its own file
+        self._first = first
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    rule: Rule
+    file: Path
+    index: int  # position in the file's `rules:` list, for line lookups
+
+    @property
+    def line(self) -> int | None:
+        return line_of(self.file, ["rules", self.index])
+
+
+@dataclass
+class RuleSet:
+    rules: list[LoadedRule] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # ids that a later folder replaced
+
+    def by_id(self) -> dict[str, LoadedRule]:
+        return {lr.rule.id: lr for lr in self.rules}
+
+
+def rule_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_RULE_FILES)
+
+
+def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Problem]) -> list[LoadedRule]:
+    """Rules of one folder; every problem found is appended to `problems`."""
+    if not folder.is_dir():
+        problems.append(Problem(folder, None, None, "rules folder not found"))
+        return []
+    loaded: list[LoadedRule] = []
+    seen: dict[str, Path] = {}
+    for path in rule_files(folder):
+        try:
+            data = load_yaml(path, "rules file")
+            if not isinstance(data, dict) or "rules" not in data:
+                raise InputError("a rules file must be a mapping with a top-level `rules:` list",
+                                 file=path, line=1)
+            parsed: RuleFile = convert_or_explain(data, RuleFile, path, "rules file")
+        except InputError as exc:
+            problems.append(Problem(path, exc.line, None, exc.message))
+            continue
+        for index, rule in enumerate(parsed.rules):
+            entry = LoadedRule(rule, path, index)
+            if rule.id in seen:
+                problems.append(Problem(path, entry.line, rule.id,
+                                        f"duplicate id: already defined in {seen[rule.id]}"))
+                continue
+            seen[rule.id] = path
+            before = len(problems)
+            check_rule(entry, questionnaire, problems)
+            if len(problems) == before:
+                loaded.append(entry)
+    return loaded
+
+
+def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[Problem]) -> None:
+    rule = entry.rule
+
+    def problem(reason: str, keys: list[str | int] | None = None) -> None:
+        line = line_of(entry.file, ["rules", entry.index, *(keys or [])])
+        problems.append(Problem(entry.file, line, rule.id, reason))
+
+    if rule.effect in ("favor", "blocker") and rule.framework is None:
+        problem(f"effect '{rule.effect}' needs `framework: pytorch` or `framework: tensorflow`")
+    if rule.effect == "favor" and rule.weight <= 0:
+        problem("effect 'favor' needs a weight above 0 (1-2 preference, 3-5 strong, 6-10 decisive)")
+    if rule.effect != "favor" and rule.weight:
+        problem(f"effect '{rule.effect}' scores nothing: remove `weight`")
+    for reason, keys in condition_problems(rule.when, questionnaire, ["when"]):
+        problem(reason, keys)
+    if not any(t.fires for t in rule.tests) or all(t.fires for t in rule.tests):
+        problem("tests need at least one case that fires and one that does not")
+    by_id = questionnaire.by_id()
+    for t_index, test in enumerate(rule.tests):
+        keys: list[str | int] = ["tests", t_index, "answers"]
+        for qid, value in test.answers.items():
+            question = by_id.get(qid)
+            if question is None:
+                problem(f"test {t_index + 1} answers unknown question '{qid}'", keys)
+            elif (why := check_answer(question, value)) is not None:
+                problem(f"test {t_index + 1}: {why}", keys)
+        for name in test.metrics:
+            if name not in KNOWN_METRICS:
+                problem(f"test {t_index + 1} sets unknown metric '{name}'",
+                        ["tests", t_index, "metrics"])
+
+
+def condition_problems(cond: Condition, questionnaire: Questionnaire,
+                       keys: list[str | int]) -> list[tuple[str, list[str | int]]]:
+    found: list[tuple[str, list[str | int]]] = []
+    forms = [name for name in ("all", "any", "not_", "question", "metric")
+             if getattr(cond, name) is not None]
+    if len(forms) != 1:
+        return [("a condition needs exactly one of all / any / not / question / metric, "
+                 f"found {len(forms)}: {', '.join(f.rstrip('_') for f in forms) or 'none'}", keys)]
+    form = forms[0]
+    if form in ("all", "any"):
+        children = getattr(cond, form)
+        if not children:
+            found.append((f"`{form}` needs at least one condition", keys))
+        for i, child in enumerate(children):
+            found += condition_problems(child, questionnaire, [*keys, form, i])
+        return found
+    if form == "not_":
+        return condition_problems(cond.not_, questionnaire, [*keys, "not"])  # type: ignore[arg-type]
+    tests_used = [t for t in (*QUESTION_TESTS, *METRIC_TESTS) if getattr(cond, t) is not None]
+    if form == "metric":
+        if cond.metric not in KNOWN_METRICS:
+            found.append((f"unknown metric '{cond.metric}'; known metrics: "
+                          f"{', '.join(sorted(KNOWN_METRICS))}", keys))
+        if not tests_used or any(t in QUESTION_TESTS for t in tests_used) or (
+                "present" in tests_used and len(tests_used) > 1):
+            found.append(("a metric leaf needs gt / ge / lt / le (or `present` alone)", keys))
+        return found
+    question = questionnaire.by_id().get(cond.question or "")
+    if question is None:
+        return [(f"unknown question '{cond.question}'; known questions: "
+                 f"{', '.join(questionnaire.by_id())}", [*keys, "question"])]
+    if len(tests_used) != 1 or tests_used[0] not in QUESTION_TESTS:
+        return [("a question leaf needs exactly one of equals / in / includes / includes_all / "
+                 f"only / answered, found: {', '.join(t.rstrip('_') for t in tests_used) or 'none'}",
+                 keys)]
+    test = tests_used[0]
+    if test in ("includes", "includes_all", "only") and question.kind != "many":
+        found.append((f"`{test}` is for questions with many choices; '{question.id}' takes one "
+                      "(use equals or in)", keys))
+    value = getattr(cond, test)
+    values = [] if test == "answered" else (value if isinstance(value, list) else [value])
+    for choice in values:
+        if choice not in question.choices:
+            found.append((f"'{choice}' is not a choice of question '{question.id}'; valid "
+                          f"choices: {', '.join(question.choices)}", keys))
+    return found
+
+
+def run_rule_tests(entry: LoadedRule) -> list[Problem]:
+    failures = []
+    for i, test in enumerate(entry.rule.tests):
+        fired = matches(entry.rule.when, test.answers, test.metrics)
+        if fired != test.fires:
+            expected = "fire" if test.fires else "not fire"
+            line = line_of(entry.file, ["rules", entry.index, "tests", i])
+            failures.append(Problem(entry.file, line, entry.rule.id,
+                                    f"test {i + 1} should {expected} but it did"
+                                    f"{'' if fired else ' not'} (answers: "
+                                    f"{msgspec.json.encode(test.answers).decode()})"))
+    return failures
+
+
+def load_rules(extra_folders: list[Path] | None = None, *, include_builtin: bool = True,
+               include_user: bool = True, questionnaire: Questionnaire | None = None) -> RuleSet:
+    """Built-in rules, then the user's config folder, then each --rules folder; later ids replace earlier."""
+    questionnaire = questionnaire or load_questionnaire()
+    folders: list[Path] = []
+    if include_builtin:
+        folders.append(builtin_rules_dir())
+    user_dir = user_rules_dir()
+    if include_user and user_dir.is_dir():
+        folders.append(user_dir)
+    folders += [Path(f) for f in extra_folders or []]
+    problems: list[Problem] = []
+    merged: dict[str, LoadedRule] = {}
+    replaced: list[str] = []
+    for folder in folders:
+        for entry in load_folder(folder, questionnaire, problems):
+            if entry.rule.id in merged:
+                replaced.append(entry.rule.id)
+            merged[entry.rule.id] = entry
+    if problems:
+        raise RulesError(problems)
+    return RuleSet(list(merged.values()), folders, replaced)

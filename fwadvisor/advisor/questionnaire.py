@@ -1,0 +1,125 @@
+"""Load rules/questions.yaml and check an answers file against it."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
+from fwadvisor.errors import InputError
+from fwadvisor.paths import builtin_rules_dir
+from fwadvisor.yamlio import line_of, load_yaml
+
+Answers = dict[str, AnswerValue]
+
+
+def convert_or_explain(data: Any, model: type, path: Path, what: str) -> Any:
+    """msgspec validation whose error names the file, the line and the field."""
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        keys: list[str | int] = []
+        if " - at `$" in text:
+            message, _, where = text.rpartition(" - at `")
+            keys = _parse_path(where.rstrip("`"))
+        else:
+            message = text
+        raise InputError(f"{what}: {message} at {_show_path(keys)}", file=path,
+                         line=line_of(path, keys)) from None
+
+
+def _parse_path(where: str) -> list[str | int]:
+    # msgspec paths look like $.rules[3].when.question or $[0]
+    keys: list[str | int] = []
+    token = ""
+    for char in where[1:]:
+        if char in ".[]":
+            if token:
+                keys.append(int(token) if token.isdigit() and char == "]" else token)
+            token = ""
+        else:
+            token += char
+    if token:
+        keys.append(token)
+    return keys
+
+
+def _show_path(keys: list[str | int]) -> str:
+    shown = ""
+    for key in keys:
+        shown += f"[{key}]" if isinstance(key, int) else (f".{key}" if shown else key)
+    return shown or "the top level"
+
+
+@cache
+def load_questionnaire(path: Path | None = None) -> Questionnaire:
+    path = path or builtin_rules_dir() / "questions.yaml"
+    return convert_or_explain(load_yaml(path, "questionnaire"), Questionnaire, path, "questionnaire")
+
+
+def format_choices(question: Question) -> str:
+    return ", ".join(question.choices)
+
+
+def check_answer(question: Question, value: Any) -> str | None:
+    """What is wrong with one answer, or None when it is valid."""
+    allowed = format_choices(question)
+    if question.kind == "one":
+        if isinstance(value, list):
+            return (f"question '{question.id}' takes one choice, not a list; "
+                    f"valid choices: {allowed}")
+        if not isinstance(value, str) or value not in question.choices:
+            return f"'{value}' is not a choice of question '{question.id}'; valid choices: {allowed}"
+        return None
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if not isinstance(item, str) or item not in question.choices:
+            return (f"'{item}' is not a choice of question '{question.id}'; "
+                    f"valid choices (one or more): {allowed}")
+    if len(set(values)) != len(values):
+        return f"question '{question.id}' lists a choice twice"
+    return None
+
+
+def validate_answers(data: Any, path: Path | str = "<answers>",
+                     questionnaire: Questionnaire | None = None) -> Answers:
+    """Turn parsed YAML into Answers; anything unknown or malformed is an InputError."""
+    questionnaire = questionnaire or load_questionnaire()
+    path = Path(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        kind = type(data).__name__.replace("str", "a text").replace("list", "a list")
+        raise InputError(
+            f"an answers file must be a mapping of question id to answer, got {kind}; "
+            "run `fwadvisor answers-template` for an example", file=path, line=1)
+    by_id = questionnaire.by_id()
+    answers: Answers = {}
+    for key, value in data.items():
+        question = by_id.get(str(key))
+        if question is None:
+            raise InputError(
+                f"unknown question '{key}'; known questions: {', '.join(by_id)}",
+                file=path, line=_line(path, [str(key)]))
+        if value is None or value == []:
+            continue  # an empty answer is the same as no answer
+        problem = check_answer(question, value)
+        if problem:
+            raise InputError(problem, file=path, line=_line(path, [str(key)]))
+        if question.kind == "many":
+            answers[question.id] = list(value) if isinstance(value, list) else [value]
+        else:
+            answers[question.id] = value
+    return answers
+
+
+def _line(path: Path, keys: list[str | int]) -> int | None:
+    return line_of(path, keys) if path.is_file() else None
+
+
+def load_answers(path: Path) -> Answers:
+    return validate_answers(load_yaml(path, "answers file"), path)
