@@ -103,7 +103,7 @@ class Recommendation(msgspec.Struct):
         return msgspec.to_builtins(self)
 
 
-def _refs(evidence: list[Evidence]) -> list[EvidenceRef]:
+def evidence_refs(evidence: list[Evidence]) -> list[EvidenceRef]:
     return [EvidenceRef(e.source, e.checked.isoformat(), e.strength) for e in evidence]
 
 
@@ -164,13 +164,13 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
 
     reasons = [
         Reason(r.id, r.area, r.framework or "", round(r.weight * multipliers.get(r.area, 1.0), 2),
-               r.weight, r.message.strip(), _refs(r.evidence))
+               r.weight, r.message.strip(), evidence_refs(r.evidence))
         for r in fired if r.effect == "favor"
     ]
     reasons.sort(key=lambda x: (-x.weight, x.rule))
-    caveats = [Caveat(r.id, r.area, r.framework, r.message.strip(), _refs(r.evidence))
+    caveats = [Caveat(r.id, r.area, r.framework, r.message.strip(), evidence_refs(r.evidence))
                for r in fired if r.effect == "caveat"]
-    blockers = [Blocker(r.id, r.area, r.framework or "", r.message.strip(), _refs(r.evidence))
+    blockers = [Blocker(r.id, r.area, r.framework or "", r.message.strip(), evidence_refs(r.evidence))
                 for r in fired if r.effect == "blocker"]
     guidance = load_guidance()
     targets = list(FRAMEWORKS) if verdict == "either" else [verdict]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
     loaded: list[LoadedRule] = []
     seen: dict[str, Path] = {}
     for path in rule_files(folder):
+        data = None
         try:
             data = load_yaml(path, "rules file")
             if not isinstance(data, dict) or "rules" not in data:
@@ -83,7 +85,7 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
                                  file=path, line=1)
             parsed: RuleFile = convert_or_explain(data, RuleFile, path, "rules file")
         except InputError as exc:
-            problems.append(Problem(path, exc.line, None, exc.message))
+            problems.append(Problem(path, exc.line, _rule_id_in(data, exc.message), exc.message))
             continue
         for index, rule in enumerate(parsed.rules):
             entry = LoadedRule(rule, path, index)
@@ -97,6 +99,17 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
             if len(problems) == before:
                 loaded.append(entry)
     return loaded
+
+
+def _rule_id_in(data: object, message: str) -> str | None:
+    """The id of the rule a schema error points at (`... at rules[3].weight`), when it has one."""
+    match = re.search(r"\brules\[(\d+)\]", message)
+    if not match or not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        return None
+    rules = data["rules"]
+    index = int(match.group(1))
+    rule = rules[index] if index < len(rules) else None
+    return str(rule["id"]) if isinstance(rule, dict) and "id" in rule else None
 
 
 def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[Problem]) -> None:

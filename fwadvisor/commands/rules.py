@@ -1,0 +1,93 @@
+"""`fwadvisor rules check|list|schema` and `fwadvisor answers-template`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from fwadvisor.advisor.loader import Problem, load_folder, load_rules, run_rule_tests
+from fwadvisor.advisor.questionnaire import load_questionnaire
+from fwadvisor.commands.output import emit
+from fwadvisor.paths import builtin_rules_dir, user_rules_dir
+
+
+def run_check(args: argparse.Namespace) -> int:
+    questionnaire = load_questionnaire()
+    folders: list[Path] = list(args.dirs)
+    if not folders:
+        folders = [builtin_rules_dir()] + ([user_rules_dir()] if user_rules_dir().is_dir() else [])
+    invalid = failed = 0
+    for folder in folders:
+        problems: list[Problem] = []
+        loaded = load_folder(folder, questionnaire, problems)
+        failures = [f for entry in loaded for f in run_rule_tests(entry)]
+        cases = sum(len(entry.rule.tests) for entry in loaded)
+        areas = Counter(entry.rule.area for entry in loaded)
+        by_area = ", ".join(f"{a} {n}" for a, n in sorted(areas.items())) or "none"
+        status = "OK" if not problems and not failures else "FAILED"
+        print(f"{folder}: {status}: {len(loaded)} valid rules ({by_area}); "
+              f"{cases - len(failures)}/{cases} test cases pass")
+        for item in [*problems, *failures]:
+            print(f"  {item}", file=sys.stderr)
+        invalid += len(problems)
+        failed += len(failures)
+    if invalid:
+        print(f"{invalid} problem(s) make these rules unusable", file=sys.stderr)
+        return 2
+    return 1 if failed else 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
+    rows = [{"id": e.rule.id, "area": e.rule.area, "effect": e.rule.effect,
+             "framework": e.rule.framework, "weight": e.rule.weight,
+             "title": e.rule.title or e.rule.id, "file": str(e.file)} for e in ruleset.rules]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} rules in force", show_lines=False)
+    for column in ("id", "area", "effect", "framework", "weight", "title"):
+        table.add_column(column, no_wrap=column == "id")
+    for row in sorted(rows, key=lambda r: (r["area"], r["id"])):
+        weight = f"{row['weight']:g}" if row["effect"] == "favor" else ""
+        table.add_row(row["id"], row["area"], row["effect"], row["framework"] or "", weight, row["title"])
+    Console().print(table)
+    if ruleset.replaced:
+        print(f"Replaced by your rules: {', '.join(ruleset.replaced)}")
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from fwadvisor.advisor.model import rule_file_schema
+
+    emit(json.dumps(rule_file_schema(), indent=2) + "\n", args.output, "Schema")
+    return 0
+
+
+def answers_template() -> str:
+    """A commented answers file generated from rules/questions.yaml."""
+    questionnaire = load_questionnaire()
+    lines = ["# fwadvisor answers file: describe your project, then run",
+             "#   fwadvisor recommend --answers THIS_FILE",
+             "# Uncomment and edit the answers that apply; leave a question out if you do not know.",
+             ""]
+    for q in questionnaire.questions:
+        kind = "one choice" if q.kind == "one" else "one or more choices, as a list"
+        lines += [f"# {q.prompt} ({kind})", f"#   {q.help}"]
+        width = max(len(choice) for choice in q.choices)
+        lines += [f"#   {choice:<{width}}  {text}" for choice, text in q.choices.items()]
+        first = next(iter(q.choices))
+        lines.append(f"# {q.id}: {first if q.kind == 'one' else '[' + first + ']'}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run_answers_template(args: argparse.Namespace) -> int:
+    emit(answers_template(), args.output, "Answers template")
+    return 0

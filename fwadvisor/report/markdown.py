@@ -1,0 +1,66 @@
+"""The report as Markdown."""
+
+from __future__ import annotations
+
+from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
+from fwadvisor.report import content as c
+
+
+def _evidence(refs: list[EvidenceRef]) -> str:
+    return "; ".join(f"[{r.source}]({r.source}) (checked {r.checked}, {r.strength})"
+                     if r.source.startswith("http") else f"{r.source} (checked {r.checked}, {r.strength})"
+                     for r in refs)
+
+
+def _oneline(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_markdown(rec: Recommendation) -> str:
+    out: list[str] = ["# fwadvisor recommendation", ""]
+    out += [f"**{c.verdict_title(rec)}**: {rec.summary}", ""]
+    out += [f"- Scores: {c.score_line(rec)} (margin {rec.margin:g})",
+            f"- {c.priorities_sentence(rec)}", f"- Rules considered: {rec.rules_used}", ""]
+    if rec.blockers:
+        out += ["## Blockers", ""]
+        for b in rec.blockers:
+            out += [f"- **{c.name(b.framework)} ruled out** ({b.rule}): {_oneline(b.message)}  ",
+                    f"  Evidence: {_evidence(b.evidence)}"]
+        out.append("")
+    out += ["## Reasons", ""]
+    if not rec.reasons:
+        out += ["No rule scored for either framework with these answers.", ""]
+    for title, reasons in c.reasons_by_area(rec):
+        out += [f"### {title}", ""]
+        for r in reasons:
+            out += [f"- **+{r.weight:g} {c.name(r.favors)}** ({r.rule}): {_oneline(r.message)}  ",
+                    f"  Evidence: {_evidence(r.evidence)}"]
+        out.append("")
+    if rec.caveats:
+        out += ["## Caveats", ""]
+        for cav in rec.caveats:
+            who = f" [{c.name(cav.framework)}]" if cav.framework else ""
+            out += [f"- ({cav.rule}){who} {_oneline(cav.message)}  ",
+                    f"  Evidence: {_evidence(cav.evidence)}"]
+        out.append("")
+    out += ["## What would change the answer", ""]
+    if rec.what_if:
+        out += [f"- {c.what_if_sentence(w)}" for w in rec.what_if]
+    else:
+        out.append("No single change of one answer would change the recommendation.")
+    out.append("")
+    if rec.next_steps:
+        out += [f"## Where to go next ({c.name(rec.recommendation)})", ""]
+        out += [f"- [{s.title}]({s.url}): {_oneline(s.why)}" for s in rec.next_steps]
+        out.append("")
+    out += ["## Outlook", ""]
+    for fw, outlook in rec.outlook.items():
+        out += [f"### {c.name(fw)}", "", _oneline(outlook.summary), ""]
+        out += [f"- {_oneline(p)}" for p in outlook.points]
+        out += ["", f"Evidence: {_evidence(evidence_refs(outlook.evidence))}", ""]
+    out += ["## Common misconceptions, set right", ""]
+    for m in rec.misconceptions:
+        out += [f"- **Claim:** {_oneline(m.claim)}  ", f"  **In fact:** {_oneline(m.correction)}  ",
+                f"  Evidence: {_evidence(evidence_refs(m.evidence))}"]
+    out.append("")
+    return "\n".join(out)
