@@ -1,0 +1,104 @@
+"""The engine: deterministic, never raises on valid answers, priorities and blockers work as documented."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fwadvisor.advisor.conditions import matches
+from fwadvisor.advisor.engine import recommend
+from fwadvisor.advisor.loader import load_rules
+from fwadvisor.advisor.model import Condition
+from fwadvisor.advisor.questionnaire import load_questionnaire, validate_answers
+
+QUESTIONNAIRE = load_questionnaire()
+RULES = load_rules(include_user=False)
+
+
+@st.composite
+def valid_answers(draw):
+    answers = {}
+    for q in QUESTIONNAIRE.questions:
+        if not draw(st.booleans()):
+            continue
+        choices = list(q.choices)
+        if q.kind == "one":
+            answers[q.id] = draw(st.sampled_from(choices))
+        else:
+            answers[q.id] = draw(st.lists(st.sampled_from(choices), min_size=1, unique=True))
+    return answers
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_answers())
+def test_engine_never_raises_and_is_deterministic(answers):
+    validated = validate_answers(answers)
+    first = recommend(validated, RULES)
+    second = recommend(dict(reversed(list(validated.items()))), RULES)
+    assert first.to_dict() == second.to_dict() | {"answers": first.to_dict()["answers"]}
+    assert first.recommendation in {"pytorch", "tensorflow", "either"}
+    assert first.confidence in {"high", "medium", "low"}
+    assert first.margin == abs(first.scores["pytorch"] - first.scores["tensorflow"]) or first.blockers
+    for flip in first.what_if:
+        assert flip.recommendation != first.recommendation
+
+
+def test_nothing_answered_gives_either_with_low_confidence_and_no_reasons():
+    rec = recommend({}, RULES)
+    assert (rec.recommendation, rec.confidence) == ("either", "low")
+    assert rec.scores == {"pytorch": 0, "tensorflow": 0}
+    assert rec.reasons == [] and rec.blockers == []
+
+
+def test_priorities_multiply_their_areas_and_say_so():
+    base = {"model_sources": ["huggingface"]}
+    plain = recommend(base, RULES)
+    boosted = recommend({**base, "priorities": ["ecosystem"]}, RULES)
+    hf_plain = next(r for r in plain.reasons if r.rule == "hf-transformers-v5-pytorch-only")
+    hf_boost = next(r for r in boosted.reasons if r.rule == "hf-transformers-v5-pytorch-only")
+    assert hf_boost.weight == hf_plain.weight * 1.5
+    assert hf_boost.base_weight == hf_plain.base_weight
+    assert boosted.priorities.area_multipliers == {"ecosystem": 1.5}
+    assert boosted.scores["pytorch"] > plain.scores["pytorch"]
+
+
+def test_a_blocker_decides_whatever_the_scores():
+    answers = {"operating_systems": ["windows"], "accelerators": ["nvidia_gpu"],
+               "training_scale": "single_device", "existing_codebase": "tensorflow",
+               "team_experience": "tensorflow", "serving_stack": "tf_serving"}
+    rec = recommend(answers, RULES)
+    assert [b.framework for b in rec.blockers] == ["tensorflow"]
+    assert (rec.recommendation, rec.confidence) == ("pytorch", "high")
+
+
+def test_what_if_lists_single_changes_that_flip_the_verdict():
+    answers = {"existing_codebase": "tensorflow"}
+    rec = recommend(answers, RULES)
+    assert rec.recommendation == "tensorflow"
+    flips = {(w.question, w.choice) for w in rec.what_if}
+    assert ("existing_codebase", "pytorch") in flips
+    for flip in rec.what_if:
+        trial = dict(answers)
+        if flip.answer is None:
+            trial.pop(flip.question, None)
+        else:
+            trial[flip.question] = flip.answer
+        assert recommend(trial, RULES, with_what_if=False).recommendation == flip.recommendation
+
+
+def test_condition_operators():
+    answers = {"domains": ["vision", "nlp"], "primary_goal": "research"}
+    leaf = Condition
+    assert matches(leaf(question="primary_goal", equals="research"), answers, {})
+    assert matches(leaf(question="domains", includes="nlp"), answers, {})
+    assert matches(leaf(question="domains", in_=["llm", "vision"]), answers, {})
+    assert not matches(leaf(question="domains", includes_all=["vision", "llm"]), answers, {})
+    assert matches(leaf(question="domains", only=["vision", "nlp", "llm"]), answers, {})
+    assert not matches(leaf(question="domains", only=["vision"]), answers, {})
+    assert not matches(leaf(question="domains", equals="vision"), answers, {})
+    assert matches(leaf(question="accelerators", answered=False), answers, {})
+    assert not matches(leaf(question="accelerators", in_=["cpu_only"]), answers, {})
+    assert matches(leaf(not_=leaf(question="accelerators", in_=["cpu_only"])), answers, {})
+    assert matches(leaf(metric="m", gt=1.0, le=2.0), {}, {"m": 2.0})
+    assert not matches(leaf(metric="m", gt=1.0), {}, {})
+    assert matches(leaf(metric="m", present=False), {}, {})
