@@ -48,6 +48,13 @@ def user_data_dir() -> Path:
     return Path(_platformdirs().user_data_dir(APP_NAME, appauthor=False))
 
 
+def user_cache_dir() -> Path:
+    override = os.environ.get("FWADVISOR_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(_platformdirs().user_cache_dir(APP_NAME, appauthor=False))
+
+
 def user_rules_dir() -> Path:
     """Rules a user adds for every run; a rule here with a built-in rule's id replaces it."""
     return user_config_dir() / "rules"

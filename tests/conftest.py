@@ -19,6 +19,7 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("FWADVISOR_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("FWADVISOR_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("FWADVISOR_CACHE_DIR", str(home / "cache"))
     return home
 
 

@@ -22,6 +22,7 @@ from fwadvisor.advisor.model import (
     Questionnaire,
 )
 from fwadvisor.advisor.questionnaire import Answers, convert_or_explain, load_questionnaire
+from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
 from fwadvisor.yamlio import load_yaml
 
@@ -110,7 +111,8 @@ def evidence_refs(evidence: list[Evidence]) -> list[EvidenceRef]:
 @cache
 def load_guidance(path: Path | None = None) -> Guidance:
     path = path or builtin_rules_dir() / "guidance.yaml"
-    return convert_or_explain(load_yaml(path, "guidance file"), Guidance, path, "guidance file")
+    return load_validated(path, Guidance, lambda p: convert_or_explain(
+        load_yaml(p, "guidance file"), Guidance, p, "guidance file"))
 
 
 def area_multipliers(answers: Mapping[str, AnswerValue], questionnaire: Questionnaire) -> dict[str, float]:

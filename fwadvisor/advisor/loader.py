@@ -13,6 +13,7 @@ from fwadvisor.advisor.metrics import KNOWN_METRICS
 from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
 from fwadvisor.advisor.questionnaire import check_answer, convert_or_explain, load_questionnaire
 from fwadvisor.errors import InputError
+from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
 from fwadvisor.yamlio import line_of, load_yaml
 
@@ -77,15 +78,10 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
     loaded: list[LoadedRule] = []
     seen: dict[str, Path] = {}
     for path in rule_files(folder):
-        data = None
         try:
-            data = load_yaml(path, "rules file")
-            if not isinstance(data, dict) or "rules" not in data:
-                raise InputError("a rules file must be a mapping with a top-level `rules:` list",
-                                 file=path, line=1)
-            parsed: RuleFile = convert_or_explain(data, RuleFile, path, "rules file")
+            parsed: RuleFile = load_validated(path, RuleFile, _parse_rule_file)
         except InputError as exc:
-            problems.append(Problem(path, exc.line, _rule_id_in(data, exc.message), exc.message))
+            problems.append(Problem(path, exc.line, getattr(exc, "rule_id", None), exc.message))
             continue
         for index, rule in enumerate(parsed.rules):
             entry = LoadedRule(rule, path, index)
@@ -99,6 +95,23 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
             if len(problems) == before:
                 loaded.append(entry)
     return loaded
+
+
+class _RuleFileError(InputError):
+    rule_id: str | None = None
+
+
+def _parse_rule_file(path: Path) -> RuleFile:
+    data = load_yaml(path, "rules file")
+    try:
+        if not isinstance(data, dict) or "rules" not in data:
+            raise InputError("a rules file must be a mapping with a top-level `rules:` list",
+                             file=path, line=1)
+        return convert_or_explain(data, RuleFile, path, "rules file")
+    except InputError as exc:
+        error = _RuleFileError(exc.message, exc.file, exc.line)
+        error.rule_id = _rule_id_in(data, exc.message)
+        raise error from None
 
 
 def _rule_id_in(data: object, message: str) -> str | None:

@@ -10,6 +10,7 @@ import msgspec
 
 from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
 from fwadvisor.errors import InputError
+from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
 from fwadvisor.yamlio import line_of, load_yaml
 
@@ -58,7 +59,8 @@ def _show_path(keys: list[str | int]) -> str:
 @cache
 def load_questionnaire(path: Path | None = None) -> Questionnaire:
     path = path or builtin_rules_dir() / "questions.yaml"
-    return convert_or_explain(load_yaml(path, "questionnaire"), Questionnaire, path, "questionnaire")
+    return load_validated(path, Questionnaire, lambda p: convert_or_explain(
+        load_yaml(p, "questionnaire"), Questionnaire, p, "questionnaire"))
 
 
 def format_choices(question: Question) -> str:
