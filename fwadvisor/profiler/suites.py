@@ -1,0 +1,122 @@
+"""Benchmark suites: YAML in profiles/ (and the user's profiles folder), checked against the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from fwadvisor.advisor.questionnaire import convert_or_explain
+from fwadvisor.errors import InputError
+from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
+from fwadvisor.profiler.records import BENCHMARKS, GPU_ONLY
+from fwadvisor.yamlio import line_of, load_yaml
+
+# Parameters each benchmark takes; both frameworks run the same function on these shapes.
+BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
+    "matmul": {"m": "rows of A", "n": "columns of B", "k": "inner dimension"},
+    "conv2d": {"batch": "images", "height": "pixels", "width": "pixels", "channels_in": "input channels",
+               "channels_out": "output channels", "kernel": "square kernel side"},
+    "bandwidth": {"megabytes": "buffer size (1 MB = 1e6 bytes), read once and written once per call"},
+    "host_to_device": {"megabytes": "bytes copied from host memory to the GPU per call"},
+    "eager_overhead": {"ops": "tiny elementwise ops per call", "size": "elements per tensor"},
+    "compiled_speedup": {"batch": "rows", "features": "inputs", "hidden": "units per layer",
+                         "layers": "hidden layers"},
+    "train_cnn": {"batch": "images per step", "image": "square image side", "channels": "input channels",
+                  "classes": "output classes"},
+    "train_rnn": {"batch": "sequences per step", "seq_len": "time steps", "features": "inputs per step",
+                  "hidden": "LSTM units", "classes": "output classes"},
+}
+DTYPES = ("fp32", "tf32", "fp16", "bf16")
+CPU_DTYPES = ("fp32", "bf16")
+
+
+class DeviceCases(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    params: dict[str, Annotated[int, Meta(gt=0)]]
+    dtypes: list[str] = msgspec.field(default_factory=lambda: ["fp32"])
+
+
+class SuiteBenchmark(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    benchmark: str
+    cpu: DeviceCases | None = None
+    gpu: DeviceCases | None = None
+    budget_s: Annotated[float, Meta(gt=0, le=60)] | None = None
+
+
+class Suite(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str
+    description: str
+    benchmarks: Annotated[list[SuiteBenchmark], Meta(min_length=1)]
+    budget_s: Annotated[float, Meta(gt=0, le=60)] = 1.0
+    timeout_s: Annotated[float, Meta(gt=0)] = 180.0  # a worker silent this long is declared hung
+
+
+class Case(msgspec.Struct, frozen=True):
+    """One benchmark run on one device, as sent to a worker."""
+
+    benchmark: str
+    params: dict[str, Any]
+    dtype: str
+    budget_s: float
+
+
+def suite_paths() -> dict[str, Path]:
+    """Suites by name: the user's folder first, so a user suite may replace a built-in one."""
+    found: dict[str, Path] = {}
+    for folder in (builtin_profiles_dir(), user_profiles_dir()):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.yaml")):
+                if path.name != "gpus.yaml":
+                    found[path.stem] = path
+    return found
+
+
+def load_suite(name_or_path: str) -> Suite:
+    path = Path(name_or_path)
+    if not (path.suffix in (".yaml", ".yml") and path.exists()):
+        known = suite_paths()
+        if name_or_path not in known:
+            raise InputError(f"unknown suite '{name_or_path}'; known suites: {', '.join(known)} "
+                             "(or give the path of a suite .yaml file)")
+        path = known[name_or_path]
+    suite: Suite = convert_or_explain(load_yaml(path, "suite file"), Suite, path, "suite file")
+    for index, item in enumerate(suite.benchmarks):
+        where = line_of(path, ["benchmarks", index])
+        if item.benchmark not in BENCHMARKS:
+            raise InputError(f"unknown benchmark '{item.benchmark}'; known benchmarks: "
+                             f"{', '.join(BENCHMARKS)}", file=path, line=where)
+        if item.cpu is None and item.gpu is None:
+            raise InputError(f"benchmark '{item.benchmark}' needs `cpu:` or `gpu:` cases",
+                             file=path, line=where)
+        if item.benchmark in GPU_ONLY and item.cpu is not None:
+            raise InputError(f"benchmark '{item.benchmark}' runs on a GPU only: remove its `cpu:` "
+                             "cases", file=path, line=where)
+        for cases, allowed in ((item.cpu, CPU_DTYPES), (item.gpu, DTYPES)):
+            if cases is None:
+                continue
+            expected = set(BENCHMARK_PARAMS[item.benchmark])
+            if set(cases.params) != expected:
+                raise InputError(f"benchmark '{item.benchmark}' takes the parameters "
+                                 f"{', '.join(sorted(expected))}; got {', '.join(sorted(cases.params))}",
+                                 file=path, line=where)
+            for dtype in cases.dtypes:
+                if dtype not in allowed:
+                    raise InputError(f"dtype '{dtype}' is not allowed here; choose from "
+                                     f"{', '.join(allowed)}", file=path, line=where)
+    return suite
+
+
+def resolve_cases(suite: Suite, device: str, only: list[str] | None = None) -> list[Case]:
+    """The cases a worker runs on `device` ("cpu" or "cuda"), in suite order."""
+    cases: list[Case] = []
+    for item in suite.benchmarks:
+        if only and item.benchmark not in only:
+            continue
+        spec = item.gpu if device == "cuda" else item.cpu
+        if spec is None:
+            continue
+        for dtype in spec.dtypes:
+            cases.append(Case(item.benchmark, dict(spec.params), dtype, item.budget_s or suite.budget_s))
+    return cases
