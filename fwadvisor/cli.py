@@ -58,12 +58,48 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules_options(listing)
     schema = rules_commands.add_parser("schema", help="print the JSON Schema of a rules file")
     schema.add_argument("--output", type=Path, metavar="FILE")
+    prof = commands.add_parser(
+        "profile", help="run micro-benchmarks in both frameworks on this machine",
+        description="Run the same micro-benchmarks in PyTorch and TensorFlow, each framework in its "
+                    "own worker process, one after the other. `fwadvisor profile compare A.json "
+                    "B.json` compares two saved runs.")
+    prof.add_argument("--suite", default="quick",
+                      help="suite name (quick, standard, full, or one of yours) or a suite .yaml file")
+    prof.add_argument("--framework", action="append", choices=("torch", "tensorflow"),
+                      help="only this framework (repeatable; default both)")
+    prof.add_argument("--benchmark", action="append", metavar="ID",
+                      help="only this benchmark of the suite (repeatable)")
+    prof.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                      help="auto: the NVIDIA GPU when there is one, else the CPU")
+    prof.add_argument("--threads", type=int, metavar="N",
+                      help="CPU threads for both frameworks (default: physical cores)")
+    prof.add_argument("--format", choices=("text", "json"), default="text")
+    prof.add_argument("--output", type=Path, metavar="FILE", help="also save the run to FILE")
+
+    env = commands.add_parser("env", help="show this machine as the profiler sees it")
+    env.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def build_compare_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fwadvisor profile compare",
+        description="Per-benchmark ratios between two saved profile runs, with a warning where the "
+                    "device, driver, framework versions or precision flags differ.")
+    parser.add_argument("baseline", type=Path, metavar="A.json")
+    parser.add_argument("candidate", type=Path, metavar="B.json")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["profile", "compare"]:
+        args = build_compare_parser().parse_args(argv[2:])
+        args.command = "profile-compare"
+    else:
+        parser = build_parser()
+        args = parser.parse_args(argv)
     try:
         if args.command is None:
             return _open_app(args)
@@ -75,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             from fwadvisor.commands.rules import run_answers_template
 
             return run_answers_template(args)
+        if args.command in ("profile", "profile-compare", "env"):
+            from fwadvisor.commands import profile as profile_commands
+
+            return {"profile": profile_commands.run_profile_command,
+                    "profile-compare": profile_commands.run_compare,
+                    "env": profile_commands.run_env}[args.command](args)
         if args.command == "rules":
             from fwadvisor.commands import rules as rules_commands
 
@@ -86,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fwadvisor: interrupted", file=sys.stderr)
         return 130
-    parser.error(f"unknown command {args.command}")
+    print(f"fwadvisor: error: unknown command {args.command}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

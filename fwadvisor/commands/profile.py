@@ -1,0 +1,146 @@
+"""`fwadvisor profile`, `fwadvisor profile compare` and `fwadvisor env`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from fwadvisor.errors import InputError
+
+EXIT_CANCELLED = 130
+
+
+def run_profile_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fwadvisor.profiler.environment import collect_environment
+    from fwadvisor.profiler.records import BENCHMARKS
+    from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_document
+    from fwadvisor.profiler.suites import load_suite, resolve_cases
+    from fwadvisor.report.profile_table import problems, render_rich_table
+
+    for name in args.benchmark or []:
+        if name not in BENCHMARKS:
+            raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
+    suite = load_suite(args.suite)
+    frameworks = list(dict.fromkeys(args.framework or ["torch", "tensorflow"]))
+    err = Console(stderr=True, highlight=False)
+    environment = collect_environment(probe_frameworks=False)
+    device = resolve_device(args.device, environment)
+    if device == "cuda" and not environment["gpu"]["gpus"]:
+        err.print(f"[yellow]No NVIDIA GPU found ({environment['gpu']['error']}); the workers will say "
+                  "whether their framework sees one.[/]")
+    cases = resolve_cases(suite, device, args.benchmark)
+    if not cases:
+        raise InputError(f"suite '{suite.name}' has no {device} cases for the benchmarks asked for")
+    err.print(f"Profiling suite [bold]{suite.name}[/] on [bold]{device}[/] with "
+              f"{', '.join(frameworks)}: {len(cases)} cases each, one framework at a time.")
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=False)
+    task = progress.add_task("starting", total=len(cases) * len(frameworks))
+
+    def on_event(event: dict[str, Any]) -> None:
+        kind, fw = event.get("type"), event.get("framework")
+        if kind == "worker_started":
+            progress.update(task, description=f"{fw}: importing")
+        elif kind == "start":
+            progress.update(task, description=f"{fw}: {event['benchmark']} {event['dtype']}")
+        elif kind == "result":
+            progress.advance(task)
+            record = event["record"]
+            if record.get("error"):
+                progress.console.print(f"[red]✗ {fw} {record['benchmark']}: {record['error']}[/]")
+        elif kind == "worker_finished":
+            if event["status"] not in ("ok", "failed"):
+                hint = f" Fix: {event['hint']}" if event.get("hint") else ""
+                progress.console.print(f"[red]✗ {fw}: {event['error']}.{hint}[/]")
+
+    with progress:
+        document = run_profile(suite, frameworks=frameworks, device=device, threads=args.threads,
+                               benchmarks=args.benchmark, environment=environment, on_event=on_event)
+        progress.update(task, completed=len(cases) * len(frameworks), description="done")
+    paths = save_document(document, args.output)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        out = Console(highlight=False)
+        out.print(render_rich_table(document))
+        for line in problems(document):
+            out.print(f"[red]•[/] {line}", highlight=False)
+    err.print("Saved to " + " and ".join(str(p) for p in paths))
+    if document["cancelled"]:
+        err.print("[yellow]Cancelled: the partial results above were saved.[/]")
+        return EXIT_CANCELLED
+    return 1 if run_failed(document) else 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from fwadvisor.profiler.compare import compare_documents
+    from fwadvisor.profiler.documents import load_profile
+
+    a, b = load_profile(args.baseline), load_profile(args.candidate)
+    result = compare_documents(a, b)
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+        return 0
+    console = Console(highlight=False)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]! {warning}[/]")
+    table = Table(title=f"{args.candidate} vs {args.baseline} (ratio > 1: the second run is better)",
+                  title_justify="left")
+    for column in ("benchmark", "framework", "dtype", "metric", "first", "second", "ratio"):
+        table.add_column(column, justify="right" if column in ("first", "second", "ratio") else "left")
+    for row in result["rows"]:
+        ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else row["note"]
+        table.add_row(row["benchmark"], row["framework"], row["dtype"] or "", row["metric"],
+                      _num(row["first"]), _num(row["second"]), ratio)
+    console.print(table)
+    return 0
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def run_env(args: argparse.Namespace) -> int:
+    from fwadvisor.profiler.environment import collect_environment
+
+    env = collect_environment(probe_frameworks=True)
+    if args.format == "json":
+        print(json.dumps(env, indent=2))
+        return 0
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    cpu = env["cpu"]
+    console.print(f"[bold]System[/]  {env['os']}, Python {env['python']}")
+    console.print(f"[bold]CPU[/]     {cpu['model']}: {cpu['physical_cores']} cores, "
+                  f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
+                  f"({env['memory_available_gb']} GB free)")
+    gpu = env["gpu"]
+    if not gpu["gpus"]:
+        console.print(f"[bold]GPU[/]     none: {gpu['error'] or 'NVML found no GPU'}. "
+                      "The profiler runs on the CPU.")
+    else:
+        console.print(f"[bold]GPU[/]     driver {gpu['driver']}, CUDA {gpu['cuda_driver']}")
+        for g in gpu["gpus"]:
+            console.print(f"  {g['index']}: {g['name']}, {g['memory_total_gb']} GB, compute capability "
+                          f"{g['compute_capability']}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
+                          f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W")
+    for fw, info in env["frameworks"].items():
+        name = {"torch": "PyTorch", "tensorflow": "TensorFlow"}[fw]
+        if not info["installed"]:
+            console.print(f"[bold]{name}[/] not installed: {info['hint']}")
+        elif info.get("error"):
+            console.print(f"[bold]{name}[/] {info['version']}: [red]{info['error']}[/]")
+        else:
+            sees = "sees a GPU: " + ", ".join(info["gpu_devices"]) if info["gpu_available"] else "CPU only"
+            console.print(f"[bold]{name}[/] {info['version']} ({info.get('build') or '?'} build), {sees}")
+    return 0

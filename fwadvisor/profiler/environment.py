@@ -1,0 +1,138 @@
+"""This machine as the profiler sees it: OS, CPU, memory (psutil), NVIDIA GPUs (NVML), frameworks.
+
+Frameworks are asked in worker processes (never imported here). Without NVML, a driver or a GPU,
+the probe says so plainly and carries on.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly")}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def host_info() -> dict[str, Any]:
+    import psutil
+
+    memory = psutil.virtual_memory()
+    freq = psutil.cpu_freq()
+    return {
+        "os": f"{platform.system()} {platform.release()}",
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "cpu": {"model": cpu_model(), "physical_cores": psutil.cpu_count(logical=False),
+                "logical_cores": psutil.cpu_count(logical=True),
+                "max_mhz": round(freq.max) if freq and freq.max else None},
+        "memory_gb": round(memory.total / 1e9, 1),
+        "memory_available_gb": round(memory.available / 1e9, 1),
+    }
+
+
+def _nvml_text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def gpu_info() -> dict[str, Any]:
+    """NVIDIA GPUs through NVML (the nvidia-ml-py package); never raises."""
+    try:
+        import pynvml
+    except ImportError:
+        return {"nvml": False, "error": "nvidia-ml-py is not installed (pip install nvidia-ml-py)",
+                "gpus": []}
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError as exc:
+        return {"nvml": False, "error": f"no NVIDIA driver or GPU found (NVML: {exc})", "gpus": []}
+    try:
+        driver = _nvml_text(pynvml.nvmlSystemGetDriverVersion())
+        cuda = pynvml.nvmlSystemGetCudaDriverVersion()
+        gpus = []
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            gpus.append({"index": index, "name": _nvml_text(pynvml.nvmlDeviceGetName(handle)),
+                         **_gpu_readings(pynvml, handle)})
+        return {"nvml": True, "error": None, "driver": driver,
+                "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}", "gpus": gpus}
+    finally:
+        pynvml.nvmlShutdown()
+
+
+def _gpu_readings(pynvml: Any, handle: Any) -> dict[str, Any]:
+    """Each reading on its own: a card that lacks one sensor still reports the others."""
+
+    def read(fn, *args):
+        try:
+            return fn(handle, *args)
+        except pynvml.NVMLError:
+            return None
+
+    memory = read(pynvml.nvmlDeviceGetMemoryInfo)
+    capability = read(pynvml.nvmlDeviceGetCudaComputeCapability)
+    power = read(pynvml.nvmlDeviceGetPowerUsage)
+    power_limit = read(pynvml.nvmlDeviceGetEnforcedPowerLimit)
+    return {
+        "memory_total_gb": round(memory.total / 1e9, 1) if memory else None,
+        "memory_used_gb": round(memory.used / 1e9, 1) if memory else None,
+        "compute_capability": f"{capability[0]}.{capability[1]}" if capability else None,
+        "sm_clock_mhz": read(pynvml.nvmlDeviceGetClockInfo, pynvml.NVML_CLOCK_SM),
+        "sm_clock_max_mhz": read(pynvml.nvmlDeviceGetMaxClockInfo, pynvml.NVML_CLOCK_SM),
+        "memory_clock_mhz": read(pynvml.nvmlDeviceGetClockInfo, pynvml.NVML_CLOCK_MEM),
+        "temperature_c": read(pynvml.nvmlDeviceGetTemperature, pynvml.NVML_TEMPERATURE_GPU),
+        "power_w": round(power / 1000, 1) if power is not None else None,
+        "power_limit_w": round(power_limit / 1000, 1) if power_limit is not None else None,
+    }
+
+
+def installed_version(framework: str) -> str | None:
+    """The installed distribution's version, read from metadata (nothing is imported)."""
+    if importlib.util.find_spec(framework) is None:
+        return None
+    for package in FRAMEWORK_PACKAGES[framework]:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def collect_environment(*, probe_frameworks: bool = True,
+                        frameworks: tuple[str, ...] = ("torch", "tensorflow")) -> dict[str, Any]:
+    from fwadvisor.profiler.runner import probe_framework
+
+    env: dict[str, Any] = {**host_info(), "gpu": gpu_info(), "frameworks": {}}
+    env["cuda_visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
+    installed = {fw: installed_version(fw) for fw in frameworks}
+    probes: dict[str, dict[str, Any]] = {}
+    if probe_frameworks:
+        # Probes only import and look; running them side by side halves the wait.
+        wanted = [fw for fw, version in installed.items() if version]
+        with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+            probes = dict(zip(wanted, pool.map(probe_framework, wanted), strict=True))
+    for fw, version in installed.items():
+        if version is None:
+            env["frameworks"][fw] = {"installed": False, "version": None, "gpu_available": None,
+                                     "hint": f"pip install 'fwadvisor[{fw}]'"}
+            continue
+        probe = probes.get(fw, {})
+        env["frameworks"][fw] = {"installed": True, "version": probe.get("framework_version", version),
+                                 "gpu_available": probe.get("gpu_available"),
+                                 "gpu_devices": probe.get("gpu_devices", []),
+                                 "build": probe.get("build"), "error": probe.get("error")}
+    return env

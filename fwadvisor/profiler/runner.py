@@ -1,0 +1,226 @@
+"""The parent side of the profiler: one worker process per framework, one after the other.
+
+The parent never imports a framework. It starts `python -m fwadvisor.profiler.worker`, sends the
+cases on stdin, reads JSON lines from stdout and turns every way a worker can fail (missing
+framework, no GPU build, crash, kill -9, out of memory, hang, cancel) into records that say so,
+keeping everything already measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.suites import Case
+
+EventHandler = Callable[[dict[str, Any]], None]
+KILL_GRACE_S = 2.0
+
+
+@dataclass
+class WorkerOutcome:
+    framework: str
+    status: str = "not started"  # ok | failed | missing_framework | no_gpu | crashed | timed_out | cancelled
+    error: str | None = None
+    hint: str | None = None
+    returncode: int | None = None
+    framework_version: str | None = None
+    device: str | None = None
+    stderr_tail: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": self.status, "error": self.error, "hint": self.hint,
+                "returncode": self.returncode, "framework_version": self.framework_version,
+                "device": self.device, "wall_s": round(self.wall_s, 3),
+                "stderr_tail": self.stderr_tail[-15:]}
+
+
+def worker_command(framework: str, device: str, threads: int | None, probe: bool = False) -> list[str]:
+    cmd = [sys.executable, "-m", "fwadvisor.profiler.worker", "--framework", framework, "--device", device]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    if probe:
+        cmd.append("--probe")
+    return cmd
+
+
+def _signal_name(returncode: int) -> str:
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the worker and anything it started; SIGKILL if it ignores SIGTERM."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+
+def run_worker(framework: str, cases: list[Case], device: str, threads: int | None, *,
+               timeout_s: float, on_event: EventHandler | None = None,
+               cancel: threading.Event | None = None,
+               env: dict[str, str] | None = None) -> WorkerOutcome:
+    """Run one framework's worker over `cases`; never raises for a worker's failure."""
+    emit = on_event or (lambda _event: None)
+    outcome = WorkerOutcome(framework)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        worker_command(framework, device, threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, **(env or {})},
+    )
+    emit({"type": "worker_started", "framework": framework, "cases": len(cases), "pid": proc.pid})
+    stderr_lines: deque[str] = deque(maxlen=60)
+    reader = threading.Thread(target=lambda: [stderr_lines.append(line.decode(errors="replace").rstrip())
+                                              for line in proc.stderr],  # type: ignore[union-attr]
+                              daemon=True)
+    reader.start()
+    try:
+        proc.stdin.write(json.dumps([{"benchmark": c.benchmark, "params": c.params, "dtype": c.dtype,  # type: ignore[union-attr]
+                                      "budget_s": c.budget_s} for c in cases]).encode())
+        proc.stdin.close()  # type: ignore[union-attr]
+    except BrokenPipeError:
+        pass
+
+    by_index: dict[int, dict[str, Any]] = {}
+    current: int | None = None
+    buffer = b""
+    last_activity = time.monotonic()
+    done = False
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                outcome.status, outcome.error = "cancelled", "cancelled by the user"
+                break
+            if time.monotonic() - last_activity > timeout_s:
+                outcome.status = "timed_out"
+                outcome.error = f"timed out: no progress for {timeout_s:g} s; the worker was stopped"
+                break
+            if not selector.select(timeout=0.1):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)  # type: ignore[union-attr]
+            if not chunk:
+                break  # EOF: the worker ended (normally or not)
+            last_activity = time.monotonic()
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                try:
+                    message = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                message["framework"] = framework
+                kind = message.get("type")
+                if kind == "hello":
+                    outcome.framework_version = message.get("framework_version")
+                    outcome.device = message.get("device")
+                elif kind == "start":
+                    current = message["index"]
+                elif kind == "result":
+                    by_index[message["index"]] = message["record"]
+                    current = None
+                elif kind == "fatal":
+                    outcome.status = message.get("kind", "failed")
+                    outcome.error, outcome.hint = message.get("error"), message.get("hint")
+                elif kind == "done":
+                    done = True
+                emit(message)
+    except KeyboardInterrupt:
+        # Ctrl+C: stop the worker now and hand back what was measured; the caller writes it.
+        outcome.status, outcome.error = "cancelled", "interrupted (Ctrl+C)"
+    finally:
+        selector.close()
+        _stop(proc)
+        reader.join(timeout=1.0)
+        outcome.returncode = proc.returncode
+        outcome.stderr_tail = list(stderr_lines)
+        outcome.wall_s = time.monotonic() - started
+        _fill_records(outcome, cases, by_index, current, done, device)
+        emit({"type": "worker_finished", "framework": framework, **outcome.summary()})
+    return outcome
+
+
+def _fill_records(outcome: WorkerOutcome, cases: list[Case], by_index: dict[int, dict[str, Any]],
+                  current: int | None, done: bool, device: str) -> None:
+    """Every case gets a record: measured, or one that says why there is no number."""
+    if outcome.status == "not started":
+        if done and outcome.returncode in (0, None):
+            outcome.status = "ok"
+        elif outcome.returncode is not None and outcome.returncode < 0:
+            outcome.status = "crashed"
+            name = _signal_name(outcome.returncode)
+            outcome.error = f"the worker was killed by {name}"
+            if name == "SIGKILL":
+                outcome.error += " (the system may have run out of memory, or it was killed by hand)"
+        else:
+            outcome.status = "crashed"
+            outcome.error = f"the worker exited with code {outcome.returncode} before finishing"
+            tail = [line for line in outcome.stderr_tail if line.strip()]
+            if tail:
+                outcome.error += f": {tail[-1]}"
+    for index, case in enumerate(cases):
+        if index in by_index:
+            outcome.records.append(by_index[index])
+            continue
+        if index == current:
+            error = f"{outcome.error} (during this benchmark)"
+        elif outcome.status in ("missing_framework", "no_gpu", "setup_failed"):
+            error = f"{outcome.error}; {outcome.hint}" if outcome.hint else str(outcome.error)
+        else:
+            error = f"not run: {outcome.error}"
+        outcome.records.append(failed_record(case.benchmark, outcome.framework, error,
+                                             device=outcome.device or device,
+                                             framework_version=outcome.framework_version,
+                                             params=case.params, dtype=case.dtype))
+    if outcome.status == "ok" and any(r.get("error") for r in outcome.records):
+        outcome.status = "failed"
+        outcome.error = "some benchmarks failed"
+
+
+def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
+    """What a framework sees (version, GPU), asked in a worker so this process imports nothing."""
+    try:
+        result = subprocess.run(worker_command(framework, "cpu", None, probe=True), capture_output=True,
+                                text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"installed": None, "error": f"the probe did not answer within {timeout_s:g} s"}
+    for line in result.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if message.get("type") == "probe":
+            message.pop("type", None)
+            return {"installed": True, "error": None, **message}
+        if message.get("type") == "fatal":
+            missing = message.get("kind") == "missing_framework"
+            return {"installed": not missing, "error": message.get("error"), "hint": message.get("hint")}
+    tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"installed": None, "error": f"the probe failed (exit {result.returncode}): {tail}"}
