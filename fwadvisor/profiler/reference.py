@@ -2,7 +2,8 @@
 
 Both frameworks load the SAME arrays from here (inputs, labels and initial weights), so each benchmark
 is the same function on the same data in both, and each result is checked against a NumPy float64
-computation of that function. Only NumPy is imported: the parent process may import this module.
+computation of that function. It imports NumPy only, and only the backends (worker processes) import
+it: the parent process never loads NumPy.
 """
 
 from __future__ import annotations
@@ -73,9 +74,8 @@ def check_close(actual: object, reference: object, dtype: str = "fp32", *, limit
 
 def combine(*checks: Check) -> Check:
     """All checks must pass; the text lists each one."""
-    worst = max((c.rel_error for c in checks), key=lambda e: -1.0 if e != e else e)  # NaN ranks last
-    if any(c.rel_error != c.rel_error for c in checks):
-        worst = float("nan")
+    errors = [c.rel_error for c in checks]
+    worst = float("nan") if any(np.isnan(e) for e in errors) else max(errors)
     return Check(all(c.ok for c in checks), worst, max(c.limit for c in checks),
                  "; ".join(c.text for c in checks))
 
@@ -305,5 +305,5 @@ def cache_note(buffer_bytes: int, cache_bytes: int | None, cache_name: str) -> s
         return f"buffer {mb:g} MB; cache size unknown"
     cache_mb = cache_bytes / 1e6
     if buffer_bytes > cache_bytes:
-        return f"buffer {mb:g} MB, larger than the last-level cache ({cache_name} {cache_mb:g} MB)"
-    return f"buffer {mb:g} MB fits in the {cache_name} ({cache_mb:g} MB): warm cache, not memory bandwidth"
+        return f"buffer {mb:g} MB, larger than the last-level cache ({cache_name} {cache_mb:.3g} MB)"
+    return f"buffer {mb:g} MB fits in the {cache_name} ({cache_mb:.3g} MB): warm cache, not memory bandwidth"

@@ -1,0 +1,300 @@
+"""Datasheet peaks of a device (or an estimate) and "percent of peak" for benchmark results.
+
+The table lives in profiles/gpus.yaml (dense figures, no sparsity; see its header). A user file at
+<user config>/profiles/gpus.yaml is read first, so its entries win. This module imports no framework:
+the parent process fills in percent of peak after the workers have finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fwadvisor.errors import InputError
+from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
+from fwadvisor.yamlio import load_yaml
+
+TABLE_FILE = "gpus.yaml"
+DTYPES = ("fp32", "tf32", "fp16", "bf16")
+METRIC_KINDS = ("flops", "bandwidth")
+FLOPS_UNIT = "TFLOP/s"
+BANDWIDTH_UNIT = "GB/s"
+
+# Framework spellings a record may carry; the table only knows the short names.
+_DTYPE_ALIASES = {"float32": "fp32", "float": "fp32", "tensorfloat32": "tf32", "float16": "fp16",
+                  "half": "fp16", "bfloat16": "bf16"}
+
+# Every unit percent_of_peak accepts, as (kind, factor to the base unit FLOP/s or B/s).
+_UNITS: dict[str, tuple[str, float]] = {
+    "FLOP/s": ("flops", 1.0), "GFLOP/s": ("flops", 1e9), "TFLOP/s": ("flops", 1e12),
+    "PFLOP/s": ("flops", 1e15),
+    "B/s": ("bandwidth", 1.0), "MB/s": ("bandwidth", 1e6), "GB/s": ("bandwidth", 1e9),
+    "TB/s": ("bandwidth", 1e12), "MiB/s": ("bandwidth", 2.0**20), "GiB/s": ("bandwidth", 2.0**30),
+    "TiB/s": ("bandwidth", 2.0**40),
+}
+
+# Device strings look like "cuda:0 NVIDIA H100 80GB HBM3" in result records; only the name matters.
+_DEVICE_PREFIX = re.compile(r"^(cuda|gpu)(:\d+)?\s+")
+# Names that only NVIDIA cards carry. ROCm builds of the frameworks also report a "compute
+# capability" (gfx90a reads as 9.0), which must not be mistaken for Hopper's FP32 lanes.
+_NVIDIA_NAME_HINTS = ("nvidia", "tesla", "geforce", "quadro", "titan", "rtx")
+
+
+@dataclass(frozen=True)
+class GpuPeaks:
+    """One card's dense datasheet peaks (TFLOP/s per dtype) and memory bandwidth (GB/s)."""
+
+    name: str
+    match: tuple[re.Pattern[str], ...]
+    peaks_tflops: dict[str, float | None]
+    memory_bandwidth_gbs: float | None
+    source: str
+    checked: str | None
+    verified: bool
+    note: str
+    compute_capability: str | None
+    origin: Path
+
+    def matches(self, normalized_name: str) -> bool:
+        return any(pattern.search(normalized_name) for pattern in self.match)
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The peak one result is compared with; `estimated` is True when no datasheet figure was found."""
+
+    value: float
+    unit: str
+    source: str
+    estimated: bool
+    label: str
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class PeakTable:
+    gpus: tuple[GpuPeaks, ...]
+    fp32_lanes_per_sm: dict[str, int]
+    lanes_source: str
+
+
+def normalize_device_name(device_name: str | None) -> str:
+    """Lowercase, collapsed spaces, no "cuda:0 " prefix: the form the table's patterns match."""
+    name = " ".join((device_name or "").lower().split())
+    return _DEVICE_PREFIX.sub("", name)
+
+
+def table_files() -> list[Path]:
+    """The files read, in priority order: the user's (when present), then the built-in one."""
+    files = []
+    user_file = user_profiles_dir() / TABLE_FILE
+    if user_file.is_file():
+        files.append(user_file)
+    files.append(builtin_profiles_dir() / TABLE_FILE)
+    return files
+
+
+def load_table() -> PeakTable:
+    files = table_files()
+    # Keyed on modification times so that an edited user file is picked up without a restart.
+    key = tuple((str(path), path.stat().st_mtime_ns if path.exists() else 0) for path in files)
+    return _load_table(key)
+
+
+@lru_cache(maxsize=8)
+def _load_table(key: tuple[tuple[str, int], ...]) -> PeakTable:
+    gpus: list[GpuPeaks] = []
+    lanes: dict[str, int] = {}
+    lanes_source = ""
+    # Lowest priority first for the lanes table, so that a user's entry replaces the built-in one.
+    for path_text, _mtime in reversed(key):
+        path = Path(path_text)
+        document = load_yaml(path, "GPU peak table")
+        if not isinstance(document, dict):
+            raise InputError("GPU peak table must be a mapping with a 'gpus' list", file=path)
+        gpus[:0] = _parse_gpus(document.get("gpus") or [], path)
+        lanes_doc = document.get("fp32_lanes_per_sm")
+        if lanes_doc is not None:
+            lanes.update(_parse_lanes(lanes_doc, path))
+            lanes_source = str(lanes_doc.get("source") or lanes_source)
+    return PeakTable(gpus=tuple(gpus), fp32_lanes_per_sm=lanes, lanes_source=lanes_source)
+
+
+def _parse_gpus(entries: Any, path: Path) -> list[GpuPeaks]:
+    if not isinstance(entries, list):
+        raise InputError("'gpus' must be a list of entries", file=path)
+    return [_parse_gpu(entry, path, index) for index, entry in enumerate(entries)]
+
+
+def _parse_gpu(entry: Any, path: Path, index: int) -> GpuPeaks:
+    where = f"gpus[{index}]"
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+        raise InputError(f"{where} needs a 'name'", file=path)
+    where = f"{where} ({entry['name']})"
+    match = entry.get("match")
+    if not isinstance(match, list) or not match or not all(isinstance(m, str) and m for m in match):
+        raise InputError(f"{where}: 'match' must be a non-empty list of patterns", file=path)
+    try:
+        patterns = tuple(re.compile(m.lower()) for m in match)
+    except re.error as exc:
+        raise InputError(f"{where}: bad 'match' pattern: {exc}", file=path) from None
+    raw_peaks = entry.get("peaks_tflops") or {}
+    if not isinstance(raw_peaks, dict) or set(raw_peaks) - set(DTYPES):
+        raise InputError(f"{where}: 'peaks_tflops' takes only {', '.join(DTYPES)}", file=path)
+    peaks = {dtype: _positive_or_none(raw_peaks.get(dtype), f"{where}: peaks_tflops.{dtype}", path)
+             for dtype in DTYPES}
+    bandwidth = _positive_or_none(entry.get("memory_bandwidth_gbs"), f"{where}: memory_bandwidth_gbs", path)
+    checked = entry.get("checked")
+    if isinstance(checked, dt.date):  # an unquoted YAML date
+        checked = checked.isoformat()
+    capability = entry.get("compute_capability")
+    return GpuPeaks(
+        name=entry["name"], match=patterns, peaks_tflops=peaks, memory_bandwidth_gbs=bandwidth,
+        # A user's own entry may leave the source out; the file it came from is then the source.
+        source=str(entry.get("source") or path), checked=str(checked) if checked else None,
+        verified=bool(entry.get("verified", True)), note=str(entry.get("note") or ""),
+        compute_capability=str(capability) if capability is not None else None, origin=path)
+
+
+def _positive_or_none(value: Any, what: str, path: Path) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InputError(f"{what} must be a positive number or null, not {value!r}", file=path)
+    return float(value)
+
+
+def _parse_lanes(lanes_doc: Any, path: Path) -> dict[str, int]:
+    table = lanes_doc.get("by_compute_capability") if isinstance(lanes_doc, dict) else None
+    if not isinstance(table, dict):
+        raise InputError("fp32_lanes_per_sm needs a 'by_compute_capability' mapping", file=path)
+    lanes = {}
+    for capability, row in table.items():
+        count = row.get("lanes") if isinstance(row, dict) else row
+        if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
+            raise InputError(f"fp32_lanes_per_sm: {capability} needs a positive whole 'lanes'", file=path)
+        lanes[_capability_text(capability)] = count
+    return lanes
+
+
+def _capability_text(capability: Any) -> str:
+    """"9.0", 9.0, (9, 0) and [9, 0] all mean compute capability 9.0."""
+    if isinstance(capability, (tuple, list)) and len(capability) == 2:
+        return f"{int(capability[0])}.{int(capability[1])}"
+    if isinstance(capability, float):
+        return f"{capability:.1f}"
+    return str(capability).strip()
+
+
+def lookup_gpu(device_name: str) -> GpuPeaks | None:
+    """The first table entry whose pattern matches the NVML / torch device name, or None."""
+    name = normalize_device_name(device_name)
+    if not name:
+        return None
+    return next((gpu for gpu in load_table().gpus if gpu.matches(name)), None)
+
+
+def canonical_dtype(dtype: str | None) -> str | None:
+    if dtype is None:
+        return None
+    key = dtype.strip().lower()
+    key = _DTYPE_ALIASES.get(key, key)
+    return key if key in DTYPES else None
+
+
+def peak_for(device_name: str, metric_kind: str, dtype: str | None,
+             gpu_properties: dict[str, Any] | None = None) -> Peak | None:
+    """The peak a result on `device_name` is compared with, or None when none is known.
+
+    metric_kind is "flops" (a TFLOP/s peak for `dtype`) or "bandwidth" (GB/s; dtype is ignored).
+    A card in the table gets its dense datasheet figure. An unknown NVIDIA GPU gets an FP32 estimate
+    from gpu_properties {"sm_count", "max_clock_mhz", "compute_capability"}, marked estimated. A CPU
+    gets None: no CPU peaks are tabulated, and a GPU figure must never be read against a CPU result.
+    """
+    if metric_kind not in METRIC_KINDS:
+        raise ValueError(f"metric_kind must be one of {METRIC_KINDS}, not {metric_kind!r}")
+    name = normalize_device_name(device_name)
+    if not name or name == "cpu" or name.startswith("cpu:"):
+        return None
+    gpu = lookup_gpu(name)
+    if gpu is not None:
+        return _datasheet_peak(gpu, metric_kind, dtype)
+    if metric_kind == "flops" and canonical_dtype(dtype) == "fp32":
+        return _estimated_fp32_peak(device_name, name, gpu_properties)
+    # No estimate for tensor-core dtypes (per-SM rates differ between data-centre and GeForce parts of
+    # one architecture) nor for bandwidth (NVML's memory clock and bus width are not reliable enough).
+    return None
+
+
+def _datasheet_peak(gpu: GpuPeaks, metric_kind: str, dtype: str | None) -> Peak | None:
+    suffix = "" if gpu.verified else " (unverified)"
+    if metric_kind == "bandwidth":
+        if gpu.memory_bandwidth_gbs is None:
+            return None
+        return Peak(value=gpu.memory_bandwidth_gbs, unit=BANDWIDTH_UNIT, source=gpu.source,
+                    estimated=False, label=f"{gpu.name} datasheet, memory bandwidth{suffix}",
+                    verified=gpu.verified)
+    key = canonical_dtype(dtype)
+    value = gpu.peaks_tflops.get(key) if key else None
+    if value is None:  # the card has no such mode (T4 BF16), or the dtype is not one we know
+        return None
+    return Peak(value=value, unit=FLOPS_UNIT, source=gpu.source, estimated=False,
+                label=f"{gpu.name} datasheet, dense {key.upper()}{suffix}", verified=gpu.verified)
+
+
+def _estimated_fp32_peak(device_name: str, name: str, props: dict[str, Any] | None) -> Peak | None:
+    if not props or not _looks_nvidia(name, props):
+        return None
+    sm_count = _positive_number(props, ("sm_count", "multi_processor_count", "multiprocessor_count"))
+    clock_mhz = _positive_number(props, ("max_clock_mhz", "sm_clock_max_mhz"))
+    capability = props.get("compute_capability")
+    if sm_count is None or clock_mhz is None or capability is None:
+        return None
+    table = load_table()
+    lanes = table.fp32_lanes_per_sm.get(_capability_text(capability))
+    if lanes is None:
+        return None
+    # An FMA counts as two floating-point operations, as in NVIDIA's own peak figures.
+    tflops = sm_count * lanes * 2 * clock_mhz * 1e6 / 1e12
+    label = (f"estimated from {sm_count:g} SMs x {lanes} FP32 lanes x 2 x {clock_mhz:g} MHz "
+             f"(no datasheet entry for {device_name.strip()!r})")
+    return Peak(value=round(tflops, 2), unit=FLOPS_UNIT, source=table.lanes_source, estimated=True,
+                label=label, verified=False)
+
+
+def _looks_nvidia(name: str, props: dict[str, Any]) -> bool:
+    vendor = props.get("vendor")
+    if isinstance(vendor, str) and vendor:
+        return vendor.strip().lower() == "nvidia"
+    return any(hint in name for hint in _NVIDIA_NAME_HINTS)
+
+
+def _positive_number(props: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        value = props.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def percent_of_peak(value: float | None, unit: str, peak: Peak | None) -> float | None:
+    """`value` in `unit` as a percentage of `peak`, converting units (GFLOP/s against TFLOP/s ...).
+
+    None when there is nothing to compare. Comparing a FLOP/s figure with a bandwidth peak is a
+    programming error and raises, so that it can never pass as a number.
+    """
+    if value is None or peak is None or not math.isfinite(value) or peak.value <= 0:
+        return None
+    if unit not in _UNITS or peak.unit not in _UNITS:
+        raise ValueError(f"unknown unit {unit if unit not in _UNITS else peak.unit!r}; "
+                         f"known: {', '.join(_UNITS)}")
+    value_kind, value_factor = _UNITS[unit]
+    peak_kind, peak_factor = _UNITS[peak.unit]
+    if value_kind != peak_kind:
+        raise ValueError(f"cannot compare {unit} with a peak in {peak.unit}")
+    return 100.0 * (value * value_factor) / (peak.value * peak_factor)
