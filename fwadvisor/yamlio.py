@@ -30,7 +30,7 @@ def load_yaml(path: Path, what: str = "YAML file") -> Any:
 
 def parse_yaml(text: str, path: Path | str, what: str = "YAML file") -> Any:
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader, C or Python
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         tag = getattr(exc, "problem", "") or ""

@@ -79,7 +79,7 @@ def test_malformed_suite_is_refused_with_its_file_and_reason(tmp_path, text, mes
 
 
 def test_unknown_suite_name():
-    with pytest.raises(InputError, match="unknown suite 'turbo'; known suites: .*quick"):
+    with pytest.raises(InputError, match=r"unknown suite 'turbo'; known suites: .*quick"):
         load_suite("turbo")
 
 

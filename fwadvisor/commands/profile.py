@@ -54,10 +54,9 @@ def run_profile_command(args: argparse.Namespace) -> int:
             record = event["record"]
             if record.get("error"):
                 progress.console.print(f"[red]✗ {fw} {record['benchmark']}: {record['error']}[/]")
-        elif kind == "worker_finished":
-            if event["status"] not in ("ok", "failed"):
-                hint = f" Fix: {event['hint']}" if event.get("hint") else ""
-                progress.console.print(f"[red]✗ {fw}: {event['error']}.{hint}[/]")
+        elif kind == "worker_finished" and event["status"] not in ("ok", "failed"):
+            hint = f" Fix: {event['hint']}" if event.get("hint") else ""
+            progress.console.print(f"[red]✗ {fw}: {event['error']}.{hint}[/]")
 
     with progress:
         document = run_profile(suite, frameworks=frameworks, device=device, threads=args.threads,

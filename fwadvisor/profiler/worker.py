@@ -89,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.probe:
         try:
             send({"type": "probe", "framework": args.framework, **backend.probe()})
-        except Exception as exc:  # noqa: BLE001 - a broken install is reported, not raised
+        except Exception as exc:
             send({"type": "fatal", "kind": "setup_failed", "error": _describe(exc),
                   "hint": f"reinstall it: {INSTALL_HINTS[args.framework]}"})
             return EXIT_FATAL
         return 0
 
-    cases = json.loads(sys.stdin.read() or "[]")
+    cases = json.loads(sys.stdin.read().strip() or "[]")
     from fwadvisor.profiler.backends import NoGPUError
 
     try:
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         send({"type": "fatal", "kind": "missing_framework", "error": _describe(exc),
               "hint": f"install it with: {INSTALL_HINTS[args.framework]}"})
         return EXIT_FATAL
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         send({"type": "fatal", "kind": "setup_failed", "error": _describe(exc),
               "hint": f"check the installation: {INSTALL_HINTS[args.framework]}"})
         return EXIT_FATAL
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             record = failed_record(case["benchmark"], args.framework, f"out of memory: {exc}",
                                    device=info["device"], framework_version=info["framework_version"],
                                    params=case["params"], dtype=case["dtype"])
-        except Exception as exc:  # noqa: BLE001 - one failed benchmark must not stop the others
+        except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             record = failed_record(case["benchmark"], args.framework, _describe(exc),
                                    device=info["device"], framework_version=info["framework_version"],
