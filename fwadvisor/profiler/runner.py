@@ -26,6 +26,7 @@ from fwadvisor.profiler.suites import Case
 
 EventHandler = Callable[[dict[str, Any]], None]
 KILL_GRACE_S = 2.0
+EXIT_GRACE_S = 10.0
 
 
 @dataclass
@@ -152,11 +153,18 @@ def run_worker(framework: str, cases: list[Case], device: str, threads: int | No
                 elif kind == "done":
                     done = True
                 emit(message)
+            if done:
+                break
     except KeyboardInterrupt:
         # Ctrl+C: stop the worker now and hand back what was measured; the caller writes it.
         outcome.status, outcome.error = "cancelled", "interrupted (Ctrl+C)"
     finally:
         selector.close()
+        if outcome.status not in ("cancelled", "timed_out"):
+            try:  # a worker that finished (or failed) on its own gets a moment to exit cleanly
+                proc.wait(timeout=EXIT_GRACE_S)
+            except subprocess.TimeoutExpired:
+                pass
         _stop(proc)
         reader.join(timeout=1.0)
         outcome.returncode = proc.returncode
@@ -171,8 +179,8 @@ def _fill_records(outcome: WorkerOutcome, cases: list[Case], by_index: dict[int,
                   current: int | None, done: bool, device: str) -> None:
     """Every case gets a record: measured, or one that says why there is no number."""
     if outcome.status == "not started":
-        if done and outcome.returncode in (0, None):
-            outcome.status = "ok"
+        if done:
+            outcome.status = "ok"  # every result arrived; how the process then ended does not matter
         elif outcome.returncode is not None and outcome.returncode < 0:
             outcome.status = "crashed"
             name = _signal_name(outcome.returncode)

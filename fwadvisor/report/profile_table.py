@@ -8,6 +8,7 @@ from typing import Any
 
 LOWER_IS_BETTER = {"us/op"}
 NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
+SHORT = {"torch": "torch", "tensorflow": "TF"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Row:
         ahead = self.faster
         if ahead is None:
             return "-"
-        return f"{NAMES[ahead[0]]} {ahead[1]:.2f}x"
+        return f"{SHORT[ahead[0]]} {ahead[1]:.2f}x"
 
     def peak_text(self) -> str:
         parts = [f"{NAMES[fw]} {c.percent_of_peak:.0f}%" for fw, c in self.cells.items()
@@ -76,7 +77,27 @@ def cell(record: dict[str, Any]) -> Cell:
                 record.get("percent_of_peak"), status, note)
 
 
-def params_text(params: dict[str, Any]) -> str:
+def params_text(params: dict[str, Any], benchmark: str = "") -> str:
+    """Shapes in the short form people write them in (all values are in the JSON document)."""
+    p = params
+    try:
+        if benchmark == "matmul":
+            return f"{p['m']}×{p['k']} @ {p['k']}×{p['n']}"
+        if benchmark == "conv2d":
+            return (f"{p['batch']}×{p['height']}×{p['width']}, {p['channels_in']}→{p['channels_out']}, "
+                    f"k{p['kernel']}")
+        if benchmark in ("bandwidth", "host_to_device"):
+            return f"{p['megabytes']} MB"
+        if benchmark == "eager_overhead":
+            return f"{p['ops']} ops × {p['size']} elems"
+        if benchmark == "compiled_speedup":
+            return f"MLP b{p['batch']} {p['features']}→{p['hidden']}×{p['layers']}"
+        if benchmark == "train_cnn":
+            return f"CNN b{p['batch']} {p['image']}²×{p['channels']} →{p['classes']}"
+        if benchmark == "train_rnn":
+            return f"LSTM b{p['batch']} seq{p['seq_len']} {p['features']}→{p['hidden']}"
+    except KeyError:
+        pass
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
@@ -89,7 +110,7 @@ def rows(document: dict[str, Any]) -> list[Row]:
     for (benchmark, dtype, params_json), by_fw in grouped.items():
         cells = {fw: cell(by_fw[fw]) for fw in ("torch", "tensorflow") if fw in by_fw}
         unit = next((c.unit for c in cells.values() if c.unit), "")
-        out.append(Row(benchmark, dtype, params_text(json.loads(params_json)), unit, cells))
+        out.append(Row(benchmark, dtype, params_text(json.loads(params_json), benchmark), unit, cells))
     return out
 
 
@@ -117,22 +138,28 @@ def render_rich_table(document: dict[str, Any]):
     from rich.table import Table
 
     suite = document.get("suite", {})
+    table_rows = rows(document)
+    with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
     table = Table(title=f"fwadvisor profile · suite {suite.get('name')} · {device_label(document)} · "
                         f"{suite.get('threads')} CPU threads", title_justify="left")
-    for column, justify in (("benchmark", "left"), ("dtype", "left"), ("metric", "left"),
-                            ("PyTorch", "right"), ("TensorFlow", "right"), ("ahead", "right"),
-                            ("% of peak", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in rows(document):
+    table.add_column("benchmark", ratio=5)
+    table.add_column("metric", ratio=2, min_width=7)
+    table.add_column("PyTorch", justify="right", ratio=2, no_wrap=True)
+    table.add_column("TensorFlow", justify="right", ratio=2, no_wrap=True)
+    table.add_column("ahead", justify="right", ratio=2, no_wrap=True)
+    if with_peak:
+        table.add_column("% of peak", justify="right", ratio=2)
+    for row in table_rows:
         def show(fw: str, row: Row = row) -> str:
             c = row.cells.get(fw)
             if c is None:
                 return "-"
             colour = {"failed": "red", "wrong": "red", "wide": "yellow", "skipped": "dim"}.get(c.status)
             return f"[{colour}]{c.text()}[/]" if colour else c.text()
-        unit = row.unit + (" (lower is better)" if row.unit in LOWER_IS_BETTER else "")
-        table.add_row(f"{row.benchmark}\n[dim]{row.params}[/]", row.dtype, unit, show("torch"),
-                      show("tensorflow"), row.faster_text(), row.peak_text())
-    table.caption = ("± half the p20-p80 spread of the per-call times; ~ spread over 10% (not used as "
-                     "evidence); ≠ result did not match the NumPy reference; ✗ failed")
+        unit = row.unit + (" [dim](lower is better)[/]" if row.unit in LOWER_IS_BETTER else "")
+        cells = [f"{row.benchmark} {row.dtype}\n[dim]{row.params}[/]", unit, show("torch"),
+                 show("tensorflow"), row.faster_text()]
+        table.add_row(*cells, *([row.peak_text()] if with_peak else []))
+    table.caption = ("± half the p20-p80 spread; ~ spread over 10%, not used as evidence; "
+                     "≠ did not match the NumPy reference; ✗ failed")
     return table
