@@ -1,17 +1,18 @@
 """A cache of validated YAML data files, so that `recommend` does not re-parse unchanged rules.
 
-Parsing YAML in Python is the slowest step of a `recommend` run. A file is re-read whenever its
-size or modification time changes, or fwadvisor's version does; a cache that cannot be read or
-written is simply not used.
+Parsing YAML in Python is the slowest step of a `recommend` run. The validated objects are kept
+pickled in the user cache folder; a file is re-read whenever its size or modification time changes,
+or fwadvisor's version does. A cache that cannot be read or written is simply not used. The cache
+only ever holds what this program wrote there itself, after validating it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-import msgspec
+from typing import TypeVar
 
 from fwadvisor import __version__
 from fwadvisor.paths import user_cache_dir
@@ -20,37 +21,28 @@ from fwadvisor.yamlio import write_atomic
 T = TypeVar("T")
 
 
-class _Entry(msgspec.Struct):
-    source: str
-    mtime_ns: int
-    size: int
-    version: str
-    data: msgspec.Raw
-
-
 def _cache_file(path: Path) -> Path:
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:20]
-    return user_cache_dir() / "parsed" / f"{path.stem}-{digest}.msgpack"
+    return user_cache_dir() / "parsed" / f"{path.stem}-{digest}.pickle"
 
 
-def load_validated(path: Path, model: type[T], parse: Any) -> T:
-    """`parse(path)` (YAML -> validated `model`), or the cached result of the same file."""
+def load_validated(path: Path, model: type[T], parse: Callable[[Path], T]) -> T:
+    """`parse(path)` (YAML -> validated `model`), or the cached result for the same file."""
     try:
         stat = path.stat()
     except OSError:
         return parse(path)
     cache = _cache_file(path)
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, __version__)
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, __version__, model.__qualname__)
     try:
-        entry = msgspec.msgpack.decode(cache.read_bytes(), type=_Entry)
-        if (entry.source, entry.mtime_ns, entry.size, entry.version) == key:
-            return msgspec.msgpack.decode(entry.data, type=model)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        cached_key, value = pickle.loads(cache.read_bytes())
+        if cached_key == key and isinstance(value, model):
+            return value
+    except Exception:
         pass
     value = parse(path)
     try:
-        raw = msgspec.Raw(msgspec.msgpack.encode(value))
-        write_atomic(cache, msgspec.msgpack.encode(_Entry(*key, data=raw)))
+        write_atomic(cache, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # a read-only home folder only costs speed
     return value

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import msgspec
-
-from fwadvisor.advisor.conditions import matches
+from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
     AREAS,
@@ -20,10 +19,12 @@ from fwadvisor.advisor.model import (
     NextStep,
     Outlook,
     Questionnaire,
+    Rule,
 )
 from fwadvisor.advisor.questionnaire import Answers, convert_or_explain, load_questionnaire
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
+from fwadvisor.typedmodel import to_data
 from fwadvisor.yamlio import load_yaml
 
 SCHEMA_VERSION = 1
@@ -36,13 +37,15 @@ HIGH_FROM = 8.0
 INFORMED_TIE_FROM = 10.0
 
 
-class EvidenceRef(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class EvidenceRef:
     source: str
     checked: str
     strength: str
 
 
-class Reason(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class Reason:
     rule: str
     area: str
     favors: str
@@ -52,7 +55,8 @@ class Reason(msgspec.Struct, frozen=True):
     evidence: list[EvidenceRef]
 
 
-class Caveat(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class Caveat:
     rule: str
     area: str
     framework: str | None
@@ -60,7 +64,8 @@ class Caveat(msgspec.Struct, frozen=True):
     evidence: list[EvidenceRef]
 
 
-class Blocker(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class Blocker:
     rule: str
     area: str
     framework: str
@@ -68,7 +73,8 @@ class Blocker(msgspec.Struct, frozen=True):
     evidence: list[EvidenceRef]
 
 
-class WhatIf(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class WhatIf:
     question: str
     answer: AnswerValue | None
     recommendation: str
@@ -76,12 +82,14 @@ class WhatIf(msgspec.Struct, frozen=True):
     choice: str | None  # the choice that was set, added or removed (None for "unset")
 
 
-class PriorityEffect(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class PriorityEffect:
     selected: list[str]
     area_multipliers: dict[str, float]
 
 
-class Recommendation(msgspec.Struct):
+@dataclass
+class Recommendation:
     schema_version: int
     recommendation: str
     confidence: str
@@ -101,7 +109,7 @@ class Recommendation(msgspec.Struct):
     profile: dict | None = None
 
     def to_dict(self) -> dict:
-        return msgspec.to_builtins(self)
+        return to_data(self)
 
 
 def evidence_refs(evidence: list[Evidence]) -> list[EvidenceRef]:
@@ -137,23 +145,17 @@ def _verdict(scores: dict[str, float], blocked: set[str]) -> tuple[str, str, flo
     return ("pytorch" if pt > tf else "tensorflow"), confidence, margin
 
 
-def _score(ruleset: RuleSet, answers: Mapping[str, AnswerValue], metrics: Mapping[str, float],
-           multipliers: dict[str, float]):
+def _tally(rules: list[Rule], fired: list[bool], multipliers: dict[str, float]) -> tuple[dict[str, float], set[str]]:
     scores = dict.fromkeys(FRAMEWORKS, 0.0)
-    fired = [lr.rule for lr in ruleset.rules if matches(lr.rule.when, answers, metrics)]
     blocked: set[str] = set()
-    for rule in fired:
-        if rule.effect == "favor" and rule.framework:
+    for rule, did_fire in zip(rules, fired, strict=True):
+        if not did_fire or rule.framework is None:
+            continue
+        if rule.effect == "favor":
             scores[rule.framework] += rule.weight * multipliers.get(rule.area, 1.0)
-        elif rule.effect == "blocker" and rule.framework:
+        elif rule.effect == "blocker":
             blocked.add(rule.framework)
-    return fired, {k: round(v, 2) for k, v in scores.items()}, blocked
-
-
-def verdict_only(ruleset: RuleSet, answers: Mapping[str, AnswerValue],
-                 metrics: Mapping[str, float], questionnaire: Questionnaire) -> str:
-    _, scores, blocked = _score(ruleset, answers, metrics, area_multipliers(answers, questionnaire))
-    return _verdict(scores, blocked)[0]
+    return {k: round(v, 2) for k, v in scores.items()}, blocked
 
 
 def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] | None = None,
@@ -161,8 +163,11 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
     questionnaire = questionnaire or load_questionnaire()
     metrics = metrics or {}
     multipliers = area_multipliers(answers, questionnaire)
-    fired, scores, blocked = _score(ruleset, answers, metrics, multipliers)
+    rules = [entry.rule for entry in ruleset.rules]
+    fired_flags = [matches(rule.when, answers, metrics) for rule in rules]
+    scores, blocked = _tally(rules, fired_flags, multipliers)
     verdict, confidence, margin = _verdict(scores, blocked)
+    fired = [rule for rule, did_fire in zip(rules, fired_flags, strict=True) if did_fire]
 
     reasons = [
         Reason(r.id, r.area, r.framework or "", round(r.weight * multipliers.get(r.area, 1.0), 2),
@@ -189,7 +194,7 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
         reasons=reasons,
         caveats=caveats,
         blockers=blockers,
-        what_if=what_if(ruleset, answers, metrics, questionnaire, verdict) if with_what_if else [],
+        what_if=what_if(rules, fired_flags, answers, metrics, questionnaire, verdict) if with_what_if else [],
         priorities=PriorityEffect(list(selected) if isinstance(selected, list) else [selected],
                                   {a: m for a, m in multipliers.items() if m != 1.0}),
         answers=dict(answers),
@@ -239,9 +244,17 @@ def _alternatives(question, current: AnswerValue | None):
             yield [*chosen, choice], "add", choice
 
 
-def what_if(ruleset: RuleSet, answers: Answers, metrics: Mapping[str, float],
+def what_if(rules: list[Rule], fired: list[bool], answers: Answers, metrics: Mapping[str, float],
             questionnaire: Questionnaire, verdict: str) -> list[WhatIf]:
-    """Every single-answer change that would give a different recommendation."""
+    """Every single-answer change that would give a different recommendation.
+
+    A change to one answer can only change the rules whose conditions read that question, so
+    only those are evaluated again for each trial.
+    """
+    readers: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        for qid in referenced(rule.when)[0]:
+            readers.setdefault(qid, []).append(index)
     flips: list[WhatIf] = []
     for question in questionnaire.questions:
         current = answers.get(question.id)
@@ -251,7 +264,11 @@ def what_if(ruleset: RuleSet, answers: Answers, metrics: Mapping[str, float],
                 trial.pop(question.id, None)
             else:
                 trial[question.id] = value
-            outcome = verdict_only(ruleset, trial, metrics, questionnaire)
+            trial_fired = list(fired)
+            for index in readers.get(question.id, []):
+                trial_fired[index] = matches(rules[index].when, trial, metrics)
+            scores, blocked = _tally(rules, trial_fired, area_multipliers(trial, questionnaire))
+            outcome = _verdict(scores, blocked)[0]
             if outcome != verdict:
                 flips.append(WhatIf(question.id, value, outcome, change, choice))
     return flips

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import msgspec
 
 from fwadvisor.advisor.conditions import matches
 from fwadvisor.advisor.metrics import KNOWN_METRICS
@@ -215,7 +214,7 @@ def run_rule_tests(entry: LoadedRule) -> list[Problem]:
             failures.append(Problem(entry.file, line, entry.rule.id,
                                     f"test {i + 1} should {expected} but it did"
                                     f"{'' if fired else ' not'} (answers: "
-                                    f"{msgspec.json.encode(test.answers).decode()})"))
+                                    f"{json.dumps(test.answers)})"))
     return failures
 
 

@@ -1,12 +1,16 @@
-"""The rule format: one model, the source of truth; `fwadvisor rules schema` exports its JSON Schema."""
+"""The rule format: one model, the source of truth; `fwadvisor rules schema` exports its JSON Schema.
+
+The same module declares the questionnaire and the guidance (next steps, outlook, misconceptions,
+FAQ). Each is a frozen dataclass validated by fwadvisor.typedmodel (unknown fields refused).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-import msgspec
-from msgspec import Meta, field
+from fwadvisor.typedmodel import Meta, field, json_schema
 
 Framework = Literal["pytorch", "tensorflow"]
 Area = Literal[
@@ -17,7 +21,8 @@ FRAMEWORKS: tuple[str, ...] = Framework.__args__  # type: ignore[attr-defined]
 AnswerValue = str | list[str]
 
 
-class Evidence(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Evidence:
     """A checked fact a rule rests on."""
 
     source: Annotated[str, Meta(min_length=5, description="URL or document the fact comes from")]
@@ -29,7 +34,8 @@ class Evidence(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     fact: Annotated[str, Meta(description="The fact itself, as the source states it")] = ""
 
 
-class Condition(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, frozen=True):
+@dataclass(frozen=True)
+class Condition:
     """A node of a `when` tree: exactly one of all / any / not, or one leaf.
 
     A question leaf names `question` and exactly one test: equals, in, includes, includes_all,
@@ -60,16 +66,18 @@ QUESTION_TESTS = ("equals", "in_", "includes", "includes_all", "only", "answered
 METRIC_TESTS = ("gt", "ge", "lt", "le", "present")
 
 
-class RuleTest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class RuleTest:
     """One case a rule must pass: with these answers (and metrics) the rule fires or it does not."""
 
     answers: dict[str, AnswerValue]
     fires: bool
-    metrics: dict[str, float] = {}
+    metrics: dict[str, float] = field(default_factory=dict)
     note: str = ""
 
 
-class Rule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Rule:
     """A transparent decision rule: when the condition holds, it adds points, a blocker or a caveat."""
 
     id: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id, kebab-case")]
@@ -94,13 +102,15 @@ class Rule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     title: Annotated[str, Meta(description="A short label for lists; defaults to the id")] = ""
 
 
-class RuleFile(msgspec.Struct, forbid_unknown_fields=True):
+@dataclass(frozen=True)
+class RuleFile:
     """A rules file: a mapping with a top-level `rules:` list."""
 
     rules: list[Rule]
 
 
-class Question(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Question:
     id: str
     kind: Literal["one", "many"]
     area: str
@@ -109,23 +119,17 @@ class Question(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     choices: dict[str, str]
 
 
-class Questionnaire(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Questionnaire:
     questions: list[Question]
-    priority_weights: dict[str, dict[str, float]] = {}
+    priority_weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}
 
 
-def rule_file_schema() -> dict:
-    """The JSON Schema of a rules file, generated from the model above."""
-    schema = msgspec.json.schema(RuleFile)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "fwadvisor rules file"
-    return schema
-
-
-class NextStep(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+@dataclass(frozen=True)
+class NextStep:
     """A place to go next for the recommended framework; `when` shows it only where it applies."""
 
     title: str
@@ -134,7 +138,8 @@ class NextStep(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_def
     when: Condition | None = None
 
 
-class Outlook(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Outlook:
     """Release cadence, maintenance signals and direction of one framework."""
 
     summary: str
@@ -142,15 +147,30 @@ class Outlook(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     evidence: Annotated[list[Evidence], Meta(min_length=1)]
 
 
-class Misconception(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Misconception:
     claim: str
     correction: str
     evidence: Annotated[list[Evidence], Meta(min_length=1)]
 
 
-class Guidance(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """rules/guidance.yaml: where to go next, the outlook, and misconceptions set right."""
+@dataclass(frozen=True)
+class FaqEntry:
+    question: str
+    answer: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """rules/guidance.yaml: where to go next, the outlook, misconceptions set right, and the FAQ."""
 
     next_steps: dict[Framework, list[NextStep]]
     outlook: dict[Framework, Outlook]
     misconceptions: list[Misconception]
+    faq: list[FaqEntry] = field(default_factory=list)
+
+
+def rule_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a rules file, generated from the model above."""
+    return {**json_schema(RuleFile), "title": "fwadvisor rules file"}

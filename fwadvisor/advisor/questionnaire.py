@@ -6,35 +6,29 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
+from fwadvisor.typedmodel import ValidationError, convert
 from fwadvisor.yamlio import line_of, load_yaml
 
 Answers = dict[str, AnswerValue]
 
 
 def convert_or_explain(data: Any, model: type, path: Path, what: str) -> Any:
-    """msgspec validation whose error names the file, the line and the field."""
+    """Validation whose error names the file, the line and the field."""
     try:
-        return msgspec.convert(data, model)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        keys: list[str | int] = []
-        if " - at `$" in text:
-            message, _, where = text.rpartition(" - at `")
-            keys = _parse_path(where.rstrip("`"))
-        else:
-            message = text
+        return convert(data, model)
+    except ValidationError as exc:
+        message = exc.message
+        keys = _parse_path(exc.path)
         raise InputError(f"{what}: {message} at {_show_path(keys)}", file=path,
                          line=line_of(path, keys)) from None
 
 
 def _parse_path(where: str) -> list[str | int]:
-    # msgspec paths look like $.rules[3].when.question or $[0]
+    # paths look like $.rules[3].when.question or $[0]
     keys: list[str | int] = []
     token = ""
     for char in where[1:]:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-
-import msgspec
-from msgspec import Meta
 
 from fwadvisor.advisor.questionnaire import convert_or_explain
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.records import BENCHMARKS, GPU_ONLY
+from fwadvisor.typedmodel import Meta, field
 from fwadvisor.yamlio import line_of, load_yaml
 
 # Parameters each benchmark takes; both frameworks run the same function on these shapes.
@@ -33,19 +32,24 @@ DTYPES = ("fp32", "tf32", "fp16", "bf16")
 CPU_DTYPES = ("fp32", "bf16")
 
 
-class DeviceCases(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class DeviceCases:
+    """The cases of one benchmark on one kind of device: its shapes and the dtypes to run."""
+
     params: dict[str, Annotated[int, Meta(gt=0)]]
-    dtypes: list[str] = msgspec.field(default_factory=lambda: ["fp32"])
+    dtypes: list[str] = field(default_factory=lambda: ["fp32"])
 
 
-class SuiteBenchmark(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class SuiteBenchmark:
     benchmark: str
     cpu: DeviceCases | None = None
     gpu: DeviceCases | None = None
     budget_s: Annotated[float, Meta(gt=0, le=60)] | None = None
 
 
-class Suite(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Suite:
     name: str
     description: str
     benchmarks: Annotated[list[SuiteBenchmark], Meta(min_length=1)]
@@ -53,7 +57,8 @@ class Suite(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     timeout_s: Annotated[float, Meta(gt=0)] = 180.0  # a worker silent this long is declared hung
 
 
-class Case(msgspec.Struct, frozen=True):
+@dataclass(frozen=True)
+class Case:
     """One benchmark run on one device, as sent to a worker."""
 
     benchmark: str

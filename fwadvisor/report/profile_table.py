@@ -42,8 +42,8 @@ class Row:
         a, b = self.cells.get("torch"), self.cells.get("tensorflow")
         if not a or not b or a.status not in ("ok", "wide") or b.status not in ("ok", "wide"):
             return None
-        if not a.value or not b.value or a.unit != b.unit:
-            return None
+        if not a.value or not b.value or a.unit != b.unit or self.unit == "x":
+            return None  # a ratio of two speed-up factors says nothing about which is faster
         ratio = a.value / b.value
         if self.unit in LOWER_IS_BETTER:
             ratio = 1 / ratio

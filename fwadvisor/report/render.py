@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-
-import msgspec
+import json
 
 from fwadvisor.advisor.engine import Recommendation
 
@@ -13,7 +12,7 @@ SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "text": ".txt"}
 
 
 def render_json(rec: Recommendation) -> str:
-    return msgspec.json.format(msgspec.json.encode(rec), indent=2).decode() + "\n"
+    return json.dumps(rec.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 def render(rec: Recommendation, fmt: str, *, width: int = 100) -> str:
