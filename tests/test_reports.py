@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.questionnaire import load_answers
@@ -48,3 +48,18 @@ def test_next_steps_follow_the_answers_and_never_point_to_torchserve():
     assert not any("ExecuTorch" in s.title for s in no_deploy.next_steps)
     for rec in (on_device, no_deploy):
         assert not any("torchserve" in s.url.lower() for s in rec.next_steps)
+
+
+def test_terminal_text_colours_only_when_wanted():
+    rec = recommend(LAB, load_rules(include_user=False))
+    forced = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
+                     env={"FORCE_COLOR": "1"})
+    assert "\x1b[" in forced.stdout
+    piped = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"))
+    assert "\x1b[" not in piped.stdout  # not a terminal: plain text
+    no_colour = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
+                        env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in no_colour.stdout
+    narrow = render(rec, "text", width=60)
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    assert "hf-transformers-v5-pytorch-only" in narrow

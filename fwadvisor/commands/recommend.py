@@ -15,11 +15,9 @@ def run_recommend(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
     rec = recommend(answers, ruleset)
     if args.format == "text" and args.output is None:
-        from rich.console import Console
+        from fwadvisor.report.text import print_report
 
-        from fwadvisor.report.text import render_text
-
-        render_text(rec, Console(highlight=False))
+        print_report(rec)
         return 0
     from fwadvisor.report.render import render
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 from fwadvisor.advisor.engine import Recommendation
@@ -28,11 +27,7 @@ def render(rec: Recommendation, fmt: str, *, width: int = 100) -> str:
 
         return render_html(rec)
     if fmt == "text":
-        from rich.console import Console
+        from fwadvisor.report.text import render_lines
 
-        from fwadvisor.report.text import render_text
-
-        buffer = io.StringIO()
-        render_text(rec, Console(file=buffer, width=width, no_color=True, highlight=False))
-        return buffer.getvalue()
+        return "\n".join(render_lines(rec, width, colour=False)) + "\n"
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")

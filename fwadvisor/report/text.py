@@ -1,132 +1,186 @@
-"""The report for the terminal, drawn with rich.
+"""The report for the terminal: wrapped, indented lines with a little colour.
 
-Lines are wrapped here with textwrap (hanging indents under a marker) and printed without rich's
-own wrapping: it reads the same and costs a fraction of laying out a table per entry.
+This is the one report drawn without rich. `fwadvisor recommend` must start in about 2.5 times
+a bare `import yaml, rich`, and importing rich's console costs more than the whole rest of the run,
+so the few styles used here are written as ANSI SGR codes directly. Colour follows the usual
+conventions: only on a terminal, never with NO_COLOR, always with FORCE_COLOR.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import textwrap
-
-from rich.console import Console
-from rich.panel import Panel
-from rich.text import Text
+from typing import TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
 from fwadvisor.report import content as c
 
-COLOURS = {"pytorch": "orange3", "tensorflow": "yellow3", "either": "cyan"}
 WHAT_IF_SHOWN = 12
+MAX_WIDTH = 110
+# SGR codes of the styles the report uses.
+_SGR = {"bold": "1", "dim": "2", "underline": "4", "red": "31", "green": "32", "yellow": "33",
+        "cyan": "36", "orange": "38;5;208", "gold": "38;5;178"}
+COLOURS = {"pytorch": "orange", "tensorflow": "gold", "either": "cyan"}
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+def colour_wanted(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class _Writer:
+    def __init__(self, width: int, colour: bool):
+        self.width = max(40, min(width, MAX_WIDTH))
+        self.colour = colour
+        self.lines: list[str] = []
+
+    def style(self, text: str, *styles: str) -> str:
+        if not self.colour or not text:
+            return text
+        codes = ";".join(_SGR[s] for s in styles if s)
+        return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
+
+    def line(self, text: str = "", *styles: str) -> None:
+        indent = " " * (len(text) - len(text.lstrip()))
+        for part in textwrap.wrap(text, self.width, initial_indent="", subsequent_indent=indent,
+                                  drop_whitespace=False) if len(text) > self.width else [text]:
+            self.lines.append(self.style(part.rstrip(), *styles))
+
+    def heading(self, title: str, *styles: str) -> None:
+        self.line()
+        self.line(title, *(styles or ("bold",)))
+
+    def item(self, marker: str, body: str, *, marker_styles: tuple[str, ...] = (), lead: str = "",
+             lead_styles: tuple[str, ...] = ("dim",), indent: int = 2, marker_width: int = 2,
+             evidence: str | None = None) -> None:
+        """`marker`, then `lead` (styled) and `body`, wrapped with a hanging indent under the body."""
+        first = " " * indent + marker.ljust(marker_width) + " "
+        hang = " " * len(first)
+        plain = " ".join(((lead + " ") if lead else "") .split() + body.split())
+        wrapped = textwrap.wrap(plain, self.width, initial_indent=first, subsequent_indent=hang,
+                                break_on_hyphens=False)
+        # Style the marker and the lead where they landed; the lead may wrap onto a second line.
+        remaining_lead = len(lead)
+        for number, text in enumerate(wrapped):
+            start = len(first) if number == 0 else len(hang)
+            if number == 0 and marker:
+                text = (" " * indent + self.style(marker, *marker_styles)
+                        + text[indent + len(marker):])
+                start += len(self.style(marker, *marker_styles)) - len(marker)
+            if remaining_lead > 0:
+                taken = min(remaining_lead, len(text) - start)
+                text = text[:start] + self.style(text[start:start + taken], *lead_styles) + text[start + taken:]
+                remaining_lead -= taken + 1  # the space that joined the wrapped lines
+            self.lines.append(text)
+        if evidence:
+            for text in textwrap.wrap(" ".join(evidence.split()), self.width, initial_indent=hang,
+                                      subsequent_indent=hang, break_on_hyphens=False,
+                                      break_long_words=True):
+                self.lines.append(self.style(text, "dim"))
+
+    def box(self, title: str, rows: list[str], border: str) -> None:
+        """A rounded frame around pre-styled rows (their visible width is measured without codes)."""
+        inner = self.width - 4
+        top = f"╭─ {title} " + "─" * max(0, inner - len(title) - 1) + "╮"
+        self.line(top, border)
+        for row in rows:
+            visible = _visible_len(row)
+            self.lines.append(self.style("│", border) + " " + row + " " * max(0, inner - visible)
+                              + " " + self.style("│", border))
+        self.line("╰" + "─" * (inner + 2) + "╯", border)
+
+
+def _visible_len(text: str) -> int:
+    length, inside = 0, False
+    for char in text:
+        if char == "\x1b":
+            inside = True
+        elif inside and char == "m":
+            inside = False
+        elif not inside:
+            length += 1
+    return length
 
 
 def _evidence(refs: list[EvidenceRef]) -> str:
     return "; ".join(f"{r.source} (checked {r.checked}, {r.strength})" for r in refs)
 
 
-class _Writer:
-    def __init__(self, console: Console):
-        self.console = console
-        self.width = max(40, min(console.width, 110))
-
-    def heading(self, title: str, style: str = "bold") -> None:
-        self.console.print()
-        self.console.print(Text(title, style=style))
-
-    def item(self, marker: str, body: str, *, marker_style: str = "", lead: str = "",
-             lead_style: str = "dim", indent: int = 2, marker_width: int = 2,
-             evidence: str | None = None) -> None:
-        """`marker` then `lead` (styled) and `body`, wrapped under the body's first column."""
-        hang = " " * (indent + marker_width + 1)
-        first = " " * indent + marker.ljust(marker_width) + " "
-        plain = (lead + " " if lead else "") + _flat(body)
-        lines = textwrap.wrap(plain, self.width, initial_indent=first, subsequent_indent=hang,
-                              break_on_hyphens=False, break_long_words=True)
-        if evidence:
-            lines += textwrap.wrap(_flat(evidence), self.width, initial_indent=hang,
-                                   subsequent_indent=hang, break_on_hyphens=False)
-        text = Text("\n".join(lines))
-        if marker_style:
-            text.stylize(marker_style, indent, indent + len(marker))
-        if lead:
-            start = len(first)
-            text.stylize(lead_style, start, start + len(lead))
-        if evidence:
-            body_end = len("\n".join(lines[: len(lines) - len(textwrap.wrap(
-                _flat(evidence), self.width, initial_indent=hang, subsequent_indent=hang,
-                break_on_hyphens=False))]))
-            text.stylize("dim", body_end, len(text))
-        self.console.print(text, soft_wrap=True)
-
-
-def _bars(rec: Recommendation, width: int = 30) -> Text:
-    top = max([*rec.scores.values(), 1.0])
-    text = Text()
-    for fw, pts in rec.scores.items():
-        filled = round(pts / top * width)
-        text.append(f"{c.name(fw):<11}")
-        text.append("█" * filled, style=COLOURS[fw])
-        text.append("░" * (width - filled), style="dim")
-        text.append(f" {pts:g}\n")
-    return text
-
-
-def render_text(rec: Recommendation, console: Console) -> None:
-    out = _Writer(console)
+def _header(out: _Writer, rec: Recommendation) -> None:
     colour = COLOURS.get(rec.recommendation, "cyan")
-    head = Text()
-    head.append(c.verdict_title(rec) + "\n", style=f"bold {colour}")
-    head.append(rec.summary + "\n\n")
-    head.append_text(_bars(rec))
-    head.append(f"Margin {rec.margin:g} points. {c.priorities_sentence(rec)} "
-                f"{rec.rules_used} rules considered.", style="dim")
-    console.print(Panel(head, title="fwadvisor recommendation", border_style=colour,
-                        width=out.width))
+    inner = out.width - 4
+    rows = [out.style(c.verdict_title(rec), "bold", colour)]
+    rows += textwrap.wrap(rec.summary, inner)
+    rows.append("")
+    top = max([*rec.scores.values(), 1.0])
+    bar_width = min(30, inner - 20)
+    for fw, pts in rec.scores.items():
+        filled = round(pts / top * bar_width)
+        rows.append(f"{c.name(fw):<11}" + out.style("█" * filled, COLOURS[fw])
+                    + out.style("░" * (bar_width - filled), "dim") + f" {pts:g}")
+    footer = (f"Margin {rec.margin:g} points. {c.priorities_sentence(rec)} "
+              f"{rec.rules_used} rules considered.")
+    rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
+    out.box("fwadvisor recommendation", rows, colour)
+
+
+def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) -> list[str]:
+    out = _Writer(width, colour)
+    _header(out, rec)
     if rec.blockers:
-        out.heading("Blockers", "bold red")
+        out.heading("Blockers", "bold", "red")
         for b in rec.blockers:
-            out.item("✖", b.message, marker_style="red",
-                     lead=f"{c.name(b.framework)} ruled out ({b.rule})", lead_style="bold red",
-                     evidence=_evidence(b.evidence))
+            out.item("✖", b.message, marker_styles=("red",), lead=f"{c.name(b.framework)} ruled out ({b.rule})",
+                     lead_styles=("bold", "red"), evidence=_evidence(b.evidence))
     out.heading("Reasons")
     if not rec.reasons:
-        console.print("  No rule scored for either framework with these answers.")
+        out.line("  No rule scored for either framework with these answers.")
     for title, reasons in c.reasons_by_area(rec):
-        out.heading(f"  {title}", "bold underline")
+        out.heading(f"  {title}", "bold", "underline")
         for r in reasons:
-            out.item(f"+{r.weight:g}", r.message, marker_style=f"bold {COLOURS[r.favors]}",
-                     lead=f"{c.name(r.favors)} ({r.rule})", lead_style=COLOURS[r.favors],
+            out.item(f"+{r.weight:g}", r.message, marker_styles=("bold", COLOURS[r.favors]),
+                     lead=f"{c.name(r.favors)} ({r.rule})", lead_styles=(COLOURS[r.favors],),
                      marker_width=4, evidence=_evidence(r.evidence))
     if rec.caveats:
-        out.heading("Caveats", "bold yellow")
+        out.heading("Caveats", "bold", "yellow")
         for cav in rec.caveats:
             who = f"{c.name(cav.framework)}, " if cav.framework else ""
-            out.item("!", cav.message, marker_style="bold yellow", lead=f"({who}{cav.rule})",
+            out.item("!", cav.message, marker_styles=("bold", "yellow"), lead=f"({who}{cav.rule})",
                      evidence=_evidence(cav.evidence))
     out.heading("What would change the answer")
     if not rec.what_if:
-        console.print("  No single change of one answer would change the recommendation.")
+        out.line("  No single change of one answer would change the recommendation.")
     for item in rec.what_if[:WHAT_IF_SHOWN]:
         out.item("•", c.what_if_sentence(item))
     if len(rec.what_if) > WHAT_IF_SHOWN:
-        console.print(Text(f"  … and {len(rec.what_if) - WHAT_IF_SHOWN} more "
-                           "(all of them in --format md, html or json)", style="dim"))
+        out.line(f"  … and {len(rec.what_if) - WHAT_IF_SHOWN} more (all of them in --format md, html or json)",
+                 "dim")
     if rec.next_steps:
         out.heading(f"Where to go next ({c.name(rec.recommendation)})")
         for s in rec.next_steps:
-            out.item("•", f"{s.url} - {s.why}", lead=s.title, lead_style="bold")
+            out.item("•", f"{s.url} - {s.why}", lead=s.title, lead_styles=("bold",))
     out.heading("Outlook")
     for fw, outlook in rec.outlook.items():
-        out.item("", outlook.summary, lead=f"{c.name(fw)}:", lead_style=f"bold {COLOURS[fw]}",
+        out.item("", outlook.summary, lead=f"{c.name(fw)}:", lead_styles=("bold", COLOURS[fw]),
                  marker_width=0, indent=1)
         for point in outlook.points:
             out.item("•", point, indent=4)
         out.item("", "", evidence=_evidence(evidence_refs(outlook.evidence)), indent=4)
     out.heading("Common misconceptions, set right")
     for m in rec.misconceptions:
-        out.item("✗", m.claim, marker_style="red")
-        out.item("✓", m.correction, marker_style="green", indent=4)
-    console.print()
+        out.item("✗", m.claim, marker_styles=("red",))
+        out.item("✓", m.correction, marker_styles=("green",), indent=4)
+    out.line()
+    return out.lines
+
+
+def print_report(rec: Recommendation, stream: TextIO | None = None) -> None:
+    """The report on a terminal (or any stream), coloured when that is wanted."""
+    stream = stream or sys.stdout
+    width = shutil.get_terminal_size((100, 24)).columns
+    stream.write("\n".join(render_lines(rec, width, colour_wanted(stream))) + "\n")
