@@ -133,8 +133,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_app(args: argparse.Namespace) -> int:
-    print("The interactive fwadvisor app is not part of this release yet.\n"
-          "Describe your project in a file and ask for advice from the command line:\n"
-          "  fwadvisor answers-template --output my-project.yaml\n"
-          "  fwadvisor recommend --answers my-project.yaml", file=sys.stderr)
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        print("fwadvisor: the app needs a terminal. For advice without one:\n"
+              "  fwadvisor answers-template --output my-project.yaml\n"
+              "  fwadvisor recommend --answers my-project.yaml", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from fwadvisor.tui.app import make_app
+
+    make_app(args.answers).run()
     return EXIT_OK

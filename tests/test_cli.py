@@ -94,8 +94,9 @@ def test_answers_template_covers_every_question_and_round_trips(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_no_command_explains_and_points_to_recommend():
+def test_no_command_without_a_terminal_explains_and_points_to_recommend():
     result = subprocess.run([sys.executable, "-m", "fwadvisor"], capture_output=True, text=True,
                             cwd=REPO, timeout=60, stdin=subprocess.DEVNULL)
-    assert result.returncode == 0
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr
     assert "fwadvisor recommend --answers" in result.stderr

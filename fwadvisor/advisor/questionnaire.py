@@ -119,3 +119,19 @@ def _line(path: Path, keys: list[str | int]) -> int | None:
 
 def load_answers(path: Path) -> Answers:
     return validate_answers(load_yaml(path, "answers file"), path)
+
+
+def answers_yaml(answers: Answers) -> str:
+    """Answers as a YAML file a person can read and edit, in questionnaire order."""
+    import yaml
+
+    order = {q.id: i for i, q in enumerate(load_questionnaire().questions)}
+    ordered = dict(sorted(answers.items(), key=lambda item: order.get(item[0], len(order))))
+    header = "# fwadvisor answers (saved by the app; `fwadvisor recommend --answers` reads this file)\n"
+    return header + (yaml.safe_dump(ordered, sort_keys=False, default_flow_style=None) if ordered else "{}\n")
+
+
+def save_answers(path: Path, answers: Answers) -> None:
+    from fwadvisor.yamlio import write_atomic
+
+    write_atomic(path, answers_yaml(answers))

@@ -1,0 +1,1 @@
+"""The Textual app: interview, recommendation, profiler and report. Never imports a framework."""

@@ -1,0 +1,121 @@
+"""The fwadvisor Textual app. `make_app()` builds it for the CLI and for the tests alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from fwadvisor.tui.state import AdvisorState
+
+MODE_TITLES = {"interview": "Interview", "advice": "Recommendation", "profiler": "Profiler",
+               "report": "Report"}
+
+
+def _interview() -> Screen:
+    from fwadvisor.tui.screens.interview import InterviewScreen
+
+    return InterviewScreen()
+
+
+def _advice() -> Screen:
+    from fwadvisor.tui.screens.recommendation import RecommendationScreen
+
+    return RecommendationScreen()
+
+
+def _profiler() -> Screen:
+    from fwadvisor.tui.screens.profiler import ProfilerScreen
+
+    return ProfilerScreen()
+
+
+def _report() -> Screen:
+    from fwadvisor.tui.screens.report import ReportScreen
+
+    return ReportScreen()
+
+
+class FwAdvisorApp(App[None]):
+    """Interview -> recommendation -> profiler -> report, all from the keyboard or the mouse."""
+
+    TITLE = "fwadvisor"
+    SUB_TITLE = "TensorFlow or PyTorch, for your project"
+    CSS_PATH = "fwadvisor.tcss"
+    # Screens are imported when first shown, so the first paint pays only for the interview.
+    MODES = {"interview": _interview, "advice": _advice, "profiler": _profiler, "report": _report}
+    DEFAULT_MODE = "interview"
+    BINDINGS = [
+        Binding("1", "switch_mode('interview')", "Interview", tooltip="Answer questions about your project"),
+        Binding("2", "switch_mode('advice')", "Advice", tooltip="The recommendation and its reasons"),
+        Binding("3", "switch_mode('profiler')", "Profiler", tooltip="Benchmark both frameworks here"),
+        Binding("4", "switch_mode('report')", "Report", tooltip="Preview and export the report"),
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, state: AdvisorState):
+        super().__init__()
+        self.state = state
+
+    def on_mount(self) -> None:
+        self.title = "fwadvisor"
+
+    def action_help(self) -> None:
+        from fwadvisor.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.current_mode))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, title in MODE_TITLES.items():
+            yield SystemCommand(f"Go to {title}", f"Show the {title.lower()} screen",
+                                lambda mode=mode: self.switch_mode(mode))
+        yield SystemCommand("Run the quick profile", "Benchmark both frameworks on this machine",
+                            self._run_quick_profile)
+        for fmt, name in (("md", "Markdown"), ("html", "HTML"), ("json", "JSON")):
+            yield SystemCommand(f"Export report as {name}", f"Save the report as a {name} file",
+                                lambda fmt=fmt: self._export(fmt))
+        yield SystemCommand("Help and FAQ", "What each screen does, and common questions", self.action_help)
+
+    async def _run_quick_profile(self) -> None:
+        await self.switch_mode("profiler")
+        self.screen.run_profile()  # type: ignore[attr-defined]
+
+    async def _export(self, fmt: str) -> None:
+        await self.switch_mode("report")
+        self.screen.export(fmt)  # type: ignore[attr-defined]
+
+
+def make_app(answers_file: Path | None = None, *, save_path: Path | None | bool = True,
+             rules_dirs: list[Path] | None = None, worker_env: dict[str, str] | None = None,
+             load_last_profile: bool = True) -> FwAdvisorApp:
+    """Build the app: answers from `answers_file`, else those saved last time.
+
+    save_path True means the user data folder; None or False keeps answers in memory only.
+    """
+    from fwadvisor.advisor.questionnaire import load_answers
+    from fwadvisor.paths import runs_dir, saved_answers_path
+    from fwadvisor.tui.state import latest_profile
+
+    target = saved_answers_path() if save_path is True else (save_path or None)
+    answers: dict[str, Any] = {}
+    if answers_file is not None:
+        answers = load_answers(answers_file)
+    elif target is not None and target.exists():
+        try:
+            answers = load_answers(target)
+        except Exception:  # noqa: BLE001 - a damaged save must not stop the app; start afresh
+            answers = {}
+    state = AdvisorState.create(answers, target, rules_dirs, worker_env)
+    if load_last_profile:
+        found = latest_profile(runs_dir())
+        if found:
+            state.profile_document, state.profile_path = found
+    if target is not None and answers_file is not None:
+        state.save()  # the file's answers become the saved ones, as if typed in
+    return FwAdvisorApp(state)

@@ -1,0 +1,119 @@
+"""Small modal dialogs: evidence of a reason, a file name, a yes/no confirmation, a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class EvidenceDialog(ModalScreen[None]):
+    """The rule behind a reason: its full message and every source with the date it was checked."""
+
+    BINDINGS = [Binding("escape,enter,e", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    EvidenceDialog { align: center middle; }
+    EvidenceDialog > Vertical { width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 1 2; }
+    EvidenceDialog VerticalScroll { height: auto; max-height: 20; }
+    EvidenceDialog Button { margin-top: 1; }
+    """
+
+    def __init__(self, title: str, message: str, evidence: list[tuple[str, str, str]]):
+        super().__init__()
+        self.title_text, self.message, self.evidence = title, message, evidence
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll():
+                yield Static(self.message, markup=False)
+                yield Label("Evidence", classes="dialog-subtitle")
+                for source, checked, strength in self.evidence:
+                    strength_text = {"H": "primary source", "M": "secondary source",
+                                     "L": "weak source"}.get(strength, strength)
+                    yield Static(f"• {source}\n  checked {checked} ({strength_text})", markup=False)
+            yield Button("Close", id="close", variant="primary")
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(None)
+
+
+class FileNameDialog(ModalScreen[Path | None]):
+    """Ask where to save a file; Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    FileNameDialog { align: center middle; }
+    FileNameDialog > Vertical { width: 80%; max-width: 90; height: auto; border: thick $primary;
+        background: $surface; padding: 1 2; }
+    FileNameDialog Horizontal { height: auto; margin-top: 1; }
+    FileNameDialog Button { margin-right: 2; }
+    """
+
+    def __init__(self, prompt: str, default: str):
+        super().__init__()
+        self.prompt, self.default = prompt, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.prompt, classes="dialog-title")
+            yield Input(value=self.default, id="file-name")
+            with Horizontal():
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        text = self.query_one(Input).value.strip()
+        if text:
+            self.dismiss(Path(text).expanduser())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; Escape means no."""
+
+    BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes")]
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical { width: 70%; max-width: 80; height: auto; border: thick $warning;
+        background: $surface; padding: 1 2; }
+    ConfirmDialog Horizontal { height: auto; margin-top: 1; }
+    ConfirmDialog Button { margin-right: 2; }
+    """
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, markup=False)
+            with Horizontal():
+                yield Button("Yes, overwrite", id="yes", variant="warning")
+                yield Button("No", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)

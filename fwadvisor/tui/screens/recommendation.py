@@ -1,0 +1,116 @@
+"""The recommendation: verdict, a bar per framework, reasons by area, blockers, caveats, what-ifs."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from fwadvisor.advisor.engine import EvidenceRef, Recommendation
+from fwadvisor.report import content
+from fwadvisor.tui.screens.dialogs import EvidenceDialog
+from fwadvisor.tui.widgets.scorebars import COLOURS, ScoreBars
+
+VERDICT_STYLE = {"pytorch": "bold dark_orange", "tensorflow": "bold gold3", "either": "bold cyan"}
+
+
+class RecommendationScreen(Screen):
+    """Recomputed every time it is shown, so a changed answer shows up at once."""
+
+    HELP = ("The recommendation for your answers. Move through the reasons with the arrow keys and "
+            "press e or enter to see the rule's evidence (its source and the date it was checked). "
+            "Blockers rule a framework out; caveats score nothing but matter. The last list shows "
+            "which single answer would change the advice. Change answers in the interview (1).")
+    BINDINGS = [Binding("e", "evidence", "Evidence")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: dict[str, tuple[str, str, list[EvidenceRef]]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="advice-top"):
+            yield Static(id="verdict")
+            yield ScoreBars(id="scores")
+            yield Static(id="priorities")
+        yield OptionList(id="reasons")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_advice()
+
+    def on_mount(self) -> None:
+        self.refresh_advice()
+
+    def refresh_advice(self) -> None:
+        rec: Recommendation = self.app.state.recommendation()  # type: ignore[attr-defined]
+        verdict = Text()
+        verdict.append(content.verdict_title(rec), style=VERDICT_STYLE.get(rec.recommendation, "bold"))
+        verdict.append("\n" + rec.summary)
+        self.query_one("#verdict", Static).update(verdict)
+        self.query_one(ScoreBars).show(rec.scores, {b.framework for b in rec.blockers})
+        priorities = Text()
+        priorities.append(f"Margin {rec.margin:g} points. {content.priorities_sentence(rec)}", style="dim")
+        self.query_one("#priorities", Static).update(priorities)
+        self._fill_list(rec)
+
+    def _fill_list(self, rec: Recommendation) -> None:
+        options: list[Option | None] = []
+        self._items.clear()
+
+        def header(title: str, style: str) -> None:
+            options.append(Option(Text(title, style=style), disabled=True))
+
+        def entry(key: str, marker: Text, message: str, title: str, refs: list[EvidenceRef]) -> None:
+            line = marker.copy()
+            line.append(" " + " ".join(message.split()))
+            self._items[key] = (title, message, refs)
+            options.append(Option(line, id=key))
+
+        if rec.blockers:
+            header("Blockers: ruled out for this project", "bold red")
+            for b in rec.blockers:
+                entry(f"blocker:{b.rule}", Text(f"✖ {content.name(b.framework)}", style="bold red"),
+                      b.message, f"Blocker: {b.rule}", b.evidence)
+        if not rec.reasons:
+            header("No rule scored yet: answer a few questions in the interview (1).", "italic")
+        for title, reasons in content.reasons_by_area(rec):
+            header(title, "bold underline")
+            for r in reasons:
+                entry(f"reason:{r.rule}", Text(f"+{r.weight:g} {content.name(r.favors)}",
+                                               style=f"bold {COLOURS[r.favors]}"),
+                      r.message, f"{r.rule} (+{r.weight:g} for {content.name(r.favors)})", r.evidence)
+        if rec.caveats:
+            header("Caveats: no points, but read them", "bold yellow")
+            for cav in rec.caveats:
+                who = content.name(cav.framework) if cav.framework else "both"
+                entry(f"caveat:{cav.rule}", Text(f"! {who}", style="bold yellow"), cav.message,
+                      f"Caveat: {cav.rule}", cav.evidence)
+        header("What would change the answer", "bold")
+        if not rec.what_if:
+            options.append(Option(Text("No single change of one answer would change the advice.",
+                                       style="dim"), disabled=True))
+        for index, item in enumerate(rec.what_if):
+            options.append(Option(Text("• " + content.what_if_sentence(item)), id=f"whatif:{index}"))
+        reasons = self.query_one("#reasons", OptionList)
+        highlighted = reasons.highlighted
+        reasons.clear_options()
+        reasons.add_options(options)
+        first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
+        reasons.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first
+
+    def action_evidence(self) -> None:
+        option = self.query_one("#reasons", OptionList).highlighted_option
+        if option is not None and option.id in self._items:
+            title, message, refs = self._items[option.id]
+            self.app.push_screen(EvidenceDialog(title, message, [(r.source, r.checked, r.strength)
+                                                                 for r in refs]))
+
+    @on(OptionList.OptionSelected, "#reasons")
+    def _selected(self) -> None:
+        self.action_evidence()

@@ -1,0 +1,65 @@
+"""What the screens share: the answers (saved as they change), the rules, the latest profile run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fwadvisor.advisor.engine import Recommendation, recommend
+from fwadvisor.advisor.loader import RuleSet, load_rules
+from fwadvisor.advisor.model import AnswerValue, Questionnaire
+from fwadvisor.advisor.questionnaire import Answers, load_questionnaire, save_answers
+from fwadvisor.errors import InputError
+
+
+@dataclass
+class AdvisorState:
+    questionnaire: Questionnaire
+    ruleset: RuleSet
+    answers: Answers
+    save_path: Path | None
+    profile_document: dict[str, Any] | None = None
+    profile_path: Path | None = None
+    worker_env: dict[str, str] = field(default_factory=dict)
+    _cached: tuple[str, Recommendation] | None = None
+
+    @classmethod
+    def create(cls, answers: Answers, save_path: Path | None, rules_dirs: list[Path] | None = None,
+               worker_env: dict[str, str] | None = None) -> AdvisorState:
+        return cls(load_questionnaire(), load_rules(rules_dirs), dict(answers), save_path,
+                   worker_env=dict(worker_env or {}))
+
+    def set_answer(self, question_id: str, value: AnswerValue | None) -> None:
+        if value is None or value == []:
+            self.answers.pop(question_id, None)
+        else:
+            self.answers[question_id] = value
+        self.save()
+
+    def save(self) -> None:
+        """Keep the answers in the user data folder, so a person can quit and resume."""
+        if self.save_path is not None:
+            save_answers(self.save_path, self.answers)
+
+    def recommendation(self) -> Recommendation:
+        """The advice for the current answers (recomputed only when an answer changed)."""
+        key = repr(sorted(self.answers.items())) + repr(self.profile_path)
+        if self._cached is None or self._cached[0] != key:
+            self._cached = (key, recommend(self.answers, self.ruleset))
+        return self._cached[1]
+
+    def answered_count(self) -> int:
+        return sum(1 for q in self.questionnaire.questions if q.id in self.answers)
+
+
+def latest_profile(runs: Path) -> tuple[dict[str, Any], Path] | None:
+    """The newest readable profile run in the user's runs folder, if any."""
+    from fwadvisor.profiler.documents import load_profile
+
+    for path in sorted(runs.glob("profile-*.json"), reverse=True):
+        try:
+            return load_profile(path), path
+        except InputError:
+            continue
+    return None

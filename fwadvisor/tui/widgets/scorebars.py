@@ -1,0 +1,29 @@
+"""One bar per framework for the recommendation's scores."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from fwadvisor.report.content import name
+
+COLOURS = {"pytorch": "dark_orange", "tensorflow": "gold3"}
+
+
+class ScoreBars(Static):
+    """PyTorch and TensorFlow points as bars scaled to the larger score."""
+
+    def show(self, scores: dict[str, float], blocked: set[str]) -> None:
+        width = max(10, min(40, (self.size.width or 60) - 30))
+        top = max([*scores.values(), 1.0])
+        text = Text()
+        for framework, points in scores.items():
+            filled = round(points / top * width)
+            text.append(f"{name(framework):<11}")
+            text.append("█" * filled, style=COLOURS[framework])
+            text.append("░" * (width - filled), style="dim")
+            text.append(f" {points:g} points")
+            if framework in blocked:
+                text.append("  ✖ ruled out by a blocker", style="bold red")
+            text.append("\n")
+        self.update(text)

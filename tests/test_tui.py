@@ -1,0 +1,146 @@
+"""The app driven with Pilot as a person would: keyboard walk, answers saved, advice updates, help, palette."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import yaml
+from textual.widgets import OptionList, RadioSet, SelectionList, Static
+
+from conftest import FIXTURES, REPO
+from fwadvisor.tui.app import make_app
+from fwadvisor.tui.screens.dialogs import EvidenceDialog
+from fwadvisor.tui.screens.help import HelpScreen
+
+SIZE = (120, 40)
+
+
+async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
+    saved = tmp_path / "answers.yaml"
+    app = make_app(save_path=saved, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen.query_one("#choices"), RadioSet)
+        await pilot.press("enter")  # primary_goal: the first choice, research
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen.query_one("#choices"), SelectionList)
+        await pilot.press("down", "down", "space")  # domains: llm
+        await pilot.press("n", "s", "s", "s", "s", "s", "s", "s")  # skip through to model_sources
+        await pilot.pause()
+        assert "Question 10 of 11" in str(app.screen.query_one("#question-position", Static).render())
+        await pilot.press("space", "n")  # model_sources: huggingface
+        await pilot.pause()
+        assert app.state.answers == {"primary_goal": "research", "domains": ["llm"],
+                                     "model_sources": ["huggingface"]}
+        assert yaml.safe_load(saved.read_text()) == app.state.answers  # saved as they go
+        await pilot.press("n")  # past the last question: the advice
+        await pilot.pause()
+        assert app.current_mode == "advice"
+        verdict = str(app.screen.query_one("#verdict", Static).render())
+        assert verdict.startswith("PyTorch")
+        options = app.screen.query_one("#reasons", OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "reason:hf-transformers-v5-pytorch-only" in ids
+
+        # Change an answer and come back: the advice changes at once.
+        await pilot.press("1")
+        await pilot.pause()
+        screen = app.screen
+        await screen.show_question(8)  # existing_codebase
+        await pilot.press("down", "enter")  # tensorflow
+        await screen.show_question(7)  # team_experience
+        await pilot.press("enter")  # tensorflow
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.state.answers["existing_codebase"] == "tensorflow"
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "reason:existing-tensorflow-codebase" in ids
+
+
+async def test_evidence_is_one_keypress_away():
+    app = make_app(FIXTURES / "answers" / "good_research_lab.yaml", save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EvidenceDialog)
+        text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "checked 2026-" in text and "https://" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, EvidenceDialog)
+
+
+async def test_answers_file_opens_filled_in_and_resume_from_saved(tmp_path):
+    saved = tmp_path / "answers.yaml"
+    app = make_app(FIXTURES / "answers" / "good_research_lab.yaml", save_path=saved, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.state.answers["primary_goal"] == "research"
+    resumed = make_app(save_path=saved, load_last_profile=False)
+    assert resumed.state.answers == app.state.answers
+
+
+async def test_help_and_faq_and_command_palette():
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Go to Recommendation")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current_mode == "advice"
+
+
+async def test_nothing_answered_shows_either_and_says_how_to_start():
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        assert str(app.screen.query_one("#verdict", Static).render()).startswith("Either framework")
+
+
+async def test_light_theme_renders():
+    app = make_app(FIXTURES / "answers" / "good_research_lab.yaml", save_path=None, load_last_profile=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = "textual-light"
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.query_one("#verdict", Static).render()
+
+
+def test_app_starts_without_the_frameworks_installed(tmp_path):
+    """Frameworks made to fail on import: the app starts, every screen opens, nothing imports them."""
+    fake = tmp_path / "fake"
+    for name in ("torch", "tensorflow"):
+        (fake / name).mkdir(parents=True)
+        (fake / name / "__init__.py").write_text(f"raise ImportError('simulated: {name} is not installed')\n")
+    script = textwrap.dedent("""
+        import asyncio, sys
+        from fwadvisor.tui.app import make_app
+
+        async def main():
+            app = make_app(save_path=None, load_last_profile=False)
+            async with app.run_test(size=(100, 30)) as pilot:
+                for key in ("2", "3", "4", "1"):
+                    await pilot.press(key)
+                    await pilot.pause(0.2)
+            print("modules:", [m for m in ("torch", "tensorflow") if m in sys.modules])
+
+        asyncio.run(main())
+    """)
+    env = {**os.environ, "PYTHONPATH": f"{fake}{os.pathsep}{REPO}"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "modules: []" in result.stdout
