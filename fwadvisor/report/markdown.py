@@ -16,7 +16,8 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
-def render_markdown(rec: Recommendation) -> str:
+def render_markdown(rec: Recommendation, extra_sections: str = "") -> str:
+    """The report; `extra_sections` (Markdown, e.g. the profile evidence) goes after the what-ifs."""
     out: list[str] = ["# fwadvisor recommendation", ""]
     out += [f"**{c.verdict_title(rec)}**: {rec.summary}", ""]
     out += [f"- Scores: {c.score_line(rec)} (margin {rec.margin:g})",
@@ -49,6 +50,8 @@ def render_markdown(rec: Recommendation) -> str:
     else:
         out.append("No single change of one answer would change the recommendation.")
     out.append("")
+    if extra_sections:
+        out += [extra_sections.rstrip("\n"), ""]
     if rec.next_steps:
         out += [f"## Where to go next ({c.name(rec.recommendation)})", ""]
         out += [f"- [{s.title}]({s.url}): {_oneline(s.why)}" for s in rec.next_steps]

@@ -84,14 +84,14 @@ class FwAdvisorApp(App[None]):
 
     async def _run_quick_profile(self) -> None:
         await self.switch_mode("profiler")
-        self.screen.run_profile()  # type: ignore[attr-defined]
+        self.screen.run_profile(suite="quick")  # type: ignore[attr-defined]
 
     async def _export(self, fmt: str) -> None:
         await self.switch_mode("report")
         self.screen.export(fmt)  # type: ignore[attr-defined]
 
 
-def make_app(answers_file: Path | None = None, *, save_path: Path | None | bool = True,
+def make_app(answers_file: Path | None = None, *, save_path: Path | bool | None = True,
              rules_dirs: list[Path] | None = None, worker_env: dict[str, str] | None = None,
              load_last_profile: bool = True) -> FwAdvisorApp:
     """Build the app: answers from `answers_file`, else those saved last time.
@@ -109,7 +109,7 @@ def make_app(answers_file: Path | None = None, *, save_path: Path | None | bool 
     elif target is not None and target.exists():
         try:
             answers = load_answers(target)
-        except Exception:  # noqa: BLE001 - a damaged save must not stop the app; start afresh
+        except Exception:
             answers = {}
     state = AdvisorState.create(answers, target, rules_dirs, worker_env)
     if load_last_profile:

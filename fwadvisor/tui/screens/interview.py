@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (
-    Button,
-    Footer,
-    Header,
-    Label,
-    ListItem,
-    ListView,
-    ProgressBar,
-    RadioButton,
-    RadioSet,
-    SelectionList,
-    Static,
-)
+from textual.widgets import Button, Footer, Header, OptionList, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.model import Question
 
@@ -53,28 +43,25 @@ class InterviewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="interview-body"):
-            yield ListView(*[ListItem(Label(self._list_label(q)), id=f"q-{q.id}") for q in self.questions],
-                           id="question-list")
+            # One OptionList rather than a widget per question: fewer widgets, a faster first paint.
+            yield OptionList(*[Option(self._list_label(q), id=q.id) for q in self.questions], id="question-list")
             with VerticalScroll(id="question-panel"):
                 yield Static(id="question-position")
                 yield Static(id="question-prompt")
                 yield Static(id="question-help")
-                yield Vertical(id="choices-holder")
+                with Vertical(id="choices-holder"):
+                    yield self._choices_widget(self.questions[0])
                 yield Static(id="choice-detail")
         with Horizontal(id="interview-nav"):
             yield Button("‹ Back", id="back")
             yield Button("Skip", id="skip")
             yield Button("Next ›", id="next", variant="primary")
-            yield ProgressBar(total=len(self.questions), show_eta=False, id="answered-progress")
-            yield Label(id="answered-label")
+            yield Static(id="answered-progress")
         yield Footer()
 
-    async def on_mount(self) -> None:
-        self.set_class(self.size.width < 100, "narrow")
-        await self.show_question(0)
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "narrow")
+    def on_mount(self) -> None:
+        # The first question's choices were composed with the screen: no extra mount before first paint.
+        self._show_text(0)
 
     def _list_label(self, question: Question) -> str:
         done = question.id in self.app.state.answers  # type: ignore[attr-defined]
@@ -82,39 +69,50 @@ class InterviewScreen(Screen):
 
     def _refresh_progress(self) -> None:
         state = self.app.state  # type: ignore[attr-defined]
-        answered = state.answered_count()
-        self.query_one("#answered-progress", ProgressBar).update(progress=answered)
-        self.query_one("#answered-label", Label).update(f"{answered} of {len(self.questions)} answered")
+        answered, total = state.answered_count(), len(self.questions)
+        bar_width = 20
+        filled = round(answered / total * bar_width)
+        progress = Text()
+        progress.append("━" * filled, style="green")
+        progress.append("━" * (bar_width - filled), style="dim")
+        progress.append(f"  {answered} of {total} answered")
+        self.query_one("#answered-progress", Static).update(progress)
+        question_list = self.query_one("#question-list", OptionList)
         for question in self.questions:
-            item = self.query_one(f"#q-{question.id}", ListItem)
-            item.query_one(Label).update(self._list_label(question))
+            question_list.replace_option_prompt(question.id, self._list_label(question))
 
-    async def show_question(self, index: int) -> None:
+    def _choices_widget(self, question: Question) -> RadioSet | SelectionList[str]:
+        answer = self.app.state.answers.get(question.id)  # type: ignore[attr-defined]
+        if question.kind == "one":
+            return RadioSet(*[RadioButton(text, value=choice == answer, name=choice)
+                              for choice, text in question.choices.items()], id="choices")
+        chosen = set(answer or [])
+        return SelectionList[str](*[(text, choice, choice in chosen) for choice, text in question.choices.items()],
+                                  id="choices")
+
+    def _show_text(self, index: int) -> None:
+        """Everything about question `index` except its choices widget."""
         self.index = max(0, min(index, len(self.questions) - 1))
         question = self.questions[self.index]
-        answer = self.app.state.answers.get(question.id)  # type: ignore[attr-defined]
         kind = "one choice" if question.kind == "one" else "pick all that apply"
         self.query_one("#question-position", Static).update(
             f"Question {self.index + 1} of {len(self.questions)} · {question.area} · {kind}")
         self.query_one("#question-prompt", Static).update(question.prompt)
         self.query_one("#question-help", Static).update(question.help)
         self.query_one("#choice-detail", Static).update("")
-        holder = self.query_one("#choices-holder", Vertical)
-        await holder.remove_children()
-        if question.kind == "one":
-            widget = RadioSet(*[RadioButton(text, value=choice == answer, name=choice)
-                                for choice, text in question.choices.items()], id="choices")
-        else:
-            chosen = set(answer or [])
-            widget = SelectionList[str](*[(text, choice, choice in chosen)
-                                          for choice, text in question.choices.items()], id="choices")
-        await holder.mount(widget)
-        widget.focus()
-        self.query_one("#question-list", ListView).index = self.index
+        self.query_one("#question-list", OptionList).highlighted = self.index
         self.query_one("#back", Button).disabled = self.index == 0
         last = self.index == len(self.questions) - 1
         self.query_one("#next", Button).label = "See advice ›" if last else "Next ›"
         self._refresh_progress()
+        self.query_one("#choices").focus()
+
+    async def show_question(self, index: int) -> None:
+        self.index = max(0, min(index, len(self.questions) - 1))
+        holder = self.query_one("#choices-holder", Vertical)
+        await holder.remove_children()
+        await holder.mount(self._choices_widget(self.questions[self.index]))
+        self._show_text(self.index)
 
     @on(RadioSet.Changed, "#choices")
     def _one_chosen(self, event: RadioSet.Changed) -> None:
@@ -136,13 +134,10 @@ class InterviewScreen(Screen):
         choice = event.selection.value
         self.query_one("#choice-detail", Static).update(f"{choice}: {question.choices[choice]}")
 
-    @on(ListView.Selected, "#question-list")
-    async def _jump(self, event: ListView.Selected) -> None:
-        if event.item.id:
-            ids = [q.id for q in self.questions]
-            target = ids.index(event.item.id.removeprefix("q-"))
-            if target != self.index:
-                await self.show_question(target)
+    @on(OptionList.OptionSelected, "#question-list")
+    async def _jump(self, event: OptionList.OptionSelected) -> None:
+        if event.option_index != self.index:
+            await self.show_question(event.option_index)
 
     @on(Button.Pressed, "#next")
     async def action_next(self) -> None:

@@ -1,0 +1,140 @@
+"""The report: a preview of exactly what gets exported, and export to Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Markdown
+
+from fwadvisor.report.render import SUFFIXES, render
+from fwadvisor.tui.screens.dialogs import ConfirmDialog, FileNameDialog
+from fwadvisor.yamlio import write_atomic
+
+FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "json": "JSON"}
+DEFAULT_STEM = "fwadvisor-report"
+
+
+class ReportScreen(Screen):
+    """Re-rendered every time it is shown, so changed answers or a new profile run show at once."""
+
+    HELP = ("The full report for your answers, as it will be saved. It includes the evidence from "
+            "this machine when a profile has been run (3). Export it with m (Markdown), h (HTML, one "
+            "self-contained page to share) or j (JSON, for scripts); you choose the file name, and an "
+            "existing file is only replaced after you confirm.")
+    # The stylesheet styles the two areas; this only lines the label up with the buttons' text.
+    DEFAULT_CSS = """
+    ReportScreen #report-source { margin: 1 0 0 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "export('md')", "Export Markdown"),
+        Binding("h", "export('html')", "Export HTML"),
+        Binding("j", "export('json')", "Export JSON"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="report-actions"):
+            yield Button("Export Markdown (m)", id="export-md", variant="primary")
+            yield Button("Export HTML (h)", id="export-html")
+            yield Button("Export JSON (j)", id="export-json")
+            yield Label(id="report-source")
+        with VerticalScroll(id="report-preview"):
+            yield Markdown(id="report-markdown")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.refresh_preview()
+
+    async def on_screen_resume(self) -> None:
+        await self.refresh_preview()
+
+    def report_text(self, fmt: str) -> str:
+        """The report in `fmt`, with the state's profile as evidence when there is one."""
+        state = self.app.state  # type: ignore[attr-defined]
+        return render(state.recommendation(), fmt, profile=state.profile_document,
+                      profile_path=state.profile_path)
+
+    async def refresh_preview(self) -> None:
+        state = self.app.state  # type: ignore[attr-defined]
+        try:
+            text = self.report_text("md")
+        except Exception as exc:  # a damaged profile must not take the report down with it
+            text = render(state.recommendation(), "md")
+            self.notify(f"The profile run could not be shown in the report: {exc}", severity="warning")
+        source = (f"Evidence: {state.profile_path.name}" if state.profile_document is not None and state.profile_path
+                  else "Evidence: the profile run in memory" if state.profile_document is not None
+                  else "No profile run yet: run one in the profiler (3) to add measured evidence.")
+        self.query_one("#report-source", Label).update(source)
+        preview = self.query_one("#report-markdown", Markdown)
+        if preview.source != text:  # re-mounting every block is the slow part; skip it when nothing changed
+            await preview.update(text)
+
+    @property
+    def preview_text(self) -> str:
+        """The Markdown shown in the preview (what an export to .md would write)."""
+        return self.query_one("#report-markdown", Markdown).source
+
+    @on(Button.Pressed, "#export-md")
+    def _export_md(self) -> None:
+        self.export("md")
+
+    @on(Button.Pressed, "#export-html")
+    def _export_html(self) -> None:
+        self.export("html")
+
+    @on(Button.Pressed, "#export-json")
+    def _export_json(self) -> None:
+        self.export("json")
+
+    def action_export(self, fmt: str) -> None:
+        self.export(fmt)
+
+    # exit_on_error=False: whatever goes wrong while saving is told in a notification, the app stays up.
+    @work(exclusive=True, group="report-export", exit_on_error=False, description="Export the report")
+    async def export(self, fmt: str) -> None:
+        """Ask for a file name, confirm before replacing a file, then write the report atomically."""
+        name = FORMAT_NAMES[fmt]
+        default = Path.cwd() / f"{DEFAULT_STEM}{SUFFIXES[fmt]}"
+        chosen = await self.app.push_screen_wait(FileNameDialog(f"Save the report as {name} to:", str(default)))
+        if chosen is None:
+            return
+        path = chosen if chosen.is_absolute() else Path.cwd() / chosen
+        problem = self._cannot_write(path)
+        if problem:
+            self.notify(problem, title="Not saved", severity="error")
+            return
+        if path.exists() and not await self.app.push_screen_wait(ConfirmDialog(f"{path} exists. Overwrite it?")):
+            self.notify(f"Not saved: {path} was left as it was.")
+            return
+        try:
+            text = self.report_text(fmt)
+            write_atomic(path, text)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.notify(f"Could not save the report to {path}: {reason}.", title="Not saved", severity="error")
+            return
+        except Exception as exc:  # shown to the person in plain words, never as a traceback
+            self.notify(f"Could not make the {name} report: {exc}", title="Not saved", severity="error")
+            return
+        self.notify(f"Report saved to {path}", title="Saved")
+
+    @staticmethod
+    def _cannot_write(path: Path) -> str | None:
+        """Why `path` cannot take the report, in plain words; None when it can.
+
+        write_atomic would create missing folders, but a folder that does not exist is far more
+        often a typing mistake than a wish, so the person is told instead.
+        """
+        if path.is_dir():
+            return f"{path} is a folder: add a file name, such as {path / (DEFAULT_STEM + '.md')}."
+        if not path.parent.exists():
+            return f"The folder {path.parent} does not exist. Create it first or choose another place."
+        if not path.parent.is_dir():
+            return f"{path.parent} is a file, not a folder."
+        return None

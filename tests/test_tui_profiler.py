@@ -1,0 +1,291 @@
+"""The profiler screen with real runs: results fill in, Cancel kills the worker, failures read plainly."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+from textual.message import Message
+from textual.widgets import DataTable, Select, Static
+
+from conftest import FIXTURES, REPO
+from fwadvisor.tui.app import FwAdvisorApp, make_app
+from fwadvisor.tui.screens.profiler import ProfileEvent, ProfileFinished
+from fwadvisor.tui.widgets.ratio_chart import RatioChart, draw_chart
+
+SIZE = (120, 40)
+# A user suite with one tiny benchmark: the shortest real run in both frameworks.
+MATMUL_ONLY = """\
+name: matmul_only
+description: Test suite - one tiny CPU matmul.
+budget_s: 0.05
+benchmarks:
+  - benchmark: matmul
+    cpu: {params: {m: 64, n: 64, k: 64}}
+"""
+NUMBER = re.compile(r"^\d[\d.e+-]*")
+
+
+def install_user_suites() -> Path:
+    """Suites in the user's profiles folder show up in the screen's list (a real feature)."""
+    profiles = Path(os.environ["FWADVISOR_CONFIG_DIR"]) / "profiles"
+    profiles.mkdir(parents=True, exist_ok=True)
+    for name in ("tiny.yaml", "slow_matmul.yaml"):
+        shutil.copy(FIXTURES / "suites" / name, profiles / name)
+    (profiles / "matmul_only.yaml").write_text(MATMUL_ONLY, encoding="utf-8")
+    return profiles
+
+
+async def open_profiler(app: FwAdvisorApp, pilot, suite: str, frameworks: tuple[str, ...]) -> None:
+    await pilot.press("3")
+    await pilot.pause()
+    app.screen.query_one("#profiler-suite", Select).value = suite
+    for fw in ("torch", "tensorflow"):
+        checkbox = app.screen.query_one(f"#profiler-use-{fw}")
+        if checkbox.value != (fw in frameworks):  # type: ignore[attr-defined]
+            await pilot.click(f"#profiler-use-{fw}")
+    await pilot.pause()
+
+
+async def wait_for(pilot, condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+def cell_text(table: DataTable, row: int, column: str) -> str:
+    return str(table.get_cell_at((row, table.get_column_index(column))))
+
+
+def status_text(app: FwAdvisorApp) -> str:
+    return str(app.screen.query_one("#profiler-status", Static).content)
+
+
+def our_workers() -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "fwadvisor.profiler.worker" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+async def test_run_fills_the_table_saves_the_run_and_makes_it_evidence():
+    install_user_suites()
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_profiler(app, pilot, "tiny", ("torch", "tensorflow"))
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        assert await wait_for(pilot, lambda: app.state.profile_document is not None, 30)
+
+        table = app.screen.query_one("#profiler-results", DataTable)
+        benchmarks = [cell_text(table, i, "benchmark").split()[0] for i in range(table.row_count)]
+        assert benchmarks == ["matmul", "conv2d", "bandwidth", "eager_overhead", "train_cnn", "train_rnn"]
+        for index in range(table.row_count):
+            for column in ("torch", "tensorflow"):
+                assert NUMBER.match(cell_text(table, index, column)), (benchmarks[index], column)
+            assert re.match(r"^(torch|TF) \d", cell_text(table, index, "ahead"))
+
+        runs = Path(os.environ["FWADVISOR_DATA_DIR"]) / "runs"
+        saved = list(runs.glob("profile-*-tiny.json"))
+        assert saved == [app.state.profile_path]
+        document = json.loads(saved[0].read_text())
+        assert document == app.state.profile_document
+        assert len(document["results"]) == 12 and not document["cancelled"]
+        assert "Saved to" in status_text(app)
+        chart = app.screen.query_one(RatioChart).chart(80).plain
+        assert "◀ PyTorch ahead" in chart and re.search(r"(PyTorch|TensorFlow) \d+\.\d\dx", chart)
+        assert all(len(line) <= 80 for line in chart.splitlines())
+        # Frameworks live only in worker processes (the subprocess test checks the imports too).
+        env = app.screen.query_one("#profiler-env", Static).content
+        assert "PyTorch" in str(env) and "runs on the" in str(env)
+
+
+async def test_cancel_stops_the_worker_at_once_and_keeps_what_was_measured():
+    install_user_suites()
+    messages: list[Message] = []
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await open_profiler(app, pilot, "slow_matmul", ("torch",))
+        await pilot.press("r")
+
+        def first_result() -> bool:
+            return any(isinstance(m, ProfileEvent) and m.event["type"] == "result" for m in messages)
+
+        assert await wait_for(pilot, first_result, 60), status_text(app)
+        assert our_workers(), "the worker should be busy with the slow matmul now"
+        pressed = time.monotonic()
+        await pilot.press("c")
+
+        def finished() -> bool:
+            return any(isinstance(m, ProfileFinished) for m in messages)
+
+        assert await wait_for(pilot, finished, 5), "cancel did not end the run within 5 s"
+        assert time.monotonic() - pressed < 5
+        await pilot.pause()
+        assert "Cancelled" in status_text(app)
+        assert not our_workers()
+        document = app.state.profile_document
+        assert document["cancelled"] is True
+        first, stopped, _never = document["results"]
+        assert first["error"] is None and first["metric"]["value"] > 0
+        assert stopped["error"] and "cancelled" in stopped["error"]
+        assert app.state.profile_path.exists()
+
+
+async def test_leaving_the_profiler_cancels_but_the_help_over_it_does_not():
+    install_user_suites()
+    messages: list[Message] = []
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await open_profiler(app, pilot, "slow_matmul", ("torch",))
+        await pilot.press("r")
+
+        def first_result() -> bool:
+            return any(isinstance(m, ProfileEvent) and m.event["type"] == "result" for m in messages)
+
+        assert await wait_for(pilot, first_result, 60), status_text(app)
+        await pilot.press("f1")  # the help on top of the profiler: the run goes on
+        await pilot.pause(0.5)
+        assert our_workers()
+        await pilot.press("escape", "2")  # another screen: leaving the profiler ends the run
+
+        def finished() -> bool:
+            return any(isinstance(m, ProfileFinished) for m in messages)
+
+        assert await wait_for(pilot, finished, 5), "leaving did not end the run within 5 s"
+        await pilot.pause(0.3)
+        assert not our_workers()
+        assert app.state.profile_document["cancelled"] is True
+
+
+async def test_missing_framework_shows_the_fix_and_keeps_the_other_results(tmp_path):
+    install_user_suites()
+    fake = tmp_path / "fake" / "tensorflow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('simulated: TensorFlow is not installed')\n")
+    app = make_app(save_path=None, load_last_profile=False,
+                   worker_env={"PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), str(REPO)])})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_profiler(app, pilot, "matmul_only", ("torch", "tensorflow"))
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        assert await wait_for(pilot, lambda: app.state.profile_document is not None, 30)
+
+        status = status_text(app)
+        assert "TensorFlow" in status and "pip install 'fwadvisor[tensorflow]'" in status
+        assert "Traceback" not in status
+        table = app.screen.query_one("#profiler-results", DataTable)
+        assert NUMBER.match(cell_text(table, 0, "torch"))
+        assert "failed" in cell_text(table, 0, "tensorflow")
+        chart = app.screen.query_one(RatioChart).chart(80).plain
+        assert "TensorFlow failed" in chart
+
+
+async def test_quitting_mid_run_from_the_command_palette_leaves_no_worker_behind():
+    messages: list[Message] = []
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"quick profile")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+
+        def running() -> bool:
+            return any(isinstance(m, ProfileEvent) and m.event["type"] == "start" for m in messages)
+
+        assert await wait_for(pilot, running, 60), status_text(app)
+        assert app.current_mode == "profiler"
+        assert str(app.screen.query_one("#profiler-suite", Select).value) == "quick"
+        assert our_workers()
+        await pilot.press("ctrl+q")
+    deadline = time.monotonic() + 5
+    while our_workers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not our_workers(), "quitting the app must end the profiler's workers"
+
+
+async def test_a_broken_user_suite_is_explained_without_a_traceback():
+    profiles = install_user_suites()
+    (profiles / "broken.yaml").write_text("name: broken\ndescription: x\nbenchmarks:\n  - benchmark: matmull\n"
+                                          "    cpu: {params: {m: 8, n: 8, k: 8}}\n", encoding="utf-8")
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_profiler(app, pilot, "broken", ("torch", "tensorflow"))
+        await pilot.press("r")
+        assert await wait_for(pilot, lambda: "did not start" in status_text(app), 10)
+        status = status_text(app)
+        assert "unknown benchmark 'matmull'" in status and "broken.yaml" in status
+        assert "Traceback" not in status
+        assert not app.screen.query_one("#profiler-run").disabled  # ready for another try
+
+
+PILOT_SCRIPT = """
+import asyncio, json, sys
+from textual.widgets import Select
+from fwadvisor.tui.app import make_app
+
+async def main():
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        app.screen.query_one("#profiler-suite", Select).value = "matmul_only"
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        for _ in range(100):
+            if app.state.profile_document is not None:
+                break
+            await pilot.pause(0.1)
+        doc = app.state.profile_document
+    print(json.dumps({"frameworks": sorted(m for m in ("torch", "tensorflow") if m in sys.modules),
+                      "measured": sorted(r["framework"] for r in doc["results"] if r["error"] is None)}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_tui_process_never_imports_a_framework():
+    # Other tests in this pytest process import torch and TensorFlow, so the app runs in its own.
+    install_user_suites()
+    done = subprocess.run([sys.executable, "-c", PILOT_SCRIPT], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"frameworks": [], "measured": ["tensorflow", "torch"]}
+
+
+def test_chart_fits_80_columns_and_says_why_a_row_has_no_bar():
+    def record(benchmark: str, framework: str, value: float | None, unit: str, error: str | None = None) -> dict:
+        return {"benchmark": benchmark, "framework": framework, "dtype": "fp32", "params": {"m": 8, "n": 8, "k": 8},
+                "metric": {"name": unit, "value": value}, "error": error, "correct": True}
+
+    document = {"results": [
+        record("matmul", "torch", 1234.0, "GFLOP/s"), record("matmul", "tensorflow", 1.0, "GFLOP/s"),
+        record("conv2d", "torch", 1.0, "GFLOP/s"), record("conv2d", "tensorflow", 1.52, "GFLOP/s"),
+        record("bandwidth", "torch", 5.0, "GB/s"), record("bandwidth", "tensorflow", None, "", "it crashed"),
+        record("compiled_speedup", "torch", 2.0, "x"), record("compiled_speedup", "tensorflow", 3.0, "x"),
+        record("eager_overhead", "torch", 2.0, "us/op"),
+    ]}
+    from fwadvisor.report.profile_table import rows
+
+    lines = draw_chart(rows(document), 78).plain.splitlines()
+    assert all(len(line) <= 78 for line in lines), lines
+    text = "\n".join(lines)
+    assert "PyTorch 1234x" in text and "TensorFlow 1.52x" in text
+    assert "✗ TensorFlow failed" in text and "speed-up factor" in text and "only PyTorch measured" in text
