@@ -100,7 +100,6 @@ def make_app(answers_file: Path | None = None, *, save_path: Path | bool | None 
     """
     from fwadvisor.advisor.questionnaire import load_answers
     from fwadvisor.paths import runs_dir, saved_answers_path
-    from fwadvisor.tui.state import latest_profile
 
     target = saved_answers_path() if save_path is True else (save_path or None)
     answers: dict[str, Any] = {}
@@ -109,13 +108,10 @@ def make_app(answers_file: Path | None = None, *, save_path: Path | bool | None 
     elif target is not None and target.exists():
         try:
             answers = load_answers(target)
-        except Exception:
+        except Exception:  # a damaged save must not stop the app; start afresh
             answers = {}
-    state = AdvisorState.create(answers, target, rules_dirs, worker_env)
-    if load_last_profile:
-        found = latest_profile(runs_dir())
-        if found:
-            state.profile_document, state.profile_path = found
+    state = AdvisorState.create(answers, target, rules_dirs, worker_env,
+                                runs_folder=runs_dir() if load_last_profile else None)
     if target is not None and answers_file is not None:
         state.save()  # the file's answers become the saved ones, as if typed in
     return FwAdvisorApp(state)

@@ -2,33 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fwadvisor.advisor.engine import Recommendation, recommend
 from fwadvisor.advisor.loader import RuleSet, load_rules
 from fwadvisor.advisor.model import AnswerValue, Questionnaire
 from fwadvisor.advisor.questionnaire import Answers, load_questionnaire, save_answers
 from fwadvisor.errors import InputError
 
+if TYPE_CHECKING:
+    from fwadvisor.advisor.engine import Recommendation
 
-@dataclass
+_NOT_LOOKED_UP = object()
+
+
 class AdvisorState:
-    questionnaire: Questionnaire
-    ruleset: RuleSet
-    answers: Answers
-    save_path: Path | None
-    profile_document: dict[str, Any] | None = None
-    profile_path: Path | None = None
-    worker_env: dict[str, str] = field(default_factory=dict)
-    _cached: tuple[str, Recommendation] | None = None
+    """Rules are loaded (and so checked) at start; the engine and the last profile run only when a
+    screen first needs them, so the interview paints without paying for them."""
+
+    def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, answers: Answers, save_path: Path | None,
+                 *, worker_env: dict[str, str] | None = None, runs_folder: Path | None = None):
+        self.questionnaire = questionnaire
+        self.ruleset = ruleset
+        self.answers: Answers = dict(answers)
+        self.save_path = save_path
+        self.worker_env = dict(worker_env or {})
+        self._runs_folder = runs_folder  # None: do not pick up earlier runs
+        self._profile: Any = _NOT_LOOKED_UP
+        self.profile_path: Path | None = None
+        self._cached: tuple[str, Recommendation] | None = None
 
     @classmethod
     def create(cls, answers: Answers, save_path: Path | None, rules_dirs: list[Path] | None = None,
-               worker_env: dict[str, str] | None = None) -> AdvisorState:
-        return cls(load_questionnaire(), load_rules(rules_dirs), dict(answers), save_path,
-                   worker_env=dict(worker_env or {}))
+               worker_env: dict[str, str] | None = None, runs_folder: Path | None = None) -> AdvisorState:
+        return cls(load_questionnaire(), load_rules(rules_dirs), answers, save_path, worker_env=worker_env,
+                   runs_folder=runs_folder)
+
+    @property
+    def profile_document(self) -> dict[str, Any] | None:
+        """The profile run the advice and the report use: this session's, else the newest saved one."""
+        if self._profile is _NOT_LOOKED_UP:
+            self._profile = None
+            if self._runs_folder is not None:
+                found = latest_profile(self._runs_folder)
+                if found:
+                    self._profile, self.profile_path = found
+        return self._profile
+
+    @profile_document.setter
+    def profile_document(self, document: dict[str, Any] | None) -> None:
+        self._profile = document
 
     def set_answer(self, question_id: str, value: AnswerValue | None) -> None:
         if value is None or value == []:
@@ -44,6 +67,8 @@ class AdvisorState:
 
     def recommendation(self) -> Recommendation:
         """The advice for the current answers (recomputed only when an answer changed)."""
+        from fwadvisor.advisor.engine import recommend
+
         key = repr(sorted(self.answers.items())) + repr(self.profile_path)
         if self._cached is None or self._cached[0] != key:
             self._cached = (key, recommend(self.answers, self.ruleset))

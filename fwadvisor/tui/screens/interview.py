@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, OptionList, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import Button, Footer, Header, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.model import Question
@@ -81,14 +81,23 @@ class InterviewScreen(Screen):
         for question in self.questions:
             question_list.replace_option_prompt(question.id, self._list_label(question))
 
-    def _choices_widget(self, question: Question) -> RadioSet | SelectionList[str]:
+    def _choices_widget(self, question: Question) -> OptionList | SelectionList[str]:
         answer = self.app.state.answers.get(question.id)  # type: ignore[attr-defined]
         if question.kind == "one":
-            return RadioSet(*[RadioButton(text, value=choice == answer, name=choice)
-                              for choice, text in question.choices.items()], id="choices")
+            # A single choice is an OptionList with radio marks: the same widget family as the
+            # multiple-choice SelectionList, which keeps the first paint light.
+            return OptionList(*[Option(self._radio_label(text, choice == answer), id=choice)
+                                for choice, text in question.choices.items()], id="choices")
         chosen = set(answer or [])
         return SelectionList[str](*[(text, choice, choice in chosen) for choice, text in question.choices.items()],
                                   id="choices")
+
+    @staticmethod
+    def _radio_label(text: str, chosen: bool) -> Text:
+        label = Text()
+        label.append("◉ " if chosen else "○ ", style="bold green" if chosen else "")
+        label.append(text, style="bold" if chosen else "")
+        return label
 
     def _show_text(self, index: int) -> None:
         """Everything about question `index` except its choices widget."""
@@ -114,9 +123,14 @@ class InterviewScreen(Screen):
         await holder.mount(self._choices_widget(self.questions[self.index]))
         self._show_text(self.index)
 
-    @on(RadioSet.Changed, "#choices")
-    def _one_chosen(self, event: RadioSet.Changed) -> None:
-        self.app.state.set_answer(self.questions[self.index].id, event.pressed.name)  # type: ignore[attr-defined]
+    @on(OptionList.OptionSelected, "#choices")
+    def _one_chosen(self, event: OptionList.OptionSelected) -> None:
+        question = self.questions[self.index]
+        if question.kind != "one":
+            return  # a SelectionList (many) is an OptionList too; its toggles are handled below
+        self.app.state.set_answer(question.id, event.option.id)  # type: ignore[attr-defined]
+        for choice, text in question.choices.items():
+            event.option_list.replace_option_prompt(choice, self._radio_label(text, choice == event.option.id))
         self._refresh_progress()
 
     @on(SelectionList.SelectedChanged, "#choices")
@@ -128,11 +142,13 @@ class InterviewScreen(Screen):
         self._refresh_progress()
 
     @on(SelectionList.SelectionHighlighted, "#choices")
-    def _show_choice(self, event: SelectionList.SelectionHighlighted) -> None:
+    @on(OptionList.OptionHighlighted, "#choices")
+    def _show_choice(self, event: SelectionList.SelectionHighlighted | OptionList.OptionHighlighted) -> None:
         # Long choice texts are cut to the list's width; the highlighted one is shown in full here.
         question = self.questions[self.index]
-        choice = event.selection.value
-        self.query_one("#choice-detail", Static).update(f"{choice}: {question.choices[choice]}")
+        choice = event.selection.value if isinstance(event, SelectionList.SelectionHighlighted) else event.option.id
+        if choice in question.choices:
+            self.query_one("#choice-detail", Static).update(f"{choice}: {question.choices[choice]}")
 
     @on(OptionList.OptionSelected, "#question-list")
     async def _jump(self, event: OptionList.OptionSelected) -> None:
