@@ -141,3 +141,11 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     assert os.listdir(tmp_path) == ["run.json"]
     write_atomic(target, json.dumps({"new": True}))
     assert json.loads(target.read_text()) == {"new": True}
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path):
+    target = tmp_path / "report.html"
+    write_atomic(target, "<html></html>")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -112,7 +112,7 @@ class InterviewScreen(Screen):
         self.query_one("#question-list", OptionList).highlighted = self.index
         self.query_one("#back", Button).disabled = self.index == 0
         last = self.index == len(self.questions) - 1
-        self.query_one("#next", Button).label = "See advice ›" if last else "Next ›"
+        self.query_one("#next", Button).label = "Advice ›" if last else "Next ›"
         self._refresh_progress()
         self.query_one("#choices").focus()
 
