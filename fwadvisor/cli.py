@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "md", "html", "json"), default="text",
                      help="report format (default: text)")
     rec.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    rec.add_argument("--profile", type=Path, metavar="RUN.json",
+                     help="a saved `fwadvisor profile` run: its measurements become evidence")
     _add_rules_options(rec)
 
     tpl = commands.add_parser("answers-template",

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fwadvisor.advisor.conditions import matches, referenced
+from fwadvisor.advisor.evidence import ProfileEvidence
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
     AREAS,
@@ -158,10 +160,26 @@ def _tally(rules: list[Rule], fired: list[bool], multipliers: dict[str, float]) 
     return {k: round(v, 2) for k, v in scores.items()}, blocked
 
 
+def _message(rule: Rule, context: Mapping[str, Any]) -> str:
+    """A rule's message; a rule on measurements quotes them through {placeholders}."""
+    text = " ".join(rule.message.split())
+    if not referenced(rule.when)[1]:
+        return text
+    try:
+        return text.format_map(context)
+    except (KeyError, ValueError, IndexError):
+        return text  # a number the message names was not measured: say the fact without it
+
+
 def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] | None = None,
-              questionnaire: Questionnaire | None = None, *, with_what_if: bool = True) -> Recommendation:
+              questionnaire: Questionnaire | None = None, *, with_what_if: bool = True,
+              evidence: ProfileEvidence | None = None) -> Recommendation:
+    """The advice for `answers`; with `evidence` (a profile run) its metrics feed the rules too."""
     questionnaire = questionnaire or load_questionnaire()
+    if evidence is not None:
+        metrics = {**evidence.metrics, **(metrics or {})}
     metrics = metrics or {}
+    context = evidence.message_context() if evidence is not None else dict(metrics)
     multipliers = area_multipliers(answers, questionnaire)
     rules = [entry.rule for entry in ruleset.rules]
     fired_flags = [matches(rule.when, answers, metrics) for rule in rules]
@@ -171,13 +189,13 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
 
     reasons = [
         Reason(r.id, r.area, r.framework or "", round(r.weight * multipliers.get(r.area, 1.0), 2),
-               r.weight, r.message.strip(), evidence_refs(r.evidence))
+               r.weight, _message(r, context), evidence_refs(r.evidence))
         for r in fired if r.effect == "favor"
     ]
     reasons.sort(key=lambda x: (-x.weight, x.rule))
-    caveats = [Caveat(r.id, r.area, r.framework, r.message.strip(), evidence_refs(r.evidence))
+    caveats = [Caveat(r.id, r.area, r.framework, _message(r, context), evidence_refs(r.evidence))
                for r in fired if r.effect == "caveat"]
-    blockers = [Blocker(r.id, r.area, r.framework or "", r.message.strip(), evidence_refs(r.evidence))
+    blockers = [Blocker(r.id, r.area, r.framework or "", _message(r, context), evidence_refs(r.evidence))
                 for r in fired if r.effect == "blocker"]
     guidance = load_guidance()
     targets = list(FRAMEWORKS) if verdict == "either" else [verdict]
@@ -202,7 +220,15 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
         outlook=dict(guidance.outlook),
         misconceptions=list(guidance.misconceptions),
         rules_used=len(ruleset.rules),
+        profile=_profile_summary(evidence, fired) if evidence is not None else None,
     )
+
+
+def _profile_summary(evidence: ProfileEvidence, fired: list[Rule]) -> dict[str, Any]:
+    """The run the advice used, what it measured, and which rules its numbers triggered."""
+    triggered = [{"rule": r.id, "effect": r.effect, "framework": r.framework, "weight": r.weight}
+                 for r in fired if referenced(r.when)[1]]
+    return {**evidence.summary(), "triggered": triggered}
 
 
 def _summary(verdict: str, confidence: str, scores: dict[str, float], blocked: set[str],

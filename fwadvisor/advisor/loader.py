@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fwadvisor.advisor.conditions import matches
+from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.metrics import KNOWN_METRICS
 from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
 from fwadvisor.advisor.questionnaire import check_answer, convert_or_explain, load_questionnaire
@@ -139,6 +139,15 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
         problem(f"effect '{rule.effect}' scores nothing: remove `weight`")
     for reason, keys in condition_problems(rule.when, questionnaire, ["when"]):
         problem(reason, keys)
+    if referenced(rule.when)[1]:
+        # A rule on measurements may quote them: every {placeholder} must name something measured.
+        sample: dict[str, object] = {"device": "cpu", "suite": "quick"}
+        for name in KNOWN_METRICS:
+            sample[name] = sample[f"inv_{name}"] = 1.0
+        try:
+            " ".join(rule.message.split()).format_map(sample)
+        except (KeyError, ValueError, IndexError) as exc:
+            problem(f"message placeholder {exc} is not a metric, inv_<metric>, device or suite", ["message"])
     if not any(t.fires for t in rule.tests) or all(t.fires for t in rule.tests):
         problem("tests need at least one case that fires and one that does not")
     by_id = questionnaire.by_id()

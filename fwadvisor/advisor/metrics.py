@@ -1,6 +1,24 @@
-"""Names of the measured metrics rules may test (filled from a profile run; see evidence.py)."""
+"""Measured metrics that rules may test, computed from a saved profile run (see evidence.py).
+
+Every speed ratio is PyTorch over TensorFlow, so above 1 means PyTorch was faster; each has an
+`inv_` twin in message templates (TensorFlow over PyTorch) for wording the other way round.
+"""
 
 from __future__ import annotations
 
-# Each name is documented where it is computed; a rule naming another metric is refused.
-KNOWN_METRICS: dict[str, str] = {}
+KNOWN_METRICS: dict[str, str] = {
+    "measured_on_gpu": "1 when the profile ran on a GPU, 0 when it ran on the CPU",
+    "gpu_present": "1 when NVML found an NVIDIA GPU on the profiled machine, else 0",
+    "torch_gpu_usable": "GPU runs only: 1 when PyTorch could use the GPU, 0 when it could not",
+    "tensorflow_gpu_usable": "GPU runs only: 1 when TensorFlow could use the GPU, 0 when it could not",
+    "speed_matmul": "PyTorch / TensorFlow matmul throughput (first dtype both measured)",
+    "speed_conv2d": "PyTorch / TensorFlow conv2d throughput",
+    "speed_train_cnn": "PyTorch / TensorFlow training steps per second, small CNN",
+    "speed_train_rnn": "PyTorch / TensorFlow training steps per second, small LSTM",
+    "eager_overhead_ratio": "TensorFlow / PyTorch time per tiny eager op (above 1: TensorFlow slower)",
+    "practice_cnn_accuracy_gap": "PyTorch minus TensorFlow final test accuracy of the practice CNN, points",
+    "practice_cnn_accuracy_gap_abs": "the size of that gap, points",
+    "profile_complete": "1 when every framework and benchmark of the run produced a usable number, else 0",
+    "usable_measurements": "how many measurements of the run are usable as evidence",
+    "total_measurements": "how many measurements the run attempted",
+}

@@ -1,4 +1,4 @@
-"""`fwadvisor recommend`: answers file -> recommendation report."""
+"""`fwadvisor recommend`: answers file (and optionally a profile run) -> recommendation report."""
 
 from __future__ import annotations
 
@@ -13,13 +13,20 @@ from fwadvisor.commands.output import emit
 def run_recommend(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
-    rec = recommend(answers, ruleset)
+    profile = evidence = None
+    if args.profile is not None:
+        from fwadvisor.advisor.evidence import evidence_from_profile
+        from fwadvisor.profiler.documents import load_profile
+
+        profile = load_profile(args.profile)
+        evidence = evidence_from_profile(profile, args.profile)
+    rec = recommend(answers, ruleset, evidence=evidence)
     if args.format == "text" and args.output is None:
         from fwadvisor.report.text import print_report
 
-        print_report(rec)
+        print_report(rec, profile=profile, profile_path=args.profile)
         return 0
     from fwadvisor.report.render import render
 
-    emit(render(rec, args.format), args.output, "Report")
+    emit(render(rec, args.format, profile=profile, profile_path=args.profile), args.output, "Report")
     return 0

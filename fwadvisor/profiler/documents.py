@@ -22,7 +22,8 @@ def load_profile(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip()) - 1
+        # A file cut off mid-write fails at its very end, or inside a string that never closes.
+        truncated = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
         why = "it ends early (truncated?)" if truncated else exc.msg
         raise InputError(f"not a valid profile document: invalid JSON, {why}", file=path,
                          line=exc.lineno) from None

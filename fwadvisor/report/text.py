@@ -12,7 +12,8 @@ import os
 import shutil
 import sys
 import textwrap
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
 from fwadvisor.report import content as c
@@ -179,8 +180,15 @@ def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) ->
     return out.lines
 
 
-def print_report(rec: Recommendation, stream: TextIO | None = None) -> None:
-    """The report on a terminal (or any stream), coloured when that is wanted."""
+def print_report(rec: Recommendation, stream: TextIO | None = None, *, profile: dict[str, Any] | None = None,
+                 profile_path: Path | str | None = None) -> None:
+    """The report on a terminal (or any stream), coloured when that is wanted; with a profile run,
+    its "Evidence from this machine" section follows."""
     stream = stream or sys.stdout
     width = shutil.get_terminal_size((100, 24)).columns
-    stream.write("\n".join(render_lines(rec, width, colour_wanted(stream))) + "\n")
+    lines = render_lines(rec, width, colour_wanted(stream))
+    if profile is not None:
+        from fwadvisor.report.render import profile_text_lines
+
+        lines += profile_text_lines(rec, profile, profile_path, min(width, MAX_WIDTH))
+    stream.write("\n".join(lines) + "\n")

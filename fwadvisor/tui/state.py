@@ -68,10 +68,13 @@ class AdvisorState:
     def recommendation(self) -> Recommendation:
         """The advice for the current answers (recomputed only when an answer changed)."""
         from fwadvisor.advisor.engine import recommend
+        from fwadvisor.advisor.evidence import evidence_from_profile
 
-        key = repr(sorted(self.answers.items())) + repr(self.profile_path)
+        document = self.profile_document
+        key = repr(sorted(self.answers.items())) + repr(self.profile_path) + repr(id(document))
         if self._cached is None or self._cached[0] != key:
-            self._cached = (key, recommend(self.answers, self.ruleset))
+            evidence = evidence_from_profile(document, self.profile_path) if document is not None else None
+            self._cached = (key, recommend(self.answers, self.ruleset, evidence=evidence))
         return self._cached[1]
 
     def answered_count(self) -> int:

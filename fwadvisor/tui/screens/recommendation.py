@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -56,6 +58,11 @@ class RecommendationScreen(Screen):
         self.query_one(ScoreBars).show(rec.scores, {b.framework for b in rec.blockers})
         priorities = Text()
         priorities.append(f"Margin {rec.margin:g} points. {content.priorities_sentence(rec)}", style="dim")
+        if rec.profile is not None:
+            used = sum(1 for c in rec.profile["considered"] if c["used"])
+            run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
+            priorities.append(f"\nMeasured evidence: {run} on {rec.profile['device']} "
+                              f"({used} of {len(rec.profile['considered'])} numbers usable; profiler: 3).", style="dim")
         self.query_one("#priorities", Static).update(priorities)
         self._fill_list(rec)
 
