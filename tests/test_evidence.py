@@ -108,7 +108,7 @@ def test_measurements_weigh_less_than_hard_facts(real_run):
 
 
 def test_cli_recommend_with_profile_json_names_the_run(real_run, tmp_path):
-    document, path = real_run
+    _, path = real_run
     result = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
                      "--profile", str(path), "--format", "json")
     assert result.returncode == 0, result.stderr

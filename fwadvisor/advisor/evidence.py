@@ -113,7 +113,8 @@ def evidence_from_profile(document: dict[str, Any], path: Path | str | None = No
                 break
     overhead = by_key.get(("eager_overhead", "fp32"))
     if overhead and len(overhead) == 2 and overhead["torch"]["metric"]["value"]:
-        metrics["eager_overhead_ratio"] = overhead["tensorflow"]["metric"]["value"] / overhead["torch"]["metric"]["value"]
+        tf_cost, torch_cost = overhead["tensorflow"]["metric"]["value"], overhead["torch"]["metric"]["value"]
+        metrics["eager_overhead_ratio"] = tf_cost / torch_cost
         evidence.details["eager_overhead_ratio"] = (f"PyTorch {_label(overhead['torch'])}, "
                                                     f"TensorFlow {_label(overhead['tensorflow'])}")
     # Accuracy does not depend on how steady the epoch timings were: any checked practice result counts.

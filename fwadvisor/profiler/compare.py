@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-LOWER_IS_BETTER = {"us/op"}
+LOWER_IS_BETTER = {"us/op", "load s"}
 
 
 def _key(record: dict[str, Any]) -> tuple[str, str, str, str]:

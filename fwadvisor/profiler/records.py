@@ -9,8 +9,14 @@ from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 SCHEMA_VERSION = 1
 FRAMEWORKS = ("torch", "tensorflow")
 BENCHMARKS = ("matmul", "conv2d", "bandwidth", "host_to_device", "eager_overhead",
-              "compiled_speedup", "train_cnn", "train_rnn")
+              "compiled_speedup", "train_cnn", "train_rnn",
+              "practice_cnn", "practice_rnn", "export_roundtrip")
 GPU_ONLY = {"host_to_device"}
+# Real training runs: their records carry a per-epoch "curve" and the final test accuracy as metric.
+PRACTICE_BENCHMARKS = ("practice_cnn", "practice_rnn")
+CURVE_KEYS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "seconds")
+# Same model, data, initial weights and optimiser: accuracies further apart than this are a finding.
+ACCURACY_GAP = 0.03
 
 
 def make_record(*, benchmark: str, framework: str, framework_version: str | None, device: str,
@@ -60,3 +66,34 @@ def usable_as_evidence(record: dict[str, Any]) -> bool:
     return (record.get("error") is None and record.get("skipped") is None
             and record.get("correct") is not False and not record.get("wide_spread")
             and (record.get("metric") or {}).get("value") is not None)
+
+
+def accuracy_gap_findings(results: list[dict[str, Any]], gap: float = ACCURACY_GAP) -> list[dict[str, Any]]:
+    """Practice benchmarks whose final test accuracy differs between frameworks by more than `gap`.
+
+    Both frameworks train the same model on the same data from the same weights with the same optimiser,
+    so a large gap says something about a framework (or a bug), and is reported rather than averaged away.
+    """
+    findings: list[dict[str, Any]] = []
+    for benchmark in PRACTICE_BENCHMARKS:
+        by_key: dict[tuple[str, str | None], dict[str, float]] = {}
+        for record in results:
+            value = (record.get("metric") or {}).get("value")
+            if record.get("benchmark") != benchmark or record.get("error") or value is None:
+                continue
+            by_key.setdefault((str(record.get("device")), record.get("dtype")), {})[record["framework"]] = value
+        for (device, dtype), accuracies in by_key.items():
+            if len(accuracies) < 2:
+                continue
+            best = max(accuracies, key=accuracies.__getitem__)
+            worst = min(accuracies, key=accuracies.__getitem__)
+            difference = accuracies[best] - accuracies[worst]
+            if difference > gap:
+                findings.append({
+                    "benchmark": benchmark, "device": device, "dtype": dtype, "gap": difference,
+                    "accuracies": accuracies,
+                    "message": (f"{benchmark}: {best} reached {accuracies[best]:.1%} test accuracy, {worst} "
+                                f"{accuracies[worst]:.1%} ({difference:.1%} apart) with the same model, data, "
+                                "initial weights and optimiser"),
+                })
+    return findings

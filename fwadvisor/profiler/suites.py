@@ -27,6 +27,15 @@ BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
                   "classes": "output classes"},
     "train_rnn": {"batch": "sequences per step", "seq_len": "time steps", "features": "inputs per step",
                   "hidden": "LSTM units", "classes": "output classes"},
+    # The practice suite trains for real on scikit-learn's digits (10 classes, 8x8 images).
+    "practice_cnn": {"epochs": "passes over the training set", "batch": "images per step",
+                     "test_percent": "share of the digits held out for testing (stratified)",
+                     "seed": "split, shuffle order and initial weights"},
+    "practice_rnn": {"epochs": "passes over the training set", "batch": "images per step",
+                     "hidden": "LSTM units (each image read as 8 rows of 8 pixels)",
+                     "test_percent": "share of the digits held out for testing (stratified)",
+                     "seed": "split, shuffle order and initial weights"},
+    "export_roundtrip": {"batch": "test images run through the reloaded model and compared"},
 }
 DTYPES = ("fp32", "tf32", "fp16", "bf16")
 CPU_DTYPES = ("fp32", "bf16")

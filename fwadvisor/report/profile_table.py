@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-LOWER_IS_BETTER = {"us/op"}
+LOWER_IS_BETTER = {"us/op", "load s"}
 NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
 SHORT = {"torch": "torch", "tensorflow": "TF"}
 

@@ -19,14 +19,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "keras" not in sys.modules:
     os.environ["KERAS_BACKEND"] = "tensorflow"
 
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from fwadvisor.profiler import reference as ref
+from fwadvisor.profiler import roundtrip
 from fwadvisor.profiler.backends import NoGPUError
 from fwadvisor.profiler.records import make_record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing, measure
@@ -471,6 +475,186 @@ def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
                            else "keras.layers.LSTM (CPU kernel)"})
 
 
+# --------------------------------------------------------------------------------------------------
+# The practice suite: real training on scikit-learn's digits, and a deployment round trip
+
+
+@dataclass
+class _Trained:
+    """The CNN practice_cnn trained, kept in the worker for export_roundtrip."""
+
+    model: Any
+    split: ref.DigitsSplit
+    settings: dict[str, Any]
+
+
+_PRACTICE: dict[str, _Trained] = {}
+
+
+def _practice_cnn_model(w: dict[str, np.ndarray]) -> Any:
+    keras = _keras()
+    model = keras.Sequential([
+        keras.Input((ref.PRACTICE_SIDE, ref.PRACTICE_SIDE, 1)),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(32, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(), keras.layers.Dense(ref.PRACTICE_CLASSES)])
+    model.layers[0].set_weights([w["conv1"], w["conv1_b"]])
+    model.layers[2].set_weights([w["conv2"], w["conv2_b"]])
+    model.layers[5].set_weights([w["dense"], w["dense_b"]])  # rows already in NHWC (h, w, c) order
+    return model
+
+
+def _practice_lstm_model(w: dict[str, np.ndarray], hidden: int) -> Any:
+    keras = _keras()
+    model = keras.Sequential([keras.Input((ref.PRACTICE_SIDE, ref.PRACTICE_SIDE)),
+                              keras.layers.LSTM(hidden, unit_forget_bias=False),  # last time step
+                              keras.layers.Dense(ref.PRACTICE_CLASSES)])
+    model.layers[0].set_weights([w["kernel"], w["recurrent"], w["bias"]])
+    model.layers[1].set_weights([w["dense"], w["dense_b"]])
+    return model
+
+
+def _xent(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def _evaluate(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[float, float]:
+    """Mean loss and accuracy over a whole set, inference mode."""
+    logits = model(x, training=False)
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), y), tf.float32))
+    return float(_xent(y, logits).numpy()), float(accuracy.numpy())
+
+
+def _fit(model: Any, x_train: tf.Tensor, y_train: tf.Tensor, x_test: tf.Tensor, y_test: tf.Tensor,
+         epochs: int, batch: int, seed: int) -> tuple[list[dict[str, float]], float, float]:
+    """A custom training loop with the step in tf.function; returns (curve, first loss, last loss)."""
+    keras = _keras()
+    optimizer = keras.optimizers.SGD(learning_rate=ref.PRACTICE_LR, momentum=ref.PRACTICE_MOMENTUM)
+    optimizer.build(model.trainable_variables)  # create momentum slots outside tf.function
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64)])  # one trace for every batch
+    def step(idx: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        xb, yb = tf.gather(x_train, idx), tf.gather(y_train, idx)
+        with tf.GradientTape() as tape:
+            logits = model(xb, training=True)
+            loss = _xent(yb, logits)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, 1), yb), tf.int64))
+        return loss * tf.cast(tf.size(idx), tf.float32), correct
+
+    initial_loss, _ = _evaluate(model, x_train, y_train)
+    curve: list[dict[str, float]] = []
+    n = int(y_train.shape[0])
+    for epoch in range(1, epochs + 1):
+        steps = ref.full_batches(ref.epoch_order(n, epoch, seed), batch)
+        loss_sum, correct = tf.constant(0.0), tf.constant(0, tf.int64)
+        _sync()
+        start = time.perf_counter()
+        for idx in steps:
+            step_loss, step_correct = step(tf.constant(idx, tf.int64))
+            loss_sum, correct = loss_sum + step_loss, correct + step_correct  # no .numpy() per step
+        _sync()
+        seen = sum(len(s) for s in steps)
+        train_loss, train_correct = float(loss_sum.numpy()) / seen, int(correct.numpy())
+        seconds = time.perf_counter() - start
+        _, test_accuracy = _evaluate(model, x_test, y_test)
+        curve.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_correct / seen,
+                      "test_accuracy": test_accuracy, "seconds": seconds})
+    final_loss, _ = _evaluate(model, x_train, y_train)
+    return curve, initial_loss, final_loss
+
+
+def _practice_record(state: _State, benchmark: str, params: dict[str, Any], dtype: str,
+                     curve: list[dict[str, float]], check: ref.Check, extra: dict[str, Any]) -> dict[str, Any]:
+    precision = _set_precision(dtype)
+    record = _record(state, benchmark, params, dtype, precision, ref.curve_timing(curve),
+                     ("test accuracy", curve[-1]["test_accuracy"]), check,
+                     {"mode": "tf.function (train step)", **extra})
+    return ref.finish_practice_record(record, curve)
+
+
+def _train_practice_cnn(settings: dict[str, int]) -> tuple[_Trained, list[dict[str, float]], float, float, float]:
+    split = ref.digits_split(settings["test_percent"], settings["seed"])
+    w = ref.practice_cnn_weights(settings["seed"])
+    model = _practice_cnn_model(w)
+    curve, first, last = _fit(model, tf.constant(split.x_train), tf.constant(split.y_train),
+                              tf.constant(split.x_test), tf.constant(split.y_test), settings["epochs"],
+                              settings["batch"], settings["seed"])
+    reference_loss = ref.cnn_loss_ref(w, split.x_train, split.y_train)
+    return _Trained(model, split, dict(settings)), curve, first, last, reference_loss
+
+
+def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
+    _float32_only(state, "practice_cnn", dtype)
+    _set_precision(dtype)
+    settings = ref.practice_settings("practice_cnn", params)
+    trained, curve, first, last, reference_loss = _train_practice_cnn(settings)
+    _PRACTICE["cnn"] = trained
+    check = ref.practice_check(first, last, curve[-1]["test_accuracy"], reference_loss)
+    return _practice_record(state, "practice_cnn", params, dtype, curve, check,
+                            ref.practice_extra(trained.split, settings, first, last, "NHWC"))
+
+
+def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
+    _float32_only(state, "practice_rnn", dtype)
+    _set_precision(dtype)
+    settings = ref.practice_settings("practice_rnn", params)
+    split = ref.digits_split(settings["test_percent"], settings["seed"])
+    w = ref.practice_lstm_weights(settings["hidden"], settings["seed"])
+    model = _practice_lstm_model(w, settings["hidden"])
+    x_train_np, x_test_np = ref.as_sequences(split.x_train), ref.as_sequences(split.x_test)
+    curve, first, last = _fit(model, tf.constant(x_train_np), tf.constant(split.y_train), tf.constant(x_test_np),
+                              tf.constant(split.y_test), settings["epochs"], settings["batch"], settings["seed"])
+    check = ref.practice_check(first, last, curve[-1]["test_accuracy"],
+                               ref.lstm_loss_ref(w, x_train_np, split.y_train))
+    return _practice_record(state, "practice_rnn", params, dtype, curve, check,
+                            {**ref.practice_extra(split, settings, first, last, "batch-first (N, T, F)"),
+                             "lstm": "keras.layers.LSTM (cuDNN when on a GPU)" if state.cuda
+                                     else "keras.layers.LSTM (CPU kernel)"})
+
+
+def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
+    _float32_only(state, "export_roundtrip", dtype)
+    precision = _set_precision(dtype)
+    rows = int(params["batch"])
+    trained = _PRACTICE.get("cnn")
+    source = "the CNN practice_cnn trained earlier in this worker"
+    if trained is None:
+        # Exporting untrained weights would test the format but not a model anyone deploys: train first.
+        settings = ref.practice_settings("practice_cnn", ref.PRACTICE_CNN_DEFAULTS)
+        trained = _train_practice_cnn(settings)[0]
+        _PRACTICE["cnn"] = trained
+        source = f"a CNN trained here first with the default practice_cnn settings {settings}"
+    model = trained.model
+    x_np = ref.export_inputs(trained.split, rows)  # NHWC, as the model takes
+    expected = model(tf.constant(x_np), training=False).numpy()
+
+    with tempfile.TemporaryDirectory(prefix="fwadvisor-export-") as tmp:
+        artifact = Path(tmp) / "practice_cnn_savedmodel"
+        start = time.perf_counter()
+        try:
+            # Keras 3's documented route to a TensorFlow SavedModel: a `serve` endpoint with a None batch
+            # dimension, loadable by tf.saved_model.load and TF Serving without Keras.
+            model.export(str(artifact), format="tf_saved_model", verbose=False)
+        except Exception as exc:
+            raise RuntimeError(f"export failed: Keras could not write a TensorFlow SavedModel: "
+                               f"{type(exc).__name__}: {_first_line(exc)}") from exc
+        export_s = time.perf_counter() - start
+        size = roundtrip.artifact_bytes(artifact)
+        inputs = Path(tmp) / "inputs.npy"
+        np.save(inputs, x_np)
+        reloaded = roundtrip.reload_in_fresh_process("tensorflow", artifact, inputs, device=state.device,
+                                                     threads=state.threads)
+        got = np.load(reloaded.outputs_path)
+    check = ref.outputs_check(got, expected)
+    timing = Timing(cold_s=reloaded.load_s, samples=[reloaded.load_s], calls_per_sample=1)
+    return _record(state, "export_roundtrip", params, dtype, precision, timing, ("load s", reloaded.load_s),
+                   check, ref.export_extra("TensorFlow SavedModel", export_s, reloaded, size, check, rows,
+                                           source, "keras Model.export(format='tf_saved_model'); reloaded "
+                                                   "with tf.saved_model.load(...).serve"))
+
+
 _BENCHMARKS: dict[str, Callable[[_State, dict[str, Any], str, float], dict[str, Any]]] = {
     "matmul": _matmul,
     "conv2d": _conv2d,
@@ -480,4 +664,7 @@ _BENCHMARKS: dict[str, Callable[[_State, dict[str, Any], str, float], dict[str, 
     "compiled_speedup": _compiled_speedup,
     "train_cnn": _train_cnn,
     "train_rnn": _train_rnn,
+    "practice_cnn": _practice_cnn,
+    "practice_rnn": _practice_rnn,
+    "export_roundtrip": _export_roundtrip,
 }

@@ -8,8 +8,11 @@ the cold call apart, then blocks of calls each closed by a device synchronisatio
 
 from __future__ import annotations
 
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +21,7 @@ import torch.nn.functional as F  # the conventional alias
 from torch import nn
 
 from fwadvisor.profiler import reference as ref
+from fwadvisor.profiler import roundtrip
 from fwadvisor.profiler.backends import NoGPUError
 from fwadvisor.profiler.records import make_record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing, measure
@@ -473,6 +477,191 @@ def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
                    "lstm": "cuDNN" if state.cuda else "native CPU kernel"})
 
 
+# --------------------------------------------------------------------------------------------------
+# The practice suite: real training on scikit-learn's digits, and a deployment round trip
+
+
+@dataclass
+class _Trained:
+    """The CNN practice_cnn trained, kept in the worker for export_roundtrip."""
+
+    model: nn.Module
+    split: ref.DigitsSplit
+    settings: dict[str, Any]
+
+
+_PRACTICE: dict[str, _Trained] = {}
+
+
+def _practice_cnn_model(w: dict[str, np.ndarray]) -> nn.Sequential:
+    side = ref.cnn_flat_side(ref.PRACTICE_SIDE)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(side * side * 32, ref.PRACTICE_CLASSES))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.from_numpy(w["conv1"].transpose(3, 2, 0, 1).copy()))
+        model[0].bias.copy_(torch.from_numpy(w["conv1_b"]))
+        model[3].weight.copy_(torch.from_numpy(w["conv2"].transpose(3, 2, 0, 1).copy()))
+        model[3].bias.copy_(torch.from_numpy(w["conv2_b"]))
+        # torch flattens (c, h, w); the shared kernel's rows are in TF's (h, w, c) order.
+        model[7].weight.copy_(torch.from_numpy(ref.dense_rows_hwc_to_chw(w["dense"], side, 32).T.copy()))
+        model[7].bias.copy_(torch.from_numpy(w["dense_b"]))
+    return model
+
+
+def _practice_lstm_model(w: dict[str, np.ndarray], hidden: int) -> _LSTMClassifier:
+    model = _LSTMClassifier(ref.PRACTICE_SIDE, hidden, ref.PRACTICE_CLASSES)
+    with torch.no_grad():
+        model.lstm.weight_ih_l0.copy_(torch.from_numpy(w["kernel"].T.copy()))
+        model.lstm.weight_hh_l0.copy_(torch.from_numpy(w["recurrent"].T.copy()))
+        model.lstm.bias_ih_l0.copy_(torch.from_numpy(w["bias"]))
+        model.lstm.bias_hh_l0.zero_()  # Keras has one bias; torch's two add up to it
+        model.fc.weight.copy_(torch.from_numpy(w["dense"].T.copy()))
+        model.fc.bias.copy_(torch.from_numpy(w["dense_b"]))
+    return model
+
+
+def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Mean loss and accuracy over a whole set, inference mode."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+        return float(F.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
+
+
+def _fit(state: _State, model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor,
+         y_test: torch.Tensor, epochs: int, batch: int, seed: int) -> tuple[list[dict[str, float]], float, float]:
+    """Eager PyTorch training, mini-batches in the shared shuffled order; returns (curve, first, last loss)."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=ref.PRACTICE_LR, momentum=ref.PRACTICE_MOMENTUM)
+    sync = _sync_for(state)
+    initial_loss, _ = _evaluate(model, x_train, y_train)
+    curve: list[dict[str, float]] = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        steps = ref.full_batches(ref.epoch_order(len(y_train), epoch, seed), batch)
+        loss_sum = torch.zeros((), device=state.device)
+        correct = torch.zeros((), dtype=torch.int64, device=state.device)
+        sync()
+        start = time.perf_counter()
+        for idx_np in steps:
+            idx = torch.from_numpy(idx_np).to(state.device)
+            xb, yb = x_train[idx], y_train[idx]
+            optimizer.zero_grad(set_to_none=True)
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            loss.backward()
+            optimizer.step()
+            # Accumulate on the device: a .item() per step would synchronise a GPU every step.
+            loss_sum += loss.detach() * len(idx_np)
+            correct += (logits.detach().argmax(1) == yb).sum()
+        seen = sum(len(s) for s in steps)
+        train_loss, train_correct = float(loss_sum) / seen, int(correct)  # the epoch's one sync
+        seconds = time.perf_counter() - start
+        _, test_accuracy = _evaluate(model, x_test, y_test)
+        curve.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_correct / seen,
+                      "test_accuracy": test_accuracy, "seconds": seconds})
+    final_loss, _ = _evaluate(model, x_train, y_train)
+    return curve, initial_loss, final_loss
+
+
+def _practice_record(state: _State, benchmark: str, params: dict[str, Any], dtype: str,
+                     curve: list[dict[str, float]], check: ref.Check, extra: dict[str, Any]) -> dict[str, Any]:
+    precision = _set_precision(dtype)
+    record = _record(state, benchmark, params, dtype, precision, ref.curve_timing(curve),
+                     ("test accuracy", curve[-1]["test_accuracy"]), check, {"mode": "eager", **extra})
+    return ref.finish_practice_record(record, curve)
+
+
+def _train_practice_cnn(state: _State, settings: dict[str, int]) -> tuple[_Trained, list[dict[str, float]],
+                                                                          float, float, float]:
+    split = ref.digits_split(settings["test_percent"], settings["seed"])
+    w = ref.practice_cnn_weights(settings["seed"])
+    model = _practice_cnn_model(w).to(state.device)
+    x_train = _tensor(state, split.x_train.transpose(0, 3, 1, 2))  # NHWC -> NCHW
+    x_test = _tensor(state, split.x_test.transpose(0, 3, 1, 2))
+    y_train, y_test = _tensor(state, split.y_train), _tensor(state, split.y_test)
+    curve, first, last = _fit(state, model, x_train, y_train, x_test, y_test, settings["epochs"],
+                              settings["batch"], settings["seed"])
+    reference_loss = ref.cnn_loss_ref(w, split.x_train, split.y_train)
+    return _Trained(model, split, dict(settings)), curve, first, last, reference_loss
+
+
+def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
+    _float32_only(state, "practice_cnn", dtype)
+    _set_precision(dtype)
+    settings = ref.practice_settings("practice_cnn", params)
+    trained, curve, first, last, reference_loss = _train_practice_cnn(state, settings)
+    _PRACTICE["cnn"] = trained
+    check = ref.practice_check(first, last, curve[-1]["test_accuracy"], reference_loss)
+    return _practice_record(state, "practice_cnn", params, dtype, curve, check,
+                            ref.practice_extra(trained.split, settings, first, last, "NCHW"))
+
+
+def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
+    _float32_only(state, "practice_rnn", dtype)
+    _set_precision(dtype)
+    settings = ref.practice_settings("practice_rnn", params)
+    split = ref.digits_split(settings["test_percent"], settings["seed"])
+    w = ref.practice_lstm_weights(settings["hidden"], settings["seed"])
+    model = _practice_lstm_model(w, settings["hidden"]).to(state.device)
+    if state.cuda:
+        model.lstm.flatten_parameters()
+    x_train_np, x_test_np = ref.as_sequences(split.x_train), ref.as_sequences(split.x_test)
+    curve, first, last = _fit(state, model, _tensor(state, x_train_np), _tensor(state, split.y_train),
+                              _tensor(state, x_test_np), _tensor(state, split.y_test), settings["epochs"],
+                              settings["batch"], settings["seed"])
+    check = ref.practice_check(first, last, curve[-1]["test_accuracy"],
+                               ref.lstm_loss_ref(w, x_train_np, split.y_train))
+    return _practice_record(state, "practice_rnn", params, dtype, curve, check,
+                            {**ref.practice_extra(split, settings, first, last, "batch-first (N, T, F)"),
+                             "lstm": "cuDNN" if state.cuda else "native CPU kernel"})
+
+
+def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
+    _float32_only(state, "export_roundtrip", dtype)
+    precision = _set_precision(dtype)
+    rows = int(params["batch"])
+    trained = _PRACTICE.get("cnn")
+    source = "the CNN practice_cnn trained earlier in this worker"
+    if trained is None:
+        # Exporting untrained weights would test the format but not a model anyone deploys: train first.
+        settings = ref.practice_settings("practice_cnn", ref.PRACTICE_CNN_DEFAULTS)
+        trained = _train_practice_cnn(state, settings)[0]
+        _PRACTICE["cnn"] = trained
+        source = f"a CNN trained here first with the default practice_cnn settings {settings}"
+    model = trained.model.eval()
+    x_np = ref.export_inputs(trained.split, rows).transpose(0, 3, 1, 2).copy()  # NCHW, as the model takes
+    x = _tensor(state, x_np)
+    with torch.no_grad():
+        expected = _numpy(model(x))
+
+    with tempfile.TemporaryDirectory(prefix="fwadvisor-export-") as tmp:
+        artifact = Path(tmp) / "practice_cnn.pt2"
+        start = time.perf_counter()
+        try:
+            # A dynamic batch dimension: the artifact serves any batch size, as a deployed model must.
+            batch_dim = torch.export.Dim("batch", max=1 << 16)
+            program = torch.export.export(model, (x,), dynamic_shapes=({0: batch_dim},))
+            torch.export.save(program, str(artifact))
+        except Exception as exc:
+            raise RuntimeError(f"export failed: torch.export could not save the CNN: "
+                               f"{type(exc).__name__}: {_first_line(exc)}") from exc
+        export_s = time.perf_counter() - start
+        size = roundtrip.artifact_bytes(artifact)
+        inputs = Path(tmp) / "inputs.npy"
+        np.save(inputs, x_np)
+        reloaded = roundtrip.reload_in_fresh_process("torch", artifact, inputs, device=state.device.type,
+                                                     threads=state.threads)
+        got = np.load(reloaded.outputs_path)
+    check = ref.outputs_check(got, expected)
+    timing = Timing(cold_s=reloaded.load_s, samples=[reloaded.load_s], calls_per_sample=1)
+    return _record(state, "export_roundtrip", params, dtype, precision, timing, ("load s", reloaded.load_s),
+                   check, ref.export_extra("torch.export .pt2", export_s, reloaded, size, check, rows, source,
+                                           "torch.export.export (dynamic batch) + torch.export.save; "
+                                           "reloaded with torch.export.load(...).module()"))
+
+
 _BENCHMARKS: dict[str, Callable[[_State, dict[str, Any], str, float], dict[str, Any]]] = {
     "matmul": _matmul,
     "conv2d": _conv2d,
@@ -482,4 +671,7 @@ _BENCHMARKS: dict[str, Callable[[_State, dict[str, Any], str, float], dict[str, 
     "compiled_speedup": _compiled_speedup,
     "train_cnn": _train_cnn,
     "train_rnn": _train_rnn,
+    "practice_cnn": _practice_cnn,
+    "practice_rnn": _practice_rnn,
+    "export_roundtrip": _export_roundtrip,
 }

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Label, ProgressBar, Select, Static
@@ -25,10 +26,13 @@ from textual.worker import get_current_worker
 from fwadvisor.errors import InputError
 from fwadvisor.profiler.records import FRAMEWORKS
 from fwadvisor.profiler.suites import Case, suite_paths
-from fwadvisor.report.profile_table import LOWER_IS_BETTER, NAMES, Row, params_text, problems, rows
+from fwadvisor.report.profile_section import EXPORT_BENCHMARK, PRACTICE_BENCHMARKS, PRACTICE_MODELS
+from fwadvisor.report.profile_table import LOWER_IS_BETTER, NAMES, SHORT, Row, params_text, problems, rows
+from fwadvisor.tui.widgets.curves import CurvesPanel
 from fwadvisor.tui.widgets.ratio_chart import RatioChart
 
 DEFAULT_SUITE = "quick"
+SHORT_HEIGHT = 32  # rows: below this the curves view hides the machine's lines to give the plots room
 CELL_COLOURS = {"failed": "red", "wrong": "red", "wide": "yellow", "skipped": "dim"}
 # What a worker's final status means to a person, next to its progress bar.
 WORKER_NOTES = {"ok": "done", "failed": "done, some benchmarks failed", "missing_framework": "✗ not installed",
@@ -87,6 +91,24 @@ def row_key(benchmark: str, dtype: str, params: str) -> str:
     return f"{benchmark}|{dtype}|{params}"
 
 
+def ahead_text(row: Row) -> str:
+    """The table's "ahead" cell. Speeds compare as a ratio; a practice model by its test accuracy in
+    percentage points; the export by its load time, lower being better (Row.faster knows neither)."""
+    cells = {fw: c for fw, c in row.cells.items() if c.status in ("ok", "wide") and c.value is not None}
+    if row.benchmark not in PRACTICE_BENCHMARKS:
+        return row.faster_text()
+    if len(cells) < 2 or "torch" not in cells or "tensorflow" not in cells:
+        return "-"
+    torch_value, tf_value = cells["torch"].value or 0.0, cells["tensorflow"].value or 0.0
+    if row.benchmark == EXPORT_BENCHMARK:
+        if not torch_value or not tf_value:
+            return "-"
+        ratio = tf_value / torch_value  # load seconds: the smaller loads faster
+        return f"{SHORT['torch']} {ratio:.2f}x" if ratio >= 1 else f"{SHORT['tensorflow']} {1 / ratio:.2f}x"
+    points = (torch_value - tf_value) * 100
+    return f"{SHORT['torch' if points >= 0 else 'tensorflow']} +{abs(points):.1f} pts"
+
+
 def environment_lines(env: dict[str, Any]) -> Text:
     """A few lines on the CPU, the GPU and each framework, with the fix for a missing one."""
     text = Text()
@@ -131,10 +153,20 @@ class ProfilerScreen(Screen):
             "measured. Every finished run is saved in your data folder and the report uses it as evidence. "
             "In the table ± is half the p20-p80 spread, ~ a spread over 10% (not used as evidence), "
             "≠ a result that did not match the NumPy reference and ✗ a failure; the message under the "
-            "progress bars says what went wrong and how to fix it.")
+            "progress bars says what went wrong and how to fix it. "
+            "A run with the practice suite trains a small CNN and an LSTM in both frameworks: as their results "
+            "arrive, the training curves take the place of the table and the chart: one plot per model, "
+            "the training loss per epoch as a line on the left axis, the test accuracy as a line with a point "
+            "per epoch (● PyTorch, ■ TensorFlow) on the right axis, PyTorch orange and TensorFlow gold. Under "
+            "them are the final accuracies; a gap of more than 3 points is called out as a finding. Press v to "
+            "switch between the curves and the table (the key is offered only when there are curves); on a "
+            "short terminal the curves also take the machine's lines at the top. The last saved run's curves "
+            "are shown when the screen opens.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", tooltip="Run the chosen suite in the chosen frameworks"),
         Binding("c", "cancel", "Cancel", tooltip="Stop the run now; what was measured is kept"),
+        Binding("v", "toggle_view", "Table/Curves", tooltip="Switch between the results table and the training "
+                "curves of the practice suite"),
     ]
     DEFAULT_CSS = """
     /* Narrower than the defaults so that every control fits an 80-column terminal. */
@@ -144,6 +176,12 @@ class ProfilerScreen(Screen):
     ProfilerScreen .progress-name { width: 12; }
     ProfilerScreen .progress-row ProgressBar { width: 40; }
     ProfilerScreen .progress-note { width: 1fr; margin-left: 1; color: $text-muted; }
+    /* The curves take the place of the table and the chart (the v key), so 80x24 still has room. */
+    ProfilerScreen #profiler-curves { display: none; }
+    ProfilerScreen.-curves #profiler-curves { display: block; }
+    ProfilerScreen.-curves #profiler-results, ProfilerScreen.-curves #profiler-chart { display: none; }
+    /* On a short terminal the machine's lines give their rows to the curves (they are back with v). */
+    ProfilerScreen.-curves.-short #profiler-env { display: none; }
     """
 
     def __init__(self) -> None:
@@ -159,6 +197,8 @@ class ProfilerScreen(Screen):
         self._problems: list[str] = []
         self._started = 0.0
         self._suite_choices = self._suite_options()
+        # Whether the person pressed v during this run: then a new curve does not switch views for them.
+        self._view_chosen = False
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -183,6 +223,7 @@ class ProfilerScreen(Screen):
         table: DataTable[Text | str] = DataTable(id="profiler-results", cursor_type="row", zebra_stripes=True)
         yield table
         yield RatioChart(id="profiler-chart")
+        yield CurvesPanel(id="profiler-curves")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -194,6 +235,18 @@ class ProfilerScreen(Screen):
         table.add_column("ahead", key="ahead")
         self._set_status("Pick a suite and the frameworks, then press r (or Run).")
         self._check_environment()
+        # After the first paint: looking up the last saved run reads a file (see AdvisorState).
+        self.call_after_refresh(self._show_saved_curves)
+
+    def _show_saved_curves(self) -> None:
+        """The curves of the run the advice uses, when it has them (the table stays for new runs)."""
+        document = self.app.state.profile_document  # type: ignore[attr-defined]
+        if self._profiling or not document:
+            return
+        self._show_curves(document.get("results", []))
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.height < SHORT_HEIGHT, "-short")
 
     def on_screen_resume(self) -> None:
         # A suite saved since the screen was built shows up without a restart.
@@ -343,8 +396,34 @@ class ProfilerScreen(Screen):
         self._set_status("Cancelling: stopping the worker ...")
         self._refresh_controls()
 
+    def action_toggle_view(self) -> None:
+        if self.has_curves:
+            self._view_chosen = True
+            self.set_class(not self.showing_curves, "-curves")
+
+    @property
+    def has_curves(self) -> bool:
+        return bool(self.query_one(CurvesPanel).models)
+
+    @property
+    def showing_curves(self) -> bool:
+        return self.has_class("-curves")
+
+    def _show_curves(self, records: list[dict[str, Any]]) -> None:
+        """Draw the practice records' curves; the first ones switch the view to them (unless v was used)."""
+        had = self.has_curves
+        self.query_one(CurvesPanel).show(records)
+        if not self.has_curves:
+            self.remove_class("-curves")
+        elif not had and not self._view_chosen:
+            self.add_class("-curves")
+        if had != self.has_curves:
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # None greys the key out in the footer instead of hiding it.
+        if action == "toggle_view":
+            return self.has_curves  # hidden without curves: the quick suite's footer stays as it was
         if action == "run":
             return None if self._profiling else True
         if action == "cancel":
@@ -384,7 +463,11 @@ class ProfilerScreen(Screen):
                           "", *pending, "", key=key)
         for fw in message.frameworks:
             self.query_one(f"#progress-{fw}", ProgressBar).update(total=len(message.cases), progress=0)
-        self.query_one(RatioChart).show([])
+        chart = self.query_one(RatioChart)
+        chart.display = True  # a practice-only run before this one may have hidden it
+        chart.show([])
+        self._view_chosen = False
+        self._show_curves([])
         self._set_status(f"Suite {message.suite} on the {message.device.upper()}: {len(message.cases)} "
                          f"benchmarks in {' then '.join(NAMES[fw] for fw in message.frameworks)}.")
 
@@ -408,6 +491,8 @@ class ProfilerScreen(Screen):
             self._records.append(event["record"])
             self.query_one(f"#progress-{fw}", ProgressBar).advance(1)
             self._show_rows(rows({"results": self._records}))
+            if event["record"].get("benchmark") in PRACTICE_MODELS:
+                self._show_curves(self._records)
         elif kind == "fatal":
             # Say it now, not at the end: the other framework may still take a minute.
             hint = f" Fix: {event['hint']}" if event.get("hint") else ""
@@ -429,6 +514,7 @@ class ProfilerScreen(Screen):
         workers = doc.get("workers", {})
         stopped = {fw for fw, worker in workers.items() if worker["status"] == "cancelled"}
         self._show_rows(rows(doc), final=True, not_run=stopped)
+        self._show_curves(doc.get("results", []))
         self._problems = problems({**doc, "workers": {fw: w for fw, w in workers.items() if fw not in stopped},
                                    "results": [r for r in doc["results"] if r["framework"] not in stopped]})
         for fw, worker in workers.items():
@@ -493,9 +579,9 @@ class ProfilerScreen(Screen):
         for row in table_rows:
             key = row_key(row.benchmark, row.dtype, row.params)
             unit = Text(row.unit)
-            if row.unit in LOWER_IS_BETTER:
+            if row.unit in LOWER_IS_BETTER or row.benchmark == EXPORT_BENCHMARK:
                 unit.append(" (lower is better)", style="dim")
-            values: dict[str, Text | str] = {"metric": unit, "ahead": row.faster_text()}
+            values: dict[str, Text | str] = {"metric": unit, "ahead": ahead_text(row)}
             for fw in FRAMEWORKS:
                 cell = row.cells.get(fw)
                 if cell is not None and fw in not_run and cell.status == "failed":
@@ -509,7 +595,12 @@ class ProfilerScreen(Screen):
                               *(Text("-", style="dim") for _ in FRAMEWORKS), "", key=key)
             for column, value in values.items():
                 table.update_cell(key, column, value, update_width=True)
-        self.query_one(RatioChart).show(table_rows, not_run)
+        # Accuracies and load times are not speeds: the practice rows stay out of the speed chart,
+        # and a practice-only run has no chart at all (its curves are the picture).
+        speed = [row for row in table_rows if row.benchmark not in PRACTICE_BENCHMARKS]
+        chart = self.query_one(RatioChart)
+        chart.display = bool(speed) or len(speed) == len(table_rows)
+        chart.show(speed, not_run)
 
     def _set_status(self, status: str) -> None:
         self._status = status

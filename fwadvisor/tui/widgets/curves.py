@@ -1,0 +1,227 @@
+"""Training curves of the practice suite: loss and test accuracy per epoch, PyTorch and TensorFlow on one plot.
+
+One plot per practice model (the CNN and the LSTM), side by side. The numbers and the sentences
+(final accuracies, a large gap as a finding, a failure) come from report.profile_section, so the
+TUI and every report format say the same thing about the same run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from fwadvisor.report.profile_section import (
+    GAP_POINTS,
+    PRACTICE_MODELS,
+    accuracy_axis_low,
+    accuracy_gap,
+    axis_ticks,
+    curve_points,
+    final_accuracy,
+    loss_axis_top,
+    practice_records,
+)
+from fwadvisor.report.profile_table import NAMES
+
+# Short names: a plot is about 40 columns wide on an 80-column terminal.
+MODEL_TITLES = {"practice_cnn": "CNN", "practice_rnn": "LSTM"}
+# RGB so that plotext draws the same colour in every terminal. The report's orange and gold are too
+# pale on a light background, so light themes get darker shades of the same two colours.
+DARK_COLOURS = {"torch": (255, 135, 0), "tensorflow": (215, 175, 0)}
+LIGHT_COLOURS = {"torch": (200, 60, 10), "tensorflow": (150, 105, 0)}
+# Both measures are thin braille lines (plotext's other markers turn a slope into stairs); the test
+# accuracy also gets a point per epoch, a different shape per framework so the lines part without colour.
+LINE_MARKER = "braille"
+POINT_MARKERS = {"torch": "●", "tensorflow": "■"}
+
+
+def colours(dark: bool) -> dict[str, tuple[int, int, int]]:
+    return DARK_COLOURS if dark else LIGHT_COLOURS
+
+
+def _rich_colour(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _coincide(by_fw: dict[str, dict[str, Any]]) -> bool:
+    """Whether both frameworks' curves lie on top of each other (same losses and accuracies, epoch by epoch)."""
+    if "torch" not in by_fw or "tensorflow" not in by_fw:
+        return False
+    torch_curve, tf_curve = curve_points(by_fw["torch"]), curve_points(by_fw["tensorflow"])
+    if not torch_curve or len(torch_curve) != len(tf_curve):
+        return False
+    for a, b in zip(torch_curve, tf_curve, strict=True):
+        for key, tolerance in (("train_loss", 0.005), ("test_accuracy", 0.005)):
+            if a[key] is None or b[key] is None or abs(a[key] - b[key]) > tolerance:  # type: ignore[operator]
+                return False
+    return True
+
+
+class CurvePlot(PlotextPlot):
+    """One model: training loss on the left axis, test accuracy (%) on the right, both frameworks."""
+
+    DEFAULT_CSS = """
+    CurvePlot { width: 1fr; height: 1fr; }
+    """
+
+    def __init__(self, model: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.by_fw: dict[str, dict[str, Any]] = {}
+        self._drawn_height = 0
+
+    def on_mount(self) -> None:
+        # PlotextPlot.on_mount runs too (Textual calls the handler of every class in the MRO). The lines'
+        # colours depend on the theme, so a theme change redraws them.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.draw())
+        self.draw()
+
+    def on_resize(self) -> None:
+        # The number of axis ticks follows the height: redraw when it changes.
+        if self.size.height != self._drawn_height:
+            self.draw()
+
+    def show(self, by_fw: dict[str, dict[str, Any]]) -> None:
+        self.by_fw = by_fw
+        if self.is_mounted:
+            self.draw()
+
+    def draw(self) -> None:
+        plt = self.plt
+        plt.clear_figure()
+        self._drawn_height = self.size.height
+        palette = colours(self.app.current_theme.dark)
+        curves = {fw: curve_points(r) for fw, r in self.by_fw.items() if curve_points(r) and fw in palette}
+        # The model's name goes under the x axis, not in a title row: 80x24 has few rows to spare.
+        plt.xlabel(f"{MODEL_TITLES.get(self.model, self.model)}: epoch")
+        epochs = sorted({p["epoch"] for points in curves.values() for p in points if p["epoch"] is not None})
+        if not epochs:
+            self.refresh()
+            return
+        every = max(1, -(-len(epochs) // 8))  # every epoch while they fit, else about eight ticks
+        plt.xticks(epochs[::every], [f"{e:g}" for e in epochs[::every]])
+        # One x range for both y axes: plotext otherwise fits each side's data on its own and the
+        # accuracy points drift off their epochs.
+        plt.xlim(epochs[0], epochs[-1])
+        losses = [p["train_loss"] for points in curves.values() for p in points if p["train_loss"] is not None]
+        accuracies = [p["test_accuracy"] for points in curves.values() for p in points
+                      if p["test_accuracy"] is not None]
+        loss_top = loss_axis_top(max(losses, default=1.0))
+        acc_low = accuracy_axis_low(accuracies)
+        # Every other tick on a short plot, so that the labels never touch.
+        every_tick = 1 if self.size.height >= 14 else 2
+        loss_ticks = axis_ticks(0, loss_top)[::every_tick]
+        acc_ticks = [t * 100 for t in axis_ticks(acc_low, 1.0)][::every_tick]
+        plt.ylim(0, loss_top, yside="left")
+        plt.yticks(loss_ticks, [f"{t:g}" for t in loss_ticks], yside="left")
+        plt.ylim(acc_low * 100, 100, yside="right")
+        plt.yticks(acc_ticks, [f"{t:g}%" for t in acc_ticks], yside="right")
+        # TensorFlow first, PyTorch over it: identical curves (same initial weights) still show a colour.
+        for fw, points in sorted(curves.items(), key=lambda item: item[0] == "torch"):
+            loss = [(p["epoch"], p["train_loss"]) for p in points if p["train_loss"] is not None]
+            accuracy = [(p["epoch"], p["test_accuracy"] * 100) for p in points if p["test_accuracy"] is not None]
+            if loss:
+                plt.plot([e for e, _ in loss], [v for _, v in loss], color=palette[fw], marker=LINE_MARKER,
+                         yside="left")
+            if accuracy:
+                xs, ys = [e for e, _ in accuracy], [v for _, v in accuracy]
+                plt.plot(xs, ys, color=palette[fw], marker=LINE_MARKER, yside="right")
+                plt.scatter(xs, ys, color=palette[fw], marker=POINT_MARKERS[fw], yside="right")
+        self.refresh()
+
+
+class CurvesPanel(Vertical):
+    """The practice models' curves with a legend above and the final accuracies below."""
+
+    DEFAULT_CSS = """
+    CurvesPanel { height: 1fr; min-height: 12; }
+    CurvesPanel #curves-legend { height: 1; }
+    CurvesPanel #curves-plots { height: 1fr; }
+    CurvesPanel #curves-practice_rnn { margin-left: 2; }
+    CurvesPanel #curves-notes { height: auto; max-height: 3; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.records: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="curves-legend")
+        with Horizontal(id="curves-plots"):
+            for model in PRACTICE_MODELS:
+                plot = CurvePlot(model, id=f"curves-{model}")
+                plot.display = False
+                yield plot
+        yield Static(id="curves-notes")
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._legend())
+        self.show(self.records)
+
+    @property
+    def models(self) -> list[str]:
+        """The practice models with at least one record in what is shown."""
+        present = {r.get("benchmark") for r in self.records}
+        return [model for model in PRACTICE_MODELS if model in present]
+
+    def show(self, records: list[dict[str, Any]]) -> None:
+        """Draw the practice records among `records` (the other benchmarks are ignored)."""
+        self.records = [r for r in records if r.get("benchmark") in PRACTICE_MODELS]
+        if not self.is_mounted:
+            return
+        document = {"results": self.records}
+        notes = Text()
+        for model in PRACTICE_MODELS:
+            by_fw = practice_records(document, model)
+            plot = self.query_one(f"#curves-{model}", CurvePlot)
+            plot.display = bool(by_fw)
+            plot.show(by_fw)
+            if by_fw:
+                notes.append_text(self._note(model, by_fw))
+                notes.append("\n")
+        notes.rstrip()
+        self.query_one("#curves-notes", Static).update(notes)
+        self._legend()
+
+    @staticmethod
+    def _note(model: str, by_fw: dict[str, dict[str, Any]]) -> Text:
+        """One line: the final test accuracies, and a large gap called a finding (the report says more).
+
+        Failures are not repeated here: the screen lists them, with their fixes, under the progress bars.
+        """
+        note = Text(f"{MODEL_TITLES.get(model, model)} test accuracy: ", style="dim")
+        for index, (fw, record) in enumerate(by_fw.items()):
+            accuracy = final_accuracy(record)
+            note.append(" · " if index else "")
+            note.append(f"{NAMES.get(fw, fw)} ")
+            if accuracy is None:
+                note.append("✗ failed" if record.get("error") else "no result", style="red")
+            else:
+                note.append(f"{accuracy * 100:.1f}%", style="red" if record.get("correct") is False else "")
+        gap = accuracy_gap(by_fw)
+        if _coincide(by_fw):
+            # One colour hides the other on the plot: say why TensorFlow's line cannot be seen.
+            note.append(" · the two curves coincide", style="dim")
+        if gap is not None and gap[1] > GAP_POINTS:
+            note.append(f" · {gap[1]:.1f} pts apart: a finding", style="bold")
+        elif gap is not None:
+            note.append(f" · {gap[1]:.1f} pts apart", style="dim")
+        return note
+
+    def _legend(self) -> None:
+        palette = colours(self.app.current_theme.dark)
+        legend = Text()
+        for fw, rgb in palette.items():
+            legend.append("━━ ", style=_rich_colour(rgb))
+            legend.append(f"{NAMES[fw]}  ")
+        legend.append("lines: loss, left axis · ●■: test accuracy, right", style="dim")
+        self.query_one("#curves-legend", Static).update(legend)
+
+    def plain_notes(self) -> str:
+        """The notes under the plots as plain text (what a test or a screen reader wants)."""
+        return str(self.query_one("#curves-notes", Static).content)
