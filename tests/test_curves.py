@@ -375,3 +375,14 @@ async def test_curves_fill_in_as_practice_results_arrive_and_follow_the_theme():
         await pilot.pause(0.3)
         light = _styles(cnn)
         assert hex_colour(LIGHT_COLOURS["torch"]) in light and hex_colour(DARK_COLOURS["torch"]) not in light
+
+
+def test_terminal_sparklines_for_the_cli_share_one_scale_per_measure():
+    from fwadvisor.report.curves_text import curve_lines, sparkline
+
+    assert sparkline([0.0, 0.5, 1.0], 0.0, 1.0) == "▁▅█"
+    lines = curve_lines(practice_document())
+    text = "\n".join(lines)
+    assert "CNN on the 8x8 digits" in text and "PyTorch" in text and "TensorFlow" in text
+    assert "→" in text and "%" in text
+    assert curve_lines(quick_document()) == []

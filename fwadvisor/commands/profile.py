@@ -68,6 +68,10 @@ def run_profile_command(args: argparse.Namespace) -> int:
     else:
         out = Console(highlight=False)
         out.print(render_rich_table(document))
+        from fwadvisor.report.curves_text import curve_lines
+
+        for line in curve_lines(document):
+            out.print(line, highlight=False, markup=False)
         for line in problems(document):
             out.print(f"[red]•[/] {line}", highlight=False)
     err.print("Saved to " + " and ".join(str(p) for p in paths))

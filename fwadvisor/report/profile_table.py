@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LOWER_IS_BETTER = {"us/op", "load s"}
+ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
 SHORT = {"torch": "torch", "tensorflow": "TF"}
 
@@ -24,6 +25,8 @@ class Cell:
         if self.status in ("failed", "skipped"):
             return "✗ failed" if self.status == "failed" else "skipped"
         mark = {"wrong": " ≠", "wide": " ~"}.get(self.status, "")
+        if self.unit == ACCURACY:  # the spread of an accuracy record is its epoch timings': not shown here
+            return f"{100 * (self.value or 0):.1f}%{mark}"
         spread = f" ±{self.rel_spread * 50:.0f}%" if self.rel_spread is not None else ""
         return f"{self.value:.4g}{spread}{mark}"
 
@@ -42,7 +45,7 @@ class Row:
         a, b = self.cells.get("torch"), self.cells.get("tensorflow")
         if not a or not b or a.status not in ("ok", "wide") or b.status not in ("ok", "wide"):
             return None
-        if not a.value or not b.value or a.unit != b.unit or self.unit == "x":
+        if not a.value or not b.value or a.unit != b.unit or self.unit in ("x", ACCURACY):
             return None  # a ratio of two speed-up factors says nothing about which is faster
         ratio = a.value / b.value
         if self.unit in LOWER_IS_BETTER:
@@ -50,6 +53,14 @@ class Row:
         return ("torch", ratio) if ratio >= 1 else ("tensorflow", 1 / ratio)
 
     def faster_text(self) -> str:
+        """Speeds compare as a ratio; a trained model by its test accuracy, in percentage points."""
+        if self.unit == ACCURACY:
+            a, b = self.cells.get("torch"), self.cells.get("tensorflow")
+            if not a or not b or a.status != "ok" or b.status != "ok" or a.value is None or b.value is None:
+                return "-"
+            points = 100 * (a.value - b.value)
+            return "equal" if round(points, 1) == 0 else f"{SHORT['torch' if points > 0 else 'tensorflow']} " \
+                                                          f"+{abs(points):.1f} pts"
         ahead = self.faster
         if ahead is None:
             return "-"

@@ -27,7 +27,7 @@ from fwadvisor.errors import InputError
 from fwadvisor.profiler.records import FRAMEWORKS
 from fwadvisor.profiler.suites import Case, suite_paths
 from fwadvisor.report.profile_section import EXPORT_BENCHMARK, PRACTICE_BENCHMARKS, PRACTICE_MODELS
-from fwadvisor.report.profile_table import LOWER_IS_BETTER, NAMES, SHORT, Row, params_text, problems, rows
+from fwadvisor.report.profile_table import LOWER_IS_BETTER, NAMES, Row, params_text, problems, rows
 from fwadvisor.tui.widgets.curves import CurvesPanel
 from fwadvisor.tui.widgets.ratio_chart import RatioChart
 
@@ -92,21 +92,8 @@ def row_key(benchmark: str, dtype: str, params: str) -> str:
 
 
 def ahead_text(row: Row) -> str:
-    """The table's "ahead" cell. Speeds compare as a ratio; a practice model by its test accuracy in
-    percentage points; the export by its load time, lower being better (Row.faster knows neither)."""
-    cells = {fw: c for fw, c in row.cells.items() if c.status in ("ok", "wide") and c.value is not None}
-    if row.benchmark not in PRACTICE_BENCHMARKS:
-        return row.faster_text()
-    if len(cells) < 2 or "torch" not in cells or "tensorflow" not in cells:
-        return "-"
-    torch_value, tf_value = cells["torch"].value or 0.0, cells["tensorflow"].value or 0.0
-    if row.benchmark == EXPORT_BENCHMARK:
-        if not torch_value or not tf_value:
-            return "-"
-        ratio = tf_value / torch_value  # load seconds: the smaller loads faster
-        return f"{SHORT['torch']} {ratio:.2f}x" if ratio >= 1 else f"{SHORT['tensorflow']} {1 / ratio:.2f}x"
-    points = (torch_value - tf_value) * 100
-    return f"{SHORT['torch' if points >= 0 else 'tensorflow']} +{abs(points):.1f} pts"
+    """The table's "ahead" cell, worded as in every report (profile_table.Row.faster_text)."""
+    return row.faster_text()
 
 
 def environment_lines(env: dict[str, Any]) -> Text:
