@@ -93,7 +93,7 @@ def test_cpu_numbers_for_a_gpu_project_come_with_a_caveat_and_an_incomplete_run_
     caveats = {c.rule: c.message for c in rec.caveats}
     assert "measured-on-cpu-but-project-uses-accelerators" in caveats
     assert "measured-profile-incomplete" in caveats
-    assert "measurements are usable" in caveats["measured-profile-incomplete"]
+    assert "measurements of the profile run are usable" in caveats["measured-profile-incomplete"]
 
 
 def test_measurements_weigh_less_than_hard_facts(real_run):
