@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fwadvisor.advisor.conditions import matches, referenced
-from fwadvisor.advisor.evidence import ProfileEvidence
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
     AREAS,
@@ -28,6 +27,9 @@ from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
 from fwadvisor.typedmodel import to_data
 from fwadvisor.yamlio import load_yaml
+
+if TYPE_CHECKING:  # a profile run is optional: its module is imported by whoever reads one
+    from fwadvisor.advisor.evidence import ProfileEvidence
 
 SCHEMA_VERSION = 1
 # Below this many points apart, neither framework is clearly better for the project.
