@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fwadvisor.errors import InputError
 
-# libyaml's C loader is several times faster; fall back to the pure-Python safe loader without it.
-_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+@cache
+def _yaml() -> tuple[Any, type]:
+    """PyYAML and its safe loader, imported on first use: with the parsed-rules cache warm, the
+    app starts without reading any YAML. libyaml's C loader is several times faster when present."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(path: Path, what: str = "YAML file") -> Any:
@@ -29,8 +34,9 @@ def load_yaml(path: Path, what: str = "YAML file") -> Any:
 
 
 def parse_yaml(text: str, path: Path | str, what: str = "YAML file") -> Any:
+    yaml, safe_loader = _yaml()
     try:
-        return yaml.load(text, Loader=_SafeLoader)
+        return yaml.load(text, Loader=safe_loader)  # a safe loader, C or Python: tags are refused
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         tag = getattr(exc, "problem", "") or ""
@@ -53,8 +59,9 @@ def line_of(path: Path, keys: list[str | int]) -> int | None:
 
     Only called on the error path, so the file is parsed a second time, as nodes, to find it.
     """
+    yaml, safe_loader = _yaml()
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=safe_loader)
     except (OSError, yaml.YAMLError):
         return None
     line = node.start_mark.line + 1 if node is not None else None
