@@ -15,6 +15,29 @@ import numpy as np
 
 from fwadvisor.profiler.timing import Timing
 
+# Dtype rules both backends apply, so the two refuse and accept exactly the same cases.
+CPU_MATH_DTYPES = ("fp32", "bf16")  # TF32 does not exist on a CPU; fp16 GEMM there is no fair result
+FLOAT32_DTYPES = ("fp32", "tf32")  # float32 tensors; "tf32" allows TF32 math on the GPU
+
+
+def check_math_dtype(cuda: bool, dtype: str, known: tuple[str, ...] | list[str] | dict[str, Any]) -> None:
+    """matmul/conv dtypes: fp32, tf32, fp16, bf16; tf32 and fp16 are GPU-only cases."""
+    if dtype not in known:
+        raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(known)}")
+    if not cuda and dtype not in CPU_MATH_DTYPES:
+        raise ValueError(f"dtype {dtype} is GPU-only; on a CPU use {' or '.join(CPU_MATH_DTYPES)}")
+
+
+def check_float32_only(cuda: bool, benchmark: str, dtype: str) -> None:
+    allowed = FLOAT32_DTYPES if cuda else ("fp32",)
+    if dtype not in allowed:
+        raise ValueError(f"{benchmark} runs in float32: dtype must be {' or '.join(allowed)}, not {dtype}")
+
+
+def flops_metric(cuda: bool, flops: float, seconds: float) -> tuple[str, float]:
+    """A CPU figure never reads as a GPU one: GFLOP/s on a CPU, TFLOP/s on a GPU."""
+    return ("TFLOP/s", flops / seconds / 1e12) if cuda else ("GFLOP/s", flops / seconds / 1e9)
+
 # Largest accepted relative error (max|out - ref| / max|ref|) per dtype. fp32 results land far below
 # its limit (about 1e-7); the looser limits follow the mantissa widths of TF32 (10 bits), fp16 (10 bits,
 # small range) and bf16 (7 bits).

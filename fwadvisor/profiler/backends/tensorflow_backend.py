@@ -39,8 +39,6 @@ FRAMEWORK = "tensorflow"
 
 _DTYPES: dict[str, tf.DType] = {"fp32": tf.float32, "tf32": tf.float32, "fp16": tf.float16,
                                 "bf16": tf.bfloat16}
-_CPU_MATH_DTYPES = ("fp32", "bf16")  # TF32 does not exist on a CPU; fp16 GEMM there is no result
-_FLOAT32_DTYPES = ("fp32", "tf32")  # float32 tensors; "tf32" allows TF32 math on the GPU
 
 
 @dataclass
@@ -196,21 +194,10 @@ def _set_precision(dtype: str) -> dict[str, Any]:
 
 
 def _math_dtype(state: _State, dtype: str) -> tf.DType:
-    if dtype not in _DTYPES:
-        raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(_DTYPES)}")
-    if not state.cuda and dtype not in _CPU_MATH_DTYPES:
-        raise ValueError(f"dtype {dtype} is GPU-only; on a CPU use {' or '.join(_CPU_MATH_DTYPES)}")
+    ref.check_math_dtype(state.cuda, dtype, _DTYPES)
     return _DTYPES[dtype]
 
 
-def _float32_only(state: _State, benchmark: str, dtype: str) -> None:
-    allowed = _FLOAT32_DTYPES if state.cuda else ("fp32",)
-    if dtype not in allowed:
-        raise ValueError(f"{benchmark} runs in float32: dtype must be {' or '.join(allowed)}, not {dtype}")
-
-
-def _flops_metric(state: _State, flops: float, seconds: float) -> tuple[str, float]:
-    return ("TFLOP/s", flops / seconds / 1e12) if state.cuda else ("GFLOP/s", flops / seconds / 1e9)
 
 
 def _record(state: _State, benchmark: str, params: dict[str, Any], dtype: str, precision: dict[str, Any],
@@ -251,7 +238,7 @@ def _matmul(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     a = _random_normal((m, k), dt, 1)
     b = _random_normal((k, n), dt, 2)
     timing = measure(lambda: tf.matmul(a, b), _sync, budget_s)
-    metric = _flops_metric(state, 2.0 * m * n * k, timing.median_s)
+    metric = ref.flops_metric(state.cuda, 2.0 * m * n * k, timing.median_s)
     return _record(state, "matmul", params, dtype, precision, timing, metric, check,
                    {"flops_per_call": 2 * m * n * k, "mode": "eager",
                     "output": "allocated per call by TF's allocator (tf.matmul has no out=)"})
@@ -272,7 +259,7 @@ def _conv2d(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     w = _random_normal((kernel, kernel, c_in, c_out), dt, 2)
     timing = measure(lambda: tf.nn.conv2d(x, w, strides=1, padding="SAME"), _sync, budget_s)
     flops = 2.0 * batch * height * width * c_out * c_in * kernel * kernel
-    metric = _flops_metric(state, flops, timing.median_s)
+    metric = ref.flops_metric(state.cuda, flops, timing.median_s)
     extra: dict[str, Any] = {"layout": "NHWC (TensorFlow's native layout)", "flops_per_call": flops,
                              "mode": "eager"}
     if state.cuda:
@@ -296,7 +283,7 @@ def _exact(got: np.ndarray, expected: np.ndarray) -> ref.Check:
 
 
 def _bandwidth(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "bandwidth", dtype)
+    ref.check_float32_only(state.cuda, "bandwidth", dtype)
     precision = _set_precision(dtype)
     n = max(int(float(params["megabytes"]) * 1e6) // 4, 1)
     x = tf.random.stateless_uniform((n,), seed=(ref.SEED, 0))
@@ -316,7 +303,7 @@ def _bandwidth(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
 def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
     if not state.cuda:
         raise ValueError("host_to_device needs a GPU (there is no host-to-device copy on a CPU)")
-    _float32_only(state, "host_to_device", dtype)
+    ref.check_float32_only(state.cuda, "host_to_device", dtype)
     precision = _set_precision(dtype)
     n = max(int(float(params["megabytes"]) * 1e6) // 4, 1)
     host_np = ref.vector(n)  # pageable NumPy memory, as torch's benchmark uses
@@ -339,7 +326,7 @@ def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s:
 
 
 def _eager_overhead(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "eager_overhead", dtype)
+    ref.check_float32_only(state.cuda, "eager_overhead", dtype)
     precision = _set_precision(dtype)
     ops, size = int(params["ops"]), int(params["size"])
     start_np, inc_np = ref.vector(size, ref.SEED), ref.vector(size, ref.SEED + 1)
@@ -366,7 +353,7 @@ def _keras() -> Any:
 
 
 def _compiled_speedup(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "compiled_speedup", dtype)
+    ref.check_float32_only(state.cuda, "compiled_speedup", dtype)
     precision = _set_precision(dtype)
     keras = _keras()
     batch, features = int(params["batch"]), int(params["features"])
@@ -434,7 +421,7 @@ def _train(state: _State, benchmark: str, params: dict[str, Any], dtype: str, bu
 
 
 def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "train_cnn", dtype)
+    ref.check_float32_only(state.cuda, "train_cnn", dtype)
     keras = _keras()
     batch, image, channels, classes = (int(params[p]) for p in ("batch", "image", "channels", "classes"))
     if ref.cnn_flat_side(image) < 1:
@@ -455,7 +442,7 @@ def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
 
 
 def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "train_rnn", dtype)
+    ref.check_float32_only(state.cuda, "train_rnn", dtype)
     keras = _keras()
     batch, seq_len, features, hidden, classes = (
         int(params[p]) for p in ("batch", "seq_len", "features", "hidden", "classes"))
@@ -586,7 +573,7 @@ def _train_practice_cnn(settings: dict[str, int]) -> tuple[_Trained, list[dict[s
 
 
 def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "practice_cnn", dtype)
+    ref.check_float32_only(state.cuda, "practice_cnn", dtype)
     _set_precision(dtype)
     settings = ref.practice_settings("practice_cnn", params)
     trained, curve, first, last, reference_loss = _train_practice_cnn(settings)
@@ -597,7 +584,7 @@ def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
 
 
 def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "practice_rnn", dtype)
+    ref.check_float32_only(state.cuda, "practice_rnn", dtype)
     _set_precision(dtype)
     settings = ref.practice_settings("practice_rnn", params)
     split = ref.digits_split(settings["test_percent"], settings["seed"])
@@ -615,7 +602,7 @@ def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
 
 
 def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "export_roundtrip", dtype)
+    ref.check_float32_only(state.cuda, "export_roundtrip", dtype)
     precision = _set_precision(dtype)
     rows = int(params["batch"])
     trained = _PRACTICE.get("cnn")

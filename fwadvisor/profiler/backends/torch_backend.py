@@ -31,9 +31,7 @@ FRAMEWORK = "torch"
 _DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "tf32": torch.float32,
                                    "fp16": torch.float16, "bf16": torch.bfloat16}
 # On a CPU, TF32 does not exist and fp16 matmul/conv kernels are slow reference paths: not a result.
-_CPU_MATH_DTYPES = ("fp32", "bf16")
 # Benchmarks whose tensors stay float32; "tf32" there means float32 tensors with TF32 math allowed.
-_FLOAT32_DTYPES = ("fp32", "tf32")
 
 
 @dataclass
@@ -166,22 +164,10 @@ def _set_precision(dtype: str) -> dict[str, Any]:
 
 def _math_dtype(state: _State, dtype: str) -> torch.dtype:
     """The tensor dtype for matmul/conv; tf32 and fp16 are GPU-only cases."""
-    if dtype not in _DTYPES:
-        raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(_DTYPES)}")
-    if not state.cuda and dtype not in _CPU_MATH_DTYPES:
-        raise ValueError(f"dtype {dtype} is GPU-only; on a CPU use {' or '.join(_CPU_MATH_DTYPES)}")
+    ref.check_math_dtype(state.cuda, dtype, _DTYPES)
     return _DTYPES[dtype]
 
 
-def _float32_only(state: _State, benchmark: str, dtype: str) -> None:
-    allowed = _FLOAT32_DTYPES if state.cuda else ("fp32",)
-    if dtype not in allowed:
-        raise ValueError(f"{benchmark} runs in float32: dtype must be {' or '.join(allowed)}, not {dtype}")
-
-
-def _flops_metric(state: _State, flops: float, seconds: float) -> tuple[str, float]:
-    # A CPU figure never reads as a GPU one: GFLOP/s on CPU, TFLOP/s on GPU.
-    return ("TFLOP/s", flops / seconds / 1e12) if state.cuda else ("GFLOP/s", flops / seconds / 1e9)
 
 
 def _record(state: _State, benchmark: str, params: dict[str, Any], dtype: str, precision: dict[str, Any],
@@ -227,7 +213,7 @@ def _matmul(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     b = torch.randn(k, n, generator=gen, device=state.device).to(dt)
     out = torch.empty(m, n, device=state.device, dtype=dt)  # preallocated: time the GEMM, not malloc
     timing = measure(lambda: torch.matmul(a, b, out=out), _sync_for(state), budget_s)
-    metric = _flops_metric(state, 2.0 * m * n * k, timing.median_s)
+    metric = ref.flops_metric(state.cuda, 2.0 * m * n * k, timing.median_s)
     return _record(state, "matmul", params, dtype, precision, timing, metric, check,
                    {"flops_per_call": 2 * m * n * k, "output": "preallocated (out=)"})
 
@@ -253,7 +239,7 @@ def _conv2d(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     w = torch.randn(c_out, c_in, kernel, kernel, generator=gen, device=state.device).to(dt)
     timing = measure(lambda: F.conv2d(x, w, padding="same"), _sync_for(state), budget_s)
     flops = 2.0 * batch * height * width * c_out * c_in * kernel * kernel
-    metric = _flops_metric(state, flops, timing.median_s)
+    metric = ref.flops_metric(state.cuda, flops, timing.median_s)
     return _record(state, "conv2d", params, dtype, precision, timing, metric, check,
                    {"layout": "NCHW (torch's native layout)", "flops_per_call": flops,
                     "cudnn_benchmark": bool(torch.backends.cudnn.benchmark) if state.cuda else None})
@@ -275,7 +261,7 @@ def _sample_indices(n: int) -> np.ndarray:
 
 
 def _bandwidth(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "bandwidth", dtype)
+    ref.check_float32_only(state.cuda, "bandwidth", dtype)
     precision = _set_precision(dtype)
     nbytes_target = float(params["megabytes"]) * 1e6
     n = max(int(nbytes_target) // 4, 1)
@@ -296,7 +282,7 @@ def _bandwidth(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
 def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
     if not state.cuda:
         raise ValueError("host_to_device needs a GPU (there is no host-to-device copy on a CPU)")
-    _float32_only(state, "host_to_device", dtype)
+    ref.check_float32_only(state.cuda, "host_to_device", dtype)
     precision = _set_precision(dtype)
     n = max(int(float(params["megabytes"]) * 1e6) // 4, 1)
     host_np = ref.vector(n)  # pageable memory (NumPy's), not pinned: the common case
@@ -317,7 +303,7 @@ def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s:
 
 
 def _eager_overhead(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "eager_overhead", dtype)
+    ref.check_float32_only(state.cuda, "eager_overhead", dtype)
     precision = _set_precision(dtype)
     ops, size = int(params["ops"]), int(params["size"])
     start_np, inc_np = ref.vector(size, ref.SEED), ref.vector(size, ref.SEED + 1)
@@ -351,7 +337,7 @@ def _mlp(features: int, hidden: int, layers: int) -> nn.Sequential:
 
 
 def _compiled_speedup(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "compiled_speedup", dtype)
+    ref.check_float32_only(state.cuda, "compiled_speedup", dtype)
     precision = _set_precision(dtype)
     batch, features = int(params["batch"]), int(params["features"])
     hidden, layers = int(params["hidden"]), int(params["layers"])
@@ -410,7 +396,7 @@ def _train(state: _State, benchmark: str, params: dict[str, Any], dtype: str, bu
 
 
 def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "train_cnn", dtype)
+    ref.check_float32_only(state.cuda, "train_cnn", dtype)
     batch, image, channels, classes = (int(params[p]) for p in ("batch", "image", "channels", "classes"))
     w = ref.cnn_weights(channels, image, classes)
     side = ref.cnn_flat_side(image)
@@ -453,7 +439,7 @@ class _LSTMClassifier(nn.Module):
 
 
 def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "train_rnn", dtype)
+    ref.check_float32_only(state.cuda, "train_rnn", dtype)
     batch, seq_len, features, hidden, classes = (
         int(params[p]) for p in ("batch", "seq_len", "features", "hidden", "classes"))
     w = ref.lstm_weights(features, hidden, classes)
@@ -588,7 +574,7 @@ def _train_practice_cnn(state: _State, settings: dict[str, int]) -> tuple[_Train
 
 
 def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "practice_cnn", dtype)
+    ref.check_float32_only(state.cuda, "practice_cnn", dtype)
     _set_precision(dtype)
     settings = ref.practice_settings("practice_cnn", params)
     trained, curve, first, last, reference_loss = _train_practice_cnn(state, settings)
@@ -599,7 +585,7 @@ def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
 
 
 def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "practice_rnn", dtype)
+    ref.check_float32_only(state.cuda, "practice_rnn", dtype)
     _set_precision(dtype)
     settings = ref.practice_settings("practice_rnn", params)
     split = ref.digits_split(settings["test_percent"], settings["seed"])
@@ -619,7 +605,7 @@ def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
 
 
 def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
-    _float32_only(state, "export_roundtrip", dtype)
+    ref.check_float32_only(state.cuda, "export_roundtrip", dtype)
     precision = _set_precision(dtype)
     rows = int(params["batch"])
     trained = _PRACTICE.get("cnn")
