@@ -402,19 +402,7 @@ def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
     side = ref.cnn_flat_side(image)
     if side < 1:
         raise ValueError(f"image side {image} is too small for two 2x2 max-pools (need >= 4)")
-    model = nn.Sequential(
-        nn.Conv2d(channels, 16, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(side * side * 32, classes))
-    with torch.no_grad():
-        model[0].weight.copy_(torch.from_numpy(w["conv1"].transpose(3, 2, 0, 1).copy()))
-        model[0].bias.copy_(torch.from_numpy(w["conv1_b"]))
-        model[3].weight.copy_(torch.from_numpy(w["conv2"].transpose(3, 2, 0, 1).copy()))
-        model[3].bias.copy_(torch.from_numpy(w["conv2_b"]))
-        # torch flattens (c, h, w); the shared kernel's rows are in TF's (h, w, c) order.
-        model[7].weight.copy_(torch.from_numpy(ref.dense_rows_hwc_to_chw(w["dense"], side, 32).T.copy()))
-        model[7].bias.copy_(torch.from_numpy(w["dense_b"]))
-    model.to(state.device)
+    model = _cnn_model(w, channels, side, classes).to(state.device)
     if state.cuda:
         torch.backends.cudnn.benchmark = True
     x_np, y_np = ref.synthetic_images(batch, image, channels, classes)
@@ -479,12 +467,13 @@ class _Trained:
 _PRACTICE: dict[str, _Trained] = {}
 
 
-def _practice_cnn_model(w: dict[str, np.ndarray]) -> nn.Sequential:
-    side = ref.cnn_flat_side(ref.PRACTICE_SIDE)
+def _cnn_model(w: dict[str, np.ndarray], channels: int, side: int, classes: int) -> nn.Sequential:
+    """The benchmark CNN (train_cnn and the practice CNN): conv-relu-pool twice, then dense, with the
+    shared NumPy weights, so it is the same function as the TensorFlow model."""
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(channels, 16, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(side * side * 32, ref.PRACTICE_CLASSES))
+        nn.Flatten(), nn.Linear(side * side * 32, classes))
     with torch.no_grad():
         model[0].weight.copy_(torch.from_numpy(w["conv1"].transpose(3, 2, 0, 1).copy()))
         model[0].bias.copy_(torch.from_numpy(w["conv1_b"]))
@@ -494,6 +483,10 @@ def _practice_cnn_model(w: dict[str, np.ndarray]) -> nn.Sequential:
         model[7].weight.copy_(torch.from_numpy(ref.dense_rows_hwc_to_chw(w["dense"], side, 32).T.copy()))
         model[7].bias.copy_(torch.from_numpy(w["dense_b"]))
     return model
+
+
+def _practice_cnn_model(w: dict[str, np.ndarray]) -> nn.Sequential:
+    return _cnn_model(w, 1, ref.cnn_flat_side(ref.PRACTICE_SIDE), ref.PRACTICE_CLASSES)
 
 
 def _practice_lstm_model(w: dict[str, np.ndarray], hidden: int) -> _LSTMClassifier:
