@@ -238,7 +238,7 @@ def _summary(verdict: str, confidence: str, scores: dict[str, float], blocked: s
     names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
     if not answers:
         return ("No questions answered yet, so there is nothing to decide on: either framework "
-                "could fit. Answer the questions (in your answers file, or in the app: `fwadvisor`) "
+                "could fit. Answer the questions (the interview, or your answers file) "
                 "for advice.")
     if len(blocked) == 2:
         return ("Both frameworks have a blocker for this project; read the blockers before "
