@@ -114,26 +114,32 @@ async def test_run_fills_the_table_saves_the_run_and_makes_it_evidence():
         assert "PyTorch" in str(env) and "runs on the" in str(env)
 
 
+async def start_slow_run_and_wait_for_a_result(app: FwAdvisorApp, pilot, messages: list[Message]) -> None:
+    """Start the slow user suite in PyTorch and return once its first (quick) result arrived."""
+    await open_profiler(app, pilot, "slow_matmul", ("torch",))
+    await pilot.press("r")
+
+    def first_result() -> bool:
+        return any(isinstance(m, ProfileEvent) and m.event["type"] == "result" for m in messages)
+
+    assert await wait_for(pilot, first_result, 60), status_text(app)
+
+
+def finished(messages: list[Message]) -> bool:
+    return any(isinstance(m, ProfileFinished) for m in messages)
+
+
 async def test_cancel_stops_the_worker_at_once_and_keeps_what_was_measured():
     install_user_suites()
     messages: list[Message] = []
     app = make_app(save_path=None, load_last_profile=False)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
-        await open_profiler(app, pilot, "slow_matmul", ("torch",))
-        await pilot.press("r")
-
-        def first_result() -> bool:
-            return any(isinstance(m, ProfileEvent) and m.event["type"] == "result" for m in messages)
-
-        assert await wait_for(pilot, first_result, 60), status_text(app)
+        await start_slow_run_and_wait_for_a_result(app, pilot, messages)
         assert our_workers(), "the worker should be busy with the slow matmul now"
         pressed = time.monotonic()
         await pilot.press("c")
 
-        def finished() -> bool:
-            return any(isinstance(m, ProfileFinished) for m in messages)
-
-        assert await wait_for(pilot, finished, 5), "cancel did not end the run within 5 s"
+        assert await wait_for(pilot, lambda: finished(messages), 5), "cancel did not end the run within 5 s"
         assert time.monotonic() - pressed < 5
         await pilot.pause()
         assert "Cancelled" in status_text(app)
@@ -151,22 +157,13 @@ async def test_leaving_the_profiler_cancels_but_the_help_over_it_does_not():
     messages: list[Message] = []
     app = make_app(save_path=None, load_last_profile=False)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
-        await open_profiler(app, pilot, "slow_matmul", ("torch",))
-        await pilot.press("r")
-
-        def first_result() -> bool:
-            return any(isinstance(m, ProfileEvent) and m.event["type"] == "result" for m in messages)
-
-        assert await wait_for(pilot, first_result, 60), status_text(app)
+        await start_slow_run_and_wait_for_a_result(app, pilot, messages)
         await pilot.press("f1")  # the help on top of the profiler: the run goes on
         await pilot.pause(0.5)
         assert our_workers()
         await pilot.press("escape", "2")  # another screen: leaving the profiler ends the run
 
-        def finished() -> bool:
-            return any(isinstance(m, ProfileFinished) for m in messages)
-
-        assert await wait_for(pilot, finished, 5), "leaving did not end the run within 5 s"
+        assert await wait_for(pilot, lambda: finished(messages), 5), "leaving did not end the run within 5 s"
         await pilot.pause(0.3)
         assert not our_workers()
         assert app.state.profile_document["cancelled"] is True
