@@ -9,7 +9,7 @@ from fwadvisor.advisor.conditions import matches
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.model import Condition
-from fwadvisor.advisor.questionnaire import load_questionnaire, validate_answers
+from fwadvisor.advisor.questionnaire import applies, load_questionnaire, validate_answers
 
 QUESTIONNAIRE = load_questionnaire()
 RULES = load_rules(include_user=False)
@@ -25,8 +25,12 @@ def valid_answers(draw):
         if q.kind == "one":
             answers[q.id] = draw(st.sampled_from(choices))
         else:
-            answers[q.id] = draw(st.lists(st.sampled_from(choices), min_size=1, unique=True))
-    return answers
+            picked = draw(st.lists(st.sampled_from(choices), min_size=1, max_size=q.max_choices, unique=True))
+            # A choice that stands alone (deploy_targets: none) is kept alone.
+            alone = [c for c in picked if c in q.exclusive]
+            answers[q.id] = alone[:1] if alone else picked
+    # Questions that do not apply to the other answers are left out, as the app does.
+    return {qid: value for qid, value in answers.items() if applies(QUESTIONNAIRE.by_id()[qid], answers)}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,6 +45,13 @@ def test_engine_never_raises_and_is_deterministic(answers):
     assert first.margin == abs(first.scores["pytorch"] - first.scores["tensorflow"]) or first.blockers
     for flip in first.what_if:
         assert flip.recommendation != first.recommendation
+        # Every what-if is a real option: the changed answers pass the same checks as a file.
+        trial = {k: v for k, v in validated.items() if k != flip.question}
+        if flip.answer is not None:
+            trial[flip.question] = flip.answer
+        validate_answers(trial)
+    shifts = [abs(w.shift) for w in first.what_if if not w.blocker]
+    assert shifts == sorted(shifts, reverse=True)  # the changes that move the advice most come first
 
 
 def test_nothing_answered_gives_either_with_low_confidence_and_no_reasons():
@@ -63,12 +74,24 @@ def test_priorities_multiply_their_areas_and_say_so():
 
 
 def test_a_blocker_decides_whatever_the_scores():
-    answers = {"operating_systems": ["windows"], "accelerators": ["nvidia_gpu"],
+    answers = {"operating_systems": ["macos"], "accelerators": ["apple_silicon"],
                "training_scale": "single_device", "existing_codebase": "tensorflow",
                "team_experience": "tensorflow", "serving_stack": "tf_serving"}
     rec = recommend(answers, RULES)
     assert [b.framework for b in rec.blockers] == ["tensorflow"]
+    assert rec.scores["tensorflow"] > rec.scores["pytorch"]
     assert (rec.recommendation, rec.confidence) == ("pytorch", "high")
+
+
+def test_native_windows_gpu_is_a_strong_reason_not_a_blocker():
+    # TF has no native Windows GPU since 2.11: a reason for PyTorch, but a TF team with a TF
+    # codebase on Windows can stay on TensorFlow through WSL2.
+    windows = {"operating_systems": ["windows"], "accelerators": ["nvidia_gpu"], "training_scale": "single_device"}
+    new_project = recommend(windows, RULES)
+    assert new_project.recommendation == "pytorch" and not new_project.blockers
+    tf_estate = recommend({**windows, "existing_codebase": "tensorflow", "team_experience": "tensorflow"}, RULES)
+    assert tf_estate.recommendation == "tensorflow" and not tf_estate.blockers
+    assert "WSL2" in next(c.message for c in tf_estate.caveats if c.rule == "tf-windows-gpu-needs-wsl2")
 
 
 def test_what_if_lists_single_changes_that_flip_the_verdict():

@@ -29,9 +29,10 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen.query_one("#choices"), SelectionList)
         await pilot.press("down", "down", "space")  # domains: llm
-        await pilot.press("n", "s", "s", "s", "s", "s", "s", "s")  # skip through to model_sources
+        # Skip through to model_sources; on_device_work is passed over (no device target answered).
+        await pilot.press("n", "s", "s", "s", "s", "s", "s", "s", "s")
         await pilot.pause()
-        assert "Question 10 of 11" in str(app.screen.query_one("#question-position", Static).render())
+        assert "Question 12 of 13" in str(app.screen.query_one("#question-position", Static).render())
         await pilot.press("space", "n")  # model_sources: huggingface
         await pilot.pause()
         assert app.state.answers == {"primary_goal": "research", "domains": ["llm"],
@@ -50,15 +51,16 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         await pilot.press("1")
         await pilot.pause()
         screen = app.screen
-        await screen.show_question(8)  # existing_codebase
+        await screen.show_question(9)  # existing_codebase
         await pilot.press("down", "enter")  # tensorflow
-        await screen.show_question(7)  # team_experience
+        await screen.show_question(8)  # team_experience
         await pilot.press("enter")  # tensorflow
         await pilot.press("2")
         await pilot.pause()
         assert app.state.answers["existing_codebase"] == "tensorflow"
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        assert "reason:existing-tensorflow-codebase" in ids
+        # TF2 code weighs less when the work (LLMs from Hugging Face) needs PyTorch-only libraries.
+        assert "reason:existing-tensorflow-codebase-outweighed" in ids
 
 
 async def test_evidence_is_one_keypress_away():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,13 @@ from fwadvisor.advisor.model import (
     Questionnaire,
     Rule,
 )
-from fwadvisor.advisor.questionnaire import Answers, convert_or_explain, load_questionnaire
+from fwadvisor.advisor.questionnaire import (
+    Answers,
+    check_answer,
+    convert_or_explain,
+    load_questionnaire,
+    sense_problems,
+)
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
 from fwadvisor.typedmodel import to_data
@@ -78,12 +84,48 @@ class Blocker:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    rule: str
+    option: str
+    when: str  # when this path fits
+    message: str
+    evidence: list[EvidenceRef]
+
+
+@dataclass(frozen=True)
+class PlanPart:
+    framework: str
+    covers: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A split of the project between the frameworks, from one plan rule."""
+
+    rule: str
+    message: str  # how the parts meet
+    evidence: list[EvidenceRef]
+
+
+@dataclass(frozen=True)
+class FactDates:
+    """The check dates of the facts behind the rules that fired."""
+
+    oldest: str
+    newest: str
+    facts: int
+
+
+@dataclass(frozen=True)
 class WhatIf:
     question: str
     answer: AnswerValue | None
     recommendation: str
     change: str  # "set", "add", "remove" or "unset": how the answer differs from the given one
     choice: str | None  # the choice that was set, added or removed (None for "unset")
+    shift: float = 0.0  # how the PyTorch-minus-TensorFlow points move (+ towards PyTorch)
+    blocker: bool = False  # the change adds or removes a blocker
 
 
 @dataclass(frozen=True)
@@ -110,6 +152,10 @@ class Recommendation:
     outlook: dict[str, Outlook]
     misconceptions: list[Misconception]
     rules_used: int
+    alternatives: list[Alternative] = field(default_factory=list)
+    plan: list[PlanPart] = field(default_factory=list)
+    plan_rule: Plan | None = None
+    facts_checked: FactDates | None = None
     profile: dict | None = None
 
     def to_dict(self) -> dict:
@@ -199,18 +245,22 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
                for r in fired if r.effect == "caveat"]
     blockers = [Blocker(r.id, r.area, r.framework or "", _message(r, context), evidence_refs(r.evidence))
                 for r in fired if r.effect == "blocker"]
+    alternatives = [Alternative(r.id, r.option, " ".join(r.fits.split()), _message(r, context),
+                                evidence_refs(r.evidence)) for r in fired if r.effect == "alternative"]
+    plan_rule = next((r for r in fired if r.effect == "plan"), None)
     guidance = load_guidance()
-    targets = list(FRAMEWORKS) if verdict == "either" else [verdict]
+    targets = list(FRAMEWORKS) if verdict == "either" or plan_rule else [verdict]
     next_steps = [step for fw in targets for step in guidance.next_steps.get(fw, [])  # type: ignore[call-overload]
                   if step.when is None or matches(step.when, answers, metrics)]
     selected = answers.get("priorities") or []
+    dates = sorted(e.checked for r in fired for e in r.evidence)
     return Recommendation(
         schema_version=SCHEMA_VERSION,
         recommendation=verdict,
         confidence=confidence,
         margin=margin,
         scores=scores,
-        summary=_summary(verdict, confidence, scores, blocked, answers),
+        summary=_summary(verdict, confidence, scores, blocked, answers, split=plan_rule is not None),
         reasons=reasons,
         caveats=caveats,
         blockers=blockers,
@@ -219,9 +269,17 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
                                   {a: m for a, m in multipliers.items() if m != 1.0}),
         answers=dict(answers),
         next_steps=next_steps,
-        outlook=dict(guidance.outlook),
-        misconceptions=list(guidance.misconceptions),
+        outlook={fw: o for fw, o in guidance.outlook.items()
+                 if o.when is None or matches(o.when, answers, metrics)},
+        misconceptions=[m for m in guidance.misconceptions
+                        if m.when is None or matches(m.when, answers, metrics)],
         rules_used=len(ruleset.rules),
+        alternatives=alternatives,
+        plan=[PlanPart(p.framework, " ".join(p.covers.split()), " ".join(p.why.split()))
+              for p in plan_rule.parts] if plan_rule else [],
+        plan_rule=Plan(plan_rule.id, _message(plan_rule, context), evidence_refs(plan_rule.evidence))
+        if plan_rule else None,
+        facts_checked=FactDates(dates[0].isoformat(), dates[-1].isoformat(), len(dates)) if dates else None,
         profile=_profile_summary(evidence, fired) if evidence is not None else None,
     )
 
@@ -234,28 +292,36 @@ def _profile_summary(evidence: ProfileEvidence, fired: list[Rule]) -> dict[str, 
 
 
 def _summary(verdict: str, confidence: str, scores: dict[str, float], blocked: set[str],
-             answers: Mapping[str, AnswerValue]) -> str:
+             answers: Mapping[str, AnswerValue], *, split: bool = False) -> str:
+    text = _verdict_sentence(verdict, confidence, scores, blocked, answers)
+    if split:
+        text += (" The answers pull both ways, so one framework for everything is the wrong shape: "
+                 "see the split plan.")
+    return text
+
+
+def _verdict_sentence(verdict: str, confidence: str, scores: dict[str, float], blocked: set[str],
+                      answers: Mapping[str, AnswerValue]) -> str:
     names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
     if not answers:
-        return ("No questions answered yet, so there is nothing to decide on: either framework "
-                "could fit. Answer the questions (the interview, or your answers file) "
-                "for advice.")
+        return ("Either framework (low confidence): no questions answered yet, so there is nothing "
+                "to decide on. Answer the questions (the interview, or your answers file) for advice.")
     if len(blocked) == 2:
         return ("Both frameworks have a blocker for this project; read the blockers before "
                 "choosing either.")
     if len(blocked) == 1:
         (bad,) = blocked
-        return (f"{names[verdict]}: {names[bad]} is ruled out for this project by a blocker "
-                "below, whatever the scores.")
+        return (f"{names[verdict]}, {confidence} confidence: {names[bad]} is ruled out for this "
+                "project by a blocker below, whatever the scores.")
     if verdict == "either":
-        return (f"Either framework fits: the reasons balance out (PyTorch {scores['pytorch']:g} "
-                f"vs TensorFlow {scores['tensorflow']:g} points).")
+        return (f"Either framework fits ({confidence} confidence): the reasons balance out "
+                f"(PyTorch {scores['pytorch']:g} vs TensorFlow {scores['tensorflow']:g} points).")
     other = "tensorflow" if verdict == "pytorch" else "pytorch"
     return (f"{names[verdict]}, {confidence} confidence: {scores[verdict]:g} points against "
             f"{scores[other]:g} for {names[other]}.")
 
 
-def _alternatives(question, current: AnswerValue | None):
+def _answer_changes(question, current: AnswerValue | None):
     """Each single change of one answer: (new value or None, how it changed)."""
     if question.kind == "one":
         for choice in question.choices:
@@ -275,11 +341,15 @@ def _alternatives(question, current: AnswerValue | None):
 
 def what_if(rules: list[Rule], fired: list[bool], answers: Answers, metrics: Mapping[str, float],
             questionnaire: Questionnaire, verdict: str) -> list[WhatIf]:
-    """Every single-answer change that would give a different recommendation.
+    """Every single-answer change that would give a different recommendation, the ones that move
+    the advice most first (a change of blockers, then the largest move in points).
 
     A change to one answer can only change the rules whose conditions read that question, so
-    only those are evaluated again for each trial.
+    only those are evaluated again for each trial. A change that makes the answers contradict
+    themselves (a fourth priority, a serving stack with nothing deployed) is not a real option.
     """
+    base_scores, base_blocked = _tally(rules, fired, area_multipliers(answers, questionnaire))
+    base_lead = base_scores["pytorch"] - base_scores["tensorflow"]
     readers: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
         for qid in referenced(rule.when)[0]:
@@ -287,17 +357,24 @@ def what_if(rules: list[Rule], fired: list[bool], answers: Answers, metrics: Map
     flips: list[WhatIf] = []
     for question in questionnaire.questions:
         current = answers.get(question.id)
-        for value, change, choice in _alternatives(question, current):
+        for value, change, choice in _answer_changes(question, current):
             trial = dict(answers)
             if value is None:
                 trial.pop(question.id, None)
             else:
                 trial[question.id] = value
+            if value is not None and check_answer(question, value) is not None:
+                continue
+            if sense_problems(trial, questionnaire):
+                continue
             trial_fired = list(fired)
             for index in readers.get(question.id, []):
                 trial_fired[index] = matches(rules[index].when, trial, metrics)
             scores, blocked = _tally(rules, trial_fired, area_multipliers(trial, questionnaire))
             outcome = _verdict(scores, blocked)[0]
             if outcome != verdict:
-                flips.append(WhatIf(question.id, value, outcome, change, choice))
+                shift = round(scores["pytorch"] - scores["tensorflow"] - base_lead, 2)
+                flips.append(WhatIf(question.id, value, outcome, change, choice, shift,
+                                    blocked != base_blocked))
+    flips.sort(key=lambda w: (not w.blocker, -abs(w.shift)))
     return flips

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from pathlib import Path
 from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.metrics import KNOWN_METRICS
 from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
-from fwadvisor.advisor.questionnaire import check_answer, convert_or_explain, load_questionnaire
+from fwadvisor.advisor.questionnaire import check_answer, convert_or_explain, load_questionnaire, sense_problems
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
@@ -133,10 +134,26 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
 
     if rule.effect in ("favor", "blocker") and rule.framework is None:
         problem(f"effect '{rule.effect}' needs `framework: pytorch` or `framework: tensorflow`")
+    if rule.effect in ("alternative", "plan") and rule.framework is not None:
+        problem(f"effect '{rule.effect}' is for no single framework: remove `framework`")
     if rule.effect == "favor" and rule.weight <= 0:
         problem("effect 'favor' needs a weight above 0 (1-2 preference, 3-5 strong, 6-10 decisive)")
     if rule.effect != "favor" and rule.weight:
         problem(f"effect '{rule.effect}' scores nothing: remove `weight`")
+    if rule.effect == "alternative" and not (rule.option.strip() and rule.fits.strip()):
+        problem("effect 'alternative' needs `option` (the other path) and `fits` (when it fits)")
+    if rule.effect != "alternative" and (rule.option or rule.fits):
+        problem("`option` and `fits` are for effect 'alternative' only")
+    if rule.effect == "plan" and {part.framework for part in rule.parts} != {"pytorch", "tensorflow"}:
+        problem("effect 'plan' needs `parts` covering both frameworks (at least one part each)")
+    if rule.effect != "plan" and rule.parts:
+        problem("`parts` is for effect 'plan' only")
+    today = dt.date.today()
+    for e_index, evidence in enumerate(rule.evidence):
+        if evidence.checked > today:
+            problem(f"evidence {e_index + 1} was checked on {evidence.checked}, a date in the future "
+                    f"(today is {today}); give the date the fact was really checked",
+                    ["evidence", e_index, "checked"])
     for reason, keys in condition_problems(rule.when, questionnaire, ["when"]):
         problem(reason, keys)
     if referenced(rule.when)[1]:
@@ -159,6 +176,8 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
                 problem(f"test {t_index + 1} answers unknown question '{qid}'", keys)
             elif (why := check_answer(question, value)) is not None:
                 problem(f"test {t_index + 1}: {why}", keys)
+        for _qid, why in sense_problems(test.answers, questionnaire):
+            problem(f"test {t_index + 1}: {why}", keys)
         for name in test.metrics:
             if name not in KNOWN_METRICS:
                 problem(f"test {t_index + 1} sets unknown metric '{name}'",
@@ -210,6 +229,24 @@ def condition_problems(cond: Condition, questionnaire: Questionnaire,
         if choice not in question.choices:
             found.append((f"'{choice}' is not a choice of question '{question.id}'; valid "
                           f"choices: {', '.join(question.choices)}", keys))
+    return found
+
+
+# A fact older than this is flagged by `fwadvisor rules check` (facts on these tools go stale fast).
+STALE_AFTER_DAYS = 180
+
+
+def stale_evidence(entry: LoadedRule, today: dt.date | None = None) -> list[Problem]:
+    """Warnings (not failures) for evidence last checked more than STALE_AFTER_DAYS ago."""
+    today = today or dt.date.today()
+    found = []
+    for e_index, evidence in enumerate(entry.rule.evidence):
+        age = (today - evidence.checked).days
+        if age > STALE_AFTER_DAYS:
+            line = line_of(entry.file, ["rules", entry.index, "evidence", e_index, "checked"])
+            found.append(Problem(entry.file, line, entry.rule.id,
+                                 f"evidence {e_index + 1} ({evidence.source}) was last checked "
+                                 f"{evidence.checked}, {age} days ago: check it again at its source"))
     return found
 
 

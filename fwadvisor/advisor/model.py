@@ -77,17 +77,33 @@ class RuleTest:
 
 
 @dataclass(frozen=True)
+class PlanPart:
+    """One part of a split plan: which framework covers what, and why."""
+
+    framework: Framework
+    covers: Annotated[str, Meta(min_length=5, description="What this part of the project is")]
+    why: Annotated[str, Meta(min_length=10, description="Why this framework for this part")]
+
+
+Effect = Literal["favor", "blocker", "caveat", "alternative", "plan"]
+EFFECTS: tuple[str, ...] = Effect.__args__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A transparent decision rule: when the condition holds, it adds points, a blocker or a caveat."""
+    """A transparent decision rule: when the condition holds, it adds points, a blocker, a caveat,
+    names an alternative path or splits the project into a plan."""
 
     id: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id, kebab-case")]
     area: Area
     when: Condition
     effect: Annotated[
-        Literal["favor", "blocker", "caveat"],
+        Effect,
         Meta(
             description="favor: `weight` points for `framework`; blocker: rules `framework` out for "
-            "this project; caveat: scores nothing but is always shown"
+            "this project; caveat: scores nothing but is always shown; alternative: names `option`, "
+            "a path beside the two (JAX, Keras 3, MLX, ONNX), and `fits`, when it fits; plan: "
+            "`parts`, a split of the project between the frameworks (the message says how they meet)"
         ),
     ]
     message: Annotated[str, Meta(min_length=20, description="What the fact is and why it matters")]
@@ -100,6 +116,11 @@ class Rule:
         float, Meta(ge=0, le=10, description="favor only: 1-2 preference, 3-5 strong, 6-10 decisive")
     ] = 0.0
     title: Annotated[str, Meta(description="A short label for lists; defaults to the id")] = ""
+    option: Annotated[str, Meta(description="alternative only: the other path, e.g. JAX")] = ""
+    fits: Annotated[str, Meta(description="alternative only: when that path fits, in one sentence")] = ""
+    parts: Annotated[
+        list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")
+    ] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,12 +132,26 @@ class RuleFile:
 
 @dataclass(frozen=True)
 class Question:
+    """One question of the interview. `applies_when` (answers only, no metrics) says when the
+    question makes sense at all; `applies_note` says so in words for the error message."""
+
     id: str
     kind: Literal["one", "many"]
     area: str
     prompt: str
     help: str
     choices: dict[str, str]
+    max_choices: int | None = None  # many only
+    exclusive: list[str] = field(default_factory=list)  # many only: choices that stand alone
+    applies_when: Condition | None = None
+    applies_note: str = ""
+    example: str | list[str] | None = None  # the answers template's example (default: the first choice)
+
+    def label(self, choice: str) -> str:
+        """A choice's short name: its help text up to " - " (or the first full stop)."""
+        text = self.choices.get(choice, choice)
+        short = text.split(" - ", 1)[0] if " - " in text else text.rstrip(".")
+        return short.strip() or choice
 
 
 @dataclass(frozen=True)
@@ -145,6 +180,7 @@ class Outlook:
     summary: str
     points: list[str]
     evidence: Annotated[list[Evidence], Meta(min_length=1)]
+    when: Condition | None = None  # shown only for answers it relates to (None: always)
 
 
 @dataclass(frozen=True)
@@ -152,6 +188,7 @@ class Misconception:
     claim: str
     correction: str
     evidence: Annotated[list[Evidence], Meta(min_length=1)]
+    when: Condition | None = None  # shown only for answers it relates to (None: always)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from fwadvisor.advisor.conditions import matches
 from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
@@ -78,7 +79,32 @@ def check_answer(question: Question, value: Any) -> str | None:
                     f"valid choices (one or more): {allowed}")
     if len(set(values)) != len(values):
         return f"question '{question.id}' lists a choice twice"
+    if question.max_choices is not None and len(values) > question.max_choices:
+        return (f"question '{question.id}' takes at most {question.max_choices} choices, "
+                f"got {len(values)}: keep the {question.max_choices} that matter most")
+    for alone in question.exclusive:
+        if alone in values and len(values) > 1:
+            others = ", ".join(v for v in values if v != alone)
+            return (f"question '{question.id}': '{alone}' cannot be combined with other choices "
+                    f"(got {alone} with {others}); keep '{alone}' alone or remove it")
     return None
+
+
+def applies(question: Question, answers: Answers) -> bool:
+    """Whether a question makes sense given the other answers (its `applies_when`)."""
+    return question.applies_when is None or matches(question.applies_when, answers, {})
+
+
+def sense_problems(answers: Answers, questionnaire: Questionnaire | None = None) -> list[tuple[str, str]]:
+    """Answers that do not make sense together: (question id, what is wrong) for each."""
+    questionnaire = questionnaire or load_questionnaire()
+    found = []
+    for question in questionnaire.questions:
+        if question.id in answers and not applies(question, answers):
+            note = question.applies_note or "only when the answers it depends on are given"
+            found.append((question.id, f"question '{question.id}' applies {note}; remove the answer "
+                                       "or change the answers it depends on"))
+    return found
 
 
 def validate_answers(data: Any, path: Path | str = "<answers>",
@@ -110,6 +136,8 @@ def validate_answers(data: Any, path: Path | str = "<answers>",
             answers[question.id] = list(value) if isinstance(value, list) else [value]
         else:
             answers[question.id] = value
+    for qid, why in sense_problems(answers, questionnaire):
+        raise InputError(why, file=path, line=_line(path, [qid]))
     return answers
 
 

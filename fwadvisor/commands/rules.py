@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from fwadvisor.advisor.loader import Problem, load_folder, load_rules, run_rule_tests
+from fwadvisor.advisor.loader import STALE_AFTER_DAYS, Problem, load_folder, load_rules, run_rule_tests, stale_evidence
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.commands.output import emit
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
@@ -32,6 +32,12 @@ def run_check(args: argparse.Namespace) -> int:
               f"{cases - len(failures)}/{cases} test cases pass")
         for item in [*problems, *failures]:
             print(f"  {item}", file=sys.stderr)
+        stale = [w for entry in loaded for w in stale_evidence(entry)]
+        if stale:
+            print(f"  warning: {len(stale)} fact(s) last checked more than {STALE_AFTER_DAYS} days ago "
+                  "(the rules still run):", file=sys.stderr)
+            for item in stale:
+                print(f"  warning: {item}", file=sys.stderr)
         invalid += len(problems)
         failed += len(failures)
     if invalid:
@@ -79,11 +85,20 @@ def answers_template() -> str:
              ""]
     for q in questionnaire.questions:
         kind = "one choice" if q.kind == "one" else "one or more choices, as a list"
+        if q.max_choices:
+            kind += f", at most {q.max_choices}"
         lines += [f"# {q.prompt} ({kind})", f"#   {q.help}"]
+        if q.exclusive:
+            lines.append(f"#   {', '.join(q.exclusive)} stands alone: not with other choices")
+        if q.applies_note:
+            lines.append(f"#   Answer this {q.applies_note}.")
         width = max(len(choice) for choice in q.choices)
         lines += [f"#   {choice:<{width}}  {text}" for choice, text in q.choices.items()]
-        first = next(iter(q.choices))
-        lines.append(f"# {q.id}: {first if q.kind == 'one' else '[' + first + ']'}")
+        example = q.example if q.example is not None else next(iter(q.choices))
+        if q.kind == "many" and not isinstance(example, list):
+            example = [example]
+        shown = "[" + ", ".join(example) + "]" if isinstance(example, list) else example
+        lines.append(f"# {q.id}: {shown}")
         lines.append("")
     return "\n".join(lines)
 

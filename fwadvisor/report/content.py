@@ -6,7 +6,13 @@ from collections import defaultdict
 
 from fwadvisor.advisor.engine import Reason, Recommendation, WhatIf
 from fwadvisor.advisor.model import AREAS
+from fwadvisor.advisor.questionnaire import load_questionnaire
 
+# What-ifs shown in a report or the app, the ones that move the advice most first (JSON has all).
+WHAT_IF_SHOWN = 5
+STRENGTH_NOTE = ("Evidence strength: H = primary source quoted, M = secondary or indirect "
+                 "(the message says \"reported\"), L = weak.")
+STRENGTH_WORDS = {"H": "primary source", "M": "secondary source", "L": "weak source"}
 FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either framework"}
 AREA_TITLES = {
     "ecosystem": "Ecosystem",
@@ -25,9 +31,32 @@ def name(framework: str | None) -> str:
 
 
 def verdict_title(rec: Recommendation) -> str:
+    """A short label for titles (window, HTML <title>); the report's verdict line is rec.summary."""
     if rec.recommendation == "either":
         return f"Either framework ({rec.confidence} confidence)"
     return f"{name(rec.recommendation)} ({rec.confidence} confidence)"
+
+
+def facts_sentence(rec: Recommendation) -> str:
+    """When the facts behind this advice were checked, and what the strength letters mean."""
+    if rec.facts_checked is None:
+        return f"No rule fired, so no fact was used. {STRENGTH_NOTE}"
+    dates = rec.facts_checked
+    when = (f"on {dates.oldest}" if dates.oldest == dates.newest
+            else f"between {dates.oldest} and {dates.newest}")
+    return f"The {dates.facts} facts behind this advice were checked {when}. {STRENGTH_NOTE}"
+
+
+def next_steps_for(rec: Recommendation) -> str:
+    """Whose next steps a report lists: the verdict's, or both frameworks' for either / a split plan."""
+    if rec.recommendation == "either" or rec.plan:
+        return "both frameworks"
+    return name(rec.recommendation)
+
+
+def plan_lines(rec: Recommendation) -> list[str]:
+    """The split plan, one line per part ("PyTorch for ...: why")."""
+    return [f"{name(part.framework)} for {part.covers.rstrip('.')}: {part.why}" for part in rec.plan]
 
 
 def reasons_by_area(rec: Recommendation) -> list[tuple[str, list[Reason]]]:
@@ -47,14 +76,28 @@ def priorities_sentence(rec: Recommendation) -> str:
 
 
 def what_if_sentence(item: WhatIf) -> str:
+    """One what-if in words: the question's prompt and the choice's label, never their ids."""
+    question = load_questionnaire().by_id().get(item.question)
+    prompt = f"“{question.prompt}”" if question else item.question
+    label = f"“{question.label(item.choice)}”" if question and item.choice else f"“{item.choice}”"
     outcome = name(item.recommendation)
     if item.change == "set":
-        return f"If {item.question} were '{item.choice}': {outcome}"
-    if item.change == "add":
-        return f"If {item.question} also included '{item.choice}': {outcome}"
-    if item.change == "remove":
-        return f"Without '{item.choice}' in {item.question}: {outcome}"
-    return f"If {item.question} were left unanswered: {outcome}"
+        text = f"If you answered {label} to {prompt}"
+    elif item.change == "add":
+        text = f"If you also picked {label} for {prompt}"
+    elif item.change == "remove":
+        text = f"If you had not picked {label} for {prompt}"
+    else:
+        text = f"If you left {prompt} unanswered"
+    toward = "PyTorch" if item.shift > 0 else "TensorFlow"
+    move = " (it adds or lifts a blocker)" if item.blocker else (
+        f" (moves {abs(item.shift):g} points towards {toward})" if item.shift else "")
+    return f"{text}, the advice would be {outcome}{move}."
+
+
+def shown_what_ifs(rec: Recommendation) -> tuple[list[WhatIf], int]:
+    """The what-ifs a report shows (those that move the advice most) and how many are left out."""
+    return rec.what_if[:WHAT_IF_SHOWN], max(0, len(rec.what_if) - WHAT_IF_SHOWN)
 
 
 def score_line(rec: Recommendation) -> str:

@@ -58,16 +58,22 @@ def render_html(rec: Recommendation, extra_sections: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fwadvisor: {_e(c.verdict_title(rec))}</title><style>{_CSS}</style></head><body>
 <h1>fwadvisor recommendation</h1>
-<div class="verdict"><strong>{_e(c.verdict_title(rec))}</strong><p>{_e(rec.summary)}</p>
+<div class="verdict"><p><strong>{_e(rec.summary)}</strong></p>
 {_bars(rec)}
 <p class="muted">Margin {rec.margin:g} points. {_e(c.priorities_sentence(rec))}
-{rec.rules_used} rules considered.</p></div>"""]
+{rec.rules_used} rules considered. {_e(c.facts_sentence(rec))}</p></div>"""]
     if rec.blockers:
         parts.append("<h2>Blockers</h2><ul>")
         parts += [f'<li class="blocker"><strong>{_e(c.name(b.framework))} ruled out</strong> '
                   f'<code>{_e(b.rule)}</code>: {_e(b.message)}{_evidence(b.evidence)}</li>'
                   for b in rec.blockers]
         parts.append("</ul>")
+    if rec.plan and rec.plan_rule:
+        parts.append("<h2>Split plan</h2><p>One framework for everything is the wrong shape here:</p><ul>")
+        parts += [f'<li><strong>{_e(c.name(p.framework))}</strong> for {_e(p.covers.rstrip("."))}: '
+                  f"{_e(p.why)}</li>" for p in rec.plan]
+        parts.append(f"<li><strong>How they meet</strong> <code>{_e(rec.plan_rule.rule)}</code>: "
+                     f"{_e(rec.plan_rule.message)}{_evidence(rec.plan_rule.evidence)}</li></ul>")
     parts.append("<h2>Reasons</h2>")
     if not rec.reasons:
         parts.append("<p>No rule scored for either framework with these answers.</p>")
@@ -84,25 +90,34 @@ def render_html(rec: Recommendation, extra_sections: str = "") -> str:
             parts.append(f'<li class="caveat"><code>{_e(cav.rule)}</code>{who}: {_e(cav.message)}'
                          f"{_evidence(cav.evidence)}</li>")
         parts.append("</ul>")
+    if rec.alternatives:
+        parts.append("<h2>Other paths that fit</h2><ul>")
+        parts += [f"<li><strong>{_e(a.option)}</strong> <code>{_e(a.rule)}</code>: {_e(a.when)} "
+                  f"{_e(a.message)}{_evidence(a.evidence)}</li>" for a in rec.alternatives]
+        parts.append("</ul>")
     parts.append("<h2>What would change the answer</h2>")
-    if rec.what_if:
-        parts.append("<ul>" + "".join(f"<li>{_e(c.what_if_sentence(w))}</li>" for w in rec.what_if)
-                     + "</ul>")
+    shown, left_out = c.shown_what_ifs(rec)
+    if shown:
+        more = f"<li>… and {left_out} smaller ones (all of them in the JSON report)</li>" if left_out else ""
+        parts.append("<ul>" + "".join(f"<li>{_e(c.what_if_sentence(w))}</li>" for w in shown) + more + "</ul>")
     else:
         parts.append("<p>No single change of one answer would change the recommendation.</p>")
     parts.append(extra_sections)
     if rec.next_steps:
-        parts.append(f"<h2>Where to go next ({_e(c.name(rec.recommendation))})</h2><ul>")
+        parts.append(f"<h2>Where to go next ({_e(c.next_steps_for(rec))})</h2><ul>")
         parts += [f'<li><a href="{_e(s.url)}">{_e(s.title)}</a>: {_e(s.why)}</li>' for s in rec.next_steps]
         parts.append("</ul>")
-    parts.append("<h2>Outlook</h2>")
+    if rec.outlook:
+        parts.append("<h2>Outlook</h2>")
     for fw, outlook in rec.outlook.items():
         parts.append(f"<h3>{_e(c.name(fw))}</h3><p>{_e(outlook.summary)}</p><ul>")
         parts += [f"<li>{_e(p)}</li>" for p in outlook.points]
         parts.append(f"</ul>{_evidence(evidence_refs(outlook.evidence))}")
-    parts.append("<h2>Common misconceptions, set right</h2><ul>")
-    parts += [f"<li><strong>Claim:</strong> {_e(m.claim)}<br><strong>In fact:</strong> "
-              f"{_e(m.correction)}{_evidence(evidence_refs(m.evidence))}</li>" for m in rec.misconceptions]
-    parts.append("</ul>\n<p class=\"muted\">Made by fwadvisor from checked, dated facts; "
+    if rec.misconceptions:
+        parts.append("<h2>Common misconceptions, set right</h2><ul>")
+        parts += [f"<li><strong>Claim:</strong> {_e(m.claim)}<br><strong>In fact:</strong> "
+                  f"{_e(m.correction)}{_evidence(evidence_refs(m.evidence))}</li>" for m in rec.misconceptions]
+        parts.append("</ul>")
+    parts.append("<p class=\"muted\">Made by fwadvisor from checked, dated facts; "
                  "every reason names the rule and the evidence it rests on.</p></body></html>\n")
     return "\n".join(parts)

@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
 from fwadvisor.report import content as c
 
-WHAT_IF_SHOWN = 12
 MAX_WIDTH = 110
 # SGR codes of the styles the report uses.
 _SGR = {"bold": "1", "dim": "2", "underline": "4", "red": "31", "green": "32", "yellow": "33",
@@ -115,8 +114,7 @@ def _evidence(refs: list[EvidenceRef]) -> str:
 def _header(out: _Writer, rec: Recommendation) -> None:
     colour = COLOURS.get(rec.recommendation, "cyan")
     inner = out.width - 4
-    rows = [out.style(c.verdict_title(rec), "bold", colour)]
-    rows += textwrap.wrap(rec.summary, inner)
+    rows = [out.style(line, "bold", colour) for line in textwrap.wrap(rec.summary, inner)]
     rows.append("")
     top = max([*rec.scores.values(), 1.0])
     bar_width = min(30, inner - 20)
@@ -125,7 +123,7 @@ def _header(out: _Writer, rec: Recommendation) -> None:
         rows.append(f"{c.name(fw):<11}" + out.style("█" * filled, COLOURS[fw])
                     + out.style("░" * (bar_width - filled), "dim") + f" {pts:g}")
     footer = (f"Margin {rec.margin:g} points. {c.priorities_sentence(rec)} "
-              f"{rec.rules_used} rules considered.")
+              f"{rec.rules_used} rules considered. {c.facts_sentence(rec)}")
     rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
     out.box("fwadvisor recommendation", rows, colour)
 
@@ -138,6 +136,14 @@ def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) ->
         for b in rec.blockers:
             out.item("✖", b.message, marker_styles=("red",), lead=f"{c.name(b.framework)} ruled out ({b.rule})",
                      lead_styles=("bold", "red"), evidence=_evidence(b.evidence))
+    if rec.plan and rec.plan_rule:
+        out.heading("Split plan: one framework for everything is the wrong shape here", "bold", "cyan")
+        for part in rec.plan:
+            out.item("▸", part.why, marker_styles=("bold", COLOURS[part.framework]),
+                     lead=f"{c.name(part.framework)} for {part.covers.rstrip('.')}:",
+                     lead_styles=("bold", COLOURS[part.framework]))
+        out.item("↔", rec.plan_rule.message, marker_styles=("bold",), lead=f"How they meet ({rec.plan_rule.rule}):",
+                 lead_styles=("bold",), evidence=_evidence(rec.plan_rule.evidence))
     out.heading("Reasons")
     if not rec.reasons:
         out.line("  No rule scored for either framework with these answers.")
@@ -153,26 +159,33 @@ def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) ->
             who = f"{c.name(cav.framework)}, " if cav.framework else ""
             out.item("!", cav.message, marker_styles=("bold", "yellow"), lead=f"({who}{cav.rule})",
                      evidence=_evidence(cav.evidence))
+    if rec.alternatives:
+        out.heading("Other paths that fit", "bold", "cyan")
+        for alt in rec.alternatives:
+            out.item("◆", f"{alt.when} {alt.message}", marker_styles=("bold", "cyan"),
+                     lead=f"{alt.option} ({alt.rule}):", lead_styles=("bold",), evidence=_evidence(alt.evidence))
     out.heading("What would change the answer")
     if not rec.what_if:
         out.line("  No single change of one answer would change the recommendation.")
-    for item in rec.what_if[:WHAT_IF_SHOWN]:
+    shown, left_out = c.shown_what_ifs(rec)
+    for item in shown:
         out.item("•", c.what_if_sentence(item))
-    if len(rec.what_if) > WHAT_IF_SHOWN:
-        out.line(f"  … and {len(rec.what_if) - WHAT_IF_SHOWN} more (all of them in --format md, html or json)",
-                 "dim")
+    if left_out:
+        out.line(f"  … and {left_out} smaller ones (all of them in --format json)", "dim")
     if rec.next_steps:
-        out.heading(f"Where to go next ({c.name(rec.recommendation)})")
+        out.heading(f"Where to go next ({c.next_steps_for(rec)})")
         for s in rec.next_steps:
             out.item("•", f"{s.url} - {s.why}", lead=s.title, lead_styles=("bold",))
-    out.heading("Outlook")
+    if rec.outlook:
+        out.heading("Outlook")
     for fw, outlook in rec.outlook.items():
         out.item("", outlook.summary, lead=f"{c.name(fw)}:", lead_styles=("bold", COLOURS[fw]),
                  marker_width=0, indent=1)
         for point in outlook.points:
             out.item("•", point, indent=4)
         out.item("", "", evidence=_evidence(evidence_refs(outlook.evidence)), indent=4)
-    out.heading("Common misconceptions, set right")
+    if rec.misconceptions:
+        out.heading("Common misconceptions, set right")
     for m in rec.misconceptions:
         out.item("✗", m.claim, marker_styles=("red",))
         out.item("✓", m.correction, marker_styles=("green",), indent=4)

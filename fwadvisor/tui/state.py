@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fwadvisor.advisor.loader import RuleSet, load_rules
 from fwadvisor.advisor.model import AnswerValue, Questionnaire
-from fwadvisor.advisor.questionnaire import Answers, load_questionnaire, save_answers
+from fwadvisor.advisor.questionnaire import Answers, applies, load_questionnaire, save_answers
 from fwadvisor.errors import InputError
 
 if TYPE_CHECKING:
@@ -53,12 +53,19 @@ class AdvisorState:
     def profile_document(self, document: dict[str, Any] | None) -> None:
         self._profile = document
 
-    def set_answer(self, question_id: str, value: AnswerValue | None) -> None:
+    def set_answer(self, question_id: str, value: AnswerValue | None) -> list[str]:
+        """Set one answer; answers of questions that no longer apply (a serving stack once nothing
+        is deployed) are dropped, and their ids returned so the screen can say so."""
         if value is None or value == []:
             self.answers.pop(question_id, None)
         else:
             self.answers[question_id] = value
+        dropped = [q.id for q in self.questionnaire.questions
+                   if q.id in self.answers and not applies(q, self.answers)]
+        for qid in dropped:
+            del self.answers[qid]
         self.save()
+        return dropped
 
     def save(self) -> None:
         """Keep the answers in the user data folder, so a person can quit and resume."""

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from fwadvisor.report.content import STRENGTH_NOTE, STRENGTH_WORDS
+
 
 class EvidenceDialog(ModalScreen[None]):
     """The rule behind a reason: its full message and every source with the date it was checked."""
@@ -35,9 +37,9 @@ class EvidenceDialog(ModalScreen[None]):
                 yield Static(self.message, markup=False)
                 yield Label("Evidence", classes="dialog-subtitle")
                 for source, checked, strength in self.evidence:
-                    strength_text = {"H": "primary source", "M": "secondary source",
-                                     "L": "weak source"}.get(strength, strength)
-                    yield Static(f"• {source}\n  checked {checked} ({strength_text})", markup=False)
+                    strength_text = STRENGTH_WORDS.get(strength, strength)
+                    yield Static(f"• {source}\n  checked {checked} ({strength}: {strength_text})", markup=False)
+                yield Static(STRENGTH_NOTE, markup=False, classes="dialog-note")
             yield Button("Close", id="close", variant="primary")
 
     @on(Button.Pressed, "#close")

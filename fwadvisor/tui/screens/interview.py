@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, OptionList, SelectionList, S
 from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.model import Question
+from fwadvisor.advisor.questionnaire import applies
 
 
 def question_title(question: Question) -> str:
@@ -63,9 +64,20 @@ class InterviewScreen(Screen):
         # The first question's choices were composed with the screen: no extra mount before first paint.
         self._show_text(0)
 
-    def _list_label(self, question: Question) -> str:
+    def _applies(self, question: Question) -> bool:
+        return applies(question, self.app.state.answers)  # type: ignore[attr-defined]
+
+    def _list_label(self, question: Question) -> Text:
+        if not self._applies(question):
+            return Text(f"– {question_title(question)}", style="dim")
         done = question.id in self.app.state.answers  # type: ignore[attr-defined]
-        return f"{'✓' if done else '·'} {question_title(question)}"
+        return Text(f"{'✓' if done else '·'} {question_title(question)}")
+
+    def _next_applicable(self, index: int, step: int) -> int:
+        """The nearest question from `index` in direction `step` that applies to the answers so far."""
+        while 0 <= index < len(self.questions) and not self._applies(self.questions[index]):
+            index += step
+        return index
 
     def _refresh_progress(self) -> None:
         state = self.app.state  # type: ignore[attr-defined]
@@ -107,11 +119,17 @@ class InterviewScreen(Screen):
         self.query_one("#question-position", Static).update(
             f"Question {self.index + 1} of {len(self.questions)} · {question.area} · {kind}")
         self.query_one("#question-prompt", Static).update(question.prompt)
-        self.query_one("#question-help", Static).update(question.help)
+        help_text = question.help
+        if question.max_choices:
+            help_text += f" (At most {question.max_choices}.)"
+        if not self._applies(question):
+            help_text += (f"\nThis question does not apply to your answers: it is asked {question.applies_note}. "
+                          "Next and Back skip it.")
+        self.query_one("#question-help", Static).update(help_text)
         self.query_one("#choice-detail", Static).update("")
         self.query_one("#question-list", OptionList).highlighted = self.index
         self.query_one("#back", Button).disabled = self.index == 0
-        last = self.index == len(self.questions) - 1
+        last = self._next_applicable(self.index + 1, +1) >= len(self.questions)
         self.query_one("#next", Button).label = "Advice ›" if last else "Next ›"
         self._refresh_progress()
         self.query_one("#choices").focus()
@@ -128,17 +146,45 @@ class InterviewScreen(Screen):
         question = self.questions[self.index]
         if question.kind != "one":
             return  # a SelectionList (many) is an OptionList too; its toggles are handled below
-        self.app.state.set_answer(question.id, event.option.id)  # type: ignore[attr-defined]
+        if not self._applies(question):
+            self.notify(f"This question is asked {question.applies_note}.", title="Does not apply")
+            return
+        self._store(question, event.option.id)
         for choice, text in question.choices.items():
             event.option_list.replace_option_prompt(choice, self._radio_label(text, choice == event.option.id))
         self._refresh_progress()
+
+    def _store(self, question: Question, value: str | list[str] | None) -> None:
+        dropped = self.app.state.set_answer(question.id, value)  # type: ignore[attr-defined]
+        if dropped:
+            names = ", ".join(question_title(q) for q in self.questions if q.id in dropped)
+            self.notify(f"{names}: answer removed, as that question no longer applies.", title="Answers updated")
 
     @on(SelectionList.SelectedChanged, "#choices")
     def _many_chosen(self, event: SelectionList.SelectedChanged) -> None:
         question = self.questions[self.index]
         order = list(question.choices)
         picked = sorted(event.selection_list.selected, key=order.index)
-        self.app.state.set_answer(question.id, picked or None)  # type: ignore[attr-defined]
+        before = self.app.state.answers.get(question.id) or []  # type: ignore[attr-defined]
+        added = [choice for choice in picked if choice not in before]
+        # Sense checks as the person picks: a choice that stands alone clears the others (and the
+        # reverse), and a limit on the number of choices refuses one more.
+        for alone in question.exclusive:
+            if alone in picked and len(picked) > 1:
+                clear = [c for c in picked if c != alone] if alone in added else [alone]
+                for choice in clear:
+                    event.selection_list.deselect(choice)
+                kept = alone if alone in added else ", ".join(c for c in picked if c != alone)
+                self.notify(f"'{question.choices[alone].split(' - ')[0]}' cannot be combined with other "
+                            f"choices: kept {kept}.", title="One or the other")
+                return  # deselecting sends SelectedChanged again with the valid selection
+        if question.max_choices is not None and len(picked) > question.max_choices:
+            for choice in added or picked[question.max_choices:]:
+                event.selection_list.deselect(choice)
+            self.notify(f"Pick at most {question.max_choices}: unpick one first.", title="Too many",
+                        severity="warning")
+            return
+        self._store(question, picked or None)
         self._refresh_progress()
 
     @on(SelectionList.SelectionHighlighted, "#choices")
@@ -157,19 +203,21 @@ class InterviewScreen(Screen):
 
     @on(Button.Pressed, "#next")
     async def action_next(self) -> None:
-        if self.index == len(self.questions) - 1:
+        following = self._next_applicable(self.index + 1, +1)
+        if following >= len(self.questions):
             await self.app.switch_mode("advice")
         else:
-            await self.show_question(self.index + 1)
+            await self.show_question(following)
 
     @on(Button.Pressed, "#back")
     async def action_back(self) -> None:
-        await self.show_question(self.index - 1)
+        previous = self._next_applicable(self.index - 1, -1)
+        await self.show_question(previous if previous >= 0 else self.index)
 
     @on(Button.Pressed, "#skip")
     async def action_skip(self) -> None:
         await self.action_next()
 
     async def action_clear(self) -> None:
-        self.app.state.set_answer(self.questions[self.index].id, None)  # type: ignore[attr-defined]
+        self._store(self.questions[self.index], None)
         await self.show_question(self.index)

@@ -51,13 +51,16 @@ class RecommendationScreen(Screen):
 
     def refresh_advice(self) -> None:
         rec: Recommendation = self.app.state.recommendation()  # type: ignore[attr-defined]
-        verdict = Text()
-        verdict.append(content.verdict_title(rec), style=VERDICT_STYLE.get(rec.recommendation, "bold"))
-        verdict.append("\n" + rec.summary)
+        verdict = Text(rec.summary, style=VERDICT_STYLE.get(rec.recommendation, "bold"))
         self.query_one("#verdict", Static).update(verdict)
         self.query_one(ScoreBars).show(rec.scores, {b.framework for b in rec.blockers})
         priorities = Text()
         priorities.append(f"Margin {rec.margin:g} points. {content.priorities_sentence(rec)}", style="dim")
+        if rec.facts_checked is not None:
+            dates = rec.facts_checked
+            when = (f"on {dates.oldest}" if dates.oldest == dates.newest
+                    else f"between {dates.oldest} and {dates.newest}")
+            priorities.append(f"\nFacts behind this advice checked {when} (e shows each source).", style="dim")
         if rec.profile is not None:
             used = sum(1 for c in rec.profile["considered"] if c["used"])
             run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
@@ -79,6 +82,15 @@ class RecommendationScreen(Screen):
             self._items[key] = (title, message, refs)
             options.append(Option(line, id=key))
 
+        if rec.plan and rec.plan_rule:
+            header("Split plan: one framework for everything is the wrong shape here", "bold cyan")
+            for index, part in enumerate(rec.plan):
+                entry(f"plan:{index}", Text(f"▸ {content.name(part.framework)}",
+                                            style=f"bold {COLOURS[part.framework]}"),
+                      f"for {part.covers.rstrip('.')}: {part.why}",
+                      f"Split plan: {content.name(part.framework)}", rec.plan_rule.evidence)
+            entry("plan:meet", Text("↔ How they meet", style="bold"), rec.plan_rule.message,
+                  f"Split plan: {rec.plan_rule.rule}", rec.plan_rule.evidence)
         if rec.blockers:
             header("Blockers: ruled out for this project", "bold red")
             for b in rec.blockers:
@@ -98,12 +110,21 @@ class RecommendationScreen(Screen):
                 who = content.name(cav.framework) if cav.framework else "both"
                 entry(f"caveat:{cav.rule}", Text(f"! {who}", style="bold yellow"), cav.message,
                       f"Caveat: {cav.rule}", cav.evidence)
+        if rec.alternatives:
+            header("Other paths that fit", "bold cyan")
+            for alt in rec.alternatives:
+                entry(f"alternative:{alt.rule}", Text(f"◆ {alt.option}", style="bold cyan"),
+                      f"{alt.when} {alt.message}", f"Alternative: {alt.option}", alt.evidence)
         header("What would change the answer", "bold")
         if not rec.what_if:
             options.append(Option(Text("No single change of one answer would change the advice.",
                                        style="dim"), disabled=True))
-        for index, item in enumerate(rec.what_if):
+        shown, left_out = content.shown_what_ifs(rec)
+        for index, item in enumerate(shown):
             options.append(Option(Text("• " + content.what_if_sentence(item)), id=f"whatif:{index}"))
+        if left_out:
+            options.append(Option(Text(f"… and {left_out} smaller ones (all in the JSON export, j on the "
+                                       "Report screen)", style="dim"), disabled=True))
         reasons = self.query_one("#reasons", OptionList)
         highlighted = reasons.highlighted
         reasons.clear_options()
