@@ -41,6 +41,18 @@ def test_questionnaire_keeps_the_contract_ids_and_choices():
         assert all(len(text) > 10 for text in by_id[qid].choices.values())
 
 
+def test_new_choices_are_added_and_every_template_example_is_a_valid_answer():
+    from fwadvisor.advisor.questionnaire import check_answer
+
+    by_id = load_questionnaire().by_id()
+    assert {"tensorflow_keras3", "tensorflow_v1"} <= set(by_id["existing_codebase"].choices)
+    assert set(by_id["code_users"].choices) == {"own_team", "outside_users", "learners"}
+    assert by_id["priorities"].max_choices == 3 and by_id["deploy_targets"].exclusive == ["none"]
+    for question in by_id.values():
+        if question.example is not None:
+            assert check_answer(question, question.example) is None, question.id
+
+
 def test_valid_yaml_and_json_answers_load():
     assert load_answers(ANSWERS / "good_research_lab.yaml")["domains"] == ["llm", "nlp"]
     assert load_answers(ANSWERS / "good.json") == {
@@ -63,6 +75,12 @@ def test_a_single_string_for_a_many_question_becomes_a_list_and_empty_means_unan
         ("invalid_yaml.yaml", 3, ["invalid YAML in answers file"]),
         ("not_mapping.yaml", 1, ["must be a mapping of question id to answer, got a list"]),
         ("python_tag.yaml", 1, ["tag that is not allowed", "python/object/apply"]),
+        # Answers that do not make sense together name the question and what is allowed.
+        ("four_priorities.yaml", 2, ["question 'priorities' takes at most 3 choices, got 4"]),
+        ("none_with_targets.yaml", 2, ["question 'deploy_targets': 'none' cannot be combined"]),
+        ("serving_without_deploy.yaml", 2, ["question 'serving_stack' applies only when the model is deployed"]),
+        ("device_work_without_device.yaml", 2, ["question 'on_device_work' applies only when deploy_targets "
+                                                "includes android, ios, browser"]),
     ],
 )
 def test_bad_answers_file_gives_one_message_and_exit_2(fixture, line, expected):

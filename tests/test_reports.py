@@ -63,3 +63,56 @@ def test_terminal_text_colours_only_when_wanted():
     narrow = render(rec, "text", width=60)
     assert max(len(line) for line in narrow.splitlines()) <= 60
     assert "hf-transformers-v5-pytorch-only" in narrow
+
+
+def test_what_ifs_are_ranked_in_words_and_capped_in_reports():
+    rules = load_rules(include_user=False)
+    rec = recommend({"existing_codebase": "tensorflow", "team_experience": "tensorflow"}, rules)
+    assert len(rec.what_if) > 5
+    shifts = [abs(w.shift) for w in rec.what_if if not w.blocker]
+    assert shifts == sorted(shifts, reverse=True)
+    md = render(rec, "md")
+    section = md.split("## What would change the answer")[1].split("\n## ")[0]
+    bullets = [line for line in section.splitlines() if line.startswith("- If")]
+    assert len(bullets) == 5
+    # Prompts and choice labels, not ids: "existing_codebase" and "pytorch" never appear raw.
+    assert "“Is there existing model code the project must keep?”" in section
+    assert "existing_codebase" not in section and "'pytorch'" not in section
+    assert f"… and {len(rec.what_if) - 5} smaller ones" in section
+    assert len(json.loads(render(rec, "json"))["what_if"]) == len(rec.what_if)  # JSON has all
+
+
+def test_misconceptions_and_outlook_follow_the_answers_and_the_verdict_is_one_line():
+    rules = load_rules(include_user=False)
+    empty = recommend({}, rules)
+    assert empty.misconceptions == [] and empty.outlook == {}
+    assert "Common misconceptions" not in render(empty, "md") and "## Outlook" not in render(empty, "md")
+    narrow = recommend({"accelerators": ["amd_gpu"]}, rules)
+    lab = recommend(LAB, rules)
+    assert 0 < len(narrow.misconceptions) < len(lab.misconceptions)
+    for fmt in ("md", "html", "text"):
+        body = render(lab, fmt).split("</head>")[-1]  # the HTML <title> names the verdict too
+        assert body.count("high confidence") == 1, fmt
+
+
+def test_every_format_says_when_its_facts_were_checked_and_what_the_letters_mean():
+    rec = recommend(LAB, load_rules(include_user=False))
+    assert rec.facts_checked is not None and rec.facts_checked.oldest <= rec.facts_checked.newest
+    for fmt in ("md", "html", "text"):
+        out = render(rec, fmt, width=200)
+        assert "facts behind this advice were checked" in out, fmt
+        assert "H = primary source quoted" in out, fmt
+    assert json.loads(render(rec, "json"))["facts_checked"]["facts"] == rec.facts_checked.facts
+
+
+def test_next_steps_for_llm_fine_tuning_and_nothing_about_serving_when_nothing_is_deployed():
+    rules = load_rules(include_user=False)
+    llm = recommend({"domains": ["llm"], "deploy_targets": ["none"], "training_scale": "single_device"}, rules)
+    titles = " ".join(s.title for s in llm.next_steps)
+    for library in ("Transformers", "PEFT", "TRL", "Accelerate"):
+        assert library in titles
+    assert not any(word in titles for word in ("vLLM", "SGLang", "Serving", "Triton", "KServe", "ExecuTorch"))
+    estate = recommend({"existing_codebase": "tensorflow", "serving_stack": "tf_serving", "domains": ["llm"],
+                        "primary_goal": "production", "deploy_targets": ["cloud_server"]}, rules)
+    assert estate.plan and any("both" in s.title.lower() for s in estate.next_steps)
+    assert len({s.title for s in estate.next_steps}) == len(estate.next_steps)  # shown once each

@@ -124,3 +124,33 @@ def test_schema_is_generated_from_the_model_and_strict():
     assert rule["additionalProperties"] is False
     assert {"id", "area", "when", "effect", "message", "evidence", "tests"} <= set(rule["required"])
     assert "Condition" in schema["$defs"]
+
+
+def test_rules_check_refuses_evidence_checked_in_the_future():
+    folder = FIXTURES / "rules" / "future_date"
+    result = run_cli("rules", "check", str(folder))
+    assert result.returncode == 2
+    assert "rule 'checked-tomorrow': evidence 1 was checked on 2999-01-01, a date in the future" in result.stderr
+    assert f"{folder / 'team.yaml'}:" in result.stderr
+
+
+def test_rules_check_warns_but_passes_on_stale_evidence(tmp_path):
+    (tmp_path / "team.yaml").write_text((FIXTURES / "rules" / "future_date" / "team.yaml").read_text()
+                                        .replace("2999-01-01", "2025-01-02"))
+    result = run_cli("rules", "check", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "warning: 1 fact(s) last checked more than 180 days ago" in result.stderr
+    assert "was last checked 2025-01-02" in result.stderr
+
+
+def test_builtin_rules_have_no_stale_facts_today():
+    result = run_cli("rules", "check")
+    assert "warning" not in result.stderr
+
+
+def test_alternative_and_plan_rules_are_checked():
+    result = run_cli("rules", "check", str(FIXTURES / "rules" / "bad_alternative"))
+    assert result.returncode == 2
+    assert "effect 'alternative' is for no single framework: remove `framework`" in result.stderr
+    assert "effect 'alternative' needs `option` (the other path) and `fits` (when it fits)" in result.stderr
+    assert "effect 'plan' needs `parts` covering both frameworks" in result.stderr

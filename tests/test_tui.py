@@ -146,3 +146,60 @@ def test_app_starts_without_the_frameworks_installed(tmp_path):
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "modules: []" in result.stdout
+
+
+async def test_answers_that_contradict_each_other_are_refused_as_you_pick():
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        ids = [q.id for q in app.state.questionnaire.questions]
+        await screen.show_question(ids.index("priorities"))
+        await pilot.press("space", "down", "space", "down", "space", "down", "space")  # a fourth one
+        await pilot.pause()
+        assert len(app.state.answers["priorities"]) == 3
+        assert len(screen.query_one("#choices", SelectionList).selected) == 3
+        assert "At most 3" in str(screen.query_one("#question-help", Static).render())
+
+        # "Nowhere yet" stands alone, and the serving question goes with it.
+        await screen.show_question(ids.index("deploy_targets"))
+        await pilot.press("space")  # cloud_server
+        await pilot.pause()
+        app.state.set_answer("serving_stack", "triton")
+        await pilot.press(*["down"] * 7, "space")  # none
+        await pilot.pause()
+        assert app.state.answers["deploy_targets"] == ["none"]
+        assert "serving_stack" not in app.state.answers  # no longer applies: removed
+        # Next passes over the serving and on-device questions, which do not apply now.
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.index == ids.index("accelerators")
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.index == ids.index("deploy_targets")
+
+
+async def test_advice_shows_the_split_plan_alternatives_and_fact_dates():
+    app = make_app(REPO / "tests" / "scenarios" / "tf_serving_estate_adds_llm.yaml", save_path=None,
+                   load_last_profile=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        options = app.screen.query_one("#reasons", OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "plan:0" in ids and "plan:1" in ids and "plan:meet" in ids
+        assert "checked on 2026-" in str(app.screen.query_one("#priorities", Static).render())
+        whatifs = [i for i in ids if i and i.startswith("whatif:")]
+        assert 0 < len(whatifs) <= 5  # reachable by keyboard: enabled options
+        options.highlighted = ids.index("plan:meet")
+        await pilot.press("e")
+        await pilot.pause()
+        text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "H = primary source quoted" in text
+    tpu = make_app(REPO / "tests" / "scenarios" / "tpu_first_llm_research.yaml", save_path=None,
+                   load_last_profile=False)
+    async with tpu.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        options = tpu.screen.query_one("#reasons", OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "alternative:jax-maxtext-tpu-and-large-scale" in ids

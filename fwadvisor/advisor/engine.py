@@ -250,8 +250,12 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
     plan_rule = next((r for r in fired if r.effect == "plan"), None)
     guidance = load_guidance()
     targets = list(FRAMEWORKS) if verdict == "either" or plan_rule else [verdict]
-    next_steps = [step for fw in targets for step in guidance.next_steps.get(fw, [])  # type: ignore[call-overload]
-                  if step.when is None or matches(step.when, answers, metrics)]
+    next_steps: list[NextStep] = []
+    for fw in targets:
+        for step in guidance.next_steps.get(fw, []):  # type: ignore[call-overload]
+            # A step both frameworks list (ONNX, Keras 3, running both) is shown once.
+            if (step.when is None or matches(step.when, answers, metrics)) and step not in next_steps:
+                next_steps.append(step)
     selected = answers.get("priorities") or []
     dates = sorted(e.checked for r in fired for e in r.evidence)
     return Recommendation(

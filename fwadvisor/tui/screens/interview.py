@@ -81,7 +81,9 @@ class InterviewScreen(Screen):
 
     def _refresh_progress(self) -> None:
         state = self.app.state  # type: ignore[attr-defined]
-        answered, total = state.answered_count(), len(self.questions)
+        # Questions that do not apply to the answers so far are not counted as still to answer.
+        asked = [q for q in self.questions if self._applies(q)]
+        answered, total = sum(1 for q in asked if q.id in state.answers), len(asked)
         bar_width = 20
         filled = round(answered / total * bar_width)
         progress = Text()
