@@ -154,3 +154,15 @@ def test_alternative_and_plan_rules_are_checked():
     assert "effect 'alternative' is for no single framework: remove `framework`" in result.stderr
     assert "effect 'alternative' needs `option` (the other path) and `fits` (when it fits)" in result.stderr
     assert "effect 'plan' needs `parts` covering both frameworks" in result.stderr
+
+
+def test_every_serving_stack_choice_has_a_rule():
+    from fwadvisor.advisor.conditions import referenced
+    from fwadvisor.advisor.questionnaire import load_questionnaire
+
+    choices = set(load_questionnaire().by_id()["serving_stack"].choices)
+    fired_by = {choice: [e.rule.id for e in RULES.rules
+                         if "serving_stack" in referenced(e.rule.when)[0]
+                         and any(test.fires and test.answers.get("serving_stack") == choice for test in e.rule.tests)]
+                for choice in choices}
+    assert all(fired_by.values()), {c: ids for c, ids in fired_by.items() if not ids}

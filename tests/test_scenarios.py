@@ -26,12 +26,13 @@ EXPECTED = {
     "legacy_tf_serving": ("tensorflow", {"high"}, {"tf-serving-estate", "existing-tensorflow-codebase"},
                           set(), {"tf-serving-lags-core"}),
     # No native Windows GPU for TF since 2.11: a strong reason and the WSL2 path, not a blocker.
-    "windows_laptop_nvidia": ("pytorch", {"high"}, {"tf-no-native-windows-gpu", "pytorch-native-windows-cuda"},
-                              set(), set()),
+    # (scored once: pytorch-native-windows-cuda does not repeat it for a Windows-only project)
+    "windows_laptop_nvidia": ("pytorch", {"medium"}, {"tf-no-native-windows-gpu",
+                                                      "course-teaches-what-learners-meet-next"}, set(), set()),
     "mac_student": ("pytorch", {"high"}, {"pytorch-mps-apple-silicon"}, {"tf-no-macos-gpu"},
                     {"learning-goal-concepts-transfer"}),
     # TPUs give TensorFlow no default lead; the existing TF code does, and JAX is named.
-    "tpu_shop": ("tensorflow", {"medium"}, {"tpu-tensorflow-native", "existing-tensorflow-codebase"},
+    "tpu_shop": ("tensorflow", {"medium", "high"}, {"tpu-tensorflow-native", "existing-tensorflow-codebase"},
                  set(), {"tpu-pod-training-options"}),
     "torchserve_user": ("pytorch", {"high"}, {"existing-pytorch-codebase"}, set(),
                         {"torchserve-limited-maintenance"}),
@@ -71,8 +72,9 @@ EXPECTED = {
     "mac_only_llm_tinkering": ("pytorch", {"high"}, {"pytorch-mps-apple-silicon"}, {"tf-no-macos-gpu"}, set()),
     "tpu_first_llm_research": ("pytorch", {"high"}, {"llm-distributed-training-stacks-pytorch"}, set(),
                                {"tpu-new-work-jax-or-pytorch"}),
-    "keras3_scientific_library": ("pytorch", {"medium"}, {"existing-keras3-code-moves-backend"}, set(),
-                                  {"code-for-outside-users-follows-them"}),
+    # Keras 3 code changes backend without a rewrite: it scores for neither (a caveat says so).
+    "keras3_scientific_library": ("pytorch", {"medium"}, set(), set(),
+                                  {"existing-keras3-code-moves-backend", "code-for-outside-users-follows-them"}),
     "tf1_recommenders_rewrite": ("pytorch", {"medium", "high"}, set(), set(), {"existing-tf1-code-needs-rewrite"}),
     "pose_tool_users_on_pytorch": ("pytorch", {"high"}, {"torchvision-timm-pytorch-only"}, set(),
                                    {"existing-tf1-code-needs-rewrite", "code-for-outside-users-follows-them"}),
@@ -82,7 +84,7 @@ EXPECTED = {
                                                                      "hf-transformers-v5-pytorch-only"},
                                    set(), {"tensorflow-code-with-hf-models-pin"}),
     "browser_federated_training": ("tensorflow", {"low", "medium"}, {"browser-training-tfjs-only"}, set(),
-                                   {"browser-tfjs-native"}),
+                                   set()),
     "kserve_pytorch_models": ("pytorch", {"high"}, {"existing-pytorch-codebase"}, set(),
                               {"kserve-ray-pick-runtime-explicitly"}),
     "tf_nlp_toolkit_needs_hf": ("pytorch", {"high"}, {"hf-transformers-v5-pytorch-only",

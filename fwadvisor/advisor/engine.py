@@ -299,8 +299,7 @@ def _summary(verdict: str, confidence: str, scores: dict[str, float], blocked: s
              answers: Mapping[str, AnswerValue], *, split: bool = False) -> str:
     text = _verdict_sentence(verdict, confidence, scores, blocked, answers)
     if split:
-        text += (" The answers pull both ways, so one framework for everything is the wrong shape: "
-                 "see the split plan.")
+        text += " The answers pull both ways: see the split plan."
     return text
 
 

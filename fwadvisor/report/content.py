@@ -80,7 +80,7 @@ def what_if_sentence(item: WhatIf) -> str:
     question = load_questionnaire().by_id().get(item.question)
     prompt = f"“{question.prompt}”" if question else item.question
     label = f"“{question.label(item.choice)}”" if question and item.choice else f"“{item.choice}”"
-    outcome = name(item.recommendation)
+    outcome = "either framework" if item.recommendation == "either" else name(item.recommendation)
     if item.change == "set":
         text = f"If you answered {label} to {prompt}"
     elif item.change == "add":
@@ -95,9 +95,20 @@ def what_if_sentence(item: WhatIf) -> str:
     return f"{text}, the advice would be {outcome}{move}."
 
 
+# Five answers to one question would crowd out every other question; two show the idea.
+WHAT_IF_PER_QUESTION = 2
+
+
 def shown_what_ifs(rec: Recommendation) -> tuple[list[WhatIf], int]:
-    """The what-ifs a report shows (those that move the advice most) and how many are left out."""
-    return rec.what_if[:WHAT_IF_SHOWN], max(0, len(rec.what_if) - WHAT_IF_SHOWN)
+    """The what-ifs a report shows (those that move the advice most, at most two per question)
+    and how many are left out."""
+    shown: list[WhatIf] = []
+    per_question: dict[str, int] = {}
+    for item in rec.what_if:  # already ranked by the engine
+        if len(shown) < WHAT_IF_SHOWN and per_question.get(item.question, 0) < WHAT_IF_PER_QUESTION:
+            shown.append(item)
+            per_question[item.question] = per_question.get(item.question, 0) + 1
+    return shown, len(rec.what_if) - len(shown)
 
 
 def score_line(rec: Recommendation) -> str:
