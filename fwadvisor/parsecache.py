@@ -8,8 +8,8 @@ only ever holds what this program wrote there itself, after validating it.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -22,7 +22,9 @@ T = TypeVar("T")
 
 
 def _cache_file(path: Path) -> Path:
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:20]
+    # A checksum names the cache file (the full path is in the key that is checked on load);
+    # zlib is already loaded, while hashlib costs milliseconds of start-up to import.
+    digest = f"{zlib.crc32(str(path.resolve()).encode()):08x}"
     return user_cache_dir() / "parsed" / f"{path.stem}-{digest}.pickle"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,6 +250,8 @@ def stale_evidence(entry: LoadedRule, today: dt.date | None = None) -> list[Prob
 
 
 def run_rule_tests(entry: LoadedRule) -> list[Problem]:
+    import json  # only `rules check` runs the tests; `recommend` need not import json
+
     failures = []
     for i, test in enumerate(entry.rule.tests):
         fired = matches(entry.rule.when, test.answers, test.metrics)
