@@ -21,8 +21,11 @@ def main() -> None:
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            result = subprocess.run([sys.executable, "-m", "fwadvisor", "profile", "--suite", args.suite,
-                                     "--output", f"{tmp}/run.json"], capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "fwadvisor", "profile", "--suite", args.suite, "--output", f"{tmp}/run.json"],
+                capture_output=True,
+                text=True,
+            )
             wall = time.perf_counter() - start
         print(result.stdout)
         print(f"suite {args.suite}: {wall:.1f} s wall, exit code {result.returncode}")

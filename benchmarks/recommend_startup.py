@@ -29,8 +29,16 @@ def main() -> None:
     baseline_cmd = [sys.executable, "-c", "import yaml, rich"]
     commands = {
         "recommend (text)": [sys.executable, "-m", "fwadvisor", "recommend", "--answers", str(ANSWERS)],
-        "recommend (json)": [sys.executable, "-m", "fwadvisor", "recommend", "--answers", str(ANSWERS),
-                             "--format", "json"],
+        "recommend (json)": [
+            sys.executable,
+            "-m",
+            "fwadvisor",
+            "recommend",
+            "--answers",
+            str(ANSWERS),
+            "--format",
+            "json",
+        ],
     }
     # A pip install writes bytecode for the package; an editable one (or PYTHONDONTWRITEBYTECODE)
     # does not, and compiling every module from source on each run is not what users pay.
@@ -45,8 +53,10 @@ def main() -> None:
         for name, cmd in commands.items():
             timings[name].append(wall(cmd))
     b = statistics.median(base)
-    print(f"baseline `python -c 'import yaml, rich'`: median {b * 1000:.1f} ms "
-          f"(p20-p80 {sorted(base)[len(base) // 5] * 1000:.1f}-{sorted(base)[4 * len(base) // 5] * 1000:.1f})")
+    print(
+        f"baseline `python -c 'import yaml, rich'`: median {b * 1000:.1f} ms "
+        f"(p20-p80 {sorted(base)[len(base) // 5] * 1000:.1f}-{sorted(base)[4 * len(base) // 5] * 1000:.1f})"
+    )
     for name, xs in timings.items():
         m = statistics.median(xs)
         print(f"{name}: median {m * 1000:.1f} ms, ratio {m / b:.2f} (goal <= 2.5), runs {len(xs)}")

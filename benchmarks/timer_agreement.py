@@ -81,8 +81,12 @@ print(json.dumps({"ours_s": ours["median_s"], "reference_s": samples[len(samples
 
 
 def run(snippet: str, args: argparse.Namespace) -> dict:
-    result = subprocess.run([sys.executable, "-c", snippet, str(args.size), str(args.threads), args.device,
-                             str(args.budget)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", snippet, str(args.size), str(args.threads), args.device, str(args.budget)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise SystemExit(f"worker failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -104,19 +108,25 @@ def main() -> None:
         rounds = [run(snippet, args) for _ in range(args.rounds)]
         ratios = [r["ours_s"] / r["reference_s"] for r in rounds]
         reference = "torch.utils.benchmark Timer" if framework == "torch" else "plain loop + sync_devices"
-        print(f"{framework:10s} ours/reference time ratio per round: "
-              + ", ".join(f"{x:.3f}" for x in ratios)
-              + f"  median {statistics.median(ratios):.3f} (goal 0.90-1.10) vs {reference}; "
-              f"ours {statistics.median(r['metric']['value'] for r in rounds):.4g} {rounds[0]['metric']['name']}")
+        print(
+            f"{framework:10s} ours/reference time ratio per round: "
+            + ", ".join(f"{x:.3f}" for x in ratios)
+            + f"  median {statistics.median(ratios):.3f} (goal 0.90-1.10) vs {reference}; "
+            f"ours {statistics.median(r['metric']['value'] for r in rounds):.4g} {rounds[0]['metric']['name']}"
+        )
         if framework == "torch" and args.device == "cuda":
             last = rounds[-1]
             print(f"  do_bench matmul: ours/do_bench {last['ours_s'] / last['do_bench_s']:.3f} (goal within 5%)")
-            print(f"  bandwidth: ours {last['bandwidth_ours_gbs']:.0f} GB/s, do_bench "
-                  f"{last['bandwidth_do_bench_gbs']:.0f} GB/s, ratio "
-                  f"{last['bandwidth_ours_gbs'] / last['bandwidth_do_bench_gbs']:.3f}")
-            print(f"  bf16 8192^3: ours {last['bf16_ours_tflops']:.0f} TFLOP/s, cuBLAS via torch "
-                  f"{last['bf16_cublas_tflops']:.0f} TFLOP/s, "
-                  f"{100 * last['bf16_ours_tflops'] / last['bf16_cublas_tflops']:.0f}% (goal >= 90%)")
+            print(
+                f"  bandwidth: ours {last['bandwidth_ours_gbs']:.0f} GB/s, do_bench "
+                f"{last['bandwidth_do_bench_gbs']:.0f} GB/s, ratio "
+                f"{last['bandwidth_ours_gbs'] / last['bandwidth_do_bench_gbs']:.3f}"
+            )
+            print(
+                f"  bf16 8192^3: ours {last['bf16_ours_tflops']:.0f} TFLOP/s, cuBLAS via torch "
+                f"{last['bf16_cublas_tflops']:.0f} TFLOP/s, "
+                f"{100 * last['bf16_ours_tflops'] / last['bf16_cublas_tflops']:.0f}% (goal >= 90%)"
+            )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ make_app().run(headless=True, auto_pilot=ready)
 
 def time_to_ready(code: str, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
     for line in proc.stdout:  # type: ignore[union-attr]
         if line.startswith("READY"):
             elapsed = time.perf_counter() - start
@@ -66,8 +67,12 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
     with tempfile.TemporaryDirectory() as home:
         # A user with saved answers and no profile runs yet; nothing of the developer's leaks in.
-        env = {**os.environ, "FWADVISOR_DATA_DIR": f"{home}/data", "FWADVISOR_CONFIG_DIR": f"{home}/config",
-               "FWADVISOR_CACHE_DIR": f"{home}/cache"}
+        env = {
+            **os.environ,
+            "FWADVISOR_DATA_DIR": f"{home}/data",
+            "FWADVISOR_CONFIG_DIR": f"{home}/config",
+            "FWADVISOR_CACHE_DIR": f"{home}/cache",
+        }
         time_to_ready(BARE, env)
         time_to_ready(FWADVISOR, env)  # warms the parsed-rules cache, as any second start finds it
         bare, ours = [], []

@@ -13,47 +13,65 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _add_rules_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="DIR", action="append", type=Path, default=[],
-                        help="an extra rules folder (repeatable); its rules replace built-in ones "
-                             "with the same id")
-    parser.add_argument("--no-user-rules", action="store_true",
-                        help="ignore the rules in your user config folder")
+    parser.add_argument(
+        "--rules",
+        metavar="DIR",
+        action="append",
+        type=Path,
+        default=[],
+        help="an extra rules folder (repeatable); its rules replace built-in ones with the same id",
+    )
+    parser.add_argument("--no-user-rules", action="store_true", help="ignore the rules in your user config folder")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fwadvisor",
         description="Choose between TensorFlow and PyTorch for your project, with reasons, checked "
-                    "facts and benchmarks on your own machine. Without a command it opens the app.",
+        "facts and benchmarks on your own machine. Without a command it opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"fwadvisor {__version__}")
-    parser.add_argument("--answers", type=Path, metavar="FILE",
-                        help="open the app with the answers in FILE filled in")
+    parser.add_argument("--answers", type=Path, metavar="FILE", help="open the app with the answers in FILE filled in")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    rec = commands.add_parser("recommend", help="recommend a framework for the answers in a file",
-                              description="Recommend TensorFlow or PyTorch for the project described "
-                                          "in an answers file (see `fwadvisor answers-template`).")
-    rec.add_argument("--answers", type=Path, required=True, metavar="FILE",
-                     help="answers file (YAML or JSON mapping of question id to answer)")
-    rec.add_argument("--format", choices=("text", "md", "html", "json"), default="text",
-                     help="report format (default: text)")
+    rec = commands.add_parser(
+        "recommend",
+        help="recommend a framework for the answers in a file",
+        description="Recommend TensorFlow or PyTorch for the project described "
+        "in an answers file (see `fwadvisor answers-template`).",
+    )
+    rec.add_argument(
+        "--answers",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="answers file (YAML or JSON mapping of question id to answer)",
+    )
+    rec.add_argument(
+        "--format", choices=("text", "md", "html", "json"), default="text", help="report format (default: text)"
+    )
     rec.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
-    rec.add_argument("--profile", type=Path, metavar="RUN.json",
-                     help="a saved `fwadvisor profile` run: its measurements become evidence")
+    rec.add_argument(
+        "--profile",
+        type=Path,
+        metavar="RUN.json",
+        help="a saved `fwadvisor profile` run: its measurements become evidence",
+    )
     _add_rules_options(rec)
 
-    tpl = commands.add_parser("answers-template",
-                              help="print a commented answers file with every question and choice")
+    tpl = commands.add_parser("answers-template", help="print a commented answers file with every question and choice")
     tpl.add_argument("--output", type=Path, metavar="FILE", help="write the template to FILE")
 
     rules = commands.add_parser("rules", help="check, list or describe decision rules")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
-    check = rules_commands.add_parser("check", help="validate rules folders and run every rule's tests",
-                                      description="Validate rules folders (schema, unique ids, known "
-                                                  "question ids and choices, every rule tested) and "
-                                                  "run each rule's test cases. Without DIR: the "
-                                                  "built-in rules and your user rules.")
+    check = rules_commands.add_parser(
+        "check",
+        help="validate rules folders and run every rule's tests",
+        description="Validate rules folders (schema, unique ids, known "
+        "question ids and choices, every rule tested) and "
+        "run each rule's test cases. Without DIR: the "
+        "built-in rules and your user rules.",
+    )
     check.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="rules folder(s) to check")
     listing = rules_commands.add_parser("list", help="list the rules in force")
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -61,20 +79,33 @@ def build_parser() -> argparse.ArgumentParser:
     schema = rules_commands.add_parser("schema", help="print the JSON Schema of a rules file")
     schema.add_argument("--output", type=Path, metavar="FILE")
     prof = commands.add_parser(
-        "profile", help="run micro-benchmarks in both frameworks on this machine",
+        "profile",
+        help="run micro-benchmarks in both frameworks on this machine",
         description="Run the same micro-benchmarks in PyTorch and TensorFlow, each framework in its "
-                    "own worker process, one after the other. `fwadvisor profile compare A.json "
-                    "B.json` compares two saved runs.")
-    prof.add_argument("--suite", default="quick",
-                      help="suite name (quick, standard, full, or one of yours) or a suite .yaml file")
-    prof.add_argument("--framework", action="append", choices=("torch", "tensorflow"),
-                      help="only this framework (repeatable; default both)")
-    prof.add_argument("--benchmark", action="append", metavar="ID",
-                      help="only this benchmark of the suite (repeatable)")
-    prof.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                      help="auto: the NVIDIA GPU when there is one, else the CPU")
-    prof.add_argument("--threads", type=int, metavar="N",
-                      help="CPU threads for both frameworks (default: physical cores)")
+        "own worker process, one after the other. `fwadvisor profile compare A.json "
+        "B.json` compares two saved runs.",
+    )
+    prof.add_argument(
+        "--suite", default="quick", help="suite name (quick, standard, full, or one of yours) or a suite .yaml file"
+    )
+    prof.add_argument(
+        "--framework",
+        action="append",
+        choices=("torch", "tensorflow"),
+        help="only this framework (repeatable; default both)",
+    )
+    prof.add_argument(
+        "--benchmark", action="append", metavar="ID", help="only this benchmark of the suite (repeatable)"
+    )
+    prof.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="auto: the NVIDIA GPU when there is one, else the CPU",
+    )
+    prof.add_argument(
+        "--threads", type=int, metavar="N", help="CPU threads for both frameworks (default: physical cores)"
+    )
     prof.add_argument("--format", choices=("text", "json"), default="text")
     prof.add_argument("--output", type=Path, metavar="FILE", help="also save the run to FILE")
 
@@ -87,7 +118,8 @@ def build_compare_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fwadvisor profile compare",
         description="Per-benchmark ratios between two saved profile runs, with a warning where the "
-                    "device, driver, framework versions or precision flags differ.")
+        "device, driver, framework versions or precision flags differ.",
+    )
     parser.add_argument("baseline", type=Path, metavar="A.json")
     parser.add_argument("candidate", type=Path, metavar="B.json")
     parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -116,14 +148,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("profile", "profile-compare", "env"):
             from fwadvisor.commands import profile as profile_commands
 
-            return {"profile": profile_commands.run_profile_command,
-                    "profile-compare": profile_commands.run_compare,
-                    "env": profile_commands.run_env}[args.command](args)
+            return {
+                "profile": profile_commands.run_profile_command,
+                "profile-compare": profile_commands.run_compare,
+                "env": profile_commands.run_env,
+            }[args.command](args)
         if args.command == "rules":
             from fwadvisor.commands import rules as rules_commands
 
-            return {"check": rules_commands.run_check, "list": rules_commands.run_list,
-                    "schema": rules_commands.run_schema}[args.rules_command](args)
+            return {
+                "check": rules_commands.run_check,
+                "list": rules_commands.run_list,
+                "schema": rules_commands.run_schema,
+            }[args.rules_command](args)
     except InputError as exc:
         print(f"fwadvisor: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -136,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _open_app(args: argparse.Namespace) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
-        print("fwadvisor: the app needs a terminal. For advice without one:\n"
-              "  fwadvisor answers-template --output my-project.yaml\n"
-              "  fwadvisor recommend --answers my-project.yaml", file=sys.stderr)
+        print(
+            "fwadvisor: the app needs a terminal. For advice without one:\n"
+            "  fwadvisor answers-template --output my-project.yaml\n"
+            "  fwadvisor recommend --answers my-project.yaml",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     from fwadvisor.tui.app import make_app
 

@@ -41,8 +41,9 @@ class ValidationError(ValueError):
         self.path = path
 
 
-def field(*, name: str | None = None, default: Any = dataclasses.MISSING,
-          default_factory: Any = dataclasses.MISSING) -> Any:
+def field(
+    *, name: str | None = None, default: Any = dataclasses.MISSING, default_factory: Any = dataclasses.MISSING
+) -> Any:
     """A dataclass field whose key in the data is `name` (for keys such as `not` and `in`)."""
     metadata = {"name": name} if name else {}
     if default_factory is not dataclasses.MISSING:
@@ -62,8 +63,9 @@ def _hints(cls: type) -> dict[str, Any]:
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "bool", int: "int", float: "float", str: "str", list: "array", dict: "object",
-            dt.date: "date"}.get(type(value), type(value).__name__)
+    return {bool: "bool", int: "int", float: "float", str: "str", list: "array", dict: "object", dt.date: "date"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _split_annotated(tp: Any) -> tuple[Any, Meta | None]:
@@ -85,8 +87,11 @@ def _check_meta(value: Any, meta: Meta | None, path: str) -> None:
         kind = "str" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
         raise ValidationError(f"Expected `{kind}` of length >= {meta.min_length}", path)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        for bound, test, sign in ((meta.ge, value.__ge__, ">="), (meta.gt, value.__gt__, ">"),
-                                  (meta.le, value.__le__, "<=")):
+        for bound, test, sign in (
+            (meta.ge, value.__ge__, ">="),
+            (meta.gt, value.__gt__, ">"),
+            (meta.le, value.__le__, "<="),
+        ):
             if bound is not None and not test(bound):
                 raise ValidationError(f"Expected `{_type_name(value)}` {sign} {bound:g}", path)
     if meta.pattern is not None and not re.search(meta.pattern, value):
@@ -116,14 +121,14 @@ def _convert(data: Any, tp: Any, path: str) -> Any:
                 errors.append(exc)
         if len(errors) == 1:
             raise errors[0]
-        raise ValidationError(f"Expected {' or '.join(_schema_type_name(o) for o in options)}, "
-                              f"got `{_type_name(data)}`", path)
+        raise ValidationError(
+            f"Expected {' or '.join(_schema_type_name(o) for o in options)}, got `{_type_name(data)}`", path
+        )
     origin = get_origin(tp)
     if origin is Literal:
         allowed = get_args(tp)
         if data not in allowed or type(data) is not type(allowed[0]):
-            raise ValidationError(f"Invalid enum value {data!r}; allowed: "
-                                  f"{', '.join(repr(a) for a in allowed)}", path)
+            raise ValidationError(f"Invalid enum value {data!r}; allowed: {', '.join(repr(a) for a in allowed)}", path)
         return data
     if origin is list:
         if not isinstance(data, list):
@@ -134,8 +139,12 @@ def _convert(data: Any, tp: Any, path: str) -> Any:
         if not isinstance(data, dict):
             raise ValidationError(f"Expected `object`, got `{_type_name(data)}`", path)
         key_tp, value_tp = get_args(tp)
-        return {convert(k, key_tp, f"{path}...") if key_tp is not str else _str_key(k, path):
-                convert(v, value_tp, f"{path}.{k}") for k, v in data.items()}
+        return {
+            convert(k, key_tp, f"{path}...") if key_tp is not str else _str_key(k, path): convert(
+                v, value_tp, f"{path}.{k}"
+            )
+            for k, v in data.items()
+        }
     if dataclasses.is_dataclass(tp):
         return _convert_object(data, tp, path)
     if tp is bool:
@@ -210,6 +219,7 @@ def to_data(value: Any) -> Any:
 
 # JSON Schema ------------------------------------------------------------------------------------
 
+
 def _schema_type_name(tp: Any) -> str:
     tp, _ = _split_annotated(tp)
     if dataclasses.is_dataclass(tp):
@@ -234,8 +244,7 @@ def _schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if meta is not None:
         if meta.description:
             schema["description"] = meta.description
-        for attr, key in (("ge", "minimum"), ("gt", "exclusiveMinimum"), ("le", "maximum"),
-                          ("pattern", "pattern")):
+        for attr, key in (("ge", "minimum"), ("gt", "exclusiveMinimum"), ("le", "maximum"), ("pattern", "pattern")):
             if getattr(meta, attr) is not None:
                 schema[key] = getattr(meta, attr)
         if meta.min_length is not None:
@@ -266,12 +275,20 @@ def _base_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
                 **({"description": " ".join(tp.__doc__.split())} if tp.__doc__ else {}),
                 "type": "object",
                 "properties": {_key(f): _schema(hints[f.name], defs) for f in fields},
-                "required": [_key(f) for f in fields if f.default is dataclasses.MISSING
-                             and f.default_factory is dataclasses.MISSING],
+                "required": [
+                    _key(f)
+                    for f in fields
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                ],
                 "additionalProperties": False,
             }
         return {"$ref": f"#/$defs/{name}"}
-    simple = {str: {"type": "string"}, int: {"type": "integer"}, float: {"type": "number"},
-              bool: {"type": "boolean"}, type(None): {"type": "null"},
-              dt.date: {"type": "string", "format": "date"}}
+    simple = {
+        str: {"type": "string"},
+        int: {"type": "integer"},
+        float: {"type": "number"},
+        bool: {"type": "boolean"},
+        type(None): {"type": "null"},
+        dt.date: {"type": "string", "format": "date"},
+    }
     return dict(simple[tp])

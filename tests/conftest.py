@@ -23,10 +23,14 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     return home
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "fwadvisor", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, timeout=timeout,
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=timeout,
         env={**os.environ, "COLUMNS": "120", **(env or {})},
     )

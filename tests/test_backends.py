@@ -22,20 +22,42 @@ THREADS = 2
 CASES: list[tuple[str, dict[str, int], str]] = [
     ("matmul", {"m": 64, "n": 48, "k": 32}, "fp32"),
     ("matmul", {"m": 64, "n": 64, "k": 64}, "bf16"),
-    ("conv2d", {"batch": 2, "height": 8, "width": 8, "channels_in": 4, "channels_out": 8, "kernel": 3},
-     "fp32"),
-    ("conv2d", {"batch": 1, "height": 6, "width": 5, "channels_in": 3, "channels_out": 4, "kernel": 2},
-     "bf16"),
+    ("conv2d", {"batch": 2, "height": 8, "width": 8, "channels_in": 4, "channels_out": 8, "kernel": 3}, "fp32"),
+    ("conv2d", {"batch": 1, "height": 6, "width": 5, "channels_in": 3, "channels_out": 4, "kernel": 2}, "bf16"),
     ("bandwidth", {"megabytes": 1}, "fp32"),
     ("eager_overhead", {"ops": 10, "size": 8}, "fp32"),
     ("train_cnn", {"batch": 4, "image": 8, "channels": 3, "classes": 3}, "fp32"),
     ("train_rnn", {"batch": 4, "seq_len": 5, "features": 3, "hidden": 8, "classes": 3}, "fp32"),
 ]
-METRICS = {"matmul": "GFLOP/s", "conv2d": "GFLOP/s", "bandwidth": "GB/s", "eager_overhead": "us/op",
-           "train_cnn": "steps/s", "train_rnn": "steps/s", "compiled_speedup": "x"}
-RECORD_FIELDS = {"benchmark", "framework", "framework_version", "device", "dtype", "params", "threads",
-                 "precision", "repeats", "median_s", "spread_s", "metric", "percent_of_peak", "correct",
-                 "check", "error", "cold_s", "extra"}
+METRICS = {
+    "matmul": "GFLOP/s",
+    "conv2d": "GFLOP/s",
+    "bandwidth": "GB/s",
+    "eager_overhead": "us/op",
+    "train_cnn": "steps/s",
+    "train_rnn": "steps/s",
+    "compiled_speedup": "x",
+}
+RECORD_FIELDS = {
+    "benchmark",
+    "framework",
+    "framework_version",
+    "device",
+    "dtype",
+    "params",
+    "threads",
+    "precision",
+    "repeats",
+    "median_s",
+    "spread_s",
+    "metric",
+    "percent_of_peak",
+    "correct",
+    "check",
+    "error",
+    "cold_s",
+    "extra",
+}
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +101,9 @@ def assert_good_record(record: dict[str, Any], benchmark: str, framework: str, d
 
 
 @pytest.mark.parametrize(("benchmark", "params", "dtype"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-def test_every_cpu_benchmark_runs_and_checks_out(backend: Any, benchmark: str, params: dict[str, int],
-                                                 dtype: str) -> None:
+def test_every_cpu_benchmark_runs_and_checks_out(
+    backend: Any, benchmark: str, params: dict[str, int], dtype: str
+) -> None:
     record = backend.run_benchmark(benchmark, params, dtype, BUDGET_S)
     assert_good_record(record, benchmark, backend.FRAMEWORK, dtype)
     assert record["params"] == params
@@ -100,7 +123,8 @@ def test_tensorflow_compiled_speedup(tf_backend: Any) -> None:
     assert_good_record(record, "compiled_speedup", "tensorflow", "fp32")
     assert record["extra"]["compile_s"] == record["cold_s"] > 0
     assert record["metric"]["value"] == pytest.approx(
-        record["extra"]["eager_median_s"] / record["extra"]["compiled_median_s"])
+        record["extra"]["eager_median_s"] / record["extra"]["compiled_median_s"]
+    )
 
 
 def test_torch_compiled_speedup(torch_backend: Any) -> None:
@@ -112,12 +136,12 @@ def test_torch_compiled_speedup(torch_backend: Any) -> None:
 
 
 @pytest.mark.parametrize("benchmark", ["train_cnn", "train_rnn"])
-def test_both_frameworks_compute_the_same_function(torch_backend: Any, tf_backend: Any,
-                                                   benchmark: str) -> None:
+def test_both_frameworks_compute_the_same_function(torch_backend: Any, tf_backend: Any, benchmark: str) -> None:
     """Same weights, same data: the first loss agrees between frameworks (and with NumPy)."""
     params = dict(next(c[1] for c in CASES if c[0] == benchmark))
-    losses = [b.run_benchmark(benchmark, params, "fp32", 0.01)["extra"]["first_loss"]
-              for b in (torch_backend, tf_backend)]
+    losses = [
+        b.run_benchmark(benchmark, params, "fp32", 0.01)["extra"]["first_loss"] for b in (torch_backend, tf_backend)
+    ]
     assert losses[0] == pytest.approx(losses[1], rel=1e-5)
 
 
@@ -134,11 +158,15 @@ def test_precision_is_set_explicitly(torch_backend: Any, tf_backend: Any) -> Non
     assert tf.config.experimental.tensor_float_32_execution_enabled() is False
 
 
-@pytest.mark.parametrize(("benchmark", "dtype"), [("matmul", "tf32"), ("matmul", "fp16"),
-                                                  ("host_to_device", "fp32"), ("train_cnn", "bf16")])
+@pytest.mark.parametrize(
+    ("benchmark", "dtype"), [("matmul", "tf32"), ("matmul", "fp16"), ("host_to_device", "fp32"), ("train_cnn", "bf16")]
+)
 def test_gpu_only_or_unsupported_cases_are_refused_on_cpu(backend: Any, benchmark: str, dtype: str) -> None:
-    params = {"matmul": {"m": 8, "n": 8, "k": 8}, "host_to_device": {"megabytes": 1},
-              "train_cnn": {"batch": 2, "image": 8, "channels": 1, "classes": 2}}[benchmark]
+    params = {
+        "matmul": {"m": 8, "n": 8, "k": 8},
+        "host_to_device": {"megabytes": 1},
+        "train_cnn": {"batch": 2, "image": 8, "channels": 1, "classes": 2},
+    }[benchmark]
     with pytest.raises(ValueError):
         backend.run_benchmark(benchmark, params, dtype, 0.01)
 
@@ -167,8 +195,9 @@ def test_tensorflow_cuda_setup_raises_no_gpu_error_without_a_gpu(tf_backend: Any
     assert tf_backend.setup("cpu", THREADS)["device"] == "cpu"  # the first setup still stands
 
 
-def test_out_of_memory_becomes_memory_error(torch_backend: Any, tf_backend: Any,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_of_memory_becomes_memory_error(
+    torch_backend: Any, tf_backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tensorflow as tf
     import torch
 
@@ -225,7 +254,7 @@ def test_conv_reference_matches_a_direct_loop() -> None:
     direct = np.zeros_like(out)
     for h in range(5):
         for v in range(4):
-            direct[0, h, v] = np.einsum("ijc,ijco->o", padded[0, h:h + 3, v:v + 3], w)
+            direct[0, h, v] = np.einsum("ijc,ijco->o", padded[0, h : h + 3, v : v + 3], w)
     assert np.allclose(out, direct)
 
 
@@ -239,6 +268,6 @@ def test_dense_row_reorder_matches_the_two_flatten_orders() -> None:
 
 
 def test_cache_note_says_only_what_is_true() -> None:
-    assert "larger than" in ref.cache_note(128_000_000, 32 * 1024 ** 2, "CPU L3")
-    assert "warm cache" in ref.cache_note(1_000_000, 32 * 1024 ** 2, "CPU L3")
+    assert "larger than" in ref.cache_note(128_000_000, 32 * 1024**2, "CPU L3")
+    assert "warm cache" in ref.cache_note(1_000_000, 32 * 1024**2, "CPU L3")
     assert "unknown" in ref.cache_note(1_000_000, None, "GPU L2")

@@ -23,8 +23,10 @@ def test_version_from_console_script_and_module():
     assert script.stdout.strip() == f"fwadvisor {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["recommend"], ["answers-template"], ["rules"],
-                                     ["rules", "check"], ["rules", "list"], ["rules", "schema"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["recommend"], ["answers-template"], ["rules"], ["rules", "check"], ["rules", "list"], ["rules", "schema"]],
+)
 def test_help_on_every_command(command):
     result = run_cli(*command, "--help")
     assert result.returncode == 0
@@ -67,9 +69,15 @@ def test_recommend_json_has_the_contract_shape():
     assert all(set(w) >= {"question", "answer", "recommendation"} for w in doc["what_if"])
 
 
-@pytest.mark.parametrize(("fmt", "marker"), [("md", "# fwadvisor recommendation"),
-                                              ("html", "<!DOCTYPE html>"), ("json", '"schema_version"'),
-                                              ("text", "fwadvisor recommendation")])
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [
+        ("md", "# fwadvisor recommendation"),
+        ("html", "<!DOCTYPE html>"),
+        ("json", '"schema_version"'),
+        ("text", "fwadvisor recommendation"),
+    ],
+)
 def test_output_file_in_every_format(tmp_path, fmt, marker):
     target = tmp_path / "sub" / f"report.{fmt}"
     result = run_cli("recommend", "--answers", str(LAB), "--format", fmt, "--output", str(target))
@@ -89,17 +97,26 @@ def test_answers_template_covers_every_question_and_round_trips(tmp_path):
         for choice in q.choices:
             assert choice in template
     filled = tmp_path / "mine.yaml"
-    filled.write_text("\n".join(line[2:] if line.startswith("# ") and ": " in line
-                                and line[2:].split(":")[0].isidentifier() else line
-                                for line in template.splitlines()))
+    filled.write_text(
+        "\n".join(
+            line[2:] if line.startswith("# ") and ": " in line and line[2:].split(":")[0].isidentifier() else line
+            for line in template.splitlines()
+        )
+    )
     assert yaml.safe_load(filled.read_text())  # the uncommented template is a valid answers file
     result = run_cli("recommend", "--answers", str(filled), "--format", "json")
     assert result.returncode == 0, result.stderr
 
 
 def test_no_command_without_a_terminal_explains_and_points_to_recommend():
-    result = subprocess.run([sys.executable, "-m", "fwadvisor"], capture_output=True, text=True,
-                            cwd=REPO, timeout=60, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "fwadvisor"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr
     assert "fwadvisor recommend --answers" in result.stderr

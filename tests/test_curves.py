@@ -27,54 +27,103 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 # Five epochs each, as the practice workers record them: the CNN ends 5.6 points apart (a finding),
 # the LSTM only in PyTorch (TensorFlow's worker crashed).
-CNN_TORCH = [(1, 1.9021, 0.4512, 0.7311), (2, 0.6127, 0.8433, 0.8867), (3, 0.2875, 0.9207, 0.9311),
-             (4, 0.1741, 0.9532, 0.9511), (5, 0.1169, 0.9681, 0.9644)]
-CNN_TF = [(1, 2.0518, 0.3120, 0.5911), (2, 1.0934, 0.6917, 0.7622), (3, 0.5712, 0.8384, 0.8533),
-          (4, 0.3820, 0.8880, 0.8889), (5, 0.2906, 0.9151, 0.9089)]
-RNN_TORCH = [(1, 2.2011, 0.2105, 0.3400), (2, 1.4520, 0.5122, 0.6022), (3, 0.8814, 0.7306, 0.7689),
-             (4, 0.5525, 0.8411, 0.8511), (5, 0.3810, 0.8904, 0.8800)]
+CNN_TORCH = [
+    (1, 1.9021, 0.4512, 0.7311),
+    (2, 0.6127, 0.8433, 0.8867),
+    (3, 0.2875, 0.9207, 0.9311),
+    (4, 0.1741, 0.9532, 0.9511),
+    (5, 0.1169, 0.9681, 0.9644),
+]
+CNN_TF = [
+    (1, 2.0518, 0.3120, 0.5911),
+    (2, 1.0934, 0.6917, 0.7622),
+    (3, 0.5712, 0.8384, 0.8533),
+    (4, 0.3820, 0.8880, 0.8889),
+    (5, 0.2906, 0.9151, 0.9089),
+]
+RNN_TORCH = [
+    (1, 2.2011, 0.2105, 0.3400),
+    (2, 1.4520, 0.5122, 0.6022),
+    (3, 0.8814, 0.7306, 0.7689),
+    (4, 0.5525, 0.8411, 0.8511),
+    (5, 0.3810, 0.8904, 0.8800),
+]
 
 
 def curve(points: list[tuple[int, float, float, float]], seconds: float) -> list[dict[str, float]]:
-    return [{"epoch": e, "train_loss": loss, "train_accuracy": train, "test_accuracy": test,
-             "seconds": seconds + 0.01 * e} for e, loss, train, test in points]
+    return [
+        {"epoch": e, "train_loss": loss, "train_accuracy": train, "test_accuracy": test, "seconds": seconds + 0.01 * e}
+        for e, loss, train, test in points
+    ]
 
 
-def practice(benchmark: str, framework: str, points: list[tuple[int, float, float, float]],
-             seconds: float) -> dict[str, Any]:
+def practice(
+    benchmark: str, framework: str, points: list[tuple[int, float, float, float]], seconds: float
+) -> dict[str, Any]:
     params = {"epochs": 5, "batch": 64, "test_percent": 25, "seed": 7}
     if benchmark == "practice_rnn":
         params["hidden"] = 64
-    record = make_record(benchmark=benchmark, framework=framework, framework_version="x", device="cpu",
-                         dtype="fp32", params=params, threads=4, precision={}, timing=None,
-                         metric_name="test accuracy", metric_value=points[-1][3], correct=True,
-                         check="the loss fell and the accuracy beat chance")
+    record = make_record(
+        benchmark=benchmark,
+        framework=framework,
+        framework_version="x",
+        device="cpu",
+        dtype="fp32",
+        params=params,
+        threads=4,
+        precision={},
+        timing=None,
+        metric_name="test accuracy",
+        metric_value=points[-1][3],
+        correct=True,
+        check="the loss fell and the accuracy beat chance",
+    )
     record["curve"] = curve(points, seconds)
     return record
 
 
 def export(framework: str, fmt: str, load_s: float, correct: bool, error: float) -> dict[str, Any]:
-    return make_record(benchmark="export_roundtrip", framework=framework, framework_version="x", device="cpu",
-                       dtype="fp32", params={"batch": 64}, threads=4, precision={}, timing=None,
-                       metric_name="load s", metric_value=load_s, correct=correct,
-                       check=None if correct else "reloaded outputs differ from the trained model's",
-                       extra={"export_s": 0.84, "load_s": load_s, "artifact_bytes": 1_234_567, "format": fmt,
-                              "max_rel_error": error})
+    return make_record(
+        benchmark="export_roundtrip",
+        framework=framework,
+        framework_version="x",
+        device="cpu",
+        dtype="fp32",
+        params={"batch": 64},
+        threads=4,
+        precision={},
+        timing=None,
+        metric_name="load s",
+        metric_value=load_s,
+        correct=correct,
+        check=None if correct else "reloaded outputs differ from the trained model's",
+        extra={"export_s": 0.84, "load_s": load_s, "artifact_bytes": 1_234_567, "format": fmt, "max_rel_error": error},
+    )
 
 
 def practice_document() -> dict[str, Any]:
     return {
-        "schema_version": 1, "created": "2025-05-01T10:00:00+00:00", "cancelled": False,
+        "schema_version": 1,
+        "created": "2025-05-01T10:00:00+00:00",
+        "cancelled": False,
         "suite": {"name": "practice", "device": "cpu", "threads": 4},
         "environment": {"cpu": {"model": "Test CPU", "physical_cores": 4, "logical_cores": 8}, "frameworks": {}},
-        "workers": {"torch": {"status": "ok", "framework_version": "2.5.1"},
-                    "tensorflow": {"status": "failed", "framework_version": "2.18.0"}},
+        "workers": {
+            "torch": {"status": "ok", "framework_version": "2.5.1"},
+            "tensorflow": {"status": "failed", "framework_version": "2.18.0"},
+        },
         "results": [
-            practice("practice_cnn", "torch", CNN_TORCH, 0.31), practice("practice_cnn", "tensorflow", CNN_TF, 0.52),
+            practice("practice_cnn", "torch", CNN_TORCH, 0.31),
+            practice("practice_cnn", "tensorflow", CNN_TF, 0.52),
             practice("practice_rnn", "torch", RNN_TORCH, 0.44),
-            failed_record("practice_rnn", "tensorflow", "worker crashed: <oom> | out of memory", device="cpu",
-                          params={"epochs": 5, "batch": 64, "hidden": 64, "test_percent": 25, "seed": 7},
-                          dtype="fp32"),
+            failed_record(
+                "practice_rnn",
+                "tensorflow",
+                "worker crashed: <oom> | out of memory",
+                device="cpu",
+                params={"epochs": 5, "batch": 64, "hidden": 64, "test_percent": 25, "seed": 7},
+                dtype="fp32",
+            ),
             export("torch", "torch.export .pt2", 0.042, True, 2.1e-7),
             export("tensorflow", "SavedModel", 0.913, False, 0.31),
         ],
@@ -83,35 +132,55 @@ def practice_document() -> dict[str, Any]:
 
 def quick_document() -> dict[str, Any]:
     """A quick-suite run as the profiler saves it: speeds only, no curves."""
-    def matmul(framework: str, value: float) -> dict[str, Any]:
-        return make_record(benchmark="matmul", framework=framework, framework_version="x", device="cpu",
-                           dtype="fp32", params={"m": 64, "n": 64, "k": 64}, threads=4, precision={},
-                           timing=None, metric_name="GFLOP/s", metric_value=value, correct=True)
 
-    return {**practice_document(), "suite": {"name": "quick", "device": "cpu", "threads": 4},
-            "workers": {"torch": {"status": "ok"}, "tensorflow": {"status": "ok"}},
-            "results": [matmul("torch", 12.5), matmul("tensorflow", 9.75)]}
+    def matmul(framework: str, value: float) -> dict[str, Any]:
+        return make_record(
+            benchmark="matmul",
+            framework=framework,
+            framework_version="x",
+            device="cpu",
+            dtype="fp32",
+            params={"m": 64, "n": 64, "k": 64},
+            threads=4,
+            precision={},
+            timing=None,
+            metric_name="GFLOP/s",
+            metric_value=value,
+            correct=True,
+        )
+
+    return {
+        **practice_document(),
+        "suite": {"name": "quick", "device": "cpu", "threads": 4},
+        "workers": {"torch": {"status": "ok"}, "tensorflow": {"status": "ok"}},
+        "results": [matmul("torch", 12.5), matmul("tensorflow", 9.75)],
+    }
 
 
 def section(md: str, heading: str) -> str:
     start = md.index(heading)
     end = md.find("\n### ", start + 1)
-    return md[start:end if end > 0 else None]
+    return md[start : end if end > 0 else None]
 
 
 # Markdown ---------------------------------------------------------------------------------------------
 
+
 def test_markdown_has_a_curve_table_per_model_the_final_accuracies_and_the_export():
     md = profile_section.markdown_section(practice_document(), PATH)
     cnn = section(md, "### Training curves: CNN on the 8x8 digits (practice_cnn)")
-    assert ("| epoch | PyTorch train loss | PyTorch train acc | PyTorch test acc | PyTorch s | TensorFlow train loss "
-            "| TensorFlow train acc | TensorFlow test acc | TensorFlow s |") in cnn
+    assert (
+        "| epoch | PyTorch train loss | PyTorch train acc | PyTorch test acc | PyTorch s | TensorFlow train loss "
+        "| TensorFlow train acc | TensorFlow test acc | TensorFlow s |"
+    ) in cnn
     assert "| 1 | 1.9021 | 45.1% | 73.1% | 0.32 | 2.0518 | 31.2% | 59.1% | 0.53 |" in cnn
     assert "| 5 | 0.1169 | 96.8% | 96.4% | 0.36 | 0.2906 | 91.5% | 90.9% | 0.57 |" in cnn
     assert len(re.findall(r"^\| \d ", cnn, re.M)) == 5
     assert "Final test accuracy: PyTorch 96.4%, TensorFlow 90.9% (5.5 points apart)." in cnn
-    assert "**Finding: the CNN on the 8x8 digits reached 96.4% test accuracy in PyTorch but 90.9% in " \
-           "TensorFlow, 5.5 points apart." in cnn
+    assert (
+        "**Finding: the CNN on the 8x8 digits reached 96.4% test accuracy in PyTorch but 90.9% in "
+        "TensorFlow, 5.5 points apart." in cnn
+    )
     assert "reported as a finding, not hidden" in cnn
 
     rnn = section(md, "### Training curves: LSTM reading each digit row by row (practice_rnn)")
@@ -145,8 +214,10 @@ def test_triggered_rules_get_a_sub_section_only_when_asked_for():
     doc = practice_document()
     plain = profile_section.markdown_section(doc, PATH)
     assert "What these numbers changed" not in plain
-    triggered = [{"rule": "practice_accuracy_gap", "favors": "pytorch", "message": "PyTorch trained | better"},
-                 {"rule": "export_mismatch", "framework": "tensorflow", "message": "SavedModel did not <match>"}]
+    triggered = [
+        {"rule": "practice_accuracy_gap", "favors": "pytorch", "message": "PyTorch trained | better"},
+        {"rule": "export_mismatch", "framework": "tensorflow", "message": "SavedModel did not <match>"},
+    ]
     md = profile_section.markdown_section(doc, PATH, triggered=triggered)
     assert "### What these numbers changed in the advice" in md
     assert "- practice_accuracy_gap (favours PyTorch): PyTorch trained \\| better" in md
@@ -173,6 +244,7 @@ def test_text_section_gives_the_final_accuracies_the_finding_and_the_export():
 
 
 # HTML -------------------------------------------------------------------------------------------------
+
 
 def test_html_has_the_tables_and_one_self_contained_escaped_svg_per_model():
     doc = practice_document()
@@ -201,8 +273,13 @@ def test_html_has_the_tables_and_one_self_contained_escaped_svg_per_model():
     colours = {fw: profile_section.BAR_COLOURS[fw] for fw in ("torch", "tensorflow")}
     # Loss (solid) and accuracy (dashed) per framework, in the framework's colour.
     assert sorted((line.get("stroke"), line.get("stroke-dasharray", "solid")) for line in lines) == sorted(
-        [(colours["torch"], "solid"), (colours["torch"], "4 3"), (colours["tensorflow"], "solid"),
-         (colours["tensorflow"], "4 3")])
+        [
+            (colours["torch"], "solid"),
+            (colours["torch"], "4 3"),
+            (colours["tensorflow"], "solid"),
+            (colours["tensorflow"], "4 3"),
+        ]
+    )
     assert all(len(line.get("points", "").split()) == 5 for line in lines)
     legend = " ".join(t.text or "" for t in root.iter(f"{SVG_NS}text"))
     assert "PyTorch" in legend and "TensorFlow" in legend
@@ -220,13 +297,14 @@ def test_a_mixed_run_keeps_the_speed_chart_and_table_for_the_speeds_only():
     doc["results"] += quick_document()["results"]
     page = profile_section.html_section(doc, PATH)
     assert page.count("<svg") == 3
-    speed_chart = page[page.index("<svg"):page.index("</svg>")]
+    speed_chart = page[page.index("<svg") : page.index("</svg>")]
     assert "matmul" in speed_chart and "practice_cnn" not in speed_chart and "export" not in speed_chart
     md = profile_section.markdown_section(doc, PATH)
     assert "| matmul fp32 |" in md and "| practice_cnn" not in md and "| export_roundtrip" not in md
 
 
 # JSON -------------------------------------------------------------------------------------------------
+
 
 def test_json_carries_each_practice_curve_and_the_export_details():
     doc = practice_document()
@@ -253,6 +331,7 @@ def test_a_hand_edited_curve_with_bad_points_is_drawn_from_the_good_ones():
 
 
 # TUI --------------------------------------------------------------------------------------------------
+
 
 async def test_profiler_shows_the_curves_when_a_finished_run_has_practice_records():
     app = make_app(save_path=None, load_last_profile=False)
@@ -288,8 +367,10 @@ async def test_profiler_shows_the_curves_when_a_finished_run_has_practice_record
         table = screen.query_one("#profiler-results", DataTable)
         assert table.display
         column = table.get_column_index("ahead")
-        ahead = {str(table.get_cell_at((i, 0))).split()[0]: str(table.get_cell_at((i, column)))
-                 for i in range(table.row_count)}
+        ahead = {
+            str(table.get_cell_at((i, 0))).split()[0]: str(table.get_cell_at((i, column)))
+            for i in range(table.row_count)
+        }
         assert ahead["practice_cnn"] == "torch +5.5 pts"
         assert ahead["export_roundtrip"] == "-"  # TensorFlow's reload did not match: no comparison
         assert not screen.query_one(RatioChart).display  # accuracies are not speed ratios
@@ -364,8 +445,9 @@ async def test_curves_fill_in_as_practice_results_arrive_and_follow_the_theme():
         cnn = screen.query_one("#curves-practice_cnn", CurvePlot)
         assert set(cnn.by_fw) == {"torch"}
         assert not screen.query_one("#curves-practice_rnn", CurvePlot).display
-        screen.post_message(ProfileEvent({"type": "result", "framework": "tensorflow",
-                                          "record": document["results"][1]}))
+        screen.post_message(
+            ProfileEvent({"type": "result", "framework": "tensorflow", "record": document["results"][1]})
+        )
         await pilot.pause(0.3)
         assert set(cnn.by_fw) == {"torch", "tensorflow"}
         assert "5.5 pts apart: a finding" in panel.plain_notes()

@@ -74,9 +74,14 @@ def test_priorities_multiply_their_areas_and_say_so():
 
 
 def test_a_blocker_decides_whatever_the_scores():
-    answers = {"operating_systems": ["macos"], "accelerators": ["apple_silicon"],
-               "training_scale": "single_device", "existing_codebase": "tensorflow",
-               "team_experience": "tensorflow", "serving_stack": "tf_serving"}
+    answers = {
+        "operating_systems": ["macos"],
+        "accelerators": ["apple_silicon"],
+        "training_scale": "single_device",
+        "existing_codebase": "tensorflow",
+        "team_experience": "tensorflow",
+        "serving_stack": "tf_serving",
+    }
     rec = recommend(answers, RULES)
     assert [b.framework for b in rec.blockers] == ["tensorflow"]
     assert rec.scores["tensorflow"] > rec.scores["pytorch"]

@@ -20,8 +20,9 @@ TINY = str(FIXTURES / "suites" / "tiny.yaml")
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    document = run_profile(load_suite(TINY), device="cpu", threads=1,
-                           benchmarks=["matmul", "eager_overhead", "train_cnn"])
+    document = run_profile(
+        load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul", "eager_overhead", "train_cnn"]
+    )
     path = tmp_path_factory.mktemp("run") / "run.json"
     path.write_text(json.dumps(document))
     return document, path
@@ -60,12 +61,16 @@ def test_a_rule_quotes_the_number_and_the_device(real_run):
     # Make the measured CNN gap large and clear, as it would be on a machine where it is.
     for record in doc["results"]:
         if record["benchmark"] == "train_cnn" and record["framework"] == "torch":
-            record["metric"]["value"] = 2.5 * next(
-                r for r in doc["results"] if r["benchmark"] == "train_cnn" and r["framework"] == "tensorflow"
-            )["metric"]["value"]
+            record["metric"]["value"] = (
+                2.5
+                * next(r for r in doc["results"] if r["benchmark"] == "train_cnn" and r["framework"] == "tensorflow")[
+                    "metric"
+                ]["value"]
+            )
     evidence = evidence_from_profile(doc, path)
-    rec = recommend({"domains": ["vision"], "primary_goal": "research", "accelerators": ["cpu_only"]}, RULES,
-                    evidence=evidence)
+    rec = recommend(
+        {"domains": ["vision"], "primary_goal": "research", "accelerators": ["cpu_only"]}, RULES, evidence=evidence
+    )
     reason = next(r for r in rec.reasons if r.rule == "measured-cnn-training-faster-in-pytorch")
     assert "2.50x" in reason.message and "On cpu (" in reason.message and "1 threads" in reason.message
     assert reason.area == "performance" and reason.weight <= 3
@@ -109,8 +114,15 @@ def test_measurements_weigh_less_than_hard_facts(real_run):
 
 def test_cli_recommend_with_profile_json_names_the_run(real_run, tmp_path):
     _, path = real_run
-    result = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
-                     "--profile", str(path), "--format", "json")
+    result = run_cli(
+        "recommend",
+        "--answers",
+        str(FIXTURES / "answers" / "good_research_lab.yaml"),
+        "--profile",
+        str(path),
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     profile = doc["profile"]
@@ -118,16 +130,20 @@ def test_cli_recommend_with_profile_json_names_the_run(real_run, tmp_path):
     assert profile["considered"] and "metrics" in profile and "triggered" in profile
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"primary_goal": "research"}', "not a profile document"),
-    ('{"kind": "fwadvisor-profile", "schema_version": 7, "results": []}', "newer than this fwadvisor reads"),
-    ('{"kind": "fwadvisor-profile", "schema_version": 1, "results": [{"benchm', "truncated"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"primary_goal": "research"}', "not a profile document"),
+        ('{"kind": "fwadvisor-profile", "schema_version": 7, "results": []}', "newer than this fwadvisor reads"),
+        ('{"kind": "fwadvisor-profile", "schema_version": 1, "results": [{"benchm', "truncated"),
+    ],
+)
 def test_cli_refuses_a_bad_profile_file(tmp_path, content, message):
     bad = tmp_path / "run.json"
     bad.write_text(content)
-    result = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
-                     "--profile", str(bad))
+    result = run_cli(
+        "recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"), "--profile", str(bad)
+    )
     assert result.returncode == 2
     assert message in result.stderr and str(bad) in result.stderr
     assert result.stdout == ""

@@ -20,48 +20,54 @@ from fwadvisor.profiler.peaks import (
 from fwadvisor.yamlio import load_yaml
 
 
-@pytest.mark.parametrize(("device_name", "expected"), [
-    ("NVIDIA H100 80GB HBM3", "H100 SXM"),
-    ("NVIDIA H100 PCIe", "H100 PCIe"),
-    ("NVIDIA H100 NVL", "H100 NVL"),
-    ("NVIDIA H200", "H200 SXM"),
-    ("NVIDIA A100-SXM4-80GB", "A100 80GB SXM"),
-    ("NVIDIA A100-SXM4-40GB", "A100 40GB"),
-    ("NVIDIA A100-PCIE-40GB", "A100 40GB"),
-    ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB"),
-    ("Tesla T4", "T4"),
-    ("Tesla V100-SXM2-16GB", "V100 SXM2"),
-    ("NVIDIA A10", "A10"),
-    ("NVIDIA GeForce RTX 3090", "RTX 3090"),
-    ("NVIDIA GeForce RTX 4090", "RTX 4090"),
-    ("NVIDIA L4", "L4"),
-    ("NVIDIA L40S", "L40S"),
-    ("cuda:0 NVIDIA H100 80GB HBM3", "H100 SXM"),  # the form result records carry
-    ("  nvidia   h100   pcie ", "H100 PCIe"),
-])
+@pytest.mark.parametrize(
+    ("device_name", "expected"),
+    [
+        ("NVIDIA H100 80GB HBM3", "H100 SXM"),
+        ("NVIDIA H100 PCIe", "H100 PCIe"),
+        ("NVIDIA H100 NVL", "H100 NVL"),
+        ("NVIDIA H200", "H200 SXM"),
+        ("NVIDIA A100-SXM4-80GB", "A100 80GB SXM"),
+        ("NVIDIA A100-SXM4-40GB", "A100 40GB"),
+        ("NVIDIA A100-PCIE-40GB", "A100 40GB"),
+        ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB"),
+        ("Tesla T4", "T4"),
+        ("Tesla V100-SXM2-16GB", "V100 SXM2"),
+        ("NVIDIA A10", "A10"),
+        ("NVIDIA GeForce RTX 3090", "RTX 3090"),
+        ("NVIDIA GeForce RTX 4090", "RTX 4090"),
+        ("NVIDIA L4", "L4"),
+        ("NVIDIA L40S", "L40S"),
+        ("cuda:0 NVIDIA H100 80GB HBM3", "H100 SXM"),  # the form result records carry
+        ("  nvidia   h100   pcie ", "H100 PCIe"),
+    ],
+)
 def test_real_device_names_find_their_entry(device_name, expected):
     gpu = lookup_gpu(device_name)
     assert gpu is not None, device_name
     assert gpu.name == expected
 
 
-@pytest.mark.parametrize("device_name", [
-    "NVIDIA H100",                 # which variant? better no datasheet peak than the wrong one
-    "NVIDIA H200 NVL",             # different clocks and power from the SXM part
-    "NVIDIA GH200 480GB",
-    "NVIDIA A100",
-    "NVIDIA A10G",                 # AWS's variant, not the A10
-    "NVIDIA L40",                  # not the L40S
-    "NVIDIA L4 Foo",
-    "NVIDIA GeForce RTX 3090 Ti",
-    "NVIDIA GeForce RTX 4090 D",
-    "NVIDIA GeForce RTX 4090 Laptop GPU",
-    "Tesla V100-PCIE-16GB",
-    "NVIDIA T400",
-    "AMD Instinct MI300X",
-    "Some Future GPU",
-    "",
-])
+@pytest.mark.parametrize(
+    "device_name",
+    [
+        "NVIDIA H100",  # which variant? better no datasheet peak than the wrong one
+        "NVIDIA H200 NVL",  # different clocks and power from the SXM part
+        "NVIDIA GH200 480GB",
+        "NVIDIA A100",
+        "NVIDIA A10G",  # AWS's variant, not the A10
+        "NVIDIA L40",  # not the L40S
+        "NVIDIA L4 Foo",
+        "NVIDIA GeForce RTX 3090 Ti",
+        "NVIDIA GeForce RTX 4090 D",
+        "NVIDIA GeForce RTX 4090 Laptop GPU",
+        "Tesla V100-PCIE-16GB",
+        "NVIDIA T400",
+        "AMD Instinct MI300X",
+        "Some Future GPU",
+        "",
+    ],
+)
 def test_unknown_or_ambiguous_names_find_nothing(device_name):
     assert lookup_gpu(device_name) is None
 
@@ -89,24 +95,33 @@ def test_dense_datasheet_peak_with_label_and_source():
     assert peak.source.startswith("https://www.nvidia.com/")
 
 
-@pytest.mark.parametrize(("device_name", "dtype", "expected"), [
-    ("NVIDIA H100 PCIe", "fp32", 51.0),
-    ("NVIDIA H200", "tf32", 494.5),
-    ("NVIDIA A100-SXM4-40GB", "tf32", 156.0),
-    ("NVIDIA L4", "fp16", 121.0),
-    ("NVIDIA GeForce RTX 4090", "bf16", 165.2),   # FP32 accumulate, not the FP16-accumulate 330
-    ("Tesla T4", "float16", 65.0),                # framework spelling of the dtype
-])
+@pytest.mark.parametrize(
+    ("device_name", "dtype", "expected"),
+    [
+        ("NVIDIA H100 PCIe", "fp32", 51.0),
+        ("NVIDIA H200", "tf32", 494.5),
+        ("NVIDIA A100-SXM4-40GB", "tf32", 156.0),
+        ("NVIDIA L4", "fp16", 121.0),
+        ("NVIDIA GeForce RTX 4090", "bf16", 165.2),  # FP32 accumulate, not the FP16-accumulate 330
+        ("Tesla T4", "float16", 65.0),  # framework spelling of the dtype
+    ],
+)
 def test_datasheet_flops_per_dtype(device_name, dtype, expected):
     peak = peak_for(device_name, "flops", dtype)
     assert peak is not None
     assert peak.value == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("device_name", "expected"), [
-    ("NVIDIA H100 80GB HBM3", 3350), ("NVIDIA H200", 4800), ("NVIDIA A100-SXM4-80GB", 2039),
-    ("NVIDIA A100 80GB PCIe", 1935), ("NVIDIA GeForce RTX 3090", 936),
-])
+@pytest.mark.parametrize(
+    ("device_name", "expected"),
+    [
+        ("NVIDIA H100 80GB HBM3", 3350),
+        ("NVIDIA H200", 4800),
+        ("NVIDIA A100-SXM4-80GB", 2039),
+        ("NVIDIA A100 80GB PCIe", 1935),
+        ("NVIDIA GeForce RTX 3090", 936),
+    ],
+)
 def test_bandwidth_peak_ignores_dtype(device_name, expected):
     peak = peak_for(device_name, "bandwidth", "bf16")
     assert peak is not None
@@ -114,10 +129,15 @@ def test_bandwidth_peak_ignores_dtype(device_name, expected):
     assert "memory bandwidth" in peak.label
 
 
-@pytest.mark.parametrize(("device_name", "dtype"), [
-    ("Tesla T4", "bf16"), ("Tesla T4", "tf32"), ("Tesla V100-SXM2-32GB", "bf16"),
-    ("NVIDIA H100 80GB HBM3", "int8"),
-])
+@pytest.mark.parametrize(
+    ("device_name", "dtype"),
+    [
+        ("Tesla T4", "bf16"),
+        ("Tesla T4", "tf32"),
+        ("Tesla V100-SXM2-32GB", "bf16"),
+        ("NVIDIA H100 80GB HBM3", "int8"),
+    ],
+)
 def test_a_mode_the_card_lacks_has_no_peak(device_name, dtype):
     assert peak_for(device_name, "flops", dtype) is None
 
@@ -136,8 +156,9 @@ def test_unknown_nvidia_gpu_gets_an_estimated_fp32_peak():
     assert peak.source
 
 
-@pytest.mark.parametrize(("capability", "lanes"), [("7.0", 64), ("8.0", 64), ("8.6", 128), (9.0, 128),
-                                                   ((8, 9), 128), ([7, 5], 64)])
+@pytest.mark.parametrize(
+    ("capability", "lanes"), [("7.0", 64), ("8.0", 64), ("8.6", 128), (9.0, 128), ((8, 9), 128), ([7, 5], 64)]
+)
 def test_estimate_uses_the_lanes_of_the_architecture(capability, lanes):
     props = {"sm_count": 100, "max_clock_mhz": 1000, "compute_capability": capability}
     peak = peak_for("NVIDIA Mystery", "flops", "fp32", props)
@@ -147,8 +168,13 @@ def test_estimate_uses_the_lanes_of_the_architecture(capability, lanes):
 
 def test_estimate_reproduces_the_datasheet_fp32_figures():
     # The estimate and the table agree where both exist, which checks the lanes table too.
-    cases = [(108, 1410, "8.0", 19.5), (82, 1695, "8.6", 35.6), (128, 2520, "8.9", 82.6),
-             (80, 1530, "7.0", 15.7), (132, 1980, "9.0", 67.0)]
+    cases = [
+        (108, 1410, "8.0", 19.5),
+        (82, 1695, "8.6", 35.6),
+        (128, 2520, "8.9", 82.6),
+        (80, 1530, "7.0", 15.7),
+        (132, 1980, "9.0", 67.0),
+    ]
     for sm_count, clock, capability, datasheet in cases:
         props = {"sm_count": sm_count, "max_clock_mhz": clock, "compute_capability": capability}
         peak = peak_for("NVIDIA Unlisted", "flops", "fp32", props)
@@ -156,18 +182,22 @@ def test_estimate_reproduces_the_datasheet_fp32_figures():
         assert peak.value == pytest.approx(datasheet, rel=0.01), capability
 
 
-@pytest.mark.parametrize(("metric_kind", "dtype"), [("flops", "bf16"), ("flops", "tf32"),
-                                                    ("bandwidth", "fp32")])
+@pytest.mark.parametrize(("metric_kind", "dtype"), [("flops", "bf16"), ("flops", "tf32"), ("bandwidth", "fp32")])
 def test_no_estimate_beyond_fp32_flops(metric_kind, dtype):
     assert peak_for("NVIDIA Future GPU", metric_kind, dtype, HOPPER_LIKE) is None
 
 
-@pytest.mark.parametrize("props", [
-    None, {}, {"sm_count": 132, "max_clock_mhz": 1980},                  # no capability
-    {"sm_count": 132, "max_clock_mhz": 1980, "compute_capability": "3.5"},  # not in the lanes table
-    {"sm_count": 0, "max_clock_mhz": 1980, "compute_capability": "9.0"},
-    {"sm_count": 132, "max_clock_mhz": None, "compute_capability": "9.0"},
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        None,
+        {},
+        {"sm_count": 132, "max_clock_mhz": 1980},  # no capability
+        {"sm_count": 132, "max_clock_mhz": 1980, "compute_capability": "3.5"},  # not in the lanes table
+        {"sm_count": 0, "max_clock_mhz": 1980, "compute_capability": "9.0"},
+        {"sm_count": 132, "max_clock_mhz": None, "compute_capability": "9.0"},
+    ],
+)
 def test_no_estimate_without_usable_properties(props):
     assert peak_for("NVIDIA Future GPU", "flops", "fp32", props) is None
 
@@ -181,8 +211,9 @@ def test_no_estimate_for_a_non_nvidia_gpu_reporting_a_capability():
 
 
 def test_a_listed_gpu_keeps_its_datasheet_figure_even_with_properties():
-    peak = peak_for("NVIDIA A100-SXM4-80GB", "flops", "fp32", {"sm_count": 1, "max_clock_mhz": 1,
-                                                                "compute_capability": "8.0"})
+    peak = peak_for(
+        "NVIDIA A100-SXM4-80GB", "flops", "fp32", {"sm_count": 1, "max_clock_mhz": 1, "compute_capability": "8.0"}
+    )
     assert peak is not None
     assert (peak.value, peak.estimated) == (19.5, False)
 
@@ -273,7 +304,9 @@ def test_user_entries_come_first(isolated_user_dirs):
         "    match: ['h100 80gb hbm3']\n"
         "    peaks_tflops: {fp32: 60, bf16: 900}\n"
         "    memory_bandwidth_gbs: 3000\n"
-        "    checked: 2026-01-02\n", encoding="utf-8")
+        "    checked: 2026-01-02\n",
+        encoding="utf-8",
+    )
     peak = peak_for("NVIDIA H100 80GB HBM3", "flops", "bf16")
     assert peak is not None
     assert (peak.value, peak.label) == (900.0, "My tuned H100 datasheet, dense BF16")
@@ -288,7 +321,6 @@ def test_a_broken_user_file_names_itself(isolated_user_dirs):
     with pytest.raises(InputError) as excinfo:
         lookup_gpu("NVIDIA H200")
     assert str(user_file) in str(excinfo.value)
-    user_file.write_text("gpus:\n  - name: Bad\n    match: ['x']\n    peaks_tflops: {fp8: 5}\n",
-                         encoding="utf-8")
+    user_file.write_text("gpus:\n  - name: Bad\n    match: ['x']\n    peaks_tflops: {fp8: 5}\n", encoding="utf-8")
     with pytest.raises(InputError, match="peaks_tflops"):
         lookup_gpu("NVIDIA H200")

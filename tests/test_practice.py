@@ -115,9 +115,17 @@ def test_the_trained_cnn_survives_export_and_reload(practice_document: dict[str,
 def test_accuracy_gap_between_frameworks_is_a_finding(practice_document: dict[str, Any]) -> None:
     findings = accuracy_gap_findings(practice_document["results"])
     assert isinstance(findings, list)  # the real run: whatever it found, it is data, not an exception
-    records = [{"benchmark": "practice_cnn", "framework": fw, "device": "cpu", "dtype": "fp32", "error": None,
-                "metric": {"name": "test accuracy", "value": value}}
-               for fw, value in (("torch", 0.98), ("tensorflow", 0.90))]
+    records = [
+        {
+            "benchmark": "practice_cnn",
+            "framework": fw,
+            "device": "cpu",
+            "dtype": "fp32",
+            "error": None,
+            "metric": {"name": "test accuracy", "value": value},
+        }
+        for fw, value in (("torch", 0.98), ("tensorflow", 0.90))
+    ]
     (finding,) = accuracy_gap_findings(records)
     assert finding["benchmark"] == "practice_cnn" and finding["gap"] == pytest.approx(0.08)
     assert "torch reached 98.0%" in finding["message"] and "tensorflow 90.0%" in finding["message"]
@@ -126,8 +134,9 @@ def test_accuracy_gap_between_frameworks_is_a_finding(practice_document: dict[st
 
 
 def test_export_roundtrip_alone_trains_its_model_first() -> None:
-    document = run_profile(load_suite("practice"), device="cpu", threads=2, frameworks=["torch"],
-                           benchmarks=["export_roundtrip"])
+    document = run_profile(
+        load_suite("practice"), device="cpu", threads=2, frameworks=["torch"], benchmarks=["export_roundtrip"]
+    )
     (record,) = document["results"]
     assert record["error"] is None and record["correct"] is True, record
     assert "trained here first" in record["extra"]["model"]
@@ -177,8 +186,13 @@ def test_a_truncated_artifact_is_reported_as_a_failure(tmp_path: Path, framework
     assert np.load(good.outputs_path).shape == (4, 10) and good.load_s > 0
 
     _truncate(target)
-    result = subprocess.run([sys.executable, "-m", "fwadvisor.profiler.roundtrip", framework, str(artifact),
-                             str(inputs)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "fwadvisor.profiler.roundtrip", framework, str(artifact), str(inputs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert result.returncode == roundtrip.EXIT_FAILED
     message = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(message) == {"error"} and message["error"]
@@ -223,9 +237,11 @@ def test_practice_check_needs_falling_loss_and_accuracy_above_chance() -> None:
 
 
 def test_the_parent_side_imports_no_framework_numpy_or_sklearn() -> None:
-    code = ("import sys; import fwadvisor.profiler.session, fwadvisor.profiler.runner, "
-            "fwadvisor.profiler.suites, fwadvisor.profiler.records, fwadvisor.profiler.roundtrip; "
-            "fwadvisor.profiler.suites.load_suite('practice'); "
-            "print(','.join(m for m in ('torch', 'tensorflow', 'numpy', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys; import fwadvisor.profiler.session, fwadvisor.profiler.runner, "
+        "fwadvisor.profiler.suites, fwadvisor.profiler.records, fwadvisor.profiler.roundtrip; "
+        "fwadvisor.profiler.suites.load_suite('practice'); "
+        "print(','.join(m for m in ('torch', 'tensorflow', 'numpy', 'sklearn') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert result.stdout.strip() == "", result.stdout

@@ -27,8 +27,10 @@ def _workers_of(pid_marker: str) -> list[psutil.Process]:
     for proc in psutil.process_iter(["cmdline", "environ"]):
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
-            if "fwadvisor.profiler.worker" in cmd and (proc.info["environ"] or {}).get(
-                    "FWADVISOR_TEST_MARK") == pid_marker:
+            if (
+                "fwadvisor.profiler.worker" in cmd
+                and (proc.info["environ"] or {}).get("FWADVISOR_TEST_MARK") == pid_marker
+            ):
                 found.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
@@ -71,8 +73,9 @@ def test_missing_framework_is_reported_and_the_other_keeps_its_results(tmp_path)
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('simulated: TensorFlow is not installed')\n")
     pythonpath = os.pathsep.join([str(tmp_path / "fake"), str(REPO)])
-    doc = run_profile(load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul"],
-                      worker_env={"PYTHONPATH": pythonpath})
+    doc = run_profile(
+        load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul"], worker_env={"PYTHONPATH": pythonpath}
+    )
     tf = doc["workers"]["tensorflow"]
     assert tf["status"] == "missing_framework"
     assert "pip install 'fwadvisor[tensorflow]'" in tf["hint"]
@@ -137,10 +140,29 @@ def test_ctrl_c_writes_the_partial_document_and_leaves_no_worker(tmp_path):
     mark = f"ctrl-c-{os.getpid()}"
     out = tmp_path / "run.json"
     env = {**os.environ, "FWADVISOR_TEST_MARK": mark, "COLUMNS": "120"}
-    proc = subprocess.Popen([sys.executable, "-m", "fwadvisor", "profile", "--suite", SLOW,
-                             "--device", "cpu", "--framework", "torch", "--threads", "1",
-                             "--output", str(out)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fwadvisor",
+            "profile",
+            "--suite",
+            SLOW,
+            "--device",
+            "cpu",
+            "--framework",
+            "torch",
+            "--threads",
+            "1",
+            "--output",
+            str(out),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _workers_of(mark):
         time.sleep(0.2)
@@ -152,16 +174,28 @@ def test_ctrl_c_writes_the_partial_document_and_leaves_no_worker(tmp_path):
     assert proc.returncode == 130
     doc = json.loads(out.read_text())
     assert doc["cancelled"] is True
-    assert any("cancelled" in (r["error"] or "") or "interrupted" in (r["error"] or "")
-               for r in doc["results"])
+    assert any("cancelled" in (r["error"] or "") or "interrupted" in (r["error"] or "") for r in doc["results"])
     time.sleep(0.5)
     assert _workers_of(mark) == []
 
 
 def test_cli_profile_tiny_text_and_json(tmp_path, isolated_user_dirs):
     out = tmp_path / "run.json"
-    result = run_cli("profile", "--suite", TINY, "--device", "cpu", "--threads", "1",
-                     "--benchmark", "matmul", "--benchmark", "train_cnn", "--output", str(out))
+    result = run_cli(
+        "profile",
+        "--suite",
+        TINY,
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--benchmark",
+        "matmul",
+        "--benchmark",
+        "train_cnn",
+        "--output",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     assert "PyTorch" in result.stdout and "TensorFlow" in result.stdout and "matmul" in result.stdout
     assert "GFLOP/s" in result.stdout and "steps/s" in result.stdout
@@ -174,11 +208,14 @@ def test_cli_profile_tiny_text_and_json(tmp_path, isolated_user_dirs):
     assert compare.returncode == 0 and "1.00x" in compare.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--suite", "turbo"], "unknown suite 'turbo'"),
-    (["--benchmark", "fft"], "unknown benchmark 'fft'"),
-    (["--device", "tpu"], "invalid choice: 'tpu'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--suite", "turbo"], "unknown suite 'turbo'"),
+        (["--benchmark", "fft"], "unknown benchmark 'fft'"),
+        (["--device", "tpu"], "invalid choice: 'tpu'"),
+    ],
+)
 def test_cli_profile_bad_arguments_exit_2(args, message):
     result = run_cli("profile", *args)
     assert result.returncode == 2

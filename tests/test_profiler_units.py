@@ -57,19 +57,33 @@ def test_builtin_suites_load_and_quick_leaves_out_compiled_speedup():
     load_suite("full")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name: x\ndescription: y\nbenchmarks:\n  - benchmark: fft\n    cpu: {params: {n: 1}}\n",
-     "unknown benchmark 'fft'"),
-    ("name: x\ndescription: y\nbenchmarks:\n  - benchmark: matmul\n    cpu: {params: {m: 1}}\n",
-     "takes the parameters k, m, n"),
-    ("name: x\ndescription: y\nbenchmarks:\n  - benchmark: matmul\n"
-     "    cpu: {params: {m: 1, n: 1, k: 1}, dtypes: [fp8]}\n", "dtype 'fp8' is not allowed"),
-    ("name: x\nbenchmarks: [{benchmark: matmul, cpu: {params: {m: 1, n: 1, k: 1}}}]\n",
-     "Object missing required field `description`"),
-    ("name: x\ndescription: y\nbenchmarks:\n  - benchmark: host_to_device\n    cpu: {params: {megabytes: 1}}\n",
-     "runs on a GPU only"),
-    ("name: [x\n", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: x\ndescription: y\nbenchmarks:\n  - benchmark: fft\n    cpu: {params: {n: 1}}\n",
+            "unknown benchmark 'fft'",
+        ),
+        (
+            "name: x\ndescription: y\nbenchmarks:\n  - benchmark: matmul\n    cpu: {params: {m: 1}}\n",
+            "takes the parameters k, m, n",
+        ),
+        (
+            "name: x\ndescription: y\nbenchmarks:\n  - benchmark: matmul\n"
+            "    cpu: {params: {m: 1, n: 1, k: 1}, dtypes: [fp8]}\n",
+            "dtype 'fp8' is not allowed",
+        ),
+        (
+            "name: x\nbenchmarks: [{benchmark: matmul, cpu: {params: {m: 1, n: 1, k: 1}}}]\n",
+            "Object missing required field `description`",
+        ),
+        (
+            "name: x\ndescription: y\nbenchmarks:\n  - benchmark: host_to_device\n    cpu: {params: {megabytes: 1}}\n",
+            "runs on a GPU only",
+        ),
+        ("name: [x\n", "invalid YAML"),
+    ],
+)
 def test_malformed_suite_is_refused_with_its_file_and_reason(tmp_path, text, message):
     path = tmp_path / "mine.yaml"
     path.write_text(text)
@@ -84,21 +98,35 @@ def test_unknown_suite_name():
 
 
 def _doc(records, **env):
-    return {"kind": "fwadvisor-profile", "schema_version": 1, "suite": {"name": "quick", "threads": 2},
-            "environment": {"gpu": {"driver": env.get("driver"), "gpus": []}}, "workers": {},
-            "results": records}
+    return {
+        "kind": "fwadvisor-profile",
+        "schema_version": 1,
+        "suite": {"name": "quick", "threads": 2},
+        "environment": {"gpu": {"driver": env.get("driver"), "gpus": []}},
+        "workers": {},
+        "results": records,
+    }
 
 
 def _rec(framework, value, name="GFLOP/s", version="1", precision=None, **kw):
-    return {"benchmark": "matmul", "framework": framework, "framework_version": version, "dtype": "fp32",
-            "params": {"m": 1}, "device": "cpu", "metric": {"name": name, "value": value},
-            "precision": precision or {"tf32_matmul": False}, "error": None, "correct": True, **kw}
+    return {
+        "benchmark": "matmul",
+        "framework": framework,
+        "framework_version": version,
+        "dtype": "fp32",
+        "params": {"m": 1},
+        "device": "cpu",
+        "metric": {"name": name, "value": value},
+        "precision": precision or {"tf32_matmul": False},
+        "error": None,
+        "correct": True,
+        **kw,
+    }
 
 
 def test_compare_ratios_and_warnings():
     a = _doc([_rec("torch", 10.0), _rec("tensorflow", 8.0)])
-    b = _doc([_rec("torch", 15.0, version="2", precision={"tf32_matmul": True}),
-              _rec("tensorflow", 4.0)], driver="580")
+    b = _doc([_rec("torch", 15.0, version="2", precision={"tf32_matmul": True}), _rec("tensorflow", 4.0)], driver="580")
     result = compare_documents(a, b)
     ratios = {r["framework"]: r["ratio"] for r in result["rows"]}
     assert ratios == {"torch": 1.5, "tensorflow": 0.5}
@@ -114,13 +142,19 @@ def test_compare_lower_is_better_and_failed_rows():
     assert rows["tensorflow"]["ratio"] is None and rows["tensorflow"]["note"]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"kind": "fwadvisor-profile", "schema_version": 1, "results": [', "ends early (truncated?)"),
-    ('{"answers": 1}', "not a profile document"),
-    ('{"kind": "fwadvisor-profile", "schema_version": 99, "results": []}', "newer than this fwadvisor"),
-    ('{"kind": "fwadvisor-profile", "schema_version": 1, "results": [{"x": 1}], "environment": {}, '
-     '"suite": {}, "workers": {}}', "malformed `results`"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"kind": "fwadvisor-profile", "schema_version": 1, "results": [', "ends early (truncated?)"),
+        ('{"answers": 1}', "not a profile document"),
+        ('{"kind": "fwadvisor-profile", "schema_version": 99, "results": []}', "newer than this fwadvisor"),
+        (
+            '{"kind": "fwadvisor-profile", "schema_version": 1, "results": [{"x": 1}], "environment": {}, '
+            '"suite": {}, "workers": {}}',
+            "malformed `results`",
+        ),
+    ],
+)
 def test_bad_profile_documents(tmp_path, content, message):
     path = tmp_path / "run.json"
     path.write_text(content)

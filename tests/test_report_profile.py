@@ -63,7 +63,7 @@ def test_without_a_profile_every_format_is_unchanged(rec):
 def test_markdown_section_shows_environment_numbers_and_who_is_ahead(rec, document):
     doc = _steady(document)
     md = render(rec, "md", profile=doc, profile_path=PATH)
-    section = md[md.index("## Evidence from this machine"):]
+    section = md[md.index("## Evidence from this machine") :]
     # It sits with the answers' sections, before the links and the outlook.
     assert md.index("## What would change the answer") < md.index("## Evidence") < md.index("## Outlook")
     assert device_label(doc) == "cpu"
@@ -100,13 +100,12 @@ def test_a_wrong_result_is_marked_everywhere_and_not_usable(rec, document):
     page = render(rec, "html", profile=doc, profile_path=PATH)
     cell = re.search(r"<td[^>]*>" + re.escape(value) + r"[^<]*</td>", page)
     assert cell and "var(--bad)" in cell.group(0) and "wrong result" in cell.group(0)
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     assert "not comparable (TensorFlow result wrong)" in svg
     assert svg.count("<rect") == 1  # only train_cnn gets a bar
 
     summary = json.loads(render(rec, "json", profile=doc, profile_path=PATH))["profile"]
-    entry = next(m for m in summary["measurements"]
-                 if m["benchmark"] == "matmul" and m["framework"] == "tensorflow")
+    entry = next(m for m in summary["measurements"] if m["benchmark"] == "matmul" and m["framework"] == "tensorflow")
     assert entry["correct"] is False and entry["usable"] is False
 
     text = render(rec, "text", profile=doc, profile_path=PATH)
@@ -131,8 +130,8 @@ def test_a_failed_benchmark_and_a_wide_spread_are_marked(rec, document):
     page = render(rec, "html", profile=doc, profile_path=PATH)
     assert "<b>out of memory" not in page
     assert "worker crashed: &lt;b&gt;out of memory&lt;/b&gt; | 12 GB" in page
-    svg = page[page.index("<svg"):page.index("</svg>")]
-    assert 'stroke-dasharray' in svg and "(uncertain)" in svg  # the unsteady bar is drawn faint and says so
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "stroke-dasharray" in svg and "(uncertain)" in svg  # the unsteady bar is drawn faint and says so
 
     summary = json.loads(render(rec, "json", profile=doc, profile_path=PATH))["profile"]
     by_key = {(m["benchmark"], m["framework"]): m for m in summary["measurements"]}
@@ -151,7 +150,7 @@ def test_html_section_is_self_contained_escaped_and_has_an_accessible_chart(rec,
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert not re.search(r"<link|src=|href=\"(?!https?://)|@import|url\(|<img|<iframe", page)
     assert page.count("<style>") == 1
-    svg = page[page.index("<svg"):page.index("</svg>") + 6]
+    svg = page[page.index("<svg") : page.index("</svg>") + 6]
     assert page.count("<svg") == 1
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert 'xmlns="http://www.w3.org/2000/svg"' in svg  # the only URL: a namespace, never fetched
@@ -190,7 +189,7 @@ def test_text_report_appends_a_short_plain_table(rec, document):
     doc = _steady(document)
     text = render(rec, "text", profile=doc, profile_path=PATH, width=100)
     assert text.startswith(render(rec, "text", width=100).rstrip("\n"))
-    section = text[text.index("Evidence from this machine"):]
+    section = text[text.index("Evidence from this machine") :]
     assert "\x1b[" not in section
     for row in rows(doc):
         assert row.faster_text() in section
@@ -199,8 +198,9 @@ def test_text_report_appends_a_short_plain_table(rec, document):
 
 def test_a_run_where_a_framework_was_missing_says_so(rec, document):
     doc = copy.deepcopy(document)
-    doc["workers"]["tensorflow"].update(status="missing_framework", error="TensorFlow is not installed",
-                                        hint="pip install 'fwadvisor[tensorflow]'")
+    doc["workers"]["tensorflow"].update(
+        status="missing_framework", error="TensorFlow is not installed", hint="pip install 'fwadvisor[tensorflow]'"
+    )
     for record in doc["results"]:
         if record["framework"] == "tensorflow":
             record.update(error="TensorFlow is not installed", metric={"name": "", "value": None})

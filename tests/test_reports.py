@@ -52,13 +52,18 @@ def test_next_steps_follow_the_answers_and_never_point_to_torchserve():
 
 def test_terminal_text_colours_only_when_wanted():
     rec = recommend(LAB, load_rules(include_user=False))
-    forced = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
-                     env={"FORCE_COLOR": "1"})
+    forced = run_cli(
+        "recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"), env={"FORCE_COLOR": "1"}
+    )
     assert "\x1b[" in forced.stdout
     piped = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"))
     assert "\x1b[" not in piped.stdout  # not a terminal: plain text
-    no_colour = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good_research_lab.yaml"),
-                        env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    no_colour = run_cli(
+        "recommend",
+        "--answers",
+        str(FIXTURES / "answers" / "good_research_lab.yaml"),
+        env={"FORCE_COLOR": "1", "NO_COLOR": "1"},
+    )
     assert "\x1b[" not in no_colour.stdout
     narrow = render(rec, "text", width=60)
     assert max(len(line) for line in narrow.splitlines()) <= 60
@@ -112,7 +117,15 @@ def test_next_steps_for_llm_fine_tuning_and_nothing_about_serving_when_nothing_i
     for library in ("Transformers", "PEFT", "TRL", "Accelerate"):
         assert library in titles
     assert not any(word in titles for word in ("vLLM", "SGLang", "Serving", "Triton", "KServe", "ExecuTorch"))
-    estate = recommend({"existing_codebase": "tensorflow", "serving_stack": "tf_serving", "domains": ["llm"],
-                        "primary_goal": "production", "deploy_targets": ["cloud_server"]}, rules)
+    estate = recommend(
+        {
+            "existing_codebase": "tensorflow",
+            "serving_stack": "tf_serving",
+            "domains": ["llm"],
+            "primary_goal": "production",
+            "deploy_targets": ["cloud_server"],
+        },
+        rules,
+    )
     assert estate.plan and any("both" in s.title.lower() for s in estate.next_steps)
     assert len({s.title for s in estate.next_steps}) == len(estate.next_steps)  # shown once each

@@ -77,8 +77,7 @@ def test_broken_rules_folder_is_refused_by_check_and_recommend(folder, rule_id, 
     check = run_cli("rules", "check", str(path))
     assert check.returncode == 2
     assert expected in check.stderr and reason in check.stderr
-    rec = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good.json"),
-                  "--rules", str(path))
+    rec = run_cli("recommend", "--answers", str(FIXTURES / "answers" / "good.json"), "--rules", str(path))
     assert rec.returncode == 2
     assert expected in rec.stderr and reason in rec.stderr
     assert "Traceback" not in rec.stderr + check.stderr
@@ -88,9 +87,12 @@ def test_broken_rules_folder_is_refused_by_check_and_recommend(folder, rule_id, 
 
 def test_a_failing_rule_case_fails_rules_check(tmp_path):
     text = (RULE_FIXTURES / "html_injection" / "team.yaml").read_text()
-    (tmp_path / "team.yaml").write_text(text.replace(
-        "{answers: {team_experience: pytorch}, fires: true}",
-        "{answers: {team_experience: tensorflow}, fires: true}"))
+    (tmp_path / "team.yaml").write_text(
+        text.replace(
+            "{answers: {team_experience: pytorch}, fires: true}",
+            "{answers: {team_experience: tensorflow}, fires: true}",
+        )
+    )
     result = run_cli("rules", "check", str(tmp_path))
     assert result.returncode == 1
     assert "test 1 should fire but it did not" in result.stderr
@@ -135,8 +137,9 @@ def test_rules_check_refuses_evidence_checked_in_the_future():
 
 
 def test_rules_check_warns_but_passes_on_stale_evidence(tmp_path):
-    (tmp_path / "team.yaml").write_text((FIXTURES / "rules" / "future_date" / "team.yaml").read_text()
-                                        .replace("2999-01-01", "2025-01-02"))
+    (tmp_path / "team.yaml").write_text(
+        (FIXTURES / "rules" / "future_date" / "team.yaml").read_text().replace("2999-01-01", "2025-01-02")
+    )
     result = run_cli("rules", "check", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "warning: 1 fact(s) last checked more than 180 days ago" in result.stderr
@@ -161,8 +164,13 @@ def test_every_serving_stack_choice_has_a_rule():
     from fwadvisor.advisor.questionnaire import load_questionnaire
 
     choices = set(load_questionnaire().by_id()["serving_stack"].choices)
-    fired_by = {choice: [e.rule.id for e in RULES.rules
-                         if "serving_stack" in referenced(e.rule.when)[0]
-                         and any(test.fires and test.answers.get("serving_stack") == choice for test in e.rule.tests)]
-                for choice in choices}
+    fired_by = {
+        choice: [
+            e.rule.id
+            for e in RULES.rules
+            if "serving_stack" in referenced(e.rule.when)[0]
+            and any(test.fires and test.answers.get("serving_stack") == choice for test in e.rule.tests)
+        ]
+        for choice in choices
+    }
     assert all(fired_by.values()), {c: ids for c, ids in fired_by.items() if not ids}

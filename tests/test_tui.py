@@ -35,8 +35,7 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         assert "Question 12 of 13" in str(app.screen.query_one("#question-position", Static).render())
         await pilot.press("space", "n")  # model_sources: huggingface
         await pilot.pause()
-        assert app.state.answers == {"primary_goal": "research", "domains": ["llm"],
-                                     "model_sources": ["huggingface"]}
+        assert app.state.answers == {"primary_goal": "research", "domains": ["llm"], "model_sources": ["huggingface"]}
         assert yaml.safe_load(saved.read_text()) == app.state.answers  # saved as they go
         await pilot.press("n")  # past the last question: the advice
         await pilot.pause()
@@ -142,8 +141,9 @@ def test_app_starts_without_the_frameworks_installed(tmp_path):
         asyncio.run(main())
     """)
     env = {**os.environ, "PYTHONPATH": f"{fake}{os.pathsep}{REPO}"}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                            cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "modules: []" in result.stdout
 
@@ -179,8 +179,9 @@ async def test_answers_that_contradict_each_other_are_refused_as_you_pick():
 
 
 async def test_advice_shows_the_split_plan_alternatives_and_fact_dates():
-    app = make_app(REPO / "tests" / "scenarios" / "tf_serving_estate_adds_llm.yaml", save_path=None,
-                   load_last_profile=False)
+    app = make_app(
+        REPO / "tests" / "scenarios" / "tf_serving_estate_adds_llm.yaml", save_path=None, load_last_profile=False
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause()
@@ -195,8 +196,9 @@ async def test_advice_shows_the_split_plan_alternatives_and_fact_dates():
         await pilot.pause()
         text = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "H = primary source quoted" in text
-    tpu = make_app(REPO / "tests" / "scenarios" / "tpu_first_llm_research.yaml", save_path=None,
-                   load_last_profile=False)
+    tpu = make_app(
+        REPO / "tests" / "scenarios" / "tpu_first_llm_research.yaml", save_path=None, load_last_profile=False
+    )
     async with tpu.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause()

@@ -174,8 +174,11 @@ async def test_missing_framework_shows_the_fix_and_keeps_the_other_results(tmp_p
     fake = tmp_path / "fake" / "tensorflow"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('simulated: TensorFlow is not installed')\n")
-    app = make_app(save_path=None, load_last_profile=False,
-                   worker_env={"PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), str(REPO)])})
+    app = make_app(
+        save_path=None,
+        load_last_profile=False,
+        worker_env={"PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), str(REPO)])},
+    )
     async with app.run_test(size=SIZE) as pilot:
         await open_profiler(app, pilot, "matmul_only", ("torch", "tensorflow"))
         await pilot.press("r")
@@ -218,8 +221,10 @@ async def test_quitting_mid_run_from_the_command_palette_leaves_no_worker_behind
 
 async def test_a_broken_user_suite_is_explained_without_a_traceback():
     profiles = install_user_suites()
-    (profiles / "broken.yaml").write_text("name: broken\ndescription: x\nbenchmarks:\n  - benchmark: matmull\n"
-                                          "    cpu: {params: {m: 8, n: 8, k: 8}}\n", encoding="utf-8")
+    (profiles / "broken.yaml").write_text(
+        "name: broken\ndescription: x\nbenchmarks:\n  - benchmark: matmull\n    cpu: {params: {m: 8, n: 8, k: 8}}\n",
+        encoding="utf-8",
+    )
     app = make_app(save_path=None, load_last_profile=False)
     async with app.run_test(size=SIZE) as pilot:
         await open_profiler(app, pilot, "broken", ("torch", "tensorflow"))
@@ -260,8 +265,7 @@ asyncio.run(main())
 def test_the_tui_process_never_imports_a_framework():
     # Other tests in this pytest process import torch and TensorFlow, so the app runs in its own.
     install_user_suites()
-    done = subprocess.run([sys.executable, "-c", PILOT_SCRIPT], capture_output=True, text=True, timeout=120,
-                          cwd=REPO)
+    done = subprocess.run([sys.executable, "-c", PILOT_SCRIPT], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report == {"frameworks": [], "measured": ["tensorflow", "torch"]}
@@ -269,16 +273,29 @@ def test_the_tui_process_never_imports_a_framework():
 
 def test_chart_fits_80_columns_and_says_why_a_row_has_no_bar():
     def record(benchmark: str, framework: str, value: float | None, unit: str, error: str | None = None) -> dict:
-        return {"benchmark": benchmark, "framework": framework, "dtype": "fp32", "params": {"m": 8, "n": 8, "k": 8},
-                "metric": {"name": unit, "value": value}, "error": error, "correct": True}
+        return {
+            "benchmark": benchmark,
+            "framework": framework,
+            "dtype": "fp32",
+            "params": {"m": 8, "n": 8, "k": 8},
+            "metric": {"name": unit, "value": value},
+            "error": error,
+            "correct": True,
+        }
 
-    document = {"results": [
-        record("matmul", "torch", 1234.0, "GFLOP/s"), record("matmul", "tensorflow", 1.0, "GFLOP/s"),
-        record("conv2d", "torch", 1.0, "GFLOP/s"), record("conv2d", "tensorflow", 1.52, "GFLOP/s"),
-        record("bandwidth", "torch", 5.0, "GB/s"), record("bandwidth", "tensorflow", None, "", "it crashed"),
-        record("compiled_speedup", "torch", 2.0, "x"), record("compiled_speedup", "tensorflow", 3.0, "x"),
-        record("eager_overhead", "torch", 2.0, "us/op"),
-    ]}
+    document = {
+        "results": [
+            record("matmul", "torch", 1234.0, "GFLOP/s"),
+            record("matmul", "tensorflow", 1.0, "GFLOP/s"),
+            record("conv2d", "torch", 1.0, "GFLOP/s"),
+            record("conv2d", "tensorflow", 1.52, "GFLOP/s"),
+            record("bandwidth", "torch", 5.0, "GB/s"),
+            record("bandwidth", "tensorflow", None, "", "it crashed"),
+            record("compiled_speedup", "torch", 2.0, "x"),
+            record("compiled_speedup", "tensorflow", 3.0, "x"),
+            record("eager_overhead", "torch", 2.0, "us/op"),
+        ]
+    }
     from fwadvisor.report.profile_table import rows
 
     lines = draw_chart(rows(document), 78).plain.splitlines()

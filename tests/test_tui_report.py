@@ -18,21 +18,41 @@ SIZE = (120, 40)
 
 def _profile_document() -> dict[str, Any]:
     """A small hand-made run (the real profiler is tested elsewhere; here only the report matters)."""
-    def record(benchmark: str, framework: str, value: float, version: str) -> dict[str, Any]:
-        return {"benchmark": benchmark, "framework": framework, "framework_version": version, "device": "cpu",
-                "dtype": "fp32", "params": {"m": 64, "n": 64, "k": 64}, "threads": 1, "precision": {},
-                "repeats": 10, "median_s": 0.001, "spread_s": 0.00001, "rel_spread": 0.01, "wide_spread": False,
-                "metric": {"name": "GFLOP/s", "value": value}, "percent_of_peak": None, "correct": True,
-                "check": "ok", "error": None, "skipped": None}
 
-    return {"schema_version": 1, "created": "2026-01-02T03:04:05+00:00",
-            "suite": {"name": "quick", "device": "cpu", "threads": 1},
-            "environment": {"cpu": {"model": "Test CPU 9000", "physical_cores": 4, "logical_cores": 8},
-                            "frameworks": {}},
-            "workers": {"torch": {"status": "ok", "error": None, "hint": None, "framework_version": "2.9.0"},
-                        "tensorflow": {"status": "ok", "error": None, "hint": None,
-                                       "framework_version": "2.20.0"}},
-            "results": [record("matmul", "torch", 123.4, "2.9.0"), record("matmul", "tensorflow", 61.7, "2.20.0")]}
+    def record(benchmark: str, framework: str, value: float, version: str) -> dict[str, Any]:
+        return {
+            "benchmark": benchmark,
+            "framework": framework,
+            "framework_version": version,
+            "device": "cpu",
+            "dtype": "fp32",
+            "params": {"m": 64, "n": 64, "k": 64},
+            "threads": 1,
+            "precision": {},
+            "repeats": 10,
+            "median_s": 0.001,
+            "spread_s": 0.00001,
+            "rel_spread": 0.01,
+            "wide_spread": False,
+            "metric": {"name": "GFLOP/s", "value": value},
+            "percent_of_peak": None,
+            "correct": True,
+            "check": "ok",
+            "error": None,
+            "skipped": None,
+        }
+
+    return {
+        "schema_version": 1,
+        "created": "2026-01-02T03:04:05+00:00",
+        "suite": {"name": "quick", "device": "cpu", "threads": 1},
+        "environment": {"cpu": {"model": "Test CPU 9000", "physical_cores": 4, "logical_cores": 8}, "frameworks": {}},
+        "workers": {
+            "torch": {"status": "ok", "error": None, "hint": None, "framework_version": "2.9.0"},
+            "tensorflow": {"status": "ok", "error": None, "hint": None, "framework_version": "2.20.0"},
+        },
+        "results": [record("matmul", "torch", 123.4, "2.9.0"), record("matmul", "tensorflow", 61.7, "2.20.0")],
+    }
 
 
 def _app() -> FwAdvisorApp:

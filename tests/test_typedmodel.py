@@ -9,10 +9,17 @@ import pytest
 from fwadvisor.advisor.model import Condition, Rule, RuleFile, rule_file_schema
 from fwadvisor.typedmodel import ValidationError, convert, to_data
 
-RULE = {"id": "r-1", "area": "team", "when": {"not": {"question": "q", "in": ["a"]}}, "effect": "favor",
-        "framework": "pytorch", "weight": 2, "message": "a message long enough to be read",
-        "evidence": [{"source": "https://x.org", "checked": dt.date(2026, 11, 27)}],
-        "tests": [{"answers": {"q": "a"}, "fires": False}]}
+RULE = {
+    "id": "r-1",
+    "area": "team",
+    "when": {"not": {"question": "q", "in": ["a"]}},
+    "effect": "favor",
+    "framework": "pytorch",
+    "weight": 2,
+    "message": "a message long enough to be read",
+    "evidence": [{"source": "https://x.org", "checked": dt.date(2026, 11, 27)}],
+    "tests": [{"answers": {"q": "a"}, "fires": False}],
+}
 
 
 def test_converts_nested_renamed_fields_and_round_trips():
@@ -25,18 +32,24 @@ def test_converts_nested_renamed_fields_and_round_trips():
     assert convert(data, Rule) == rule
 
 
-@pytest.mark.parametrize(("change", "message", "path"), [
-    ({"weight": "heavy"}, "Expected `float`, got `str`", "$.weight"),
-    ({"weight": 11}, "Expected `float` <= 10", "$.weight"),
-    ({"effect": "boost"}, "Invalid enum value 'boost'", "$.effect"),
-    ({"id": "Not Kebab"}, "matching regex", "$.id"),
-    ({"evidence": []}, "Expected `array` of length >= 1", "$.evidence"),
-    ({"surprise": 1}, "Object contains unknown field `surprise`", "$"),
-    ({"when": {"question": "q", "includes": 3}}, "Expected `str`, got `int`", "$.when.includes"),
-    ({"evidence": [{"source": "https://x.org", "checked": "yesterday"}]}, "Expected a date",
-     "$.evidence[0].checked"),
-    ({"weight": True}, "Expected `float`, got `bool`", "$.weight"),
-])
+@pytest.mark.parametrize(
+    ("change", "message", "path"),
+    [
+        ({"weight": "heavy"}, "Expected `float`, got `str`", "$.weight"),
+        ({"weight": 11}, "Expected `float` <= 10", "$.weight"),
+        ({"effect": "boost"}, "Invalid enum value 'boost'", "$.effect"),
+        ({"id": "Not Kebab"}, "matching regex", "$.id"),
+        ({"evidence": []}, "Expected `array` of length >= 1", "$.evidence"),
+        ({"surprise": 1}, "Object contains unknown field `surprise`", "$"),
+        ({"when": {"question": "q", "includes": 3}}, "Expected `str`, got `int`", "$.when.includes"),
+        (
+            {"evidence": [{"source": "https://x.org", "checked": "yesterday"}]},
+            "Expected a date",
+            "$.evidence[0].checked",
+        ),
+        ({"weight": True}, "Expected `float`, got `bool`", "$.weight"),
+    ],
+)
 def test_errors_name_the_problem_and_the_path(change, message, path):
     with pytest.raises(ValidationError) as info:
         convert({**RULE, **change}, Rule)

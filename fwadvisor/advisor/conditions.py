@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from fwadvisor.advisor.model import AnswerValue, Condition
 
 
-def matches(cond: Condition, answers: Mapping[str, AnswerValue],
-            metrics: Mapping[str, float]) -> bool:
+def matches(cond: Condition, answers: Mapping[str, AnswerValue], metrics: Mapping[str, float]) -> bool:
     if cond.all is not None:
         return all(matches(c, answers, metrics) for c in cond.all)
     if cond.any is not None:
@@ -46,8 +45,7 @@ def _metric_matches(cond: Condition, value: float | None) -> bool:
         return (value is not None) == cond.present
     if value is None:
         return False
-    checks = ((cond.gt, value.__gt__), (cond.ge, value.__ge__),
-              (cond.lt, value.__lt__), (cond.le, value.__le__))
+    checks = ((cond.gt, value.__gt__), (cond.ge, value.__ge__), (cond.lt, value.__lt__), (cond.le, value.__le__))
     return all(test(bound) for bound, test in checks if bound is not None)
 
 

@@ -169,8 +169,9 @@ def evidence_refs(evidence: list[Evidence]) -> list[EvidenceRef]:
 @cache
 def load_guidance(path: Path | None = None) -> Guidance:
     path = path or builtin_rules_dir() / "guidance.yaml"
-    return load_validated(path, Guidance, lambda p: convert_or_explain(
-        load_yaml(p, "guidance file"), Guidance, p, "guidance file"))
+    return load_validated(
+        path, Guidance, lambda p: convert_or_explain(load_yaml(p, "guidance file"), Guidance, p, "guidance file")
+    )
 
 
 def area_multipliers(answers: Mapping[str, AnswerValue], questionnaire: Questionnaire) -> dict[str, float]:
@@ -219,9 +220,15 @@ def _message(rule: Rule, context: Mapping[str, Any]) -> str:
         return text  # a number the message names was not measured: say the fact without it
 
 
-def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] | None = None,
-              questionnaire: Questionnaire | None = None, *, with_what_if: bool = True,
-              evidence: ProfileEvidence | None = None) -> Recommendation:
+def recommend(
+    answers: Answers,
+    ruleset: RuleSet,
+    metrics: Mapping[str, float] | None = None,
+    questionnaire: Questionnaire | None = None,
+    *,
+    with_what_if: bool = True,
+    evidence: ProfileEvidence | None = None,
+) -> Recommendation:
     """The advice for `answers`; with `evidence` (a profile run) its metrics feed the rules too."""
     questionnaire = questionnaire or load_questionnaire()
     if evidence is not None:
@@ -236,17 +243,34 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
     fired = [rule for rule, did_fire in zip(rules, fired_flags, strict=True) if did_fire]
 
     reasons = [
-        Reason(r.id, r.area, r.framework or "", round(r.weight * multipliers.get(r.area, 1.0), 2),
-               r.weight, _message(r, context), evidence_refs(r.evidence))
-        for r in fired if r.effect == "favor"
+        Reason(
+            r.id,
+            r.area,
+            r.framework or "",
+            round(r.weight * multipliers.get(r.area, 1.0), 2),
+            r.weight,
+            _message(r, context),
+            evidence_refs(r.evidence),
+        )
+        for r in fired
+        if r.effect == "favor"
     ]
     reasons.sort(key=lambda x: (-x.weight, x.rule))
-    caveats = [Caveat(r.id, r.area, r.framework, _message(r, context), evidence_refs(r.evidence))
-               for r in fired if r.effect == "caveat"]
-    blockers = [Blocker(r.id, r.area, r.framework or "", _message(r, context), evidence_refs(r.evidence))
-                for r in fired if r.effect == "blocker"]
-    alternatives = [Alternative(r.id, r.option, " ".join(r.fits.split()), _message(r, context),
-                                evidence_refs(r.evidence)) for r in fired if r.effect == "alternative"]
+    caveats = [
+        Caveat(r.id, r.area, r.framework, _message(r, context), evidence_refs(r.evidence))
+        for r in fired
+        if r.effect == "caveat"
+    ]
+    blockers = [
+        Blocker(r.id, r.area, r.framework or "", _message(r, context), evidence_refs(r.evidence))
+        for r in fired
+        if r.effect == "blocker"
+    ]
+    alternatives = [
+        Alternative(r.id, r.option, " ".join(r.fits.split()), _message(r, context), evidence_refs(r.evidence))
+        for r in fired
+        if r.effect == "alternative"
+    ]
     plan_rule = next((r for r in fired if r.effect == "plan"), None)
     guidance = load_guidance()
     targets = list(FRAMEWORKS) if verdict == "either" or plan_rule else [verdict]
@@ -269,20 +293,22 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
         caveats=caveats,
         blockers=blockers,
         what_if=what_if(rules, fired_flags, answers, metrics, questionnaire, verdict) if with_what_if else [],
-        priorities=PriorityEffect(list(selected) if isinstance(selected, list) else [selected],
-                                  {a: m for a, m in multipliers.items() if m != 1.0}),
+        priorities=PriorityEffect(
+            list(selected) if isinstance(selected, list) else [selected],
+            {a: m for a, m in multipliers.items() if m != 1.0},
+        ),
         answers=dict(answers),
         next_steps=next_steps,
-        outlook={fw: o for fw, o in guidance.outlook.items()
-                 if o.when is None or matches(o.when, answers, metrics)},
-        misconceptions=[m for m in guidance.misconceptions
-                        if m.when is None or matches(m.when, answers, metrics)],
+        outlook={fw: o for fw, o in guidance.outlook.items() if o.when is None or matches(o.when, answers, metrics)},
+        misconceptions=[m for m in guidance.misconceptions if m.when is None or matches(m.when, answers, metrics)],
         rules_used=len(ruleset.rules),
         alternatives=alternatives,
-        plan=[PlanPart(p.framework, " ".join(p.covers.split()), " ".join(p.why.split()))
-              for p in plan_rule.parts] if plan_rule else [],
+        plan=[PlanPart(p.framework, " ".join(p.covers.split()), " ".join(p.why.split())) for p in plan_rule.parts]
+        if plan_rule
+        else [],
         plan_rule=Plan(plan_rule.id, _message(plan_rule, context), evidence_refs(plan_rule.evidence))
-        if plan_rule else None,
+        if plan_rule
+        else None,
         facts_checked=FactDates(dates[0].isoformat(), dates[-1].isoformat(), len(dates)) if dates else None,
         profile=_profile_summary(evidence, fired) if evidence is not None else None,
     )
@@ -290,38 +316,56 @@ def recommend(answers: Answers, ruleset: RuleSet, metrics: Mapping[str, float] |
 
 def _profile_summary(evidence: ProfileEvidence, fired: list[Rule]) -> dict[str, Any]:
     """The run the advice used, what it measured, and which rules its numbers triggered."""
-    triggered = [{"rule": r.id, "effect": r.effect, "framework": r.framework, "weight": r.weight}
-                 for r in fired if referenced(r.when)[1]]
+    triggered = [
+        {"rule": r.id, "effect": r.effect, "framework": r.framework, "weight": r.weight}
+        for r in fired
+        if referenced(r.when)[1]
+    ]
     return {**evidence.summary(), "triggered": triggered}
 
 
-def _summary(verdict: str, confidence: str, scores: dict[str, float], blocked: set[str],
-             answers: Mapping[str, AnswerValue], *, split: bool = False) -> str:
+def _summary(
+    verdict: str,
+    confidence: str,
+    scores: dict[str, float],
+    blocked: set[str],
+    answers: Mapping[str, AnswerValue],
+    *,
+    split: bool = False,
+) -> str:
     text = _verdict_sentence(verdict, confidence, scores, blocked, answers)
     if split:
         text += " The answers pull both ways: see the split plan."
     return text
 
 
-def _verdict_sentence(verdict: str, confidence: str, scores: dict[str, float], blocked: set[str],
-                      answers: Mapping[str, AnswerValue]) -> str:
+def _verdict_sentence(
+    verdict: str, confidence: str, scores: dict[str, float], blocked: set[str], answers: Mapping[str, AnswerValue]
+) -> str:
     names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
     if not answers:
-        return ("Either framework (low confidence): no questions answered yet, so there is nothing "
-                "to decide on. Answer the questions (the interview, or your answers file) for advice.")
+        return (
+            "Either framework (low confidence): no questions answered yet, so there is nothing "
+            "to decide on. Answer the questions (the interview, or your answers file) for advice."
+        )
     if len(blocked) == 2:
-        return ("Both frameworks have a blocker for this project; read the blockers before "
-                "choosing either.")
+        return "Both frameworks have a blocker for this project; read the blockers before choosing either."
     if len(blocked) == 1:
         (bad,) = blocked
-        return (f"{names[verdict]}, {confidence} confidence: {names[bad]} is ruled out for this "
-                "project by a blocker below, whatever the scores.")
+        return (
+            f"{names[verdict]}, {confidence} confidence: {names[bad]} is ruled out for this "
+            "project by a blocker below, whatever the scores."
+        )
     if verdict == "either":
-        return (f"Either framework fits ({confidence} confidence): the reasons balance out "
-                f"(PyTorch {scores['pytorch']:g} vs TensorFlow {scores['tensorflow']:g} points).")
+        return (
+            f"Either framework fits ({confidence} confidence): the reasons balance out "
+            f"(PyTorch {scores['pytorch']:g} vs TensorFlow {scores['tensorflow']:g} points)."
+        )
     other = "tensorflow" if verdict == "pytorch" else "pytorch"
-    return (f"{names[verdict]}, {confidence} confidence: {scores[verdict]:g} points against "
-            f"{scores[other]:g} for {names[other]}.")
+    return (
+        f"{names[verdict]}, {confidence} confidence: {scores[verdict]:g} points against "
+        f"{scores[other]:g} for {names[other]}."
+    )
 
 
 def _answer_changes(question, current: AnswerValue | None):
@@ -342,8 +386,14 @@ def _answer_changes(question, current: AnswerValue | None):
             yield [*chosen, choice], "add", choice
 
 
-def what_if(rules: list[Rule], fired: list[bool], answers: Answers, metrics: Mapping[str, float],
-            questionnaire: Questionnaire, verdict: str) -> list[WhatIf]:
+def what_if(
+    rules: list[Rule],
+    fired: list[bool],
+    answers: Answers,
+    metrics: Mapping[str, float],
+    questionnaire: Questionnaire,
+    verdict: str,
+) -> list[WhatIf]:
     """Every single-answer change that would give a different recommendation, the ones that move
     the advice most first (a change of blockers, then the largest move in points).
 
@@ -377,7 +427,6 @@ def what_if(rules: list[Rule], fired: list[bool], answers: Answers, metrics: Map
             outcome = _verdict(scores, blocked)[0]
             if outcome != verdict:
                 shift = round(scores["pytorch"] - scores["tensorflow"] - base_lead, 2)
-                flips.append(WhatIf(question.id, value, outcome, change, choice, shift,
-                                    blocked != base_blocked))
+                flips.append(WhatIf(question.id, value, outcome, change, choice, shift, blocked != base_blocked))
     flips.sort(key=lambda w: (not w.blocker, -abs(w.shift)))
     return flips

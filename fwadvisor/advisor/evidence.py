@@ -38,8 +38,15 @@ class ProfileEvidence:
         return context
 
     def summary(self) -> dict[str, Any]:
-        return {"path": self.path, "created": self.created, "device": self.device, "suite": self.suite,
-                "metrics": self.metrics, "details": self.details, "considered": self.considered}
+        return {
+            "path": self.path,
+            "created": self.created,
+            "device": self.device,
+            "suite": self.suite,
+            "metrics": self.metrics,
+            "details": self.details,
+            "considered": self.considered,
+        }
 
 
 def _label(record: dict[str, Any]) -> str:
@@ -49,8 +56,9 @@ def _label(record: dict[str, Any]) -> str:
 
 def _device(document: dict[str, Any]) -> str:
     """The device label of the run; a CPU is named with its model and the threads used."""
-    devices = sorted({r.get("device") for r in document.get("results", [])
-                      if r.get("device") and r.get("device") != "unknown"})
+    devices = sorted(
+        {r.get("device") for r in document.get("results", []) if r.get("device") and r.get("device") != "unknown"}
+    )
     label = ", ".join(devices) or document.get("suite", {}).get("device", "unknown device")
     if label == "cpu":
         model = (document.get("environment", {}).get("cpu") or {}).get("model")
@@ -62,21 +70,32 @@ def _device(document: dict[str, Any]) -> str:
 
 def evidence_from_profile(document: dict[str, Any], path: Path | str | None = None) -> ProfileEvidence:
     suite = document.get("suite", {})
-    evidence = ProfileEvidence(str(path) if path else None, document.get("created"), _device(document),
-                               suite.get("name"))
+    evidence = ProfileEvidence(
+        str(path) if path else None, document.get("created"), _device(document), suite.get("name")
+    )
     results = document.get("results", [])
     by_key: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for record in results:
         usable = usable_as_evidence(record)
         why = None
         if not usable:
-            why = (record.get("error") or record.get("skipped")
-                   or ("did not match its reference" if record.get("correct") is False else None)
-                   or ("spread over 10% of the median" if record.get("wide_spread") else "no number"))
-        evidence.considered.append({"benchmark": record["benchmark"], "framework": record["framework"],
-                                    "dtype": record.get("dtype"), "value": (record.get("metric") or {}).get("value"),
-                                    "unit": (record.get("metric") or {}).get("name"), "used": usable,
-                                    "why_not": why})
+            why = (
+                record.get("error")
+                or record.get("skipped")
+                or ("did not match its reference" if record.get("correct") is False else None)
+                or ("spread over 10% of the median" if record.get("wide_spread") else "no number")
+            )
+        evidence.considered.append(
+            {
+                "benchmark": record["benchmark"],
+                "framework": record["framework"],
+                "dtype": record.get("dtype"),
+                "value": (record.get("metric") or {}).get("value"),
+                "unit": (record.get("metric") or {}).get("name"),
+                "used": usable,
+                "why_not": why,
+            }
+        )
         if usable:
             by_key.setdefault((record["benchmark"], record.get("dtype") or ""), {})[record["framework"]] = record
 
@@ -85,8 +104,11 @@ def evidence_from_profile(document: dict[str, Any], path: Path | str | None = No
     metrics["usable_measurements"] = float(usable_count)
     metrics["total_measurements"] = float(len(results))
     workers = document.get("workers", {})
-    complete = (not document.get("cancelled") and usable_count == len(results)
-                and all(w.get("status") == "ok" for w in workers.values()))
+    complete = (
+        not document.get("cancelled")
+        and usable_count == len(results)
+        and all(w.get("status") == "ok" for w in workers.values())
+    )
     metrics["profile_complete"] = 1.0 if complete else 0.0
     on_gpu = suite.get("device") == "cuda"
     metrics["measured_on_gpu"] = 1.0 if on_gpu else 0.0
@@ -108,18 +130,26 @@ def evidence_from_profile(document: dict[str, Any], path: Path | str | None = No
             tf_value = pair["tensorflow"]["metric"]["value"]
             if torch_value and tf_value:
                 metrics[f"speed_{benchmark}"] = torch_value / tf_value
-                evidence.details[f"speed_{benchmark}"] = (f"{benchmark} {dtype}: PyTorch {_label(pair['torch'])}, "
-                                                          f"TensorFlow {_label(pair['tensorflow'])}")
+                evidence.details[f"speed_{benchmark}"] = (
+                    f"{benchmark} {dtype}: PyTorch {_label(pair['torch'])}, TensorFlow {_label(pair['tensorflow'])}"
+                )
                 break
     overhead = by_key.get(("eager_overhead", "fp32"))
     if overhead and len(overhead) == 2 and overhead["torch"]["metric"]["value"]:
         tf_cost, torch_cost = overhead["tensorflow"]["metric"]["value"], overhead["torch"]["metric"]["value"]
         metrics["eager_overhead_ratio"] = tf_cost / torch_cost
-        evidence.details["eager_overhead_ratio"] = (f"PyTorch {_label(overhead['torch'])}, "
-                                                    f"TensorFlow {_label(overhead['tensorflow'])}")
+        evidence.details["eager_overhead_ratio"] = (
+            f"PyTorch {_label(overhead['torch'])}, TensorFlow {_label(overhead['tensorflow'])}"
+        )
     # Accuracy does not depend on how steady the epoch timings were: any checked practice result counts.
-    checked = {r["framework"]: r for r in results if r["benchmark"] == "practice_cnn" and not r.get("error")
-               and r.get("correct") is not False and (r.get("metric") or {}).get("value") is not None}
+    checked = {
+        r["framework"]: r
+        for r in results
+        if r["benchmark"] == "practice_cnn"
+        and not r.get("error")
+        and r.get("correct") is not False
+        and (r.get("metric") or {}).get("value") is not None
+    }
     practice = checked if len(checked) == 2 else None
     if practice:
         gap = 100 * (practice["torch"]["metric"]["value"] - practice["tensorflow"]["metric"]["value"])
@@ -127,5 +157,6 @@ def evidence_from_profile(document: dict[str, Any], path: Path | str | None = No
         metrics["practice_cnn_accuracy_gap_abs"] = abs(gap)
         evidence.details["practice_cnn_accuracy_gap"] = (
             f"test accuracy PyTorch {100 * practice['torch']['metric']['value']:.1f}%, "
-            f"TensorFlow {100 * practice['tensorflow']['metric']['value']:.1f}%")
+            f"TensorFlow {100 * practice['tensorflow']['metric']['value']:.1f}%"
+        )
     return evidence

@@ -85,8 +85,7 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
         for index, rule in enumerate(parsed.rules):
             entry = LoadedRule(rule, path, index)
             if rule.id in seen:
-                problems.append(Problem(path, entry.line, rule.id,
-                                        f"duplicate id: already defined in {seen[rule.id]}"))
+                problems.append(Problem(path, entry.line, rule.id, f"duplicate id: already defined in {seen[rule.id]}"))
                 continue
             seen[rule.id] = path
             before = len(problems)
@@ -104,8 +103,7 @@ def _parse_rule_file(path: Path) -> RuleFile:
     data = load_yaml(path, "rules file")
     try:
         if not isinstance(data, dict) or "rules" not in data:
-            raise InputError("a rules file must be a mapping with a top-level `rules:` list",
-                             file=path, line=1)
+            raise InputError("a rules file must be a mapping with a top-level `rules:` list", file=path, line=1)
         return convert_or_explain(data, RuleFile, path, "rules file")
     except InputError as exc:
         error = _RuleFileError(exc.message, exc.file, exc.line)
@@ -150,9 +148,11 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
     today = dt.date.today()
     for e_index, evidence in enumerate(rule.evidence):
         if evidence.checked > today:
-            problem(f"evidence {e_index + 1} was checked on {evidence.checked}, a date in the future "
-                    f"(today is {today}); give the date the fact was really checked",
-                    ["evidence", e_index, "checked"])
+            problem(
+                f"evidence {e_index + 1} was checked on {evidence.checked}, a date in the future "
+                f"(today is {today}); give the date the fact was really checked",
+                ["evidence", e_index, "checked"],
+            )
     for reason, keys in condition_problems(rule.when, questionnaire, ["when"]):
         problem(reason, keys)
     if referenced(rule.when)[1]:
@@ -179,18 +179,22 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
             problem(f"test {t_index + 1}: {why}", keys)
         for name in test.metrics:
             if name not in KNOWN_METRICS:
-                problem(f"test {t_index + 1} sets unknown metric '{name}'",
-                        ["tests", t_index, "metrics"])
+                problem(f"test {t_index + 1} sets unknown metric '{name}'", ["tests", t_index, "metrics"])
 
 
-def condition_problems(cond: Condition, questionnaire: Questionnaire,
-                       keys: list[str | int]) -> list[tuple[str, list[str | int]]]:
+def condition_problems(
+    cond: Condition, questionnaire: Questionnaire, keys: list[str | int]
+) -> list[tuple[str, list[str | int]]]:
     found: list[tuple[str, list[str | int]]] = []
-    forms = [name for name in ("all", "any", "not_", "question", "metric")
-             if getattr(cond, name) is not None]
+    forms = [name for name in ("all", "any", "not_", "question", "metric") if getattr(cond, name) is not None]
     if len(forms) != 1:
-        return [("a condition needs exactly one of all / any / not / question / metric, "
-                 f"found {len(forms)}: {', '.join(f.rstrip('_') for f in forms) or 'none'}", keys)]
+        return [
+            (
+                "a condition needs exactly one of all / any / not / question / metric, "
+                f"found {len(forms)}: {', '.join(f.rstrip('_') for f in forms) or 'none'}",
+                keys,
+            )
+        ]
     form = forms[0]
     if form in ("all", "any"):
         children = getattr(cond, form)
@@ -204,30 +208,46 @@ def condition_problems(cond: Condition, questionnaire: Questionnaire,
     tests_used = [t for t in (*QUESTION_TESTS, *METRIC_TESTS) if getattr(cond, t) is not None]
     if form == "metric":
         if cond.metric not in KNOWN_METRICS:
-            found.append((f"unknown metric '{cond.metric}'; known metrics: "
-                          f"{', '.join(sorted(KNOWN_METRICS))}", keys))
-        if not tests_used or any(t in QUESTION_TESTS for t in tests_used) or (
-                "present" in tests_used and len(tests_used) > 1):
+            found.append((f"unknown metric '{cond.metric}'; known metrics: {', '.join(sorted(KNOWN_METRICS))}", keys))
+        if (
+            not tests_used
+            or any(t in QUESTION_TESTS for t in tests_used)
+            or ("present" in tests_used and len(tests_used) > 1)
+        ):
             found.append(("a metric leaf needs gt / ge / lt / le (or `present` alone)", keys))
         return found
     question = questionnaire.by_id().get(cond.question or "")
     if question is None:
-        return [(f"unknown question '{cond.question}'; known questions: "
-                 f"{', '.join(questionnaire.by_id())}", [*keys, "question"])]
+        return [
+            (
+                f"unknown question '{cond.question}'; known questions: {', '.join(questionnaire.by_id())}",
+                [*keys, "question"],
+            )
+        ]
     if len(tests_used) != 1 or tests_used[0] not in QUESTION_TESTS:
-        return [("a question leaf needs exactly one of equals / in / includes / includes_all / "
-                 f"only / answered, found: {', '.join(t.rstrip('_') for t in tests_used) or 'none'}",
-                 keys)]
+        return [
+            (
+                "a question leaf needs exactly one of equals / in / includes / includes_all / "
+                f"only / answered, found: {', '.join(t.rstrip('_') for t in tests_used) or 'none'}",
+                keys,
+            )
+        ]
     test = tests_used[0]
     if test in ("includes", "includes_all", "only") and question.kind != "many":
-        found.append((f"`{test}` is for questions with many choices; '{question.id}' takes one "
-                      "(use equals or in)", keys))
+        found.append(
+            (f"`{test}` is for questions with many choices; '{question.id}' takes one (use equals or in)", keys)
+        )
     value = getattr(cond, test)
     values = [] if test == "answered" else (value if isinstance(value, list) else [value])
     for choice in values:
         if choice not in question.choices:
-            found.append((f"'{choice}' is not a choice of question '{question.id}'; valid "
-                          f"choices: {', '.join(question.choices)}", keys))
+            found.append(
+                (
+                    f"'{choice}' is not a choice of question '{question.id}'; valid "
+                    f"choices: {', '.join(question.choices)}",
+                    keys,
+                )
+            )
     return found
 
 
@@ -243,9 +263,15 @@ def stale_evidence(entry: LoadedRule, today: dt.date | None = None) -> list[Prob
         age = (today - evidence.checked).days
         if age > STALE_AFTER_DAYS:
             line = line_of(entry.file, ["rules", entry.index, "evidence", e_index, "checked"])
-            found.append(Problem(entry.file, line, entry.rule.id,
-                                 f"evidence {e_index + 1} ({evidence.source}) was last checked "
-                                 f"{evidence.checked}, {age} days ago: check it again at its source"))
+            found.append(
+                Problem(
+                    entry.file,
+                    line,
+                    entry.rule.id,
+                    f"evidence {e_index + 1} ({evidence.source}) was last checked "
+                    f"{evidence.checked}, {age} days ago: check it again at its source",
+                )
+            )
     return found
 
 
@@ -258,15 +284,26 @@ def run_rule_tests(entry: LoadedRule) -> list[Problem]:
         if fired != test.fires:
             expected = "fire" if test.fires else "not fire"
             line = line_of(entry.file, ["rules", entry.index, "tests", i])
-            failures.append(Problem(entry.file, line, entry.rule.id,
-                                    f"test {i + 1} should {expected} but it did"
-                                    f"{'' if fired else ' not'} (answers: "
-                                    f"{json.dumps(test.answers)})"))
+            failures.append(
+                Problem(
+                    entry.file,
+                    line,
+                    entry.rule.id,
+                    f"test {i + 1} should {expected} but it did"
+                    f"{'' if fired else ' not'} (answers: "
+                    f"{json.dumps(test.answers)})",
+                )
+            )
     return failures
 
 
-def load_rules(extra_folders: list[Path] | None = None, *, include_builtin: bool = True,
-               include_user: bool = True, questionnaire: Questionnaire | None = None) -> RuleSet:
+def load_rules(
+    extra_folders: list[Path] | None = None,
+    *,
+    include_builtin: bool = True,
+    include_user: bool = True,
+    questionnaire: Questionnaire | None = None,
+) -> RuleSet:
     """Built-in rules, then the user's config folder, then each --rules folder; later ids replace earlier."""
     questionnaire = questionnaire or load_questionnaire()
     folders: list[Path] = []

@@ -13,9 +13,7 @@ from typing import Annotated, Any, Literal
 from fwadvisor.typedmodel import Meta, field, json_schema
 
 Framework = Literal["pytorch", "tensorflow"]
-Area = Literal[
-    "ecosystem", "deployment", "research", "hardware", "team", "scale", "maintenance", "performance"
-]
+Area = Literal["ecosystem", "deployment", "research", "hardware", "team", "scale", "maintenance", "performance"]
 AREAS: tuple[str, ...] = Area.__args__  # type: ignore[attr-defined]
 FRAMEWORKS: tuple[str, ...] = Framework.__args__  # type: ignore[attr-defined]
 AnswerValue = str | list[str]
@@ -108,19 +106,17 @@ class Rule:
     ]
     message: Annotated[str, Meta(min_length=20, description="What the fact is and why it matters")]
     evidence: Annotated[list[Evidence], Meta(min_length=1)]
-    tests: Annotated[
-        list[RuleTest], Meta(min_length=1, description="Cases that must fire and must not fire")
-    ]
+    tests: Annotated[list[RuleTest], Meta(min_length=1, description="Cases that must fire and must not fire")]
     framework: Framework | None = None
-    weight: Annotated[
-        float, Meta(ge=0, le=10, description="favor only: 1-2 preference, 3-5 strong, 6-10 decisive")
-    ] = 0.0
+    weight: Annotated[float, Meta(ge=0, le=10, description="favor only: 1-2 preference, 3-5 strong, 6-10 decisive")] = (
+        0.0
+    )
     title: Annotated[str, Meta(description="A short label for lists; defaults to the id")] = ""
     option: Annotated[str, Meta(description="alternative only: the other path, e.g. JAX")] = ""
     fits: Annotated[str, Meta(description="alternative only: when that path fits, in one sentence")] = ""
-    parts: Annotated[
-        list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")
-    ] = field(default_factory=list)
+    parts: Annotated[list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")] = field(
+        default_factory=list
+    )
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ def convert_or_explain(data: Any, model: type, path: Path, what: str) -> Any:
     except ValidationError as exc:
         message = exc.message
         keys = _parse_path(exc.path)
-        raise InputError(f"{what}: {message} at {_show_path(keys)}", file=path,
-                         line=line_of(path, keys)) from None
+        raise InputError(f"{what}: {message} at {_show_path(keys)}", file=path, line=line_of(path, keys)) from None
 
 
 def _parse_path(where: str) -> list[str | int]:
@@ -54,8 +53,11 @@ def _show_path(keys: list[str | int]) -> str:
 @cache
 def load_questionnaire(path: Path | None = None) -> Questionnaire:
     path = path or builtin_rules_dir() / "questions.yaml"
-    return load_validated(path, Questionnaire, lambda p: convert_or_explain(
-        load_yaml(p, "questionnaire"), Questionnaire, p, "questionnaire"))
+    return load_validated(
+        path,
+        Questionnaire,
+        lambda p: convert_or_explain(load_yaml(p, "questionnaire"), Questionnaire, p, "questionnaire"),
+    )
 
 
 def format_choices(question: Question) -> str:
@@ -67,26 +69,28 @@ def check_answer(question: Question, value: Any) -> str | None:
     allowed = format_choices(question)
     if question.kind == "one":
         if isinstance(value, list):
-            return (f"question '{question.id}' takes one choice, not a list; "
-                    f"valid choices: {allowed}")
+            return f"question '{question.id}' takes one choice, not a list; valid choices: {allowed}"
         if not isinstance(value, str) or value not in question.choices:
             return f"'{value}' is not a choice of question '{question.id}'; valid choices: {allowed}"
         return None
     values = value if isinstance(value, list) else [value]
     for item in values:
         if not isinstance(item, str) or item not in question.choices:
-            return (f"'{item}' is not a choice of question '{question.id}'; "
-                    f"valid choices (one or more): {allowed}")
+            return f"'{item}' is not a choice of question '{question.id}'; valid choices (one or more): {allowed}"
     if len(set(values)) != len(values):
         return f"question '{question.id}' lists a choice twice"
     if question.max_choices is not None and len(values) > question.max_choices:
-        return (f"question '{question.id}' takes at most {question.max_choices} choices, "
-                f"got {len(values)}: keep the {question.max_choices} that matter most")
+        return (
+            f"question '{question.id}' takes at most {question.max_choices} choices, "
+            f"got {len(values)}: keep the {question.max_choices} that matter most"
+        )
     for alone in question.exclusive:
         if alone in values and len(values) > 1:
             others = ", ".join(v for v in values if v != alone)
-            return (f"question '{question.id}': '{alone}' cannot be combined with other choices "
-                    f"(got {alone} with {others}); keep '{alone}' alone or remove it")
+            return (
+                f"question '{question.id}': '{alone}' cannot be combined with other choices "
+                f"(got {alone} with {others}); keep '{alone}' alone or remove it"
+            )
     return None
 
 
@@ -102,13 +106,16 @@ def sense_problems(answers: Answers, questionnaire: Questionnaire | None = None)
     for question in questionnaire.questions:
         if question.id in answers and not applies(question, answers):
             note = question.applies_note or "only when the answers it depends on are given"
-            found.append((question.id, f"question '{question.id}' applies {note}; remove the answer "
-                                       "or change the answers it depends on"))
+            found.append(
+                (
+                    question.id,
+                    f"question '{question.id}' applies {note}; remove the answer or change the answers it depends on",
+                )
+            )
     return found
 
 
-def validate_answers(data: Any, path: Path | str = "<answers>",
-                     questionnaire: Questionnaire | None = None) -> Answers:
+def validate_answers(data: Any, path: Path | str = "<answers>", questionnaire: Questionnaire | None = None) -> Answers:
     """Turn parsed YAML into Answers; anything unknown or malformed is an InputError."""
     questionnaire = questionnaire or load_questionnaire()
     path = Path(path)
@@ -118,7 +125,10 @@ def validate_answers(data: Any, path: Path | str = "<answers>",
         kind = type(data).__name__.replace("str", "a text").replace("list", "a list")
         raise InputError(
             f"an answers file must be a mapping of question id to answer, got {kind}; "
-            "run `fwadvisor answers-template` for an example", file=path, line=1)
+            "run `fwadvisor answers-template` for an example",
+            file=path,
+            line=1,
+        )
     by_id = questionnaire.by_id()
     answers: Answers = {}
     for key, value in data.items():
@@ -126,7 +136,9 @@ def validate_answers(data: Any, path: Path | str = "<answers>",
         if question is None:
             raise InputError(
                 f"unknown question '{key}'; known questions: {', '.join(by_id)}",
-                file=path, line=_line(path, [str(key)]))
+                file=path,
+                line=_line(path, [str(key)]),
+            )
         if value is None or value == []:
             continue  # an empty answer is the same as no answer
         problem = check_answer(question, value)

@@ -31,16 +31,26 @@ def run_profile_command(args: argparse.Namespace) -> int:
     environment = collect_environment(probe_frameworks=False)
     device = resolve_device(args.device, environment)
     if device == "cuda" and not environment["gpu"]["gpus"]:
-        err.print(f"[yellow]No NVIDIA GPU found ({environment['gpu']['error']}); the workers will say "
-                  "whether their framework sees one.[/]")
+        err.print(
+            f"[yellow]No NVIDIA GPU found ({environment['gpu']['error']}); the workers will say "
+            "whether their framework sees one.[/]"
+        )
     cases = resolve_cases(suite, device, args.benchmark)
     if not cases:
         raise InputError(f"suite '{suite.name}' has no {device} cases for the benchmarks asked for")
-    err.print(f"Profiling suite [bold]{suite.name}[/] on [bold]{device}[/] with "
-              f"{', '.join(frameworks)}: {len(cases)} cases each, one framework at a time.")
+    err.print(
+        f"Profiling suite [bold]{suite.name}[/] on [bold]{device}[/] with "
+        f"{', '.join(frameworks)}: {len(cases)} cases each, one framework at a time."
+    )
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=False)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
     task = progress.add_task("starting", total=len(cases) * len(frameworks))
 
     def on_event(event: dict[str, Any]) -> None:
@@ -59,8 +69,15 @@ def run_profile_command(args: argparse.Namespace) -> int:
             progress.console.print(f"[red]✗ {fw}: {event['error']}.{hint}[/]")
 
     with progress:
-        document = run_profile(suite, frameworks=frameworks, device=device, threads=args.threads,
-                               benchmarks=args.benchmark, environment=environment, on_event=on_event)
+        document = run_profile(
+            suite,
+            frameworks=frameworks,
+            device=device,
+            threads=args.threads,
+            benchmarks=args.benchmark,
+            environment=environment,
+            on_event=on_event,
+        )
         progress.update(task, completed=len(cases) * len(frameworks), description="done")
     paths = save_document(document, args.output)
     if args.format == "json":
@@ -96,14 +113,22 @@ def run_compare(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for warning in result["warnings"]:
         console.print(f"[yellow]! {warning}[/]")
-    table = Table(title=f"{args.candidate} vs {args.baseline} (ratio > 1: the second run is better)",
-                  title_justify="left")
+    table = Table(
+        title=f"{args.candidate} vs {args.baseline} (ratio > 1: the second run is better)", title_justify="left"
+    )
     for column in ("benchmark", "framework", "dtype", "metric", "first", "second", "ratio"):
         table.add_column(column, justify="right" if column in ("first", "second", "ratio") else "left")
     for row in result["rows"]:
         ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else row["note"]
-        table.add_row(row["benchmark"], row["framework"], row["dtype"] or "", row["metric"],
-                      _num(row["first"]), _num(row["second"]), ratio)
+        table.add_row(
+            row["benchmark"],
+            row["framework"],
+            row["dtype"] or "",
+            row["metric"],
+            _num(row["first"]),
+            _num(row["second"]),
+            ratio,
+        )
     console.print(table)
     return 0
 
@@ -124,19 +149,22 @@ def run_env(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     cpu = env["cpu"]
     console.print(f"[bold]System[/]  {env['os']}, Python {env['python']}")
-    console.print(f"[bold]CPU[/]     {cpu['model']}: {cpu['physical_cores']} cores, "
-                  f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
-                  f"({env['memory_available_gb']} GB free)")
+    console.print(
+        f"[bold]CPU[/]     {cpu['model']}: {cpu['physical_cores']} cores, "
+        f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
+        f"({env['memory_available_gb']} GB free)"
+    )
     gpu = env["gpu"]
     if not gpu["gpus"]:
-        console.print(f"[bold]GPU[/]     none: {gpu['error'] or 'NVML found no GPU'}. "
-                      "The profiler runs on the CPU.")
+        console.print(f"[bold]GPU[/]     none: {gpu['error'] or 'NVML found no GPU'}. The profiler runs on the CPU.")
     else:
         console.print(f"[bold]GPU[/]     driver {gpu['driver']}, CUDA {gpu['cuda_driver']}")
         for g in gpu["gpus"]:
-            console.print(f"  {g['index']}: {g['name']}, {g['memory_total_gb']} GB, compute capability "
-                          f"{g['compute_capability']}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
-                          f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W")
+            console.print(
+                f"  {g['index']}: {g['name']}, {g['memory_total_gb']} GB, compute capability "
+                f"{g['compute_capability']}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
+                f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W"
+            )
     for fw, info in env["frameworks"].items():
         name = {"torch": "PyTorch", "tensorflow": "TensorFlow"}[fw]
         if not info["installed"]:

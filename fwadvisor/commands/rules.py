@@ -28,14 +28,19 @@ def run_check(args: argparse.Namespace) -> int:
         areas = Counter(entry.rule.area for entry in loaded)
         by_area = ", ".join(f"{a} {n}" for a, n in sorted(areas.items())) or "none"
         status = "OK" if not problems and not failures else "FAILED"
-        print(f"{folder}: {status}: {len(loaded)} valid rules ({by_area}); "
-              f"{cases - len(failures)}/{cases} test cases pass")
+        print(
+            f"{folder}: {status}: {len(loaded)} valid rules ({by_area}); "
+            f"{cases - len(failures)}/{cases} test cases pass"
+        )
         for item in [*problems, *failures]:
             print(f"  {item}", file=sys.stderr)
         stale = [w for entry in loaded for w in stale_evidence(entry)]
         if stale:
-            print(f"  warning: {len(stale)} fact(s) last checked more than {STALE_AFTER_DAYS} days ago "
-                  "(the rules still run):", file=sys.stderr)
+            print(
+                f"  warning: {len(stale)} fact(s) last checked more than {STALE_AFTER_DAYS} days ago "
+                "(the rules still run):",
+                file=sys.stderr,
+            )
             for item in stale:
                 print(f"  warning: {item}", file=sys.stderr)
         invalid += len(problems)
@@ -48,9 +53,18 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
-    rows = [{"id": e.rule.id, "area": e.rule.area, "effect": e.rule.effect,
-             "framework": e.rule.framework, "weight": e.rule.weight,
-             "title": e.rule.title or e.rule.id, "file": str(e.file)} for e in ruleset.rules]
+    rows = [
+        {
+            "id": e.rule.id,
+            "area": e.rule.area,
+            "effect": e.rule.effect,
+            "framework": e.rule.framework,
+            "weight": e.rule.weight,
+            "title": e.rule.title or e.rule.id,
+            "file": str(e.file),
+        }
+        for e in ruleset.rules
+    ]
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         return 0
@@ -79,10 +93,12 @@ def run_schema(args: argparse.Namespace) -> int:
 def answers_template() -> str:
     """A commented answers file generated from rules/questions.yaml."""
     questionnaire = load_questionnaire()
-    lines = ["# fwadvisor answers file: describe your project, then run",
-             "#   fwadvisor recommend --answers THIS_FILE",
-             "# Uncomment and edit the answers that apply; leave a question out if you do not know.",
-             ""]
+    lines = [
+        "# fwadvisor answers file: describe your project, then run",
+        "#   fwadvisor recommend --answers THIS_FILE",
+        "# Uncomment and edit the answers that apply; leave a question out if you do not know.",
+        "",
+    ]
     for q in questionnaire.questions:
         kind = "one choice" if q.kind == "one" else "one or more choices, as a list"
         if q.max_choices:

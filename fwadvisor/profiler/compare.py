@@ -9,8 +9,12 @@ LOWER_IS_BETTER = {"us/op", "load s"}
 
 
 def _key(record: dict[str, Any]) -> tuple[str, str, str, str]:
-    return (record["benchmark"], record["framework"], record.get("dtype") or "",
-            json.dumps(record.get("params"), sort_keys=True))
+    return (
+        record["benchmark"],
+        record["framework"],
+        record.get("dtype") or "",
+        json.dumps(record.get("params"), sort_keys=True),
+    )
 
 
 def _describe(doc: dict[str, Any]) -> dict[str, Any]:
@@ -19,8 +23,7 @@ def _describe(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "device": sorted({r.get("device") for r in doc["results"] if r.get("device") not in (None, "unknown")}),
         "driver": env.get("gpu", {}).get("driver"),
-        "versions": {r["framework"]: r.get("framework_version") for r in doc["results"]
-                     if r.get("framework_version")},
+        "versions": {r["framework"]: r.get("framework_version") for r in doc["results"] if r.get("framework_version")},
         "gpu": [g.get("name") for g in gpus],
         "threads": doc.get("suite", {}).get("threads"),
     }
@@ -29,8 +32,12 @@ def _describe(doc: dict[str, Any]) -> dict[str, Any]:
 def compare_documents(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
     a, b = _describe(first), _describe(second)
     warnings = []
-    labels = {"device": "devices", "driver": "GPU drivers", "versions": "framework versions",
-              "threads": "CPU thread counts"}
+    labels = {
+        "device": "devices",
+        "driver": "GPU drivers",
+        "versions": "framework versions",
+        "threads": "CPU thread counts",
+    }
     for key, label in labels.items():
         if a[key] != b[key]:
             warnings.append(f"the runs used different {label}: {a[key]} vs {b[key]}")
@@ -42,12 +49,15 @@ def compare_documents(first: dict[str, Any], second: dict[str, Any]) -> dict[str
         if other is None:
             continue
         if record.get("precision") != other.get("precision") and not flag_warned:
-            warnings.append(f"precision flags differ ({record['benchmark']} {record['framework']}: "
-                            f"{record.get('precision')} vs {other.get('precision')})")
+            warnings.append(
+                f"precision flags differ ({record['benchmark']} {record['framework']}: "
+                f"{record.get('precision')} vs {other.get('precision')})"
+            )
             flag_warned = True
         x, y = (record.get("metric") or {}).get("value"), (other.get("metric") or {}).get("value")
-        usable = not (record.get("error") or other.get("error") or record.get("correct") is False
-                      or other.get("correct") is False)
+        usable = not (
+            record.get("error") or other.get("error") or record.get("correct") is False or other.get("correct") is False
+        )
         ratio = None
         note = ""
         if usable and x and y:
@@ -56,8 +66,17 @@ def compare_documents(first: dict[str, Any], second: dict[str, Any]) -> dict[str
                 ratio = 1 / ratio
         else:
             note = "failed or wrong in one run"
-        rows.append({"benchmark": record["benchmark"], "framework": record["framework"],
-                     "dtype": record.get("dtype"), "params": record.get("params"),
-                     "metric": (record.get("metric") or {}).get("name", ""), "first": x, "second": y,
-                     "ratio": ratio, "note": note})
+        rows.append(
+            {
+                "benchmark": record["benchmark"],
+                "framework": record["framework"],
+                "dtype": record.get("dtype"),
+                "params": record.get("params"),
+                "metric": (record.get("metric") or {}).get("name", ""),
+                "first": x,
+                "second": y,
+                "ratio": ratio,
+                "note": note,
+            }
+        )
     return {"warnings": warnings, "rows": rows}

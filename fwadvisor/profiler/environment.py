@@ -37,9 +37,12 @@ def host_info() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "platform": platform.platform(),
         "python": sys.version.split()[0],
-        "cpu": {"model": cpu_model(), "physical_cores": psutil.cpu_count(logical=False),
-                "logical_cores": psutil.cpu_count(logical=True),
-                "max_mhz": round(freq.max) if freq and freq.max else None},
+        "cpu": {
+            "model": cpu_model(),
+            "physical_cores": psutil.cpu_count(logical=False),
+            "logical_cores": psutil.cpu_count(logical=True),
+            "max_mhz": round(freq.max) if freq and freq.max else None,
+        },
         "memory_gb": round(memory.total / 1e9, 1),
         "memory_available_gb": round(memory.available / 1e9, 1),
     }
@@ -54,8 +57,7 @@ def gpu_info() -> dict[str, Any]:
     try:
         import pynvml
     except ImportError:
-        return {"nvml": False, "error": "nvidia-ml-py is not installed (pip install nvidia-ml-py)",
-                "gpus": []}
+        return {"nvml": False, "error": "nvidia-ml-py is not installed (pip install nvidia-ml-py)", "gpus": []}
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:
@@ -66,10 +68,16 @@ def gpu_info() -> dict[str, Any]:
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            gpus.append({"index": index, "name": _nvml_text(pynvml.nvmlDeviceGetName(handle)),
-                         **_gpu_readings(pynvml, handle)})
-        return {"nvml": True, "error": None, "driver": driver,
-                "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}", "gpus": gpus}
+            gpus.append(
+                {"index": index, "name": _nvml_text(pynvml.nvmlDeviceGetName(handle)), **_gpu_readings(pynvml, handle)}
+            )
+        return {
+            "nvml": True,
+            "error": None,
+            "driver": driver,
+            "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}",
+            "gpus": gpus,
+        }
     finally:
         pynvml.nvmlShutdown()
 
@@ -112,8 +120,9 @@ def installed_version(framework: str) -> str | None:
     return "unknown"
 
 
-def collect_environment(*, probe_frameworks: bool = True,
-                        frameworks: tuple[str, ...] = ("torch", "tensorflow")) -> dict[str, Any]:
+def collect_environment(
+    *, probe_frameworks: bool = True, frameworks: tuple[str, ...] = ("torch", "tensorflow")
+) -> dict[str, Any]:
     from fwadvisor.profiler.runner import probe_framework
 
     env: dict[str, Any] = {**host_info(), "gpu": gpu_info(), "frameworks": {}}
@@ -127,12 +136,20 @@ def collect_environment(*, probe_frameworks: bool = True,
             probes = dict(zip(wanted, pool.map(probe_framework, wanted), strict=True))
     for fw, version in installed.items():
         if version is None:
-            env["frameworks"][fw] = {"installed": False, "version": None, "gpu_available": None,
-                                     "hint": f"pip install 'fwadvisor[{fw}]'"}
+            env["frameworks"][fw] = {
+                "installed": False,
+                "version": None,
+                "gpu_available": None,
+                "hint": f"pip install 'fwadvisor[{fw}]'",
+            }
             continue
         probe = probes.get(fw, {})
-        env["frameworks"][fw] = {"installed": True, "version": probe.get("framework_version", version),
-                                 "gpu_available": probe.get("gpu_available"),
-                                 "gpu_devices": probe.get("gpu_devices", []),
-                                 "build": probe.get("build"), "error": probe.get("error")}
+        env["frameworks"][fw] = {
+            "installed": True,
+            "version": probe.get("framework_version", version),
+            "gpu_available": probe.get("gpu_available"),
+            "gpu_devices": probe.get("gpu_devices", []),
+            "build": probe.get("build"),
+            "error": probe.get("error"),
+        }
     return env

@@ -26,15 +26,27 @@ FLOPS_UNIT = "TFLOP/s"
 BANDWIDTH_UNIT = "GB/s"
 
 # Framework spellings a record may carry; the table only knows the short names.
-_DTYPE_ALIASES = {"float32": "fp32", "float": "fp32", "tensorfloat32": "tf32", "float16": "fp16",
-                  "half": "fp16", "bfloat16": "bf16"}
+_DTYPE_ALIASES = {
+    "float32": "fp32",
+    "float": "fp32",
+    "tensorfloat32": "tf32",
+    "float16": "fp16",
+    "half": "fp16",
+    "bfloat16": "bf16",
+}
 
 # Every unit percent_of_peak accepts, as (kind, factor to the base unit FLOP/s or B/s).
 _UNITS: dict[str, tuple[str, float]] = {
-    "FLOP/s": ("flops", 1.0), "GFLOP/s": ("flops", 1e9), "TFLOP/s": ("flops", 1e12),
+    "FLOP/s": ("flops", 1.0),
+    "GFLOP/s": ("flops", 1e9),
+    "TFLOP/s": ("flops", 1e12),
     "PFLOP/s": ("flops", 1e15),
-    "B/s": ("bandwidth", 1.0), "MB/s": ("bandwidth", 1e6), "GB/s": ("bandwidth", 1e9),
-    "TB/s": ("bandwidth", 1e12), "MiB/s": ("bandwidth", 2.0**20), "GiB/s": ("bandwidth", 2.0**30),
+    "B/s": ("bandwidth", 1.0),
+    "MB/s": ("bandwidth", 1e6),
+    "GB/s": ("bandwidth", 1e9),
+    "TB/s": ("bandwidth", 1e12),
+    "MiB/s": ("bandwidth", 2.0**20),
+    "GiB/s": ("bandwidth", 2.0**30),
     "TiB/s": ("bandwidth", 2.0**40),
 }
 
@@ -146,19 +158,25 @@ def _parse_gpu(entry: Any, path: Path, index: int) -> GpuPeaks:
     raw_peaks = entry.get("peaks_tflops") or {}
     if not isinstance(raw_peaks, dict) or set(raw_peaks) - set(DTYPES):
         raise InputError(f"{where}: 'peaks_tflops' takes only {', '.join(DTYPES)}", file=path)
-    peaks = {dtype: _positive_or_none(raw_peaks.get(dtype), f"{where}: peaks_tflops.{dtype}", path)
-             for dtype in DTYPES}
+    peaks = {dtype: _positive_or_none(raw_peaks.get(dtype), f"{where}: peaks_tflops.{dtype}", path) for dtype in DTYPES}
     bandwidth = _positive_or_none(entry.get("memory_bandwidth_gbs"), f"{where}: memory_bandwidth_gbs", path)
     checked = entry.get("checked")
     if isinstance(checked, dt.date):  # an unquoted YAML date
         checked = checked.isoformat()
     capability = entry.get("compute_capability")
     return GpuPeaks(
-        name=entry["name"], match=patterns, peaks_tflops=peaks, memory_bandwidth_gbs=bandwidth,
+        name=entry["name"],
+        match=patterns,
+        peaks_tflops=peaks,
+        memory_bandwidth_gbs=bandwidth,
         # A user's own entry may leave the source out; the file it came from is then the source.
-        source=str(entry.get("source") or path), checked=str(checked) if checked else None,
-        verified=bool(entry.get("verified", True)), note=str(entry.get("note") or ""),
-        compute_capability=str(capability) if capability is not None else None, origin=path)
+        source=str(entry.get("source") or path),
+        checked=str(checked) if checked else None,
+        verified=bool(entry.get("verified", True)),
+        note=str(entry.get("note") or ""),
+        compute_capability=str(capability) if capability is not None else None,
+        origin=path,
+    )
 
 
 def _positive_or_none(value: Any, what: str, path: Path) -> float | None:
@@ -183,7 +201,7 @@ def _parse_lanes(lanes_doc: Any, path: Path) -> dict[str, int]:
 
 
 def _capability_text(capability: Any) -> str:
-    """"9.0", 9.0, (9, 0) and [9, 0] all mean compute capability 9.0."""
+    """ "9.0", 9.0, (9, 0) and [9, 0] all mean compute capability 9.0."""
     if isinstance(capability, (tuple, list)) and len(capability) == 2:
         return f"{int(capability[0])}.{int(capability[1])}"
     if isinstance(capability, float):
@@ -207,8 +225,9 @@ def canonical_dtype(dtype: str | None) -> str | None:
     return key if key in DTYPES else None
 
 
-def peak_for(device_name: str, metric_kind: str, dtype: str | None,
-             gpu_properties: dict[str, Any] | None = None) -> Peak | None:
+def peak_for(
+    device_name: str, metric_kind: str, dtype: str | None, gpu_properties: dict[str, Any] | None = None
+) -> Peak | None:
     """The peak a result on `device_name` is compared with, or None when none is known.
 
     metric_kind is "flops" (a TFLOP/s peak for `dtype`) or "bandwidth" (GB/s; dtype is ignored).
@@ -236,15 +255,26 @@ def _datasheet_peak(gpu: GpuPeaks, metric_kind: str, dtype: str | None) -> Peak 
     if metric_kind == "bandwidth":
         if gpu.memory_bandwidth_gbs is None:
             return None
-        return Peak(value=gpu.memory_bandwidth_gbs, unit=BANDWIDTH_UNIT, source=gpu.source,
-                    estimated=False, label=f"{gpu.name} datasheet, memory bandwidth{suffix}",
-                    verified=gpu.verified)
+        return Peak(
+            value=gpu.memory_bandwidth_gbs,
+            unit=BANDWIDTH_UNIT,
+            source=gpu.source,
+            estimated=False,
+            label=f"{gpu.name} datasheet, memory bandwidth{suffix}",
+            verified=gpu.verified,
+        )
     key = canonical_dtype(dtype)
     value = gpu.peaks_tflops.get(key) if key else None
     if value is None:  # the card has no such mode (T4 BF16), or the dtype is not one we know
         return None
-    return Peak(value=value, unit=FLOPS_UNIT, source=gpu.source, estimated=False,
-                label=f"{gpu.name} datasheet, dense {key.upper()}{suffix}", verified=gpu.verified)
+    return Peak(
+        value=value,
+        unit=FLOPS_UNIT,
+        source=gpu.source,
+        estimated=False,
+        label=f"{gpu.name} datasheet, dense {key.upper()}{suffix}",
+        verified=gpu.verified,
+    )
 
 
 def _estimated_fp32_peak(device_name: str, name: str, props: dict[str, Any] | None) -> Peak | None:
@@ -261,10 +291,13 @@ def _estimated_fp32_peak(device_name: str, name: str, props: dict[str, Any] | No
         return None
     # An FMA counts as two floating-point operations, as in NVIDIA's own peak figures.
     tflops = sm_count * lanes * 2 * clock_mhz * 1e6 / 1e12
-    label = (f"estimated from {sm_count:g} SMs x {lanes} FP32 lanes x 2 x {clock_mhz:g} MHz "
-             f"(no datasheet entry for {device_name.strip()!r})")
-    return Peak(value=round(tflops, 2), unit=FLOPS_UNIT, source=table.lanes_source, estimated=True,
-                label=label, verified=False)
+    label = (
+        f"estimated from {sm_count:g} SMs x {lanes} FP32 lanes x 2 x {clock_mhz:g} MHz "
+        f"(no datasheet entry for {device_name.strip()!r})"
+    )
+    return Peak(
+        value=round(tflops, 2), unit=FLOPS_UNIT, source=table.lanes_source, estimated=True, label=label, verified=False
+    )
 
 
 def _looks_nvidia(name: str, props: dict[str, Any]) -> bool:
@@ -291,8 +324,7 @@ def percent_of_peak(value: float | None, unit: str, peak: Peak | None) -> float 
     if value is None or peak is None or not math.isfinite(value) or peak.value <= 0:
         return None
     if unit not in _UNITS or peak.unit not in _UNITS:
-        raise ValueError(f"unknown unit {unit if unit not in _UNITS else peak.unit!r}; "
-                         f"known: {', '.join(_UNITS)}")
+        raise ValueError(f"unknown unit {unit if unit not in _UNITS else peak.unit!r}; known: {', '.join(_UNITS)}")
     value_kind, value_factor = _UNITS[unit]
     peak_kind, peak_factor = _UNITS[peak.unit]
     if value_kind != peak_kind:

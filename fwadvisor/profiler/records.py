@@ -8,9 +8,19 @@ from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
 SCHEMA_VERSION = 1
 FRAMEWORKS = ("torch", "tensorflow")
-BENCHMARKS = ("matmul", "conv2d", "bandwidth", "host_to_device", "eager_overhead",
-              "compiled_speedup", "train_cnn", "train_rnn",
-              "practice_cnn", "practice_rnn", "export_roundtrip")
+BENCHMARKS = (
+    "matmul",
+    "conv2d",
+    "bandwidth",
+    "host_to_device",
+    "eager_overhead",
+    "compiled_speedup",
+    "train_cnn",
+    "train_rnn",
+    "practice_cnn",
+    "practice_rnn",
+    "export_roundtrip",
+)
 GPU_ONLY = {"host_to_device"}
 # Real training runs: their records carry a per-epoch "curve" and the final test accuracy as metric.
 PRACTICE_BENCHMARKS = ("practice_cnn", "practice_rnn")
@@ -19,12 +29,25 @@ CURVE_KEYS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "seconds
 ACCURACY_GAP = 0.03
 
 
-def make_record(*, benchmark: str, framework: str, framework_version: str | None, device: str,
-                dtype: str | None, params: dict[str, Any], threads: int | None,
-                precision: dict[str, Any], timing: Timing | None, metric_name: str,
-                metric_value: float | None, correct: bool | None, check: str | None = None,
-                error: str | None = None, skipped: str | None = None,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def make_record(
+    *,
+    benchmark: str,
+    framework: str,
+    framework_version: str | None,
+    device: str,
+    dtype: str | None,
+    params: dict[str, Any],
+    threads: int | None,
+    precision: dict[str, Any],
+    timing: Timing | None,
+    metric_name: str,
+    metric_value: float | None,
+    correct: bool | None,
+    check: str | None = None,
+    error: str | None = None,
+    skipped: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """One result record. `metric_value` is None when the benchmark did not produce a number."""
     return {
         "benchmark": benchmark,
@@ -52,20 +75,43 @@ def make_record(*, benchmark: str, framework: str, framework_version: str | None
     }
 
 
-def failed_record(benchmark: str, framework: str, error: str, *, device: str = "unknown",
-                  framework_version: str | None = None, params: dict[str, Any] | None = None,
-                  dtype: str | None = None) -> dict[str, Any]:
+def failed_record(
+    benchmark: str,
+    framework: str,
+    error: str,
+    *,
+    device: str = "unknown",
+    framework_version: str | None = None,
+    params: dict[str, Any] | None = None,
+    dtype: str | None = None,
+) -> dict[str, Any]:
     """A record for a benchmark that produced no number (crash, timeout, missing framework ...)."""
-    return make_record(benchmark=benchmark, framework=framework, framework_version=framework_version,
-                       device=device, dtype=dtype, params=params or {}, threads=None, precision={},
-                       timing=None, metric_name="", metric_value=None, correct=None, error=error)
+    return make_record(
+        benchmark=benchmark,
+        framework=framework,
+        framework_version=framework_version,
+        device=device,
+        dtype=dtype,
+        params=params or {},
+        threads=None,
+        precision={},
+        timing=None,
+        metric_name="",
+        metric_value=None,
+        correct=None,
+        error=error,
+    )
 
 
 def usable_as_evidence(record: dict[str, Any]) -> bool:
     """A number that may back advice: it ran, checked out and its spread is not too wide."""
-    return (record.get("error") is None and record.get("skipped") is None
-            and record.get("correct") is not False and not record.get("wide_spread")
-            and (record.get("metric") or {}).get("value") is not None)
+    return (
+        record.get("error") is None
+        and record.get("skipped") is None
+        and record.get("correct") is not False
+        and not record.get("wide_spread")
+        and (record.get("metric") or {}).get("value") is not None
+    )
 
 
 def accuracy_gap_findings(results: list[dict[str, Any]], gap: float = ACCURACY_GAP) -> list[dict[str, Any]]:
@@ -89,11 +135,18 @@ def accuracy_gap_findings(results: list[dict[str, Any]], gap: float = ACCURACY_G
             worst = min(accuracies, key=accuracies.__getitem__)
             difference = accuracies[best] - accuracies[worst]
             if difference > gap:
-                findings.append({
-                    "benchmark": benchmark, "device": device, "dtype": dtype, "gap": difference,
-                    "accuracies": accuracies,
-                    "message": (f"{benchmark}: {best} reached {accuracies[best]:.1%} test accuracy, {worst} "
-                                f"{accuracies[worst]:.1%} ({difference:.1%} apart) with the same model, data, "
-                                "initial weights and optimiser"),
-                })
+                findings.append(
+                    {
+                        "benchmark": benchmark,
+                        "device": device,
+                        "dtype": dtype,
+                        "gap": difference,
+                        "accuracies": accuracies,
+                        "message": (
+                            f"{benchmark}: {best} reached {accuracies[best]:.1%} test accuracy, {worst} "
+                            f"{accuracies[worst]:.1%} ({difference:.1%} apart) with the same model, data, "
+                            "initial weights and optimiser"
+                        ),
+                    }
+                )
     return findings

@@ -38,6 +38,7 @@ def flops_metric(cuda: bool, flops: float, seconds: float) -> tuple[str, float]:
     """A CPU figure never reads as a GPU one: GFLOP/s on a CPU, TFLOP/s on a GPU."""
     return ("TFLOP/s", flops / seconds / 1e12) if cuda else ("GFLOP/s", flops / seconds / 1e9)
 
+
 # Largest accepted relative error (max|out - ref| / max|ref|) per dtype. fp32 results land far below
 # its limit (about 1e-7); the looser limits follow the mantissa widths of TF32 (10 bits), fp16 (10 bits,
 # small range) and bf16 (7 bits).
@@ -82,8 +83,15 @@ def rel_error(actual: object, reference: object) -> float:
     return float(np.max(np.abs(a - r))) / scale if a.size else 0.0
 
 
-def check_close(actual: object, reference: object, dtype: str = "fp32", *, limit: float | None = None,
-                against: str = "NumPy float64", what: str = "") -> Check:
+def check_close(
+    actual: object,
+    reference: object,
+    dtype: str = "fp32",
+    *,
+    limit: float | None = None,
+    against: str = "NumPy float64",
+    what: str = "",
+) -> Check:
     """Pass when the relative error is finite and within the dtype's limit (NaN never passes)."""
     bound = REL_LIMITS[dtype] if limit is None else limit
     err = rel_error(actual, reference)
@@ -102,8 +110,7 @@ def combine(*checks: Check) -> Check:
     """All checks must pass; the text lists each one."""
     errors = [c.rel_error for c in checks]
     worst = float("nan") if any(np.isnan(e) for e in errors) else max(errors)
-    return Check(all(c.ok for c in checks), worst, max(c.limit for c in checks),
-                 "; ".join(c.text for c in checks))
+    return Check(all(c.ok for c in checks), worst, max(c.limit for c in checks), "; ".join(c.text for c in checks))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -121,8 +128,9 @@ def matmul_operands(m: int, n: int, k: int, seed: int = SEED) -> tuple[np.ndarra
     return (g.standard_normal((m, k), dtype=np.float32), g.standard_normal((k, n), dtype=np.float32))
 
 
-def conv_operands(batch: int, height: int, width: int, c_in: int, c_out: int, kernel: int,
-                  seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+def conv_operands(
+    batch: int, height: int, width: int, c_in: int, c_out: int, kernel: int, seed: int = SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """x (N, H, W, C_in) and w (K, K, C_in, C_out), float32."""
     g = rng(seed)
     x = g.standard_normal((batch, height, width, c_in), dtype=np.float32)
@@ -177,17 +185,21 @@ def cnn_weights(channels: int, image: int, classes: int, seed: int = SEED) -> di
     side = cnn_flat_side(image)
     flat = side * side * 32
     return {
-        "conv1": conv_glorot(3, channels, 16, g), "conv1_b": np.zeros(16, np.float32),
-        "conv2": conv_glorot(3, 16, 32, g), "conv2_b": np.zeros(32, np.float32),
-        "dense": glorot_uniform((flat, classes), flat, classes, g), "dense_b": np.zeros(classes, np.float32),
+        "conv1": conv_glorot(3, channels, 16, g),
+        "conv1_b": np.zeros(16, np.float32),
+        "conv2": conv_glorot(3, 16, 32, g),
+        "conv2_b": np.zeros(32, np.float32),
+        "dense": glorot_uniform((flat, classes), flat, classes, g),
+        "dense_b": np.zeros(classes, np.float32),
     }
 
 
 def dense_rows_hwc_to_chw(kernel: np.ndarray, side: int, channels: int) -> np.ndarray:
     """Reorder a dense kernel's rows from NHWC flatten order (h, w, c) to NCHW order (c, h, w)."""
     out = kernel.shape[1]
-    return np.ascontiguousarray(kernel.reshape(side, side, channels, out).transpose(2, 0, 1, 3)
-                                .reshape(side * side * channels, out))
+    return np.ascontiguousarray(
+        kernel.reshape(side, side, channels, out).transpose(2, 0, 1, 3).reshape(side * side * channels, out)
+    )
 
 
 def lstm_weights(features: int, hidden: int, classes: int, seed: int = SEED) -> dict[str, np.ndarray]:
@@ -202,16 +214,18 @@ def lstm_weights(features: int, hidden: int, classes: int, seed: int = SEED) -> 
     }
 
 
-def synthetic_images(batch: int, image: int, channels: int, classes: int,
-                     seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_images(
+    batch: int, image: int, channels: int, classes: int, seed: int = SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """A fixed batch: x (N, H, W, C) standard normal float32, integer labels (int64)."""
     g = rng(seed + 1)
     x = g.standard_normal((batch, image, image, channels), dtype=np.float32)
     return x, g.integers(0, classes, batch).astype(np.int64)
 
 
-def synthetic_sequences(batch: int, seq_len: int, features: int, classes: int,
-                        seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_sequences(
+    batch: int, seq_len: int, features: int, classes: int, seed: int = SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """A fixed batch: x (N, T, F) standard normal float32, integer labels (int64)."""
     g = rng(seed + 2)
     x = g.standard_normal((batch, seq_len, features), dtype=np.float32)
@@ -240,7 +254,7 @@ def conv2d_same_ref(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.zeros((n, h, wd, w.shape[3]))
     for i in range(kh):
         for j in range(kw):
-            out += np.einsum("nhwc,co->nhwo", padded[:, i:i + h, j:j + wd, :], w[i, j])
+            out += np.einsum("nhwc,co->nhwo", padded[:, i : i + h, j : j + wd, :], w[i, j])
     return out
 
 
@@ -266,7 +280,7 @@ def softmax_xent_ref(logits: np.ndarray, labels: np.ndarray) -> float:
 def _maxpool2(x: np.ndarray) -> np.ndarray:
     n, h, w, c = x.shape
     h2, w2 = h // 2, w // 2
-    return x[:, :h2 * 2, :w2 * 2, :].reshape(n, h2, 2, w2, 2, c).max(axis=(2, 4))
+    return x[:, : h2 * 2, : w2 * 2, :].reshape(n, h2, 2, w2, 2, c).max(axis=(2, 4))
 
 
 def cnn_loss_ref(weights: dict[str, np.ndarray], x: np.ndarray, labels: np.ndarray) -> float:
@@ -290,7 +304,7 @@ def lstm_loss_ref(weights: dict[str, np.ndarray], x: np.ndarray, labels: np.ndar
     c = np.zeros_like(h)
     for t in range(x.shape[1]):
         z = x[:, t] @ kernel + h @ recurrent + weights["bias"]
-        i, f, g, o = (z[:, q * hidden:(q + 1) * hidden] for q in range(4))
+        i, f, g, o = (z[:, q * hidden : (q + 1) * hidden] for q in range(4))
         c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
         h = _sigmoid(o) * np.tanh(c)
     logits = h @ weights["dense"].astype(np.float64) + weights["dense_b"]
@@ -301,8 +315,10 @@ def training_check(first_loss: float, final_loss: float, reference_loss: float, 
     """The first loss matches NumPy's forward pass, and training lowered a finite loss."""
     start = check_close(first_loss, reference_loss, dtype, what="first loss")
     learned = bool(np.isfinite(final_loss) and np.isfinite(first_loss) and final_loss < first_loss)
-    text = (f"loss {first_loss:.4f} -> {final_loss:.4f} after the timed steps "
-            f"({'lower' if learned else 'NOT lower or not finite'}); {start.text}")
+    text = (
+        f"loss {first_loss:.4f} -> {final_loss:.4f} after the timed steps "
+        f"({'lower' if learned else 'NOT lower or not finite'}); {start.text}"
+    )
     return Check(start.ok and learned, start.rel_error, start.limit, text)
 
 
@@ -318,7 +334,7 @@ def cpu_last_level_cache_bytes() -> int | None:
                 text = fh.read().strip().upper()
         except OSError:
             continue
-        factor = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}.get(text[-1:], 1)
+        factor = {"K": 1024, "M": 1024**2, "G": 1024**3}.get(text[-1:], 1)
         digits = text.rstrip("KMG")
         if digits.isdigit():
             return int(digits) * factor
@@ -364,8 +380,7 @@ class DigitsSplit:
     y_test: np.ndarray
 
     def summary(self) -> dict[str, int]:
-        return {"train": len(self.y_train), "test": len(self.y_test),
-                "classes": len(np.unique(self.y_train))}
+        return {"train": len(self.y_train), "test": len(self.y_test), "classes": len(np.unique(self.y_train))}
 
 
 _DIGITS_CACHE: dict[tuple[int, int], DigitsSplit] = {}
@@ -387,9 +402,9 @@ def digits_split(test_percent: int, seed: int) -> DigitsSplit:
         images = (digits.images / 16.0).astype(np.float32)[..., None]  # pixel values are 0..16
         labels = digits.target.astype(np.int64)
         x_train, x_test, y_train, y_test = train_test_split(
-            images, labels, test_size=test_percent / 100.0, random_state=seed, stratify=labels)
-        _DIGITS_CACHE[key] = DigitsSplit(np.ascontiguousarray(x_train), y_train,
-                                         np.ascontiguousarray(x_test), y_test)
+            images, labels, test_size=test_percent / 100.0, random_state=seed, stratify=labels
+        )
+        _DIGITS_CACHE[key] = DigitsSplit(np.ascontiguousarray(x_train), y_train, np.ascontiguousarray(x_test), y_test)
     return _DIGITS_CACHE[key]
 
 
@@ -405,7 +420,7 @@ def full_batches(order: np.ndarray, batch: int) -> list[np.ndarray]:
     and one batch shape means one tf.function trace); the order changes every epoch, so every image is
     still seen. A set smaller than one batch is a single step.
     """
-    steps = [order[i:i + batch] for i in range(0, len(order) - batch + 1, batch)]
+    steps = [order[i : i + batch] for i in range(0, len(order) - batch + 1, batch)]
     return steps or [order]
 
 
@@ -436,25 +451,36 @@ def finish_practice_record(record: dict[str, Any], curve: list[dict[str, float]]
     return record
 
 
-def practice_extra(split: DigitsSplit, settings: dict[str, int], initial_loss: float, final_loss: float,
-                   layout: str) -> dict[str, Any]:
+def practice_extra(
+    split: DigitsSplit, settings: dict[str, int], initial_loss: float, final_loss: float, layout: str
+) -> dict[str, Any]:
     """What a practice record says about how it trained (the same words in both frameworks)."""
     return {
         "data": "scikit-learn load_digits: 8x8 handwritten digits, pixels / 16 -> [0, 1] (ships with "
-                "scikit-learn, no download)",
-        "split": {**split.summary(), "test_percent": settings["test_percent"], "stratified": True,
-                  "seed": settings["seed"]},
-        "optimizer": PRACTICE_OPTIMIZER, "lr": PRACTICE_LR, "momentum": PRACTICE_MOMENTUM,
-        "batch": settings["batch"], "epochs": settings["epochs"], "seed": settings["seed"],
-        "init": PRACTICE_INIT, "layout": layout,
+        "scikit-learn, no download)",
+        "split": {
+            **split.summary(),
+            "test_percent": settings["test_percent"],
+            "stratified": True,
+            "seed": settings["seed"],
+        },
+        "optimizer": PRACTICE_OPTIMIZER,
+        "lr": PRACTICE_LR,
+        "momentum": PRACTICE_MOMENTUM,
+        "batch": settings["batch"],
+        "epochs": settings["epochs"],
+        "seed": settings["seed"],
+        "init": PRACTICE_INIT,
+        "layout": layout,
         "batches": "seeded NumPy shuffle per epoch, shared by both frameworks; full batches only",
-        "initial_loss": initial_loss, "final_loss": final_loss,
+        "initial_loss": initial_loss,
+        "final_loss": final_loss,
         "losses": "initial_loss / final_loss: mean cross-entropy over the whole training set, before and "
-                  "after training",
+        "after training",
         "curve": "train_loss / train_accuracy: running mean over the epoch's steps; test_accuracy: after "
-                 "the epoch; seconds: the epoch's training steps only (evaluation excluded)",
+        "the epoch; seconds: the epoch's training steps only (evaluation excluded)",
         "timing": "median_s / spread_s: seconds per epoch over epochs 2..N; cold_s: epoch 1; repeats: "
-                  "all epochs; wide_spread stays false (the metric is an accuracy, not a time)",
+        "all epochs; wide_spread stays false (the metric is an accuracy, not a time)",
     }
 
 
@@ -463,16 +489,32 @@ def export_inputs(split: DigitsSplit, rows: int) -> np.ndarray:
     return np.ascontiguousarray(split.x_test[np.arange(rows) % len(split.x_test)])
 
 
-def export_extra(artifact_format: str, export_s: float, reloaded: Any, artifact_bytes: int, check: Check,
-                 rows: int, source: str, how: str) -> dict[str, Any]:
+def export_extra(
+    artifact_format: str,
+    export_s: float,
+    reloaded: Any,
+    artifact_bytes: int,
+    check: Check,
+    rows: int,
+    source: str,
+    how: str,
+) -> dict[str, Any]:
     """The export_roundtrip record's details; `reloaded` is a roundtrip.Reloaded."""
-    return {"format": artifact_format, "export_s": export_s, "load_s": reloaded.load_s,
-            "import_s": reloaded.import_s, "first_call_s": reloaded.first_call_s,
-            "artifact_bytes": artifact_bytes, "max_rel_error": check.rel_error, "rel_limit": check.limit,
-            "rows_compared": rows, "model": source, "how": how,
-            "metric": "load s: loading the artifact in a fresh process (framework import excluded, "
-                      "reported as import_s)",
-            "timing": "one load, one sample"}
+    return {
+        "format": artifact_format,
+        "export_s": export_s,
+        "load_s": reloaded.load_s,
+        "import_s": reloaded.import_s,
+        "first_call_s": reloaded.first_call_s,
+        "artifact_bytes": artifact_bytes,
+        "max_rel_error": check.rel_error,
+        "rel_limit": check.limit,
+        "rows_compared": rows,
+        "model": source,
+        "how": how,
+        "metric": "load s: loading the artifact in a fresh process (framework import excluded, reported as import_s)",
+        "timing": "one load, one sample",
+    }
 
 
 def practice_cnn_weights(seed: int) -> dict[str, np.ndarray]:
@@ -488,16 +530,19 @@ def as_sequences(x_nhwc: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x_nhwc[..., 0])
 
 
-def practice_check(initial_loss: float, final_loss: float, accuracy: float, reference_loss: float,
-                   classes: int = PRACTICE_CLASSES) -> Check:
+def practice_check(
+    initial_loss: float, final_loss: float, accuracy: float, reference_loss: float, classes: int = PRACTICE_CLASSES
+) -> Check:
     """Training worked: the start matches NumPy (same weights), the loss fell, accuracy beats chance."""
     start = check_close(initial_loss, reference_loss, "fp32", what="initial train loss")
     chance = 1.0 / classes
     fell = bool(np.isfinite(final_loss) and np.isfinite(initial_loss) and final_loss < initial_loss)
     above = bool(np.isfinite(accuracy) and accuracy > 2 * chance)  # twice chance: it learned something
-    text = (f"train loss {initial_loss:.4f} -> {final_loss:.4f} ({'fell' if fell else 'did NOT fall'}); "
-            f"test accuracy {accuracy:.4f} ({'above' if above else 'NOT above'} twice chance {2 * chance:.2f}); "
-            f"{start.text}")
+    text = (
+        f"train loss {initial_loss:.4f} -> {final_loss:.4f} ({'fell' if fell else 'did NOT fall'}); "
+        f"test accuracy {accuracy:.4f} ({'above' if above else 'NOT above'} twice chance {2 * chance:.2f}); "
+        f"{start.text}"
+    )
     return Check(start.ok and fell and above, start.rel_error, start.limit, text)
 
 

@@ -47,19 +47,35 @@ class Reloaded:
 # Worker side
 
 
-def reload_in_fresh_process(framework: str, artifact: Path, inputs: Path, *, device: str = "cpu",
-                            threads: int | None = None, timeout_s: float = RELOAD_TIMEOUT_S) -> Reloaded:
+def reload_in_fresh_process(
+    framework: str,
+    artifact: Path,
+    inputs: Path,
+    *,
+    device: str = "cpu",
+    threads: int | None = None,
+    timeout_s: float = RELOAD_TIMEOUT_S,
+) -> Reloaded:
     """Run this module in a new interpreter; raises RuntimeError("reload failed: ...") with the reason."""
-    cmd = [sys.executable, "-m", "fwadvisor.profiler.roundtrip", framework, str(artifact), str(inputs),
-           "--device", device]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fwadvisor.profiler.roundtrip",
+        framework,
+        str(artifact),
+        str(inputs),
+        "--device",
+        device,
+    ]
     if threads:
         cmd += ["--threads", str(threads)]
     try:
         # No shell; stdin closed so the child can never wait on the worker's protocol stream.
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise RuntimeError(f"reload failed: the fresh {framework} process did not finish within "
-                           f"{timeout_s:g} s") from None
+        raise RuntimeError(
+            f"reload failed: the fresh {framework} process did not finish within {timeout_s:g} s"
+        ) from None
     message = _last_json_line(proc.stdout)
     if proc.returncode != 0 or message is None or "error" in message:
         if message and message.get("error"):
@@ -68,8 +84,12 @@ def reload_in_fresh_process(framework: str, artifact: Path, inputs: Path, *, dev
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             reason = f"exit code {proc.returncode}: {tail}"
         raise RuntimeError(f"reload failed in a fresh {framework} process: {reason}")
-    return Reloaded(float(message["load_s"]), float(message["import_s"]), float(message["first_call_s"]),
-                    Path(message["outputs_path"]))
+    return Reloaded(
+        float(message["load_s"]),
+        float(message["import_s"]),
+        float(message["first_call_s"]),
+        Path(message["outputs_path"]),
+    )
 
 
 def _last_json_line(text: str) -> dict[str, Any] | None:
@@ -115,8 +135,7 @@ def _run_torch(artifact: Path, inputs: Path, device: str, threads: int | None) -
     return out.detach().float().cpu().numpy(), import_s, load_s, first_call_s
 
 
-def _run_tensorflow(artifact: Path, inputs: Path, device: str,
-                    threads: int | None) -> tuple[Any, float, float, float]:
+def _run_tensorflow(artifact: Path, inputs: Path, device: str, threads: int | None) -> tuple[Any, float, float, float]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     start = time.perf_counter()
     import numpy as np
@@ -168,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         text = " ".join(text.split())  # one line, whatever the framework's message looked like
         print(json.dumps({"error": text if len(text) < 800 else text[:800] + " ..."}), flush=True)
         return EXIT_FAILED
-    print(json.dumps({"load_s": load_s, "import_s": import_s, "first_call_s": first_call_s,
-                      "outputs_path": str(output)}), flush=True)
+    print(
+        json.dumps({"load_s": load_s, "import_s": import_s, "first_call_s": first_call_s, "outputs_path": str(output)}),
+        flush=True,
+    )
     return 0
 
 

@@ -43,10 +43,16 @@ class WorkerOutcome:
     wall_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
-        return {"status": self.status, "error": self.error, "hint": self.hint,
-                "returncode": self.returncode, "framework_version": self.framework_version,
-                "device": self.device, "wall_s": round(self.wall_s, 3),
-                "stderr_tail": self.stderr_tail[-15:]}
+        return {
+            "status": self.status,
+            "error": self.error,
+            "hint": self.hint,
+            "returncode": self.returncode,
+            "framework_version": self.framework_version,
+            "device": self.device,
+            "wall_s": round(self.wall_s, 3),
+            "stderr_tail": self.stderr_tail[-15:],
+        }
 
 
 def worker_command(framework: str, device: str, threads: int | None, probe: bool = False) -> list[str]:
@@ -83,27 +89,50 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def run_worker(framework: str, cases: list[Case], device: str, threads: int | None, *,
-               timeout_s: float, on_event: EventHandler | None = None,
-               cancel: threading.Event | None = None,
-               env: dict[str, str] | None = None) -> WorkerOutcome:
+def run_worker(
+    framework: str,
+    cases: list[Case],
+    device: str,
+    threads: int | None,
+    *,
+    timeout_s: float,
+    on_event: EventHandler | None = None,
+    cancel: threading.Event | None = None,
+    env: dict[str, str] | None = None,
+) -> WorkerOutcome:
     """Run one framework's worker over `cases`; never raises for a worker's failure."""
     emit = on_event or (lambda _event: None)
     outcome = WorkerOutcome(framework)
     started = time.monotonic()
     proc = subprocess.Popen(
-        worker_command(framework, device, threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, **(env or {})},
+        worker_command(framework, device, threads),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     emit({"type": "worker_started", "framework": framework, "cases": len(cases), "pid": proc.pid})
     stderr_lines: deque[str] = deque(maxlen=60)
-    reader = threading.Thread(target=lambda: [stderr_lines.append(line.decode(errors="replace").rstrip())
-                                              for line in proc.stderr],  # type: ignore[union-attr]
-                              daemon=True)
+    reader = threading.Thread(
+        target=lambda: [stderr_lines.append(line.decode(errors="replace").rstrip()) for line in proc.stderr],  # type: ignore[union-attr]
+        daemon=True,
+    )
     reader.start()
     try:
-        proc.stdin.write(json.dumps([{"benchmark": c.benchmark, "params": c.params, "dtype": c.dtype,  # type: ignore[union-attr]
-                                      "budget_s": c.budget_s} for c in cases]).encode())
+        proc.stdin.write(
+            json.dumps(
+                [
+                    {
+                        "benchmark": c.benchmark,
+                        "params": c.params,
+                        "dtype": c.dtype,  # type: ignore[union-attr]
+                        "budget_s": c.budget_s,
+                    }
+                    for c in cases
+                ]
+            ).encode()
+        )
         proc.stdin.close()  # type: ignore[union-attr]
     except BrokenPipeError:
         pass
@@ -175,8 +204,14 @@ def run_worker(framework: str, cases: list[Case], device: str, threads: int | No
     return outcome
 
 
-def _fill_records(outcome: WorkerOutcome, cases: list[Case], by_index: dict[int, dict[str, Any]],
-                  current: int | None, done: bool, device: str) -> None:
+def _fill_records(
+    outcome: WorkerOutcome,
+    cases: list[Case],
+    by_index: dict[int, dict[str, Any]],
+    current: int | None,
+    done: bool,
+    device: str,
+) -> None:
     """Every case gets a record: measured, or one that says why there is no number."""
     if outcome.status == "not started":
         if done:
@@ -203,10 +238,17 @@ def _fill_records(outcome: WorkerOutcome, cases: list[Case], by_index: dict[int,
             error = f"{outcome.error}; {outcome.hint}" if outcome.hint else str(outcome.error)
         else:
             error = f"not run: {outcome.error}"
-        outcome.records.append(failed_record(case.benchmark, outcome.framework, error,
-                                             device=outcome.device or device,
-                                             framework_version=outcome.framework_version,
-                                             params=case.params, dtype=case.dtype))
+        outcome.records.append(
+            failed_record(
+                case.benchmark,
+                outcome.framework,
+                error,
+                device=outcome.device or device,
+                framework_version=outcome.framework_version,
+                params=case.params,
+                dtype=case.dtype,
+            )
+        )
     if outcome.status == "ok" and any(r.get("error") for r in outcome.records):
         outcome.status = "failed"
         outcome.error = "some benchmarks failed"
@@ -215,8 +257,13 @@ def _fill_records(outcome: WorkerOutcome, cases: list[Case], by_index: dict[int,
 def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
     """What a framework sees (version, GPU), asked in a worker so this process imports nothing."""
     try:
-        result = subprocess.run(worker_command(framework, "cpu", None, probe=True), capture_output=True,
-                                text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            worker_command(framework, "cpu", None, probe=True),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         return {"installed": None, "error": f"the probe did not answer within {timeout_s:g} s"}
     for line in result.stdout.splitlines():

@@ -44,15 +44,27 @@ def _add_peaks(records: list[dict[str, Any]], gpu_properties: dict[str, Any] | N
         if peak is None:
             continue
         record["percent_of_peak"] = percent_of_peak(metric["value"], metric["name"], peak)
-        record["peak"] = {"value": peak.value, "unit": peak.unit, "label": peak.label,
-                          "estimated": peak.estimated, "source": peak.source}
+        record["peak"] = {
+            "value": peak.value,
+            "unit": peak.unit,
+            "label": peak.label,
+            "estimated": peak.estimated,
+            "source": peak.source,
+        }
 
 
-def run_profile(suite: Suite, *, frameworks: list[str] | None = None, device: str = "auto",
-                threads: int | None = None, benchmarks: list[str] | None = None,
-                environment: dict[str, Any] | None = None, on_event: EventHandler | None = None,
-                cancel: threading.Event | None = None,
-                worker_env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_profile(
+    suite: Suite,
+    *,
+    frameworks: list[str] | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+    benchmarks: list[str] | None = None,
+    environment: dict[str, Any] | None = None,
+    on_event: EventHandler | None = None,
+    cancel: threading.Event | None = None,
+    worker_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Run `suite` in each framework, one after the other, and return the result document."""
     from fwadvisor.profiler.environment import collect_environment, gpu_info
 
@@ -66,13 +78,24 @@ def run_profile(suite: Suite, *, frameworks: list[str] | None = None, device: st
     for framework in frameworks or list(FRAMEWORKS):
         if cancelled:
             skipped = WorkerOutcome(framework, status="cancelled", error="cancelled before it started")
-            skipped.records = [failed_record(c.benchmark, framework, "not run: cancelled",
-                                             device=resolved, params=c.params, dtype=c.dtype)
-                               for c in cases]
+            skipped.records = [
+                failed_record(
+                    c.benchmark, framework, "not run: cancelled", device=resolved, params=c.params, dtype=c.dtype
+                )
+                for c in cases
+            ]
             outcomes[framework] = skipped
             continue
-        outcome = run_worker(framework, cases, resolved, threads, timeout_s=suite.timeout_s,
-                             on_event=on_event, cancel=cancel, env=worker_env)
+        outcome = run_worker(
+            framework,
+            cases,
+            resolved,
+            threads,
+            timeout_s=suite.timeout_s,
+            on_event=on_event,
+            cancel=cancel,
+            env=worker_env,
+        )
         outcomes[framework] = outcome
         cancelled = outcome.status == "cancelled"
     results = [r for o in outcomes.values() for r in o.records]
@@ -87,8 +110,13 @@ def run_profile(suite: Suite, *, frameworks: list[str] | None = None, device: st
         "fwadvisor_version": __version__,
         "created": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "suite": {"name": suite.name, "description": suite.description, "device": resolved,
-                  "threads": threads, "benchmarks": sorted({c.benchmark for c in cases})},
+        "suite": {
+            "name": suite.name,
+            "description": suite.description,
+            "device": resolved,
+            "threads": threads,
+            "benchmarks": sorted({c.benchmark for c in cases}),
+        },
         "environment": environment,
         "gpu_after": gpu_after,
         "workers": {fw: o.summary() for fw, o in outcomes.items()},
@@ -100,7 +128,8 @@ def run_profile(suite: Suite, *, frameworks: list[str] | None = None, device: st
 def run_failed(document: dict[str, Any]) -> bool:
     """True when any framework or benchmark failed or did not check out (exit code 1)."""
     return any(r.get("error") or r.get("correct") is False for r in document["results"]) or any(
-        w["status"] != "ok" for w in document["workers"].values())
+        w["status"] != "ok" for w in document["workers"].values()
+    )
 
 
 def save_document(document: dict[str, Any], output: Path | None = None) -> list[Path]:

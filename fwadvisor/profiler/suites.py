@@ -16,25 +16,45 @@ from fwadvisor.yamlio import line_of, load_yaml
 # Parameters each benchmark takes; both frameworks run the same function on these shapes.
 BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
     "matmul": {"m": "rows of A", "n": "columns of B", "k": "inner dimension"},
-    "conv2d": {"batch": "images", "height": "pixels", "width": "pixels", "channels_in": "input channels",
-               "channels_out": "output channels", "kernel": "square kernel side"},
+    "conv2d": {
+        "batch": "images",
+        "height": "pixels",
+        "width": "pixels",
+        "channels_in": "input channels",
+        "channels_out": "output channels",
+        "kernel": "square kernel side",
+    },
     "bandwidth": {"megabytes": "buffer size (1 MB = 1e6 bytes), read once and written once per call"},
     "host_to_device": {"megabytes": "bytes copied from host memory to the GPU per call"},
     "eager_overhead": {"ops": "tiny elementwise ops per call", "size": "elements per tensor"},
-    "compiled_speedup": {"batch": "rows", "features": "inputs", "hidden": "units per layer",
-                         "layers": "hidden layers"},
-    "train_cnn": {"batch": "images per step", "image": "square image side", "channels": "input channels",
-                  "classes": "output classes"},
-    "train_rnn": {"batch": "sequences per step", "seq_len": "time steps", "features": "inputs per step",
-                  "hidden": "LSTM units", "classes": "output classes"},
+    "compiled_speedup": {"batch": "rows", "features": "inputs", "hidden": "units per layer", "layers": "hidden layers"},
+    "train_cnn": {
+        "batch": "images per step",
+        "image": "square image side",
+        "channels": "input channels",
+        "classes": "output classes",
+    },
+    "train_rnn": {
+        "batch": "sequences per step",
+        "seq_len": "time steps",
+        "features": "inputs per step",
+        "hidden": "LSTM units",
+        "classes": "output classes",
+    },
     # The practice suite trains for real on scikit-learn's digits (10 classes, 8x8 images).
-    "practice_cnn": {"epochs": "passes over the training set", "batch": "images per step",
-                     "test_percent": "share of the digits held out for testing (stratified)",
-                     "seed": "split, shuffle order and initial weights"},
-    "practice_rnn": {"epochs": "passes over the training set", "batch": "images per step",
-                     "hidden": "LSTM units (each image read as 8 rows of 8 pixels)",
-                     "test_percent": "share of the digits held out for testing (stratified)",
-                     "seed": "split, shuffle order and initial weights"},
+    "practice_cnn": {
+        "epochs": "passes over the training set",
+        "batch": "images per step",
+        "test_percent": "share of the digits held out for testing (stratified)",
+        "seed": "split, shuffle order and initial weights",
+    },
+    "practice_rnn": {
+        "epochs": "passes over the training set",
+        "batch": "images per step",
+        "hidden": "LSTM units (each image read as 8 rows of 8 pixels)",
+        "test_percent": "share of the digits held out for testing (stratified)",
+        "seed": "split, shuffle order and initial weights",
+    },
     "export_roundtrip": {"batch": "test images run through the reloaded model and compared"},
 }
 DTYPES = ("fp32", "tf32", "fp16", "bf16")
@@ -92,33 +112,42 @@ def load_suite(name_or_path: str) -> Suite:
     if not (path.suffix in (".yaml", ".yml") and path.exists()):
         known = suite_paths()
         if name_or_path not in known:
-            raise InputError(f"unknown suite '{name_or_path}'; known suites: {', '.join(known)} "
-                             "(or give the path of a suite .yaml file)")
+            raise InputError(
+                f"unknown suite '{name_or_path}'; known suites: {', '.join(known)} "
+                "(or give the path of a suite .yaml file)"
+            )
         path = known[name_or_path]
     suite: Suite = convert_or_explain(load_yaml(path, "suite file"), Suite, path, "suite file")
     for index, item in enumerate(suite.benchmarks):
         where = line_of(path, ["benchmarks", index])
         if item.benchmark not in BENCHMARKS:
-            raise InputError(f"unknown benchmark '{item.benchmark}'; known benchmarks: "
-                             f"{', '.join(BENCHMARKS)}", file=path, line=where)
+            raise InputError(
+                f"unknown benchmark '{item.benchmark}'; known benchmarks: {', '.join(BENCHMARKS)}",
+                file=path,
+                line=where,
+            )
         if item.cpu is None and item.gpu is None:
-            raise InputError(f"benchmark '{item.benchmark}' needs `cpu:` or `gpu:` cases",
-                             file=path, line=where)
+            raise InputError(f"benchmark '{item.benchmark}' needs `cpu:` or `gpu:` cases", file=path, line=where)
         if item.benchmark in GPU_ONLY and item.cpu is not None:
-            raise InputError(f"benchmark '{item.benchmark}' runs on a GPU only: remove its `cpu:` "
-                             "cases", file=path, line=where)
+            raise InputError(
+                f"benchmark '{item.benchmark}' runs on a GPU only: remove its `cpu:` cases", file=path, line=where
+            )
         for cases, allowed in ((item.cpu, CPU_DTYPES), (item.gpu, DTYPES)):
             if cases is None:
                 continue
             expected = set(BENCHMARK_PARAMS[item.benchmark])
             if set(cases.params) != expected:
-                raise InputError(f"benchmark '{item.benchmark}' takes the parameters "
-                                 f"{', '.join(sorted(expected))}; got {', '.join(sorted(cases.params))}",
-                                 file=path, line=where)
+                raise InputError(
+                    f"benchmark '{item.benchmark}' takes the parameters "
+                    f"{', '.join(sorted(expected))}; got {', '.join(sorted(cases.params))}",
+                    file=path,
+                    line=where,
+                )
             for dtype in cases.dtypes:
                 if dtype not in allowed:
-                    raise InputError(f"dtype '{dtype}' is not allowed here; choose from "
-                                     f"{', '.join(allowed)}", file=path, line=where)
+                    raise InputError(
+                        f"dtype '{dtype}' is not allowed here; choose from {', '.join(allowed)}", file=path, line=where
+                    )
     return suite
 
 

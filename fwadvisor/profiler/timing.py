@@ -62,8 +62,14 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def measure(run: Callable[[], object], sync: Callable[[], None], budget_s: float,
-            *, max_samples: int = 50, clock: Callable[[], float] = time.perf_counter) -> Timing:
+def measure(
+    run: Callable[[], object],
+    sync: Callable[[], None],
+    budget_s: float,
+    *,
+    max_samples: int = 50,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Timing:
     """Time `run` honestly: cold call, warm-up, then blocks of calls each ended by `sync`."""
     start = clock()
     run()

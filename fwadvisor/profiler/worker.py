@@ -24,10 +24,11 @@ import sys
 import traceback
 from typing import Any, TextIO
 
-BACKEND_MODULES = {"torch": "fwadvisor.profiler.backends.torch_backend",
-                   "tensorflow": "fwadvisor.profiler.backends.tensorflow_backend"}
-INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'",
-                 "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
+BACKEND_MODULES = {
+    "torch": "fwadvisor.profiler.backends.torch_backend",
+    "tensorflow": "fwadvisor.profiler.backends.tensorflow_backend",
+}
+INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'", "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
 EXIT_FATAL = 3
 
 
@@ -56,9 +57,14 @@ def _import_backend(framework: str, send) -> Any | None:
     try:
         return importlib.import_module(BACKEND_MODULES[framework])
     except ImportError as exc:
-        send({"type": "fatal", "kind": "missing_framework",
-              "error": f"{framework} cannot be imported: {exc}",
-              "hint": f"install it with: {INSTALL_HINTS[framework]}"})
+        send(
+            {
+                "type": "fatal",
+                "kind": "missing_framework",
+                "error": f"{framework} cannot be imported: {exc}",
+                "hint": f"install it with: {INSTALL_HINTS[framework]}",
+            }
+        )
         return None
 
 
@@ -90,8 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             send({"type": "probe", "framework": args.framework, **backend.probe()})
         except Exception as exc:
-            send({"type": "fatal", "kind": "setup_failed", "error": _describe(exc),
-                  "hint": f"reinstall it: {INSTALL_HINTS[args.framework]}"})
+            send(
+                {
+                    "type": "fatal",
+                    "kind": "setup_failed",
+                    "error": _describe(exc),
+                    "hint": f"reinstall it: {INSTALL_HINTS[args.framework]}",
+                }
+            )
             return EXIT_FATAL
         return 0
 
@@ -101,16 +113,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         info = backend.setup(args.device, args.threads)
     except NoGPUError as exc:
-        send({"type": "fatal", "kind": "no_gpu", "error": str(exc),
-              "hint": "run with --device cpu, or install a GPU build of the framework"})
+        send(
+            {
+                "type": "fatal",
+                "kind": "no_gpu",
+                "error": str(exc),
+                "hint": "run with --device cpu, or install a GPU build of the framework",
+            }
+        )
         return EXIT_FATAL
     except ImportError as exc:
-        send({"type": "fatal", "kind": "missing_framework", "error": _describe(exc),
-              "hint": f"install it with: {INSTALL_HINTS[args.framework]}"})
+        send(
+            {
+                "type": "fatal",
+                "kind": "missing_framework",
+                "error": _describe(exc),
+                "hint": f"install it with: {INSTALL_HINTS[args.framework]}",
+            }
+        )
         return EXIT_FATAL
     except Exception as exc:
-        send({"type": "fatal", "kind": "setup_failed", "error": _describe(exc),
-              "hint": f"check the installation: {INSTALL_HINTS[args.framework]}"})
+        send(
+            {
+                "type": "fatal",
+                "kind": "setup_failed",
+                "error": _describe(exc),
+                "hint": f"check the installation: {INSTALL_HINTS[args.framework]}",
+            }
+        )
         return EXIT_FATAL
     send({"type": "hello", "framework": args.framework, **info})
 
@@ -119,17 +149,28 @@ def main(argv: list[str] | None = None) -> int:
     for index, case in enumerate(cases):
         send({"type": "start", "index": index, "benchmark": case["benchmark"], "dtype": case["dtype"]})
         try:
-            record = backend.run_benchmark(case["benchmark"], case["params"], case["dtype"],
-                                           case["budget_s"])
+            record = backend.run_benchmark(case["benchmark"], case["params"], case["dtype"], case["budget_s"])
         except MemoryError as exc:
-            record = failed_record(case["benchmark"], args.framework, f"out of memory: {exc}",
-                                   device=info["device"], framework_version=info["framework_version"],
-                                   params=case["params"], dtype=case["dtype"])
+            record = failed_record(
+                case["benchmark"],
+                args.framework,
+                f"out of memory: {exc}",
+                device=info["device"],
+                framework_version=info["framework_version"],
+                params=case["params"],
+                dtype=case["dtype"],
+            )
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
-            record = failed_record(case["benchmark"], args.framework, _describe(exc),
-                                   device=info["device"], framework_version=info["framework_version"],
-                                   params=case["params"], dtype=case["dtype"])
+            record = failed_record(
+                case["benchmark"],
+                args.framework,
+                _describe(exc),
+                device=info["device"],
+                framework_version=info["framework_version"],
+                params=case["params"],
+                dtype=case["dtype"],
+            )
         send({"type": "result", "index": index, "record": record})
     send({"type": "done"})
     return 0

@@ -10,8 +10,9 @@ from fwadvisor.advisor.questionnaire import load_questionnaire
 
 # What-ifs shown in a report or the app, the ones that move the advice most first (JSON has all).
 WHAT_IF_SHOWN = 5
-STRENGTH_NOTE = ("Evidence strength: H = primary source quoted, M = secondary or indirect "
-                 "(the message says \"reported\"), L = weak.")
+STRENGTH_NOTE = (
+    'Evidence strength: H = primary source quoted, M = secondary or indirect (the message says "reported"), L = weak.'
+)
 STRENGTH_WORDS = {"H": "primary source", "M": "secondary source", "L": "weak source"}
 FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either framework"}
 AREA_TITLES = {
@@ -42,8 +43,7 @@ def facts_sentence(rec: Recommendation) -> str:
     if rec.facts_checked is None:
         return f"No rule fired, so no fact was used. {STRENGTH_NOTE}"
     dates = rec.facts_checked
-    when = (f"on {dates.oldest}" if dates.oldest == dates.newest
-            else f"between {dates.oldest} and {dates.newest}")
+    when = f"on {dates.oldest}" if dates.oldest == dates.newest else f"between {dates.oldest} and {dates.newest}"
     return f"The {dates.facts} facts behind this advice were checked {when}. {STRENGTH_NOTE}"
 
 
@@ -69,8 +69,7 @@ def reasons_by_area(rec: Recommendation) -> list[tuple[str, list[Reason]]]:
 def priorities_sentence(rec: Recommendation) -> str:
     if not rec.priorities.selected:
         return "No priorities chosen: every area counted the same."
-    boosts = ", ".join(f"{AREA_TITLES[a].lower()} x{m:g}"
-                       for a, m in sorted(rec.priorities.area_multipliers.items()))
+    boosts = ", ".join(f"{AREA_TITLES[a].lower()} x{m:g}" for a, m in sorted(rec.priorities.area_multipliers.items()))
     chosen = ", ".join(p.replace("_", " ") for p in rec.priorities.selected)
     return f"Your priorities ({chosen}) made these areas count more: {boosts}."
 
@@ -90,8 +89,11 @@ def what_if_sentence(item: WhatIf) -> str:
     else:
         text = f"If you left {prompt} unanswered"
     toward = "PyTorch" if item.shift > 0 else "TensorFlow"
-    move = " (it adds or lifts a blocker)" if item.blocker else (
-        f" (moves {abs(item.shift):g} points towards {toward})" if item.shift else "")
+    move = (
+        " (it adds or lifts a blocker)"
+        if item.blocker
+        else (f" (moves {abs(item.shift):g} points towards {toward})" if item.shift else "")
+    )
     return f"{text}, the advice would be {outcome}{move}."
 
 

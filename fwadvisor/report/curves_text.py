@@ -15,8 +15,11 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 
 
 def _curves(document: dict[str, Any], benchmark: str) -> dict[str, list[dict[str, float]]]:
-    return {r["framework"]: r["curve"] for r in document.get("results", [])
-            if r["benchmark"] == benchmark and r.get("curve") and not r.get("error")}
+    return {
+        r["framework"]: r["curve"]
+        for r in document.get("results", [])
+        if r["benchmark"] == benchmark and r.get("curve") and not r.get("error")
+    }
 
 
 def sparkline(values: list[float], low: float, high: float) -> str:

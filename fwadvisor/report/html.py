@@ -46,14 +46,17 @@ def _bars(rec: Recommendation) -> str:
     rows = []
     for fw, pts in rec.scores.items():
         width = max(2, round(pts / top * 100)) if pts else 0
-        rows.append(f'<div class="bar"><span class="label">{_e(c.name(fw))}</span>'
-                    f'<span class="fill {_e(fw)}" style="width:{width * 0.3:.1f}rem"></span>'
-                    f'<span class="weight">{pts:g}</span></div>')
+        rows.append(
+            f'<div class="bar"><span class="label">{_e(c.name(fw))}</span>'
+            f'<span class="fill {_e(fw)}" style="width:{width * 0.3:.1f}rem"></span>'
+            f'<span class="weight">{pts:g}</span></div>'
+        )
     return "\n".join(rows)
 
 
 def render_html(rec: Recommendation, extra_sections: str = "") -> str:
-    parts = [f"""<!DOCTYPE html>
+    parts = [
+        f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fwadvisor: {_e(c.verdict_title(rec))}</title><style>{_CSS}</style></head><body>
@@ -61,39 +64,52 @@ def render_html(rec: Recommendation, extra_sections: str = "") -> str:
 <div class="verdict"><p><strong>{_e(rec.summary)}</strong></p>
 {_bars(rec)}
 <p class="muted">Margin {rec.margin:g} points. {_e(c.priorities_sentence(rec))}
-{rec.rules_used} rules considered. {_e(c.facts_sentence(rec))}</p></div>"""]
+{rec.rules_used} rules considered. {_e(c.facts_sentence(rec))}</p></div>"""
+    ]
     if rec.blockers:
         parts.append("<h2>Blockers</h2><ul>")
-        parts += [f'<li class="blocker"><strong>{_e(c.name(b.framework))} ruled out</strong> '
-                  f'<code>{_e(b.rule)}</code>: {_e(b.message)}{_evidence(b.evidence)}</li>'
-                  for b in rec.blockers]
+        parts += [
+            f'<li class="blocker"><strong>{_e(c.name(b.framework))} ruled out</strong> '
+            f"<code>{_e(b.rule)}</code>: {_e(b.message)}{_evidence(b.evidence)}</li>"
+            for b in rec.blockers
+        ]
         parts.append("</ul>")
     if rec.plan and rec.plan_rule:
         parts.append("<h2>Split plan</h2><p>One framework for everything is the wrong shape here:</p><ul>")
-        parts += [f'<li><strong>{_e(c.name(p.framework))}</strong> for {_e(p.covers.rstrip("."))}: '
-                  f"{_e(p.why)}</li>" for p in rec.plan]
-        parts.append(f"<li><strong>How they meet</strong> <code>{_e(rec.plan_rule.rule)}</code>: "
-                     f"{_e(rec.plan_rule.message)}{_evidence(rec.plan_rule.evidence)}</li></ul>")
+        parts += [
+            f"<li><strong>{_e(c.name(p.framework))}</strong> for {_e(p.covers.rstrip('.'))}: {_e(p.why)}</li>"
+            for p in rec.plan
+        ]
+        parts.append(
+            f"<li><strong>How they meet</strong> <code>{_e(rec.plan_rule.rule)}</code>: "
+            f"{_e(rec.plan_rule.message)}{_evidence(rec.plan_rule.evidence)}</li></ul>"
+        )
     parts.append("<h2>Reasons</h2>")
     if not rec.reasons:
         parts.append("<p>No rule scored for either framework with these answers.</p>")
     for title, reasons in c.reasons_by_area(rec):
         parts.append(f"<h3>{_e(title)}</h3><ul>")
-        parts += [f'<li><span class="weight">+{r.weight:g} {_e(c.name(r.favors))}</span> '
-                  f'<code>{_e(r.rule)}</code>: {_e(r.message)}{_evidence(r.evidence)}</li>'
-                  for r in reasons]
+        parts += [
+            f'<li><span class="weight">+{r.weight:g} {_e(c.name(r.favors))}</span> '
+            f"<code>{_e(r.rule)}</code>: {_e(r.message)}{_evidence(r.evidence)}</li>"
+            for r in reasons
+        ]
         parts.append("</ul>")
     if rec.caveats:
         parts.append("<h2>Caveats</h2><ul>")
         for cav in rec.caveats:
             who = f" [{_e(c.name(cav.framework))}]" if cav.framework else ""
-            parts.append(f'<li class="caveat"><code>{_e(cav.rule)}</code>{who}: {_e(cav.message)}'
-                         f"{_evidence(cav.evidence)}</li>")
+            parts.append(
+                f'<li class="caveat"><code>{_e(cav.rule)}</code>{who}: {_e(cav.message)}{_evidence(cav.evidence)}</li>'
+            )
         parts.append("</ul>")
     if rec.alternatives:
         parts.append("<h2>Other paths that fit</h2><ul>")
-        parts += [f"<li><strong>{_e(a.option)}</strong> <code>{_e(a.rule)}</code>: {_e(a.when)} "
-                  f"{_e(a.message)}{_evidence(a.evidence)}</li>" for a in rec.alternatives]
+        parts += [
+            f"<li><strong>{_e(a.option)}</strong> <code>{_e(a.rule)}</code>: {_e(a.when)} "
+            f"{_e(a.message)}{_evidence(a.evidence)}</li>"
+            for a in rec.alternatives
+        ]
         parts.append("</ul>")
     parts.append("<h2>What would change the answer</h2>")
     shown, left_out = c.shown_what_ifs(rec)
@@ -115,9 +131,14 @@ def render_html(rec: Recommendation, extra_sections: str = "") -> str:
         parts.append(f"</ul>{_evidence(evidence_refs(outlook.evidence))}")
     if rec.misconceptions:
         parts.append("<h2>Common misconceptions, set right</h2><ul>")
-        parts += [f"<li><strong>Claim:</strong> {_e(m.claim)}<br><strong>In fact:</strong> "
-                  f"{_e(m.correction)}{_evidence(evidence_refs(m.evidence))}</li>" for m in rec.misconceptions]
+        parts += [
+            f"<li><strong>Claim:</strong> {_e(m.claim)}<br><strong>In fact:</strong> "
+            f"{_e(m.correction)}{_evidence(evidence_refs(m.evidence))}</li>"
+            for m in rec.misconceptions
+        ]
         parts.append("</ul>")
-    parts.append("<p class=\"muted\">Made by fwadvisor from checked, dated facts; "
-                 "every reason names the rule and the evidence it rests on.</p></body></html>\n")
+    parts.append(
+        '<p class="muted">Made by fwadvisor from checked, dated facts; '
+        "every reason names the rule and the evidence it rests on.</p></body></html>\n"
+    )
     return "\n".join(parts)

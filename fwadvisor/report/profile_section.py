@@ -20,9 +20,11 @@ FRAMEWORKS = ("torch", "tensorflow")
 # The report's framework colours (html.py's --pt / --tf), written out because the chart must also
 # read well when the SVG is copied out of the page on its own.
 BAR_COLOURS = {"torch": "#d9480f", "tensorflow": "#e8a100"}
-LEGEND = ("± is half the p20-p80 spread. ~ marks a spread over 10% of the median: shown, but not "
-          "used as evidence. ≠ marks a result that did not match the NumPy reference: not used. "
-          "✗ marks a benchmark that failed.")
+LEGEND = (
+    "± is half the p20-p80 spread. ~ marks a spread over 10% of the median: shown, but not "
+    "used as evidence. ≠ marks a result that did not match the NumPy reference: not used. "
+    "✗ marks a benchmark that failed."
+)
 # The practice suite: two small models trained to the end in both frameworks (records carry a
 # per-epoch "curve"), and a trained model saved and loaded again. Their numbers are accuracies and
 # load times, not speeds, so they get tables of their own instead of rows in the "ahead" table.
@@ -37,6 +39,7 @@ NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone
 
 
 # Facts shared by every format ---------------------------------------------------------------------
+
 
 def _workers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return document.get("workers") or {}
@@ -57,8 +60,14 @@ def framework_versions(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         worker = _workers(document).get(fw) or {}
         version = worker.get("framework_version") or (env_fws.get(fw) or {}).get("version")
         if version is None:
-            version = next((r.get("framework_version") for r in document.get("results", [])
-                            if r.get("framework") == fw and r.get("framework_version")), None)
+            version = next(
+                (
+                    r.get("framework_version")
+                    for r in document.get("results", [])
+                    if r.get("framework") == fw and r.get("framework_version")
+                ),
+                None,
+            )
         out[fw] = {"version": version, "status": worker.get("status"), "error": worker.get("error")}
     return out
 
@@ -150,6 +159,7 @@ def _with_peak(table_rows: list[Row]) -> bool:
 
 # Practice runs: training curves, final accuracies and the export round trip -------------------------
 
+
 def is_practice(record: dict[str, Any]) -> bool:
     return record.get("benchmark") in PRACTICE_BENCHMARKS
 
@@ -229,18 +239,22 @@ def finding_text(model: str, by_fw: dict[str, dict[str, Any]], explain: bool = T
         return None
     ahead, points = gap
     behind = "tensorflow" if ahead == "torch" else "torch"
-    text = (f"Finding: the {PRACTICE_MODELS.get(model, model)} reached {_percent(final_accuracy(by_fw[ahead]))} "
-            f"test accuracy in {NAMES[ahead]} but {_percent(final_accuracy(by_fw[behind]))} in {NAMES[behind]}, "
-            f"{points:.1f} points apart.")
+    text = (
+        f"Finding: the {PRACTICE_MODELS.get(model, model)} reached {_percent(final_accuracy(by_fw[ahead]))} "
+        f"test accuracy in {NAMES[ahead]} but {_percent(final_accuracy(by_fw[behind]))} in {NAMES[behind]}, "
+        f"{points:.1f} points apart."
+    )
     if explain:
-        text += (f" A gap this large (over {GAP_POINTS:g} points) is reported as a finding, not hidden: it may "
-                 "come from each framework's defaults (initialisation, optimiser details) as much as from the "
-                 "framework itself.")
+        text += (
+            f" A gap this large (over {GAP_POINTS:g} points) is reported as a finding, not hidden: it may "
+            "come from each framework's defaults (initialisation, optimiser details) as much as from the "
+            "framework itself."
+        )
     return text
 
 
 def accuracy_summary(by_fw: dict[str, dict[str, Any]]) -> str:
-    """"Final test accuracy: PyTorch 97.2%, TensorFlow 96.8% (0.4 points apart)." in plain words."""
+    """ "Final test accuracy: PyTorch 97.2%, TensorFlow 96.8% (0.4 points apart)." in plain words."""
     parts = []
     for fw, record in by_fw.items():
         accuracy = final_accuracy(record)
@@ -270,8 +284,14 @@ def export_cells(record: dict[str, Any]) -> list[str]:
     error = _number(extra.get("max_rel_error"))
     detail = f" (max relative error {error:.2g})" if error is not None else ""
     match = {True: "yes", False: "NO"}.get(record.get("correct"), "not checked") + detail
-    return [name, str(extra.get("format") or "?"), _seconds(extra.get("export_s")), _seconds(extra.get("load_s")),
-            _size(extra.get("artifact_bytes")), match]
+    return [
+        name,
+        str(extra.get("format") or "?"),
+        _seconds(extra.get("export_s")),
+        _seconds(extra.get("load_s")),
+        _size(extra.get("artifact_bytes")),
+        match,
+    ]
 
 
 EXPORT_HEAD = ["framework", "format", "export s", "load s", "size", "reloaded outputs match"]
@@ -315,8 +335,12 @@ def curve_table(by_fw: dict[str, dict[str, Any]]) -> tuple[list[str], list[list[
                 line += ["-"] * 4
                 continue
             loss = p["train_loss"]
-            line += ["-" if loss is None else f"{loss:.4f}", _percent(p["train_accuracy"]),
-                     _percent(p["test_accuracy"]), _seconds(p["seconds"])]
+            line += [
+                "-" if loss is None else f"{loss:.4f}",
+                _percent(p["train_accuracy"]),
+                _percent(p["test_accuracy"]),
+                _seconds(p["seconds"]),
+            ]
         body.append(line)
     return head, body
 
@@ -337,26 +361,29 @@ def trigger_lines(triggered: list[dict[str, Any]]) -> list[str]:
 
 # JSON -----------------------------------------------------------------------------------------------
 
+
 def profile_summary(document: dict[str, Any], path: Path | str | None) -> dict[str, Any]:
     """What the JSON report carries about the run: where it came from and every measurement."""
     suite = document.get("suite") or {}
     measurements = []
     for r in document.get("results", []):
         metric = r.get("metric") or {}
-        measurements.append({
-            "benchmark": r.get("benchmark"),
-            "framework": r.get("framework"),
-            "dtype": r.get("dtype"),
-            "params": r.get("params") or {},
-            "metric": {"name": metric.get("name"), "value": metric.get("value")},
-            "rel_spread": r.get("rel_spread"),
-            "wide_spread": bool(r.get("wide_spread")),
-            "percent_of_peak": r.get("percent_of_peak"),
-            "correct": r.get("correct"),
-            "error": r.get("error"),
-            "skipped": r.get("skipped"),
-            "usable": usable_as_evidence(r),
-        })
+        measurements.append(
+            {
+                "benchmark": r.get("benchmark"),
+                "framework": r.get("framework"),
+                "dtype": r.get("dtype"),
+                "params": r.get("params") or {},
+                "metric": {"name": metric.get("name"), "value": metric.get("value")},
+                "rel_spread": r.get("rel_spread"),
+                "wide_spread": bool(r.get("wide_spread")),
+                "percent_of_peak": r.get("percent_of_peak"),
+                "correct": r.get("correct"),
+                "error": r.get("error"),
+                "skipped": r.get("skipped"),
+                "usable": usable_as_evidence(r),
+            }
+        )
         if r.get("benchmark") in PRACTICE_MODELS or "curve" in r:
             # As recorded (not curve_points): the JSON report is the raw data for anyone's own plots.
             measurements[-1]["curve"] = r.get("curve") or []
@@ -375,6 +402,7 @@ def profile_summary(document: dict[str, Any], path: Path | str | None) -> dict[s
 
 # Markdown -------------------------------------------------------------------------------------------
 
+
 def _md(text: object) -> str:
     """Safe inside a Markdown table cell or list item: one line, no pipes, no raw HTML or links."""
     out = " ".join(str(text).split())
@@ -386,8 +414,10 @@ def _md(text: object) -> str:
 def _md_table(head: list[str], body: list[list[str]], numeric: frozenset[int] | None = None) -> list[str]:
     """A Markdown table; the `numeric` columns (all but the first by default) are right-aligned."""
     numeric = frozenset(range(1, len(head))) if numeric is None else numeric
-    out = ["| " + " | ".join(_md(h) for h in head) + " |",
-           "|" + "|".join("---:" if i in numeric else "---" for i in range(len(head))) + "|"]
+    out = [
+        "| " + " | ".join(_md(h) for h in head) + " |",
+        "|" + "|".join("---:" if i in numeric else "---" for i in range(len(head))) + "|",
+    ]
     out += ["| " + " | ".join(_md(c) for c in line) + " |" for line in body]
     return out
 
@@ -403,8 +433,9 @@ def markdown_practice(document: dict[str, Any]) -> list[str]:
             out += [*_md_table(head, body), "", _md(CURVE_NOTE), ""]
         summary = accuracy_summary(by_fw)
         out += [_md(summary) + "  "] if summary else []
-        out += [f"{_md(NAMES.get(fw, fw))}: {_md(trouble)}  " for fw, r in by_fw.items()
-                if (trouble := record_trouble(r))]
+        out += [
+            f"{_md(NAMES.get(fw, fw))}: {_md(trouble)}  " for fw, r in by_fw.items() if (trouble := record_trouble(r))
+        ]
         finding = finding_text(model, by_fw)
         if finding:
             out += ["", f"**{_md(finding)}**"]
@@ -424,8 +455,9 @@ def markdown_triggered(triggered: list[dict[str, Any]] | None) -> list[str]:
     return [f"### {TRIGGERED_TITLE}", "", *(f"- {_md(line)}" for line in trigger_lines(triggered)), ""]
 
 
-def markdown_section(document: dict[str, Any], path: Path | str | None,
-                     triggered: list[dict[str, Any]] | None = None) -> str:
+def markdown_section(
+    document: dict[str, Any], path: Path | str | None, triggered: list[dict[str, Any]] | None = None
+) -> str:
     """The section in Markdown. `triggered`: the rules these numbers fired (None: no such sub-section)."""
     table_rows = speed_rows(document)
     with_peak = _with_peak(table_rows)
@@ -435,14 +467,19 @@ def markdown_section(document: dict[str, Any], path: Path | str | None,
     out += [f"{usable} of {total} numbers are steady and checked, and count as evidence.", ""]
     if table_rows:
         head = ["benchmark", "shape", "metric", "PyTorch", "TensorFlow", "ahead"] + (["% of peak"] if with_peak else [])
-        out += ["| " + " | ".join(head) + " |",
-                "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
+        out += ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
         for row in table_rows:
             unit = row.unit + (" (lower is better)" if row.unit in LOWER_IS_BETTER else "")
             ahead, status = ahead_text(row)
             ahead = f"**{_md(ahead)}**" if status == "ok" else _md(ahead)
-            cells = [_md(f"{row.benchmark} {row.dtype}".strip()), _md(row.params), _md(unit),
-                     _md(cell_text(row.cells.get("torch"))), _md(cell_text(row.cells.get("tensorflow"))), ahead]
+            cells = [
+                _md(f"{row.benchmark} {row.dtype}".strip()),
+                _md(row.params),
+                _md(unit),
+                _md(cell_text(row.cells.get("torch"))),
+                _md(cell_text(row.cells.get("tensorflow"))),
+                ahead,
+            ]
             if with_peak:
                 cells.append(_md(row.peak_text()))
             out.append("| " + " | ".join(cells) + " |")
@@ -461,8 +498,10 @@ def markdown_section(document: dict[str, Any], path: Path | str | None,
 
 # Text -----------------------------------------------------------------------------------------------
 
-def text_section(document: dict[str, Any], path: Path | str | None, width: int = 100,
-                 triggered: list[dict[str, Any]] | None = None) -> list[str]:
+
+def text_section(
+    document: dict[str, Any], path: Path | str | None, width: int = 100, triggered: list[dict[str, Any]] | None = None
+) -> list[str]:
     """A short plain table for the terminal report (no colour: the rich table lives in `profile`).
 
     Practice runs get a few lines each (final accuracies, any finding, the export); their curves are
@@ -506,8 +545,12 @@ def _text_practice(document: dict[str, Any], width: int) -> list[str]:
         out += ["", "  Saving and reloading a trained model"]
         for record in exports.values():
             name, fmt, export_s, load_s, size, match = export_cells(record)
-            out += _wrap(f"{name}: {fmt}, export {export_s} s, load {load_s} s, {size}; reloaded outputs match: "
-                         f"{match}", width - 2, indent="    ", hang="      ")
+            out += _wrap(
+                f"{name}: {fmt}, export {export_s} s, load {load_s} s, {size}; reloaded outputs match: {match}",
+                width - 2,
+                indent="    ",
+                hang="      ",
+            )
     return out
 
 
@@ -518,8 +561,15 @@ def _text_table(table_rows: list[Row], width: int) -> list[str]:
         # Symbols keep the terminal table narrow; the legend under it says what they mean.
         ahead, status = ahead_text(row)
         ahead = {"wide": f"{row.faster_text()} ~", "none": "-"}.get(status, ahead)
-        table.append((f"{row.benchmark} {row.dtype}".strip(), row.unit, _text_cell(row.cells.get("torch")),
-                      _text_cell(row.cells.get("tensorflow")), ahead))
+        table.append(
+            (
+                f"{row.benchmark} {row.dtype}".strip(),
+                row.unit,
+                _text_cell(row.cells.get("torch")),
+                _text_cell(row.cells.get("tensorflow")),
+                ahead,
+            )
+        )
     widths = [max(len(r[i]) for r in table) for i in range(5)]
     for number, r in enumerate(table):
         line = "  " + "  ".join(r[i].ljust(widths[i]) if i < 2 else r[i].rjust(widths[i]) for i in range(5))
@@ -544,12 +594,17 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
 
 # HTML -----------------------------------------------------------------------------------------------
 
+
 def _e(text: object) -> str:
     return escape(" ".join(str(text).split()), quote=True)
 
 
-_STATUS_STYLE = {"wrong": "color:var(--bad);font-weight:600", "failed": "color:var(--bad)",
-                 "wide": "color:var(--warn)", "skipped": "color:var(--muted)"}
+_STATUS_STYLE = {
+    "wrong": "color:var(--bad);font-weight:600",
+    "failed": "color:var(--bad)",
+    "wide": "color:var(--warn)",
+    "skipped": "color:var(--muted)",
+}
 
 
 def _html_cell(c: Cell | None) -> str:
@@ -561,8 +616,9 @@ def _html_cell(c: Cell | None) -> str:
     return f'<td style="text-align:right{";" + style if style else ""}"{title}>{body}</td>'
 
 
-def html_section(document: dict[str, Any], path: Path | str | None,
-                 triggered: list[dict[str, Any]] | None = None) -> str:
+def html_section(
+    document: dict[str, Any], path: Path | str | None, triggered: list[dict[str, Any]] | None = None
+) -> str:
     """The section in HTML: inline SVG charts, no script, nothing fetched. `triggered` as in markdown_section."""
     table_rows = speed_rows(document)
     with_peak = _with_peak(table_rows)
@@ -577,12 +633,15 @@ def html_section(document: dict[str, Any], path: Path | str | None,
         for row in table_rows:
             unit = row.unit + (" (lower is better)" if row.unit in LOWER_IS_BETTER else "")
             ahead, status = ahead_text(row)
-            ahead_style = {"ok": "font-weight:600", "wide": "color:var(--warn)",
-                           "none": "color:var(--muted)"}[status]
-            cells = [f"<td>{_e(row.benchmark)} {_e(row.dtype)}</td>", f"<td>{_e(row.params)}</td>",
-                     f"<td>{_e(unit)}</td>", _html_cell(row.cells.get("torch")),
-                     _html_cell(row.cells.get("tensorflow")),
-                     f'<td style="text-align:right;{ahead_style}">{_e(ahead)}</td>']
+            ahead_style = {"ok": "font-weight:600", "wide": "color:var(--warn)", "none": "color:var(--muted)"}[status]
+            cells = [
+                f"<td>{_e(row.benchmark)} {_e(row.dtype)}</td>",
+                f"<td>{_e(row.params)}</td>",
+                f"<td>{_e(unit)}</td>",
+                _html_cell(row.cells.get("torch")),
+                _html_cell(row.cells.get("tensorflow")),
+                f'<td style="text-align:right;{ahead_style}">{_e(ahead)}</td>',
+            ]
             if with_peak:
                 cells.append(f'<td style="text-align:right">{_e(row.peak_text())}</td>')
             parts.append("<tr>" + "".join(cells) + "</tr>")
@@ -632,51 +691,66 @@ def chart_svg(table_rows: list[Row]) -> str:
         offset = math.log(ratio) / math.log(scale) * half
         return centre + offset if framework == "torch" else centre - offset
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="fw-chart-title fw-chart-desc" '
-             f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font:12px sans-serif" '
-             f'font-family="sans-serif" font-size="12">',
-             '<title id="fw-chart-title">How many times faster PyTorch or TensorFlow ran each benchmark</title>',
-             '<desc id="fw-chart-desc">Log scale centred on 1x (equal speed). Bars to the right: PyTorch '
-             'ahead; bars to the left: TensorFlow ahead. Faint dashed bars rest on unsteady numbers; rows '
-             'without a bar could not be compared.</desc>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="fw-chart-title fw-chart-desc" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font:12px sans-serif" '
+        f'font-family="sans-serif" font-size="12">',
+        '<title id="fw-chart-title">How many times faster PyTorch or TensorFlow ran each benchmark</title>',
+        '<desc id="fw-chart-desc">Log scale centred on 1x (equal speed). Bars to the right: PyTorch '
+        "ahead; bars to the left: TensorFlow ahead. Faint dashed bars rest on unsteady numbers; rows "
+        "without a bar could not be compared.</desc>",
+    ]
     # Tick labels need no framework name: the headings above say which side is which.
     ticks = [1.0, 2.0] + [t for t in (4.0,) if scale == 4.0] + [t for t in (10.0, 100.0, 1000.0) if t <= scale]
     for tick in ticks:
-        for fw in (("torch",) if tick == 1.0 else FRAMEWORKS):
+        for fw in ("torch",) if tick == 1.0 else FRAMEWORKS:
             x = x_of(fw, tick)
             label = f"{tick:g}x"
-            parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 8}" stroke="currentColor" '
-                         f'stroke-opacity="{0.6 if tick == 1.0 else 0.2}"/>')
-            parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" fill="currentColor">'
-                         f"{_e(label)}</text>")
-    parts.append(f'<text x="{label_w}" y="12" fill="{BAR_COLOURS["tensorflow"]}" font-weight="bold">'
-                 "◀ TensorFlow faster</text>")
-    parts.append(f'<text x="{label_w + chart_w}" y="12" text-anchor="end" fill="{BAR_COLOURS["torch"]}" '
-                 'font-weight="bold">PyTorch faster ▶</text>')
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 8}" stroke="currentColor" '
+                f'stroke-opacity="{0.6 if tick == 1.0 else 0.2}"/>'
+            )
+            parts.append(
+                f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" fill="currentColor">{_e(label)}</text>'
+            )
+    parts.append(
+        f'<text x="{label_w}" y="12" fill="{BAR_COLOURS["tensorflow"]}" font-weight="bold">◀ TensorFlow faster</text>'
+    )
+    parts.append(
+        f'<text x="{label_w + chart_w}" y="12" text-anchor="end" fill="{BAR_COLOURS["torch"]}" '
+        'font-weight="bold">PyTorch faster ▶</text>'
+    )
     for index, row in enumerate(table_rows):
         y = top + index * row_h
         mid = y + row_h / 2 + 4
-        parts.append(f'<text x="{label_w - 8}" y="{mid:.1f}" text-anchor="end" fill="currentColor">'
-                     f"{_e(f'{row.benchmark} {row.dtype}'.strip())}</text>")
+        parts.append(
+            f'<text x="{label_w - 8}" y="{mid:.1f}" text-anchor="end" fill="currentColor">'
+            f"{_e(f'{row.benchmark} {row.dtype}'.strip())}</text>"
+        )
         text, status = ahead_text(row)
         if row.faster is None:
-            parts.append(f'<text x="{centre:.1f}" y="{mid:.1f}" text-anchor="middle" fill="currentColor" '
-                         f'fill-opacity="0.65" font-style="italic">{_e(text)}</text>')
+            parts.append(
+                f'<text x="{centre:.1f}" y="{mid:.1f}" text-anchor="middle" fill="currentColor" '
+                f'fill-opacity="0.65" font-style="italic">{_e(text)}</text>'
+            )
             continue
         fw, ratio = row.faster
         x_end = x_of(fw, ratio)
         x0, x1 = sorted((centre, x_end))
         bar_w = max(x1 - x0, 2.0)
         faint = ' fill-opacity="0.35" stroke="currentColor" stroke-dasharray="3 2"' if status == "wide" else ""
-        parts.append(f'<rect x="{x0:.1f}" y="{y + 5}" width="{bar_w:.1f}" height="{row_h - 10}" '
-                     f'fill="{BAR_COLOURS[fw]}"{faint}><title>{_e(f"{row.benchmark} {row.params}: {text}")}'
-                     "</title></rect>")
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{y + 5}" width="{bar_w:.1f}" height="{row_h - 10}" '
+            f'fill="{BAR_COLOURS[fw]}"{faint}><title>{_e(f"{row.benchmark} {row.params}: {text}")}'
+            "</title></rect>"
+        )
         parts.append(f'<text x="{label_w + chart_w + 8}" y="{mid:.1f}" fill="currentColor">{_e(text)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
 # Practice runs in HTML: tables and a line chart per model ------------------------------------------
+
 
 def _html_table(head: list[str], body: list[list[str]], numeric: frozenset[int] | None = None) -> str:
     numeric = frozenset(range(1, len(head))) if numeric is None else numeric
@@ -706,8 +780,11 @@ def html_practice(document: dict[str, Any]) -> list[str]:
         summary = accuracy_summary(by_fw)
         if summary:
             parts.append(f"<p>{_e(summary)}</p>")
-        parts += [f'<p style="color:var(--bad)">{_e(NAMES.get(fw, fw))}: {_e(trouble)}</p>'
-                  for fw, r in by_fw.items() if (trouble := record_trouble(r))]
+        parts += [
+            f'<p style="color:var(--bad)">{_e(NAMES.get(fw, fw))}: {_e(trouble)}</p>'
+            for fw, r in by_fw.items()
+            if (trouble := record_trouble(r))
+        ]
         finding = finding_text(model, by_fw)
         if finding:
             parts.append(f'<p class="caveat"><strong>{_e(finding)}</strong></p>')
@@ -772,33 +849,48 @@ def curve_svg(model: str, by_fw: dict[str, dict[str, Any]]) -> str:
         return top + panel_h - (value - low) / ((high - low) or 1.0) * panel_h
 
     names = " and ".join(NAMES[fw] for fw in curves)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-title {ident}-desc" '
-             f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font:12px sans-serif" '
-             f'font-family="sans-serif" font-size="12">',
-             f'<title id="{ident}-title">{_e(f"Training curves of the {label}: {names}")}</title>',
-             f'<desc id="{ident}-desc">{_e(_curve_description(curves))}</desc>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font:12px sans-serif" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<title id="{ident}-title">{_e(f"Training curves of the {label}: {names}")}</title>',
+        f'<desc id="{ident}-desc">{_e(_curve_description(curves))}</desc>',
+    ]
     # title, curve key, axis range, dash pattern, tick label and the exact value in a point's tooltip
-    panels = (("Training loss", "train_loss", 0.0, loss_top, "", lambda v: f"{v:g}", lambda v: f"{v:.4f}"),
-              ("Test accuracy", "test_accuracy", acc_low, 1.0, "4 3", lambda v: f"{v * 100:g}%", _percent))
+    panels = (
+        ("Training loss", "train_loss", 0.0, loss_top, "", lambda v: f"{v:g}", lambda v: f"{v:.4f}"),
+        ("Test accuracy", "test_accuracy", acc_low, 1.0, "4 3", lambda v: f"{v * 100:g}%", _percent),
+    )
     for index, (title, key, low, high, dash, tick_text, exact) in enumerate(panels):
         x0 = index * (left + panel_w + right + gap) + left
-        parts.append(f'<text x="{x0 + panel_w / 2:.1f}" y="14" text-anchor="middle" fill="currentColor" '
-                     f'font-weight="bold">{_e(title)}</text>')
+        parts.append(
+            f'<text x="{x0 + panel_w / 2:.1f}" y="14" text-anchor="middle" fill="currentColor" '
+            f'font-weight="bold">{_e(title)}</text>'
+        )
         for step, value in enumerate(axis_ticks(low, high)):
             y = y_of(value, low, high)
-            parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + panel_w}" y2="{y:.1f}" stroke="currentColor" '
-                         f'stroke-opacity="{0.5 if step == 0 else 0.15}"/>')
-            parts.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" fill="currentColor">'
-                         f"{_e(tick_text(value))}</text>")
-        parts.append(f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{top + panel_h}" stroke="currentColor" '
-                     'stroke-opacity="0.5"/>')
+            parts.append(
+                f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + panel_w}" y2="{y:.1f}" stroke="currentColor" '
+                f'stroke-opacity="{0.5 if step == 0 else 0.15}"/>'
+            )
+            parts.append(
+                f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" fill="currentColor">'
+                f"{_e(tick_text(value))}</text>"
+            )
+        parts.append(
+            f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{top + panel_h}" stroke="currentColor" stroke-opacity="0.5"/>'
+        )
         # Every epoch gets a tick while they fit; long runs get about ten.
         every = max(1, math.ceil(len(epochs) / 10))
         for epoch in epochs[::every]:
-            parts.append(f'<text x="{x_of(index, epoch):.1f}" y="{top + panel_h + 15}" text-anchor="middle" '
-                         f'fill="currentColor">{_e(f"{epoch:g}")}</text>')
-        parts.append(f'<text x="{x0 + panel_w / 2:.1f}" y="{top + panel_h + 30}" text-anchor="middle" '
-                     'fill="currentColor" fill-opacity="0.75">epoch</text>')
+            parts.append(
+                f'<text x="{x_of(index, epoch):.1f}" y="{top + panel_h + 15}" text-anchor="middle" '
+                f'fill="currentColor">{_e(f"{epoch:g}")}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + panel_w / 2:.1f}" y="{top + panel_h + 30}" text-anchor="middle" '
+            'fill="currentColor" fill-opacity="0.75">epoch</text>'
+        )
         # TensorFlow first and wider, PyTorch on top and thinner: the two runs start from the same
         # weights, so their curves often coincide, and both colours must still show.
         for fw, points in sorted(curves.items(), key=lambda item: item[0] == "torch"):
@@ -807,32 +899,45 @@ def curve_svg(model: str, by_fw: dict[str, dict[str, Any]]) -> str:
                 continue
             coords = " ".join(f"{x_of(index, e):.1f},{y_of(v, low, high):.1f}" for e, v in drawn)
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            parts.append(f'<polyline points="{coords}" fill="none" stroke="{BAR_COLOURS[fw]}" '
-                         f'stroke-width="{2 if fw == "torch" else 4}"{dash_attr}/>')
+            parts.append(
+                f'<polyline points="{coords}" fill="none" stroke="{BAR_COLOURS[fw]}" '
+                f'stroke-width="{2 if fw == "torch" else 4}"{dash_attr}/>'
+            )
             for epoch, value in drawn:
                 x, y = x_of(index, epoch), y_of(value, low, high)
                 tip = f"<title>{_e(f'{NAMES[fw]}, epoch {epoch:g}: {title.lower()} {exact(value)}')}</title>"
                 if fw == "torch":
                     parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{BAR_COLOURS[fw]}">{tip}</circle>')
                 else:
-                    parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" '
-                                 f'fill="{BAR_COLOURS[fw]}">{tip}</rect>')
+                    parts.append(
+                        f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" '
+                        f'fill="{BAR_COLOURS[fw]}">{tip}</rect>'
+                    )
     # The legend: colour and point shape per framework, line style per measure.
     y = height - 8
     x = left
     for fw in curves:
-        shape = (f'<circle cx="{x + 12}" cy="{y - 4}" r="3" fill="{BAR_COLOURS[fw]}"/>' if fw == "torch" else
-                 f'<rect x="{x + 9}" y="{y - 7}" width="6" height="6" fill="{BAR_COLOURS[fw]}"/>')
-        parts.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="{BAR_COLOURS[fw]}" '
-                     f'stroke-width="2"/>{shape}')
+        shape = (
+            f'<circle cx="{x + 12}" cy="{y - 4}" r="3" fill="{BAR_COLOURS[fw]}"/>'
+            if fw == "torch"
+            else f'<rect x="{x + 9}" y="{y - 7}" width="6" height="6" fill="{BAR_COLOURS[fw]}"/>'
+        )
+        parts.append(
+            f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="{BAR_COLOURS[fw]}" '
+            f'stroke-width="2"/>{shape}'
+        )
         parts.append(f'<text x="{x + 30}" y="{y}" fill="currentColor">{_e(NAMES[fw])}</text>')
         x += 120
-    parts.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="currentColor" stroke-width="2"/>'
-                 f'<text x="{x + 30}" y="{y}" fill="currentColor">loss (solid)</text>')
+    parts.append(
+        f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="currentColor" stroke-width="2"/>'
+        f'<text x="{x + 30}" y="{y}" fill="currentColor">loss (solid)</text>'
+    )
     x += 120
-    parts.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="currentColor" stroke-width="2" '
-                 f'stroke-dasharray="4 3"/><text x="{x + 30}" y="{y}" fill="currentColor">'
-                 "test accuracy (dashed)</text>")
+    parts.append(
+        f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="currentColor" stroke-width="2" '
+        f'stroke-dasharray="4 3"/><text x="{x + 30}" y="{y}" fill="currentColor">'
+        "test accuracy (dashed)</text>"
+    )
     parts.append("</svg>")
     return "\n".join(parts)
 

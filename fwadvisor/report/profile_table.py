@@ -59,16 +59,20 @@ class Row:
             if not a or not b or a.status != "ok" or b.status != "ok" or a.value is None or b.value is None:
                 return "-"
             points = 100 * (a.value - b.value)
-            return "equal" if round(points, 1) == 0 else f"{SHORT['torch' if points > 0 else 'tensorflow']} " \
-                                                          f"+{abs(points):.1f} pts"
+            return (
+                "equal"
+                if round(points, 1) == 0
+                else f"{SHORT['torch' if points > 0 else 'tensorflow']} +{abs(points):.1f} pts"
+            )
         ahead = self.faster
         if ahead is None:
             return "-"
         return f"{SHORT[ahead[0]]} {ahead[1]:.2f}x"
 
     def peak_text(self) -> str:
-        parts = [f"{NAMES[fw]} {c.percent_of_peak:.0f}%" for fw, c in self.cells.items()
-                 if c.percent_of_peak is not None]
+        parts = [
+            f"{NAMES[fw]} {c.percent_of_peak:.0f}%" for fw, c in self.cells.items() if c.percent_of_peak is not None
+        ]
         return ", ".join(parts) or "-"
 
 
@@ -84,8 +88,14 @@ def cell(record: dict[str, Any]) -> Cell:
         status, note = "wide", f"spread {record.get('rel_spread', 0):.0%} of the median"
     else:
         status, note = "ok", record.get("check") or ""
-    return Cell(metric.get("value"), metric.get("name") or "", record.get("rel_spread"),
-                record.get("percent_of_peak"), status, note)
+    return Cell(
+        metric.get("value"),
+        metric.get("name") or "",
+        record.get("rel_spread"),
+        record.get("percent_of_peak"),
+        status,
+        note,
+    )
 
 
 def params_text(params: dict[str, Any], benchmark: str = "") -> str:
@@ -95,8 +105,7 @@ def params_text(params: dict[str, Any], benchmark: str = "") -> str:
         if benchmark == "matmul":
             return f"{p['m']}×{p['k']} @ {p['k']}×{p['n']}"
         if benchmark == "conv2d":
-            return (f"{p['batch']}×{p['height']}×{p['width']}, {p['channels_in']}→{p['channels_out']}, "
-                    f"k{p['kernel']}")
+            return f"{p['batch']}×{p['height']}×{p['width']}, {p['channels_in']}→{p['channels_out']}, k{p['kernel']}"
         if benchmark in ("bandwidth", "host_to_device"):
             return f"{p['megabytes']} MB"
         if benchmark == "eager_overhead":
@@ -140,8 +149,9 @@ def problems(document: dict[str, Any]) -> list[str]:
 
 
 def device_label(document: dict[str, Any]) -> str:
-    devices = sorted({r.get("device") for r in document.get("results", []) if r.get("device")
-                      and r.get("device") != "unknown"})
+    devices = sorted(
+        {r.get("device") for r in document.get("results", []) if r.get("device") and r.get("device") != "unknown"}
+    )
     return ", ".join(devices) or document.get("suite", {}).get("device", "?")
 
 
@@ -151,8 +161,11 @@ def render_rich_table(document: dict[str, Any]):
     suite = document.get("suite", {})
     table_rows = rows(document)
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
-    table = Table(title=f"fwadvisor profile · suite {suite.get('name')} · {device_label(document)} · "
-                        f"{suite.get('threads')} CPU threads", title_justify="left")
+    table = Table(
+        title=f"fwadvisor profile · suite {suite.get('name')} · {device_label(document)} · "
+        f"{suite.get('threads')} CPU threads",
+        title_justify="left",
+    )
     table.add_column("benchmark", ratio=5)
     table.add_column("metric", ratio=2, min_width=7)
     table.add_column("PyTorch", justify="right", ratio=2, no_wrap=True)
@@ -161,16 +174,25 @@ def render_rich_table(document: dict[str, Any]):
     if with_peak:
         table.add_column("% of peak", justify="right", ratio=2)
     for row in table_rows:
+
         def show(fw: str, row: Row = row) -> str:
             c = row.cells.get(fw)
             if c is None:
                 return "-"
             colour = {"failed": "red", "wrong": "red", "wide": "yellow", "skipped": "dim"}.get(c.status)
             return f"[{colour}]{c.text()}[/]" if colour else c.text()
+
         unit = row.unit + (" [dim](lower is better)[/]" if row.unit in LOWER_IS_BETTER else "")
-        cells = [f"{row.benchmark} {row.dtype}\n[dim]{row.params}[/]", unit, show("torch"),
-                 show("tensorflow"), row.faster_text()]
+        cells = [
+            f"{row.benchmark} {row.dtype}\n[dim]{row.params}[/]",
+            unit,
+            show("torch"),
+            show("tensorflow"),
+            row.faster_text(),
+        ]
         table.add_row(*cells, *([row.peak_text()] if with_peak else []))
-    table.caption = ("± half the p20-p80 spread; ~ spread over 10%, not used as evidence; "
-                     "≠ did not match the NumPy reference; ✗ failed")
+    table.caption = (
+        "± half the p20-p80 spread; ~ spread over 10%, not used as evidence; "
+        "≠ did not match the NumPy reference; ✗ failed"
+    )
     return table

@@ -22,22 +22,32 @@ def triggered_rules(rec: Recommendation) -> list[dict[str, Any]] | None:
     if rec.profile is None:
         return None
     ids = {t["rule"] for t in rec.profile.get("triggered", [])}
-    found: list[dict[str, Any]] = [{"rule": r.rule, "favors": r.favors, "weight": r.weight, "message": r.message}
-                                   for r in rec.reasons if r.rule in ids]
+    found: list[dict[str, Any]] = [
+        {"rule": r.rule, "favors": r.favors, "weight": r.weight, "message": r.message}
+        for r in rec.reasons
+        if r.rule in ids
+    ]
     found += [{"rule": c.rule, "framework": c.framework, "message": c.message} for c in rec.caveats if c.rule in ids]
     found += [{"rule": b.rule, "framework": b.framework, "message": b.message} for b in rec.blockers if b.rule in ids]
     return found
 
 
-def profile_text_lines(rec: Recommendation, profile: dict[str, Any], profile_path: Path | str | None,
-                       width: int) -> list[str]:
+def profile_text_lines(
+    rec: Recommendation, profile: dict[str, Any], profile_path: Path | str | None, width: int
+) -> list[str]:
     from fwadvisor.report import profile_section
 
     return [*profile_section.text_section(profile, profile_path, width, triggered=triggered_rules(rec)), ""]
 
 
-def render(rec: Recommendation, fmt: str, *, width: int = 100, profile: dict[str, Any] | None = None,
-           profile_path: Path | str | None = None) -> str:
+def render(
+    rec: Recommendation,
+    fmt: str,
+    *,
+    width: int = 100,
+    profile: dict[str, Any] | None = None,
+    profile_path: Path | str | None = None,
+) -> str:
     """The whole report as a string in one of FORMATS.
 
     `profile` is a saved profile document: when given, every format gains its "Evidence from this
@@ -60,14 +70,14 @@ def render(rec: Recommendation, fmt: str, *, width: int = 100, profile: dict[str
     if fmt == "md":
         from fwadvisor.report.markdown import render_markdown
 
-        extra = (profile_section.markdown_section(profile, profile_path, triggered=triggered)
-                 if profile is not None else "")
+        extra = (
+            profile_section.markdown_section(profile, profile_path, triggered=triggered) if profile is not None else ""
+        )
         return render_markdown(rec, extra)
     if fmt == "html":
         from fwadvisor.report.html import render_html
 
-        extra = (profile_section.html_section(profile, profile_path, triggered=triggered)
-                 if profile is not None else "")
+        extra = profile_section.html_section(profile, profile_path, triggered=triggered) if profile is not None else ""
         return render_html(rec, extra)
     from fwadvisor.report.text import render_lines
 

@@ -19,8 +19,17 @@ from fwadvisor.report import content as c
 
 MAX_WIDTH = 110
 # SGR codes of the styles the report uses.
-_SGR = {"bold": "1", "dim": "2", "underline": "4", "red": "31", "green": "32", "yellow": "33",
-        "cyan": "36", "orange": "38;5;208", "gold": "38;5;178"}
+_SGR = {
+    "bold": "1",
+    "dim": "2",
+    "underline": "4",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "cyan": "36",
+    "orange": "38;5;208",
+    "gold": "38;5;178",
+}
 COLOURS = {"pytorch": "orange", "tensorflow": "gold", "either": "cyan"}
 
 
@@ -46,40 +55,55 @@ class _Writer:
 
     def line(self, text: str = "", *styles: str) -> None:
         indent = " " * (len(text) - len(text.lstrip()))
-        for part in textwrap.wrap(text, self.width, initial_indent="", subsequent_indent=indent,
-                                  drop_whitespace=False) if len(text) > self.width else [text]:
+        for part in (
+            textwrap.wrap(text, self.width, initial_indent="", subsequent_indent=indent, drop_whitespace=False)
+            if len(text) > self.width
+            else [text]
+        ):
             self.lines.append(self.style(part.rstrip(), *styles))
 
     def heading(self, title: str, *styles: str) -> None:
         self.line()
         self.line(title, *(styles or ("bold",)))
 
-    def item(self, marker: str, body: str, *, marker_styles: tuple[str, ...] = (), lead: str = "",
-             lead_styles: tuple[str, ...] = ("dim",), indent: int = 2, marker_width: int = 2,
-             evidence: str | None = None) -> None:
+    def item(
+        self,
+        marker: str,
+        body: str,
+        *,
+        marker_styles: tuple[str, ...] = (),
+        lead: str = "",
+        lead_styles: tuple[str, ...] = ("dim",),
+        indent: int = 2,
+        marker_width: int = 2,
+        evidence: str | None = None,
+    ) -> None:
         """`marker`, then `lead` (styled) and `body`, wrapped with a hanging indent under the body."""
         first = " " * indent + marker.ljust(marker_width) + " "
         hang = " " * len(first)
-        plain = " ".join(((lead + " ") if lead else "") .split() + body.split())
-        wrapped = textwrap.wrap(plain, self.width, initial_indent=first, subsequent_indent=hang,
-                                break_on_hyphens=False)
+        plain = " ".join(((lead + " ") if lead else "").split() + body.split())
+        wrapped = textwrap.wrap(plain, self.width, initial_indent=first, subsequent_indent=hang, break_on_hyphens=False)
         # Style the marker and the lead where they landed; the lead may wrap onto a second line.
         remaining_lead = len(lead)
         for number, text in enumerate(wrapped):
             start = len(first) if number == 0 else len(hang)
             if number == 0 and marker:
-                text = (" " * indent + self.style(marker, *marker_styles)
-                        + text[indent + len(marker):])
+                text = " " * indent + self.style(marker, *marker_styles) + text[indent + len(marker) :]
                 start += len(self.style(marker, *marker_styles)) - len(marker)
             if remaining_lead > 0:
                 taken = min(remaining_lead, len(text) - start)
-                text = text[:start] + self.style(text[start:start + taken], *lead_styles) + text[start + taken:]
+                text = text[:start] + self.style(text[start : start + taken], *lead_styles) + text[start + taken :]
                 remaining_lead -= taken + 1  # the space that joined the wrapped lines
             self.lines.append(text)
         if evidence:
-            for text in textwrap.wrap(" ".join(evidence.split()), self.width, initial_indent=hang,
-                                      subsequent_indent=hang, break_on_hyphens=False,
-                                      break_long_words=True):
+            for text in textwrap.wrap(
+                " ".join(evidence.split()),
+                self.width,
+                initial_indent=hang,
+                subsequent_indent=hang,
+                break_on_hyphens=False,
+                break_long_words=True,
+            ):
                 self.lines.append(self.style(text, "dim"))
 
     def box(self, title: str, rows: list[str], border: str) -> None:
@@ -89,8 +113,9 @@ class _Writer:
         self.line(top, border)
         for row in rows:
             visible = _visible_len(row)
-            self.lines.append(self.style("│", border) + " " + row + " " * max(0, inner - visible)
-                              + " " + self.style("│", border))
+            self.lines.append(
+                self.style("│", border) + " " + row + " " * max(0, inner - visible) + " " + self.style("│", border)
+            )
         self.line("╰" + "─" * (inner + 2) + "╯", border)
 
 
@@ -119,10 +144,16 @@ def _header(out: _Writer, rec: Recommendation) -> None:
     bar_width = min(30, inner - 20)
     for fw, pts in rec.scores.items():
         filled = round(pts / top * bar_width)
-        rows.append(f"{c.name(fw):<11}" + out.style("█" * filled, COLOURS[fw])
-                    + out.style("░" * (bar_width - filled), "dim") + f" {pts:g}")
-    footer = (f"Margin {rec.margin:g} points. {c.priorities_sentence(rec)} "
-              f"{rec.rules_used} rules considered. {c.facts_sentence(rec)}")
+        rows.append(
+            f"{c.name(fw):<11}"
+            + out.style("█" * filled, COLOURS[fw])
+            + out.style("░" * (bar_width - filled), "dim")
+            + f" {pts:g}"
+        )
+    footer = (
+        f"Margin {rec.margin:g} points. {c.priorities_sentence(rec)} "
+        f"{rec.rules_used} rules considered. {c.facts_sentence(rec)}"
+    )
     rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
     out.box("fwadvisor recommendation", rows, colour)
 
@@ -133,36 +164,69 @@ def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) ->
     if rec.blockers:
         out.heading("Blockers", "bold", "red")
         for b in rec.blockers:
-            out.item("✖", b.message, marker_styles=("red",), lead=f"{c.name(b.framework)} ruled out ({b.rule})",
-                     lead_styles=("bold", "red"), evidence=_evidence(b.evidence))
+            out.item(
+                "✖",
+                b.message,
+                marker_styles=("red",),
+                lead=f"{c.name(b.framework)} ruled out ({b.rule})",
+                lead_styles=("bold", "red"),
+                evidence=_evidence(b.evidence),
+            )
     if rec.plan and rec.plan_rule:
         out.heading("Split plan: one framework for everything is the wrong shape here", "bold", "cyan")
         for part in rec.plan:
-            out.item("▸", part.why, marker_styles=("bold", COLOURS[part.framework]),
-                     lead=f"{c.name(part.framework)} for {part.covers.rstrip('.')}:",
-                     lead_styles=("bold", COLOURS[part.framework]))
-        out.item("↔", rec.plan_rule.message, marker_styles=("bold",), lead=f"How they meet ({rec.plan_rule.rule}):",
-                 lead_styles=("bold",), evidence=_evidence(rec.plan_rule.evidence))
+            out.item(
+                "▸",
+                part.why,
+                marker_styles=("bold", COLOURS[part.framework]),
+                lead=f"{c.name(part.framework)} for {part.covers.rstrip('.')}:",
+                lead_styles=("bold", COLOURS[part.framework]),
+            )
+        out.item(
+            "↔",
+            rec.plan_rule.message,
+            marker_styles=("bold",),
+            lead=f"How they meet ({rec.plan_rule.rule}):",
+            lead_styles=("bold",),
+            evidence=_evidence(rec.plan_rule.evidence),
+        )
     out.heading("Reasons")
     if not rec.reasons:
         out.line("  No rule scored for either framework with these answers.")
     for title, reasons in c.reasons_by_area(rec):
         out.heading(f"  {title}", "bold", "underline")
         for r in reasons:
-            out.item(f"+{r.weight:g}", r.message, marker_styles=("bold", COLOURS[r.favors]),
-                     lead=f"{c.name(r.favors)} ({r.rule})", lead_styles=(COLOURS[r.favors],),
-                     marker_width=4, evidence=_evidence(r.evidence))
+            out.item(
+                f"+{r.weight:g}",
+                r.message,
+                marker_styles=("bold", COLOURS[r.favors]),
+                lead=f"{c.name(r.favors)} ({r.rule})",
+                lead_styles=(COLOURS[r.favors],),
+                marker_width=4,
+                evidence=_evidence(r.evidence),
+            )
     if rec.caveats:
         out.heading("Caveats", "bold", "yellow")
         for cav in rec.caveats:
             who = f"{c.name(cav.framework)}, " if cav.framework else ""
-            out.item("!", cav.message, marker_styles=("bold", "yellow"), lead=f"({who}{cav.rule})",
-                     evidence=_evidence(cav.evidence))
+            out.item(
+                "!",
+                cav.message,
+                marker_styles=("bold", "yellow"),
+                lead=f"({who}{cav.rule})",
+                evidence=_evidence(cav.evidence),
+            )
     if rec.alternatives:
         out.heading("Other paths that fit", "bold", "cyan")
         for alt in rec.alternatives:
-            out.item("◆", f"{alt.when} {alt.message}", marker_styles=("bold", "cyan"),
-                     lead=f"{alt.option} ({alt.rule}):", lead_styles=("bold",), evidence=_evidence(alt.evidence))
+            out.item(
+                "◆",
+                f"{alt.when} {alt.message}",
+                marker_styles=("bold", "cyan"),
+                lead=f"{alt.option} ({alt.rule}):",
+                lead_styles=("bold",),
+                evidence=_evidence(alt.evidence),
+            )
     out.heading("What would change the answer")
     if not rec.what_if:
         out.line("  No single change of one answer would change the recommendation.")
@@ -178,8 +242,9 @@ def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) ->
     if rec.outlook:
         out.heading("Outlook")
     for fw, outlook in rec.outlook.items():
-        out.item("", outlook.summary, lead=f"{c.name(fw)}:", lead_styles=("bold", COLOURS[fw]),
-                 marker_width=0, indent=1)
+        out.item(
+            "", outlook.summary, lead=f"{c.name(fw)}:", lead_styles=("bold", COLOURS[fw]), marker_width=0, indent=1
+        )
         for point in outlook.points:
             out.item("•", point, indent=4)
         out.item("", "", evidence=_evidence(evidence_refs(outlook.evidence)), indent=4)
@@ -207,8 +272,13 @@ def terminal_columns(default: int = 100) -> int:
     return columns or default
 
 
-def print_report(rec: Recommendation, stream: TextIO | None = None, *, profile: dict[str, Any] | None = None,
-                 profile_path: Path | str | None = None) -> None:
+def print_report(
+    rec: Recommendation,
+    stream: TextIO | None = None,
+    *,
+    profile: dict[str, Any] | None = None,
+    profile_path: Path | str | None = None,
+) -> None:
     """The report on a terminal (or any stream), coloured when that is wanted; with a profile run,
     its "Evidence from this machine" section follows."""
     stream = stream or sys.stdout

@@ -12,8 +12,7 @@ from textual.screen import Screen
 
 from fwadvisor.tui.state import AdvisorState
 
-MODE_TITLES = {"interview": "Interview", "advice": "Recommendation", "profiler": "Profiler",
-               "report": "Report"}
+MODE_TITLES = {"interview": "Interview", "advice": "Recommendation", "profiler": "Profiler", "report": "Report"}
 
 
 def _interview() -> Screen:
@@ -73,13 +72,16 @@ class FwAdvisorApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for mode, title in MODE_TITLES.items():
-            yield SystemCommand(f"Go to {title}", f"Show the {title.lower()} screen",
-                                lambda mode=mode: self.switch_mode(mode))
-        yield SystemCommand("Run the quick profile", "Benchmark both frameworks on this machine",
-                            self._run_quick_profile)
+            yield SystemCommand(
+                f"Go to {title}", f"Show the {title.lower()} screen", lambda mode=mode: self.switch_mode(mode)
+            )
+        yield SystemCommand(
+            "Run the quick profile", "Benchmark both frameworks on this machine", self._run_quick_profile
+        )
         for fmt, name in (("md", "Markdown"), ("html", "HTML"), ("json", "JSON")):
-            yield SystemCommand(f"Export report as {name}", f"Save the report as a {name} file",
-                                lambda fmt=fmt: self._export(fmt))
+            yield SystemCommand(
+                f"Export report as {name}", f"Save the report as a {name} file", lambda fmt=fmt: self._export(fmt)
+            )
         yield SystemCommand("Help and FAQ", "What each screen does, and common questions", self.action_help)
 
     async def _run_quick_profile(self) -> None:
@@ -91,9 +93,14 @@ class FwAdvisorApp(App[None]):
         self.screen.export(fmt)  # type: ignore[attr-defined]
 
 
-def make_app(answers_file: Path | None = None, *, save_path: Path | bool | None = True,
-             rules_dirs: list[Path] | None = None, worker_env: dict[str, str] | None = None,
-             load_last_profile: bool = True) -> FwAdvisorApp:
+def make_app(
+    answers_file: Path | None = None,
+    *,
+    save_path: Path | bool | None = True,
+    rules_dirs: list[Path] | None = None,
+    worker_env: dict[str, str] | None = None,
+    load_last_profile: bool = True,
+) -> FwAdvisorApp:
     """Build the app: answers from `answers_file`, else those saved last time.
 
     save_path True means the user data folder; None or False keeps answers in memory only.
@@ -110,8 +117,9 @@ def make_app(answers_file: Path | None = None, *, save_path: Path | bool | None 
             answers = load_answers(target)
         except Exception:  # a damaged save must not stop the app; start afresh
             answers = {}
-    state = AdvisorState.create(answers, target, rules_dirs, worker_env,
-                                runs_folder=runs_dir() if load_last_profile else None)
+    state = AdvisorState.create(
+        answers, target, rules_dirs, worker_env, runs_folder=runs_dir() if load_last_profile else None
+    )
     if target is not None and answers_file is not None:
         state.save()  # the file's answers become the saved ones, as if typed in
     return FwAdvisorApp(state)

@@ -20,8 +20,16 @@ class AdvisorState:
     """Rules are loaded (and so checked) at start; the engine and the last profile run only when a
     screen first needs them, so the interview paints without paying for them."""
 
-    def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, answers: Answers, save_path: Path | None,
-                 *, worker_env: dict[str, str] | None = None, runs_folder: Path | None = None):
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        ruleset: RuleSet,
+        answers: Answers,
+        save_path: Path | None,
+        *,
+        worker_env: dict[str, str] | None = None,
+        runs_folder: Path | None = None,
+    ):
         self.questionnaire = questionnaire
         self.ruleset = ruleset
         self.answers: Answers = dict(answers)
@@ -33,10 +41,22 @@ class AdvisorState:
         self._cached: tuple[str, Recommendation] | None = None
 
     @classmethod
-    def create(cls, answers: Answers, save_path: Path | None, rules_dirs: list[Path] | None = None,
-               worker_env: dict[str, str] | None = None, runs_folder: Path | None = None) -> AdvisorState:
-        return cls(load_questionnaire(), load_rules(rules_dirs), answers, save_path, worker_env=worker_env,
-                   runs_folder=runs_folder)
+    def create(
+        cls,
+        answers: Answers,
+        save_path: Path | None,
+        rules_dirs: list[Path] | None = None,
+        worker_env: dict[str, str] | None = None,
+        runs_folder: Path | None = None,
+    ) -> AdvisorState:
+        return cls(
+            load_questionnaire(),
+            load_rules(rules_dirs),
+            answers,
+            save_path,
+            worker_env=worker_env,
+            runs_folder=runs_folder,
+        )
 
     @property
     def profile_document(self) -> dict[str, Any] | None:
@@ -60,8 +80,7 @@ class AdvisorState:
             self.answers.pop(question_id, None)
         else:
             self.answers[question_id] = value
-        dropped = [q.id for q in self.questionnaire.questions
-                   if q.id in self.answers and not applies(q, self.answers)]
+        dropped = [q.id for q in self.questionnaire.questions if q.id in self.answers and not applies(q, self.answers)]
         for qid in dropped:
             del self.answers[qid]
         self.save()

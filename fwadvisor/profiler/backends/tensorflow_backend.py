@@ -37,8 +37,7 @@ from fwadvisor.profiler.timing import WIDE_SPREAD, Timing, measure
 
 FRAMEWORK = "tensorflow"
 
-_DTYPES: dict[str, tf.DType] = {"fp32": tf.float32, "tf32": tf.float32, "fp16": tf.float16,
-                                "bf16": tf.bfloat16}
+_DTYPES: dict[str, tf.DType] = {"fp32": tf.float32, "tf32": tf.float32, "fp16": tf.float16, "bf16": tf.bfloat16}
 
 
 @dataclass
@@ -88,22 +87,30 @@ def _gpu_name(gpu: Any) -> str:
 def probe() -> dict[str, Any]:
     """What TensorFlow sees; lists physical devices without creating a GPU context."""
     gpus = tf.config.list_physical_devices("GPU")
-    return {"framework_version": tf.__version__, "gpu_available": bool(gpus),
-            "gpu_devices": [_gpu_name(g) for g in gpus], "build": _build()}
+    return {
+        "framework_version": tf.__version__,
+        "gpu_available": bool(gpus),
+        "gpu_devices": [_gpu_name(g) for g in gpus],
+        "build": _build(),
+    }
 
 
 def _no_gpu_message() -> str:
     if _build() == "cpu":
-        return (f"TensorFlow {tf.__version__} was built without CUDA: install the GPU build "
-                "(pip install 'tensorflow[and-cuda]', Linux or WSL2), or run with --device cpu")
+        return (
+            f"TensorFlow {tf.__version__} was built without CUDA: install the GPU build "
+            "(pip install 'tensorflow[and-cuda]', Linux or WSL2), or run with --device cpu"
+        )
     system = platform.system()
     if system == "Windows":
         hint = "native Windows GPU support ended with TensorFlow 2.10: run it under WSL2"
     elif system == "Darwin":
         hint = "TensorFlow has no official GPU support on macOS"
     else:
-        hint = ("install the CUDA libraries with pip install 'tensorflow[and-cuda]' and check the driver "
-                "with nvidia-smi and CUDA_VISIBLE_DEVICES")
+        hint = (
+            "install the CUDA libraries with pip install 'tensorflow[and-cuda]' and check the driver "
+            "with nvidia-smi and CUDA_VISIBLE_DEVICES"
+        )
     return f"TensorFlow {tf.__version__} sees no GPU: {hint}; or run with --device cpu"
 
 
@@ -120,8 +127,10 @@ def setup(device: str, threads: int | None) -> dict[str, Any]:
         # confirm the first one.
         if (_STATE.device, _STATE.requested_threads) == (device, threads):
             return _info(_STATE)
-        raise RuntimeError("TensorFlow is already set up in this process for "
-                           f"{_STATE.device} with threads={_STATE.requested_threads}: use a new process")
+        raise RuntimeError(
+            "TensorFlow is already set up in this process for "
+            f"{_STATE.device} with threads={_STATE.requested_threads}: use a new process"
+        )
     for gpu in gpus:
         # Without this TensorFlow grabs nearly all GPU memory at its first op.
         tf.config.experimental.set_memory_growth(gpu, True)
@@ -139,8 +148,10 @@ def setup(device: str, threads: int | None) -> dict[str, Any]:
         except Exception:  # name and capability only label the device
             pass
         capability = details.get("compute_capability")
-        gpu_properties = {"name": details.get("device_name", gpus[0].name),
-                          "compute_capability": ".".join(map(str, capability)) if capability else None}
+        gpu_properties = {
+            "name": details.get("device_name", gpus[0].name),
+            "compute_capability": ".".join(map(str, capability)) if capability else None,
+        }
         label = f"cuda:0 {gpu_properties['name']}"
         tf_device = "/GPU:0"
     else:
@@ -152,8 +163,12 @@ def setup(device: str, threads: int | None) -> dict[str, Any]:
 
 
 def _info(state: _State) -> dict[str, Any]:
-    return {"framework_version": tf.__version__, "device": state.label, "threads": state.threads,
-            "gpu_properties": state.gpu_properties}
+    return {
+        "framework_version": tf.__version__,
+        "device": state.label,
+        "threads": state.threads,
+        "gpu_properties": state.gpu_properties,
+    }
 
 
 def run_benchmark(benchmark: str, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -198,15 +213,33 @@ def _math_dtype(state: _State, dtype: str) -> tf.DType:
     return _DTYPES[dtype]
 
 
-
-
-def _record(state: _State, benchmark: str, params: dict[str, Any], dtype: str, precision: dict[str, Any],
-            timing: Timing, metric: tuple[str, float], check: ref.Check,
-            extra: dict[str, Any]) -> dict[str, Any]:
-    return make_record(benchmark=benchmark, framework=FRAMEWORK, framework_version=tf.__version__,
-                       device=state.label, dtype=dtype, params=params, threads=state.threads,
-                       precision=precision, timing=timing, metric_name=metric[0], metric_value=metric[1],
-                       correct=check.ok, check=check.text, extra=extra)
+def _record(
+    state: _State,
+    benchmark: str,
+    params: dict[str, Any],
+    dtype: str,
+    precision: dict[str, Any],
+    timing: Timing,
+    metric: tuple[str, float],
+    check: ref.Check,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    return make_record(
+        benchmark=benchmark,
+        framework=FRAMEWORK,
+        framework_version=tf.__version__,
+        device=state.label,
+        dtype=dtype,
+        params=params,
+        threads=state.threads,
+        precision=precision,
+        timing=timing,
+        metric_name=metric[0],
+        metric_value=metric[1],
+        correct=check.ok,
+        check=check.text,
+        extra=extra,
+    )
 
 
 def _numpy(tensor: tf.Tensor) -> np.ndarray:
@@ -232,16 +265,29 @@ def _matmul(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     a_np, b_np = ref.matmul_operands(cm, cn, ck)
     a_small, b_small = tf.cast(tf.constant(a_np), dt), tf.cast(tf.constant(b_np), dt)
     # The reference sees the rounded inputs, so the error measured is the matmul's own.
-    check = ref.check_close(_numpy(tf.matmul(a_small, b_small)),
-                            ref.matmul_ref(_numpy(a_small), _numpy(b_small)), dtype)
+    check = ref.check_close(
+        _numpy(tf.matmul(a_small, b_small)), ref.matmul_ref(_numpy(a_small), _numpy(b_small)), dtype
+    )
 
     a = _random_normal((m, k), dt, 1)
     b = _random_normal((k, n), dt, 2)
     timing = measure(lambda: tf.matmul(a, b), _sync, budget_s)
     metric = ref.flops_metric(state.cuda, 2.0 * m * n * k, timing.median_s)
-    return _record(state, "matmul", params, dtype, precision, timing, metric, check,
-                   {"flops_per_call": 2 * m * n * k, "mode": "eager",
-                    "output": "allocated per call by TF's allocator (tf.matmul has no out=)"})
+    return _record(
+        state,
+        "matmul",
+        params,
+        dtype,
+        precision,
+        timing,
+        metric,
+        check,
+        {
+            "flops_per_call": 2 * m * n * k,
+            "mode": "eager",
+            "output": "allocated per call by TF's allocator (tf.matmul has no out=)",
+        },
+    )
 
 
 def _conv2d(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -260,8 +306,7 @@ def _conv2d(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     timing = measure(lambda: tf.nn.conv2d(x, w, strides=1, padding="SAME"), _sync, budget_s)
     flops = 2.0 * batch * height * width * c_out * c_in * kernel * kernel
     metric = ref.flops_metric(state.cuda, flops, timing.median_s)
-    extra: dict[str, Any] = {"layout": "NHWC (TensorFlow's native layout)", "flops_per_call": flops,
-                             "mode": "eager"}
+    extra: dict[str, Any] = {"layout": "NHWC (TensorFlow's native layout)", "flops_per_call": flops, "mode": "eager"}
     if state.cuda:
         extra["cudnn_autotune"] = os.environ.get("TF_CUDNN_USE_AUTOTUNE", "1") not in ("0", "false")
     return _record(state, "conv2d", params, dtype, precision, timing, metric, check, extra)
@@ -292,12 +337,23 @@ def _bandwidth(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
     y = tf.multiply(x, 2.0)
     check = _exact(tf.gather(y, idx).numpy(), 2.0 * tf.gather(x, idx).numpy().astype(np.float64))
     nbytes = n * 4
-    return _record(state, "bandwidth", params, dtype, precision, timing,
-                   ("GB/s", 2 * nbytes / timing.median_s / 1e9), check,
-                   {"bytes_per_call": 2 * nbytes, "op": "y = x * 2.0 (read + write)", "mode": "eager",
-                    "output": "allocated per call by TF's allocator, which reuses freed buffers "
-                              "(TF has no out=)",
-                    "cache": _cache_note(state, nbytes)})
+    return _record(
+        state,
+        "bandwidth",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("GB/s", 2 * nbytes / timing.median_s / 1e9),
+        check,
+        {
+            "bytes_per_call": 2 * nbytes,
+            "op": "y = x * 2.0 (read + write)",
+            "mode": "eager",
+            "output": "allocated per call by TF's allocator, which reuses freed buffers (TF has no out=)",
+            "cache": _cache_note(state, nbytes),
+        },
+    )
 
 
 def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -319,10 +375,21 @@ def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s:
         raise RuntimeError(f"the copy landed on {on_gpu.device}, not on the GPU")
     idx = _sample_indices(n)
     check = _exact(tf.gather(on_gpu, tf.constant(idx)).numpy(), host_np[idx])
-    return _record(state, "host_to_device", params, dtype, precision, timing,
-                   ("GB/s", n * 4 / timing.median_s / 1e9), check,
-                   {"bytes_per_call": n * 4, "host_memory": "pageable (NumPy buffer, not pinned)",
-                    "op": "with tf.device('/GPU:0'): tf.constant(host)"})
+    return _record(
+        state,
+        "host_to_device",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("GB/s", n * 4 / timing.median_s / 1e9),
+        check,
+        {
+            "bytes_per_call": n * 4,
+            "host_memory": "pageable (NumPy buffer, not pinned)",
+            "op": "with tf.device('/GPU:0'): tf.constant(host)",
+        },
+    )
 
 
 def _eager_overhead(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -340,9 +407,17 @@ def _eager_overhead(state: _State, params: dict[str, Any], dtype: str, budget_s:
 
     timing = measure(chain, _sync, budget_s)
     check = ref.check_close(chain().numpy(), ref.eager_chain_ref(start_np, inc_np, ops), "fp32")
-    return _record(state, "eager_overhead", params, dtype, precision, timing,
-                   ("us/op", timing.median_s / ops * 1e6), check,
-                   {"op": f"tf.add on {size}-element tensors, {ops} per call", "mode": "eager"})
+    return _record(
+        state,
+        "eager_overhead",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("us/op", timing.median_s / ops * 1e6),
+        check,
+        {"op": f"tf.add on {size}-element tensors, {ops} per call", "mode": "eager"},
+    )
 
 
 def _keras() -> Any:
@@ -359,8 +434,9 @@ def _compiled_speedup(state: _State, params: dict[str, Any], dtype: str, budget_
     batch, features = int(params["batch"]), int(params["features"])
     hidden, layers = int(params["hidden"]), int(params["layers"])
     weights = ref.mlp_weights(features, hidden, layers)
-    model = keras.Sequential([keras.Input((features,))]
-                             + [keras.layers.Dense(hidden, activation="relu") for _ in range(layers)])
+    model = keras.Sequential(
+        [keras.Input((features,))] + [keras.layers.Dense(hidden, activation="relu") for _ in range(layers)]
+    )
     for layer, (kernel, bias) in zip(model.layers, weights, strict=True):
         layer.set_weights([kernel, bias])
     x_np = ref.rng(ref.SEED + 3).standard_normal((batch, features), dtype=np.float32)
@@ -375,21 +451,42 @@ def _compiled_speedup(state: _State, params: dict[str, Any], dtype: str, budget_
     eager_out, compiled_out = model(x, training=False).numpy(), compiled(x).numpy()
     check = ref.combine(
         ref.check_close(eager_out, ref.mlp_ref(x_np, weights), dtype, what="eager"),
-        ref.check_close(compiled_out, eager_out, limit=ref.COMPILED_LIMIT, against="eager output",
-                        what="compiled"))
-    record = _record(state, "compiled_speedup", params, dtype, precision, timing,
-                     ("x", eager.median_s / timing.median_s), check,
-                     {"compile_s": timing.cold_s, "eager_median_s": eager.median_s,
-                      "compiled_median_s": timing.median_s, "eager_rel_spread": round(eager.rel_spread, 4),
-                      "eager": "keras.Sequential of Dense(relu), called eagerly",
-                      "compiled": "tf.function(jit_compile=True) (XLA)"})
+        ref.check_close(compiled_out, eager_out, limit=ref.COMPILED_LIMIT, against="eager output", what="compiled"),
+    )
+    record = _record(
+        state,
+        "compiled_speedup",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("x", eager.median_s / timing.median_s),
+        check,
+        {
+            "compile_s": timing.cold_s,
+            "eager_median_s": eager.median_s,
+            "compiled_median_s": timing.median_s,
+            "eager_rel_spread": round(eager.rel_spread, 4),
+            "eager": "keras.Sequential of Dense(relu), called eagerly",
+            "compiled": "tf.function(jit_compile=True) (XLA)",
+        },
+    )
     record["wide_spread"] = record["wide_spread"] or eager.rel_spread > WIDE_SPREAD
     return record
 
 
-def _train(state: _State, benchmark: str, params: dict[str, Any], dtype: str, budget_s: float,
-           model: Any, x: tf.Tensor, labels: tf.Tensor, reference_loss: float,
-           extra: dict[str, Any]) -> dict[str, Any]:
+def _train(
+    state: _State,
+    benchmark: str,
+    params: dict[str, Any],
+    dtype: str,
+    budget_s: float,
+    model: Any,
+    x: tf.Tensor,
+    labels: tf.Tensor,
+    reference_loss: float,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     precision = _set_precision(dtype)
     keras = _keras()
     optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
@@ -414,10 +511,25 @@ def _train(state: _State, benchmark: str, params: dict[str, Any], dtype: str, bu
     final = loss_now()
     check = ref.training_check(first, final, reference_loss, dtype)
     steps_per_s = 1.0 / timing.median_s
-    return _record(state, benchmark, params, dtype, precision, timing, ("steps/s", steps_per_s), check,
-                   {"samples_per_s": steps_per_s * int(params["batch"]), "mode": "tf.function",
-                    "first_loss": first, "final_loss": final, "steps": timing.repeats + 1,
-                    "optimizer": "SGD lr 0.05 momentum 0.9", **extra})
+    return _record(
+        state,
+        benchmark,
+        params,
+        dtype,
+        precision,
+        timing,
+        ("steps/s", steps_per_s),
+        check,
+        {
+            "samples_per_s": steps_per_s * int(params["batch"]),
+            "mode": "tf.function",
+            "first_loss": first,
+            "final_loss": final,
+            "steps": timing.repeats + 1,
+            "optimizer": "SGD lr 0.05 momentum 0.9",
+            **extra,
+        },
+    )
 
 
 def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -427,39 +539,68 @@ def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
     if ref.cnn_flat_side(image) < 1:
         raise ValueError(f"image side {image} is too small for two 2x2 max-pools (need >= 4)")
     w = ref.cnn_weights(channels, image, classes)
-    model = keras.Sequential([
-        keras.Input((image, image, channels)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(32, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(), keras.layers.Dense(classes)])
+    model = keras.Sequential(
+        [
+            keras.Input((image, image, channels)),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(classes),
+        ]
+    )
     model.layers[0].set_weights([w["conv1"], w["conv1_b"]])
     model.layers[2].set_weights([w["conv2"], w["conv2_b"]])
     model.layers[5].set_weights([w["dense"], w["dense_b"]])  # rows already in NHWC (h, w, c) order
     x_np, y_np = ref.synthetic_images(batch, image, channels, classes)
-    return _train(state, "train_cnn", params, dtype, budget_s, model, tf.constant(x_np), tf.constant(y_np),
-                  ref.cnn_loss_ref(w, x_np, y_np),
-                  {"layout": "NHWC", "init": "identical Glorot-uniform weights (from NumPy), zero biases"})
+    return _train(
+        state,
+        "train_cnn",
+        params,
+        dtype,
+        budget_s,
+        model,
+        tf.constant(x_np),
+        tf.constant(y_np),
+        ref.cnn_loss_ref(w, x_np, y_np),
+        {"layout": "NHWC", "init": "identical Glorot-uniform weights (from NumPy), zero biases"},
+    )
 
 
 def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
     ref.check_float32_only(state.cuda, "train_rnn", dtype)
     keras = _keras()
     batch, seq_len, features, hidden, classes = (
-        int(params[p]) for p in ("batch", "seq_len", "features", "hidden", "classes"))
+        int(params[p]) for p in ("batch", "seq_len", "features", "hidden", "classes")
+    )
     w = ref.lstm_weights(features, hidden, classes)
     # Defaults (tanh, sigmoid, no recurrent dropout) keep Keras on its cuDNN kernel on a GPU.
-    model = keras.Sequential([keras.Input((seq_len, features)),
-                              keras.layers.LSTM(hidden, unit_forget_bias=False),  # last time step
-                              keras.layers.Dense(classes)])
+    model = keras.Sequential(
+        [
+            keras.Input((seq_len, features)),
+            keras.layers.LSTM(hidden, unit_forget_bias=False),  # last time step
+            keras.layers.Dense(classes),
+        ]
+    )
     model.layers[0].set_weights([w["kernel"], w["recurrent"], w["bias"]])
     model.layers[1].set_weights([w["dense"], w["dense_b"]])
     x_np, y_np = ref.synthetic_sequences(batch, seq_len, features, classes)
-    return _train(state, "train_rnn", params, dtype, budget_s, model, tf.constant(x_np), tf.constant(y_np),
-                  ref.lstm_loss_ref(w, x_np, y_np),
-                  {"init": "identical NumPy weights: Glorot-uniform kernels, orthogonal recurrent kernel, "
-                           "zero biases",
-                   "lstm": "keras.layers.LSTM (cuDNN when on a GPU)" if state.cuda
-                           else "keras.layers.LSTM (CPU kernel)"})
+    return _train(
+        state,
+        "train_rnn",
+        params,
+        dtype,
+        budget_s,
+        model,
+        tf.constant(x_np),
+        tf.constant(y_np),
+        ref.lstm_loss_ref(w, x_np, y_np),
+        {
+            "init": "identical NumPy weights: Glorot-uniform kernels, orthogonal recurrent kernel, zero biases",
+            "lstm": "keras.layers.LSTM (cuDNN when on a GPU)" if state.cuda else "keras.layers.LSTM (CPU kernel)",
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -480,11 +621,17 @@ _PRACTICE: dict[str, _Trained] = {}
 
 def _practice_cnn_model(w: dict[str, np.ndarray]) -> Any:
     keras = _keras()
-    model = keras.Sequential([
-        keras.Input((ref.PRACTICE_SIDE, ref.PRACTICE_SIDE, 1)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(32, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(), keras.layers.Dense(ref.PRACTICE_CLASSES)])
+    model = keras.Sequential(
+        [
+            keras.Input((ref.PRACTICE_SIDE, ref.PRACTICE_SIDE, 1)),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(ref.PRACTICE_CLASSES),
+        ]
+    )
     model.layers[0].set_weights([w["conv1"], w["conv1_b"]])
     model.layers[2].set_weights([w["conv2"], w["conv2_b"]])
     model.layers[5].set_weights([w["dense"], w["dense_b"]])  # rows already in NHWC (h, w, c) order
@@ -493,9 +640,13 @@ def _practice_cnn_model(w: dict[str, np.ndarray]) -> Any:
 
 def _practice_lstm_model(w: dict[str, np.ndarray], hidden: int) -> Any:
     keras = _keras()
-    model = keras.Sequential([keras.Input((ref.PRACTICE_SIDE, ref.PRACTICE_SIDE)),
-                              keras.layers.LSTM(hidden, unit_forget_bias=False),  # last time step
-                              keras.layers.Dense(ref.PRACTICE_CLASSES)])
+    model = keras.Sequential(
+        [
+            keras.Input((ref.PRACTICE_SIDE, ref.PRACTICE_SIDE)),
+            keras.layers.LSTM(hidden, unit_forget_bias=False),  # last time step
+            keras.layers.Dense(ref.PRACTICE_CLASSES),
+        ]
+    )
     model.layers[0].set_weights([w["kernel"], w["recurrent"], w["bias"]])
     model.layers[1].set_weights([w["dense"], w["dense_b"]])
     return model
@@ -512,8 +663,16 @@ def _evaluate(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[float, float]:
     return float(_xent(y, logits).numpy()), float(accuracy.numpy())
 
 
-def _fit(model: Any, x_train: tf.Tensor, y_train: tf.Tensor, x_test: tf.Tensor, y_test: tf.Tensor,
-         epochs: int, batch: int, seed: int) -> tuple[list[dict[str, float]], float, float]:
+def _fit(
+    model: Any,
+    x_train: tf.Tensor,
+    y_train: tf.Tensor,
+    x_test: tf.Tensor,
+    y_test: tf.Tensor,
+    epochs: int,
+    batch: int,
+    seed: int,
+) -> tuple[list[dict[str, float]], float, float]:
     """A custom training loop with the step in tf.function; returns (curve, first loss, last loss)."""
     keras = _keras()
     optimizer = keras.optimizers.SGD(learning_rate=ref.PRACTICE_LR, momentum=ref.PRACTICE_MOMENTUM)
@@ -546,18 +705,40 @@ def _fit(model: Any, x_train: tf.Tensor, y_train: tf.Tensor, x_test: tf.Tensor, 
         train_loss, train_correct = float(loss_sum.numpy()) / seen, int(correct.numpy())
         seconds = time.perf_counter() - start
         _, test_accuracy = _evaluate(model, x_test, y_test)
-        curve.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_correct / seen,
-                      "test_accuracy": test_accuracy, "seconds": seconds})
+        curve.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "train_accuracy": train_correct / seen,
+                "test_accuracy": test_accuracy,
+                "seconds": seconds,
+            }
+        )
     final_loss, _ = _evaluate(model, x_train, y_train)
     return curve, initial_loss, final_loss
 
 
-def _practice_record(state: _State, benchmark: str, params: dict[str, Any], dtype: str,
-                     curve: list[dict[str, float]], check: ref.Check, extra: dict[str, Any]) -> dict[str, Any]:
+def _practice_record(
+    state: _State,
+    benchmark: str,
+    params: dict[str, Any],
+    dtype: str,
+    curve: list[dict[str, float]],
+    check: ref.Check,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     precision = _set_precision(dtype)
-    record = _record(state, benchmark, params, dtype, precision, ref.curve_timing(curve),
-                     ("test accuracy", curve[-1]["test_accuracy"]), check,
-                     {"mode": "tf.function (train step)", **extra})
+    record = _record(
+        state,
+        benchmark,
+        params,
+        dtype,
+        precision,
+        ref.curve_timing(curve),
+        ("test accuracy", curve[-1]["test_accuracy"]),
+        check,
+        {"mode": "tf.function (train step)", **extra},
+    )
     return ref.finish_practice_record(record, curve)
 
 
@@ -565,9 +746,16 @@ def _train_practice_cnn(settings: dict[str, int]) -> tuple[_Trained, list[dict[s
     split = ref.digits_split(settings["test_percent"], settings["seed"])
     w = ref.practice_cnn_weights(settings["seed"])
     model = _practice_cnn_model(w)
-    curve, first, last = _fit(model, tf.constant(split.x_train), tf.constant(split.y_train),
-                              tf.constant(split.x_test), tf.constant(split.y_test), settings["epochs"],
-                              settings["batch"], settings["seed"])
+    curve, first, last = _fit(
+        model,
+        tf.constant(split.x_train),
+        tf.constant(split.y_train),
+        tf.constant(split.x_test),
+        tf.constant(split.y_test),
+        settings["epochs"],
+        settings["batch"],
+        settings["seed"],
+    )
     reference_loss = ref.cnn_loss_ref(w, split.x_train, split.y_train)
     return _Trained(model, split, dict(settings)), curve, first, last, reference_loss
 
@@ -579,8 +767,15 @@ def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
     trained, curve, first, last, reference_loss = _train_practice_cnn(settings)
     _PRACTICE["cnn"] = trained
     check = ref.practice_check(first, last, curve[-1]["test_accuracy"], reference_loss)
-    return _practice_record(state, "practice_cnn", params, dtype, curve, check,
-                            ref.practice_extra(trained.split, settings, first, last, "NHWC"))
+    return _practice_record(
+        state,
+        "practice_cnn",
+        params,
+        dtype,
+        curve,
+        check,
+        ref.practice_extra(trained.split, settings, first, last, "NHWC"),
+    )
 
 
 def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -591,14 +786,29 @@ def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
     w = ref.practice_lstm_weights(settings["hidden"], settings["seed"])
     model = _practice_lstm_model(w, settings["hidden"])
     x_train_np, x_test_np = ref.as_sequences(split.x_train), ref.as_sequences(split.x_test)
-    curve, first, last = _fit(model, tf.constant(x_train_np), tf.constant(split.y_train), tf.constant(x_test_np),
-                              tf.constant(split.y_test), settings["epochs"], settings["batch"], settings["seed"])
-    check = ref.practice_check(first, last, curve[-1]["test_accuracy"],
-                               ref.lstm_loss_ref(w, x_train_np, split.y_train))
-    return _practice_record(state, "practice_rnn", params, dtype, curve, check,
-                            {**ref.practice_extra(split, settings, first, last, "batch-first (N, T, F)"),
-                             "lstm": "keras.layers.LSTM (cuDNN when on a GPU)" if state.cuda
-                                     else "keras.layers.LSTM (CPU kernel)"})
+    curve, first, last = _fit(
+        model,
+        tf.constant(x_train_np),
+        tf.constant(split.y_train),
+        tf.constant(x_test_np),
+        tf.constant(split.y_test),
+        settings["epochs"],
+        settings["batch"],
+        settings["seed"],
+    )
+    check = ref.practice_check(first, last, curve[-1]["test_accuracy"], ref.lstm_loss_ref(w, x_train_np, split.y_train))
+    return _practice_record(
+        state,
+        "practice_rnn",
+        params,
+        dtype,
+        curve,
+        check,
+        {
+            **ref.practice_extra(split, settings, first, last, "batch-first (N, T, F)"),
+            "lstm": "keras.layers.LSTM (cuDNN when on a GPU)" if state.cuda else "keras.layers.LSTM (CPU kernel)",
+        },
+    )
 
 
 def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -625,21 +835,40 @@ def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_
             # dimension, loadable by tf.saved_model.load and TF Serving without Keras.
             model.export(str(artifact), format="tf_saved_model", verbose=False)
         except Exception as exc:
-            raise RuntimeError(f"export failed: Keras could not write a TensorFlow SavedModel: "
-                               f"{type(exc).__name__}: {_first_line(exc)}") from exc
+            raise RuntimeError(
+                f"export failed: Keras could not write a TensorFlow SavedModel: "
+                f"{type(exc).__name__}: {_first_line(exc)}"
+            ) from exc
         export_s = time.perf_counter() - start
         size = roundtrip.artifact_bytes(artifact)
         inputs = Path(tmp) / "inputs.npy"
         np.save(inputs, x_np)
-        reloaded = roundtrip.reload_in_fresh_process("tensorflow", artifact, inputs, device=state.device,
-                                                     threads=state.threads)
+        reloaded = roundtrip.reload_in_fresh_process(
+            "tensorflow", artifact, inputs, device=state.device, threads=state.threads
+        )
         got = np.load(reloaded.outputs_path)
     check = ref.outputs_check(got, expected)
     timing = Timing(cold_s=reloaded.load_s, samples=[reloaded.load_s], calls_per_sample=1)
-    return _record(state, "export_roundtrip", params, dtype, precision, timing, ("load s", reloaded.load_s),
-                   check, ref.export_extra("TensorFlow SavedModel", export_s, reloaded, size, check, rows,
-                                           source, "keras Model.export(format='tf_saved_model'); reloaded "
-                                                   "with tf.saved_model.load(...).serve"))
+    return _record(
+        state,
+        "export_roundtrip",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("load s", reloaded.load_s),
+        check,
+        ref.export_extra(
+            "TensorFlow SavedModel",
+            export_s,
+            reloaded,
+            size,
+            check,
+            rows,
+            source,
+            "keras Model.export(format='tf_saved_model'); reloaded with tf.saved_model.load(...).serve",
+        ),
+    )
 
 
 _BENCHMARKS: dict[str, Callable[[_State, dict[str, Any], str, float], dict[str, Any]]] = {

@@ -28,8 +28,12 @@ from fwadvisor.profiler.timing import WIDE_SPREAD, Timing, measure
 
 FRAMEWORK = "torch"
 
-_DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "tf32": torch.float32,
-                                   "fp16": torch.float16, "bf16": torch.bfloat16}
+_DTYPES: dict[str, torch.dtype] = {
+    "fp32": torch.float32,
+    "tf32": torch.float32,
+    "fp16": torch.float16,
+    "bf16": torch.bfloat16,
+}
 # On a CPU, TF32 does not exist and fp16 matmul/conv kernels are slow reference paths: not a result.
 # Benchmarks whose tensors stay float32; "tf32" there means float32 tensors with TF32 math allowed.
 
@@ -65,8 +69,7 @@ def probe() -> dict[str, Any]:
     """What this torch sees, without running anything on the GPU beyond device queries."""
     available = torch.cuda.is_available()
     names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if available else []
-    return {"framework_version": torch.__version__, "gpu_available": available, "gpu_devices": names,
-            "build": _build()}
+    return {"framework_version": torch.__version__, "gpu_available": available, "gpu_devices": names, "build": _build()}
 
 
 def setup(device: str, threads: int | None) -> dict[str, Any]:
@@ -76,11 +79,15 @@ def setup(device: str, threads: int | None) -> dict[str, Any]:
         raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         if _build() == "cpu":
-            raise NoGPUError(f"torch {torch.__version__} was built without CUDA: install a CUDA build "
-                             "(the command for your system is on https://pytorch.org/get-started/locally/)"
-                             ", or run with --device cpu")
-        raise NoGPUError(f"torch {torch.__version__} ({_build()}) sees no usable GPU: check the driver "
-                         "with nvidia-smi (rocm-smi on AMD) and CUDA_VISIBLE_DEVICES, or run with --device cpu")
+            raise NoGPUError(
+                f"torch {torch.__version__} was built without CUDA: install a CUDA build "
+                "(the command for your system is on https://pytorch.org/get-started/locally/)"
+                ", or run with --device cpu"
+            )
+        raise NoGPUError(
+            f"torch {torch.__version__} ({_build()}) sees no usable GPU: check the driver "
+            "with nvidia-smi (rocm-smi on AMD) and CUDA_VISIBLE_DEVICES, or run with --device cpu"
+        )
     if threads is not None:
         torch.set_num_threads(threads)
         try:
@@ -91,18 +98,25 @@ def setup(device: str, threads: int | None) -> dict[str, Any]:
     if device == "cuda":
         torch.cuda.set_device(0)
         props = torch.cuda.get_device_properties(0)
-        gpu_properties = {"name": props.name, "total_memory_bytes": int(props.total_memory),
-                          "sm_count": int(props.multi_processor_count),
-                          "compute_capability": f"{props.major}.{props.minor}",
-                          "l2_cache_bytes": getattr(props, "L2_cache_size", None)}
+        gpu_properties = {
+            "name": props.name,
+            "total_memory_bytes": int(props.total_memory),
+            "sm_count": int(props.multi_processor_count),
+            "compute_capability": f"{props.major}.{props.minor}",
+            "l2_cache_bytes": getattr(props, "L2_cache_size", None),
+        }
         label = f"cuda:0 {props.name}"
         dev = torch.device("cuda", 0)
     else:
         label = "cpu"
         dev = torch.device("cpu")
     _STATE = _State(dev, label, torch.get_num_threads(), gpu_properties)
-    return {"framework_version": torch.__version__, "device": label, "threads": _STATE.threads,
-            "gpu_properties": gpu_properties}
+    return {
+        "framework_version": torch.__version__,
+        "device": label,
+        "threads": _STATE.threads,
+        "gpu_properties": gpu_properties,
+    }
 
 
 def run_benchmark(benchmark: str, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -151,14 +165,19 @@ def _set_precision(dtype: str) -> dict[str, Any]:
     torch.set_float32_matmul_precision("high" if tf32 else "highest")
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
-    precision: dict[str, Any] = {"tf32_matmul": bool(torch.backends.cuda.matmul.allow_tf32),
-                                 "tf32_conv": bool(torch.backends.cudnn.allow_tf32), "dtype": dtype}
+    precision: dict[str, Any] = {
+        "tf32_matmul": bool(torch.backends.cuda.matmul.allow_tf32),
+        "tf32_conv": bool(torch.backends.cudnn.allow_tf32),
+        "dtype": dtype,
+    }
     if dtype == "fp16":
         precision["reduced_precision_reduction"] = bool(
-            torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction)
+            torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction
+        )
     elif dtype == "bf16":
         precision["reduced_precision_reduction"] = bool(
-            torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction)
+            torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction
+        )
     return precision
 
 
@@ -168,15 +187,33 @@ def _math_dtype(state: _State, dtype: str) -> torch.dtype:
     return _DTYPES[dtype]
 
 
-
-
-def _record(state: _State, benchmark: str, params: dict[str, Any], dtype: str, precision: dict[str, Any],
-            timing: Timing, metric: tuple[str, float], check: ref.Check,
-            extra: dict[str, Any]) -> dict[str, Any]:
-    return make_record(benchmark=benchmark, framework=FRAMEWORK, framework_version=torch.__version__,
-                       device=state.label, dtype=dtype, params=params, threads=torch.get_num_threads(),
-                       precision=precision, timing=timing, metric_name=metric[0], metric_value=metric[1],
-                       correct=check.ok, check=check.text, extra=extra)
+def _record(
+    state: _State,
+    benchmark: str,
+    params: dict[str, Any],
+    dtype: str,
+    precision: dict[str, Any],
+    timing: Timing,
+    metric: tuple[str, float],
+    check: ref.Check,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    return make_record(
+        benchmark=benchmark,
+        framework=FRAMEWORK,
+        framework_version=torch.__version__,
+        device=state.label,
+        dtype=dtype,
+        params=params,
+        threads=torch.get_num_threads(),
+        precision=precision,
+        timing=timing,
+        metric_name=metric[0],
+        metric_value=metric[1],
+        correct=check.ok,
+        check=check.text,
+        extra=extra,
+    )
 
 
 def _tensor(state: _State, array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
@@ -214,8 +251,17 @@ def _matmul(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     out = torch.empty(m, n, device=state.device, dtype=dt)  # preallocated: time the GEMM, not malloc
     timing = measure(lambda: torch.matmul(a, b, out=out), _sync_for(state), budget_s)
     metric = ref.flops_metric(state.cuda, 2.0 * m * n * k, timing.median_s)
-    return _record(state, "matmul", params, dtype, precision, timing, metric, check,
-                   {"flops_per_call": 2 * m * n * k, "output": "preallocated (out=)"})
+    return _record(
+        state,
+        "matmul",
+        params,
+        dtype,
+        precision,
+        timing,
+        metric,
+        check,
+        {"flops_per_call": 2 * m * n * k, "output": "preallocated (out=)"},
+    )
 
 
 def _conv2d(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -240,9 +286,21 @@ def _conv2d(state: _State, params: dict[str, Any], dtype: str, budget_s: float) 
     timing = measure(lambda: F.conv2d(x, w, padding="same"), _sync_for(state), budget_s)
     flops = 2.0 * batch * height * width * c_out * c_in * kernel * kernel
     metric = ref.flops_metric(state.cuda, flops, timing.median_s)
-    return _record(state, "conv2d", params, dtype, precision, timing, metric, check,
-                   {"layout": "NCHW (torch's native layout)", "flops_per_call": flops,
-                    "cudnn_benchmark": bool(torch.backends.cudnn.benchmark) if state.cuda else None})
+    return _record(
+        state,
+        "conv2d",
+        params,
+        dtype,
+        precision,
+        timing,
+        metric,
+        check,
+        {
+            "layout": "NCHW (torch's native layout)",
+            "flops_per_call": flops,
+            "cudnn_benchmark": bool(torch.backends.cudnn.benchmark) if state.cuda else None,
+        },
+    )
 
 
 def _cache_note(state: _State, nbytes: int) -> str:
@@ -273,10 +331,22 @@ def _bandwidth(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
     idx = torch.from_numpy(_sample_indices(n)).to(state.device)
     check = _sampled_equal(_numpy(y[idx]), 2.0 * _numpy(x[idx]).astype(np.float64))
     nbytes = n * 4
-    return _record(state, "bandwidth", params, dtype, precision, timing,
-                   ("GB/s", 2 * nbytes / timing.median_s / 1e9), check,
-                   {"bytes_per_call": 2 * nbytes, "op": "y = x * 2.0 (read + write)",
-                    "output": "preallocated (out=)", "cache": _cache_note(state, nbytes)})
+    return _record(
+        state,
+        "bandwidth",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("GB/s", 2 * nbytes / timing.median_s / 1e9),
+        check,
+        {
+            "bytes_per_call": 2 * nbytes,
+            "op": "y = x * 2.0 (read + write)",
+            "output": "preallocated (out=)",
+            "cache": _cache_note(state, nbytes),
+        },
+    )
 
 
 def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -296,10 +366,21 @@ def _host_to_device(state: _State, params: dict[str, Any], dtype: str, budget_s:
     idx = _sample_indices(n)
     copied = copy()
     check = _sampled_equal(_numpy(copied[torch.from_numpy(idx).to(state.device)]), host_np[idx])
-    return _record(state, "host_to_device", params, dtype, precision, timing,
-                   ("GB/s", n * 4 / timing.median_s / 1e9), check,
-                   {"bytes_per_call": n * 4, "host_memory": "pageable (NumPy buffer, not pinned)",
-                    "op": "torch.from_numpy(host).to('cuda')"})
+    return _record(
+        state,
+        "host_to_device",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("GB/s", n * 4 / timing.median_s / 1e9),
+        check,
+        {
+            "bytes_per_call": n * 4,
+            "host_memory": "pageable (NumPy buffer, not pinned)",
+            "op": "torch.from_numpy(host).to('cuda')",
+        },
+    )
 
 
 def _eager_overhead(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -319,9 +400,17 @@ def _eager_overhead(state: _State, params: dict[str, Any], dtype: str, budget_s:
         timing = measure(chain, _sync_for(state), budget_s)
         result = _numpy(chain())
     check = ref.check_close(result, ref.eager_chain_ref(start_np, inc_np, ops), "fp32")
-    return _record(state, "eager_overhead", params, dtype, precision, timing,
-                   ("us/op", timing.median_s / ops * 1e6), check,
-                   {"op": f"torch.add on {size}-element tensors, {ops} per call", "mode": "eager"})
+    return _record(
+        state,
+        "eager_overhead",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("us/op", timing.median_s / ops * 1e6),
+        check,
+        {"op": f"torch.add on {size}-element tensors, {ops} per call", "mode": "eager"},
+    )
 
 
 def _mlp(features: int, hidden: int, layers: int) -> nn.Sequential:
@@ -351,24 +440,45 @@ def _compiled_speedup(state: _State, params: dict[str, Any], dtype: str, budget_
         timing = measure(lambda: compiled(x), sync, budget_s)  # cold call = compile time
         eager_out, compiled_out = _numpy(model(x)), _numpy(compiled(x))
     check = ref.combine(
-        ref.check_close(eager_out, ref.mlp_ref(x_np, ref.mlp_weights(features, hidden, layers)), dtype,
-                        what="eager"),
-        ref.check_close(compiled_out, eager_out, limit=ref.COMPILED_LIMIT, against="eager output",
-                        what="compiled"))
-    record = _record(state, "compiled_speedup", params, dtype, precision, timing,
-                     ("x", eager.median_s / timing.median_s), check,
-                     {"compile_s": timing.cold_s, "eager_median_s": eager.median_s,
-                      "compiled_median_s": timing.median_s, "eager_rel_spread": round(eager.rel_spread, 4),
-                      "eager": "nn.Sequential of Linear+ReLU, no_grad", "compiled": "torch.compile(model)",
-                      "note": "compile_s may include hits in inductor's on-disk cache"})
+        ref.check_close(eager_out, ref.mlp_ref(x_np, ref.mlp_weights(features, hidden, layers)), dtype, what="eager"),
+        ref.check_close(compiled_out, eager_out, limit=ref.COMPILED_LIMIT, against="eager output", what="compiled"),
+    )
+    record = _record(
+        state,
+        "compiled_speedup",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("x", eager.median_s / timing.median_s),
+        check,
+        {
+            "compile_s": timing.cold_s,
+            "eager_median_s": eager.median_s,
+            "compiled_median_s": timing.median_s,
+            "eager_rel_spread": round(eager.rel_spread, 4),
+            "eager": "nn.Sequential of Linear+ReLU, no_grad",
+            "compiled": "torch.compile(model)",
+            "note": "compile_s may include hits in inductor's on-disk cache",
+        },
+    )
     # The ratio is only as steady as its noisier half.
     record["wide_spread"] = record["wide_spread"] or eager.rel_spread > WIDE_SPREAD
     return record
 
 
-def _train(state: _State, benchmark: str, params: dict[str, Any], dtype: str, budget_s: float,
-           model: nn.Module, x: torch.Tensor, labels: torch.Tensor, reference_loss: float,
-           extra: dict[str, Any]) -> dict[str, Any]:
+def _train(
+    state: _State,
+    benchmark: str,
+    params: dict[str, Any],
+    dtype: str,
+    budget_s: float,
+    model: nn.Module,
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    reference_loss: float,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     precision = _set_precision(dtype)
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -389,10 +499,25 @@ def _train(state: _State, benchmark: str, params: dict[str, Any], dtype: str, bu
     final = loss_now()
     check = ref.training_check(first, final, reference_loss, dtype)
     steps_per_s = 1.0 / timing.median_s
-    return _record(state, benchmark, params, dtype, precision, timing, ("steps/s", steps_per_s), check,
-                   {"samples_per_s": steps_per_s * int(params["batch"]), "mode": "eager",
-                    "first_loss": first, "final_loss": final, "steps": timing.repeats + 1,
-                    "optimizer": "SGD lr 0.05 momentum 0.9", **extra})
+    return _record(
+        state,
+        benchmark,
+        params,
+        dtype,
+        precision,
+        timing,
+        ("steps/s", steps_per_s),
+        check,
+        {
+            "samples_per_s": steps_per_s * int(params["batch"]),
+            "mode": "eager",
+            "first_loss": first,
+            "final_loss": final,
+            "steps": timing.repeats + 1,
+            "optimizer": "SGD lr 0.05 momentum 0.9",
+            **extra,
+        },
+    )
 
 
 def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -408,9 +533,18 @@ def _train_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
     x_np, y_np = ref.synthetic_images(batch, image, channels, classes)
     x = _tensor(state, x_np.transpose(0, 3, 1, 2))
     labels = _tensor(state, y_np)
-    return _train(state, "train_cnn", params, dtype, budget_s, model, x, labels,
-                  ref.cnn_loss_ref(w, x_np, y_np),
-                  {"layout": "NCHW", "init": "identical Glorot-uniform weights (from NumPy), zero biases"})
+    return _train(
+        state,
+        "train_cnn",
+        params,
+        dtype,
+        budget_s,
+        model,
+        x,
+        labels,
+        ref.cnn_loss_ref(w, x_np, y_np),
+        {"layout": "NCHW", "init": "identical Glorot-uniform weights (from NumPy), zero biases"},
+    )
 
 
 class _LSTMClassifier(nn.Module):
@@ -429,7 +563,8 @@ class _LSTMClassifier(nn.Module):
 def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
     ref.check_float32_only(state.cuda, "train_rnn", dtype)
     batch, seq_len, features, hidden, classes = (
-        int(params[p]) for p in ("batch", "seq_len", "features", "hidden", "classes"))
+        int(params[p]) for p in ("batch", "seq_len", "features", "hidden", "classes")
+    )
     w = ref.lstm_weights(features, hidden, classes)
     model = _LSTMClassifier(features, hidden, classes)
     with torch.no_grad():
@@ -444,11 +579,21 @@ def _train_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: floa
     if state.cuda:
         model.lstm.flatten_parameters()  # contiguous weights for cuDNN after moving them
     x_np, y_np = ref.synthetic_sequences(batch, seq_len, features, classes)
-    return _train(state, "train_rnn", params, dtype, budget_s, model, _tensor(state, x_np),
-                  _tensor(state, y_np), ref.lstm_loss_ref(w, x_np, y_np),
-                  {"init": "identical NumPy weights: Glorot-uniform kernels, orthogonal recurrent kernel, "
-                           "zero biases",
-                   "lstm": "cuDNN" if state.cuda else "native CPU kernel"})
+    return _train(
+        state,
+        "train_rnn",
+        params,
+        dtype,
+        budget_s,
+        model,
+        _tensor(state, x_np),
+        _tensor(state, y_np),
+        ref.lstm_loss_ref(w, x_np, y_np),
+        {
+            "init": "identical NumPy weights: Glorot-uniform kernels, orthogonal recurrent kernel, zero biases",
+            "lstm": "cuDNN" if state.cuda else "native CPU kernel",
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -471,9 +616,15 @@ def _cnn_model(w: dict[str, np.ndarray], channels: int, side: int, classes: int)
     """The benchmark CNN (train_cnn and the practice CNN): conv-relu-pool twice, then dense, with the
     shared NumPy weights, so it is the same function as the TensorFlow model."""
     model = nn.Sequential(
-        nn.Conv2d(channels, 16, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(side * side * 32, classes))
+        nn.Conv2d(channels, 16, 3, padding="same"),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding="same"),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(side * side * 32, classes),
+    )
     with torch.no_grad():
         model[0].weight.copy_(torch.from_numpy(w["conv1"].transpose(3, 2, 0, 1).copy()))
         model[0].bias.copy_(torch.from_numpy(w["conv1_b"]))
@@ -509,8 +660,17 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float
         return float(F.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
 
 
-def _fit(state: _State, model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor,
-         y_test: torch.Tensor, epochs: int, batch: int, seed: int) -> tuple[list[dict[str, float]], float, float]:
+def _fit(
+    state: _State,
+    model: nn.Module,
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    epochs: int,
+    batch: int,
+    seed: int,
+) -> tuple[list[dict[str, float]], float, float]:
     """Eager PyTorch training, mini-batches in the shared shuffled order; returns (curve, first, last loss)."""
     optimizer = torch.optim.SGD(model.parameters(), lr=ref.PRACTICE_LR, momentum=ref.PRACTICE_MOMENTUM)
     sync = _sync_for(state)
@@ -538,30 +698,55 @@ def _fit(state: _State, model: nn.Module, x_train: torch.Tensor, y_train: torch.
         train_loss, train_correct = float(loss_sum) / seen, int(correct)  # the epoch's one sync
         seconds = time.perf_counter() - start
         _, test_accuracy = _evaluate(model, x_test, y_test)
-        curve.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_correct / seen,
-                      "test_accuracy": test_accuracy, "seconds": seconds})
+        curve.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "train_accuracy": train_correct / seen,
+                "test_accuracy": test_accuracy,
+                "seconds": seconds,
+            }
+        )
     final_loss, _ = _evaluate(model, x_train, y_train)
     return curve, initial_loss, final_loss
 
 
-def _practice_record(state: _State, benchmark: str, params: dict[str, Any], dtype: str,
-                     curve: list[dict[str, float]], check: ref.Check, extra: dict[str, Any]) -> dict[str, Any]:
+def _practice_record(
+    state: _State,
+    benchmark: str,
+    params: dict[str, Any],
+    dtype: str,
+    curve: list[dict[str, float]],
+    check: ref.Check,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     precision = _set_precision(dtype)
-    record = _record(state, benchmark, params, dtype, precision, ref.curve_timing(curve),
-                     ("test accuracy", curve[-1]["test_accuracy"]), check, {"mode": "eager", **extra})
+    record = _record(
+        state,
+        benchmark,
+        params,
+        dtype,
+        precision,
+        ref.curve_timing(curve),
+        ("test accuracy", curve[-1]["test_accuracy"]),
+        check,
+        {"mode": "eager", **extra},
+    )
     return ref.finish_practice_record(record, curve)
 
 
-def _train_practice_cnn(state: _State, settings: dict[str, int]) -> tuple[_Trained, list[dict[str, float]],
-                                                                          float, float, float]:
+def _train_practice_cnn(
+    state: _State, settings: dict[str, int]
+) -> tuple[_Trained, list[dict[str, float]], float, float, float]:
     split = ref.digits_split(settings["test_percent"], settings["seed"])
     w = ref.practice_cnn_weights(settings["seed"])
     model = _practice_cnn_model(w).to(state.device)
     x_train = _tensor(state, split.x_train.transpose(0, 3, 1, 2))  # NHWC -> NCHW
     x_test = _tensor(state, split.x_test.transpose(0, 3, 1, 2))
     y_train, y_test = _tensor(state, split.y_train), _tensor(state, split.y_test)
-    curve, first, last = _fit(state, model, x_train, y_train, x_test, y_test, settings["epochs"],
-                              settings["batch"], settings["seed"])
+    curve, first, last = _fit(
+        state, model, x_train, y_train, x_test, y_test, settings["epochs"], settings["batch"], settings["seed"]
+    )
     reference_loss = ref.cnn_loss_ref(w, split.x_train, split.y_train)
     return _Trained(model, split, dict(settings)), curve, first, last, reference_loss
 
@@ -573,8 +758,15 @@ def _practice_cnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
     trained, curve, first, last, reference_loss = _train_practice_cnn(state, settings)
     _PRACTICE["cnn"] = trained
     check = ref.practice_check(first, last, curve[-1]["test_accuracy"], reference_loss)
-    return _practice_record(state, "practice_cnn", params, dtype, curve, check,
-                            ref.practice_extra(trained.split, settings, first, last, "NCHW"))
+    return _practice_record(
+        state,
+        "practice_cnn",
+        params,
+        dtype,
+        curve,
+        check,
+        ref.practice_extra(trained.split, settings, first, last, "NCHW"),
+    )
 
 
 def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -587,14 +779,30 @@ def _practice_rnn(state: _State, params: dict[str, Any], dtype: str, budget_s: f
     if state.cuda:
         model.lstm.flatten_parameters()
     x_train_np, x_test_np = ref.as_sequences(split.x_train), ref.as_sequences(split.x_test)
-    curve, first, last = _fit(state, model, _tensor(state, x_train_np), _tensor(state, split.y_train),
-                              _tensor(state, x_test_np), _tensor(state, split.y_test), settings["epochs"],
-                              settings["batch"], settings["seed"])
-    check = ref.practice_check(first, last, curve[-1]["test_accuracy"],
-                               ref.lstm_loss_ref(w, x_train_np, split.y_train))
-    return _practice_record(state, "practice_rnn", params, dtype, curve, check,
-                            {**ref.practice_extra(split, settings, first, last, "batch-first (N, T, F)"),
-                             "lstm": "cuDNN" if state.cuda else "native CPU kernel"})
+    curve, first, last = _fit(
+        state,
+        model,
+        _tensor(state, x_train_np),
+        _tensor(state, split.y_train),
+        _tensor(state, x_test_np),
+        _tensor(state, split.y_test),
+        settings["epochs"],
+        settings["batch"],
+        settings["seed"],
+    )
+    check = ref.practice_check(first, last, curve[-1]["test_accuracy"], ref.lstm_loss_ref(w, x_train_np, split.y_train))
+    return _practice_record(
+        state,
+        "practice_rnn",
+        params,
+        dtype,
+        curve,
+        check,
+        {
+            **ref.practice_extra(split, settings, first, last, "batch-first (N, T, F)"),
+            "lstm": "cuDNN" if state.cuda else "native CPU kernel",
+        },
+    )
 
 
 def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_s: float) -> dict[str, Any]:
@@ -624,21 +832,39 @@ def _export_roundtrip(state: _State, params: dict[str, Any], dtype: str, budget_
             program = torch.export.export(model, (x,), dynamic_shapes=({0: batch_dim},))
             torch.export.save(program, str(artifact))
         except Exception as exc:
-            raise RuntimeError(f"export failed: torch.export could not save the CNN: "
-                               f"{type(exc).__name__}: {_first_line(exc)}") from exc
+            raise RuntimeError(
+                f"export failed: torch.export could not save the CNN: {type(exc).__name__}: {_first_line(exc)}"
+            ) from exc
         export_s = time.perf_counter() - start
         size = roundtrip.artifact_bytes(artifact)
         inputs = Path(tmp) / "inputs.npy"
         np.save(inputs, x_np)
-        reloaded = roundtrip.reload_in_fresh_process("torch", artifact, inputs, device=state.device.type,
-                                                     threads=state.threads)
+        reloaded = roundtrip.reload_in_fresh_process(
+            "torch", artifact, inputs, device=state.device.type, threads=state.threads
+        )
         got = np.load(reloaded.outputs_path)
     check = ref.outputs_check(got, expected)
     timing = Timing(cold_s=reloaded.load_s, samples=[reloaded.load_s], calls_per_sample=1)
-    return _record(state, "export_roundtrip", params, dtype, precision, timing, ("load s", reloaded.load_s),
-                   check, ref.export_extra("torch.export .pt2", export_s, reloaded, size, check, rows, source,
-                                           "torch.export.export (dynamic batch) + torch.export.save; "
-                                           "reloaded with torch.export.load(...).module()"))
+    return _record(
+        state,
+        "export_roundtrip",
+        params,
+        dtype,
+        precision,
+        timing,
+        ("load s", reloaded.load_s),
+        check,
+        ref.export_extra(
+            "torch.export .pt2",
+            export_s,
+            reloaded,
+            size,
+            check,
+            rows,
+            source,
+            "torch.export.export (dynamic batch) + torch.export.save; reloaded with torch.export.load(...).module()",
+        ),
+    )
 
 
 _BENCHMARKS: dict[str, Callable[[_State, dict[str, Any], str, float], dict[str, Any]]] = {

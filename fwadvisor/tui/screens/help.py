@@ -26,8 +26,7 @@ Your answers are saved as you go and come back next time.
 def _screen_help(mode: str) -> str:
     from importlib import import_module
 
-    module = {"interview": "interview", "advice": "recommendation", "profiler": "profiler",
-              "report": "report"}[mode]
+    module = {"interview": "interview", "advice": "recommendation", "profiler": "profiler", "report": "report"}[mode]
     screen = getattr(import_module(f"fwadvisor.tui.screens.{module}"), SCREEN_HELP[mode])
     return screen.HELP
 
@@ -46,10 +45,13 @@ class HelpScreen(ModalScreen[None]):
         self.mode = mode
 
     def compose(self) -> ComposeResult:
-        faq = "\n\n".join(f"### {entry.question}\n\n{' '.join(entry.answer.split())}\n\n"
-                          + "Sources: " + ", ".join(f"<{e.source}> (checked {e.checked})" for e in entry.evidence)
-                          for entry in load_guidance().faq)
-        text = (f"## This screen\n\n{_screen_help(self.mode)}\n\n{GENERAL}\n## Questions people ask\n\n{faq}")
+        faq = "\n\n".join(
+            f"### {entry.question}\n\n{' '.join(entry.answer.split())}\n\n"
+            + "Sources: "
+            + ", ".join(f"<{e.source}> (checked {e.checked})" for e in entry.evidence)
+            for entry in load_guidance().faq
+        )
+        text = f"## This screen\n\n{_screen_help(self.mode)}\n\n{GENERAL}\n## Questions people ask\n\n{faq}"
         with Vertical():
             yield Label("fwadvisor help (Esc to close)", classes="dialog-title")
             with VerticalScroll():

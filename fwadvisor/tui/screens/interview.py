@@ -22,9 +22,11 @@ def question_title(question: Question) -> str:
 class InterviewScreen(Screen):
     """Answer the questions; every change is saved at once."""
 
-    HELP = ("Answer the questions about your project, one at a time. Pick with the arrow keys and "
-            "space or enter (or click); n / b move to the next or previous question, s skips one, "
-            "x clears an answer. Your answers are saved as you go.")
+    HELP = (
+        "Answer the questions about your project, one at a time. Pick with the arrow keys and "
+        "space or enter (or click); n / b move to the next or previous question, s skips one, "
+        "x clears an answer. Your answers are saved as you go."
+    )
     BINDINGS = [
         Binding("n", "next", "Next"),
         # Back and Skip are buttons on screen too; the footer keeps to the keys people need most.
@@ -100,11 +102,17 @@ class InterviewScreen(Screen):
         if question.kind == "one":
             # A single choice is an OptionList with radio marks: the same widget family as the
             # multiple-choice SelectionList, which keeps the first paint light.
-            return OptionList(*[Option(self._radio_label(text, choice == answer), id=choice)
-                                for choice, text in question.choices.items()], id="choices")
+            return OptionList(
+                *[
+                    Option(self._radio_label(text, choice == answer), id=choice)
+                    for choice, text in question.choices.items()
+                ],
+                id="choices",
+            )
         chosen = set(answer or [])
-        return SelectionList[str](*[(text, choice, choice in chosen) for choice, text in question.choices.items()],
-                                  id="choices")
+        return SelectionList[str](
+            *[(text, choice, choice in chosen) for choice, text in question.choices.items()], id="choices"
+        )
 
     @staticmethod
     def _radio_label(text: str, chosen: bool) -> Text:
@@ -119,14 +127,17 @@ class InterviewScreen(Screen):
         question = self.questions[self.index]
         kind = "one choice" if question.kind == "one" else "pick all that apply"
         self.query_one("#question-position", Static).update(
-            f"Question {self.index + 1} of {len(self.questions)} · {question.area} · {kind}")
+            f"Question {self.index + 1} of {len(self.questions)} · {question.area} · {kind}"
+        )
         self.query_one("#question-prompt", Static).update(question.prompt)
         help_text = question.help
         if question.max_choices:
             help_text += f" (At most {question.max_choices}.)"
         if not self._applies(question):
-            help_text += (f"\nThis question does not apply to your answers: it is asked {question.applies_note}. "
-                          "Next and Back skip it.")
+            help_text += (
+                f"\nThis question does not apply to your answers: it is asked {question.applies_note}. "
+                "Next and Back skip it."
+            )
         self.query_one("#question-help", Static).update(help_text)
         self.query_one("#choice-detail", Static).update("")
         self.query_one("#question-list", OptionList).highlighted = self.index
@@ -177,14 +188,15 @@ class InterviewScreen(Screen):
                 for choice in clear:
                     event.selection_list.deselect(choice)
                 kept = alone if alone in added else ", ".join(c for c in picked if c != alone)
-                self.notify(f"'{question.choices[alone].split(' - ')[0]}' cannot be combined with other "
-                            f"choices: kept {kept}.", title="One or the other")
+                self.notify(
+                    f"'{question.choices[alone].split(' - ')[0]}' cannot be combined with other choices: kept {kept}.",
+                    title="One or the other",
+                )
                 return  # deselecting sends SelectedChanged again with the valid selection
         if question.max_choices is not None and len(picked) > question.max_choices:
-            for choice in added or picked[question.max_choices:]:
+            for choice in added or picked[question.max_choices :]:
                 event.selection_list.deselect(choice)
-            self.notify(f"Pick at most {question.max_choices}: unpick one first.", title="Too many",
-                        severity="warning")
+            self.notify(f"Pick at most {question.max_choices}: unpick one first.", title="Too many", severity="warning")
             return
         self._store(question, picked or None)
         self._refresh_progress()

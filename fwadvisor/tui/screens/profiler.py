@@ -35,9 +35,16 @@ DEFAULT_SUITE = "quick"
 SHORT_HEIGHT = 32  # rows: below this the curves view hides the machine's lines to give the plots room
 CELL_COLOURS = {"failed": "red", "wrong": "red", "wide": "yellow", "skipped": "dim"}
 # What a worker's final status means to a person, next to its progress bar.
-WORKER_NOTES = {"ok": "done", "failed": "done, some benchmarks failed", "missing_framework": "✗ not installed",
-                "no_gpu": "✗ no GPU build", "setup_failed": "✗ could not start", "crashed": "✗ crashed",
-                "timed_out": "✗ timed out", "cancelled": "cancelled"}
+WORKER_NOTES = {
+    "ok": "done",
+    "failed": "done, some benchmarks failed",
+    "missing_framework": "✗ not installed",
+    "no_gpu": "✗ no GPU build",
+    "setup_failed": "✗ could not start",
+    "crashed": "✗ crashed",
+    "timed_out": "✗ timed out",
+    "cancelled": "cancelled",
+}
 
 
 class EnvironmentChecked(Message):
@@ -101,13 +108,17 @@ def environment_lines(env: dict[str, Any]) -> Text:
     text = Text()
     cpu = env.get("cpu", {})
     text.append("CPU  ", style="bold")
-    text.append(f"{cpu.get('model', '?')}: {cpu.get('physical_cores')} cores, {cpu.get('logical_cores')} "
-                f"threads; {env.get('memory_gb', '?')} GB memory\n")
+    text.append(
+        f"{cpu.get('model', '?')}: {cpu.get('physical_cores')} cores, {cpu.get('logical_cores')} "
+        f"threads; {env.get('memory_gb', '?')} GB memory\n"
+    )
     gpus = env.get("gpu", {}).get("gpus") or []
     text.append("GPU  ", style="bold")
     if gpus:
-        text.append(", ".join(f"{g['name']} ({g.get('memory_total_gb')} GB)" for g in gpus)
-                    + f"; driver {env['gpu'].get('driver')}: runs on the GPU\n")
+        text.append(
+            ", ".join(f"{g['name']} ({g.get('memory_total_gb')} GB)" for g in gpus)
+            + f"; driver {env['gpu'].get('driver')}: runs on the GPU\n"
+        )
     else:
         text.append("no NVIDIA GPU: runs on the CPU\n")
     # Both frameworks on one line: the screen's top must stay short on an 80x24 terminal.
@@ -132,28 +143,34 @@ def environment_lines(env: dict[str, Any]) -> Text:
 class ProfilerScreen(Screen):
     """Benchmark both frameworks here; the finished run becomes evidence in the report."""
 
-    HELP = ("Benchmark PyTorch and TensorFlow on this machine (the GPU when there is one, else the CPU). "
-            "The top lines show what was found. Pick a suite (quick takes about a minute on a small CPU; "
-            "your own suites from the profiles folder of your config directory are listed too) and the "
-            "frameworks, then press r or Run. Progress, the results table and the chart of which framework "
-            "is ahead fill in as numbers arrive; c or Cancel stops the workers at once and keeps what was "
-            "measured. Every finished run is saved in your data folder and the report uses it as evidence. "
-            "In the table ± is half the p20-p80 spread, ~ a spread over 10% (not used as evidence), "
-            "≠ a result that did not match the NumPy reference and ✗ a failure; the message under the "
-            "progress bars says what went wrong and how to fix it. "
-            "A run with the practice suite trains a small CNN and an LSTM in both frameworks: as their results "
-            "arrive, the training curves take the place of the table and the chart: one plot per model, "
-            "the training loss per epoch as a line on the left axis, the test accuracy as a line with a point "
-            "per epoch (● PyTorch, ■ TensorFlow) on the right axis, PyTorch orange and TensorFlow gold. Under "
-            "them are the final accuracies; a gap of more than 3 points is called out as a finding. Press v to "
-            "switch between the curves and the table (the key is offered only when there are curves); on a "
-            "short terminal the curves also take the machine's lines at the top. The last saved run's curves "
-            "are shown when the screen opens.")
+    HELP = (
+        "Benchmark PyTorch and TensorFlow on this machine (the GPU when there is one, else the CPU). "
+        "The top lines show what was found. Pick a suite (quick takes about a minute on a small CPU; "
+        "your own suites from the profiles folder of your config directory are listed too) and the "
+        "frameworks, then press r or Run. Progress, the results table and the chart of which framework "
+        "is ahead fill in as numbers arrive; c or Cancel stops the workers at once and keeps what was "
+        "measured. Every finished run is saved in your data folder and the report uses it as evidence. "
+        "In the table ± is half the p20-p80 spread, ~ a spread over 10% (not used as evidence), "
+        "≠ a result that did not match the NumPy reference and ✗ a failure; the message under the "
+        "progress bars says what went wrong and how to fix it. "
+        "A run with the practice suite trains a small CNN and an LSTM in both frameworks: as their results "
+        "arrive, the training curves take the place of the table and the chart: one plot per model, "
+        "the training loss per epoch as a line on the left axis, the test accuracy as a line with a point "
+        "per epoch (● PyTorch, ■ TensorFlow) on the right axis, PyTorch orange and TensorFlow gold. Under "
+        "them are the final accuracies; a gap of more than 3 points is called out as a finding. Press v to "
+        "switch between the curves and the table (the key is offered only when there are curves); on a "
+        "short terminal the curves also take the machine's lines at the top. The last saved run's curves "
+        "are shown when the screen opens."
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", tooltip="Run the chosen suite in the chosen frameworks"),
         Binding("c", "cancel", "Cancel", tooltip="Stop the run now; what was measured is kept"),
-        Binding("v", "toggle_view", "Table/Curves", tooltip="Switch between the results table and the training "
-                "curves of the practice suite"),
+        Binding(
+            "v",
+            "toggle_view",
+            "Table/Curves",
+            tooltip="Switch between the results table and the training curves of the practice suite",
+        ),
     ]
     DEFAULT_CSS = """
     /* Narrower than the defaults so that every control fits an 80-column terminal. */
@@ -191,11 +208,15 @@ class ProfilerScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(Text("Checking this machine: CPU, GPU and the frameworks ...", style="italic"),
-                     id="profiler-env")
+        yield Static(Text("Checking this machine: CPU, GPU and the frameworks ...", style="italic"), id="profiler-env")
         with Horizontal(id="profiler-controls"):
-            yield Select(self._suite_choices, value=self._default_suite(), allow_blank=False,
-                         id="profiler-suite", tooltip="The benchmark suite to run")
+            yield Select(
+                self._suite_choices,
+                value=self._default_suite(),
+                allow_blank=False,
+                id="profiler-suite",
+                tooltip="The benchmark suite to run",
+            )
             for fw in FRAMEWORKS:
                 yield Checkbox(NAMES[fw], value=True, id=f"profiler-use-{fw}")
             yield Button("Run", variant="primary", id="profiler-run")
@@ -260,8 +281,10 @@ class ProfilerScreen(Screen):
     def _cancel_if_left(self) -> None:
         if self._profiling and self.app.current_mode != "profiler":
             self.workers.cancel_group(self, "profile")
-            self.notify("The profile was cancelled because you left the profiler; what was measured is kept.",
-                        severity="warning")
+            self.notify(
+                "The profile was cancelled because you left the profiler; what was measured is kept.",
+                severity="warning",
+            )
 
     @staticmethod
     def _suite_options() -> list[tuple[str, str]]:
@@ -291,15 +314,21 @@ class ProfilerScreen(Screen):
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
         env_view = self.query_one("#profiler-env", Static)
         if message.environment is None:
-            env_view.update(Text(f"Could not check this machine ({message.error}); the profiler still runs "
-                                 "and records what it finds.", style="yellow"))
+            env_view.update(
+                Text(
+                    f"Could not check this machine ({message.error}); the profiler still runs "
+                    "and records what it finds.",
+                    style="yellow",
+                )
+            )
         else:
             env_view.update(environment_lines(message.environment))
 
     # ---- starting and stopping a run ----------------------------------------------------------
 
-    def run_profile(self, suite: str | None = None, frameworks: list[str] | None = None,
-                    benchmarks: list[str] | None = None) -> bool:
+    def run_profile(
+        self, suite: str | None = None, frameworks: list[str] | None = None, benchmarks: list[str] | None = None
+    ) -> bool:
         """Start a run (the r key, the Run button and the command palette all come here).
 
         `suite` and `frameworks` default to what the controls show; given, the controls follow them.
@@ -355,8 +384,13 @@ class ProfilerScreen(Screen):
             cases = resolve_cases(suite, device, benchmarks)
             self.post_message(ProfileStarted(suite.name, device, frameworks, cases))
             document = session.run_profile(
-                suite, frameworks=frameworks, device="auto", benchmarks=benchmarks, environment=environment,
-                on_event=lambda event: self.post_message(ProfileEvent(event)), cancel=cancel,
+                suite,
+                frameworks=frameworks,
+                device="auto",
+                benchmarks=benchmarks,
+                environment=environment,
+                on_event=lambda event: self.post_message(ProfileEvent(event)),
+                cancel=cancel,
                 worker_env=self.app.state.worker_env,  # type: ignore[attr-defined]
             )
         except InputError as exc:
@@ -443,11 +477,16 @@ class ProfilerScreen(Screen):
             key = row_key(case.benchmark, case.dtype or "", params_text(case.params, case.benchmark))
             if key in table.rows:
                 continue
-            pending = [Text("…", style="dim") if fw in message.frameworks else Text("-", style="dim")
-                       for fw in FRAMEWORKS]
-            table.add_row(self._benchmark_label(case.benchmark, case.dtype or "",
-                                                params_text(case.params, case.benchmark)),
-                          "", *pending, "", key=key)
+            pending = [
+                Text("…", style="dim") if fw in message.frameworks else Text("-", style="dim") for fw in FRAMEWORKS
+            ]
+            table.add_row(
+                self._benchmark_label(case.benchmark, case.dtype or "", params_text(case.params, case.benchmark)),
+                "",
+                *pending,
+                "",
+                key=key,
+            )
         for fw in message.frameworks:
             self.query_one(f"#progress-{fw}", ProgressBar).update(total=len(message.cases), progress=0)
         chart = self.query_one(RatioChart)
@@ -455,8 +494,10 @@ class ProfilerScreen(Screen):
         chart.show([])
         self._view_chosen = False
         self._show_curves([])
-        self._set_status(f"Suite {message.suite} on the {message.device.upper()}: {len(message.cases)} "
-                         f"benchmarks in {' then '.join(NAMES[fw] for fw in message.frameworks)}.")
+        self._set_status(
+            f"Suite {message.suite} on the {message.device.upper()}: {len(message.cases)} "
+            f"benchmarks in {' then '.join(NAMES[fw] for fw in message.frameworks)}."
+        )
 
     def on_profile_event(self, message: ProfileEvent) -> None:
         event = message.event
@@ -469,8 +510,9 @@ class ProfilerScreen(Screen):
             self.query_one(f"#progress-note-{fw}", Label).update(f"{version} on {event.get('device', '?')}")
         elif kind == "start":
             total = len(self._cases.get(fw, []))
-            self._set_status(f"Running {name}: {event['benchmark']} {event.get('dtype') or ''} "
-                             f"({event['index'] + 1} of {total})")
+            self._set_status(
+                f"Running {name}: {event['benchmark']} {event.get('dtype') or ''} ({event['index'] + 1} of {total})"
+            )
             case = self._case(fw, event["index"])
             if case is not None:
                 self._set_cell(case, fw, Text("running", style="italic yellow"))
@@ -502,8 +544,13 @@ class ProfilerScreen(Screen):
         stopped = {fw for fw, worker in workers.items() if worker["status"] == "cancelled"}
         self._show_rows(rows(doc), final=True, not_run=stopped)
         self._show_curves(doc.get("results", []))
-        self._problems = problems({**doc, "workers": {fw: w for fw, w in workers.items() if fw not in stopped},
-                                   "results": [r for r in doc["results"] if r["framework"] not in stopped]})
+        self._problems = problems(
+            {
+                **doc,
+                "workers": {fw: w for fw, w in workers.items() if fw not in stopped},
+                "results": [r for r in doc["results"] if r["framework"] not in stopped],
+            }
+        )
         for fw, worker in workers.items():
             note = WORKER_NOTES.get(worker["status"], worker["status"])
             if worker["status"] == "cancelled" and not worker.get("returncode") and not worker.get("wall_s"):
@@ -517,15 +564,17 @@ class ProfilerScreen(Screen):
         took = time.monotonic() - self._started
         where = f"Saved to {message.path}" if message.path else f"Could not save the run: {message.save_error}"
         if doc.get("cancelled"):
-            self._set_status(f"Cancelled after {took:.0f} s: the workers were stopped and what was measured "
-                             f"is kept. {where}.")
+            self._set_status(
+                f"Cancelled after {took:.0f} s: the workers were stopped and what was measured is kept. {where}."
+            )
         elif self._problems:
             self._set_status(f"Finished in {took:.0f} s with problems (below). {where}.")
         else:
             self._set_status(f"Finished in {took:.0f} s: every benchmark ran. {where}.")
         if message.path is not None:
-            self.notify(f"Saved to {message.path} - the report now includes these numbers",
-                        title="Profile saved", timeout=8)
+            self.notify(
+                f"Saved to {message.path} - the report now includes these numbers", title="Profile saved", timeout=8
+            )
         else:
             self.notify(where, severity="error")
 
@@ -559,8 +608,9 @@ class ProfilerScreen(Screen):
         if key in table.rows:
             table.update_cell(key, framework, value)
 
-    def _show_rows(self, table_rows: list[Row], final: bool = False, not_run: frozenset[str] | set[str] = frozenset()
-                   ) -> None:
+    def _show_rows(
+        self, table_rows: list[Row], final: bool = False, not_run: frozenset[str] | set[str] = frozenset()
+    ) -> None:
         """Fill in the cells that have numbers (all of them once the run is over) and the chart."""
         table = self.query_one("#profiler-results", DataTable)
         for row in table_rows:
@@ -578,8 +628,13 @@ class ProfilerScreen(Screen):
                 elif final:
                     values[fw] = Text("-", style="dim")
             if key not in table.rows:
-                table.add_row(self._benchmark_label(row.benchmark, row.dtype, row.params), "",
-                              *(Text("-", style="dim") for _ in FRAMEWORKS), "", key=key)
+                table.add_row(
+                    self._benchmark_label(row.benchmark, row.dtype, row.params),
+                    "",
+                    *(Text("-", style="dim") for _ in FRAMEWORKS),
+                    "",
+                    key=key,
+                )
             for column, value in values.items():
                 table.update_cell(key, column, value, update_width=True)
         # Accuracies and load times are not speeds: the practice rows stay out of the speed chart,

@@ -24,10 +24,12 @@ VERDICT_STYLE = {"pytorch": "bold dark_orange", "tensorflow": "bold gold3", "eit
 class RecommendationScreen(Screen):
     """Recomputed every time it is shown, so a changed answer shows up at once."""
 
-    HELP = ("The recommendation for your answers. Move through the reasons with the arrow keys and "
-            "press e or enter to see the rule's evidence (its source and the date it was checked). "
-            "Blockers rule a framework out; caveats score nothing but matter. The last list shows "
-            "which single answer would change the advice. Change answers in the interview (1).")
+    HELP = (
+        "The recommendation for your answers. Move through the reasons with the arrow keys and "
+        "press e or enter to see the rule's evidence (its source and the date it was checked). "
+        "Blockers rule a framework out; caveats score nothing but matter. The last list shows "
+        "which single answer would change the advice. Change answers in the interview (1)."
+    )
     BINDINGS = [Binding("e", "evidence", "Evidence")]
 
     def __init__(self) -> None:
@@ -58,14 +60,18 @@ class RecommendationScreen(Screen):
         priorities.append(f"Margin {rec.margin:g} points. {content.priorities_sentence(rec)}", style="dim")
         if rec.facts_checked is not None:
             dates = rec.facts_checked
-            when = (f"on {dates.oldest}" if dates.oldest == dates.newest
-                    else f"between {dates.oldest} and {dates.newest}")
+            when = (
+                f"on {dates.oldest}" if dates.oldest == dates.newest else f"between {dates.oldest} and {dates.newest}"
+            )
             priorities.append(f"\nFacts behind this advice checked {when} (e shows each source).", style="dim")
         if rec.profile is not None:
             used = sum(1 for c in rec.profile["considered"] if c["used"])
             run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
-            priorities.append(f"\nMeasured evidence: {run} on {rec.profile['device']} "
-                              f"({used} of {len(rec.profile['considered'])} numbers usable; profiler: 3).", style="dim")
+            priorities.append(
+                f"\nMeasured evidence: {run} on {rec.profile['device']} "
+                f"({used} of {len(rec.profile['considered'])} numbers usable; profiler: 3).",
+                style="dim",
+            )
         self.query_one("#priorities", Static).update(priorities)
         self._fill_list(rec)
 
@@ -85,46 +91,80 @@ class RecommendationScreen(Screen):
         if rec.plan and rec.plan_rule:
             header("Split plan: one framework for everything is the wrong shape here", "bold cyan")
             for index, part in enumerate(rec.plan):
-                entry(f"plan:{index}", Text(f"▸ {content.name(part.framework)}",
-                                            style=f"bold {COLOURS[part.framework]}"),
-                      f"for {part.covers.rstrip('.')}: {part.why}",
-                      f"Split plan: {content.name(part.framework)}", rec.plan_rule.evidence)
-            entry("plan:meet", Text("↔ How they meet", style="bold"), rec.plan_rule.message,
-                  f"Split plan: {rec.plan_rule.rule}", rec.plan_rule.evidence)
+                entry(
+                    f"plan:{index}",
+                    Text(f"▸ {content.name(part.framework)}", style=f"bold {COLOURS[part.framework]}"),
+                    f"for {part.covers.rstrip('.')}: {part.why}",
+                    f"Split plan: {content.name(part.framework)}",
+                    rec.plan_rule.evidence,
+                )
+            entry(
+                "plan:meet",
+                Text("↔ How they meet", style="bold"),
+                rec.plan_rule.message,
+                f"Split plan: {rec.plan_rule.rule}",
+                rec.plan_rule.evidence,
+            )
         if rec.blockers:
             header("Blockers: ruled out for this project", "bold red")
             for b in rec.blockers:
-                entry(f"blocker:{b.rule}", Text(f"✖ {content.name(b.framework)}", style="bold red"),
-                      b.message, f"Blocker: {b.rule}", b.evidence)
+                entry(
+                    f"blocker:{b.rule}",
+                    Text(f"✖ {content.name(b.framework)}", style="bold red"),
+                    b.message,
+                    f"Blocker: {b.rule}",
+                    b.evidence,
+                )
         if not rec.reasons:
             header("No rule scored yet: answer a few questions in the interview (1).", "italic")
         for title, reasons in content.reasons_by_area(rec):
             header(title, "bold underline")
             for r in reasons:
-                entry(f"reason:{r.rule}", Text(f"+{r.weight:g} {content.name(r.favors)}",
-                                               style=f"bold {COLOURS[r.favors]}"),
-                      r.message, f"{r.rule} (+{r.weight:g} for {content.name(r.favors)})", r.evidence)
+                entry(
+                    f"reason:{r.rule}",
+                    Text(f"+{r.weight:g} {content.name(r.favors)}", style=f"bold {COLOURS[r.favors]}"),
+                    r.message,
+                    f"{r.rule} (+{r.weight:g} for {content.name(r.favors)})",
+                    r.evidence,
+                )
         if rec.caveats:
             header("Caveats: no points, but read them", "bold yellow")
             for cav in rec.caveats:
                 who = content.name(cav.framework) if cav.framework else "both"
-                entry(f"caveat:{cav.rule}", Text(f"! {who}", style="bold yellow"), cav.message,
-                      f"Caveat: {cav.rule}", cav.evidence)
+                entry(
+                    f"caveat:{cav.rule}",
+                    Text(f"! {who}", style="bold yellow"),
+                    cav.message,
+                    f"Caveat: {cav.rule}",
+                    cav.evidence,
+                )
         if rec.alternatives:
             header("Other paths that fit", "bold cyan")
             for alt in rec.alternatives:
-                entry(f"alternative:{alt.rule}", Text(f"◆ {alt.option}", style="bold cyan"),
-                      f"{alt.when} {alt.message}", f"Alternative: {alt.option}", alt.evidence)
+                entry(
+                    f"alternative:{alt.rule}",
+                    Text(f"◆ {alt.option}", style="bold cyan"),
+                    f"{alt.when} {alt.message}",
+                    f"Alternative: {alt.option}",
+                    alt.evidence,
+                )
         header("What would change the answer", "bold")
         if not rec.what_if:
-            options.append(Option(Text("No single change of one answer would change the advice.",
-                                       style="dim"), disabled=True))
+            options.append(
+                Option(Text("No single change of one answer would change the advice.", style="dim"), disabled=True)
+            )
         shown, left_out = content.shown_what_ifs(rec)
         for index, item in enumerate(shown):
             options.append(Option(Text("• " + content.what_if_sentence(item)), id=f"whatif:{index}"))
         if left_out:
-            options.append(Option(Text(f"… and {left_out} smaller ones (all in the JSON export, j on the "
-                                       "Report screen)", style="dim"), disabled=True))
+            options.append(
+                Option(
+                    Text(
+                        f"… and {left_out} smaller ones (all in the JSON export, j on the Report screen)", style="dim"
+                    ),
+                    disabled=True,
+                )
+            )
         reasons = self.query_one("#reasons", OptionList)
         highlighted = reasons.highlighted
         reasons.clear_options()
@@ -136,8 +176,7 @@ class RecommendationScreen(Screen):
         option = self.query_one("#reasons", OptionList).highlighted_option
         if option is not None and option.id in self._items:
             title, message, refs = self._items[option.id]
-            self.app.push_screen(EvidenceDialog(title, message, [(r.source, r.checked, r.strength)
-                                                                 for r in refs]))
+            self.app.push_screen(EvidenceDialog(title, message, [(r.source, r.checked, r.strength) for r in refs]))
 
     @on(OptionList.OptionSelected, "#reasons")
     def _selected(self) -> None:

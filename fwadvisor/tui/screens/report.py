@@ -23,10 +23,12 @@ DEFAULT_STEM = "fwadvisor-report"
 class ReportScreen(Screen):
     """Re-rendered every time it is shown, so changed answers or a new profile run show at once."""
 
-    HELP = ("The full report for your answers, as it will be saved. It includes the evidence from "
-            "this machine when a profile has been run (3). Export it with m (Markdown), h (HTML, one "
-            "self-contained page to share) or j (JSON, for scripts); you choose the file name, and an "
-            "existing file is only replaced after you confirm.")
+    HELP = (
+        "The full report for your answers, as it will be saved. It includes the evidence from "
+        "this machine when a profile has been run (3). Export it with m (Markdown), h (HTML, one "
+        "self-contained page to share) or j (JSON, for scripts); you choose the file name, and an "
+        "existing file is only replaced after you confirm."
+    )
     # The stylesheet styles the two areas; this only lines the label up with the buttons' text.
     DEFAULT_CSS = """
     ReportScreen #report-source { margin: 1 0 0 1; color: $text-muted; }
@@ -57,8 +59,7 @@ class ReportScreen(Screen):
     def report_text(self, fmt: str) -> str:
         """The report in `fmt`, with the state's profile as evidence when there is one."""
         state = self.app.state  # type: ignore[attr-defined]
-        return render(state.recommendation(), fmt, profile=state.profile_document,
-                      profile_path=state.profile_path)
+        return render(state.recommendation(), fmt, profile=state.profile_document, profile_path=state.profile_path)
 
     async def refresh_preview(self) -> None:
         state = self.app.state  # type: ignore[attr-defined]
@@ -67,9 +68,13 @@ class ReportScreen(Screen):
         except Exception as exc:  # a damaged profile must not take the report down with it
             text = render(state.recommendation(), "md")
             self.notify(f"The profile run could not be shown in the report: {exc}", severity="warning")
-        source = (f"Evidence: {state.profile_path.name}" if state.profile_document is not None and state.profile_path
-                  else "Evidence: the profile run in memory" if state.profile_document is not None
-                  else "No profile run yet: run one in the profiler (3) to add measured evidence.")
+        source = (
+            f"Evidence: {state.profile_path.name}"
+            if state.profile_document is not None and state.profile_path
+            else "Evidence: the profile run in memory"
+            if state.profile_document is not None
+            else "No profile run yet: run one in the profiler (3) to add measured evidence."
+        )
         self.query_one("#report-source", Label).update(source)
         preview = self.query_one("#report-markdown", Markdown)
         if preview.source != text:  # re-mounting every block is the slow part; skip it when nothing changed

@@ -109,8 +109,9 @@ class CurvePlot(PlotextPlot):
         # accuracy points drift off their epochs.
         plt.xlim(epochs[0], epochs[-1])
         losses = [p["train_loss"] for points in curves.values() for p in points if p["train_loss"] is not None]
-        accuracies = [p["test_accuracy"] for points in curves.values() for p in points
-                      if p["test_accuracy"] is not None]
+        accuracies = [
+            p["test_accuracy"] for points in curves.values() for p in points if p["test_accuracy"] is not None
+        ]
         loss_top = loss_axis_top(max(losses, default=1.0))
         acc_low = accuracy_axis_low(accuracies)
         # Every other tick on a short plot, so that the labels never touch.
@@ -126,8 +127,9 @@ class CurvePlot(PlotextPlot):
             loss = [(p["epoch"], p["train_loss"]) for p in points if p["train_loss"] is not None]
             accuracy = [(p["epoch"], p["test_accuracy"] * 100) for p in points if p["test_accuracy"] is not None]
             if loss:
-                plt.plot([e for e, _ in loss], [v for _, v in loss], color=palette[fw], marker=LINE_MARKER,
-                         yside="left")
+                plt.plot(
+                    [e for e, _ in loss], [v for _, v in loss], color=palette[fw], marker=LINE_MARKER, yside="left"
+                )
             if accuracy:
                 xs, ys = [e for e, _ in accuracy], [v for _, v in accuracy]
                 plt.plot(xs, ys, color=palette[fw], marker=LINE_MARKER, yside="right")

@@ -62,7 +62,7 @@ def draw_chart(table_rows: list[Row], width: int, not_run: Collection[str] = ())
     for row, lead in zip(table_rows, leads, strict=True):
         label = row_label(row)
         if len(label) > LABEL_WIDTH - 1:
-            label = label[:LABEL_WIDTH - 2] + "…"
+            label = label[: LABEL_WIDTH - 2] + "…"
         text.append(label.ljust(LABEL_WIDTH))
         if lead is None:
             text.append(" " * half + "┊ ")
