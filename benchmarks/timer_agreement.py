@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 TORCH_SNIPPET = r"""
-import json, sys, torch, torch.utils.benchmark as tb
+import json, sys, msgspec, torch, torch.utils.benchmark as tb
 from fwadvisor.profiler.backends import torch_backend as backend
 size, threads, device, budget = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 backend.setup(device, threads)
@@ -31,8 +31,8 @@ a = torch.randn(size, size, device=device); b = torch.randn(size, size, device=d
 c = torch.empty(size, size, device=device)  # the backend writes into a preallocated output too
 ref = tb.Timer("torch.matmul(a, b, out=c)", globals={"a": a, "b": b, "c": c, "torch": torch},
                num_threads=threads).blocked_autorange(min_run_time=budget)
-out = {"ours_s": ours["median_s"], "reference_s": ref.median, "metric": ours["metric"],
-       "ours_spread": ours["rel_spread"], "reference_iqr": ref.iqr / ref.median}
+out = {"ours_s": ours.median_s, "reference_s": ref.median, "metric": msgspec.to_builtins(ours.metric),
+       "ours_spread": ours.rel_spread, "reference_iqr": ref.iqr / ref.median}
 if device == "cuda":
     import triton.testing as tt
     do_bench_ms = tt.do_bench(lambda: a @ b, warmup=25, rep=200)
@@ -40,20 +40,21 @@ if device == "cuda":
     bw = backend.run_benchmark("bandwidth", {"megabytes": 1024}, "fp32", budget)
     x = torch.empty(256 * 1024 * 1024, device=device)
     bw_ms = tt.do_bench(lambda: x * 2.0, warmup=25, rep=200)
-    out["bandwidth_ours_gbs"] = bw["metric"]["value"]
+    out["bandwidth_ours_gbs"] = bw.metric.value
     out["bandwidth_do_bench_gbs"] = 2 * x.numel() * 4 / (bw_ms / 1000) / 1e9
     big = {"m": 8192, "n": 8192, "k": 8192}
     bf16 = backend.run_benchmark("matmul", big, "bf16", budget)
     a16 = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)
     b16 = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)
     cublas_ms = tt.do_bench(lambda: a16 @ b16, warmup=25, rep=200)
-    out["bf16_ours_tflops"] = bf16["metric"]["value"]
+    out["bf16_ours_tflops"] = bf16.metric.value
     out["bf16_cublas_tflops"] = 2 * 8192 ** 3 / (cublas_ms / 1000) / 1e12
 print(json.dumps(out))
 """
 
 TF_SNIPPET = r"""
 import json, sys, time, os
+import msgspec
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from fwadvisor.profiler.backends import tensorflow_backend as backend
 size, threads, device, budget = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
@@ -65,7 +66,7 @@ a = tf.random.normal((size, size)); b = tf.random.normal((size, size))
 for _ in range(3):
     tf.linalg.matmul(a, b)
 tf.test.experimental.sync_devices()
-n = max(3, int(budget / max(ours["median_s"], 1e-6)))
+n = max(3, int(budget / max(ours.median_s, 1e-6)))
 samples = []
 for _ in range(7):
     tf.test.experimental.sync_devices()
@@ -75,8 +76,8 @@ for _ in range(7):
     tf.test.experimental.sync_devices()
     samples.append((time.perf_counter() - t0) / n)
 samples.sort()
-print(json.dumps({"ours_s": ours["median_s"], "reference_s": samples[len(samples) // 2],
-                  "metric": ours["metric"], "ours_spread": ours["rel_spread"]}))
+print(json.dumps({"ours_s": ours.median_s, "reference_s": samples[len(samples) // 2],
+                  "metric": msgspec.to_builtins(ours.metric), "ours_spread": ours.rel_spread}))
 """
 
 

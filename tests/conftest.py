@@ -34,3 +34,30 @@ def run_cli(
         timeout=timeout,
         env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
+
+
+# Test modules that start real PyTorch / TensorFlow workers (or import a backend): the `frameworks`
+# lane. `pytest -m "not frameworks"` is the fast lane that starts no framework at all.
+FRAMEWORK_MODULES = {"test_backends.py", "test_practice.py", "test_profiler_runs.py", "test_tui_profiler.py"}
+# Fixtures that run a real profile: any test using one belongs to the frameworks lane too.
+FRAMEWORK_FIXTURES = {"real_quick_run", "real_run"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in FRAMEWORK_MODULES or FRAMEWORK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.frameworks)
+
+
+@pytest.fixture(scope="session")
+def real_quick_run():
+    """One real run of both frameworks on the CPU, shared by every test that needs real numbers.
+
+    The tiny suite, three benchmarks, one thread: a few seconds. Tests must not change it: they
+    take a deep copy (copy.deepcopy works on the RunDocument) before editing a record.
+    """
+    from fwadvisor.profiler.session import run_profile
+    from fwadvisor.profiler.suites import load_suite
+
+    suite = load_suite(str(FIXTURES / "suites" / "tiny.yaml"))
+    return run_profile(suite, device="cpu", threads=1, benchmarks=["matmul", "eager_overhead", "train_cnn"])

@@ -7,13 +7,17 @@ as a CPU number; the checks themselves must catch wrong results.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
+import msgspec
 import numpy as np
 import pytest
 
 from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler.backends import NoGPUError
+from fwadvisor.profiler.documents import Hello, Probe, Record
 
 BUDGET_S = 0.05
 THREADS = 2
@@ -66,7 +70,8 @@ def torch_backend() -> Any:
     from fwadvisor.profiler.backends import torch_backend as backend
 
     info = backend.setup("cpu", THREADS)
-    assert info["device"] == "cpu" and info["threads"] == THREADS
+    assert isinstance(info, Hello) and info.device == "cpu" and info.threads == THREADS
+    assert info.gpu_properties is None
     return backend
 
 
@@ -76,7 +81,8 @@ def tf_backend() -> Any:
     from fwadvisor.profiler.backends import tensorflow_backend as backend
 
     info = backend.setup("cpu", THREADS)
-    assert info["device"] == "cpu" and info["threads"] == THREADS
+    assert isinstance(info, Hello) and info.device == "cpu" and info.threads == THREADS
+    assert info.gpu_properties is None
     return backend
 
 
@@ -85,16 +91,20 @@ def backend(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue("torch_backend" if request.param == "torch" else "tf_backend")
 
 
-def assert_good_record(record: dict[str, Any], benchmark: str, framework: str, dtype: str) -> None:
-    assert set(record) >= RECORD_FIELDS, RECORD_FIELDS - set(record)
-    assert record["benchmark"] == benchmark and record["framework"] == framework
-    assert record["device"] == "cpu" and record["dtype"] == dtype and record["threads"] == THREADS
-    assert record["correct"] is True, record["check"]
-    assert record["error"] is None and record["check"]
-    assert record["metric"]["name"] == METRICS[benchmark]
-    assert record["metric"]["value"] > 0 and np.isfinite(record["metric"]["value"])
-    assert record["repeats"] >= 3 and record["median_s"] > 0 and record["cold_s"] > 0
-    precision = record["precision"]
+def assert_good_record(record: Record, benchmark: str, framework: str, dtype: str) -> None:
+    assert isinstance(record, Record)
+    fields = set(msgspec.structs.asdict(record))
+    assert fields >= RECORD_FIELDS, RECORD_FIELDS - fields
+    assert record.benchmark == benchmark and record.framework == framework
+    assert record.device == "cpu" and record.dtype == dtype and record.threads == THREADS
+    assert record.correct is True, record.check
+    assert record.error is None and record.check
+    assert record.metric.name == METRICS[benchmark]
+    assert record.metric.value is not None and record.metric.value > 0 and np.isfinite(record.metric.value)
+    assert record.repeats >= 3 and record.median_s is not None and record.median_s > 0
+    assert record.cold_s is not None and record.cold_s > 0
+    assert record.repeats == len(record.samples_s) * record.calls_per_sample
+    precision = record.precision
     assert precision["dtype"] == dtype
     # fp32 means fp32: TF32 is set off explicitly in both frameworks (TensorFlow's default is on).
     assert precision["tf32_matmul"] is False and precision["tf32_conv"] is False
@@ -106,25 +116,23 @@ def test_every_cpu_benchmark_runs_and_checks_out(
 ) -> None:
     record = backend.run_benchmark(benchmark, params, dtype, BUDGET_S)
     assert_good_record(record, benchmark, backend.FRAMEWORK, dtype)
-    assert record["params"] == params
+    assert record.params == params
     if benchmark == "conv2d":
-        assert record["extra"]["layout"].startswith("NCHW" if backend.FRAMEWORK == "torch" else "NHWC")
+        assert record.extra["layout"].startswith("NCHW" if backend.FRAMEWORK == "torch" else "NHWC")
     if benchmark == "bandwidth":
         # 1 MB fits in any last-level cache: the record must not claim otherwise.
-        assert "larger than the last-level cache" not in record["extra"]["cache"]
+        assert "larger than the last-level cache" not in record.extra["cache"]
     if benchmark.startswith("train_"):
-        assert record["extra"]["mode"] == ("eager" if backend.FRAMEWORK == "torch" else "tf.function")
-        assert record["extra"]["final_loss"] < record["extra"]["first_loss"]
+        assert record.extra["mode"] == ("eager" if backend.FRAMEWORK == "torch" else "tf.function")
+        assert record.extra["final_loss"] < record.extra["first_loss"]
 
 
 def test_tensorflow_compiled_speedup(tf_backend: Any) -> None:
     params = {"batch": 4, "features": 8, "hidden": 16, "layers": 2}
     record = tf_backend.run_benchmark("compiled_speedup", params, "fp32", BUDGET_S)
     assert_good_record(record, "compiled_speedup", "tensorflow", "fp32")
-    assert record["extra"]["compile_s"] == record["cold_s"] > 0
-    assert record["metric"]["value"] == pytest.approx(
-        record["extra"]["eager_median_s"] / record["extra"]["compiled_median_s"]
-    )
+    assert record.extra["compile_s"] == record.cold_s > 0
+    assert record.metric.value == pytest.approx(record.extra["eager_median_s"] / record.extra["compiled_median_s"])
 
 
 def test_torch_compiled_speedup(torch_backend: Any) -> None:
@@ -132,16 +140,14 @@ def test_torch_compiled_speedup(torch_backend: Any) -> None:
     params = {"batch": 4, "features": 8, "hidden": 16, "layers": 1}
     record = torch_backend.run_benchmark("compiled_speedup", params, "fp32", BUDGET_S)
     assert_good_record(record, "compiled_speedup", "torch", "fp32")
-    assert record["extra"]["compile_s"] == record["cold_s"] > 0
+    assert record.extra["compile_s"] == record.cold_s > 0
 
 
 @pytest.mark.parametrize("benchmark", ["train_cnn", "train_rnn"])
 def test_both_frameworks_compute_the_same_function(torch_backend: Any, tf_backend: Any, benchmark: str) -> None:
     """Same weights, same data: the first loss agrees between frameworks (and with NumPy)."""
     params = dict(next(c[1] for c in CASES if c[0] == benchmark))
-    losses = [
-        b.run_benchmark(benchmark, params, "fp32", 0.01)["extra"]["first_loss"] for b in (torch_backend, tf_backend)
-    ]
+    losses = [b.run_benchmark(benchmark, params, "fp32", 0.01).extra["first_loss"] for b in (torch_backend, tf_backend)]
     assert losses[0] == pytest.approx(losses[1], rel=1e-5)
 
 
@@ -153,7 +159,7 @@ def test_precision_is_set_explicitly(torch_backend: Any, tf_backend: Any) -> Non
     tf.config.experimental.enable_tensor_float_32_execution(True)
     for backend in (torch_backend, tf_backend):
         record = backend.run_benchmark("matmul", {"m": 32, "n": 32, "k": 32}, "fp32", 0.01)
-        assert record["precision"]["tf32_matmul"] is False
+        assert record.precision["tf32_matmul"] is False
     assert torch.backends.cuda.matmul.allow_tf32 is False
     assert tf.config.experimental.tensor_float_32_execution_enabled() is False
 
@@ -192,7 +198,7 @@ def test_tensorflow_cuda_setup_raises_no_gpu_error_without_a_gpu(tf_backend: Any
         pytest.skip("this machine has a GPU")
     with pytest.raises(NoGPUError, match="--device cpu"):
         tf_backend.setup("cuda", None)
-    assert tf_backend.setup("cpu", THREADS)["device"] == "cpu"  # the first setup still stands
+    assert tf_backend.setup("cpu", THREADS).device == "cpu"  # the first setup still stands
 
 
 def test_out_of_memory_becomes_memory_error(
@@ -201,23 +207,80 @@ def test_out_of_memory_becomes_memory_error(
     import tensorflow as tf
     import torch
 
-    def torch_oom(*_: Any) -> dict[str, Any]:
+    from fwadvisor.profiler import recipes
+    from fwadvisor.profiler.recipes.skeleton import Recipe
+
+    def torch_oom(*_: Any) -> Any:
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    def tf_oom(*_: Any) -> dict[str, Any]:
+    def torch_host_oom(*_: Any) -> Any:
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
+
+    def tf_oom(*_: Any) -> Any:
         raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
 
-    monkeypatch.setitem(torch_backend._BENCHMARKS, "matmul", torch_oom)
-    monkeypatch.setitem(tf_backend._BENCHMARKS, "matmul", tf_oom)
-    for backend in (torch_backend, tf_backend):
-        with pytest.raises(MemoryError, match=r"out of (device|host) memory"):
+    cases = [
+        (torch_backend, torch_oom, "out of device memory"),
+        (torch_backend, torch_host_oom, "out of host memory"),  # on the CPU, a host allocation failed
+        (tf_backend, tf_oom, "out of host memory"),
+    ]
+    for backend, raise_oom, message in cases:
+        monkeypatch.setitem(recipes.RECIPES, "matmul", Recipe(raise_oom, "math"))
+        with pytest.raises(MemoryError, match=message):
             backend.run_benchmark("matmul", {"m": 8, "n": 8, "k": 8}, "fp32", 0.01)
+
+
+def test_other_runtime_errors_stay_what_they_are(torch_backend: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fwadvisor.profiler import recipes
+    from fwadvisor.profiler.recipes.skeleton import Recipe
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setitem(recipes.RECIPES, "matmul", Recipe(broken, "math"))
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        torch_backend.run_benchmark("matmul", {"m": 8, "n": 8, "k": 8}, "fp32", 0.01)
 
 
 def test_probe_reports_versions(backend: Any) -> None:
     info = backend.probe()
-    assert info["framework_version"] and isinstance(info["gpu_devices"], list)
-    assert isinstance(info["gpu_available"], bool) and info["build"]
+    assert isinstance(info, Probe) and info.framework == backend.FRAMEWORK
+    assert info.framework_version and isinstance(info.gpu_devices, list)
+    assert isinstance(info.gpu_available, bool) and info.build
+
+
+def test_every_benchmark_is_one_recipe_over_an_adapter(backend: Any) -> None:
+    from fwadvisor.profiler.recipes import RECIPES
+    from fwadvisor.profiler.recipes.adapter import Adapter
+    from fwadvisor.profiler.records import BENCHMARKS
+
+    assert tuple(RECIPES) == BENCHMARKS  # one recipe per benchmark, in the records' order
+    adapter = backend._ADAPTER
+    assert isinstance(adapter, Adapter), [m for m in dir(Adapter) if not hasattr(adapter, m)]
+    assert adapter.framework == backend.FRAMEWORK and adapter.layout in ref.IMAGE_AXES
+
+
+def test_only_the_adapters_import_a_framework() -> None:
+    """The recipes, written once for every framework, load NumPy but neither torch nor TensorFlow."""
+    code = (
+        "import sys; import fwadvisor.profiler.recipes, fwadvisor.profiler.recipes.digits; "
+        "print(','.join(m for m in ('torch', 'tensorflow', 'keras', 'sklearn') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", result.stdout
+
+
+def test_layouts_round_trip() -> None:
+    x, w = ref.conv_operands(2, 5, 4, 3, 6, 3)
+    for layout in ref.IMAGE_AXES:
+        images, filters = ref.IMAGE_AXES[layout], ref.FILTER_AXES[layout]
+        native_x, native_w = ref.to_layout(x, images), ref.to_layout(w, filters)
+        assert native_x.flags.c_contiguous and native_x.shape == ref.layout_shape(x.shape, images)
+        assert native_w.shape == ref.layout_shape(w.shape, filters)
+        assert np.array_equal(ref.from_layout(native_x, images), x)
+        assert np.array_equal(ref.from_layout(native_w, filters), w)
+    assert ref.layout_shape((8, 32, 30, 3), ref.IMAGE_AXES["NCHW"]) == (8, 3, 32, 30)
+    assert ref.layout_shape((3, 3, 16, 32), ref.FILTER_AXES["NCHW"]) == (32, 16, 3, 3)  # OIHW
 
 
 # ---- the checks catch wrong results (pure NumPy) ----

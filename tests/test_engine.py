@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,7 +14,7 @@ from fwadvisor.advisor.conditions import matches
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.model import Condition
-from fwadvisor.advisor.questionnaire import applies, load_questionnaire, validate_answers
+from fwadvisor.advisor.questionnaire import applies, load_answers, load_questionnaire, validate_answers
 
 QUESTIONNAIRE = load_questionnaire()
 RULES = load_rules(include_user=False)
@@ -130,3 +135,19 @@ def test_condition_operators():
     assert matches(leaf(metric="m", gt=1.0, le=2.0), {}, {"m": 2.0})
     assert not matches(leaf(metric="m", gt=1.0), {}, {})
     assert matches(leaf(metric="m", present=False), {}, {})
+
+
+# The JSON of `recommend --format json` is a public contract: these files hold it, byte for byte, for
+# two whole projects (a split plan, alternatives, what-ifs, guidance with conditions; a blocker).
+# After a deliberate change to the rules or the guidance, rewrite them with FWADVISOR_WRITE_GOLDEN=1.
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+
+
+@pytest.mark.parametrize("scenario", ["tf_serving_estate_adds_llm", "mac_only_llm_tinkering"])
+def test_recommendation_json_matches_the_golden_file(scenario):
+    answers = load_answers(Path(__file__).parent / "scenarios" / f"{scenario}.yaml")
+    text = json.dumps(recommend(answers, RULES).to_dict(), indent=2, ensure_ascii=False) + "\n"
+    golden = GOLDEN / f"{scenario}.json"
+    if os.environ.get("FWADVISOR_WRITE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")

@@ -11,28 +11,25 @@ from conftest import FIXTURES, run_cli
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
-from fwadvisor.profiler.session import run_profile
-from fwadvisor.profiler.suites import load_suite
+from fwadvisor.profiler.documents import Metric, WorkerSummary, encode_run
 
 RULES = load_rules(include_user=False)
 TINY = str(FIXTURES / "suites" / "tiny.yaml")
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    document = run_profile(
-        load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul", "eager_overhead", "train_cnn"]
-    )
+def real_run(tmp_path_factory, real_quick_run):
+    document = real_quick_run  # the session's one real run (tests/conftest.py)
     path = tmp_path_factory.mktemp("run") / "run.json"
-    path.write_text(json.dumps(document))
+    path.write_bytes(encode_run(document))
     return document, path
 
 
 def _steady(document):
     """The same run with every spread narrow, so each number counts (a noisy CI box varies)."""
     doc = copy.deepcopy(document)
-    for record in doc["results"]:
-        record["wide_spread"] = False
+    for record in doc.results:
+        record.wide_spread = False
     return doc
 
 
@@ -47,7 +44,7 @@ def test_metrics_come_only_from_usable_numbers(real_run):
     assert evidence.device.startswith("cpu (")
 
     wrong = _steady(document)
-    next(r for r in wrong["results"] if r["benchmark"] == "train_cnn")["correct"] = False
+    next(r for r in wrong.results if r.benchmark == "train_cnn").correct = False
     evidence = evidence_from_profile(wrong, path)
     assert "speed_train_cnn" not in evidence.metrics  # a result that did not check out never counts
     assert evidence.metrics["profile_complete"] == 0
@@ -59,14 +56,10 @@ def test_a_rule_quotes_the_number_and_the_device(real_run):
     document, path = real_run
     doc = _steady(document)
     # Make the measured CNN gap large and clear, as it would be on a machine where it is.
-    for record in doc["results"]:
-        if record["benchmark"] == "train_cnn" and record["framework"] == "torch":
-            record["metric"]["value"] = (
-                2.5
-                * next(r for r in doc["results"] if r["benchmark"] == "train_cnn" and r["framework"] == "tensorflow")[
-                    "metric"
-                ]["value"]
-            )
+    tf_cnn = next(r for r in doc.results if r.benchmark == "train_cnn" and r.framework == "tensorflow")
+    for record in doc.results:
+        if record.benchmark == "train_cnn" and record.framework == "torch":
+            record.metric = Metric(record.metric.name, 2.5 * tf_cnn.metric.value)
     evidence = evidence_from_profile(doc, path)
     rec = recommend(
         {"domains": ["vision"], "primary_goal": "research", "accelerators": ["cpu_only"]}, RULES, evidence=evidence
@@ -82,8 +75,8 @@ def test_a_rule_quotes_the_number_and_the_device(real_run):
 def test_gpu_the_framework_cannot_use(real_run):
     document, path = real_run
     doc = _steady(document)
-    doc["suite"]["device"] = "cuda"
-    doc["workers"]["tensorflow"] = {"status": "no_gpu", "error": "TensorFlow sees no GPU", "hint": None}
+    doc.suite.device = "cuda"
+    doc.workers["tensorflow"] = WorkerSummary(status="no_gpu", error="TensorFlow sees no GPU", hint=None)
     evidence = evidence_from_profile(doc, path)
     assert evidence.metrics["tensorflow_gpu_usable"] == 0 and evidence.metrics["torch_gpu_usable"] == 1
     rec = recommend({"accelerators": ["nvidia_gpu"]}, RULES, evidence=evidence)
@@ -93,7 +86,7 @@ def test_gpu_the_framework_cannot_use(real_run):
 def test_cpu_numbers_for_a_gpu_project_come_with_a_caveat_and_an_incomplete_run_says_so(real_run):
     document, path = real_run
     doc = copy.deepcopy(document)
-    doc["cancelled"] = True
+    doc.cancelled = True
     rec = recommend({"accelerators": ["nvidia_gpu"]}, RULES, evidence=evidence_from_profile(doc, path))
     caveats = {c.rule: c.message for c in rec.caveats}
     assert "measured-on-cpu-but-project-uses-accelerators" in caveats
@@ -104,9 +97,9 @@ def test_cpu_numbers_for_a_gpu_project_come_with_a_caveat_and_an_incomplete_run_
 def test_measurements_weigh_less_than_hard_facts(real_run):
     document, path = real_run
     doc = _steady(document)
-    for record in doc["results"]:  # TensorFlow 3x faster on the CNN ...
-        if record["benchmark"] == "train_cnn" and record["framework"] == "tensorflow":
-            record["metric"]["value"] *= 10
+    for record in doc.results:  # TensorFlow 3x faster on the CNN ...
+        if record.benchmark == "train_cnn" and record.framework == "tensorflow":
+            record.metric = Metric(record.metric.name, record.metric.value * 10)
     evidence = evidence_from_profile(doc, path)
     answers = {"domains": ["vision", "llm"], "model_sources": ["huggingface"], "existing_codebase": "pytorch"}
     assert recommend(answers, RULES, evidence=evidence).recommendation == "pytorch"  # ... facts still win
@@ -147,3 +140,35 @@ def test_cli_refuses_a_bad_profile_file(tmp_path, content, message):
     assert result.returncode == 2
     assert message in result.stderr and str(bad) in result.stderr
     assert result.stdout == ""
+
+
+def test_the_app_skips_a_bad_last_run_and_says_why(tmp_path):
+    from fwadvisor.profiler.documents import run_from_data
+    from fwadvisor.tui.state import AdvisorState
+
+    older = run_from_data(
+        {
+            "kind": "fwadvisor-profile",
+            "schema_version": 1,
+            "created": "2026-01-01T00:00:00+00:00",
+            "suite": {"name": "quick", "device": "cpu", "threads": 1},
+            "workers": {"torch": {"status": "ok"}},
+            "results": [{"benchmark": "matmul", "framework": "torch", "metric": {"name": "GFLOP/s", "value": 5.0}}],
+        }
+    )
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "profile-20260101T000000Z-quick.json").write_bytes(encode_run(older))
+    newest = runs / "profile-20260102T000000Z-quick.json"
+    newest.write_text('{"kind": "fwadvisor-profile", "schema_version": 1, "results": [{"median_s": NaN')
+    state = AdvisorState.create({"accelerators": ["cpu_only"]}, None, runs_folder=runs)
+    assert state.profile_document == older and state.profile_path == runs / "profile-20260101T000000Z-quick.json"
+    notice = state.profile_notice()
+    assert notice is not None and newest.name in notice and "NaN" in notice
+    assert "using profile-20260101T000000Z-quick.json" in notice
+    assert state.recommendation().profile is not None  # the advice uses the older run
+
+    (runs / "profile-20260101T000000Z-quick.json").unlink()
+    state = AdvisorState.create({}, None, runs_folder=runs)
+    assert state.profile_document is None and state.recommendation().profile is None
+    assert "no earlier run is used" in (state.profile_notice() or "")

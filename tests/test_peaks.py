@@ -324,3 +324,40 @@ def test_a_broken_user_file_names_itself(isolated_user_dirs):
     user_file.write_text("gpus:\n  - name: Bad\n    match: ['x']\n    peaks_tflops: {fp8: 5}\n", encoding="utf-8")
     with pytest.raises(InputError, match="peaks_tflops"):
         lookup_gpu("NVIDIA H200")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # A misspelled key used to be ignored silently: the card then had no bandwidth peak at all.
+        (
+            "gpus:\n  - name: Mine\n    match: ['mine']\n    memory_bandwith_gbs: 900\n",
+            4,
+            "Object contains unknown field `memory_bandwith_gbs` at gpus[0].memory_bandwith_gbs",
+        ),
+        ("gpus:\n  - name: Mine\n    match: ['mine']\n    peaks_tflops: {fp32: 5, fp8: 9}\n", 4, "`fp8`"),
+        ("gpu:\n  - name: Mine\n", 1, "unknown field `gpu`"),
+        (
+            "fp32_lanes_per_sm:\n  by_compute_capability:\n    '9.0': {lanes: 128, verifed: true}\n",
+            3,
+            "unknown field `verifed`",
+        ),
+        ("gpus:\n  - name: Mine\n    match: ['mine']\n    memory_bandwidth_gbs: -1\n", 4, "Expected `float` > 0"),
+        ("gpus:\n  - name: Mine\n    match: ['mine']\n    checked: last week\n", 4, "Expected a date (YYYY-MM-DD)"),
+        ("gpus:\n  - name: Mine\n    match: ['(']\n", 3, "bad 'match' pattern"),
+    ],
+)
+def test_a_wrong_key_or_value_in_a_gpus_file_is_refused_with_its_line(isolated_user_dirs, text, line, message):
+    user_file = user_profiles_dir() / "gpus.yaml"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        lookup_gpu("NVIDIA H200")
+    assert (excinfo.value.file, excinfo.value.line) == (str(user_file), line)
+    assert message in excinfo.value.message
+
+
+def test_the_builtin_table_has_no_unknown_key():
+    # Every key of profiles/gpus.yaml is part of the model (validated when the table loads).
+    assert len(load_table().gpus) >= 10
+    assert load_table().fp32_lanes_per_sm["9.0"] == 128

@@ -14,7 +14,8 @@ import psutil
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
-from fwadvisor.profiler.runner import run_worker
+from fwadvisor.profiler.documents import Result, Start
+from fwadvisor.profiler.runner import WorkerEvent, WorkerStarted, run_worker
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 
@@ -39,32 +40,35 @@ def _workers_of(pid_marker: str) -> list[psutil.Process]:
 
 @pytest.fixture(scope="module")
 def tiny_document():
-    events: list[dict] = []
+    events: list[WorkerEvent] = []
     doc = run_profile(load_suite(TINY), device="cpu", threads=1, on_event=events.append)
     return doc, events
 
 
 def test_both_frameworks_run_every_tiny_benchmark_and_check_out(tiny_document):
     doc, _ = tiny_document
-    assert doc["workers"]["torch"]["status"] == "ok", doc["workers"]["torch"]
-    assert doc["workers"]["tensorflow"]["status"] == "ok", doc["workers"]["tensorflow"]
-    assert len(doc["results"]) == 12
-    for record in doc["results"]:
-        assert record["error"] is None, record
-        assert record["correct"] is True, record
-        assert record["device"] == "cpu" and record["threads"] == 1
-        assert record["metric"]["value"] > 0 and record["median_s"] > 0 and record["repeats"] > 0
-        assert record["percent_of_peak"] is None  # no CPU peak is claimed
+    assert doc.workers["torch"].status == "ok", doc.workers["torch"]
+    assert doc.workers["tensorflow"].status == "ok", doc.workers["tensorflow"]
+    assert len(doc.results) == 12
+    for record in doc.results:
+        assert record.error is None, record
+        assert record.correct is True, record
+        assert record.device == "cpu" and record.threads == 1
+        assert record.metric.value > 0 and record.median_s > 0 and record.repeats > 0
+        assert record.percent_of_peak is None  # no CPU peak is claimed
+        # The raw per-call times travel with the record: repeats = samples x calls per sample.
+        assert record.samples_s and record.calls_per_sample >= 1
+        assert record.repeats == len(record.samples_s) * record.calls_per_sample
 
 
 def test_protocol_events_arrive_in_order(tiny_document):
     _, events = tiny_document
     for framework in ("torch", "tensorflow"):
-        kinds = [e["type"] for e in events if e["framework"] == framework]
-        assert kinds[0] == "worker_started" and kinds[1] == "hello"
-        assert kinds[-2:] == ["done", "worker_finished"]
-        assert kinds.count("start") == kinds.count("result") == 6
-    order = [e["framework"] for e in events if e["type"] == "worker_started"]
+        kinds = [type(e.message).__name__ for e in events if e.framework == framework]
+        assert kinds[0] == "WorkerStarted" and kinds[1] == "Hello"
+        assert kinds[-2:] == ["Done", "WorkerFinished"]
+        assert kinds.count("Start") == kinds.count("Result") == 6
+    order = [e.framework for e in events if isinstance(e.message, WorkerStarted)]
     assert order == ["torch", "tensorflow"]  # one after the other, never together
 
 
@@ -76,20 +80,48 @@ def test_missing_framework_is_reported_and_the_other_keeps_its_results(tmp_path)
     doc = run_profile(
         load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul"], worker_env={"PYTHONPATH": pythonpath}
     )
-    tf = doc["workers"]["tensorflow"]
-    assert tf["status"] == "missing_framework"
-    assert "pip install 'fwadvisor[tensorflow]'" in tf["hint"]
-    tf_records = [r for r in doc["results"] if r["framework"] == "tensorflow"]
-    assert tf_records and all("fwadvisor[tensorflow]" in r["error"] for r in tf_records)
-    torch_records = [r for r in doc["results"] if r["framework"] == "torch"]
-    assert torch_records and all(r["error"] is None for r in torch_records)
+    tf = doc.workers["tensorflow"]
+    assert tf.status == "missing_framework"
+    assert "pip install 'fwadvisor[tensorflow]'" in tf.hint
+    tf_records = [r for r in doc.results if r.framework == "tensorflow"]
+    assert tf_records and all("fwadvisor[tensorflow]" in r.error for r in tf_records)
+    torch_records = [r for r in doc.results if r.framework == "torch"]
+    assert torch_records and all(r.error is None for r in torch_records)
+
+
+def test_an_unreadable_protocol_line_is_kept_as_stderr_not_a_crash(tmp_path):
+    # A site hook that prints to stdout before the worker takes it over: real junk on the protocol stream.
+    (tmp_path / "sitecustomize.py").write_text(
+        r"""import sys
+sys.stdout.write("hello from a site hook\n")
+sys.stdout.write('{"type": "result", "index": "first", "record": {}}\n')
+sys.stdout.flush()
+"""
+    )
+    events: list[WorkerEvent] = []
+    cases = resolve_cases(load_suite(TINY), "cpu", ["matmul"])
+    outcome = run_worker(
+        "torch",
+        cases,
+        "cpu",
+        1,
+        timeout_s=60,
+        on_event=events.append,
+        env={"PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])},
+    )
+    assert outcome.status == "ok", outcome
+    assert all(r.error is None for r in outcome.records)
+    unreadable = [line for line in outcome.stderr_tail if line.startswith("unreadable protocol line")]
+    assert len(unreadable) == 2, outcome.stderr_tail
+    assert "hello from a site hook" in unreadable[0] and '"index": "first"' in unreadable[1]
+    assert sum(isinstance(e.message, Result) for e in events) == len(cases)
 
 
 def test_no_gpu_build_is_reported_for_cuda():
     cases = resolve_cases(load_suite("quick"), "cuda", ["matmul"])
     outcome = run_worker("torch", cases, "cuda", 1, timeout_s=60)
     assert outcome.status == "no_gpu"
-    assert all(r["error"] and "GPU" in r["error"] for r in outcome.records)
+    assert all(r.error and "GPU" in r.error for r in outcome.records)
 
 
 def test_killed_worker_keeps_earlier_results_and_says_what_happened():
@@ -97,17 +129,17 @@ def test_killed_worker_keeps_earlier_results_and_says_what_happened():
     state: dict = {}
 
     def on_event(event):
-        if event["type"] == "worker_started":
-            state["pid"] = event["pid"]
-        if event["type"] == "start" and event["index"] == 1:
+        if isinstance(event.message, WorkerStarted):
+            state["pid"] = event.message.pid
+        if isinstance(event.message, Start) and event.message.index == 1:
             os.kill(state["pid"], signal.SIGKILL)
 
     outcome = run_worker("torch", cases, "cpu", 1, timeout_s=60, on_event=on_event)
     assert outcome.status == "crashed"
     first, killed, never = outcome.records
-    assert first["error"] is None and first["metric"]["value"] > 0
-    assert "SIGKILL" in killed["error"] and "during this benchmark" in killed["error"]
-    assert never["error"].startswith("not run:")
+    assert first.error is None and first.metric.value > 0
+    assert "SIGKILL" in killed.error and "during this benchmark" in killed.error
+    assert never.error.startswith("not run:")
 
 
 def test_hung_worker_is_stopped_after_its_timeout():
@@ -116,8 +148,8 @@ def test_hung_worker_is_stopped_after_its_timeout():
     outcome = run_worker("torch", cases, "cpu", 1, timeout_s=3.0)
     assert time.monotonic() - started < 40
     assert outcome.status == "timed_out"
-    assert outcome.records[0]["error"] is None
-    assert "timed out" in outcome.records[1]["error"]
+    assert outcome.records[0].error is None
+    assert "timed out" in outcome.records[1].error
 
 
 def test_cancel_stops_the_worker_at_once():
@@ -125,14 +157,15 @@ def test_cancel_stops_the_worker_at_once():
     cancel = threading.Event()
 
     def on_event(event):
-        if event["type"] == "start" and event["index"] == 1:
+        if isinstance(event.message, Start) and event.message.index == 1:
             cancel.set()
 
     started = time.monotonic()
     outcome = run_worker("torch", cases, "cpu", 1, timeout_s=60, on_event=on_event, cancel=cancel)
     assert outcome.status == "cancelled"
     assert time.monotonic() - started < 20
-    assert outcome.records[0]["error"] is None and "cancelled" in outcome.records[1]["error"]
+    assert outcome.records[0].error is None and "cancelled" in outcome.records[1].error
+    assert outcome.records[1].cancelled and outcome.summary().status == "cancelled"
     assert outcome.returncode is not None  # the worker was reaped, not left running
 
 
@@ -162,6 +195,9 @@ def test_ctrl_c_writes_the_partial_document_and_leaves_no_worker(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A child inherits an ignored SIGINT (pytest started in the background, or by a CI runner),
+        # and Python then installs no KeyboardInterrupt handler: give the child the default back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _workers_of(mark):

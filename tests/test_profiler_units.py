@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 
+import msgspec
 import pytest
 
+from conftest import FIXTURES, run_cli
+from fwadvisor.atomic import write_atomic
 from fwadvisor.errors import InputError
 from fwadvisor.profiler.compare import compare_documents
-from fwadvisor.profiler.documents import load_profile
+from fwadvisor.profiler.documents import (
+    GpuProperties,
+    Metric,
+    Result,
+    ResultStatus,
+    RunDocument,
+    classify,
+    decode_message,
+    encode_message,
+    encode_run,
+    load_run,
+    run_from_data,
+    usable_as_evidence,
+)
+from fwadvisor.profiler.records import failed_record, make_record
+from fwadvisor.profiler.session import add_peaks, peak_gpu_properties
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 from fwadvisor.profiler.timing import Timing, measure
-from fwadvisor.yamlio import write_atomic
 
 
 def test_measure_times_the_cold_call_apart_and_blocks_small_calls():
@@ -98,14 +116,16 @@ def test_unknown_suite_name():
 
 
 def _doc(records, **env):
-    return {
-        "kind": "fwadvisor-profile",
-        "schema_version": 1,
-        "suite": {"name": "quick", "threads": 2},
-        "environment": {"gpu": {"driver": env.get("driver"), "gpus": []}},
-        "workers": {},
-        "results": records,
-    }
+    return run_from_data(
+        {
+            "kind": "fwadvisor-profile",
+            "schema_version": 1,
+            "suite": {"name": "quick", "threads": 2},
+            "environment": {"gpu": {"driver": env.get("driver"), "gpus": []}},
+            "workers": {},
+            "results": records,
+        }
+    )
 
 
 def _rec(framework, value, name="GFLOP/s", version="1", precision=None, **kw):
@@ -159,7 +179,150 @@ def test_bad_profile_documents(tmp_path, content, message):
     path = tmp_path / "run.json"
     path.write_text(content)
     with pytest.raises(InputError, match=re.escape(message)):
-        load_profile(path)
+        load_run(path)
+
+
+GOOD_RUN = _doc([_rec("torch", 10.0, median_s=0.5), _rec("tensorflow", 8.0, median_s=0.6)])
+ANSWERS = str(FIXTURES / "answers" / "good_research_lab.yaml")
+
+
+def _bad_run_text(problem: str) -> str:
+    data = msgspec.to_builtins(GOOD_RUN)
+    if problem == "string metric value":
+        data["results"][0]["metric"]["value"] = "fast"
+    elif problem == "negative median_s":
+        data["results"][1]["median_s"] = -0.5
+    elif problem == "missing schema_version":
+        del data["schema_version"]
+    elif problem == "schema_version 99":
+        data["schema_version"] = 99
+    text = json.dumps(data)
+    if problem == "NaN":
+        return text.replace('"value": 10.0', '"value": NaN')
+    if problem == "Infinity":
+        return text.replace('"median_s": 0.6', '"median_s": Infinity')
+    if problem == "deeply nested JSON":
+        return text.replace('"environment": {', '"environment": {"x": ' + "[" * 100_000 + "]" * 100_000 + ", ")
+    if problem == "truncated file":
+        return text[: len(text) // 2]
+    return text
+
+
+BAD_RUNS = {
+    "string metric value": "malformed `results` (record 1: matmul in torch): Expected `float | null`, got `str`",
+    "NaN": "NaN and Infinity are not numbers JSON allows",
+    "Infinity": "NaN and Infinity are not numbers JSON allows",
+    "negative median_s": "Expected `float` >= 0.0 - at `$.results[1].median_s`",
+    "missing schema_version": "profile document has no schema_version",
+    "schema_version 99": "profile schema version 99 is newer than this fwadvisor reads (1)",
+    "deeply nested JSON": "nested too deeply",
+    "truncated file": "it ends early (truncated?)",
+}
+
+
+@pytest.mark.parametrize("command", ["recommend", "compare"])
+@pytest.mark.parametrize("problem", list(BAD_RUNS))
+def test_a_bad_run_file_is_one_clear_error_and_exit_2(tmp_path, problem, command):
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    bad.write_text(_bad_run_text(problem))
+    good.write_bytes(encode_run(GOOD_RUN))
+    if command == "recommend":
+        result = run_cli("recommend", "--answers", ANSWERS, "--profile", str(bad), "--format", "json")
+    else:
+        result = run_cli("profile", "compare", str(good), str(bad))
+    assert result.returncode == 2, result.stderr
+    assert BAD_RUNS[problem] in result.stderr and str(bad) in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_a_good_run_round_trips_through_its_file(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_bytes(encode_run(GOOD_RUN))
+    assert load_run(path) == GOOD_RUN
+    assert run_cli("profile", "compare", str(path), str(path)).returncode == 0
+
+
+def test_classify_is_the_one_rule_for_a_usable_number():
+    good = GOOD_RUN.results[0]
+    variants = {
+        ResultStatus.OK: good,
+        ResultStatus.WIDE_SPREAD: msgspec.structs.replace(good, wide_spread=True),
+        ResultStatus.WRONG: msgspec.structs.replace(good, correct=False),
+        ResultStatus.FAILED: failed_record("matmul", "torch", "crashed"),
+        ResultStatus.SKIPPED: msgspec.structs.replace(good, skipped="not on this device", metric=Metric("GFLOP/s")),
+        ResultStatus.CANCELLED: failed_record("matmul", "torch", "not run: cancelled", cancelled=True),
+    }
+    for status, record in variants.items():
+        assert classify(record) is status
+        assert usable_as_evidence(record) is (status is ResultStatus.OK)
+
+
+def test_a_result_message_round_trips_and_a_nan_becomes_no_number():
+    record = make_record(
+        benchmark="matmul",
+        framework="torch",
+        framework_version="2",
+        device="cpu",
+        dtype="fp32",
+        params={"m": 1},
+        threads=1,
+        precision={},
+        timing=None,
+        metric_name="GFLOP/s",
+        metric_value=float("nan"),
+        correct=True,
+    )
+    decoded = decode_message(encode_message(Result(index=3, record=record)))
+    assert isinstance(decoded, Result) and decoded.index == 3
+    assert decoded.record.metric == Metric("GFLOP/s", None)
+    assert classify(decoded.record) is ResultStatus.FAILED  # a NaN is never evidence
+    with pytest.raises(msgspec.DecodeError):
+        decode_message(b'{"type": "result", "index": -1, "record": {}}')
+
+
+def _gpu_record(dtype: str, value: float, device: str = "cuda:0 NVIDIA Future GPU 9000"):
+    return make_record(
+        benchmark="matmul",
+        framework="torch",
+        framework_version="2",
+        device=device,
+        dtype=dtype,
+        params={"m": 8192, "n": 8192, "k": 8192},
+        threads=1,
+        precision={},
+        timing=None,
+        metric_name="TFLOP/s",
+        metric_value=value,
+        correct=True,
+    )
+
+
+def test_an_unknown_gpu_gets_an_estimated_peak_from_the_workers_and_nvml():
+    """The unknown-card path of a real run: Hello's properties + NVML's max SM clock -> an FP32 estimate."""
+    name = "NVIDIA Future GPU 9000"
+    from_torch = GpuProperties(name=name, total_memory_bytes=80 * 2**30, sm_count=100, compute_capability="9.0")
+    from_tensorflow = GpuProperties(name=name, compute_capability="9.0")
+    environment = {"gpu": {"gpus": [{"index": 0, "name": name, "sm_clock_max_mhz": 1500}]}}
+    properties = peak_gpu_properties([from_tensorflow, None, from_torch], environment)
+    assert properties == GpuProperties(
+        name=name, total_memory_bytes=80 * 2**30, sm_count=100, compute_capability="9.0", max_clock_mhz=1500.0
+    )
+    records = [_gpu_record("fp32", 19.2), _gpu_record("bf16", 100.0), _gpu_record("fp32", 1.0, device="cpu")]
+    add_peaks(records, properties)
+    fp32, bf16, cpu = records
+    assert fp32.peak is not None and fp32.peak.estimated and fp32.peak.unit == "TFLOP/s"
+    assert fp32.peak.value == pytest.approx(100 * 128 * 2 * 1500e6 / 1e12)  # SMs x FP32 lanes x 2 x clock
+    assert "100 SMs" in fp32.peak.label and fp32.percent_of_peak == pytest.approx(50.0)
+    assert bf16.peak is None and cpu.peak is None  # no estimate for tensor-core dtypes, none for a CPU
+    # Without NVML's clock there is nothing to estimate from.
+    records = [_gpu_record("fp32", 19.2)]
+    add_peaks(records, peak_gpu_properties([from_torch], {"gpu": {"gpus": []}}))
+    assert records[0].peak is None and records[0].percent_of_peak is None
+    # What the run saves carries the estimate back intact.
+    document = copy.deepcopy(GOOD_RUN)
+    document.results = [fp32]
+    assert msgspec.json.decode(encode_run(document), type=RunDocument).results[0].peak == fp32.peak
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):

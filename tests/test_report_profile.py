@@ -5,17 +5,16 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
 
+import msgspec
 import pytest
 
 from conftest import FIXTURES
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.questionnaire import load_answers
-from fwadvisor.profiler.records import usable_as_evidence
-from fwadvisor.profiler.session import run_profile
-from fwadvisor.profiler.suites import load_suite
+from fwadvisor.frameworks import identity
+from fwadvisor.profiler.documents import Metric, Record, RunDocument, usable_as_evidence
 from fwadvisor.report import profile_section
 from fwadvisor.report.profile_table import device_label, rows
 from fwadvisor.report.render import render
@@ -25,10 +24,11 @@ PATH = "/runs/profile-test.json"
 
 
 @pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    """A real run of both frameworks on the CPU, two benchmarks only: a few seconds."""
-    suite = load_suite(str(FIXTURES / "suites" / "tiny.yaml"))
-    return run_profile(suite, device="cpu", threads=1, benchmarks=["matmul", "train_cnn"])
+def real_run(real_quick_run) -> RunDocument:
+    """The session's one real run (tests/conftest.py), narrowed to the two benchmarks these tests count on."""
+    kept = [r for r in real_quick_run.results if r.benchmark in ("matmul", "train_cnn")]
+    suite = msgspec.structs.replace(real_quick_run.suite, benchmarks=["matmul", "train_cnn"])
+    return msgspec.structs.replace(copy.deepcopy(real_quick_run), results=copy.deepcopy(kept), suite=suite)
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +36,22 @@ def rec():
     return recommend(LAB, load_rules(include_user=False))
 
 
-def _steady(document: dict[str, Any]) -> dict[str, Any]:
+def _copy(document: RunDocument) -> RunDocument:
+    """A deep copy the test may change (the module's real run stays as it was measured)."""
+    return msgspec.convert(msgspec.to_builtins(document), RunDocument)
+
+
+def _steady(document: RunDocument) -> RunDocument:
     """The run with every number steady and checked, so tests of the marks start from clean rows."""
-    doc = copy.deepcopy(document)
-    for record in doc["results"]:
-        assert record["error"] is None, record  # the real run itself must have worked
-        record.update(wide_spread=False, rel_spread=0.02, correct=True)
+    doc = _copy(document)
+    for record in doc.results:
+        assert record.error is None, record  # the real run itself must have worked
+        record.wide_spread, record.rel_spread, record.correct = False, 0.02, True
     return doc
 
 
-def _record(doc: dict[str, Any], benchmark: str, framework: str) -> dict[str, Any]:
-    return next(r for r in doc["results"] if r["benchmark"] == benchmark and r["framework"] == framework)
+def _record(doc: RunDocument, benchmark: str, framework: str) -> Record:
+    return next(r for r in doc.results if r.benchmark == benchmark and r.framework == framework)
 
 
 def _md_row(md: str, benchmark: str) -> str:
@@ -60,22 +65,22 @@ def test_without_a_profile_every_format_is_unchanged(rec):
         assert "Evidence from this machine" not in plain
 
 
-def test_markdown_section_shows_environment_numbers_and_who_is_ahead(rec, document):
-    doc = _steady(document)
+def test_markdown_section_shows_environment_numbers_and_who_is_ahead(rec, real_run):
+    doc = _steady(real_run)
     md = render(rec, "md", profile=doc, profile_path=PATH)
     section = md[md.index("## Evidence from this machine") :]
     # It sits with the answers' sections, before the links and the outlook.
     assert md.index("## What would change the answer") < md.index("## Evidence") < md.index("## Outlook")
     assert device_label(doc) == "cpu"
-    cpu_model = doc["environment"]["cpu"]["model"]
+    cpu_model = doc.environment["cpu"]["model"]
     if cpu_model:
         assert cpu_model in section
     for fw, name in (("torch", "PyTorch"), ("tensorflow", "TensorFlow")):
-        assert f"{name} {doc['workers'][fw]['framework_version']}" in section
+        assert f"{name} {doc.workers[fw].framework_version}" in section
     assert PATH in section and "Suite tiny" in section
     assert "| benchmark | shape | metric | PyTorch | TensorFlow | ahead |" in section
-    for record in doc["results"]:
-        assert f"{record['metric']['value']:.4g}" in section
+    for record in doc.results:
+        assert f"{record.metric.value:.4g}" in section
     assert "64×64 @ 64×64" in _md_row(section, "matmul")
     for row in rows(doc):
         assert row.faster is not None
@@ -83,12 +88,12 @@ def test_markdown_section_shows_environment_numbers_and_who_is_ahead(rec, docume
     assert "4 of 4 numbers are steady and checked" in section
 
 
-def test_a_wrong_result_is_marked_everywhere_and_not_usable(rec, document):
-    doc = _steady(document)
+def test_a_wrong_result_is_marked_everywhere_and_not_usable(rec, real_run):
+    doc = _steady(real_run)
     wrong = _record(doc, "matmul", "tensorflow")
-    wrong["correct"] = False
-    wrong["check"] = "max rel. error 3e-01 vs NumPy float64 (limit 1e-03)"
-    value = f"{wrong['metric']['value']:.4g}"
+    wrong.correct = False
+    wrong.check = "max rel. error 3e-01 vs NumPy float64 (limit 1e-03)"
+    value = f"{wrong.metric.value:.4g}"
 
     md = render(rec, "md", profile=doc, profile_path=PATH)
     row = _md_row(md, "matmul")
@@ -112,12 +117,12 @@ def test_a_wrong_result_is_marked_everywhere_and_not_usable(rec, document):
     assert "≠ wrong" in text
 
 
-def test_a_failed_benchmark_and_a_wide_spread_are_marked(rec, document):
-    doc = _steady(document)
+def test_a_failed_benchmark_and_a_wide_spread_are_marked(rec, real_run):
+    doc = _steady(real_run)
     failed = _record(doc, "train_cnn", "torch")
-    failed.update(error="worker crashed: <b>out of memory</b> | 12 GB", metric={"name": "", "value": None})
+    failed.error, failed.metric = "worker crashed: <b>out of memory</b> | 12 GB", Metric("", None)
     wide = _record(doc, "matmul", "torch")
-    wide.update(wide_spread=True, rel_spread=0.4)
+    wide.wide_spread, wide.rel_spread = True, 0.4
 
     md = render(rec, "md", profile=doc, profile_path=PATH)
     cnn, matmul = _md_row(md, "train_cnn"), _md_row(md, "matmul")
@@ -141,8 +146,8 @@ def test_a_failed_benchmark_and_a_wide_spread_are_marked(rec, document):
     assert by_key[("matmul", "tensorflow")]["usable"] is True
 
 
-def test_html_section_is_self_contained_escaped_and_has_an_accessible_chart(rec, document):
-    doc = _steady(document)
+def test_html_section_is_self_contained_escaped_and_has_an_accessible_chart(rec, real_run):
+    doc = _steady(real_run)
     nasty = "/tmp/<script>alert(1)</script>.json"
     page = render(rec, "html", profile=doc, profile_path=nasty)
     assert "<h2>Evidence from this machine</h2>" in page
@@ -156,10 +161,8 @@ def test_html_section_is_self_contained_escaped_and_has_an_accessible_chart(rec,
     assert 'xmlns="http://www.w3.org/2000/svg"' in svg  # the only URL: a namespace, never fetched
     assert not re.search(r"<image|<use|href", svg)
     assert "1x" in svg and "PyTorch faster" in svg and "TensorFlow faster" in svg
-    colours = set(profile_section.BAR_COLOURS.values())
     ahead = {row.faster[0] for row in rows(doc) if row.faster}
-    assert {profile_section.BAR_COLOURS[fw] for fw in ahead} <= colours
-    assert all(f'fill="{profile_section.BAR_COLOURS[fw]}"' in svg for fw in ahead)
+    assert all(f'fill="{identity(fw).hex_colour}"' in svg for fw in ahead)
     assert svg.count("<rect") == len(rows(doc))
     for row in rows(doc):
         assert row.faster_text() in svg
@@ -167,26 +170,26 @@ def test_html_section_is_self_contained_escaped_and_has_an_accessible_chart(rec,
             assert f"{c.value:.4g}" in page
 
 
-def test_json_report_carries_the_run_on_a_copy(rec, document):
-    out = json.loads(render(rec, "json", profile=document, profile_path=PATH))
+def test_json_report_carries_the_run_on_a_copy(rec, real_run):
+    out = json.loads(render(rec, "json", profile=real_run, profile_path=PATH))
     assert rec.profile is None  # the caller's (cached) recommendation is untouched
     summary = out["profile"]
     assert summary["path"] == PATH and summary["device"] == "cpu"
     assert summary["suite"] == "tiny" and summary["threads"] == 1
-    assert summary["created"] == document["created"]
-    assert summary["frameworks"]["torch"]["version"] == document["workers"]["torch"]["framework_version"]
+    assert summary["created"] == real_run.created
+    assert summary["frameworks"]["torch"]["version"] == real_run.workers["torch"].framework_version
     assert summary["frameworks"]["tensorflow"]["status"] == "ok"
-    assert len(summary["measurements"]) == len(document["results"]) == 4
-    for entry, record in zip(summary["measurements"], document["results"], strict=True):
-        assert entry["benchmark"] == record["benchmark"] and entry["framework"] == record["framework"]
-        assert entry["params"] == record["params"] and entry["dtype"] == record["dtype"]
-        assert entry["metric"] == record["metric"]
-        assert entry["rel_spread"] == record["rel_spread"]
+    assert len(summary["measurements"]) == len(real_run.results) == 4
+    for entry, record in zip(summary["measurements"], real_run.results, strict=True):
+        assert entry["benchmark"] == record.benchmark and entry["framework"] == record.framework
+        assert entry["params"] == record.params and entry["dtype"] == record.dtype
+        assert entry["metric"] == msgspec.to_builtins(record.metric)
+        assert entry["rel_spread"] == record.rel_spread
         assert entry["usable"] is usable_as_evidence(record)
 
 
-def test_text_report_appends_a_short_plain_table(rec, document):
-    doc = _steady(document)
+def test_text_report_appends_a_short_plain_table(rec, real_run):
+    doc = _steady(real_run)
     text = render(rec, "text", profile=doc, profile_path=PATH, width=100)
     assert text.startswith(render(rec, "text", width=100).rstrip("\n"))
     section = text[text.index("Evidence from this machine") :]
@@ -196,14 +199,14 @@ def test_text_report_appends_a_short_plain_table(rec, document):
     assert all(len(line) <= 100 for line in section.splitlines())
 
 
-def test_a_run_where_a_framework_was_missing_says_so(rec, document):
-    doc = copy.deepcopy(document)
-    doc["workers"]["tensorflow"].update(
-        status="missing_framework", error="TensorFlow is not installed", hint="pip install 'fwadvisor[tensorflow]'"
-    )
-    for record in doc["results"]:
-        if record["framework"] == "tensorflow":
-            record.update(error="TensorFlow is not installed", metric={"name": "", "value": None})
+def test_a_run_where_a_framework_was_missing_says_so(rec, real_run):
+    doc = _copy(real_run)
+    worker = doc.workers["tensorflow"]
+    worker.status, worker.error = "missing_framework", "TensorFlow is not installed"
+    worker.hint = "pip install 'fwadvisor[tensorflow]'"
+    for record in doc.results:
+        if record.framework == "tensorflow":
+            record.error, record.metric = "TensorFlow is not installed", Metric("", None)
     md = profile_section.markdown_section(doc, None)
     assert "(missing framework)" in md
     assert "TensorFlow: TensorFlow is not installed. Fix: pip install" in md

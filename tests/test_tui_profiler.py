@@ -16,8 +16,32 @@ from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
 from conftest import FIXTURES, REPO
+from fwadvisor.profiler import runner
+from fwadvisor.profiler.documents import (
+    Done,
+    Fatal,
+    FrameworkId,
+    Hello,
+    Metric,
+    Record,
+    Result,
+    Start,
+    WorkerSummary,
+    load_run,
+)
+from fwadvisor.report.chart_axis import side_of
+from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import FwAdvisorApp, make_app
-from fwadvisor.tui.screens.profiler import ProfileEvent, ProfileFinished
+from fwadvisor.tui.messages import (
+    CaseStarted,
+    ResultArrived,
+    RunFinished,
+    WorkerFailed,
+    WorkerFinished,
+    WorkerReady,
+    WorkerStarted,
+    message_for_runner_event,
+)
 from fwadvisor.tui.widgets.ratio_chart import RatioChart, draw_chart
 
 SIZE = (120, 40)
@@ -102,9 +126,9 @@ async def test_run_fills_the_table_saves_the_run_and_makes_it_evidence():
         runs = Path(os.environ["FWADVISOR_DATA_DIR"]) / "runs"
         saved = list(runs.glob("profile-*-tiny.json"))
         assert saved == [app.state.profile_path]
-        document = json.loads(saved[0].read_text())
+        document = load_run(saved[0])
         assert document == app.state.profile_document
-        assert len(document["results"]) == 12 and not document["cancelled"]
+        assert len(document.results) == 12 and not document.cancelled
         assert "Saved to" in status_text(app)
         chart = app.screen.query_one(RatioChart).chart(80).plain
         assert "◀ PyTorch ahead" in chart and re.search(r"(PyTorch|TensorFlow) \d+\.\d\dx", chart)
@@ -120,13 +144,13 @@ async def start_slow_run_and_wait_for_a_result(app: FwAdvisorApp, pilot, message
     await pilot.press("r")
 
     def first_result() -> bool:
-        return any(isinstance(m, ProfileEvent) and m.event["type"] == "result" for m in messages)
+        return any(isinstance(m, ResultArrived) for m in messages)
 
     assert await wait_for(pilot, first_result, 60), status_text(app)
 
 
 def finished(messages: list[Message]) -> bool:
-    return any(isinstance(m, ProfileFinished) for m in messages)
+    return any(isinstance(m, RunFinished) for m in messages)
 
 
 async def test_cancel_stops_the_worker_at_once_and_keeps_what_was_measured():
@@ -145,10 +169,10 @@ async def test_cancel_stops_the_worker_at_once_and_keeps_what_was_measured():
         assert "Cancelled" in status_text(app)
         assert not our_workers()
         document = app.state.profile_document
-        assert document["cancelled"] is True
-        first, stopped, _never = document["results"]
-        assert first["error"] is None and first["metric"]["value"] > 0
-        assert stopped["error"] and "cancelled" in stopped["error"]
+        assert document.cancelled is True
+        first, stopped, _never = document.results
+        assert first.error is None and first.metric.value is not None and first.metric.value > 0
+        assert stopped.error and "cancelled" in stopped.error
         assert app.state.profile_path.exists()
 
 
@@ -166,7 +190,7 @@ async def test_leaving_the_profiler_cancels_but_the_help_over_it_does_not():
         assert await wait_for(pilot, lambda: finished(messages), 5), "leaving did not end the run within 5 s"
         await pilot.pause(0.3)
         assert not our_workers()
-        assert app.state.profile_document["cancelled"] is True
+        assert app.state.profile_document.cancelled is True
 
 
 async def test_missing_framework_shows_the_fix_and_keeps_the_other_results(tmp_path):
@@ -206,7 +230,7 @@ async def test_quitting_mid_run_from_the_command_palette_leaves_no_worker_behind
         await pilot.press("enter")
 
         def running() -> bool:
-            return any(isinstance(m, ProfileEvent) and m.event["type"] == "start" for m in messages)
+            return any(isinstance(m, CaseStarted) for m in messages)
 
         assert await wait_for(pilot, running, 60), status_text(app)
         assert app.current_mode == "profiler"
@@ -256,7 +280,7 @@ async def main():
             await pilot.pause(0.1)
         doc = app.state.profile_document
     print(json.dumps({"frameworks": sorted(m for m in ("torch", "tensorflow") if m in sys.modules),
-                      "measured": sorted(r["framework"] for r in doc["results"] if r["error"] is None)}))
+                      "measured": sorted(r.framework for r in doc.results if r.error is None)}))
 
 asyncio.run(main())
 """
@@ -272,34 +296,92 @@ def test_the_tui_process_never_imports_a_framework():
 
 
 def test_chart_fits_80_columns_and_says_why_a_row_has_no_bar():
-    def record(benchmark: str, framework: str, value: float | None, unit: str, error: str | None = None) -> dict:
-        return {
-            "benchmark": benchmark,
-            "framework": framework,
-            "dtype": "fp32",
-            "params": {"m": 8, "n": 8, "k": 8},
-            "metric": {"name": unit, "value": value},
-            "error": error,
-            "correct": True,
-        }
+    def record(
+        benchmark: str, framework: FrameworkId, value: float | None, unit: str, error: str | None = None
+    ) -> Record:
+        return Record(
+            benchmark=benchmark,
+            framework=framework,
+            dtype="fp32",
+            params={"m": 8, "n": 8, "k": 8},
+            metric=Metric(unit, value),
+            error=error,
+            correct=True,
+        )
 
-    document = {
-        "results": [
-            record("matmul", "torch", 1234.0, "GFLOP/s"),
-            record("matmul", "tensorflow", 1.0, "GFLOP/s"),
-            record("conv2d", "torch", 1.0, "GFLOP/s"),
-            record("conv2d", "tensorflow", 1.52, "GFLOP/s"),
-            record("bandwidth", "torch", 5.0, "GB/s"),
-            record("bandwidth", "tensorflow", None, "", "it crashed"),
-            record("compiled_speedup", "torch", 2.0, "x"),
-            record("compiled_speedup", "tensorflow", 3.0, "x"),
-            record("eager_overhead", "torch", 2.0, "us/op"),
-        ]
-    }
-    from fwadvisor.report.profile_table import rows
-
-    lines = draw_chart(rows(document), 78).plain.splitlines()
+    records = [
+        record("matmul", "torch", 1234.0, "GFLOP/s"),
+        record("matmul", "tensorflow", 1.0, "GFLOP/s"),
+        record("conv2d", "torch", 1.0, "GFLOP/s"),
+        record("conv2d", "tensorflow", 1.52, "GFLOP/s"),
+        record("bandwidth", "torch", 5.0, "GB/s"),
+        record("bandwidth", "tensorflow", None, "", "it crashed"),
+        record("compiled_speedup", "torch", 2.0, "x"),
+        record("compiled_speedup", "tensorflow", 3.0, "x"),
+        record("eager_overhead", "torch", 2.0, "us/op"),
+    ]
+    lines = draw_chart(rows(records), 78).plain.splitlines()
     assert all(len(line) <= 78 for line in lines), lines
     text = "\n".join(lines)
     assert "PyTorch 1234x" in text and "TensorFlow 1.52x" in text
     assert "✗ TensorFlow failed" in text and "speed-up factor" in text and "only PyTorch measured" in text
+
+
+def speed_record(benchmark: str, framework: FrameworkId, value: float) -> Record:
+    return Record(
+        benchmark=benchmark,
+        framework=framework,
+        dtype="fp32",
+        params={"m": 8, "n": 8, "k": 8},
+        metric=Metric("GFLOP/s", value),
+        correct=True,
+    )
+
+
+def test_each_framework_leads_on_its_side_of_the_chart_as_in_every_report():
+    # chart_axis is the one direction policy: the HTML chart and the app's draw each lead on the same side.
+    torch_ahead = rows([speed_record("matmul", "torch", 3.0), speed_record("matmul", "tensorflow", 1.0)])
+    tf_ahead = rows([speed_record("conv2d", "torch", 1.0), speed_record("conv2d", "tensorflow", 3.0)])
+    lines = draw_chart(torch_ahead + tf_ahead, 80).plain.splitlines()
+    header, torch_line, tf_line = lines[0], lines[1], lines[2]
+    centre = header.index("│")
+    assert header.index("PyTorch ahead") < centre < header.index("TensorFlow ahead")
+    assert torch_line.index("│") == tf_line.index("│") == centre
+    assert side_of("torch") == "left" and "█" in torch_line[:centre] and "█" not in torch_line[centre:]
+    assert side_of("tensorflow") == "right" and "█" in tf_line[centre:] and "█" not in tf_line[:centre]
+
+
+def test_the_runners_events_become_the_screens_messages():
+    record = speed_record("matmul", "torch", 2.0)
+    summary = WorkerSummary(status="ok", wall_s=1.5)
+    events = [
+        runner.WorkerStarted(cases=3, pid=123),
+        Hello(framework="torch", framework_version="2.5.1", device="cpu"),
+        Start(index=1, benchmark="matmul", dtype="fp32"),
+        Result(index=1, record=record),
+        Fatal(kind="missing_framework", error="not installed", hint="pip install torch"),
+        runner.WorkerFinished(summary=summary),
+    ]
+    started, ready, case, result, failed, finished = (
+        message_for_runner_event(runner.WorkerEvent("torch", event)) for event in events
+    )
+    assert isinstance(started, WorkerStarted) and started.framework == "torch"
+    assert isinstance(ready, WorkerReady) and (ready.framework_version, ready.device) == ("2.5.1", "cpu")
+    assert isinstance(case, CaseStarted) and (case.index, case.benchmark, case.dtype) == (1, "matmul", "fp32")
+    assert isinstance(result, ResultArrived) and result.record is record
+    assert isinstance(failed, WorkerFailed) and (failed.error, failed.hint) == ("not installed", "pip install torch")
+    assert isinstance(finished, WorkerFinished) and finished.summary is summary
+    assert message_for_runner_event(runner.WorkerEvent("torch", Done())) is None
+
+
+async def test_no_framework_ticked_is_a_warning_toast_and_no_run():
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_profiler(app, pilot, "quick", ())
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        toasts = app.screen.query("Toast")  # Textual's notification widget, found by its type name
+        assert [str(toast.render()) for toast in toasts] == ["Tick PyTorch, TensorFlow or both first."]
+        assert toasts.first().has_class("-warning")
+        assert not app.screen.profiling
+        assert not app.screen.query_one("#profiler-run").disabled

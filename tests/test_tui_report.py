@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from fwadvisor.profiler.documents import RunDocument, run_from_data
 from fwadvisor.report import content
 from fwadvisor.report.profile_section import TITLE
 from fwadvisor.tui.app import FwAdvisorApp, make_app
@@ -16,7 +17,7 @@ from fwadvisor.tui.screens.report import ReportScreen
 SIZE = (120, 40)
 
 
-def _profile_document() -> dict[str, Any]:
+def _profile_document() -> RunDocument:
     """A small hand-made run (the real profiler is tested elsewhere; here only the report matters)."""
 
     def record(benchmark: str, framework: str, value: float, version: str) -> dict[str, Any]:
@@ -42,17 +43,23 @@ def _profile_document() -> dict[str, Any]:
             "skipped": None,
         }
 
-    return {
-        "schema_version": 1,
-        "created": "2026-01-02T03:04:05+00:00",
-        "suite": {"name": "quick", "device": "cpu", "threads": 1},
-        "environment": {"cpu": {"model": "Test CPU 9000", "physical_cores": 4, "logical_cores": 8}, "frameworks": {}},
-        "workers": {
-            "torch": {"status": "ok", "error": None, "hint": None, "framework_version": "2.9.0"},
-            "tensorflow": {"status": "ok", "error": None, "hint": None, "framework_version": "2.20.0"},
-        },
-        "results": [record("matmul", "torch", 123.4, "2.9.0"), record("matmul", "tensorflow", 61.7, "2.20.0")],
-    }
+    return run_from_data(
+        {
+            "schema_version": 1,
+            "kind": "fwadvisor-profile",
+            "created": "2026-01-02T03:04:05+00:00",
+            "suite": {"name": "quick", "device": "cpu", "threads": 1},
+            "environment": {
+                "cpu": {"model": "Test CPU 9000", "physical_cores": 4, "logical_cores": 8},
+                "frameworks": {},
+            },
+            "workers": {
+                "torch": {"status": "ok", "error": None, "hint": None, "framework_version": "2.9.0"},
+                "tensorflow": {"status": "ok", "error": None, "hint": None, "framework_version": "2.20.0"},
+            },
+            "results": [record("matmul", "torch", 123.4, "2.9.0"), record("matmul", "tensorflow", 61.7, "2.20.0")],
+        }
+    )
 
 
 def _app() -> FwAdvisorApp:
@@ -83,7 +90,16 @@ async def _export(pilot, key: str, target: str) -> None:
 
 
 def _messages(app: FwAdvisorApp) -> list[tuple[str, str]]:
-    return [(n.message, n.severity) for n in app._notifications]
+    """The toasts on screen as (message, severity), through public widgets only (run_test(notifications=True)).
+
+    A toast with a title renders it on its first line; the messages these tests check are one line each,
+    so the message is the last line.
+    """
+    found = []
+    for toast in app.screen.query("Toast"):  # Textual's notification widget, found by its type name
+        severity = next(s for s in ("information", "warning", "error") if toast.has_class(f"-{s}"))
+        found.append((str(toast.render()).splitlines()[-1], severity))
+    return found
 
 
 @pytest.mark.asyncio
@@ -110,7 +126,7 @@ async def test_export_markdown_then_confirm_before_overwriting(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "my report.md"
     app = _app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await _show_report(pilot)
         await _export(pilot, "m", "my report.md")
         await app.workers.wait_for_complete()
@@ -143,7 +159,7 @@ async def test_export_into_a_missing_folder_is_an_error_in_plain_words(tmp_path,
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "nope" / "r.html"
     app = _app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await _show_report(pilot)
         await _export(pilot, "h", "nope/r.html")
         await app.workers.wait_for_complete()
@@ -208,7 +224,7 @@ async def test_command_palette_export_goes_through_the_report_screen(tmp_path, m
     target = tmp_path / "p.md"
     app = _app()
     async with app.run_test(size=SIZE) as pilot:
-        await app._export("md")  # what the "Export report as Markdown" command runs
+        await app.export_report("md")  # what the "Export report as Markdown" command runs
         await pilot.pause()
         assert isinstance(app.screen, FileNameDialog)
         await pilot.press("ctrl+u", *"p.md", "enter")

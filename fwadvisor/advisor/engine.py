@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
-    AREAS,
     FRAMEWORKS,
     AnswerValue,
     Evidence,
@@ -22,40 +24,27 @@ from fwadvisor.advisor.model import (
     Questionnaire,
     Rule,
 )
-from fwadvisor.advisor.questionnaire import (
-    Answers,
-    check_answer,
-    convert_or_explain,
-    load_questionnaire,
-    sense_problems,
-)
+from fwadvisor.advisor.questionnaire import Answers, load_questionnaire
+from fwadvisor.advisor.scoring import area_multipliers, decide, tally
+from fwadvisor.advisor.whatif import WhatIf, what_if
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
-from fwadvisor.typedmodel import to_data
+from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import load_yaml
 
 if TYPE_CHECKING:  # a profile run is optional: its module is imported by whoever reads one
     from fwadvisor.advisor.evidence import ProfileEvidence
 
 SCHEMA_VERSION = 1
-# Below this many points apart, neither framework is clearly better for the project.
-EITHER_BELOW = 2.0
-# Point margins for medium and high confidence in a verdict.
-MEDIUM_FROM = 4.0
-HIGH_FROM = 8.0
-# A tie of at least this many points in all is a balanced project, not an unknown one.
-INFORMED_TIE_FROM = 10.0
 
 
-@dataclass(frozen=True)
-class EvidenceRef:
+class EvidenceRef(msgspec.Struct, frozen=True):
     source: str
     checked: str
     strength: str
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(msgspec.Struct, frozen=True):
     rule: str
     area: str
     favors: str
@@ -65,8 +54,7 @@ class Reason:
     evidence: list[EvidenceRef]
 
 
-@dataclass(frozen=True)
-class Caveat:
+class Caveat(msgspec.Struct, frozen=True):
     rule: str
     area: str
     framework: str | None
@@ -74,8 +62,7 @@ class Caveat:
     evidence: list[EvidenceRef]
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(msgspec.Struct, frozen=True):
     rule: str
     area: str
     framework: str
@@ -83,8 +70,7 @@ class Blocker:
     evidence: list[EvidenceRef]
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(msgspec.Struct, frozen=True):
     rule: str
     option: str
     when: str  # when this path fits
@@ -92,15 +78,13 @@ class Alternative:
     evidence: list[EvidenceRef]
 
 
-@dataclass(frozen=True)
-class PlanPart:
+class PlanPart(msgspec.Struct, frozen=True):
     framework: str
     covers: str
     why: str
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """A split of the project between the frameworks, from one plan rule."""
 
     rule: str
@@ -108,8 +92,7 @@ class Plan:
     evidence: list[EvidenceRef]
 
 
-@dataclass(frozen=True)
-class FactDates:
+class FactDates(msgspec.Struct, frozen=True):
     """The check dates of the facts behind the rules that fired."""
 
     oldest: str
@@ -117,24 +100,12 @@ class FactDates:
     facts: int
 
 
-@dataclass(frozen=True)
-class WhatIf:
-    question: str
-    answer: AnswerValue | None
-    recommendation: str
-    change: str  # "set", "add", "remove" or "unset": how the answer differs from the given one
-    choice: str | None  # the choice that was set, added or removed (None for "unset")
-    shift: float = 0.0  # how the PyTorch-minus-TensorFlow points move (+ towards PyTorch)
-    blocker: bool = False  # the change adds or removes a blocker
-
-
-@dataclass(frozen=True)
-class PriorityEffect:
+class PriorityEffect(msgspec.Struct, frozen=True):
     selected: list[str]
     area_multipliers: dict[str, float]
 
 
-@dataclass
+@dataclasses.dataclass  # a dataclass, not a Struct: reports add the profile with dataclasses.replace
 class Recommendation:
     schema_version: int
     recommendation: str
@@ -152,14 +123,51 @@ class Recommendation:
     outlook: dict[str, Outlook]
     misconceptions: list[Misconception]
     rules_used: int
-    alternatives: list[Alternative] = field(default_factory=list)
-    plan: list[PlanPart] = field(default_factory=list)
+    alternatives: list[Alternative] = dataclasses.field(default_factory=list)
+    plan: list[PlanPart] = dataclasses.field(default_factory=list)
     plan_rule: Plan | None = None
     facts_checked: FactDates | None = None
     profile: dict | None = None
 
-    def to_dict(self) -> dict:
-        return to_data(self)
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of `recommend --format json` (schema_version 1)."""
+        return _plain(self)
+
+
+def _plain(value: Any) -> Any:
+    """Plain JSON data: fields in their declared order under their keys in the data files (`not`,
+    `in`); an optional field that is unset (None, where None is its default) is left out; a date
+    is YYYY-MM-DD."""
+    if isinstance(value, msgspec.Struct):
+        return {
+            key: _plain(item)
+            for name, key, default_is_none in _struct_fields(type(value))
+            if not ((item := getattr(value, name)) is None and default_is_none)
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(item)
+            for f in dataclasses.fields(value)
+            if not ((item := getattr(value, f.name)) is None and f.default is None)
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@cache
+def _struct_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, key in the data, whether the default is None) for each field of a Struct."""
+    names = cls.__struct_fields__
+    defaults = (msgspec.NODEFAULT,) * (len(names) - len(cls.__struct_defaults__)) + cls.__struct_defaults__
+    return tuple(
+        (name, key, default is None)
+        for name, key, default in zip(names, cls.__struct_encode_fields__, defaults, strict=True)
+    )
 
 
 def evidence_refs(evidence: list[Evidence]) -> list[EvidenceRef]:
@@ -172,41 +180,6 @@ def load_guidance(path: Path | None = None) -> Guidance:
     return load_validated(
         path, Guidance, lambda p: convert_or_explain(load_yaml(p, "guidance file"), Guidance, p, "guidance file")
     )
-
-
-def area_multipliers(answers: Mapping[str, AnswerValue], questionnaire: Questionnaire) -> dict[str, float]:
-    multipliers = dict.fromkeys(AREAS, 1.0)
-    selected = answers.get("priorities") or []
-    for priority in selected if isinstance(selected, list) else [selected]:
-        for area, factor in questionnaire.priority_weights.get(priority, {}).items():
-            multipliers[area] = max(multipliers.get(area, 1.0), factor)
-    return multipliers
-
-
-def _verdict(scores: dict[str, float], blocked: set[str]) -> tuple[str, str, float]:
-    pt, tf = scores["pytorch"], scores["tensorflow"]
-    margin = round(abs(pt - tf), 2)
-    if len(blocked) == 1:
-        (out,) = set(FRAMEWORKS) - blocked
-        return out, "high", margin
-    if len(blocked) == 2 or margin < EITHER_BELOW:
-        informed = pt + tf >= INFORMED_TIE_FROM and not blocked
-        return "either", "medium" if informed else "low", margin
-    confidence = "high" if margin >= HIGH_FROM else "medium" if margin >= MEDIUM_FROM else "low"
-    return ("pytorch" if pt > tf else "tensorflow"), confidence, margin
-
-
-def _tally(rules: list[Rule], fired: list[bool], multipliers: dict[str, float]) -> tuple[dict[str, float], set[str]]:
-    scores = dict.fromkeys(FRAMEWORKS, 0.0)
-    blocked: set[str] = set()
-    for rule, did_fire in zip(rules, fired, strict=True):
-        if not did_fire or rule.framework is None:
-            continue
-        if rule.effect == "favor":
-            scores[rule.framework] += rule.weight * multipliers.get(rule.area, 1.0)
-        elif rule.effect == "blocker":
-            blocked.add(rule.framework)
-    return {k: round(v, 2) for k, v in scores.items()}, blocked
 
 
 def _message(rule: Rule, context: Mapping[str, Any]) -> str:
@@ -238,8 +211,8 @@ def recommend(
     multipliers = area_multipliers(answers, questionnaire)
     rules = [entry.rule for entry in ruleset.rules]
     fired_flags = [matches(rule.when, answers, metrics) for rule in rules]
-    scores, blocked = _tally(rules, fired_flags, multipliers)
-    verdict, confidence, margin = _verdict(scores, blocked)
+    scores, blocked = tally(rules, fired_flags, multipliers)
+    verdict, confidence, margin = decide(scores, blocked)
     fired = [rule for rule, did_fire in zip(rules, fired_flags, strict=True) if did_fire]
 
     reasons = [
@@ -366,67 +339,3 @@ def _verdict_sentence(
         f"{names[verdict]}, {confidence} confidence: {scores[verdict]:g} points against "
         f"{scores[other]:g} for {names[other]}."
     )
-
-
-def _answer_changes(question, current: AnswerValue | None):
-    """Each single change of one answer: (new value or None, how it changed)."""
-    if question.kind == "one":
-        for choice in question.choices:
-            if choice != current:
-                yield choice, "set", choice
-        if current is not None:
-            yield None, "unset", None
-        return
-    chosen = list(current) if isinstance(current, list) else []
-    for choice in question.choices:
-        if choice in chosen:
-            rest = [c for c in chosen if c != choice]
-            yield (rest or None), "remove", choice
-        else:
-            yield [*chosen, choice], "add", choice
-
-
-def what_if(
-    rules: list[Rule],
-    fired: list[bool],
-    answers: Answers,
-    metrics: Mapping[str, float],
-    questionnaire: Questionnaire,
-    verdict: str,
-) -> list[WhatIf]:
-    """Every single-answer change that would give a different recommendation, the ones that move
-    the advice most first (a change of blockers, then the largest move in points).
-
-    A change to one answer can only change the rules whose conditions read that question, so
-    only those are evaluated again for each trial. A change that makes the answers contradict
-    themselves (a fourth priority, a serving stack with nothing deployed) is not a real option.
-    """
-    base_scores, base_blocked = _tally(rules, fired, area_multipliers(answers, questionnaire))
-    base_lead = base_scores["pytorch"] - base_scores["tensorflow"]
-    readers: dict[str, list[int]] = {}
-    for index, rule in enumerate(rules):
-        for qid in referenced(rule.when)[0]:
-            readers.setdefault(qid, []).append(index)
-    flips: list[WhatIf] = []
-    for question in questionnaire.questions:
-        current = answers.get(question.id)
-        for value, change, choice in _answer_changes(question, current):
-            trial = dict(answers)
-            if value is None:
-                trial.pop(question.id, None)
-            else:
-                trial[question.id] = value
-            if value is not None and check_answer(question, value) is not None:
-                continue
-            if sense_problems(trial, questionnaire):
-                continue
-            trial_fired = list(fired)
-            for index in readers.get(question.id, []):
-                trial_fired[index] = matches(rules[index].when, trial, metrics)
-            scores, blocked = _tally(rules, trial_fired, area_multipliers(trial, questionnaire))
-            outcome = _verdict(scores, blocked)[0]
-            if outcome != verdict:
-                shift = round(scores["pytorch"] - scores["tensorflow"] - base_lead, 2)
-                flips.append(WhatIf(question.id, value, outcome, change, choice, shift, blocked != base_blocked))
-    flips.sort(key=lambda w: (not w.blocker, -abs(w.shift)))
-    return flips

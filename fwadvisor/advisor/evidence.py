@@ -1,8 +1,8 @@
 """Turn a saved profile run into the metrics rules test, keeping only numbers that may back advice.
 
 A number counts only when it ran, checked out against its reference and has a narrow spread
-(records.usable_as_evidence). Everything considered, used or not, is listed so the advice can be
-audited even when no rule fired. Headless: reads plain JSON data, imports no framework or numpy.
+(documents.classify says ok). Everything considered, used or not, is listed so the advice can be
+audited even when no rule fired. Headless: reads a RunDocument, imports no framework or numpy.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fwadvisor.profiler.records import usable_as_evidence
+from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify, ran_and_checked
 
 SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn")
 
@@ -49,85 +49,86 @@ class ProfileEvidence:
         }
 
 
-def _label(record: dict[str, Any]) -> str:
-    metric = record.get("metric") or {}
-    return f"{metric.get('value'):.4g} {metric.get('name', '')}".strip()
+def _label(record: Record) -> str:
+    return f"{record.metric.value:.4g} {record.metric.name}".strip()
 
 
-def _device(document: dict[str, Any]) -> str:
+def _device(document: RunDocument) -> str:
     """The device label of the run; a CPU is named with its model and the threads used."""
-    devices = sorted(
-        {r.get("device") for r in document.get("results", []) if r.get("device") and r.get("device") != "unknown"}
-    )
-    label = ", ".join(devices) or document.get("suite", {}).get("device", "unknown device")
+    devices = sorted({r.device for r in document.results if r.device and r.device != "unknown"})
+    label = ", ".join(devices) or document.suite.device or "unknown device"
     if label == "cpu":
-        model = (document.get("environment", {}).get("cpu") or {}).get("model")
-        threads = document.get("suite", {}).get("threads")
+        model = (document.environment.get("cpu") or {}).get("model")
+        threads = document.suite.threads
         details = ", ".join(x for x in (model, f"{threads} threads" if threads else None) if x)
         return f"cpu ({details})" if details else label
     return label
 
 
-def evidence_from_profile(document: dict[str, Any], path: Path | str | None = None) -> ProfileEvidence:
-    suite = document.get("suite", {})
-    evidence = ProfileEvidence(
-        str(path) if path else None, document.get("created"), _device(document), suite.get("name")
-    )
-    results = document.get("results", [])
-    by_key: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+def _why_not(record: Record, status: ResultStatus) -> str | None:
+    """Why a number does not back the advice, in words (None when it does)."""
+    if status is ResultStatus.OK:
+        return None
+    if status is ResultStatus.WRONG:
+        return "did not match its reference"
+    if status is ResultStatus.WIDE_SPREAD:
+        return "spread over 10% of the median"
+    if status is ResultStatus.SKIPPED:
+        return record.skipped
+    return record.error or ("cancelled" if status is ResultStatus.CANCELLED else "no number")
+
+
+def evidence_from_profile(document: RunDocument, path: Path | str | None = None) -> ProfileEvidence:
+    suite = document.suite
+    evidence = ProfileEvidence(str(path) if path else None, document.created or None, _device(document), suite.name)
+    results = document.results
+    by_key: dict[tuple[str, str], dict[str, Record]] = {}
     for record in results:
-        usable = usable_as_evidence(record)
-        why = None
-        if not usable:
-            why = (
-                record.get("error")
-                or record.get("skipped")
-                or ("did not match its reference" if record.get("correct") is False else None)
-                or ("spread over 10% of the median" if record.get("wide_spread") else "no number")
-            )
+        status = classify(record)
+        usable = status is ResultStatus.OK
         evidence.considered.append(
             {
-                "benchmark": record["benchmark"],
-                "framework": record["framework"],
-                "dtype": record.get("dtype"),
-                "value": (record.get("metric") or {}).get("value"),
-                "unit": (record.get("metric") or {}).get("name"),
+                "benchmark": record.benchmark,
+                "framework": record.framework,
+                "dtype": record.dtype,
+                "value": record.metric.value,
+                "unit": record.metric.name,
                 "used": usable,
-                "why_not": why,
+                "why_not": _why_not(record, status),
             }
         )
         if usable:
-            by_key.setdefault((record["benchmark"], record.get("dtype") or ""), {})[record["framework"]] = record
+            by_key.setdefault((record.benchmark, record.dtype or ""), {})[record.framework] = record
 
     metrics = evidence.metrics
     usable_count = sum(1 for c in evidence.considered if c["used"])
     metrics["usable_measurements"] = float(usable_count)
     metrics["total_measurements"] = float(len(results))
-    workers = document.get("workers", {})
+    workers = document.workers
     complete = (
-        not document.get("cancelled")
-        and usable_count == len(results)
-        and all(w.get("status") == "ok" for w in workers.values())
+        not document.cancelled and usable_count == len(results) and all(w.status == "ok" for w in workers.values())
     )
     metrics["profile_complete"] = 1.0 if complete else 0.0
-    on_gpu = suite.get("device") == "cuda"
+    on_gpu = suite.device == "cuda"
     metrics["measured_on_gpu"] = 1.0 if on_gpu else 0.0
-    metrics["gpu_present"] = 1.0 if (document.get("environment", {}).get("gpu", {}).get("gpus")) else 0.0
+    metrics["gpu_present"] = 1.0 if (document.environment.get("gpu") or {}).get("gpus") else 0.0
     if on_gpu:
         for framework in ("torch", "tensorflow"):
-            status = workers.get(framework, {}).get("status")
-            if status == "no_gpu":
+            worker = workers.get(framework)
+            if worker is None:
+                continue
+            if worker.status == "no_gpu":
                 metrics[f"{framework}_gpu_usable"] = 0.0
-                evidence.details[f"{framework}_gpu_usable"] = workers[framework].get("error") or "no usable GPU"
-            elif status in ("ok", "failed"):
+                evidence.details[f"{framework}_gpu_usable"] = worker.error or "no usable GPU"
+            elif worker.status in ("ok", "failed"):
                 metrics[f"{framework}_gpu_usable"] = 1.0
 
     for benchmark in SPEED_BENCHMARKS:
         for (name, dtype), pair in by_key.items():
             if name != benchmark or len(pair) < 2:
                 continue
-            torch_value = pair["torch"]["metric"]["value"]
-            tf_value = pair["tensorflow"]["metric"]["value"]
+            torch_value = pair["torch"].metric.value
+            tf_value = pair["tensorflow"].metric.value
             if torch_value and tf_value:
                 metrics[f"speed_{benchmark}"] = torch_value / tf_value
                 evidence.details[f"speed_{benchmark}"] = (
@@ -135,28 +136,25 @@ def evidence_from_profile(document: dict[str, Any], path: Path | str | None = No
                 )
                 break
     overhead = by_key.get(("eager_overhead", "fp32"))
-    if overhead and len(overhead) == 2 and overhead["torch"]["metric"]["value"]:
-        tf_cost, torch_cost = overhead["tensorflow"]["metric"]["value"], overhead["torch"]["metric"]["value"]
-        metrics["eager_overhead_ratio"] = tf_cost / torch_cost
-        evidence.details["eager_overhead_ratio"] = (
-            f"PyTorch {_label(overhead['torch'])}, TensorFlow {_label(overhead['tensorflow'])}"
-        )
+    if overhead and len(overhead) == 2 and overhead["torch"].metric.value:
+        tf_cost, torch_cost = overhead["tensorflow"].metric.value, overhead["torch"].metric.value
+        if tf_cost is not None:
+            metrics["eager_overhead_ratio"] = tf_cost / torch_cost
+            evidence.details["eager_overhead_ratio"] = (
+                f"PyTorch {_label(overhead['torch'])}, TensorFlow {_label(overhead['tensorflow'])}"
+            )
     # Accuracy does not depend on how steady the epoch timings were: any checked practice result counts.
-    checked = {
-        r["framework"]: r
+    accuracies = {
+        r.framework: r.metric.value
         for r in results
-        if r["benchmark"] == "practice_cnn"
-        and not r.get("error")
-        and r.get("correct") is not False
-        and (r.get("metric") or {}).get("value") is not None
+        if r.benchmark == "practice_cnn" and ran_and_checked(r) and r.metric.value is not None
     }
-    practice = checked if len(checked) == 2 else None
-    if practice:
-        gap = 100 * (practice["torch"]["metric"]["value"] - practice["tensorflow"]["metric"]["value"])
+    if len(accuracies) == 2:
+        torch_accuracy, tf_accuracy = accuracies["torch"], accuracies["tensorflow"]
+        gap = 100 * (torch_accuracy - tf_accuracy)
         metrics["practice_cnn_accuracy_gap"] = gap
         metrics["practice_cnn_accuracy_gap_abs"] = abs(gap)
         evidence.details["practice_cnn_accuracy_gap"] = (
-            f"test accuracy PyTorch {100 * practice['torch']['metric']['value']:.1f}%, "
-            f"TensorFlow {100 * practice['tensorflow']['metric']['value']:.1f}%"
+            f"test accuracy PyTorch {100 * torch_accuracy:.1f}%, TensorFlow {100 * tf_accuracy:.1f}%"
         )
     return evidence

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.metrics import KNOWN_METRICS
 from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
-from fwadvisor.advisor.questionnaire import check_answer, convert_or_explain, load_questionnaire, sense_problems
+from fwadvisor.advisor.questionnaire import check_answer, load_questionnaire, sense_problems
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
+from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
 # Files in a rules folder that are not rule files.
 NOT_RULE_FILES = {"questions.yaml", "guidance.yaml"}
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     file: Path
     line: int | None
     rule: str | None
@@ -44,8 +45,7 @@ class RulesError(InputError):
         self._first = first
 
 
-@dataclass(frozen=True)
-class LoadedRule:
+class LoadedRule(msgspec.Struct, frozen=True):
     rule: Rule
     file: Path
     index: int  # position in the file's `rules:` list, for line lookups
@@ -55,11 +55,10 @@ class LoadedRule:
         return line_of(self.file, ["rules", self.index])
 
 
-@dataclass
-class RuleSet:
-    rules: list[LoadedRule] = field(default_factory=list)
-    folders: list[Path] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)  # ids that a later folder replaced
+class RuleSet(msgspec.Struct):
+    rules: list[LoadedRule] = []
+    folders: list[Path] = []
+    replaced: list[str] = []  # ids that a later folder replaced
 
     def by_id(self) -> dict[str, LoadedRule]:
         return {lr.rule.id: lr for lr in self.rules}
@@ -168,15 +167,15 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
         problem("tests need at least one case that fires and one that does not")
     by_id = questionnaire.by_id()
     for t_index, test in enumerate(rule.tests):
-        keys: list[str | int] = ["tests", t_index, "answers"]
+        answers_at: list[str | int] = ["tests", t_index, "answers"]
         for qid, value in test.answers.items():
             question = by_id.get(qid)
             if question is None:
-                problem(f"test {t_index + 1} answers unknown question '{qid}'", keys)
+                problem(f"test {t_index + 1} answers unknown question '{qid}'", answers_at)
             elif (why := check_answer(question, value)) is not None:
-                problem(f"test {t_index + 1}: {why}", keys)
+                problem(f"test {t_index + 1}: {why}", answers_at)
         for _qid, why in sense_problems(test.answers, questionnaire):
-            problem(f"test {t_index + 1}: {why}", keys)
+            problem(f"test {t_index + 1}: {why}", answers_at)
         for name in test.metrics:
             if name not in KNOWN_METRICS:
                 problem(f"test {t_index + 1} sets unknown metric '{name}'", ["tests", t_index, "metrics"])

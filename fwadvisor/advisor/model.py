@@ -1,16 +1,19 @@
 """The rule format: one model, the source of truth; `fwadvisor rules schema` exports its JSON Schema.
 
 The same module declares the questionnaire and the guidance (next steps, outlook, misconceptions,
-FAQ). Each is a frozen dataclass validated by fwadvisor.typedmodel (unknown fields refused).
+FAQ). Each is a frozen msgspec Struct that refuses unknown fields; fwadvisor.validation converts
+parsed YAML into them with errors that name the file, the line and the field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fwadvisor.typedmodel import Meta, field, json_schema
+import msgspec
+from msgspec import Meta, field
+
+from fwadvisor.validation import FileModel
 
 Framework = Literal["pytorch", "tensorflow"]
 Area = Literal["ecosystem", "deployment", "research", "hardware", "team", "scale", "maintenance", "performance"]
@@ -19,8 +22,7 @@ FRAMEWORKS: tuple[str, ...] = Framework.__args__  # type: ignore[attr-defined]
 AnswerValue = str | list[str]
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(FileModel, frozen=True):
     """A checked fact a rule rests on."""
 
     source: Annotated[str, Meta(min_length=5, description="URL or document the fact comes from")]
@@ -32,8 +34,7 @@ class Evidence:
     fact: Annotated[str, Meta(description="The fact itself, as the source states it")] = ""
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(FileModel, frozen=True):
     """A node of a `when` tree: exactly one of all / any / not, or one leaf.
 
     A question leaf names `question` and exactly one test: equals, in, includes, includes_all,
@@ -64,18 +65,16 @@ QUESTION_TESTS = ("equals", "in_", "includes", "includes_all", "only", "answered
 METRIC_TESTS = ("gt", "ge", "lt", "le", "present")
 
 
-@dataclass(frozen=True)
-class RuleTest:
+class RuleTest(FileModel, frozen=True):
     """One case a rule must pass: with these answers (and metrics) the rule fires or it does not."""
 
     answers: dict[str, AnswerValue]
     fires: bool
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = {}
     note: str = ""
 
 
-@dataclass(frozen=True)
-class PlanPart:
+class PlanPart(FileModel, frozen=True):
     """One part of a split plan: which framework covers what, and why."""
 
     framework: Framework
@@ -87,8 +86,7 @@ Effect = Literal["favor", "blocker", "caveat", "alternative", "plan"]
 EFFECTS: tuple[str, ...] = Effect.__args__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(FileModel, frozen=True):
     """A transparent decision rule: when the condition holds, it adds points, a blocker, a caveat,
     names an alternative path or splits the project into a plan."""
 
@@ -114,20 +112,16 @@ class Rule:
     title: Annotated[str, Meta(description="A short label for lists; defaults to the id")] = ""
     option: Annotated[str, Meta(description="alternative only: the other path, e.g. JAX")] = ""
     fits: Annotated[str, Meta(description="alternative only: when that path fits, in one sentence")] = ""
-    parts: Annotated[list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")] = field(
-        default_factory=list
-    )
+    parts: Annotated[list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")] = []
 
 
-@dataclass(frozen=True)
-class RuleFile:
+class RuleFile(FileModel, frozen=True):
     """A rules file: a mapping with a top-level `rules:` list."""
 
     rules: list[Rule]
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(FileModel, frozen=True):
     """One question of the interview. `applies_when` (answers only, no metrics) says when the
     question makes sense at all; `applies_note` says so in words for the error message."""
 
@@ -138,7 +132,7 @@ class Question:
     help: str
     choices: dict[str, str]
     max_choices: int | None = None  # many only
-    exclusive: list[str] = field(default_factory=list)  # many only: choices that stand alone
+    exclusive: list[str] = []  # many only: choices that stand alone
     applies_when: Condition | None = None
     applies_note: str = ""
     example: str | list[str] | None = None  # the answers template's example (default: the first choice)
@@ -150,17 +144,15 @@ class Question:
         return short.strip() or choice
 
 
-@dataclass(frozen=True)
-class Questionnaire:
+class Questionnaire(FileModel, frozen=True):
     questions: list[Question]
-    priority_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    priority_weights: dict[str, dict[str, float]] = {}
 
     def by_id(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}
 
 
-@dataclass(frozen=True)
-class NextStep:
+class NextStep(FileModel, frozen=True):
     """A place to go next for the recommended framework; `when` shows it only where it applies."""
 
     title: str
@@ -169,8 +161,7 @@ class NextStep:
     when: Condition | None = None
 
 
-@dataclass(frozen=True)
-class Outlook:
+class Outlook(FileModel, frozen=True):
     """Release cadence, maintenance signals and direction of one framework."""
 
     summary: str
@@ -179,31 +170,32 @@ class Outlook:
     when: Condition | None = None  # shown only for answers it relates to (None: always)
 
 
-@dataclass(frozen=True)
-class Misconception:
+class Misconception(FileModel, frozen=True):
     claim: str
     correction: str
     evidence: Annotated[list[Evidence], Meta(min_length=1)]
     when: Condition | None = None  # shown only for answers it relates to (None: always)
 
 
-@dataclass(frozen=True)
-class FaqEntry:
+class FaqEntry(FileModel, frozen=True):
     question: str
     answer: str
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: list[Evidence] = []
 
 
-@dataclass(frozen=True)
-class Guidance:
+class Guidance(FileModel, frozen=True):
     """rules/guidance.yaml: where to go next, the outlook, misconceptions set right, and the FAQ."""
 
     next_steps: dict[Framework, list[NextStep]]
     outlook: dict[Framework, Outlook]
     misconceptions: list[Misconception]
-    faq: list[FaqEntry] = field(default_factory=list)
+    faq: list[FaqEntry] = []
 
 
 def rule_file_schema() -> dict[str, Any]:
-    """The JSON Schema of a rules file, generated from the model above."""
-    return {**json_schema(RuleFile), "title": "fwadvisor rules file"}
+    """The JSON Schema (2020-12) of a rules file, generated from the model above."""
+    schema = msgspec.json.schema(RuleFile)
+    for definition in schema["$defs"].values():
+        if "description" in definition:  # a docstring, as one line
+            definition["description"] = " ".join(definition["description"].split())
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "fwadvisor rules file"}

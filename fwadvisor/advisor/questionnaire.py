@@ -11,43 +11,10 @@ from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
-from fwadvisor.typedmodel import ValidationError, convert
+from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
 Answers = dict[str, AnswerValue]
-
-
-def convert_or_explain(data: Any, model: type, path: Path, what: str) -> Any:
-    """Validation whose error names the file, the line and the field."""
-    try:
-        return convert(data, model)
-    except ValidationError as exc:
-        message = exc.message
-        keys = _parse_path(exc.path)
-        raise InputError(f"{what}: {message} at {_show_path(keys)}", file=path, line=line_of(path, keys)) from None
-
-
-def _parse_path(where: str) -> list[str | int]:
-    # paths look like $.rules[3].when.question or $[0]
-    keys: list[str | int] = []
-    token = ""
-    for char in where[1:]:
-        if char in ".[]":
-            if token:
-                keys.append(int(token) if token.isdigit() and char == "]" else token)
-            token = ""
-        else:
-            token += char
-    if token:
-        keys.append(token)
-    return keys
-
-
-def _show_path(keys: list[str | int]) -> str:
-    shown = ""
-    for key in keys:
-        shown += f"[{key}]" if isinstance(key, int) else (f".{key}" if shown else key)
-    return shown or "the top level"
 
 
 @cache
@@ -172,6 +139,6 @@ def answers_yaml(answers: Answers) -> str:
 
 
 def save_answers(path: Path, answers: Answers) -> None:
-    from fwadvisor.yamlio import write_atomic
+    from fwadvisor.atomic import write_atomic
 
     write_atomic(path, answers_yaml(answers))

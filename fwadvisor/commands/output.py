@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fwadvisor.yamlio import write_atomic
+from fwadvisor.atomic import write_atomic
 
 
 def emit(text: str, output: Path | None, what: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from fwadvisor.errors import InputError
 
@@ -14,10 +13,13 @@ EXIT_CANCELLED = 130
 
 def run_profile_command(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from fwadvisor.profiler.documents import Result, Start, encode_run
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.records import BENCHMARKS
+    from fwadvisor.profiler.runner import WorkerEvent, WorkerFinished, WorkerStarted
     from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_document
     from fwadvisor.profiler.suites import load_suite, resolve_cases
     from fwadvisor.report.profile_table import problems, render_rich_table
@@ -32,14 +34,14 @@ def run_profile_command(args: argparse.Namespace) -> int:
     device = resolve_device(args.device, environment)
     if device == "cuda" and not environment["gpu"]["gpus"]:
         err.print(
-            f"[yellow]No NVIDIA GPU found ({environment['gpu']['error']}); the workers will say "
+            f"[yellow]No NVIDIA GPU found ({escape(str(environment['gpu']['error']))}); the workers will say "
             "whether their framework sees one.[/]"
         )
     cases = resolve_cases(suite, device, args.benchmark)
     if not cases:
         raise InputError(f"suite '{suite.name}' has no {device} cases for the benchmarks asked for")
     err.print(
-        f"Profiling suite [bold]{suite.name}[/] on [bold]{device}[/] with "
+        f"Profiling suite [bold]{escape(suite.name)}[/] on [bold]{device}[/] with "
         f"{', '.join(frameworks)}: {len(cases)} cases each, one framework at a time."
     )
 
@@ -53,20 +55,21 @@ def run_profile_command(args: argparse.Namespace) -> int:
     )
     task = progress.add_task("starting", total=len(cases) * len(frameworks))
 
-    def on_event(event: dict[str, Any]) -> None:
-        kind, fw = event.get("type"), event.get("framework")
-        if kind == "worker_started":
+    def on_event(event: WorkerEvent) -> None:
+        fw, message = event.framework, event.message
+        if isinstance(message, WorkerStarted):
             progress.update(task, description=f"{fw}: importing")
-        elif kind == "start":
-            progress.update(task, description=f"{fw}: {event['benchmark']} {event['dtype']}")
-        elif kind == "result":
+        elif isinstance(message, Start):
+            progress.update(task, description=escape(f"{fw}: {message.benchmark} {message.dtype}"))
+        elif isinstance(message, Result):
             progress.advance(task)
-            record = event["record"]
-            if record.get("error"):
-                progress.console.print(f"[red]✗ {fw} {record['benchmark']}: {record['error']}[/]")
-        elif kind == "worker_finished" and event["status"] not in ("ok", "failed"):
-            hint = f" Fix: {event['hint']}" if event.get("hint") else ""
-            progress.console.print(f"[red]✗ {fw}: {event['error']}.{hint}[/]")
+            record = message.record
+            if record.error:
+                progress.console.print(f"[red]✗ {fw} {escape(record.benchmark)}: {escape(record.error)}[/]")
+        elif isinstance(message, WorkerFinished) and message.summary.status not in ("ok", "failed"):
+            summary = message.summary
+            hint = f" Fix: {summary.hint}" if summary.hint else ""
+            progress.console.print(f"[red]✗ {fw}: {escape(str(summary.error))}.{escape(hint)}[/]")
 
     with progress:
         document = run_profile(
@@ -81,7 +84,9 @@ def run_profile_command(args: argparse.Namespace) -> int:
         progress.update(task, completed=len(cases) * len(frameworks), description="done")
     paths = save_document(document, args.output)
     if args.format == "json":
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(encode_run(document))
+        sys.stdout.buffer.flush()
     else:
         out = Console(highlight=False)
         out.print(render_rich_table(document))
@@ -92,7 +97,7 @@ def run_profile_command(args: argparse.Namespace) -> int:
         for line in problems(document):
             out.print(f"[red]•[/] {line}", highlight=False)
     err.print("Saved to " + " and ".join(str(p) for p in paths))
-    if document["cancelled"]:
+    if document.cancelled:
         err.print("[yellow]Cancelled: the partial results above were saved.[/]")
         return EXIT_CANCELLED
     return 1 if run_failed(document) else 0
@@ -103,9 +108,9 @@ def run_compare(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from fwadvisor.profiler.compare import compare_documents
-    from fwadvisor.profiler.documents import load_profile
+    from fwadvisor.profiler.documents import load_run
 
-    a, b = load_profile(args.baseline), load_profile(args.candidate)
+    a, b = load_run(args.baseline), load_run(args.candidate)
     result = compare_documents(a, b)
     if args.format == "json":
         print(json.dumps(result, indent=2))

@@ -16,9 +16,9 @@ def run_recommend(args: argparse.Namespace) -> int:
     profile = evidence = None
     if args.profile is not None:
         from fwadvisor.advisor.evidence import evidence_from_profile
-        from fwadvisor.profiler.documents import load_profile
+        from fwadvisor.profiler.documents import load_run
 
-        profile = load_profile(args.profile)
+        profile = load_run(args.profile)
         evidence = evidence_from_profile(profile, args.profile)
     rec = recommend(answers, ruleset, evidence=evidence)
     if args.format == "text" and args.output is None:

@@ -76,7 +76,7 @@ def run_list(args: argparse.Namespace) -> int:
         table.add_column(column, no_wrap=column == "id")
     for row in sorted(rows, key=lambda r: (r["area"], r["id"])):
         weight = f"{row['weight']:g}" if row["effect"] == "favor" else ""
-        table.add_row(row["id"], row["area"], row["effect"], row["framework"] or "", weight, row["title"])
+        table.add_row(*(str(row[c] or "") for c in ("id", "area", "effect", "framework")), weight, str(row["title"]))
     Console().print(table)
     if ruleset.replaced:
         print(f"Replaced by your rules: {', '.join(ruleset.replaced)}")

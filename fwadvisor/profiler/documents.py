@@ -1,48 +1,358 @@
-"""Read saved profile documents back, refusing anything that is not one (exit 2 upstream)."""
+"""The profiler's data, typed: result records, worker messages, worker outcomes and the run document.
+
+Both sides of the process boundary import this module (it imports no framework and no numpy): the
+worker encodes its messages with it, the runner decodes them, and a run is saved and loaded through
+`RunDocument`. Decoding validates: a wrong type, a NaN or infinite number, a negative time or a
+missing field is an error that names where it is (`$.results[3].median_s`), never a crash later.
+"""
 
 from __future__ import annotations
 
-import json
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Final, Literal
+
+import msgspec
 
 from fwadvisor.errors import InputError
-from fwadvisor.profiler.records import SCHEMA_VERSION
 
-REQUIRED_RECORD_FIELDS = ("benchmark", "framework", "device", "metric", "error")
+SCHEMA_VERSION: Final = 1
+KIND: Final = "fwadvisor-profile"
+
+FrameworkId = Literal["torch", "tensorflow"]
+# Finite numbers only: NaN fails every bound and infinity is beyond the largest double's.
+Finite = Annotated[float, msgspec.Meta(ge=-1.7e308, le=1.7e308)]
+Seconds = Annotated[float, msgspec.Meta(ge=0, le=1.7e308)]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+WorkerStatus = Literal[
+    "not started",
+    "ok",
+    "failed",
+    "missing_framework",
+    "no_gpu",
+    "setup_failed",
+    "crashed",
+    "timed_out",
+    "cancelled",
+]
+FatalKind = Literal["missing_framework", "no_gpu", "setup_failed"]
 
 
-def load_profile(path: Path) -> dict[str, Any]:
+class Metric(msgspec.Struct, frozen=True):
+    name: str
+    value: Finite | None = None
+
+
+class Peak(msgspec.Struct, frozen=True):
+    """The device's peak for a record's metric (datasheet, or estimated from GPU properties)."""
+
+    value: Annotated[float, msgspec.Meta(gt=0, le=1.7e308)]
+    unit: str
+    label: str
+    estimated: bool
+    source: str
+
+
+class GpuProperties(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What a worker's framework reports about its GPU; the parent adds NVML's maximum SM clock."""
+
+    name: str
+    total_memory_bytes: Count | None = None
+    sm_count: Count | None = None
+    compute_capability: str | None = None
+    l2_cache_bytes: Count | None = None
+    max_clock_mhz: Annotated[float, msgspec.Meta(gt=0, le=1e6)] | None = None
+
+
+class CurvePoint(msgspec.Struct, frozen=True):
+    """One epoch of a practice benchmark's training (the fields are records.CURVE_KEYS, in order)."""
+
+    epoch: Count
+    train_loss: Finite | None  # None: the loss was not a number (training diverged)
+    train_accuracy: Finite
+    test_accuracy: Finite
+    seconds: Seconds
+
+
+class Record(msgspec.Struct, kw_only=True):
+    """One benchmark in one framework: its number, how it was measured, and whether it counts.
+
+    `samples_s` keeps the raw per-call seconds of each timed block (as pyperf's Run and
+    torch.utils.benchmark's Measurement keep theirs), so a comparison can put an interval on a ratio.
+    """
+
+    benchmark: str
+    framework: FrameworkId
+    framework_version: str | None = None
+    device: str = "unknown"
+    dtype: str | None = None
+    params: dict[str, Any] = {}
+    threads: Count | None = None
+    precision: dict[str, Any] = {}
+    repeats: Count = 0
+    median_s: Seconds | None = None
+    spread_s: Seconds | None = None
+    rel_spread: Seconds | None = None
+    wide_spread: bool = False
+    cold_s: Seconds | None = None
+    samples_s: list[Seconds] = []
+    calls_per_sample: Count = 0
+    metric: Metric = Metric("")
+    percent_of_peak: Finite | None = None
+    peak: Peak | None = None
+    correct: bool | None = None
+    check: str | None = None
+    error: str | None = None
+    skipped: str | None = None
+    cancelled: bool = False
+    curve: list[CurvePoint] = []  # practice benchmarks only: one point per epoch
+    extra: dict[str, Any] = {}
+
+
+class ResultStatus(StrEnum):
+    """The one classification of a result that the evidence, tables, charts and the app all use."""
+
+    OK = "ok"
+    WIDE_SPREAD = "wide_spread"
+    WRONG = "wrong"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+# The mark each status gets next to a number, wherever a number is shown.
+STATUS_MARKS = {
+    ResultStatus.OK: "",
+    ResultStatus.WIDE_SPREAD: "~",
+    ResultStatus.WRONG: "≠",
+    ResultStatus.FAILED: "✗",
+    ResultStatus.SKIPPED: "–",
+    ResultStatus.CANCELLED: "…",
+}
+STATUS_WORDS = {
+    ResultStatus.OK: "ok",
+    ResultStatus.WIDE_SPREAD: "unsteady (spread over 10%)",
+    ResultStatus.WRONG: "wrong result (failed its reference check)",
+    ResultStatus.FAILED: "failed",
+    ResultStatus.SKIPPED: "skipped",
+    ResultStatus.CANCELLED: "cancelled",
+}
+
+
+def classify(record: Record) -> ResultStatus:
+    if record.cancelled:
+        return ResultStatus.CANCELLED
+    if record.skipped is not None:
+        return ResultStatus.SKIPPED
+    if record.error is not None or record.metric.value is None:
+        return ResultStatus.FAILED
+    if record.correct is False:
+        return ResultStatus.WRONG
+    if record.wide_spread:
+        return ResultStatus.WIDE_SPREAD
+    return ResultStatus.OK
+
+
+def usable_as_evidence(record: Record) -> bool:
+    """A number that may back advice: it ran, checked out and its spread is not too wide."""
+    return classify(record) is ResultStatus.OK
+
+
+def ran_and_checked(record: Record) -> bool:
+    """A number that ran and matched its reference, steady or not: enough to compare two runs with,
+    or for an accuracy (which does not depend on how steady the timings were)."""
+    return classify(record) in (ResultStatus.OK, ResultStatus.WIDE_SPREAD)
+
+
+# Worker -> parent messages, one JSON object per line, told apart by their "type".
+class Hello(msgspec.Struct, tag="hello", tag_field="type", kw_only=True):
+    framework: FrameworkId
+    framework_version: str
+    device: str
+    threads: Count | None = None
+    gpu_properties: GpuProperties | None = None
+
+
+class Start(msgspec.Struct, tag="start", tag_field="type", kw_only=True):
+    index: Count
+    benchmark: str
+    dtype: str | None = None
+
+
+class Result(msgspec.Struct, tag="result", tag_field="type", kw_only=True):
+    index: Count
+    record: Record
+
+
+class Fatal(msgspec.Struct, tag="fatal", tag_field="type", kw_only=True):
+    kind: FatalKind
+    error: str
+    hint: str | None = None
+
+
+class Probe(msgspec.Struct, tag="probe", tag_field="type", kw_only=True):
+    framework: FrameworkId
+    framework_version: str
+    gpu_available: bool
+    gpu_devices: list[str] = []
+    build: str = "cpu"
+
+
+class Done(msgspec.Struct, tag="done", tag_field="type"):
+    pass
+
+
+WorkerMessage = Hello | Start | Result | Fatal | Probe | Done
+
+
+class BenchmarkCase(msgspec.Struct, frozen=True, kw_only=True):
+    """One case the parent sends a worker on stdin."""
+
+    benchmark: str
+    params: dict[str, Any]
+    dtype: str | None
+    budget_s: Seconds
+
+
+class WorkerSummary(msgspec.Struct, kw_only=True):
+    """How one framework's worker ended, as saved in the run document."""
+
+    status: WorkerStatus
+    error: str | None = None
+    hint: str | None = None
+    returncode: int | None = None
+    framework_version: str | None = None
+    device: str | None = None
+    wall_s: Seconds = 0.0
+    stderr_tail: list[str] = []
+    gpu_properties: GpuProperties | None = None
+
+
+class SuiteInfo(msgspec.Struct, kw_only=True):
+    name: str
+    description: str = ""
+    device: str = "cpu"
+    threads: Count | None = None
+    benchmarks: list[str] = []
+
+
+class RunDocument(msgspec.Struct, kw_only=True):
+    """A saved profile run: what `recommend --profile` and the report take as evidence."""
+
+    schema_version: Literal[1]
+    kind: Literal["fwadvisor-profile"] = KIND
+    fwadvisor_version: str = ""
+    created: str = ""
+    finished: str | None = None
+    suite: SuiteInfo
+    environment: dict[str, Any] = {}
+    gpu_after: dict[str, Any] | None = None
+    workers: dict[str, WorkerSummary] = {}
+    cancelled: bool = False
+    results: list[Record] = []
+
+
+def _builtin(value: Any) -> Any:
+    """What the encoder does with a type JSON lacks: NumPy scalars become numbers, anything else text."""
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    return str(value)
+
+
+_MESSAGE_DECODER = msgspec.json.Decoder(WorkerMessage)
+_ENCODER = msgspec.json.Encoder(enc_hook=_builtin)
+NOT_A_RUN = 'not a profile document (made by `fwadvisor profile`): no "kind": "fwadvisor-profile" at the top'
+
+
+def encode_message(message: WorkerMessage) -> bytes:
+    """One protocol line (without the newline). NaN and infinities become null, as JSON has neither."""
+    return _ENCODER.encode(message)
+
+
+def decode_message(line: bytes) -> WorkerMessage:
+    """Raises msgspec.DecodeError (a msgspec.ValidationError for a well-formed but wrong message)."""
+    return _MESSAGE_DECODER.decode(line)
+
+
+def encode_run(document: RunDocument) -> bytes:
+    """The run as indented JSON, as it is saved."""
+    return msgspec.json.format(_ENCODER.encode(document), indent=2) + b"\n"
+
+
+def run_from_data(data: Any, source: Path | str = "<profile>") -> RunDocument:
+    """Validate already-parsed JSON data as a run document (see load_run for the errors)."""
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise InputError(NOT_A_RUN, file=source)
+    if "schema_version" not in data:
+        raise InputError(
+            f"profile document has no schema_version (this fwadvisor reads version {SCHEMA_VERSION})", file=source
+        )
+    version = data["schema_version"]
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise InputError(
+            f"profile schema version {version} is newer than this fwadvisor reads ({SCHEMA_VERSION}); "
+            "upgrade fwadvisor",
+            file=source,
+        )
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise InputError(
+            f"profile schema version {version!r} is not one this fwadvisor reads (it reads {SCHEMA_VERSION})",
+            file=source,
+        )
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return msgspec.convert(data, RunDocument)
+    except msgspec.ValidationError as exc:
+        raise InputError(_invalid_field(str(exc), data), file=source) from None
+
+
+def _invalid_field(message: str, data: dict[str, Any]) -> str:
+    """msgspec's message, led by the section it is in and, inside `results`, the record it is about."""
+    _, found, at = message.rpartition(" - at `$")
+    if not found:  # a problem with the document itself, such as a missing section
+        return f"profile document is malformed: {message}"
+    at = at.rstrip("`")
+    section = at.lstrip(".").split(".")[0].split("[")[0]
+    which = ""
+    if at.startswith(".results[") and isinstance(data.get("results"), list):
+        index = int(at[len(".results[") :].split("]")[0])
+        record = data["results"][index] if index < len(data["results"]) else None
+        if isinstance(record, dict):
+            which = f" (record {index + 1}: {record.get('benchmark', '?')} in {record.get('framework', '?')})"
+    return f"profile document has a malformed `{section}`{which}: {message}"
+
+
+def _json_problem(raw: bytes, message: str) -> tuple[str, int | None]:
+    """What is wrong with text that is not JSON, in words, and the line it is on."""
+    if "truncated" in message:
+        return "invalid JSON, it ends early (truncated?)", None
+    at = message.rpartition("(byte ")[2].rstrip(")")
+    if not at.isdigit():
+        return f"invalid JSON: {message}", None
+    offset = int(at)
+    line = raw.count(b"\n", 0, offset) + 1
+    here = raw[max(offset - 1, 0) : offset + 9]
+    if any(word in here for word in (b"NaN", b"Infinity")):
+        return "invalid JSON: NaN and Infinity are not numbers JSON allows (a measurement must be finite)", line
+    return f"invalid JSON: {message.removeprefix('JSON is malformed: ')}", line
+
+
+def load_run(path: Path) -> RunDocument:
+    """Read and validate a saved run. Every problem is an InputError naming the file and the field."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("profile file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read profile file: {exc}", file=path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a profile file", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read profile file: {exc.strerror or exc}", file=path) from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        # A file cut off mid-write fails at its very end, or inside a string that never closes.
-        truncated = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
-        why = "it ends early (truncated?)" if truncated else exc.msg
-        raise InputError(f"not a valid profile document: invalid JSON, {why}", file=path, line=exc.lineno) from None
-    if not isinstance(doc, dict) or doc.get("kind") != "fwadvisor-profile":
-        raise InputError(
-            'not a profile document (made by `fwadvisor profile`): no "kind": "fwadvisor-profile" at the top', file=path
-        )
-    version = doc.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise InputError(
-            f"profile schema version {version!r} is newer than this fwadvisor reads "
-            f"({SCHEMA_VERSION}); upgrade fwadvisor",
-            file=path,
-        )
-    results = doc.get("results")
-    if not isinstance(results, list) or not all(
-        isinstance(r, dict) and all(f in r for f in REQUIRED_RECORD_FIELDS) for r in results
-    ):
-        raise InputError("profile document has a malformed `results` list", file=path)
-    for key in ("environment", "suite", "workers"):
-        if not isinstance(doc.get(key), dict):
-            raise InputError(f"profile document lacks its `{key}` section", file=path)
-    return doc
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        why, line = _json_problem(raw, str(exc))
+        raise InputError(f"not a valid profile document: {why}", file=path, line=line) from None
+    except RecursionError:
+        raise InputError("not a valid profile document: its JSON is nested too deeply", file=path) from None
+    return run_from_data(data, path)

@@ -13,11 +13,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
-from fwadvisor.yamlio import load_yaml
+from fwadvisor.validation import FileModel, convert_or_explain
+from fwadvisor.yamlio import line_of, load_yaml
 
 TABLE_FILE = "gpus.yaml"
 DTYPES = ("fp32", "tf32", "fp16", "bf16")
@@ -55,6 +59,56 @@ _DEVICE_PREFIX = re.compile(r"^(cuda|gpu)(:\d+)?\s+")
 # Names that only NVIDIA cards carry. ROCm builds of the frameworks also report a "compute
 # capability" (gfx90a reads as 9.0), which must not be mistaken for Hopper's FP32 lanes.
 _NVIDIA_NAME_HINTS = ("nvidia", "tesla", "geforce", "quadro", "titan", "rtx")
+
+
+# The file's shape (profiles/gpus.yaml, or the user's): a misspelled key is refused with its line.
+PositiveOrNull = Annotated[float, Meta(gt=0)] | None
+Capability = str | float  # '9.0' as the file writes it; 9.0 when a user leaves the quotes out
+
+
+class DtypePeaks(FileModel, frozen=True):
+    """Dense TFLOP/s per dtype; null (or left out) where the card has no such mode."""
+
+    fp32: PositiveOrNull = None
+    tf32: PositiveOrNull = None
+    fp16: PositiveOrNull = None
+    bf16: PositiveOrNull = None
+
+
+class GpuEntry(FileModel, frozen=True):
+    """One card of the table."""
+
+    name: Annotated[str, Meta(min_length=1)]
+    match: Annotated[list[Annotated[str, Meta(min_length=1)]], Meta(min_length=1)]
+    architecture: str = ""
+    compute_capability: Capability | None = None
+    peaks_tflops: DtypePeaks = DtypePeaks()
+    memory_bandwidth_gbs: PositiveOrNull = None
+    source: str = ""
+    checked: dt.date | None = None
+    verified: bool = True
+    note: str = ""
+
+
+class LanesRow(FileModel, frozen=True):
+    lanes: Annotated[int, Meta(gt=0)]
+    verified: bool = True
+
+
+class LanesTable(FileModel, frozen=True):
+    """FP32 lanes per SM by compute capability, for the estimate of a card not in the table."""
+
+    by_compute_capability: dict[Capability, LanesRow | Annotated[int, Meta(gt=0)]]
+    source: str = ""
+    also: str = ""
+    checked: dt.date | None = None
+    note: str = ""
+
+
+class GpuTableFile(FileModel, frozen=True):
+    schema_version: Literal[1] = 1
+    gpus: list[GpuEntry] | None = None
+    fp32_lanes_per_sm: LanesTable | None = None
 
 
 @dataclass(frozen=True)
@@ -126,78 +180,39 @@ def _load_table(key: tuple[tuple[str, int], ...]) -> PeakTable:
     # Lowest priority first for the lanes table, so that a user's entry replaces the built-in one.
     for path_text, _mtime in reversed(key):
         path = Path(path_text)
-        document = load_yaml(path, "GPU peak table")
-        if not isinstance(document, dict):
-            raise InputError("GPU peak table must be a mapping with a 'gpus' list", file=path)
-        gpus[:0] = _parse_gpus(document.get("gpus") or [], path)
-        lanes_doc = document.get("fp32_lanes_per_sm")
-        if lanes_doc is not None:
-            lanes.update(_parse_lanes(lanes_doc, path))
-            lanes_source = str(lanes_doc.get("source") or lanes_source)
+        document = convert_or_explain(load_yaml(path, "GPU peak table"), GpuTableFile, path, "GPU peak table")
+        gpus[:0] = [_gpu_peaks(entry, path, index) for index, entry in enumerate(document.gpus or [])]
+        if document.fp32_lanes_per_sm is not None:
+            table = document.fp32_lanes_per_sm
+            for capability, row in table.by_compute_capability.items():
+                lanes[_capability_text(capability)] = row if isinstance(row, int) else row.lanes
+            lanes_source = table.source or lanes_source
     return PeakTable(gpus=tuple(gpus), fp32_lanes_per_sm=lanes, lanes_source=lanes_source)
 
 
-def _parse_gpus(entries: Any, path: Path) -> list[GpuPeaks]:
-    if not isinstance(entries, list):
-        raise InputError("'gpus' must be a list of entries", file=path)
-    return [_parse_gpu(entry, path, index) for index, entry in enumerate(entries)]
-
-
-def _parse_gpu(entry: Any, path: Path, index: int) -> GpuPeaks:
-    where = f"gpus[{index}]"
-    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
-        raise InputError(f"{where} needs a 'name'", file=path)
-    where = f"{where} ({entry['name']})"
-    match = entry.get("match")
-    if not isinstance(match, list) or not match or not all(isinstance(m, str) and m for m in match):
-        raise InputError(f"{where}: 'match' must be a non-empty list of patterns", file=path)
+def _gpu_peaks(entry: GpuEntry, path: Path, index: int) -> GpuPeaks:
     try:
-        patterns = tuple(re.compile(m.lower()) for m in match)
+        patterns = tuple(re.compile(m.lower()) for m in entry.match)
     except re.error as exc:
-        raise InputError(f"{where}: bad 'match' pattern: {exc}", file=path) from None
-    raw_peaks = entry.get("peaks_tflops") or {}
-    if not isinstance(raw_peaks, dict) or set(raw_peaks) - set(DTYPES):
-        raise InputError(f"{where}: 'peaks_tflops' takes only {', '.join(DTYPES)}", file=path)
-    peaks = {dtype: _positive_or_none(raw_peaks.get(dtype), f"{where}: peaks_tflops.{dtype}", path) for dtype in DTYPES}
-    bandwidth = _positive_or_none(entry.get("memory_bandwidth_gbs"), f"{where}: memory_bandwidth_gbs", path)
-    checked = entry.get("checked")
-    if isinstance(checked, dt.date):  # an unquoted YAML date
-        checked = checked.isoformat()
-    capability = entry.get("compute_capability")
+        raise InputError(
+            f"GPU peak table: gpus[{index}] ({entry.name}): bad 'match' pattern: {exc}",
+            file=path,
+            line=line_of(path, ["gpus", index, "match"]),
+        ) from None
+    capability = entry.compute_capability
     return GpuPeaks(
-        name=entry["name"],
+        name=entry.name,
         match=patterns,
-        peaks_tflops=peaks,
-        memory_bandwidth_gbs=bandwidth,
+        peaks_tflops=msgspec.structs.asdict(entry.peaks_tflops),
+        memory_bandwidth_gbs=entry.memory_bandwidth_gbs,
         # A user's own entry may leave the source out; the file it came from is then the source.
-        source=str(entry.get("source") or path),
-        checked=str(checked) if checked else None,
-        verified=bool(entry.get("verified", True)),
-        note=str(entry.get("note") or ""),
-        compute_capability=str(capability) if capability is not None else None,
+        source=entry.source or str(path),
+        checked=entry.checked.isoformat() if entry.checked else None,
+        verified=entry.verified,
+        note=entry.note,
+        compute_capability=_capability_text(capability) if capability is not None else None,
         origin=path,
     )
-
-
-def _positive_or_none(value: Any, what: str, path: Path) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InputError(f"{what} must be a positive number or null, not {value!r}", file=path)
-    return float(value)
-
-
-def _parse_lanes(lanes_doc: Any, path: Path) -> dict[str, int]:
-    table = lanes_doc.get("by_compute_capability") if isinstance(lanes_doc, dict) else None
-    if not isinstance(table, dict):
-        raise InputError("fp32_lanes_per_sm needs a 'by_compute_capability' mapping", file=path)
-    lanes = {}
-    for capability, row in table.items():
-        count = row.get("lanes") if isinstance(row, dict) else row
-        if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
-            raise InputError(f"fp32_lanes_per_sm: {capability} needs a positive whole 'lanes'", file=path)
-        lanes[_capability_text(capability)] = count
-    return lanes
 
 
 def _capability_text(capability: Any) -> str:
@@ -265,7 +280,7 @@ def _datasheet_peak(gpu: GpuPeaks, metric_kind: str, dtype: str | None) -> Peak 
         )
     key = canonical_dtype(dtype)
     value = gpu.peaks_tflops.get(key) if key else None
-    if value is None:  # the card has no such mode (T4 BF16), or the dtype is not one we know
+    if key is None or value is None:  # the card has no such mode (T4 BF16), or the dtype is not one we know
         return None
     return Peak(
         value=value,

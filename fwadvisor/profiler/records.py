@@ -1,13 +1,22 @@
-"""The result record and document shapes (the contract in shared/design.md)."""
+"""Building result records (documents.Record) and the names of the benchmarks they come from.
+
+The worker side builds records here from a timing.Timing; the parent side builds the ones that say
+why a benchmark has no number. The shapes themselves live in documents.py.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
+
+from fwadvisor.frameworks import PROFILER_IDS
+from fwadvisor.profiler.documents import CurvePoint, Metric, Record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
-SCHEMA_VERSION = 1
-FRAMEWORKS = ("torch", "tensorflow")
+FRAMEWORKS = PROFILER_IDS
 BENCHMARKS = (
     "matmul",
     "conv2d",
@@ -22,9 +31,14 @@ BENCHMARKS = (
     "export_roundtrip",
 )
 GPU_ONLY = {"host_to_device"}
-# Real training runs: their records carry a per-epoch "curve" and the final test accuracy as metric.
-PRACTICE_BENCHMARKS = ("practice_cnn", "practice_rnn")
-CURVE_KEYS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "seconds")
+# Practice benchmarks that train a real model: their records carry a per-epoch curve and the final
+# test accuracy as metric.
+CURVE_BENCHMARKS = ("practice_cnn", "practice_rnn")
+# The one that exports the trained CNN and reloads it in a fresh process.
+EXPORT_BENCHMARK = "export_roundtrip"
+# Every benchmark of the practice suite: reports show them apart from the speed comparisons.
+PRACTICE_SUITE_BENCHMARKS = (*CURVE_BENCHMARKS, EXPORT_BENCHMARK)
+CURVE_KEYS: tuple[str, ...] = CurvePoint.__struct_fields__
 # Same model, data, initial weights and optimiser: accuracies further apart than this are a finding.
 ACCURACY_GAP = 0.03
 
@@ -46,33 +60,61 @@ def make_record(
     check: str | None = None,
     error: str | None = None,
     skipped: str | None = None,
+    cancelled: bool = False,
     extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Record:
     """One result record. `metric_value` is None when the benchmark did not produce a number."""
-    return {
-        "benchmark": benchmark,
-        "framework": framework,
-        "framework_version": framework_version,
-        "device": device,
-        "dtype": dtype,
-        "params": params,
-        "threads": threads,
-        "precision": precision,
-        "repeats": timing.repeats if timing else 0,
-        "median_s": timing.median_s if timing else None,
-        "spread_s": timing.spread_s if timing else None,
-        "rel_spread": round(timing.rel_spread, 4) if timing else None,
-        "wide_spread": bool(timing and timing.rel_spread > WIDE_SPREAD),
-        "cold_s": timing.cold_s if timing else None,
-        "metric": {"name": metric_name, "value": metric_value},
-        "percent_of_peak": None,  # filled in by the parent, which knows the device's peak
-        "peak": None,
-        "correct": correct,
-        "check": check,
-        "error": error,
-        "skipped": skipped,
-        "extra": extra or {},
-    }
+    return Record(
+        benchmark=benchmark,
+        framework=framework,  # type: ignore[arg-type]  # checked where it is decoded
+        framework_version=framework_version,
+        device=device,
+        dtype=dtype,
+        params=params,
+        threads=threads,
+        precision=precision,
+        repeats=timing.repeats if timing else 0,
+        median_s=timing.median_s if timing else None,
+        spread_s=timing.spread_s if timing else None,
+        rel_spread=round(timing.rel_spread, 4) if timing else None,
+        wide_spread=bool(timing and timing.rel_spread > WIDE_SPREAD),
+        cold_s=timing.cold_s if timing else None,
+        samples_s=list(timing.samples) if timing else [],
+        calls_per_sample=timing.calls_per_sample if timing else 0,
+        metric=Metric(metric_name, metric_value),
+        percent_of_peak=None,  # filled in by the parent, which knows the device's peak
+        peak=None,
+        correct=correct,
+        check=check,
+        error=error,
+        skipped=skipped,
+        cancelled=cancelled,
+        extra=extra or {},
+    )
+
+
+def with_curve(record: Record, curve: Iterable[Mapping[str, Any]]) -> Record:
+    """A practice record: add the curve, count every epoch as a repeat, judge the spread on the metric.
+
+    The metric is an accuracy, not a time: a noisy epoch time says nothing about it, so the epoch-time
+    spread (still in rel_spread / spread_s) must not mark the accuracy as unusable.
+    """
+    points = [
+        CurvePoint(
+            epoch=int(point["epoch"]),
+            train_loss=_finite_or_none(point["train_loss"]),
+            train_accuracy=float(point["train_accuracy"]),
+            test_accuracy=float(point["test_accuracy"]),
+            seconds=float(point["seconds"]),
+        )
+        for point in curve
+    ]
+    return msgspec.structs.replace(record, curve=points, repeats=len(points), wide_spread=False)
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def failed_record(
@@ -84,8 +126,9 @@ def failed_record(
     framework_version: str | None = None,
     params: dict[str, Any] | None = None,
     dtype: str | None = None,
-) -> dict[str, Any]:
-    """A record for a benchmark that produced no number (crash, timeout, missing framework ...)."""
+    cancelled: bool = False,
+) -> Record:
+    """A record for a benchmark that produced no number (crash, timeout, missing framework, cancel ...)."""
     return make_record(
         benchmark=benchmark,
         framework=framework,
@@ -100,34 +143,25 @@ def failed_record(
         metric_value=None,
         correct=None,
         error=error,
+        cancelled=cancelled,
     )
 
 
-def usable_as_evidence(record: dict[str, Any]) -> bool:
-    """A number that may back advice: it ran, checked out and its spread is not too wide."""
-    return (
-        record.get("error") is None
-        and record.get("skipped") is None
-        and record.get("correct") is not False
-        and not record.get("wide_spread")
-        and (record.get("metric") or {}).get("value") is not None
-    )
-
-
-def accuracy_gap_findings(results: list[dict[str, Any]], gap: float = ACCURACY_GAP) -> list[dict[str, Any]]:
+def accuracy_gap_findings(results: Iterable[Record], gap: float = ACCURACY_GAP) -> list[dict[str, Any]]:
     """Practice benchmarks whose final test accuracy differs between frameworks by more than `gap`.
 
     Both frameworks train the same model on the same data from the same weights with the same optimiser,
     so a large gap says something about a framework (or a bug), and is reported rather than averaged away.
     """
+    records = list(results)
     findings: list[dict[str, Any]] = []
-    for benchmark in PRACTICE_BENCHMARKS:
+    for benchmark in CURVE_BENCHMARKS:
         by_key: dict[tuple[str, str | None], dict[str, float]] = {}
-        for record in results:
-            value = (record.get("metric") or {}).get("value")
-            if record.get("benchmark") != benchmark or record.get("error") or value is None:
+        for record in records:
+            value = record.metric.value
+            if record.benchmark != benchmark or record.error or value is None:
                 continue
-            by_key.setdefault((str(record.get("device")), record.get("dtype")), {})[record["framework"]] = value
+            by_key.setdefault((record.device, record.dtype), {})[record.framework] = value
         for (device, dtype), accuracies in by_key.items():
             if len(accuracies) < 2:
                 continue

@@ -1,26 +1,27 @@
-"""Pure-NumPy pieces both backends share: data, weights, float64 references and the error check.
+"""Pure-NumPy pieces every recipe shares: dtype rules, data, weights, float64 references and the check.
 
 Both frameworks load the SAME arrays from here (inputs, labels and initial weights), so each benchmark
 is the same function on the same data in both, and each result is checked against a NumPy float64
-computation of that function. It imports NumPy only, and only the backends (worker processes) import
-it: the parent process never loads NumPy.
+computation of that function. It imports NumPy only, and only worker-side code (recipes, framework
+adapters) imports it: the parent process never loads NumPy. The practice suite's data (scikit-learn's
+digits) is in recipes/digits.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from fwadvisor.profiler.timing import Timing
-
-# Dtype rules both backends apply, so the two refuse and accept exactly the same cases.
+# Dtype rules every recipe applies, so the frameworks refuse and accept exactly the same cases.
+MATH_DTYPES = ("fp32", "tf32", "fp16", "bf16")  # matmul and conv2d; each adapter maps these names
 CPU_MATH_DTYPES = ("fp32", "bf16")  # TF32 does not exist on a CPU; fp16 GEMM there is no fair result
 FLOAT32_DTYPES = ("fp32", "tf32")  # float32 tensors; "tf32" allows TF32 math on the GPU
 
 
-def check_math_dtype(cuda: bool, dtype: str, known: tuple[str, ...] | list[str] | dict[str, Any]) -> None:
+def check_math_dtype(cuda: bool, dtype: str, known: Collection[str] = MATH_DTYPES) -> None:
     """matmul/conv dtypes: fp32, tf32, fp16, bf16; tf32 and fp16 are GPU-only cases."""
     if dtype not in known:
         raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(known)}")
@@ -69,7 +70,7 @@ class Check:
 # The check
 
 
-def rel_error(actual: object, reference: object) -> float:
+def rel_error(actual: ArrayLike, reference: ArrayLike) -> float:
     """max|actual - reference| / max|reference| in float64; NaN for a non-finite result, inf on shape."""
     a = np.asarray(actual, dtype=np.float64)
     r = np.asarray(reference, dtype=np.float64)
@@ -84,8 +85,8 @@ def rel_error(actual: object, reference: object) -> float:
 
 
 def check_close(
-    actual: object,
-    reference: object,
+    actual: ArrayLike,
+    reference: ArrayLike,
     dtype: str = "fp32",
     *,
     limit: float | None = None,
@@ -106,6 +107,11 @@ def check_close(
     return Check(ok, err, bound, text)
 
 
+def check_exact(got: np.ndarray, expected: np.ndarray) -> Check:
+    """For results that are exact in float32 (x * 2, a copy): anything but equality is a wrong result."""
+    return check_close(got, expected, limit=0.0, against="exact values")
+
+
 def combine(*checks: Check) -> Check:
     """All checks must pass; the text lists each one."""
     errors = [c.rel_error for c in checks]
@@ -115,11 +121,37 @@ def combine(*checks: Check) -> Check:
 
 # --------------------------------------------------------------------------------------------------
 # Data and weights (float32 NumPy, seeded; NHWC images and HWIO conv kernels, as TensorFlow lays them
-# out; the torch backend transposes them to NCHW / OIHW)
+# out; the recipes transpose them to an adapter's native layout, e.g. torch's NCHW / OIHW)
 
 
 def rng(seed: int = SEED) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+def sample_indices(n: int) -> np.ndarray:
+    """Where a large result is read back and checked: both ends and 4,096 seeded positions."""
+    return np.unique(np.concatenate([[0, n - 1], rng().integers(0, n, 4096)]))
+
+
+# Layouts. The shared arrays are NHWC images and HWIO conv kernels (TensorFlow's layout); an adapter
+# names its native layout and the recipes transpose the NumPy arrays into it before handing them over.
+IMAGE_AXES: dict[str, tuple[int, ...]] = {"NHWC": (0, 1, 2, 3), "NCHW": (0, 3, 1, 2)}  # from NHWC
+FILTER_AXES: dict[str, tuple[int, ...]] = {"NHWC": (0, 1, 2, 3), "NCHW": (3, 2, 0, 1)}  # from HWIO (OIHW)
+
+
+def to_layout(array: np.ndarray, axes: Sequence[int]) -> np.ndarray:
+    """An NHWC/HWIO array in the layout that `axes` (IMAGE_AXES / FILTER_AXES) describes, contiguous."""
+    return np.ascontiguousarray(np.transpose(array, axes))
+
+
+def from_layout(array: np.ndarray, axes: Sequence[int]) -> np.ndarray:
+    """Back from that layout to NHWC/HWIO (a view)."""
+    return np.transpose(array, np.argsort(axes))
+
+
+def layout_shape(shape: Sequence[int], axes: Sequence[int]) -> tuple[int, ...]:
+    """An NHWC/HWIO shape in the layout that `axes` describes."""
+    return tuple(shape[axis] for axis in axes)
 
 
 def matmul_operands(m: int, n: int, k: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -311,6 +343,11 @@ def lstm_loss_ref(weights: dict[str, np.ndarray], x: np.ndarray, labels: np.ndar
     return softmax_xent_ref(logits, labels)
 
 
+# The optimiser of train_cnn / train_rnn (the practice suite has its own settings, recipes/digits.py).
+TRAIN_LR = 0.05
+TRAIN_MOMENTUM = 0.9
+
+
 def training_check(first_loss: float, final_loss: float, reference_loss: float, dtype: str = "fp32") -> Check:
     """The first loss matches NumPy's forward pass, and training lowered a finite loss."""
     start = check_close(first_loss, reference_loss, dtype, what="first loss")
@@ -349,203 +386,3 @@ def cache_note(buffer_bytes: int, cache_bytes: int | None, cache_name: str) -> s
     if buffer_bytes > cache_bytes:
         return f"buffer {mb:g} MB, larger than the last-level cache ({cache_name} {cache_mb:.3g} MB)"
     return f"buffer {mb:g} MB fits in the {cache_name} ({cache_mb:.3g} MB): warm cache, not memory bandwidth"
-
-
-# --------------------------------------------------------------------------------------------------
-# The practice suite: real data (scikit-learn's handwritten digits), one split, one shuffle order and
-# one set of initial weights, handed as NumPy arrays to both frameworks.
-
-PRACTICE_CLASSES = 10
-PRACTICE_SIDE = 8  # the digits are 8x8 images; the LSTM reads them as 8 steps of 8 pixels
-# SGD with momentum, not Adam: the two frameworks' Adam differ in where epsilon goes (Keras adds it to
-# sqrt(v) before bias correction, default 1e-7; torch adds it after, default 1e-8), while
-# SGD+momentum is the same update in both (torch: b = mu*b + g, p -= lr*b; Keras: m = mu*m - lr*g,
-# p += m; equal for a constant learning rate).
-PRACTICE_LR = 0.05
-PRACTICE_MOMENTUM = 0.9
-PRACTICE_OPTIMIZER = f"SGD lr {PRACTICE_LR} momentum {PRACTICE_MOMENTUM} (the same update rule in both)"
-PRACTICE_INIT = "identical NumPy weights: Glorot-uniform kernels, orthogonal recurrent kernel, zero biases"
-# Used when export_roundtrip runs without practice_cnn before it (and as fallbacks for direct calls).
-PRACTICE_CNN_DEFAULTS: dict[str, int] = {"epochs": 15, "batch": 64, "test_percent": 25, "seed": 7}
-PRACTICE_RNN_DEFAULTS: dict[str, int] = {"epochs": 20, "batch": 64, "hidden": 64, "test_percent": 25, "seed": 7}
-
-
-@dataclass(frozen=True)
-class DigitsSplit:
-    """scikit-learn's 1,797 8x8 digits, pixels scaled to [0, 1], NHWC (N, 8, 8, 1) float32."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray  # int64 class ids
-    x_test: np.ndarray
-    y_test: np.ndarray
-
-    def summary(self) -> dict[str, int]:
-        return {"train": len(self.y_train), "test": len(self.y_test), "classes": len(np.unique(self.y_train))}
-
-
-_DIGITS_CACHE: dict[tuple[int, int], DigitsSplit] = {}
-
-
-def digits_split(test_percent: int, seed: int) -> DigitsSplit:
-    """A seeded, stratified train/test split of the digits (the same arrays for both frameworks).
-
-    scikit-learn is imported here, inside the worker: the data ship with it, nothing is downloaded.
-    """
-    key = (int(test_percent), int(seed))
-    if key not in _DIGITS_CACHE:
-        if not 0 < test_percent < 100:
-            raise ValueError(f"test_percent must be between 1 and 99, not {test_percent}")
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-
-        digits = load_digits()
-        images = (digits.images / 16.0).astype(np.float32)[..., None]  # pixel values are 0..16
-        labels = digits.target.astype(np.int64)
-        x_train, x_test, y_train, y_test = train_test_split(
-            images, labels, test_size=test_percent / 100.0, random_state=seed, stratify=labels
-        )
-        _DIGITS_CACHE[key] = DigitsSplit(np.ascontiguousarray(x_train), y_train, np.ascontiguousarray(x_test), y_test)
-    return _DIGITS_CACHE[key]
-
-
-def epoch_order(n: int, epoch: int, seed: int) -> np.ndarray:
-    """The shuffled sample order of one epoch (1-based), seeded, the same in both frameworks."""
-    return np.random.default_rng([seed, epoch]).permutation(n)
-
-
-def full_batches(order: np.ndarray, batch: int) -> list[np.ndarray]:
-    """Index arrays of consecutive full batches; a last partial batch is dropped.
-
-    Dropping it keeps every step the same size (a 3-image step at the same learning rate is mostly noise,
-    and one batch shape means one tf.function trace); the order changes every epoch, so every image is
-    still seen. A set smaller than one batch is a single step.
-    """
-    steps = [order[i : i + batch] for i in range(0, len(order) - batch + 1, batch)]
-    return steps or [order]
-
-
-def practice_settings(benchmark: str, params: dict[str, Any]) -> dict[str, int]:
-    """The practice case's integer settings, defaults filled in for direct calls."""
-    defaults = PRACTICE_RNN_DEFAULTS if benchmark == "practice_rnn" else PRACTICE_CNN_DEFAULTS
-    settings = {key: int(params.get(key, value)) for key, value in defaults.items()}
-    for key, value in settings.items():
-        if value <= 0:
-            raise ValueError(f"{benchmark}: {key} must be a positive integer, not {value}")
-    return settings
-
-
-def curve_timing(curve: list[dict[str, float]]) -> Timing:
-    """A Timing over the epochs: epoch 1 (tf.function tracing, first-touch allocations) is the cold call,
-    kept out of the steady-state samples as the timing rules ask; a one-epoch run has only that sample."""
-    seconds = [float(point["seconds"]) for point in curve]
-    return Timing(cold_s=seconds[0], samples=seconds[1:] or seconds, calls_per_sample=1)
-
-
-def finish_practice_record(record: dict[str, Any], curve: list[dict[str, float]]) -> dict[str, Any]:
-    """Add the curve, count every epoch as a repeat, and judge the spread on what the metric is."""
-    record["curve"] = curve
-    record["repeats"] = len(curve)
-    # The metric is an accuracy, not a time: a noisy epoch time says nothing about it, so the epoch-time
-    # spread (still in rel_spread / spread_s) must not mark the accuracy as unusable.
-    record["wide_spread"] = False
-    return record
-
-
-def practice_extra(
-    split: DigitsSplit, settings: dict[str, int], initial_loss: float, final_loss: float, layout: str
-) -> dict[str, Any]:
-    """What a practice record says about how it trained (the same words in both frameworks)."""
-    return {
-        "data": "scikit-learn load_digits: 8x8 handwritten digits, pixels / 16 -> [0, 1] (ships with "
-        "scikit-learn, no download)",
-        "split": {
-            **split.summary(),
-            "test_percent": settings["test_percent"],
-            "stratified": True,
-            "seed": settings["seed"],
-        },
-        "optimizer": PRACTICE_OPTIMIZER,
-        "lr": PRACTICE_LR,
-        "momentum": PRACTICE_MOMENTUM,
-        "batch": settings["batch"],
-        "epochs": settings["epochs"],
-        "seed": settings["seed"],
-        "init": PRACTICE_INIT,
-        "layout": layout,
-        "batches": "seeded NumPy shuffle per epoch, shared by both frameworks; full batches only",
-        "initial_loss": initial_loss,
-        "final_loss": final_loss,
-        "losses": "initial_loss / final_loss: mean cross-entropy over the whole training set, before and "
-        "after training",
-        "curve": "train_loss / train_accuracy: running mean over the epoch's steps; test_accuracy: after "
-        "the epoch; seconds: the epoch's training steps only (evaluation excluded)",
-        "timing": "median_s / spread_s: seconds per epoch over epochs 2..N; cold_s: epoch 1; repeats: "
-        "all epochs; wide_spread stays false (the metric is an accuracy, not a time)",
-    }
-
-
-def export_inputs(split: DigitsSplit, rows: int) -> np.ndarray:
-    """`rows` test images (NHWC), repeating the test set if more rows are asked than it has."""
-    return np.ascontiguousarray(split.x_test[np.arange(rows) % len(split.x_test)])
-
-
-def export_extra(
-    artifact_format: str,
-    export_s: float,
-    reloaded: Any,
-    artifact_bytes: int,
-    check: Check,
-    rows: int,
-    source: str,
-    how: str,
-) -> dict[str, Any]:
-    """The export_roundtrip record's details; `reloaded` is a roundtrip.Reloaded."""
-    return {
-        "format": artifact_format,
-        "export_s": export_s,
-        "load_s": reloaded.load_s,
-        "import_s": reloaded.import_s,
-        "first_call_s": reloaded.first_call_s,
-        "artifact_bytes": artifact_bytes,
-        "max_rel_error": check.rel_error,
-        "rel_limit": check.limit,
-        "rows_compared": rows,
-        "model": source,
-        "how": how,
-        "metric": "load s: loading the artifact in a fresh process (framework import excluded, reported as import_s)",
-        "timing": "one load, one sample",
-    }
-
-
-def practice_cnn_weights(seed: int) -> dict[str, np.ndarray]:
-    return cnn_weights(1, PRACTICE_SIDE, PRACTICE_CLASSES, seed)
-
-
-def practice_lstm_weights(hidden: int, seed: int) -> dict[str, np.ndarray]:
-    return lstm_weights(PRACTICE_SIDE, hidden, PRACTICE_CLASSES, seed)
-
-
-def as_sequences(x_nhwc: np.ndarray) -> np.ndarray:
-    """(N, 8, 8, 1) images -> (N, 8 steps, 8 features): the LSTM reads an image row by row."""
-    return np.ascontiguousarray(x_nhwc[..., 0])
-
-
-def practice_check(
-    initial_loss: float, final_loss: float, accuracy: float, reference_loss: float, classes: int = PRACTICE_CLASSES
-) -> Check:
-    """Training worked: the start matches NumPy (same weights), the loss fell, accuracy beats chance."""
-    start = check_close(initial_loss, reference_loss, "fp32", what="initial train loss")
-    chance = 1.0 / classes
-    fell = bool(np.isfinite(final_loss) and np.isfinite(initial_loss) and final_loss < initial_loss)
-    above = bool(np.isfinite(accuracy) and accuracy > 2 * chance)  # twice chance: it learned something
-    text = (
-        f"train loss {initial_loss:.4f} -> {final_loss:.4f} ({'fell' if fell else 'did NOT fall'}); "
-        f"test accuracy {accuracy:.4f} ({'above' if above else 'NOT above'} twice chance {2 * chance:.2f}); "
-        f"{start.text}"
-    )
-    return Check(start.ok and fell and above, start.rel_error, start.limit, text)
-
-
-def outputs_check(reloaded: np.ndarray, in_memory: np.ndarray, limit: float = 1e-5) -> Check:
-    """A reloaded deployment artifact computes what the in-memory model computes (fp32, rel. 1e-5)."""
-    return check_close(reloaded, in_memory, limit=limit, against="the in-memory model", what="reloaded outputs")

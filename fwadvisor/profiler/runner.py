@@ -8,7 +8,6 @@ keeping everything already measured.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import signal
@@ -21,38 +20,89 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
+from fwadvisor.profiler.documents import (
+    BenchmarkCase,
+    Done,
+    Fatal,
+    GpuProperties,
+    Hello,
+    Probe,
+    Record,
+    Result,
+    Start,
+    WorkerMessage,
+    WorkerStatus,
+    WorkerSummary,
+    decode_message,
+)
 from fwadvisor.profiler.records import failed_record
 from fwadvisor.profiler.suites import Case
 
-EventHandler = Callable[[dict[str, Any]], None]
 KILL_GRACE_S = 2.0
 EXIT_GRACE_S = 10.0
+STDERR_TAIL_LINES = 15  # kept in the document: enough to show a traceback's end
+UNREADABLE_SHOWN_CHARS = 200
+
+
+class WorkerStarted(msgspec.Struct, frozen=True, kw_only=True):
+    """The runner started a worker process (before the framework is imported)."""
+
+    cases: int
+    pid: int
+
+
+class WorkerFinished(msgspec.Struct, frozen=True, kw_only=True):
+    """The worker ended, however it ended; every case has its record by now."""
+
+    summary: WorkerSummary
+
+
+class WorkerEvent(msgspec.Struct, frozen=True):
+    """What `on_event` receives: one framework's worker message, or the runner's start/finish of it."""
+
+    framework: str
+    message: WorkerMessage | WorkerStarted | WorkerFinished
+
+
+EventHandler = Callable[[WorkerEvent], None]
 
 
 @dataclass
 class WorkerOutcome:
+    """How one framework's worker went: its status, what its Hello said, and a record for every case."""
+
     framework: str
-    status: str = "not started"  # ok | failed | missing_framework | no_gpu | crashed | timed_out | cancelled
+    status: WorkerStatus = "not started"
     error: str | None = None
     hint: str | None = None
     returncode: int | None = None
     framework_version: str | None = None
     device: str | None = None
+    threads: int | None = None
+    gpu_properties: GpuProperties | None = None  # from the Hello; None on a CPU
     stderr_tail: list[str] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     wall_s: float = 0.0
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "error": self.error,
-            "hint": self.hint,
-            "returncode": self.returncode,
-            "framework_version": self.framework_version,
-            "device": self.device,
-            "wall_s": round(self.wall_s, 3),
-            "stderr_tail": self.stderr_tail[-15:],
-        }
+    def summary(self) -> WorkerSummary:
+        return WorkerSummary(
+            status=self.status,
+            error=self.error,
+            hint=self.hint,
+            returncode=self.returncode,
+            framework_version=self.framework_version,
+            device=self.device,
+            wall_s=round(self.wall_s, 3),
+            stderr_tail=self.stderr_tail[-STDERR_TAIL_LINES:],
+            gpu_properties=self.gpu_properties,
+        )
+
+
+def benchmark_cases(cases: list[Case]) -> list[BenchmarkCase]:
+    """The suite's cases as the worker protocol carries them."""
+    return [BenchmarkCase(benchmark=c.benchmark, params=c.params, dtype=c.dtype, budget_s=c.budget_s) for c in cases]
 
 
 def worker_command(framework: str, device: str, threads: int | None, probe: bool = False) -> list[str]:
@@ -112,38 +162,30 @@ def run_worker(
         start_new_session=True,
         env={**os.environ, **(env or {})},
     )
-    emit({"type": "worker_started", "framework": framework, "cases": len(cases), "pid": proc.pid})
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all PIPE
+    stderr = proc.stderr
+    emit(WorkerEvent(framework, WorkerStarted(cases=len(cases), pid=proc.pid)))
     stderr_lines: deque[str] = deque(maxlen=60)
-    reader = threading.Thread(
-        target=lambda: [stderr_lines.append(line.decode(errors="replace").rstrip()) for line in proc.stderr],  # type: ignore[union-attr]
-        daemon=True,
-    )
+
+    def read_stderr() -> None:
+        for line in stderr:  # each line as it arrives: a hung worker's last words are kept
+            stderr_lines.append(line.decode(errors="replace").rstrip())
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        proc.stdin.write(
-            json.dumps(
-                [
-                    {
-                        "benchmark": c.benchmark,
-                        "params": c.params,
-                        "dtype": c.dtype,  # type: ignore[union-attr]
-                        "budget_s": c.budget_s,
-                    }
-                    for c in cases
-                ]
-            ).encode()
-        )
-        proc.stdin.close()  # type: ignore[union-attr]
+        proc.stdin.write(msgspec.json.encode(benchmark_cases(cases)))
+        proc.stdin.close()
     except BrokenPipeError:
         pass
 
-    by_index: dict[int, dict[str, Any]] = {}
+    by_index: dict[int, Record] = {}
     current: int | None = None
     buffer = b""
     last_activity = time.monotonic()
     done = False
     selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+    selector.register(proc.stdout, selectors.EVENT_READ)
     try:
         while True:
             if cancel is not None and cancel.is_set():
@@ -155,33 +197,36 @@ def run_worker(
                 break
             if not selector.select(timeout=0.1):
                 continue
-            chunk = os.read(proc.stdout.fileno(), 65536)  # type: ignore[union-attr]
+            chunk = os.read(proc.stdout.fileno(), 65536)
             if not chunk:
                 break  # EOF: the worker ended (normally or not)
             last_activity = time.monotonic()
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
-                try:
-                    message = json.loads(line)
-                except json.JSONDecodeError:
+                if not line.strip():
                     continue
-                message["framework"] = framework
-                kind = message.get("type")
-                if kind == "hello":
-                    outcome.framework_version = message.get("framework_version")
-                    outcome.device = message.get("device")
-                elif kind == "start":
-                    current = message["index"]
-                elif kind == "result":
-                    by_index[message["index"]] = message["record"]
-                    current = None
-                elif kind == "fatal":
-                    outcome.status = message.get("kind", "failed")
-                    outcome.error, outcome.hint = message.get("error"), message.get("hint")
-                elif kind == "done":
-                    done = True
-                emit(message)
+                try:
+                    message = decode_message(line)
+                except msgspec.DecodeError as exc:
+                    # Kept where a person looks for what went wrong; the run goes on without it.
+                    shown = line.decode(errors="replace")[:UNREADABLE_SHOWN_CHARS]
+                    stderr_lines.append(f"unreadable protocol line ({exc}): {shown}")
+                    continue
+                match message:
+                    case Hello():
+                        outcome.framework_version, outcome.device = message.framework_version, message.device
+                        outcome.threads, outcome.gpu_properties = message.threads, message.gpu_properties
+                    case Start():
+                        current = message.index
+                    case Result():
+                        by_index[message.index] = message.record
+                        current = None
+                    case Fatal():
+                        outcome.status, outcome.error, outcome.hint = message.kind, message.error, message.hint
+                    case Done():
+                        done = True
+                emit(WorkerEvent(framework, message))
             if done:
                 break
     except KeyboardInterrupt:
@@ -200,14 +245,14 @@ def run_worker(
         outcome.stderr_tail = list(stderr_lines)
         outcome.wall_s = time.monotonic() - started
         _fill_records(outcome, cases, by_index, current, done, device)
-        emit({"type": "worker_finished", "framework": framework, **outcome.summary()})
+        emit(WorkerEvent(framework, WorkerFinished(summary=outcome.summary())))
     return outcome
 
 
 def _fill_records(
     outcome: WorkerOutcome,
     cases: list[Case],
-    by_index: dict[int, dict[str, Any]],
+    by_index: dict[int, Record],
     current: int | None,
     done: bool,
     device: str,
@@ -247,20 +292,24 @@ def _fill_records(
                 framework_version=outcome.framework_version,
                 params=case.params,
                 dtype=case.dtype,
+                cancelled=outcome.status == "cancelled",
             )
         )
-    if outcome.status == "ok" and any(r.get("error") for r in outcome.records):
+    if outcome.status == "ok" and any(r.error for r in outcome.records):
         outcome.status = "failed"
         outcome.error = "some benchmarks failed"
 
 
 def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
-    """What a framework sees (version, GPU), asked in a worker so this process imports nothing."""
+    """What a framework sees (version, GPU), asked in a worker so this process imports nothing.
+
+    Plain data, as the environment section of a run keeps it: {"installed", "error", "hint"} and,
+    when the probe answered, the documents.Probe fields.
+    """
     try:
         result = subprocess.run(
             worker_command(framework, "cpu", None, probe=True),
             capture_output=True,
-            text=True,
             timeout=timeout_s,
             stdin=subprocess.DEVNULL,
         )
@@ -268,14 +317,14 @@ def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
         return {"installed": None, "error": f"the probe did not answer within {timeout_s:g} s"}
     for line in result.stdout.splitlines():
         try:
-            message = json.loads(line)
-        except json.JSONDecodeError:
+            message = decode_message(line)
+        except msgspec.DecodeError:
             continue
-        if message.get("type") == "probe":
-            message.pop("type", None)
-            return {"installed": True, "error": None, **message}
-        if message.get("type") == "fatal":
-            missing = message.get("kind") == "missing_framework"
-            return {"installed": not missing, "error": message.get("error"), "hint": message.get("hint")}
-    tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        if isinstance(message, Probe):
+            return {"installed": True, "error": None, **msgspec.structs.asdict(message)}
+        if isinstance(message, Fatal):
+            missing = message.kind == "missing_framework"
+            return {"installed": not missing, "error": message.error, "hint": message.hint}
+    stderr = result.stderr.decode(errors="replace").strip()
+    tail = (stderr.splitlines() or ["no output"])[-1]
     return {"installed": None, "error": f"the probe failed (exit {result.returncode}): {tail}"}

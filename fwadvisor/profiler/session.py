@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from fwadvisor import __version__
+from fwadvisor.atomic import write_atomic
 from fwadvisor.errors import InputError
 from fwadvisor.paths import runs_dir
-from fwadvisor.profiler.records import FRAMEWORKS, GPU_ONLY, SCHEMA_VERSION, failed_record
+from fwadvisor.profiler.documents import (
+    SCHEMA_VERSION,
+    GpuProperties,
+    Peak,
+    Record,
+    RunDocument,
+    SuiteInfo,
+    encode_run,
+)
+from fwadvisor.profiler.records import FRAMEWORKS, GPU_ONLY, failed_record
 from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
-from fwadvisor.profiler.suites import Suite, resolve_cases
-from fwadvisor.yamlio import write_atomic
+from fwadvisor.profiler.suites import Case, Suite, resolve_cases
+
+# The metrics a device peak can be read against, and the kind of peak each needs.
+PEAK_KINDS = {"TFLOP/s": "flops", "GFLOP/s": "flops", "GB/s": "bandwidth"}
 
 
 def resolve_device(requested: str, environment: dict[str, Any]) -> str:
@@ -31,26 +45,75 @@ def default_threads(environment: dict[str, Any]) -> int | None:
     return cpu.get("physical_cores") or cpu.get("logical_cores")
 
 
-def _add_peaks(records: list[dict[str, Any]], gpu_properties: dict[str, Any] | None) -> None:
+def _same_card(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def with_max_clock(properties: GpuProperties | None, environment: dict[str, Any]) -> GpuProperties | None:
+    """The framework's GPU properties plus NVML's maximum SM clock of that card (frameworks report none).
+
+    The card is found by name; a machine with one GPU needs no name to match (MIG slices and builds
+    name the same card differently).
+    """
+    if properties is None or properties.max_clock_mhz is not None:
+        return properties
+    gpus = [gpu for gpu in environment.get("gpu", {}).get("gpus") or [] if isinstance(gpu, dict)]
+    named = [gpu for gpu in gpus if _same_card(str(gpu.get("name", "")), properties.name)]
+    for gpu in named or (gpus if len(gpus) == 1 else []):
+        clock = gpu.get("sm_clock_max_mhz")
+        if isinstance(clock, (int, float)) and not isinstance(clock, bool) and clock > 0:
+            return msgspec.structs.replace(properties, max_clock_mhz=float(clock))
+    return properties
+
+
+def peak_gpu_properties(found: Iterable[GpuProperties | None], environment: dict[str, Any]) -> GpuProperties | None:
+    """One card's properties from every worker's Hello (one framework may report what another does
+    not: TensorFlow gives no SM count), with NVML's maximum SM clock added."""
+    merged: GpuProperties | None = None
+    for properties in found:
+        if properties is None:
+            continue
+        if merged is None:
+            merged = properties
+        elif _same_card(merged.name, properties.name):
+            missing = {
+                name: getattr(properties, name)
+                for name in GpuProperties.__struct_fields__
+                if getattr(merged, name) is None and getattr(properties, name) is not None
+            }
+            merged = msgspec.structs.replace(merged, **missing)
+    return with_max_clock(merged, environment)
+
+
+def add_peaks(records: list[Record], gpu_properties: GpuProperties | None) -> None:
+    """Set each FLOP/s and GB/s record's peak and percent of it: the datasheet's, or for a GPU the
+    table does not know, an FP32 estimate from `gpu_properties` (SMs, max clock, compute capability)."""
     from fwadvisor.profiler.peaks import peak_for, percent_of_peak
 
-    kinds = {"TFLOP/s": "flops", "GFLOP/s": "flops", "GB/s": "bandwidth"}
+    properties = msgspec.structs.asdict(gpu_properties) if gpu_properties is not None else None
     for record in records:
-        metric = record.get("metric") or {}
-        kind = kinds.get(metric.get("name", ""))
-        if kind is None or metric.get("value") is None or record["benchmark"] in GPU_ONLY:
+        kind = PEAK_KINDS.get(record.metric.name)
+        if kind is None or record.metric.value is None or record.benchmark in GPU_ONLY:
             continue
-        peak = peak_for(record.get("device", "cpu"), kind, record.get("dtype") or "fp32", gpu_properties)
+        peak = peak_for(record.device, kind, record.dtype or "fp32", properties)
         if peak is None:
             continue
-        record["percent_of_peak"] = percent_of_peak(metric["value"], metric["name"], peak)
-        record["peak"] = {
-            "value": peak.value,
-            "unit": peak.unit,
-            "label": peak.label,
-            "estimated": peak.estimated,
-            "source": peak.source,
-        }
+        record.percent_of_peak = percent_of_peak(record.metric.value, record.metric.name, peak)
+        record.peak = Peak(
+            value=peak.value, unit=peak.unit, label=peak.label, estimated=peak.estimated, source=peak.source
+        )
+
+
+def _not_started(framework: str, cases: list[Case], device: str) -> WorkerOutcome:
+    """A framework whose turn never came: the run was cancelled before it."""
+    outcome = WorkerOutcome(framework, status="cancelled", error="cancelled before it started")
+    outcome.records = [
+        failed_record(
+            c.benchmark, framework, "not run: cancelled", device=device, params=c.params, dtype=c.dtype, cancelled=True
+        )
+        for c in cases
+    ]
+    return outcome
 
 
 def run_profile(
@@ -64,8 +127,8 @@ def run_profile(
     on_event: EventHandler | None = None,
     cancel: threading.Event | None = None,
     worker_env: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """Run `suite` in each framework, one after the other, and return the result document."""
+) -> RunDocument:
+    """Run `suite` in each framework, one after the other, and return the run document."""
     from fwadvisor.profiler.environment import collect_environment, gpu_info
 
     environment = environment or collect_environment(probe_frameworks=False)
@@ -77,14 +140,7 @@ def run_profile(
     cancelled = False
     for framework in frameworks or list(FRAMEWORKS):
         if cancelled:
-            skipped = WorkerOutcome(framework, status="cancelled", error="cancelled before it started")
-            skipped.records = [
-                failed_record(
-                    c.benchmark, framework, "not run: cancelled", device=resolved, params=c.params, dtype=c.dtype
-                )
-                for c in cases
-            ]
-            outcomes[framework] = skipped
+            outcomes[framework] = _not_started(framework, cases, resolved)
             continue
         outcome = run_worker(
             framework,
@@ -98,48 +154,45 @@ def run_profile(
         )
         outcomes[framework] = outcome
         cancelled = outcome.status == "cancelled"
+    for outcome in outcomes.values():  # saved with each worker: what the peak estimate could use
+        outcome.gpu_properties = with_max_clock(outcome.gpu_properties, environment)
     results = [r for o in outcomes.values() for r in o.records]
-    gpu_after = gpu_info() if resolved == "cuda" else None
-    gpu_properties = None
-    for record in results:
-        gpu_properties = gpu_properties or (record.get("extra") or {}).get("gpu_properties")
-    _add_peaks(results, gpu_properties)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "fwadvisor-profile",
-        "fwadvisor_version": __version__,
-        "created": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "suite": {
-            "name": suite.name,
-            "description": suite.description,
-            "device": resolved,
-            "threads": threads,
-            "benchmarks": sorted({c.benchmark for c in cases}),
-        },
-        "environment": environment,
-        "gpu_after": gpu_after,
-        "workers": {fw: o.summary() for fw, o in outcomes.items()},
-        "cancelled": cancelled,
-        "results": results,
-    }
-
-
-def run_failed(document: dict[str, Any]) -> bool:
-    """True when any framework or benchmark failed or did not check out (exit code 1)."""
-    return any(r.get("error") or r.get("correct") is False for r in document["results"]) or any(
-        w["status"] != "ok" for w in document["workers"].values()
+    add_peaks(results, peak_gpu_properties((o.gpu_properties for o in outcomes.values()), environment))
+    return RunDocument(
+        schema_version=SCHEMA_VERSION,
+        fwadvisor_version=__version__,
+        created=started.isoformat(timespec="seconds"),
+        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        suite=SuiteInfo(
+            name=suite.name,
+            description=suite.description,
+            device=resolved,
+            threads=threads,
+            benchmarks=sorted({c.benchmark for c in cases}),
+        ),
+        environment=environment,
+        gpu_after=gpu_info() if resolved == "cuda" else None,
+        workers={fw: o.summary() for fw, o in outcomes.items()},
+        cancelled=cancelled,
+        results=results,
     )
 
 
-def save_document(document: dict[str, Any], output: Path | None = None) -> list[Path]:
+def run_failed(document: RunDocument) -> bool:
+    """True when any framework or benchmark failed or did not check out (exit code 1)."""
+    return any(r.error is not None or r.correct is False for r in document.results) or any(
+        w.status != "ok" for w in document.workers.values()
+    )
+
+
+def save_document(document: RunDocument, output: Path | None = None) -> list[Path]:
     """Write the run to the user's runs folder (always) and to `output`; atomically."""
-    text = json.dumps(document, indent=2) + "\n"
-    stamp = document["created"].replace(":", "").replace("-", "").replace("+0000", "Z")
-    saved = runs_dir() / f"profile-{stamp}-{document['suite']['name']}.json"
-    write_atomic(saved, text)
+    data = encode_run(document)
+    stamp = document.created.replace(":", "").replace("-", "").replace("+0000", "Z")
+    saved = runs_dir() / f"profile-{stamp}-{document.suite.name}.json"
+    write_atomic(saved, data)
     paths = [saved]
     if output is not None:
-        write_atomic(output, text)
+        write_atomic(output, data)
         paths.insert(0, output)
     return paths

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fwadvisor.advisor.questionnaire import convert_or_explain
+import msgspec
+from msgspec import Meta
+
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.records import BENCHMARKS, GPU_ONLY
-from fwadvisor.typedmodel import Meta, field
+from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
 # Parameters each benchmark takes; both frameworks run the same function on these shapes.
@@ -61,24 +62,21 @@ DTYPES = ("fp32", "tf32", "fp16", "bf16")
 CPU_DTYPES = ("fp32", "bf16")
 
 
-@dataclass(frozen=True)
-class DeviceCases:
+class DeviceCases(FileModel, frozen=True):
     """The cases of one benchmark on one kind of device: its shapes and the dtypes to run."""
 
     params: dict[str, Annotated[int, Meta(gt=0)]]
-    dtypes: list[str] = field(default_factory=lambda: ["fp32"])
+    dtypes: list[str] = msgspec.field(default_factory=lambda: ["fp32"])
 
 
-@dataclass(frozen=True)
-class SuiteBenchmark:
+class SuiteBenchmark(FileModel, frozen=True):
     benchmark: str
     cpu: DeviceCases | None = None
     gpu: DeviceCases | None = None
     budget_s: Annotated[float, Meta(gt=0, le=60)] | None = None
 
 
-@dataclass(frozen=True)
-class Suite:
+class Suite(FileModel, frozen=True):
     name: str
     description: str
     benchmarks: Annotated[list[SuiteBenchmark], Meta(min_length=1)]
@@ -86,8 +84,7 @@ class Suite:
     timeout_s: Annotated[float, Meta(gt=0)] = 180.0  # a worker silent this long is declared hung
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     """One benchmark run on one device, as sent to a worker."""
 
     benchmark: str
@@ -117,7 +114,7 @@ def load_suite(name_or_path: str) -> Suite:
                 "(or give the path of a suite .yaml file)"
             )
         path = known[name_or_path]
-    suite: Suite = convert_or_explain(load_yaml(path, "suite file"), Suite, path, "suite file")
+    suite = convert_or_explain(load_yaml(path, "suite file"), Suite, path, "suite file")
     for index, item in enumerate(suite.benchmarks):
         where = line_of(path, ["benchmarks", index])
         if item.benchmark not in BENCHMARKS:

@@ -1,14 +1,15 @@
 """The worker process: imports one framework, runs benchmark cases, reports JSON lines on stdout.
 
 Started by the parent (CLI or TUI) as `python -m fwadvisor.profiler.worker --framework torch ...`
-with the cases as JSON on stdin. Every message is one JSON object on one line:
+with the cases (a JSON list of documents.BenchmarkCase) on stdin. Every message is one
+documents.WorkerMessage, encoded as one JSON object on one line and told apart by its "type":
 
-    {"type": "hello", "framework", "framework_version", "device", "threads"}
-    {"type": "start", "index", "benchmark", "dtype"}
-    {"type": "result", "index", "record"}
-    {"type": "fatal", "kind": "missing_framework" | "no_gpu" | "setup_failed", "error", "hint"}
-    {"type": "probe", ...}                      (with --probe: what the framework sees, then exit)
-    {"type": "done"}
+    hello    the framework is set up: version, device, threads, GPU properties
+    start    a case begins (index, benchmark, dtype)
+    result   a case's documents.Record
+    fatal    the worker cannot run at all (missing_framework | no_gpu | setup_failed), with a hint
+    probe    with --probe: what the framework sees, then exit
+    done     every case has its result
 
 The framework's own prints go to stderr, so they can never corrupt the protocol on stdout.
 """
@@ -17,12 +18,26 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import signal
 import sys
 import traceback
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import IO, Any
+
+import msgspec
+
+from fwadvisor.profiler.documents import (
+    BenchmarkCase,
+    Done,
+    Fatal,
+    FatalKind,
+    Hello,
+    Result,
+    Start,
+    WorkerMessage,
+    encode_message,
+)
 
 BACKEND_MODULES = {
     "torch": "fwadvisor.profiler.backends.torch_backend",
@@ -30,11 +45,12 @@ BACKEND_MODULES = {
 }
 INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'", "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
 EXIT_FATAL = 3
+Send = Callable[[WorkerMessage], None]
 
 
-def _protocol_stream() -> TextIO:
+def _protocol_stream() -> IO[bytes]:
     """A private copy of stdout for messages; fd 1 then points at stderr for everything else."""
-    stream = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    stream = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return stream
@@ -53,17 +69,20 @@ def _die_with_parent() -> None:
             pass
 
 
-def _import_backend(framework: str, send) -> Any | None:
+def _fatal(send: Send, kind: FatalKind, error: str, hint: str) -> int:
+    send(Fatal(kind=kind, error=error, hint=hint))
+    return EXIT_FATAL
+
+
+def _import_backend(framework: str, send: Send) -> Any | None:
     try:
         return importlib.import_module(BACKEND_MODULES[framework])
     except ImportError as exc:
-        send(
-            {
-                "type": "fatal",
-                "kind": "missing_framework",
-                "error": f"{framework} cannot be imported: {exc}",
-                "hint": f"install it with: {INSTALL_HINTS[framework]}",
-            }
+        _fatal(
+            send,
+            "missing_framework",
+            f"{framework} cannot be imported: {exc}",
+            f"install it with: {INSTALL_HINTS[framework]}",
         )
         return None
 
@@ -71,6 +90,49 @@ def _import_backend(framework: str, send) -> Any | None:
 def _describe(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text if len(text) < 600 else text[:600] + " ..."
+
+
+def _setup(backend: Any, framework: str, args: argparse.Namespace, send: Send) -> Hello | None:
+    """The backend's Hello, or None once a fatal message has said why it could not set up."""
+    from fwadvisor.profiler.backends import NoGPUError
+
+    hint = f"check the installation: {INSTALL_HINTS[framework]}"
+    try:
+        hello: Hello = backend.setup(args.device, args.threads)
+        return hello
+    except NoGPUError as exc:
+        _fatal(send, "no_gpu", str(exc), "run with --device cpu, or install a GPU build of the framework")
+    except ImportError as exc:
+        _fatal(send, "missing_framework", _describe(exc), f"install it with: {INSTALL_HINTS[framework]}")
+    except Exception as exc:
+        _fatal(send, "setup_failed", _describe(exc), hint)
+    return None
+
+
+def _run_cases(backend: Any, framework: str, hello: Hello, cases: list[BenchmarkCase], send: Send) -> None:
+    from fwadvisor.profiler.records import failed_record
+
+    for index, case in enumerate(cases):
+        send(Start(index=index, benchmark=case.benchmark, dtype=case.dtype))
+        try:
+            record = backend.run_benchmark(case.benchmark, case.params, case.dtype, case.budget_s)
+        except Exception as exc:
+            if isinstance(exc, MemoryError):
+                error = f"out of memory: {exc}"
+            else:
+                traceback.print_exc(file=sys.stderr)
+                error = _describe(exc)
+            record = failed_record(
+                case.benchmark,
+                framework,
+                error,
+                device=hello.device,
+                framework_version=hello.framework_version,
+                params=case.params,
+                dtype=case.dtype,
+            )
+        send(Result(index=index, record=record))
+    send(Done())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,94 +147,29 @@ def main(argv: list[str] | None = None) -> int:
     _die_with_parent()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
 
-    def send(message: dict[str, Any]) -> None:
-        out.write(json.dumps(message, default=str) + "\n")
-        out.flush()
+    def send(message: WorkerMessage) -> None:
+        out.write(encode_message(message) + b"\n")
+        out.flush()  # the parent sees each message as it happens (and its silence timer restarts)
 
-    backend = _import_backend(args.framework, send)
+    framework = args.framework
+    backend = _import_backend(framework, send)
     if backend is None:
         return EXIT_FATAL
     if args.probe:
         try:
-            send({"type": "probe", "framework": args.framework, **backend.probe()})
+            send(backend.probe())
         except Exception as exc:
-            send(
-                {
-                    "type": "fatal",
-                    "kind": "setup_failed",
-                    "error": _describe(exc),
-                    "hint": f"reinstall it: {INSTALL_HINTS[args.framework]}",
-                }
-            )
-            return EXIT_FATAL
+            return _fatal(send, "setup_failed", _describe(exc), f"reinstall it: {INSTALL_HINTS[framework]}")
         return 0
-
-    cases = json.loads(sys.stdin.read().strip() or "[]")
-    from fwadvisor.profiler.backends import NoGPUError
-
     try:
-        info = backend.setup(args.device, args.threads)
-    except NoGPUError as exc:
-        send(
-            {
-                "type": "fatal",
-                "kind": "no_gpu",
-                "error": str(exc),
-                "hint": "run with --device cpu, or install a GPU build of the framework",
-            }
-        )
+        cases = msgspec.json.decode(sys.stdin.buffer.read().strip() or b"[]", type=list[BenchmarkCase])
+    except msgspec.DecodeError as exc:
+        return _fatal(send, "setup_failed", f"the cases on stdin are not valid: {exc}", "this is a bug in fwadvisor")
+    hello = _setup(backend, framework, args, send)
+    if hello is None:
         return EXIT_FATAL
-    except ImportError as exc:
-        send(
-            {
-                "type": "fatal",
-                "kind": "missing_framework",
-                "error": _describe(exc),
-                "hint": f"install it with: {INSTALL_HINTS[args.framework]}",
-            }
-        )
-        return EXIT_FATAL
-    except Exception as exc:
-        send(
-            {
-                "type": "fatal",
-                "kind": "setup_failed",
-                "error": _describe(exc),
-                "hint": f"check the installation: {INSTALL_HINTS[args.framework]}",
-            }
-        )
-        return EXIT_FATAL
-    send({"type": "hello", "framework": args.framework, **info})
-
-    from fwadvisor.profiler.records import failed_record
-
-    for index, case in enumerate(cases):
-        send({"type": "start", "index": index, "benchmark": case["benchmark"], "dtype": case["dtype"]})
-        try:
-            record = backend.run_benchmark(case["benchmark"], case["params"], case["dtype"], case["budget_s"])
-        except MemoryError as exc:
-            record = failed_record(
-                case["benchmark"],
-                args.framework,
-                f"out of memory: {exc}",
-                device=info["device"],
-                framework_version=info["framework_version"],
-                params=case["params"],
-                dtype=case["dtype"],
-            )
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            record = failed_record(
-                case["benchmark"],
-                args.framework,
-                _describe(exc),
-                device=info["device"],
-                framework_version=info["framework_version"],
-                params=case["params"],
-                dtype=case["dtype"],
-            )
-        send({"type": "result", "index": index, "record": record})
-    send({"type": "done"})
+    send(hello)
+    _run_cases(backend, framework, hello, cases, send)
     return 0
 
 

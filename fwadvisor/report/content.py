@@ -7,6 +7,7 @@ from collections import defaultdict
 from fwadvisor.advisor.engine import Reason, Recommendation, WhatIf
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
+from fwadvisor.frameworks import display_name
 
 # What-ifs shown in a report or the app, the ones that move the advice most first (JSON has all).
 WHAT_IF_SHOWN = 5
@@ -14,7 +15,6 @@ STRENGTH_NOTE = (
     'Evidence strength: H = primary source quoted, M = secondary or indirect (the message says "reported"), L = weak.'
 )
 STRENGTH_WORDS = {"H": "primary source", "M": "secondary source", "L": "weak source"}
-FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either framework"}
 AREA_TITLES = {
     "ecosystem": "Ecosystem",
     "deployment": "Deployment",
@@ -28,7 +28,7 @@ AREA_TITLES = {
 
 
 def name(framework: str | None) -> str:
-    return FRAMEWORK_NAMES.get(framework or "", framework or "either framework")
+    return display_name(framework)
 
 
 def verdict_title(rec: Recommendation) -> str:

@@ -7,18 +7,20 @@ side with the first and last values written out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-MODELS = {"practice_cnn": "CNN on the 8x8 digits", "practice_rnn": "LSTM reading each digit row by row"}
-NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
+from fwadvisor.frameworks import identity
+from fwadvisor.profiler.documents import CurvePoint, RunDocument
+from fwadvisor.report.practice import PRACTICE_MODELS, curve_points
+from fwadvisor.report.profile_table import as_run
+
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 
-def _curves(document: dict[str, Any], benchmark: str) -> dict[str, list[dict[str, float]]]:
+def _curves(document: RunDocument, benchmark: str) -> dict[str, list[CurvePoint]]:
     return {
-        r["framework"]: r["curve"]
-        for r in document.get("results", [])
-        if r["benchmark"] == benchmark and r.get("curve") and not r.get("error")
+        r.framework: curve_points(r) for r in document.results if r.benchmark == benchmark and r.curve and not r.error
     }
 
 
@@ -27,23 +29,33 @@ def sparkline(values: list[float], low: float, high: float) -> str:
     return "".join(BLOCKS[min(len(BLOCKS) - 1, int((v - low) / span * (len(BLOCKS) - 1) + 0.5))] for v in values)
 
 
-def curve_lines(document: dict[str, Any]) -> list[str]:
+def curve_lines(document: RunDocument | dict[str, Any]) -> list[str]:
     """Per practice model: training loss and test accuracy per epoch, both frameworks, one scale each."""
+    run = as_run(document)
     lines: list[str] = []
-    for benchmark, title in MODELS.items():
-        curves = _curves(document, benchmark)
+    measures: tuple[tuple[str, Callable[[float], str]], ...] = (
+        ("train_loss", lambda v: f"{v:.3f}"),
+        ("test_accuracy", lambda v: f"{100 * v:.1f}%"),
+    )
+    for benchmark, title in PRACTICE_MODELS.items():
+        curves = _curves(run, benchmark)
         if not curves:
             continue
         epochs = max(len(c) for c in curves.values())
         lines += ["", f"{title} ({epochs} epochs): training loss and test accuracy per epoch"]
         columns: dict[str, dict[str, str]] = {fw: {} for fw in curves}
-        for key, show in (("train_loss", lambda v: f"{v:.3f}"), ("test_accuracy", lambda v: f"{100 * v:.1f}%")):
-            values = [p[key] for c in curves.values() for p in c]
+        for key, show in measures:
+            series = {fw: [v for p in curve if (v := getattr(p, key)) is not None] for fw, curve in curves.items()}
+            values = [v for s in series.values() for v in s]
+            if not values:
+                continue
             low, high = min(values), max(values)
-            for framework, curve in curves.items():
-                series = [p[key] for p in curve]
-                columns[framework][key] = f"{sparkline(series, low, high)} {show(series[0])} → {show(series[-1])}"
-        width = max(len(text["train_loss"]) for text in columns.values())
+            for framework, points in series.items():
+                columns[framework][key] = (
+                    f"{sparkline(points, low, high)} {show(points[0])} → {show(points[-1])}" if points else "-"
+                )
+        width = max(len(text.get("train_loss", "-")) for text in columns.values())
         for framework, text in columns.items():
-            lines.append(f"  {NAMES[framework]:<11} {text['train_loss']:<{width}}   {text['test_accuracy']}")
+            loss, accuracy = text.get("train_loss", "-"), text.get("test_accuracy", "-")
+            lines.append(f"  {identity(framework).name:<11} {loss:<{width}}   {accuracy}")
     return lines

@@ -5,11 +5,16 @@ from __future__ import annotations
 from html import escape
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.report import content as c
 
-_CSS = """
+_CSS = (
+    """
 :root { color-scheme: light dark; --fg:#1d232a; --bg:#fbfbfa; --muted:#5b6570; --line:#d9dde1;
-  --pt:#d9480f; --tf:#e8a100; --bad:#c92a2a; --warn:#a35f00; --card:#fff; }
+"""
+    # The framework colours come from fwadvisor.frameworks, as in the charts and the app.
+    + f"  --pt:{PYTORCH.hex_colour}; --tf:{TENSORFLOW.hex_colour};"
+    + """ --bad:#c92a2a; --warn:#a35f00; --card:#fff; }
 @media (prefers-color-scheme: dark) { :root { --fg:#e6e9ec; --bg:#15181b; --muted:#9aa4ad;
   --line:#2d3339; --card:#1d2125; } }
 body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
@@ -26,6 +31,7 @@ li { margin: .4rem 0; } .blocker { border-left: 4px solid var(--bad); padding-le
 .weight { font-weight: 600; font-variant-numeric: tabular-nums; }
 table { border-collapse: collapse; } td, th { border: 1px solid var(--line); padding: .25rem .5rem; }
 """
+)
 
 
 def _e(text: object) -> str:

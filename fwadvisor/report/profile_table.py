@@ -1,15 +1,33 @@
-"""Profile results side by side (torch | TensorFlow), as rows shared by the terminal, Markdown and HTML."""
+"""Profile results side by side (PyTorch | TensorFlow), as rows shared by the terminal, every report and the app.
+
+A row's cells carry the one classification of a result (documents.classify), so a number that is
+wrong, unsteady, failed, skipped or cancelled reads the same way in every table and chart.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-LOWER_IS_BETTER = {"us/op", "load s"}
+from fwadvisor.frameworks import ALL, PROFILER_IDS, identity
+from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify, run_from_data
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+LOWER_IS_BETTER = frozenset({"us/op", "load s"})
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
-NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
-SHORT = {"torch": "torch", "tensorflow": "TF"}
+# A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
+NAMES = {fw.profiler_id: fw.name for fw in ALL}
+# The statuses whose number may be compared: a wide spread is shown, marked, but still a number.
+COMPARABLE = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD})
+
+
+def as_run(document: RunDocument | dict[str, Any]) -> RunDocument:
+    """The run as a RunDocument; a dict (parsed JSON) is validated as one (InputError if it is not)."""
+    return document if isinstance(document, RunDocument) else run_from_data(document)
 
 
 @dataclass(frozen=True)
@@ -18,13 +36,17 @@ class Cell:
     unit: str
     rel_spread: float | None
     percent_of_peak: float | None
-    status: str  # "ok", "failed", "wrong", "wide", "skipped"
+    status: ResultStatus
     note: str  # the error, the check, or the skip reason
 
     def text(self) -> str:
-        if self.status in ("failed", "skipped"):
-            return "✗ failed" if self.status == "failed" else "skipped"
-        mark = {"wrong": " ≠", "wide": " ~"}.get(self.status, "")
+        if self.status is ResultStatus.FAILED:
+            return f"{STATUS_MARKS[self.status]} failed"
+        if self.status is ResultStatus.SKIPPED:
+            return "skipped"
+        if self.status is ResultStatus.CANCELLED:
+            return f"{STATUS_MARKS[self.status]} cancelled"
+        mark = f" {STATUS_MARKS[self.status]}" if STATUS_MARKS[self.status] else ""
         if self.unit == ACCURACY:  # the spread of an accuracy record is its epoch timings': not shown here
             return f"{100 * (self.value or 0):.1f}%{mark}"
         spread = f" ±{self.rel_spread * 50:.0f}%" if self.rel_spread is not None else ""
@@ -43,7 +65,7 @@ class Row:
     def faster(self) -> tuple[str, float] | None:
         """Which framework is ahead and by how much (e.g. ("torch", 1.4)); None if not comparable."""
         a, b = self.cells.get("torch"), self.cells.get("tensorflow")
-        if not a or not b or a.status not in ("ok", "wide") or b.status not in ("ok", "wide"):
+        if not a or not b or a.status not in COMPARABLE or b.status not in COMPARABLE:
             return None
         if not a.value or not b.value or a.unit != b.unit or self.unit in ("x", ACCURACY):
             return None  # a ratio of two speed-up factors says nothing about which is faster
@@ -52,49 +74,59 @@ class Row:
             ratio = 1 / ratio
         return ("torch", ratio) if ratio >= 1 else ("tensorflow", 1 / ratio)
 
+    @property
+    def unsteady(self) -> bool:
+        """Whether a number in the row has a wide spread (its ratio is shown, marked as uncertain)."""
+        return any(c.status is ResultStatus.WIDE_SPREAD for c in self.cells.values())
+
     def faster_text(self) -> str:
         """Speeds compare as a ratio; a trained model by its test accuracy, in percentage points."""
         if self.unit == ACCURACY:
             a, b = self.cells.get("torch"), self.cells.get("tensorflow")
-            if not a or not b or a.status != "ok" or b.status != "ok" or a.value is None or b.value is None:
+            ok = ResultStatus.OK
+            if not a or not b or a.status is not ok or b.status is not ok or a.value is None or b.value is None:
                 return "-"
             points = 100 * (a.value - b.value)
-            return (
-                "equal"
-                if round(points, 1) == 0
-                else f"{SHORT['torch' if points > 0 else 'tensorflow']} +{abs(points):.1f} pts"
-            )
+            if round(points, 1) == 0:
+                return "equal"
+            return f"{identity('torch' if points > 0 else 'tensorflow').short} +{abs(points):.1f} pts"
         ahead = self.faster
         if ahead is None:
             return "-"
-        return f"{SHORT[ahead[0]]} {ahead[1]:.2f}x"
+        return f"{identity(ahead[0]).short} {ahead[1]:.2f}x"
 
     def peak_text(self) -> str:
         parts = [
-            f"{NAMES[fw]} {c.percent_of_peak:.0f}%" for fw, c in self.cells.items() if c.percent_of_peak is not None
+            f"{identity(fw).name} {c.percent_of_peak:.0f}%"
+            for fw, c in self.cells.items()
+            if c.percent_of_peak is not None
         ]
         return ", ".join(parts) or "-"
 
 
-def cell(record: dict[str, Any]) -> Cell:
-    metric = record.get("metric") or {}
-    if record.get("skipped"):
-        status, note = "skipped", record["skipped"]
-    elif record.get("error") or metric.get("value") is None:
-        status, note = "failed", record.get("error") or "no result"
-    elif record.get("correct") is False:
-        status, note = "wrong", record.get("check") or "result did not match the reference"
-    elif record.get("wide_spread"):
-        status, note = "wide", f"spread {record.get('rel_spread', 0):.0%} of the median"
-    else:
-        status, note = "ok", record.get("check") or ""
+def _note(record: Record, status: ResultStatus) -> str:
+    if status is ResultStatus.SKIPPED:
+        return record.skipped or ""
+    if status is ResultStatus.FAILED:
+        return record.error or "no result"
+    if status is ResultStatus.CANCELLED:
+        return record.error or "cancelled"
+    if status is ResultStatus.WRONG:
+        return record.check or "result did not match the reference"
+    if status is ResultStatus.WIDE_SPREAD:
+        return f"spread {record.rel_spread or 0:.0%} of the median"
+    return record.check or ""
+
+
+def cell(record: Record) -> Cell:
+    status = classify(record)
     return Cell(
-        metric.get("value"),
-        metric.get("name") or "",
-        record.get("rel_spread"),
-        record.get("percent_of_peak"),
+        record.metric.value,
+        record.metric.name,
+        record.rel_spread,
+        record.percent_of_peak,
         status,
-        note,
+        _note(record, status),
     )
 
 
@@ -121,49 +153,54 @@ def params_text(params: dict[str, Any], benchmark: str = "") -> str:
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
-def rows(document: dict[str, Any]) -> list[Row]:
-    grouped: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
-    for record in document.get("results", []):
-        key = (record["benchmark"], record.get("dtype") or "", json.dumps(record.get("params"), sort_keys=True))
-        grouped.setdefault(key, {})[record["framework"]] = record
+def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
+    """One row per benchmark, dtype and shape, in the order the run first measured them."""
+    results = records.results if isinstance(records, RunDocument) else records
+    grouped: dict[tuple[str, str, str], dict[str, Record]] = {}
+    for record in results:
+        key = (record.benchmark, record.dtype or "", json.dumps(record.params, sort_keys=True))
+        grouped.setdefault(key, {})[record.framework] = record
     out = []
     for (benchmark, dtype, params_json), by_fw in grouped.items():
-        cells = {fw: cell(by_fw[fw]) for fw in ("torch", "tensorflow") if fw in by_fw}
+        cells = {fw: cell(by_fw[fw]) for fw in PROFILER_IDS if fw in by_fw}
         unit = next((c.unit for c in cells.values() if c.unit), "")
         out.append(Row(benchmark, dtype, params_text(json.loads(params_json), benchmark), unit, cells))
     return out
 
 
-def problems(document: dict[str, Any]) -> list[str]:
+def problems(document: RunDocument | dict[str, Any]) -> list[str]:
     """Plain sentences for every failed worker or benchmark, with the fix where one is known."""
+    document = as_run(document)
     lines = []
-    for fw, worker in document.get("workers", {}).items():
-        if worker["status"] not in ("ok", "failed"):
-            hint = f" Fix: {worker['hint']}" if worker.get("hint") else ""
-            lines.append(f"{NAMES.get(fw, fw)}: {worker['error']}.{hint}")
+    for fw, worker in document.workers.items():
+        if worker.status not in ("ok", "failed"):
+            hint = f" Fix: {worker.hint}" if worker.hint else ""
+            lines.append(f"{NAMES.get(fw, fw)}: {worker.error}.{hint}")
     for row in rows(document):
         for fw, c in row.cells.items():
-            if c.status in ("failed", "wrong") and not document["workers"].get(fw, {}).get("hint"):
+            summary = document.workers.get(fw)
+            if c.status in (ResultStatus.FAILED, ResultStatus.WRONG) and not (summary and summary.hint):
                 lines.append(f"{NAMES.get(fw, fw)} {row.benchmark} {row.dtype}: {c.note}")
     return lines
 
 
-def device_label(document: dict[str, Any]) -> str:
-    devices = sorted(
-        {r.get("device") for r in document.get("results", []) if r.get("device") and r.get("device") != "unknown"}
-    )
-    return ", ".join(devices) or document.get("suite", {}).get("device", "?")
+def device_label(document: RunDocument) -> str:
+    devices = sorted({r.device for r in document.results if r.device and r.device != "unknown"})
+    return ", ".join(devices) or document.suite.device
 
 
-def render_rich_table(document: dict[str, Any]):
+def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
+    """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup."""
     from rich.table import Table
+    from rich.text import Text
 
-    suite = document.get("suite", {})
-    table_rows = rows(document)
+    run = as_run(document)
+    table_rows = rows(run)
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
     table = Table(
-        title=f"fwadvisor profile · suite {suite.get('name')} · {device_label(document)} · "
-        f"{suite.get('threads')} CPU threads",
+        title=Text(
+            f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
+        ),
         title_justify="left",
     )
     table.add_column("benchmark", ratio=5)
@@ -173,25 +210,29 @@ def render_rich_table(document: dict[str, Any]):
     table.add_column("ahead", justify="right", ratio=2, no_wrap=True)
     if with_peak:
         table.add_column("% of peak", justify="right", ratio=2)
+    colours = {
+        ResultStatus.FAILED: "red",
+        ResultStatus.WRONG: "red",
+        ResultStatus.WIDE_SPREAD: "yellow",
+        ResultStatus.SKIPPED: "dim",
+        ResultStatus.CANCELLED: "dim",
+    }
     for row in table_rows:
 
-        def show(fw: str, row: Row = row) -> str:
+        def show(fw: str, row: Row = row) -> Text:
             c = row.cells.get(fw)
             if c is None:
-                return "-"
-            colour = {"failed": "red", "wrong": "red", "wide": "yellow", "skipped": "dim"}.get(c.status)
-            return f"[{colour}]{c.text()}[/]" if colour else c.text()
+                return Text("-")
+            return Text(c.text(), style=colours.get(c.status, ""))
 
-        unit = row.unit + (" [dim](lower is better)[/]" if row.unit in LOWER_IS_BETTER else "")
-        cells = [
-            f"{row.benchmark} {row.dtype}\n[dim]{row.params}[/]",
-            unit,
-            show("torch"),
-            show("tensorflow"),
-            row.faster_text(),
-        ]
-        table.add_row(*cells, *([row.peak_text()] if with_peak else []))
-    table.caption = (
+        unit = Text(row.unit)
+        if row.unit in LOWER_IS_BETTER:
+            unit.append(" (lower is better)", style="dim")
+        label = Text(f"{row.benchmark} {row.dtype}\n")
+        label.append(row.params, style="dim")
+        cells = [label, unit, show("torch"), show("tensorflow"), Text(row.faster_text())]
+        table.add_row(*cells, *([Text(row.peak_text())] if with_peak else []))
+    table.caption = Text(
         "± half the p20-p80 spread; ~ spread over 10%, not used as evidence; "
         "≠ did not match the NumPy reference; ✗ failed"
     )

@@ -12,10 +12,14 @@ import os
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
+from fwadvisor.frameworks import ALL
 from fwadvisor.report import content as c
+
+if TYPE_CHECKING:
+    from fwadvisor.profiler.documents import RunDocument
 
 MAX_WIDTH = 110
 # SGR codes of the styles the report uses.
@@ -27,10 +31,10 @@ _SGR = {
     "green": "32",
     "yellow": "33",
     "cyan": "36",
-    "orange": "38;5;208",
-    "gold": "38;5;178",
+    # Each framework's own colour (fwadvisor.frameworks), named by its advisor id.
+    **{fw.advisor_id: fw.ansi_colour for fw in ALL},
 }
-COLOURS = {"pytorch": "orange", "tensorflow": "gold", "either": "cyan"}
+COLOURS = {fw.advisor_id: fw.advisor_id for fw in ALL} | {"either": "cyan"}
 
 
 def colour_wanted(stream: TextIO) -> bool:
@@ -276,7 +280,7 @@ def print_report(
     rec: Recommendation,
     stream: TextIO | None = None,
     *,
-    profile: dict[str, Any] | None = None,
+    profile: RunDocument | dict[str, Any] | None = None,
     profile_path: Path | str | None = None,
 ) -> None:
     """The report on a terminal (or any stream), coloured when that is wanted; with a profile run,
@@ -285,7 +289,7 @@ def print_report(
     width = terminal_columns()
     lines = render_lines(rec, width, colour_wanted(stream))
     if profile is not None:
-        from fwadvisor.report.render import profile_text_lines
+        from fwadvisor.report.profile_section import text_lines
 
-        lines += profile_text_lines(rec, profile, profile_path, min(width, MAX_WIDTH))
+        lines += text_lines(rec, profile, profile_path, min(width, MAX_WIDTH))
     stream.write("\n".join(lines) + "\n")

@@ -80,7 +80,7 @@ class FwAdvisorApp(App[None]):
         )
         for fmt, name in (("md", "Markdown"), ("html", "HTML"), ("json", "JSON")):
             yield SystemCommand(
-                f"Export report as {name}", f"Save the report as a {name} file", lambda fmt=fmt: self._export(fmt)
+                f"Export report as {name}", f"Save the report as a {name} file", lambda fmt=fmt: self.export_report(fmt)
             )
         yield SystemCommand("Help and FAQ", "What each screen does, and common questions", self.action_help)
 
@@ -88,7 +88,7 @@ class FwAdvisorApp(App[None]):
         await self.switch_mode("profiler")
         self.screen.run_profile(suite="quick")  # type: ignore[attr-defined]
 
-    async def _export(self, fmt: str) -> None:
+    async def export_report(self, fmt: str) -> None:
         await self.switch_mode("report")
         self.screen.export(fmt)  # type: ignore[attr-defined]
 

@@ -12,6 +12,7 @@ from fwadvisor.errors import InputError
 
 if TYPE_CHECKING:
     from fwadvisor.advisor.engine import Recommendation
+    from fwadvisor.profiler.documents import RunDocument
 
 _NOT_LOOKED_UP = object()
 
@@ -38,6 +39,8 @@ class AdvisorState:
         self._runs_folder = runs_folder  # None: do not pick up earlier runs
         self._profile: Any = _NOT_LOOKED_UP
         self.profile_path: Path | None = None
+        # Saved runs that could not be read when the last one was looked up: (file, why), newest first.
+        self.unreadable_runs: list[tuple[Path, str]] = []
         self._cached: tuple[str, Recommendation] | None = None
 
     @classmethod
@@ -59,19 +62,29 @@ class AdvisorState:
         )
 
     @property
-    def profile_document(self) -> dict[str, Any] | None:
-        """The profile run the advice and the report use: this session's, else the newest saved one."""
+    def profile_document(self) -> RunDocument | None:
+        """The profile run the advice and the report use: this session's, else the newest readable
+        saved one (newer runs that fail to load are skipped and listed in `unreadable_runs`)."""
         if self._profile is _NOT_LOOKED_UP:
             self._profile = None
             if self._runs_folder is not None:
-                found = latest_profile(self._runs_folder)
+                found, self.unreadable_runs = latest_profile(self._runs_folder)
                 if found:
                     self._profile, self.profile_path = found
         return self._profile
 
     @profile_document.setter
-    def profile_document(self, document: dict[str, Any] | None) -> None:
+    def profile_document(self, document: RunDocument | None) -> None:
         self._profile = document
+
+    def profile_notice(self) -> str | None:
+        """A line the app may show when the newest saved run could not be read (plain text, not markup)."""
+        if not self.unreadable_runs:
+            return None
+        path, why = self.unreadable_runs[0]
+        using = f"using {self.profile_path.name}" if self.profile_path else "no earlier run is used"
+        more = f" ({len(self.unreadable_runs)} unreadable runs in all)" if len(self.unreadable_runs) > 1 else ""
+        return f"The saved run {path.name} could not be read, {using}{more}: {why}"
 
     def set_answer(self, question_id: str, value: AnswerValue | None) -> list[str]:
         """Set one answer; answers of questions that no longer apply (a serving stack once nothing
@@ -107,13 +120,15 @@ class AdvisorState:
         return sum(1 for q in self.questionnaire.questions if q.id in self.answers)
 
 
-def latest_profile(runs: Path) -> tuple[dict[str, Any], Path] | None:
-    """The newest readable profile run in the user's runs folder, if any."""
-    from fwadvisor.profiler.documents import load_profile
+def latest_profile(runs: Path) -> tuple[tuple[RunDocument, Path] | None, list[tuple[Path, str]]]:
+    """The newest readable profile run in the user's runs folder, if any, and the newer ones that
+    could not be read, each with why (a bad run never stops the app)."""
+    from fwadvisor.profiler.documents import load_run
 
+    unreadable: list[tuple[Path, str]] = []
     for path in sorted(runs.glob("profile-*.json"), reverse=True):
         try:
-            return load_profile(path), path
-        except InputError:
-            continue
-    return None
+            return (load_run(path), path), unreadable
+        except InputError as exc:
+            unreadable.append((path, exc.message))
+    return None, unreadable

@@ -14,11 +14,14 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
+from fwadvisor.frameworks import EITHER_RICH_COLOUR, identity
 from fwadvisor.report import content
 from fwadvisor.tui.screens.dialogs import EvidenceDialog
-from fwadvisor.tui.widgets.scorebars import COLOURS, ScoreBars
+from fwadvisor.tui.widgets.scorebars import ScoreBars
 
-VERDICT_STYLE = {"pytorch": "bold dark_orange", "tensorflow": "bold gold3", "either": "bold cyan"}
+
+def verdict_style(verdict: str) -> str:
+    return f"bold {EITHER_RICH_COLOUR if verdict == 'either' else identity(verdict).rich_colour}"
 
 
 class RecommendationScreen(Screen):
@@ -53,7 +56,7 @@ class RecommendationScreen(Screen):
 
     def refresh_advice(self) -> None:
         rec: Recommendation = self.app.state.recommendation()  # type: ignore[attr-defined]
-        verdict = Text(rec.summary, style=VERDICT_STYLE.get(rec.recommendation, "bold"))
+        verdict = Text(rec.summary, style=verdict_style(rec.recommendation))
         self.query_one("#verdict", Static).update(verdict)
         self.query_one(ScoreBars).show(rec.scores, {b.framework for b in rec.blockers})
         priorities = Text()
@@ -93,7 +96,7 @@ class RecommendationScreen(Screen):
             for index, part in enumerate(rec.plan):
                 entry(
                     f"plan:{index}",
-                    Text(f"▸ {content.name(part.framework)}", style=f"bold {COLOURS[part.framework]}"),
+                    Text(f"▸ {content.name(part.framework)}", style=f"bold {identity(part.framework).rich_colour}"),
                     f"for {part.covers.rstrip('.')}: {part.why}",
                     f"Split plan: {content.name(part.framework)}",
                     rec.plan_rule.evidence,
@@ -122,7 +125,7 @@ class RecommendationScreen(Screen):
             for r in reasons:
                 entry(
                     f"reason:{r.rule}",
-                    Text(f"+{r.weight:g} {content.name(r.favors)}", style=f"bold {COLOURS[r.favors]}"),
+                    Text(f"+{r.weight:g} {content.name(r.favors)}", style=f"bold {identity(r.favors).rich_colour}"),
                     r.message,
                     f"{r.rule} (+{r.weight:g} for {content.name(r.favors)})",
                     r.evidence,
@@ -165,12 +168,12 @@ class RecommendationScreen(Screen):
                     disabled=True,
                 )
             )
-        reasons = self.query_one("#reasons", OptionList)
-        highlighted = reasons.highlighted
-        reasons.clear_options()
-        reasons.add_options(options)
+        option_list = self.query_one("#reasons", OptionList)
+        highlighted = option_list.highlighted
+        option_list.clear_options()
+        option_list.add_options(options)
         first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
-        reasons.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first
+        option_list.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first
 
     def action_evidence(self) -> None:
         option = self.query_one("#reasons", OptionList).highlighted_option

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Markdown
 
+from fwadvisor.atomic import write_atomic
 from fwadvisor.report.render import SUFFIXES, render
 from fwadvisor.tui.screens.dialogs import ConfirmDialog, FileNameDialog
-from fwadvisor.yamlio import write_atomic
 
 FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "json": "JSON"}
 DEFAULT_STEM = "fwadvisor-report"

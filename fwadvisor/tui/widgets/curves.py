@@ -1,46 +1,49 @@
 """Training curves of the practice suite: loss and test accuracy per epoch, PyTorch and TensorFlow on one plot.
 
 One plot per practice model (the CNN and the LSTM), side by side. The numbers and the sentences
-(final accuracies, a large gap as a finding, a failure) come from report.profile_section, so the
+(final accuracies, a large gap as a finding, a failure) come from report.practice, so the
 TUI and every report format say the same thing about the same run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from rich.color import Color
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from fwadvisor.report.profile_section import (
+from fwadvisor.frameworks import ALL, identity
+from fwadvisor.profiler.documents import Record
+from fwadvisor.report.curve_axis import accuracy_axis_low, axis_ticks, loss_axis_top
+from fwadvisor.report.practice import (
     GAP_POINTS,
     PRACTICE_MODELS,
-    accuracy_axis_low,
     accuracy_gap,
-    axis_ticks,
     curve_points,
     final_accuracy,
-    loss_axis_top,
     practice_records,
 )
-from fwadvisor.report.profile_table import NAMES
 
 # Short names: a plot is about 40 columns wide on an 80-column terminal.
 MODEL_TITLES = {"practice_cnn": "CNN", "practice_rnn": "LSTM"}
-# RGB so that plotext draws the same colour in every terminal. The report's orange and gold are too
-# pale on a light background, so light themes get darker shades of the same two colours.
-DARK_COLOURS = {"torch": (255, 135, 0), "tensorflow": (215, 175, 0)}
+# RGB so that plotext draws the same colour in every terminal: the frameworks' own colours on a dark
+# theme. They are too pale on a light background, so light themes get darker shades of the same two.
+DARK_COLOURS = {fw.profiler_id: Color.parse(fw.rich_colour).get_truecolor() for fw in ALL}
 LIGHT_COLOURS = {"torch": (200, 60, 10), "tensorflow": (150, 105, 0)}
 # Both measures are thin braille lines (plotext's other markers turn a slope into stairs); the test
 # accuracy also gets a point per epoch, a different shape per framework so the lines part without colour.
 LINE_MARKER = "braille"
 POINT_MARKERS = {"torch": "●", "tensorflow": "■"}
+# Losses and accuracies this close, epoch by epoch, draw one line over the other.
+COINCIDE_TOLERANCE = 0.005
 
 
-def colours(dark: bool) -> dict[str, tuple[int, int, int]]:
+def colours(dark: bool) -> Mapping[str, tuple[int, int, int]]:
     return DARK_COLOURS if dark else LIGHT_COLOURS
 
 
@@ -48,7 +51,7 @@ def _rich_colour(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-def _coincide(by_fw: dict[str, dict[str, Any]]) -> bool:
+def _coincide(by_fw: dict[str, Record]) -> bool:
     """Whether both frameworks' curves lie on top of each other (same losses and accuracies, epoch by epoch)."""
     if "torch" not in by_fw or "tensorflow" not in by_fw:
         return False
@@ -56,10 +59,35 @@ def _coincide(by_fw: dict[str, dict[str, Any]]) -> bool:
     if not torch_curve or len(torch_curve) != len(tf_curve):
         return False
     for a, b in zip(torch_curve, tf_curve, strict=True):
-        for key, tolerance in (("train_loss", 0.005), ("test_accuracy", 0.005)):
-            if a[key] is None or b[key] is None or abs(a[key] - b[key]) > tolerance:  # type: ignore[operator]
+        for mine, theirs in ((a.train_loss, b.train_loss), (a.test_accuracy, b.test_accuracy)):
+            if mine is None or theirs is None or abs(mine - theirs) > COINCIDE_TOLERANCE:
                 return False
     return True
+
+
+def accuracy_note(model: str, by_fw: dict[str, Record]) -> Text:
+    """One line: the final test accuracies, and a large gap called a finding (the report says more).
+
+    Failures are not repeated here: the screen lists them, with their fixes, under the progress bars.
+    """
+    note = Text(f"{MODEL_TITLES.get(model, model)} test accuracy: ", style="dim")
+    for index, (fw, record) in enumerate(by_fw.items()):
+        final = final_accuracy(record)
+        note.append(" · " if index else "")
+        note.append(f"{identity(fw).name} ")
+        if final is None:
+            note.append("✗ failed" if record.error else "no result", style="red")
+        else:
+            note.append(f"{final * 100:.1f}%", style="red" if record.correct is False else "")
+    lead = accuracy_gap(by_fw)
+    if _coincide(by_fw):
+        # One colour hides the other on the plot: say why TensorFlow's line cannot be seen.
+        note.append(" · the two curves coincide", style="dim")
+    if lead is not None and lead[1] > GAP_POINTS:
+        note.append(f" · {lead[1]:.1f} pts apart: a finding", style="bold")
+    elif lead is not None:
+        note.append(f" · {lead[1]:.1f} pts apart", style="dim")
+    return note
 
 
 class CurvePlot(PlotextPlot):
@@ -72,8 +100,8 @@ class CurvePlot(PlotextPlot):
     def __init__(self, model: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.model = model
-        self.by_fw: dict[str, dict[str, Any]] = {}
-        self._drawn_height = 0
+        self.by_fw: dict[str, Record] = {}
+        self.drawn_height = 0
 
     def on_mount(self) -> None:
         # PlotextPlot.on_mount runs too (Textual calls the handler of every class in the MRO). The lines'
@@ -83,10 +111,10 @@ class CurvePlot(PlotextPlot):
 
     def on_resize(self) -> None:
         # The number of axis ticks follows the height: redraw when it changes.
-        if self.size.height != self._drawn_height:
+        if self.size.height != self.drawn_height:
             self.draw()
 
-    def show(self, by_fw: dict[str, dict[str, Any]]) -> None:
+    def show(self, by_fw: dict[str, Record]) -> None:
         self.by_fw = by_fw
         if self.is_mounted:
             self.draw()
@@ -94,12 +122,13 @@ class CurvePlot(PlotextPlot):
     def draw(self) -> None:
         plt = self.plt
         plt.clear_figure()
-        self._drawn_height = self.size.height
+        self.drawn_height = self.size.height
         palette = colours(self.app.current_theme.dark)
-        curves = {fw: curve_points(r) for fw, r in self.by_fw.items() if curve_points(r) and fw in palette}
+        points_by_fw = {fw: curve_points(record) for fw, record in self.by_fw.items()}
+        curves = {fw: points for fw, points in points_by_fw.items() if points and fw in palette}
         # The model's name goes under the x axis, not in a title row: 80x24 has few rows to spare.
         plt.xlabel(f"{MODEL_TITLES.get(self.model, self.model)}: epoch")
-        epochs = sorted({p["epoch"] for points in curves.values() for p in points if p["epoch"] is not None})
+        epochs = sorted({float(p.epoch) for points in curves.values() for p in points})
         if not epochs:
             self.refresh()
             return
@@ -108,24 +137,23 @@ class CurvePlot(PlotextPlot):
         # One x range for both y axes: plotext otherwise fits each side's data on its own and the
         # accuracy points drift off their epochs.
         plt.xlim(epochs[0], epochs[-1])
-        losses = [p["train_loss"] for points in curves.values() for p in points if p["train_loss"] is not None]
-        accuracies = [
-            p["test_accuracy"] for points in curves.values() for p in points if p["test_accuracy"] is not None
-        ]
+        losses = [p.train_loss for points in curves.values() for p in points if p.train_loss is not None]
+        accuracies = [p.test_accuracy for points in curves.values() for p in points]
         loss_top = loss_axis_top(max(losses, default=1.0))
         acc_low = accuracy_axis_low(accuracies)
         # Every other tick on a short plot, so that the labels never touch.
         every_tick = 1 if self.size.height >= 14 else 2
         loss_ticks = axis_ticks(0, loss_top)[::every_tick]
         acc_ticks = [t * 100 for t in axis_ticks(acc_low, 1.0)][::every_tick]
-        plt.ylim(0, loss_top, yside="left")
-        plt.yticks(loss_ticks, [f"{t:g}" for t in loss_ticks], yside="left")
-        plt.ylim(acc_low * 100, 100, yside="right")
-        plt.yticks(acc_ticks, [f"{t:g}%" for t in acc_ticks], yside="right")
+        # plotext annotates yside as a number; it takes "left" and "right" (its documented use).
+        plt.ylim(0, loss_top, yside="left")  # type: ignore[arg-type]
+        plt.yticks(loss_ticks, [f"{t:g}" for t in loss_ticks], yside="left")  # type: ignore[arg-type]
+        plt.ylim(acc_low * 100, 100, yside="right")  # type: ignore[arg-type]
+        plt.yticks(acc_ticks, [f"{t:g}%" for t in acc_ticks], yside="right")  # type: ignore[arg-type]
         # TensorFlow first, PyTorch over it: identical curves (same initial weights) still show a colour.
         for fw, points in sorted(curves.items(), key=lambda item: item[0] == "torch"):
-            loss = [(p["epoch"], p["train_loss"]) for p in points if p["train_loss"] is not None]
-            accuracy = [(p["epoch"], p["test_accuracy"] * 100) for p in points if p["test_accuracy"] is not None]
+            loss = [(float(p.epoch), p.train_loss) for p in points if p.train_loss is not None]
+            accuracy = [(float(p.epoch), p.test_accuracy * 100) for p in points]
             if loss:
                 plt.plot(
                     [e for e, _ in loss], [v for _, v in loss], color=palette[fw], marker=LINE_MARKER, yside="left"
@@ -150,7 +178,7 @@ class CurvesPanel(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.records: list[dict[str, Any]] = []
+        self.records: list[Record] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="curves-legend")
@@ -162,65 +190,39 @@ class CurvesPanel(Vertical):
         yield Static(id="curves-notes")
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._legend())
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.draw_legend())
         self.show(self.records)
 
     @property
     def models(self) -> list[str]:
         """The practice models with at least one record in what is shown."""
-        present = {r.get("benchmark") for r in self.records}
+        present = {record.benchmark for record in self.records}
         return [model for model in PRACTICE_MODELS if model in present]
 
-    def show(self, records: list[dict[str, Any]]) -> None:
+    def show(self, records: list[Record]) -> None:
         """Draw the practice records among `records` (the other benchmarks are ignored)."""
-        self.records = [r for r in records if r.get("benchmark") in PRACTICE_MODELS]
+        self.records = [record for record in records if record.benchmark in PRACTICE_MODELS]
         if not self.is_mounted:
             return
-        document = {"results": self.records}
         notes = Text()
         for model in PRACTICE_MODELS:
-            by_fw = practice_records(document, model)
+            by_fw = practice_records(self.records, model)
             plot = self.query_one(f"#curves-{model}", CurvePlot)
             plot.display = bool(by_fw)
             plot.show(by_fw)
             if by_fw:
-                notes.append_text(self._note(model, by_fw))
+                notes.append_text(accuracy_note(model, by_fw))
                 notes.append("\n")
         notes.rstrip()
         self.query_one("#curves-notes", Static).update(notes)
-        self._legend()
+        self.draw_legend()
 
-    @staticmethod
-    def _note(model: str, by_fw: dict[str, dict[str, Any]]) -> Text:
-        """One line: the final test accuracies, and a large gap called a finding (the report says more).
-
-        Failures are not repeated here: the screen lists them, with their fixes, under the progress bars.
-        """
-        note = Text(f"{MODEL_TITLES.get(model, model)} test accuracy: ", style="dim")
-        for index, (fw, record) in enumerate(by_fw.items()):
-            accuracy = final_accuracy(record)
-            note.append(" · " if index else "")
-            note.append(f"{NAMES.get(fw, fw)} ")
-            if accuracy is None:
-                note.append("✗ failed" if record.get("error") else "no result", style="red")
-            else:
-                note.append(f"{accuracy * 100:.1f}%", style="red" if record.get("correct") is False else "")
-        gap = accuracy_gap(by_fw)
-        if _coincide(by_fw):
-            # One colour hides the other on the plot: say why TensorFlow's line cannot be seen.
-            note.append(" · the two curves coincide", style="dim")
-        if gap is not None and gap[1] > GAP_POINTS:
-            note.append(f" · {gap[1]:.1f} pts apart: a finding", style="bold")
-        elif gap is not None:
-            note.append(f" · {gap[1]:.1f} pts apart", style="dim")
-        return note
-
-    def _legend(self) -> None:
+    def draw_legend(self) -> None:
         palette = colours(self.app.current_theme.dark)
         legend = Text()
         for fw, rgb in palette.items():
             legend.append("━━ ", style=_rich_colour(rgb))
-            legend.append(f"{NAMES[fw]}  ")
+            legend.append(f"{identity(fw).name}  ")
         legend.append("lines: loss, left axis · ●■: test accuracy, right", style="dim")
         self.query_one("#curves-legend", Static).update(legend)
 

@@ -1,8 +1,11 @@
-"""How far ahead the faster framework is, per benchmark: bars on a log scale around 1.0x."""
+"""How far ahead the faster framework is, per benchmark: bars on a log scale around 1.0x.
+
+The axis and the direction are report.chart_axis's, as in the HTML report's chart: PyTorch's lead
+grows to the left of the centre line, TensorFlow's to the right.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from typing import Any
 
@@ -10,39 +13,46 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import Static
 
-from fwadvisor.report.profile_table import NAMES, Row
-from fwadvisor.tui.widgets.scorebars import COLOURS
+from fwadvisor.frameworks import PROFILER_IDS, identity
+from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
+from fwadvisor.report.chart_axis import LEFT_FRAMEWORK, RIGHT_FRAMEWORK, bar_fraction, chart_scale, ratio_text, side_of
+from fwadvisor.report.profile_table import Row
 
-# The profiler names frameworks by module ("torch"); the advice screens by product ("pytorch").
-FRAMEWORK_COLOURS = {"torch": COLOURS["pytorch"], "tensorflow": COLOURS["tensorflow"]}
 LABEL_WIDTH = 24
 AHEAD_WIDTH = 20  # " TensorFlow 12.34x ~", drawn after a TensorFlow bar
-MIN_SCALE = 2.0  # a full bar is at least 2x, so a 1.1x lead never looks like a landslide
+# Why a framework's cell gives no bar, in the words of the chart's "why not" column.
+NO_BAR = {
+    ResultStatus.FAILED: "failed",
+    ResultStatus.WRONG: "did not match the reference",
+    ResultStatus.SKIPPED: "skipped",
+}
 
 
 def row_label(row: Row) -> str:
     return " ".join(part for part in (row.benchmark, row.dtype, row.params) if part)
 
 
-def ratio_text(ratio: float) -> str:
-    """Three significant figures at most, so the figure never pushes a line past its width."""
-    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x" if ratio < 100 else f"{ratio:.0f}x"
+def _name(framework: str) -> str:
+    return identity(framework).name
 
 
 def not_comparable(row: Row, not_run: Collection[str] = ()) -> str:
     """Why a row has no bar, in a few words. `not_run`: frameworks whose run was cancelled."""
     if row.unit == "x":
         return "a speed-up factor: see the table"
-    stopped = [NAMES[fw] for fw, cell in row.cells.items() if fw in not_run and cell.status == "failed"]
+    stopped = [
+        _name(fw)
+        for fw, cell in row.cells.items()
+        if cell.status is ResultStatus.CANCELLED or (fw in not_run and cell.status is ResultStatus.FAILED)
+    ]
     if stopped:
         return f"{' and '.join(stopped)}: not run (cancelled)"
-    missing = [NAMES[fw] for fw in ("torch", "tensorflow") if fw not in row.cells]
-    broken = {"failed": "failed", "wrong": "did not match the reference", "skipped": "skipped"}
+    missing = [_name(fw) for fw in PROFILER_IDS if fw not in row.cells]
     for fw, cell in row.cells.items():
-        if cell.status in broken:
-            return f"✗ {NAMES[fw]} {broken[cell.status]}"
+        if cell.status in NO_BAR:
+            return f"✗ {_name(fw)} {NO_BAR[cell.status]}"
     if missing:
-        return f"only {' and '.join(NAMES[fw] for fw in row.cells)} measured"
+        return f"only {' and '.join(_name(fw) for fw in row.cells)} measured"
     return "not comparable (different units or a zero)"
 
 
@@ -52,12 +62,13 @@ def draw_chart(table_rows: list[Row], width: int, not_run: Collection[str] = ())
         return Text("The chart of which framework is ahead fills in as numbers arrive.", style="dim")
     half = max(6, min(30, (min(width, 100) - LABEL_WIDTH - AHEAD_WIDTH - 1) // 2))
     leads = [row.faster for row in table_rows]
-    scale = max([MIN_SCALE, *(lead[1] for lead in leads if lead)])
+    scale = chart_scale(lead[1] for lead in leads if lead)
+    left, right = identity(LEFT_FRAMEWORK), identity(RIGHT_FRAMEWORK)
     text = Text()
     text.append(" " * LABEL_WIDTH)
-    text.append("◀ PyTorch ahead".rjust(half), style=f"bold {FRAMEWORK_COLOURS['torch']}")
+    text.append(f"◀ {left.name} ahead".rjust(half), style=f"bold {left.rich_colour}")
     text.append("│")
-    text.append("TensorFlow ahead ▶".ljust(half), style=f"bold {FRAMEWORK_COLOURS['tensorflow']}")
+    text.append(f"{right.name} ahead ▶".ljust(half), style=f"bold {right.rich_colour}")
     text.append("\n")
     for row, lead in zip(table_rows, leads, strict=True):
         label = row_label(row)
@@ -70,14 +81,13 @@ def draw_chart(table_rows: list[Row], width: int, not_run: Collection[str] = ())
             text.append("\n")
             continue
         framework, ratio = lead
-        # Log scale: 2x ahead is as far from the centre line as 1/2x is on the other side.
-        length = round(math.log(ratio) / math.log(scale) * half)
-        length = max(length, 1 if ratio >= 1.01 else 0)
-        wide = " ~" if any(cell.status == "wide" for cell in row.cells.values()) else ""
+        # At least one cell for a lead of 1% or more, so that a small lead still shows its side.
+        length = max(round(bar_fraction(ratio, scale) * half), 1 if ratio >= 1.01 else 0)
+        wide = f" {STATUS_MARKS[ResultStatus.WIDE_SPREAD]}" if row.unsteady else ""
         # The figure sits just right of the centre line either way, where the eye already is.
-        figure = f" {NAMES[framework]} {ratio_text(ratio)}{wide}"
-        colour = FRAMEWORK_COLOURS[framework]
-        if framework == "torch":
+        figure = f" {_name(framework)} {ratio_text(ratio)}{wide}"
+        colour = identity(framework).rich_colour
+        if side_of(framework) == "left":
             text.append(" " * (half - length))
             text.append("█" * length, style=colour)
             text.append("│")
@@ -100,12 +110,12 @@ class RatioChart(Static):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._rows: list[Row] = []
-        self._not_run: frozenset[str] = frozenset()
+        self.rows: list[Row] = []
+        self.not_run: frozenset[str] = frozenset()
 
     def show(self, rows: list[Row], not_run: Collection[str] = ()) -> None:
         """Draw `rows`; failures of the frameworks in `not_run` read as cancelled, not as failed."""
-        self._rows, self._not_run = list(rows), frozenset(not_run)
+        self.rows, self.not_run = list(rows), frozenset(not_run)
         self.update(self.chart(self.size.width or 80))
 
     def on_resize(self, event: Resize) -> None:
@@ -113,4 +123,4 @@ class RatioChart(Static):
         self.update(self.chart(event.size.width))
 
     def chart(self, width: int) -> Text:
-        return draw_chart(self._rows, width, self._not_run)
+        return draw_chart(self.rows, width, self.not_run)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from fwadvisor.report.content import name
-
-COLOURS = {"pytorch": "dark_orange", "tensorflow": "gold3"}
+from fwadvisor.frameworks import display_name, identity
 
 
 class ScoreBars(Static):
@@ -19,8 +17,8 @@ class ScoreBars(Static):
         text = Text()
         for framework, points in scores.items():
             filled = round(points / top * width)
-            text.append(f"{name(framework):<11}")
-            text.append("█" * filled, style=COLOURS[framework])
+            text.append(f"{display_name(framework):<11}")
+            text.append("█" * filled, style=identity(framework).rich_colour)
             text.append("░" * (width - filled), style="dim")
             text.append(f" {points:g} points")
             if framework in blocked:

@@ -1,0 +1,45 @@
+"""One place for each framework's identity: its ids, its product name and its colours.
+
+The advisor speaks of "pytorch" and "tensorflow" (the verdict contract), the profiler of "torch" and
+"tensorflow" (the worker contract); both ids lead to the same identity here. Every report format and
+the app take names and colours from this module, so PyTorch is the same orange everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Framework:
+    advisor_id: str  # "pytorch" | "tensorflow": recommendations, rules, scores
+    profiler_id: str  # "torch" | "tensorflow": workers, records, suites
+    name: str  # what a person reads
+    short: str  # for narrow columns and ratio labels ("TF 1.3x")
+    hex_colour: str  # HTML and SVG
+    rich_colour: str  # Rich / Textual style name
+    ansi_colour: str  # SGR parameters for the plain terminal report
+
+
+PYTORCH = Framework("pytorch", "torch", "PyTorch", "torch", "#d9480f", "dark_orange", "38;5;208")
+TENSORFLOW = Framework("tensorflow", "tensorflow", "TensorFlow", "TF", "#e8a100", "gold3", "38;5;178")
+ALL = (PYTORCH, TENSORFLOW)
+# Either id finds the framework.
+BY_ID = {fw.advisor_id: fw for fw in ALL} | {fw.profiler_id: fw for fw in ALL}
+PROFILER_IDS = tuple(fw.profiler_id for fw in ALL)
+ADVISOR_IDS = tuple(fw.advisor_id for fw in ALL)
+EITHER_NAME = "Either framework"
+EITHER_RICH_COLOUR = "cyan"
+
+
+def identity(framework_id: str) -> Framework:
+    """The framework for an advisor or a profiler id; KeyError for anything else."""
+    return BY_ID[framework_id]
+
+
+def display_name(framework_id: str | None) -> str:
+    """A person's name for an id ("either" and unknown ids are named as they are)."""
+    if framework_id == "either":
+        return EITHER_NAME
+    found = BY_ID.get(framework_id or "")
+    return found.name if found else (framework_id or "either framework")

@@ -1,0 +1,59 @@
+"""The JSON report's `profile` object, built in this one place: the run used and every measurement in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from fwadvisor.profiler.documents import Record, RunDocument, usable_as_evidence
+from fwadvisor.profiler.records import EXPORT_BENCHMARK
+from fwadvisor.report.practice import PRACTICE_MODELS
+from fwadvisor.report.profile_model import framework_versions
+from fwadvisor.report.profile_table import device_label
+
+
+def measurement(record: Record) -> dict[str, Any]:
+    """One record as the JSON report lists it, with whether it counts as evidence."""
+    entry: dict[str, Any] = {
+        "benchmark": record.benchmark,
+        "framework": record.framework,
+        "dtype": record.dtype,
+        "params": record.params,
+        "metric": {"name": record.metric.name, "value": record.metric.value},
+        "rel_spread": record.rel_spread,
+        "wide_spread": record.wide_spread,
+        "percent_of_peak": record.percent_of_peak,
+        "correct": record.correct,
+        "error": record.error,
+        "skipped": record.skipped,
+        "usable": usable_as_evidence(record),
+    }
+    if record.benchmark in PRACTICE_MODELS or record.curve:
+        # Every point as recorded: the JSON report is the raw data for anyone's own plots.
+        entry["curve"] = msgspec.to_builtins(record.curve)
+    if record.benchmark == EXPORT_BENCHMARK:
+        entry["extra"] = record.extra
+    return entry
+
+
+def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str, Any]:
+    """What the JSON report carries about the run: where it came from and every measurement."""
+    return {
+        "path": str(path) if path else None,
+        "created": document.created or None,
+        "device": device_label(document),
+        "suite": document.suite.name,
+        "threads": document.suite.threads,
+        "frameworks": framework_versions(document),
+        "measurements": [measurement(r) for r in document.results],
+    }
+
+
+def profile_object(
+    document: RunDocument, path: Path | str | None, engine_view: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The `profile` object: the run's summary, joined by the engine's view of it (the metrics, what was
+    used and what it triggered) when the advice was given with these numbers."""
+    return {**profile_summary(document, path), **(engine_view or {})}

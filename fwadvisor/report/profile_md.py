@@ -1,0 +1,69 @@
+"""The "Evidence from this machine" section (report.model) as Markdown."""
+
+from __future__ import annotations
+
+from fwadvisor.report.model import EvidenceSection, SpeedTable, Table
+from fwadvisor.report.profile_model import cell_text
+
+
+def md_escape(text: object) -> str:
+    """Safe inside a Markdown table cell or list item: one line, no pipes, no raw HTML or links."""
+    out = " ".join(str(text).split())
+    for char in ("\\", "|", "<", ">", "[", "]", "*", "`"):
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def md_table(table: Table) -> list[str]:
+    """A Markdown table; its `numeric` columns are right-aligned."""
+    out = [
+        "| " + " | ".join(md_escape(h) for h in table.head) + " |",
+        "|" + "|".join("---:" if i in table.numeric else "---" for i in range(len(table.head))) + "|",
+    ]
+    out += ["| " + " | ".join(md_escape(c) for c in line) + " |" for line in table.body]
+    return out
+
+
+def _speed_table(speed: SpeedTable) -> list[str]:
+    head = speed.head
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
+    for line in speed.lines:
+        row = line.row
+        cells = [
+            md_escape(line.label),
+            md_escape(row.params),
+            md_escape(line.unit),
+            md_escape(cell_text(row.cells.get("torch"))),
+            md_escape(cell_text(row.cells.get("tensorflow"))),
+            f"**{md_escape(line.ahead)}**" if line.tone == "ok" else md_escape(line.ahead),
+        ]
+        if speed.with_peak:
+            cells.append(md_escape(row.peak_text()))
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, "", md_escape(speed.legend), ""]
+
+
+def markdown_section(section: EvidenceSection) -> str:
+    out = [f"## {section.title}", ""]
+    out += [md_escape(line) + "  " for line in section.environment]
+    out += [section.evidence_sentence, ""]
+    if section.speed is not None:
+        out += _speed_table(section.speed) if section.speed.lines else ["The run holds no results.", ""]
+    for model in section.practice:
+        out += [f"### Training curves: {md_escape(model.label)} ({md_escape(model.model)})", ""]
+        if model.curve_table.body:
+            out += [*md_table(model.curve_table), "", md_escape(model.curve_note), ""]
+        out += [md_escape(model.summary) + "  "] if model.summary else []
+        out += [f"{md_escape(name)}: {md_escape(trouble)}  " for name, trouble in model.troubles]
+        if model.finding:
+            out += ["", f"**{md_escape(model.finding)}**"]
+        out.append("")
+    if section.exports is not None:
+        out += ["### Saving and reloading a trained model", "", *md_table(section.exports), ""]
+    if section.triggered is not None:
+        out += [f"### {section.triggered_title}", ""]
+        out += [f"- {md_escape(line)}" for line in section.triggered] if section.triggered else [section.no_trigger]
+        out.append("")
+    if section.problems:
+        out += ["### Problems in this run", "", *(f"- {md_escape(line)}" for line in section.problems), ""]
+    return "\n".join(out)

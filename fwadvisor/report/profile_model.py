@@ -1,0 +1,216 @@
+"""Build the "Evidence from this machine" section (report.model) from a run: every fact, sentence and mark.
+
+Headless like the rest of report/: it reads the typed run (profiler.documents) and never imports
+a framework, numpy or textual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
+from fwadvisor.profiler.documents import ResultStatus, RunDocument, usable_as_evidence
+from fwadvisor.profiler.records import EXPORT_BENCHMARK
+from fwadvisor.report import practice
+from fwadvisor.report.model import (
+    AheadTone,
+    CurveChart,
+    EvidenceSection,
+    PracticeModel,
+    RatioBar,
+    RatioChart,
+    SpeedLine,
+    SpeedTable,
+    Table,
+)
+from fwadvisor.report.profile_table import LOWER_IS_BETTER, Cell, Row, device_label, problems, rows
+
+TITLE = "Evidence from this machine"
+LEGEND = (
+    "± is half the p20-p80 spread. ~ marks a spread over 10% of the median: shown, but not "
+    "used as evidence. ≠ marks a result that did not match the NumPy reference: not used. "
+    "✗ marks a benchmark that failed."
+)
+TRIGGERED_TITLE = "What these numbers changed in the advice"
+NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone."
+# Why a framework's number cannot be compared, per status (a missing cell: "not run").
+NOT_COMPARABLE = {
+    ResultStatus.FAILED: "failed",
+    ResultStatus.WRONG: "result wrong",
+    ResultStatus.SKIPPED: "skipped",
+    ResultStatus.CANCELLED: "cancelled",
+}
+
+
+def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
+    """Per framework: the version that ran (or was found) and how its worker ended."""
+    env_fws = document.environment.get("frameworks") or {}
+    seen = [fw for fw in PROFILER_IDS if fw in document.workers or fw in env_fws]
+    seen += sorted(set(document.workers) - set(seen))
+    out: dict[str, dict[str, Any]] = {}
+    for fw in seen:
+        worker = document.workers.get(fw)
+        version = (worker.framework_version if worker else None) or (env_fws.get(fw) or {}).get("version")
+        if version is None:
+            version = next(
+                (r.framework_version for r in document.results if r.framework == fw and r.framework_version), None
+            )
+        out[fw] = {
+            "version": version,
+            "status": worker.status if worker else None,
+            "error": worker.error if worker else None,
+        }
+    return out
+
+
+def hardware_text(document: RunDocument) -> str:
+    """The GPU that ran the numbers, or the CPU model and its cores."""
+    device = device_label(document)
+    threads = document.suite.threads
+    if device.startswith("cuda") or document.suite.device == "cuda":
+        return f"GPU {device}"
+    cpu = document.environment.get("cpu") or {}
+    model = cpu.get("model") or "unknown CPU model"
+    cores = cpu.get("physical_cores")
+    logical = cpu.get("logical_cores")
+    details = []
+    if cores:
+        details.append(f"{cores} cores" + (f", {logical} logical" if logical and logical != cores else ""))
+    if threads:
+        details.append(f"{threads} threads used")
+    return f"CPU {model}" + (f" ({'; '.join(details)})" if details else "")
+
+
+def environment_lines(document: RunDocument, path: Path | str | None) -> list[str]:
+    """One or two plain sentences: what hardware and which framework versions, which run."""
+    versions = []
+    for fw, info in framework_versions(document).items():
+        text = f"{display_name(fw)} {info['version'] or '(version unknown)'}"
+        if info["status"] not in (None, "ok"):
+            text += f" ({str(info['status']).replace('_', ' ')})"
+        versions.append(text)
+    first = f"Measured on {hardware_text(document)}"
+    first += f", with {' and '.join(versions)}." if versions else "."
+    second = f"Suite {document.suite.name}, run {document.created or 'at an unknown time'}"
+    second += f"; saved as {path}." if path else "."
+    return [first, second]
+
+
+def ahead_text(row: Row) -> tuple[str, AheadTone]:
+    """Who is ahead, and a tone: "ok", "wide" (a ratio of unsteady numbers) or "none"."""
+    if row.faster is not None:
+        if row.unsteady:
+            return f"{row.faster_text()} ~ (uncertain)", "wide"
+        return row.faster_text(), "ok"
+    return f"not comparable ({_why_not_comparable(row)})", "none"
+
+
+def _why_not_comparable(row: Row) -> str:
+    for fw in PROFILER_IDS:
+        c = row.cells.get(fw)
+        if c is None:
+            return f"{identity(fw).name} not run"
+        if c.status in NOT_COMPARABLE:
+            return f"{identity(fw).name} {NOT_COMPARABLE[c.status]}"
+    if row.unit == "x":
+        return "each is a speed-up of its own"
+    return "no numbers"
+
+
+def cell_text(c: Cell | None) -> str:
+    """A table cell in words as well as symbols, so a doubtful number never reads as a clean one."""
+    if c is None:
+        return "not run"
+    if c.status is ResultStatus.WRONG:
+        return f"{c.text()} wrong result"
+    if c.status is ResultStatus.WIDE_SPREAD:
+        return f"{c.text()} unsteady"
+    return c.text()
+
+
+def trigger_lines(triggered: list[dict[str, Any]]) -> list[str]:
+    """Each rule the numbers fired, as "rule (favours PyTorch): message"."""
+    out = []
+    for item in triggered:
+        favours = item.get("favors")
+        about = f"favours {display_name(str(favours))}" if favours else ""
+        if not about and item.get("framework"):
+            about = display_name(str(item["framework"]))
+        head = str(item.get("rule") or "a rule") + (f" ({about})" if about else "")
+        out.append(f"{head}: {item.get('message') or ''}".rstrip(": "))
+    return out
+
+
+def _speed_line(row: Row) -> SpeedLine:
+    ahead, tone = ahead_text(row)
+    unit = row.unit + (" (lower is better)" if row.unit in LOWER_IS_BETTER else "")
+    return SpeedLine(row, f"{row.benchmark} {row.dtype}".strip(), unit, ahead, tone)
+
+
+def _ratio_chart(lines: list[SpeedLine]) -> RatioChart:
+    bars = []
+    for line in lines:
+        lead = line.row.faster
+        bars.append(
+            RatioBar(
+                label=line.label,
+                tooltip=f"{line.row.benchmark} {line.row.params}: {line.ahead}",
+                text=line.ahead,
+                lead=lead[0] if lead else None,
+                ratio=lead[1] if lead else 1.0,
+                uncertain=line.tone == "wide",
+            )
+        )
+    return RatioChart(bars)
+
+
+def _practice_model(document: RunDocument, model: str) -> PracticeModel:
+    by_fw = practice.practice_records(document, model)
+    curves = {fw: practice.curve_points(r) for fw, r in by_fw.items() if r.curve}
+    label = practice.PRACTICE_MODELS[model]
+    head, body = practice.curve_table(by_fw)
+    return PracticeModel(
+        model=model,
+        label=label,
+        chart=CurveChart(model, label, curves) if curves else None,
+        curve_table=Table(head, body, frozenset(range(1, len(head)))),
+        curve_note=practice.CURVE_NOTE,
+        summary=practice.accuracy_summary(by_fw),
+        troubles=[(identity(fw).name, t) for fw, r in by_fw.items() if (t := practice.record_trouble(r))],
+        finding=practice.finding_text(model, by_fw),
+    )
+
+
+def build_evidence(
+    document: RunDocument, path: Path | str | None, triggered: list[dict[str, Any]] | None = None
+) -> EvidenceSection:
+    """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
+    speed_rows = rows(r for r in document.results if not practice.is_practice(r))
+    lines = [_speed_line(row) for row in speed_rows]
+    with_peak = any(c.percent_of_peak is not None for r in speed_rows for c in r.cells.values())
+    # A practice-only run has no speeds, and says nothing about their absence.
+    speed = SpeedTable(lines, with_peak, LEGEND) if lines or not practice.has_practice(document) else None
+    exports = practice.practice_records(document, EXPORT_BENCHMARK)
+    return EvidenceSection(
+        title=TITLE,
+        environment=environment_lines(document, path),
+        usable=sum(1 for r in document.results if usable_as_evidence(r)),
+        total=len(document.results),
+        speed=speed,
+        chart=_ratio_chart(lines) if lines else None,
+        practice=[_practice_model(document, model) for model in practice.practice_models(document)],
+        exports=(
+            Table(
+                practice.EXPORT_HEAD,
+                [practice.export_cells(r) for r in exports.values()],
+                practice.EXPORT_NUMERIC,
+            )
+            if exports
+            else None
+        ),
+        triggered_title=TRIGGERED_TITLE,
+        triggered=trigger_lines(triggered) if triggered is not None else None,
+        no_trigger=NO_TRIGGER,
+        problems=problems(document),
+    )

@@ -1,0 +1,70 @@
+"""The "Evidence from this machine" section (report.model) as plain lines for the terminal report.
+
+No colour: the coloured table lives in `fwadvisor profile`. Practice runs get a few lines each (final
+accuracies, any finding, the export); their curves are in the Markdown and HTML reports and the app.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from fwadvisor.profiler.documents import ResultStatus
+from fwadvisor.report.model import EvidenceSection, SpeedTable
+from fwadvisor.report.profile_table import Cell
+
+
+def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
+    return textwrap.wrap(text, max(width, 40), initial_indent=indent, subsequent_indent=hang or indent)
+
+
+def _cell(c: Cell | None) -> str:
+    if c is None:
+        return "not run"
+    return c.text() + (" wrong" if c.status is ResultStatus.WRONG else "")
+
+
+def _speed_table(speed: SpeedTable, width: int) -> list[str]:
+    table = [("benchmark", "metric", "PyTorch", "TensorFlow", "ahead")]
+    for line in speed.lines:
+        # Symbols keep the terminal table narrow; the legend under it says what they mean.
+        row = line.row
+        ahead = {"wide": f"{row.faster_text()} ~", "none": "-"}.get(line.tone, line.ahead)
+        table.append((line.label, row.unit, _cell(row.cells.get("torch")), _cell(row.cells.get("tensorflow")), ahead))
+    widths = [max(len(r[i]) for r in table) for i in range(5)]
+    out: list[str] = []
+    for number, r in enumerate(table):
+        text = "  " + "  ".join(r[i].ljust(widths[i]) if i < 2 else r[i].rjust(widths[i]) for i in range(5))
+        out.append(text.rstrip()[: max(width, 40)])
+        if number == 0:
+            out.append("  " + "  ".join("-" * w for w in widths))
+    return [*out, "", *("  " + line for line in _wrap(speed.legend, width - 2))]
+
+
+def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
+    out = ["", section.title]
+    for line in section.environment:
+        out += _wrap(line, width - 2, indent="  ", hang="    ")
+    out.append("")
+    if section.speed is not None:
+        out += _speed_table(section.speed, width)
+    for model in section.practice:
+        out += ["", f"  {model.label} ({model.model})"]
+        out += _wrap(model.summary, width - 2, indent="    ", hang="    ") if model.summary else []
+        for name, trouble in model.troubles:
+            out += _wrap(f"{name}: {trouble}", width - 2, indent="    ", hang="      ")
+        if model.finding:
+            out += _wrap(model.finding, width - 2, indent="    ", hang="    ")
+    if section.exports is not None:
+        out += ["", "  Saving and reloading a trained model"]
+        for name, fmt, export_s, load_s, size, match in section.exports.body:
+            sentence = f"{name}: {fmt}, export {export_s} s, load {load_s} s, {size}; reloaded outputs match: {match}"
+            out += _wrap(sentence, width - 2, indent="    ", hang="      ")
+    if section.triggered is not None:
+        out += ["", "  " + section.triggered_title]
+        lines = [f"- {line}" for line in section.triggered] if section.triggered else [section.no_trigger]
+        for line in lines:
+            out += _wrap(line, width - 2, indent="  ", hang="    ")
+    for line in section.problems:
+        out += _wrap("! " + line, width - 2, indent="  ", hang="    ")
+    # The blocks each open with a blank line; one is enough between any two.
+    return [line for i, line in enumerate(out) if line or i == 0 or out[i - 1]]

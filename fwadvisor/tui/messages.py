@@ -1,0 +1,135 @@
+"""What the profiler screen's thread workers post to it, one Message class per thing that happened.
+
+The blocking parts (the machine check, the run) sit in thread workers that only post these; the
+screen's handlers turn them into progress, table cells, the chart and the curves, so the UI stays
+responsive throughout (the layout of toolong's messages.py).
+
+`message_for_runner_event` is the one place where the runner's events (runner.WorkerEvent: a
+framework and its worker's message) become the app's messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+
+from fwadvisor.profiler import runner
+from fwadvisor.profiler.documents import Fatal, Hello, Record, Result, RunDocument, Start, WorkerSummary
+from fwadvisor.profiler.suites import Case
+
+
+class EnvironmentChecked(Message):
+    """The machine as the profiler sees it (or why it could not be checked)."""
+
+    def __init__(self, environment: dict[str, Any] | None, error: str | None = None) -> None:
+        super().__init__()
+        self.environment = environment
+        self.error = error
+
+
+class RunStarted(Message):
+    """The run is about to start its first worker: these cases, in these frameworks."""
+
+    def __init__(self, suite: str, device: str, frameworks: list[str], cases: list[Case]) -> None:
+        super().__init__()
+        self.suite = suite
+        self.device = device
+        self.frameworks = frameworks
+        self.cases = cases
+
+
+class WorkerStarted(Message):
+    """A framework's worker process was started; it is importing its framework now."""
+
+    def __init__(self, framework: str) -> None:
+        super().__init__()
+        self.framework = framework
+
+
+class WorkerReady(Message):
+    """The worker said hello: its framework is loaded, on this device."""
+
+    def __init__(self, framework: str, framework_version: str, device: str) -> None:
+        super().__init__()
+        self.framework = framework
+        self.framework_version = framework_version
+        self.device = device
+
+
+class CaseStarted(Message):
+    """The worker began case `index` (counted from 0) of its list."""
+
+    def __init__(self, framework: str, index: int, benchmark: str, dtype: str | None) -> None:
+        super().__init__()
+        self.framework = framework
+        self.index = index
+        self.benchmark = benchmark
+        self.dtype = dtype
+
+
+class ResultArrived(Message):
+    """One benchmark's record, as soon as the worker sent it."""
+
+    def __init__(self, framework: str, index: int, record: Record) -> None:
+        super().__init__()
+        self.framework = framework
+        self.index = index
+        self.record = record
+
+
+class WorkerFailed(Message):
+    """The worker cannot run its framework at all (not installed, no GPU build, setup failed)."""
+
+    def __init__(self, framework: str, error: str, hint: str | None) -> None:
+        super().__init__()
+        self.framework = framework
+        self.error = error
+        self.hint = hint
+
+
+class WorkerFinished(Message):
+    """A framework's worker ended; `summary` says how (ok, failed, crashed, cancelled ...)."""
+
+    def __init__(self, framework: str, summary: WorkerSummary) -> None:
+        super().__init__()
+        self.framework = framework
+        self.summary = summary
+
+
+class RunFinished(Message):
+    """The run ended (done, failed or cancelled) and its document was saved to `path`."""
+
+    def __init__(self, document: RunDocument, path: Path | None, save_error: str | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.path = path
+        self.save_error = save_error
+
+
+class RunFailed(Message):
+    """The run ended without a document: a bad suite file, say, or a cancel before it started."""
+
+    def __init__(self, error: str, cancelled: bool = False) -> None:
+        super().__init__()
+        self.error = error
+        self.cancelled = cancelled
+
+
+def message_for_runner_event(event: runner.WorkerEvent) -> Message | None:
+    """The message for one event of session.run_profile's on_event callback; None for those not shown."""
+    framework, message = event.framework, event.message
+    if isinstance(message, runner.WorkerStarted):
+        return WorkerStarted(framework)
+    if isinstance(message, Hello):
+        return WorkerReady(framework, message.framework_version, message.device)
+    if isinstance(message, Start):
+        return CaseStarted(framework, message.index, message.benchmark, message.dtype)
+    if isinstance(message, Result):
+        return ResultArrived(framework, message.index, message.record)
+    if isinstance(message, Fatal):
+        return WorkerFailed(framework, message.error, message.hint)
+    if isinstance(message, runner.WorkerFinished):
+        return WorkerFinished(framework, message.summary)
+    return None  # Done, Probe: nothing to show

@@ -1,0 +1,96 @@
+"""The profiler's top lines: this machine's CPU and GPU, and each framework with the fix for a missing one.
+
+The check starts a short process per framework (a few seconds), so it runs in a thread worker while
+the screen is already usable; a run waits for it (see `known`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.widgets import Static
+
+from fwadvisor.frameworks import display_name
+from fwadvisor.tui.messages import EnvironmentChecked
+
+CHECKING = "Checking this machine: CPU, GPU and the frameworks ..."
+
+
+def environment_lines(env: dict[str, Any]) -> Text:
+    """A few lines on the CPU, the GPU and each framework, with the fix for a missing one."""
+    text = Text()
+    cpu = env.get("cpu", {})
+    text.append("CPU  ", style="bold")
+    text.append(
+        f"{cpu.get('model', '?')}: {cpu.get('physical_cores')} cores, {cpu.get('logical_cores')} "
+        f"threads; {env.get('memory_gb', '?')} GB memory\n"
+    )
+    gpus = env.get("gpu", {}).get("gpus") or []
+    text.append("GPU  ", style="bold")
+    if gpus:
+        text.append(
+            ", ".join(f"{g['name']} ({g.get('memory_total_gb')} GB)" for g in gpus)
+            + f"; driver {env['gpu'].get('driver')}: runs on the GPU\n"
+        )
+    else:
+        text.append("no NVIDIA GPU: runs on the CPU\n")
+    # Both frameworks on one line: the screen's top must stay short on an 80x24 terminal.
+    for index, (fw, info) in enumerate(env.get("frameworks", {}).items()):
+        text.append(" · " if index else "")
+        text.append(f"{display_name(fw)} ", style="bold")
+        if not info.get("installed"):
+            text.append("not installed", style="red")
+            text.append(f" - fix: {info.get('hint')}")
+        elif info.get("error"):
+            text.append(f"{info.get('version')}: ")
+            text.append(str(info["error"]), style="red")
+            text.append(f" - fix: {info['hint']}" if info.get("hint") else "")
+        elif info.get("gpu_available"):
+            text.append(f"{info.get('version')}, sees a GPU: {', '.join(info.get('gpu_devices') or [])}")
+        else:
+            text.append(f"{info.get('version')}, CPU only")
+    text.rstrip()
+    return text
+
+
+class EnvironmentPanel(Static):
+    """What the profiler found on this machine; says it is checking until the probe reports."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Text(CHECKING, style="italic"), **kwargs)
+        # Written by the check's thread before it sets `known`; None if the check failed.
+        self.environment: dict[str, Any] | None = None
+        self.known = threading.Event()
+
+    def on_mount(self) -> None:
+        self.check()
+
+    @work(thread=True, exclusive=True, group="env", exit_on_error=False, description="Check the environment")
+    def check(self) -> None:
+        from fwadvisor.profiler.environment import collect_environment
+
+        try:
+            environment = collect_environment(probe_frameworks=True)
+        except Exception as exc:  # a failed probe must not stop profiling; say why
+            self.known.set()
+            self.post_message(EnvironmentChecked(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.environment = environment
+        self.known.set()
+        self.post_message(EnvironmentChecked(environment))
+
+    def on_environment_checked(self, message: EnvironmentChecked) -> None:
+        message.stop()
+        if message.environment is None:
+            self.update(
+                Text(
+                    f"Could not check this machine ({message.error}); the profiler still runs "
+                    "and records what it finds.",
+                    style="yellow",
+                )
+            )
+        else:
+            self.update(environment_lines(message.environment))

@@ -1,0 +1,150 @@
+"""The profiler's controls (suite, frameworks, Run, Cancel) and one progress bar per framework."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Label, ProgressBar, Select
+
+from fwadvisor.frameworks import PROFILER_IDS, display_name
+from fwadvisor.profiler.documents import WorkerSummary
+from fwadvisor.profiler.suites import suite_paths
+
+DEFAULT_SUITE = "quick"
+
+# What a worker's final status means to a person, next to its progress bar.
+WORKER_NOTES = {
+    "ok": "done",
+    "failed": "done, some benchmarks failed",
+    "missing_framework": "✗ not installed",
+    "no_gpu": "✗ no GPU build",
+    "setup_failed": "✗ could not start",
+    "crashed": "✗ crashed",
+    "timed_out": "✗ timed out",
+    "cancelled": "cancelled",
+}
+
+
+def suite_options() -> list[tuple[str, str]]:
+    return [(name, name) for name in suite_paths()]
+
+
+def default_suite() -> str:
+    names = list(suite_paths())
+    return DEFAULT_SUITE if DEFAULT_SUITE in names else names[0]
+
+
+class RunControls(Horizontal):
+    """The suite to run, the frameworks to run it in, and the Run and Cancel buttons."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suites = suite_options()
+
+    def compose(self) -> ComposeResult:
+        yield Select(
+            self.suites,
+            value=default_suite(),
+            allow_blank=False,
+            id="profiler-suite",
+            tooltip="The benchmark suite to run",
+        )
+        for fw in PROFILER_IDS:
+            yield Checkbox(display_name(fw), value=True, id=f"profiler-use-{fw}")
+        yield Button("Run", variant="primary", id="profiler-run")
+        yield Button("Cancel", variant="error", id="profiler-cancel", disabled=True)
+
+    @property
+    def chosen_suite(self) -> str:
+        return str(self.query_one("#profiler-suite", Select).value)
+
+    def choose(self, suite: str | None, frameworks: list[str] | None) -> None:
+        """Set the controls (the command palette's "Run the quick profile" comes here)."""
+        if suite is not None:
+            self.query_one("#profiler-suite", Select).value = suite
+        if frameworks is not None:
+            for fw in PROFILER_IDS:
+                self.query_one(f"#profiler-use-{fw}", Checkbox).value = fw in frameworks
+
+    def chosen_frameworks(self) -> list[str]:
+        return [fw for fw in PROFILER_IDS if self.query_one(f"#profiler-use-{fw}", Checkbox).value]
+
+    def refresh_suites(self) -> None:
+        """List the suites saved since (the chosen one stays chosen while it is still there)."""
+        suites = suite_options()
+        if suites == self.suites:
+            return
+        select = self.query_one("#profiler-suite", Select)
+        current = select.value
+        self.suites = suites
+        select.set_options(suites)
+        select.value = current if (current, current) in suites else default_suite()
+
+    def set_running(self, profiling: bool, cancelling: bool) -> None:
+        """Nothing to change while a run is going; Cancel only until it was pressed."""
+        self.query_one("#profiler-run", Button).disabled = profiling
+        self.query_one("#profiler-cancel", Button).disabled = not profiling or cancelling
+        self.query_one("#profiler-suite", Select).disabled = profiling
+        for fw in PROFILER_IDS:
+            self.query_one(f"#profiler-use-{fw}", Checkbox).disabled = profiling
+
+
+class ProgressPanel(Vertical):
+    """Per framework: a bar that fills as its results arrive, and a note on its worker."""
+
+    DEFAULT_CSS = """
+    ProgressPanel .progress-row { height: 1; }
+    ProgressPanel .progress-name { width: 12; }
+    ProgressPanel .progress-row ProgressBar { width: 40; }
+    ProgressPanel .progress-note { width: 1fr; margin-left: 1; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        for fw in PROFILER_IDS:
+            with Horizontal(classes="progress-row", id=f"progress-row-{fw}"):
+                yield Label(display_name(fw), classes="progress-name")
+                yield ProgressBar(total=1, show_eta=False, id=f"progress-{fw}")
+                yield Label("not run yet", classes="progress-note", id=f"progress-note-{fw}")
+
+    def bar(self, framework: str) -> ProgressBar:
+        return self.query_one(f"#progress-{framework}", ProgressBar)
+
+    def note(self, framework: str, text: str) -> None:
+        # Versions and devices come from the workers: shown as they are, never as markup.
+        self.query_one(f"#progress-note-{framework}", Label).update(Text(text))
+
+    def waiting(self, chosen: list[str]) -> None:
+        """A run is starting: the bars pulse until the number of cases is known."""
+        for fw in PROFILER_IDS:
+            self.bar(fw).update(total=None, progress=0)
+            self.note(fw, "waiting" if fw in chosen else "not chosen")
+
+    def begin(self, frameworks: list[str], cases: int) -> None:
+        for fw in frameworks:
+            self.bar(fw).update(total=cases, progress=0)
+
+    def advance(self, framework: str) -> None:
+        self.bar(framework).advance(1)
+
+    def worker_finished(self, framework: str, summary: WorkerSummary) -> None:
+        bar = self.bar(framework)
+        bar.update(total=bar.total or 1, progress=bar.total or 1)
+        self.note(framework, f"{WORKER_NOTES.get(summary.status, summary.status)} in {summary.wall_s:.1f} s")
+
+    def show_outcomes(self, workers: dict[str, WorkerSummary]) -> None:
+        """How each worker of a finished run ended; one cancelled before it began was not run at all."""
+        for fw, worker in workers.items():
+            note = WORKER_NOTES.get(worker.status, worker.status)
+            if worker.status == "cancelled" and not worker.returncode and not worker.wall_s:
+                note = "not run (cancelled)"
+            else:
+                note += f" in {worker.wall_s or 0:.1f} s"
+            self.note(fw, note)
+
+    def not_run(self, frameworks: list[str]) -> None:
+        for fw in frameworks:
+            self.note(fw, "not run")
+            self.bar(fw).update(total=1, progress=0)
