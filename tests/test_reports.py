@@ -129,3 +129,74 @@ def test_next_steps_for_llm_fine_tuning_and_nothing_about_serving_when_nothing_i
     )
     assert estate.plan and any("both" in s.title.lower() for s in estate.next_steps)
     assert len({s.title for s in estate.next_steps}) == len(estate.next_steps)  # shown once each
+
+
+def _scenario(name: str):
+    return recommend(load_answers(FIXTURES.parent / "scenarios" / f"{name}.yaml"), load_rules(include_user=False))
+
+
+def test_the_advice_is_built_once_in_order_and_the_measurements_follow_the_what_ifs():
+    from fwadvisor.report.advice_model import build_report
+    from fwadvisor.report.model import Measured, Section
+
+    rec = _scenario("tf_serving_estate_adds_llm")
+    report = build_report(rec)
+    keys = [s.key if isinstance(s, Section) else "measured" for s in report.sections]
+    order = ["blockers", "plan", "reasons", "caveats", "alternatives", "what_if", "measured"]
+    order += ["next_steps", "outlook", "misconceptions"]
+    assert keys == [k for k in order if k in keys]
+    assert {"plan", "reasons", "what_if", "measured"} <= set(keys)
+    assert isinstance(report.in_terminal_order()[-1], Measured) and report.in_terminal_order()[-1].section is None
+    what_if = next(s for s in report.sections if isinstance(s, Section) and s.key == "what_if")
+    assert len(what_if.items) <= 5 and what_if.left_out == len(rec.what_if) - len(what_if.items)
+    plan = next(s for s in report.sections if isinstance(s, Section) and s.key == "plan")
+    assert [i.kind for i in plan.items] == ["part"] * len(rec.plan) + ["meeting"]
+    # Sections with nothing to say are left out, except those that say so.
+    empty = build_report(recommend({}, load_rules(include_user=False)))
+    shown = {s.key: s for s in empty.sections if isinstance(s, Section)}
+    assert {"reasons", "what_if"} <= set(shown) and not {"blockers", "plan", "caveats"} & set(shown)
+    assert "outlook" not in shown and "misconceptions" not in shown and shown["reasons"].empty
+
+
+def test_every_format_renders_every_section_group_and_item_of_the_model():
+    from html import escape
+
+    from fwadvisor.report.advice_model import build_report
+    from fwadvisor.report.model import Section
+
+    for name in ("tf_serving_estate_adds_llm", "mac_student", "browser_federated_training", "android_app"):
+        rec = _scenario(name)
+        md, page, text = render(rec, "md"), render(rec, "html"), render(rec, "text", width=110)
+        flat_text = " ".join(text.split())
+        for section in build_report(rec).sections:
+            if not isinstance(section, Section):
+                continue
+            assert f"## {section.title}\n" in md and f"<h2>{escape(section.title)}</h2>" in page, section.key
+            assert "\n" + section.title in text, section.key
+            for group in section.groups:
+                assert f"### {group.title}" in md and f"<h3>{escape(group.title)}</h3>" in page
+                assert group.title in text
+            items = [*section.items, *(i for g in section.groups for i in g.items)]
+            for item in items:
+                words = " ".join(item.body.split())[:40]
+                assert words in " ".join(md.split()) and escape(words) in page and words in flat_text, item
+                for part in (item.rule, item.label):
+                    assert part in md and escape(part) in page and part in text, (section.key, part)
+            if section.left_out:
+                assert f"… and {section.left_out} smaller ones" in md and "… and" in page and "… and" in text
+
+
+def test_the_terminal_report_loads_no_profile_code_without_a_run():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io\n"
+        "from fwadvisor.advisor.engine import recommend\n"
+        "from fwadvisor.advisor.loader import load_rules\n"
+        "from fwadvisor.report.text import print_report\n"
+        "print_report(recommend({}, load_rules(include_user=False)), io.StringIO())\n"
+        "print(sorted(m for m in sys.modules if 'profile' in m or m.endswith('documents')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -113,5 +113,10 @@ def shown_what_ifs(rec: Recommendation) -> tuple[list[WhatIf], int]:
     return shown, len(rec.what_if) - len(shown)
 
 
+def left_out_note(count: int, where: str) -> str:
+    """The line under a shortened list; `where` is where the whole list is ("the JSON report")."""
+    return f"… and {count} smaller ones (all of them in {where})"
+
+
 def score_line(rec: Recommendation) -> str:
     return " / ".join(f"{name(fw)} {pts:g}" for fw, pts in rec.scores.items())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
+from fwadvisor.advisor.engine import EvidenceRef
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.report import content as c
+from fwadvisor.report.model import Group, Item, Measured, Report, Section, Verdict
 
 _CSS = (
     """
@@ -38,6 +39,12 @@ def _e(text: object) -> str:
     return escape(" ".join(str(text).split()), quote=True)
 
 
+# The markup's line breaks as the page always had them: the plan's list closes on its last item's line.
+_CLOSED_ON_LAST_ITEM = {"plan"}
+# Items drawn with a coloured bar beside them.
+_MARKED = {"blocker", "caveat"}
+
+
 def _evidence(refs: list[EvidenceRef]) -> str:
     items = []
     for r in refs:
@@ -47,102 +54,88 @@ def _evidence(refs: list[EvidenceRef]) -> str:
     return f'<div class="evidence">Evidence: {"; ".join(items)}</div>'
 
 
-def _bars(rec: Recommendation) -> str:
-    top = max([*rec.scores.values(), 1.0])
-    rows = []
-    for fw, pts in rec.scores.items():
-        width = max(2, round(pts / top * 100)) if pts else 0
-        rows.append(
-            f'<div class="bar"><span class="label">{_e(c.name(fw))}</span>'
-            f'<span class="fill {_e(fw)}" style="width:{width * 0.3:.1f}rem"></span>'
-            f'<span class="weight">{pts:g}</span></div>'
+def _verdict(verdict: Verdict) -> str:
+    top = max([*(s.points for s in verdict.scores), 1.0])
+    bars = []
+    for score in verdict.scores:
+        width = max(2, round(score.points / top * 100)) if score.points else 0
+        bars.append(
+            f'<div class="bar"><span class="label">{_e(score.name)}</span>'
+            f'<span class="fill {_e(score.framework)}" style="width:{width * 0.3:.1f}rem"></span>'
+            f'<span class="weight">{score.points:g}</span></div>'
         )
-    return "\n".join(rows)
-
-
-def render_html(rec: Recommendation, extra_sections: str = "") -> str:
-    parts = [
-        f"""<!DOCTYPE html>
+    bar_rows = "\n".join(bars)
+    return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>fwadvisor: {_e(c.verdict_title(rec))}</title><style>{_CSS}</style></head><body>
-<h1>fwadvisor recommendation</h1>
-<div class="verdict"><p><strong>{_e(rec.summary)}</strong></p>
-{_bars(rec)}
-<p class="muted">Margin {rec.margin:g} points. {_e(c.priorities_sentence(rec))}
-{rec.rules_used} rules considered. {_e(c.facts_sentence(rec))}</p></div>"""
-    ]
-    if rec.blockers:
-        parts.append("<h2>Blockers</h2><ul>")
-        parts += [
-            f'<li class="blocker"><strong>{_e(c.name(b.framework))} ruled out</strong> '
-            f"<code>{_e(b.rule)}</code>: {_e(b.message)}{_evidence(b.evidence)}</li>"
-            for b in rec.blockers
-        ]
-        parts.append("</ul>")
-    if rec.plan and rec.plan_rule:
-        parts.append("<h2>Split plan</h2><p>One framework for everything is the wrong shape here:</p><ul>")
-        parts += [
-            f"<li><strong>{_e(c.name(p.framework))}</strong> for {_e(p.covers.rstrip('.'))}: {_e(p.why)}</li>"
-            for p in rec.plan
-        ]
-        parts.append(
-            f"<li><strong>How they meet</strong> <code>{_e(rec.plan_rule.rule)}</code>: "
-            f"{_e(rec.plan_rule.message)}{_evidence(rec.plan_rule.evidence)}</li></ul>"
+<title>fwadvisor: {_e(verdict.label)}</title><style>{_CSS}</style></head><body>
+<h1>{_e(verdict.title)}</h1>
+<div class="verdict"><p><strong>{_e(verdict.summary)}</strong></p>
+{bar_rows}
+<p class="muted">Margin {verdict.margin:g} points. {_e(verdict.priorities)}
+{verdict.rules_used} rules considered. {_e(verdict.facts)}</p></div>"""
+
+
+def _item(item: Item) -> str:
+    """A list entry: "<strong>label</strong> detail <code>rule</code> [about]: body", then its evidence."""
+    evidence = _evidence(item.evidence) if item.evidence is not None else ""
+    if item.correction:
+        return (
+            f"<li><strong>Claim:</strong> {_e(item.body)}<br><strong>In fact:</strong> "
+            f"{_e(item.correction)}{evidence}</li>"
         )
-    parts.append("<h2>Reasons</h2>")
-    if not rec.reasons:
-        parts.append("<p>No rule scored for either framework with these answers.</p>")
-    for title, reasons in c.reasons_by_area(rec):
-        parts.append(f"<h3>{_e(title)}</h3><ul>")
-        parts += [
-            f'<li><span class="weight">+{r.weight:g} {_e(c.name(r.favors))}</span> '
-            f"<code>{_e(r.rule)}</code>: {_e(r.message)}{_evidence(r.evidence)}</li>"
-            for r in reasons
-        ]
-        parts.append("</ul>")
-    if rec.caveats:
-        parts.append("<h2>Caveats</h2><ul>")
-        for cav in rec.caveats:
-            who = f" [{_e(c.name(cav.framework))}]" if cav.framework else ""
-            parts.append(
-                f'<li class="caveat"><code>{_e(cav.rule)}</code>{who}: {_e(cav.message)}{_evidence(cav.evidence)}</li>'
-            )
-        parts.append("</ul>")
-    if rec.alternatives:
-        parts.append("<h2>Other paths that fit</h2><ul>")
-        parts += [
-            f"<li><strong>{_e(a.option)}</strong> <code>{_e(a.rule)}</code>: {_e(a.when)} "
-            f"{_e(a.message)}{_evidence(a.evidence)}</li>"
-            for a in rec.alternatives
-        ]
-        parts.append("</ul>")
-    parts.append("<h2>What would change the answer</h2>")
-    shown, left_out = c.shown_what_ifs(rec)
-    if shown:
-        more = f"<li>… and {left_out} smaller ones (all of them in the JSON report)</li>" if left_out else ""
-        parts.append("<ul>" + "".join(f"<li>{_e(c.what_if_sentence(w))}</li>" for w in shown) + more + "</ul>")
+    if item.link:
+        lead = f'<a href="{_e(item.link)}">{_e(item.label)}</a>'
     else:
-        parts.append("<p>No single change of one answer would change the recommendation.</p>")
-    parts.append(extra_sections)
-    if rec.next_steps:
-        parts.append(f"<h2>Where to go next ({_e(c.next_steps_for(rec))})</h2><ul>")
-        parts += [f'<li><a href="{_e(s.url)}">{_e(s.title)}</a>: {_e(s.why)}</li>' for s in rec.next_steps]
-        parts.append("</ul>")
-    if rec.outlook:
-        parts.append("<h2>Outlook</h2>")
-    for fw, outlook in rec.outlook.items():
-        parts.append(f"<h3>{_e(c.name(fw))}</h3><p>{_e(outlook.summary)}</p><ul>")
-        parts += [f"<li>{_e(p)}</li>" for p in outlook.points]
-        parts.append(f"</ul>{_evidence(evidence_refs(outlook.evidence))}")
-    if rec.misconceptions:
-        parts.append("<h2>Common misconceptions, set right</h2><ul>")
-        parts += [
-            f"<li><strong>Claim:</strong> {_e(m.claim)}<br><strong>In fact:</strong> "
-            f"{_e(m.correction)}{_evidence(evidence_refs(m.evidence))}</li>"
-            for m in rec.misconceptions
-        ]
-        parts.append("</ul>")
+        label = ""
+        if item.weight:
+            label = f'<span class="weight">{_e(item.weight)} {_e(item.label)}</span>'
+        elif item.label:
+            label = f"<strong>{_e(item.label)}</strong>"
+        where = f"<code>{_e(item.rule)}</code>" if item.rule else ""
+        about = f"[{_e(item.about)}]" if item.about else ""
+        lead = " ".join(part for part in (label, _e(item.detail), where, about) if part)
+    css = f' class="{item.kind}"' if item.kind in _MARKED else ""
+    return f"<li{css}>{lead + ': ' if lead else ''}{_e(item.body)}{evidence}</li>"
+
+
+def _group(group: Group) -> list[str]:
+    summary = f"<p>{_e(group.summary)}</p>" if group.summary is not None else ""
+    evidence = _evidence(group.evidence) if group.evidence is not None else ""
+    return [f"<h3>{_e(group.title)}</h3>{summary}<ul>", *(_item(i) for i in group.items), f"</ul>{evidence}"]
+
+
+def _section(section: Section) -> list[str]:
+    heading = f"<h2>{_e(section.title)}</h2>" + (f"<p>{_e(section.intro)}:</p>" if section.intro else "")
+    items = [_item(item) for item in section.items]
+    if section.left_out:
+        items.append(f"<li>{_e(c.left_out_note(section.left_out, 'the JSON report'))}</li>")
+    if section.groups or section.empty:
+        # A section with groups, or one that may be empty, has its heading on a line of its own
+        # (and a list of its own items on one line).
+        parts = [heading]
+        if not (items or section.groups):
+            parts.append(f"<p>{_e(section.empty)}</p>")
+        for group in section.groups:
+            parts += _group(group)
+        return [*parts, "<ul>" + "".join(items) + "</ul>"] if items else parts
+    if section.key in _CLOSED_ON_LAST_ITEM:
+        return [f"{heading}<ul>", *items[:-1], items[-1] + "</ul>"]
+    return [f"{heading}<ul>", *items, "</ul>"]
+
+
+def render_html(report: Report) -> str:
+    parts = [_verdict(report.verdict)]
+    for section in report.sections:
+        if isinstance(section, Measured):
+            if section.section is None:
+                parts.append("")  # the page keeps the section's line, empty
+            else:
+                from fwadvisor.report.profile_html import html_section
+
+                parts.append(html_section(section.section))
+        else:
+            parts += _section(section)
     parts.append(
         '<p class="muted">Made by fwadvisor from checked, dated facts; '
         "every reason names the rule and the evidence it rests on.</p></body></html>\n"

@@ -1,9 +1,13 @@
-"""The report as Markdown."""
+"""The report (report.model) as Markdown: one layout for every section of the advice."""
 
 from __future__ import annotations
 
-from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
+from fwadvisor.advisor.engine import EvidenceRef
 from fwadvisor.report import content as c
+from fwadvisor.report.model import Group, Item, Measured, Report, Section, Verdict
+
+# Sections whose last line is the page's last (the page ends with one blank line of its own).
+_OPEN_END = {"misconceptions"}
 
 
 def _evidence(refs: list[EvidenceRef]) -> str:
@@ -19,88 +23,77 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
-def render_markdown(rec: Recommendation, extra_sections: str = "") -> str:
-    """The report; `extra_sections` (Markdown, e.g. the profile evidence) goes after the what-ifs."""
-    out: list[str] = ["# fwadvisor recommendation", ""]
-    out += [f"**{rec.summary}**", ""]
-    out += [
-        f"- Scores: {c.score_line(rec)} (margin {rec.margin:g})",
-        f"- {c.priorities_sentence(rec)}",
-        f"- Rules considered: {rec.rules_used}",
-        f"- {c.facts_sentence(rec)}",
+def _verdict(verdict: Verdict) -> list[str]:
+    scores = " / ".join(f"{s.name} {s.points:g}" for s in verdict.scores)
+    return [
+        f"# {verdict.title}",
+        "",
+        f"**{verdict.summary}**",
+        "",
+        f"- Scores: {scores} (margin {verdict.margin:g})",
+        f"- {verdict.priorities}",
+        f"- Rules considered: {verdict.rules_used}",
+        f"- {verdict.facts}",
         "",
     ]
-    if rec.blockers:
-        out += ["## Blockers", ""]
-        for b in rec.blockers:
-            out += [
-                f"- **{c.name(b.framework)} ruled out** ({b.rule}): {_oneline(b.message)}  ",
-                f"  Evidence: {_evidence(b.evidence)}",
-            ]
-        out.append("")
-    if rec.plan and rec.plan_rule:
-        out += ["## Split plan", "", "One framework for everything is the wrong shape here:", ""]
-        out += [
-            f"- **{c.name(p.framework)}** for {_oneline(p.covers).rstrip('.')}: {_oneline(p.why)}" for p in rec.plan
+
+
+def _item(item: Item) -> list[str]:
+    """A list entry: "**label** detail (rule) [about]: body", then its evidence on a line of its own."""
+    cites = item.evidence is not None
+    if item.correction:
+        return [
+            f"- **Claim:** {_oneline(item.body)}  ",
+            f"  **In fact:** {_oneline(item.correction)}  ",
+            f"  Evidence: {_evidence(item.evidence or [])}",
         ]
-        out += [
-            f"- **How they meet** ({rec.plan_rule.rule}): {_oneline(rec.plan_rule.message)}  ",
-            f"  Evidence: {_evidence(rec.plan_rule.evidence)}",
-            "",
-        ]
-    out += ["## Reasons", ""]
-    if not rec.reasons:
-        out += ["No rule scored for either framework with these answers.", ""]
-    for title, reasons in c.reasons_by_area(rec):
-        out += [f"### {title}", ""]
-        for r in reasons:
-            out += [
-                f"- **+{r.weight:g} {c.name(r.favors)}** ({r.rule}): {_oneline(r.message)}  ",
-                f"  Evidence: {_evidence(r.evidence)}",
-            ]
-        out.append("")
-    if rec.caveats:
-        out += ["## Caveats", ""]
-        for cav in rec.caveats:
-            who = f" [{c.name(cav.framework)}]" if cav.framework else ""
-            out += [f"- ({cav.rule}){who} {_oneline(cav.message)}  ", f"  Evidence: {_evidence(cav.evidence)}"]
-        out.append("")
-    if rec.alternatives:
-        out += ["## Other paths that fit", ""]
-        for alt in rec.alternatives:
-            out += [
-                f"- **{alt.option}** ({alt.rule}): {_oneline(alt.when)} {_oneline(alt.message)}  ",
-                f"  Evidence: {_evidence(alt.evidence)}",
-            ]
-        out.append("")
-    out += ["## What would change the answer", ""]
-    shown, left_out = c.shown_what_ifs(rec)
-    if shown:
-        out += [f"- {c.what_if_sentence(w)}" for w in shown]
-        if left_out:
-            out += [f"- … and {left_out} smaller ones (all of them in the JSON report)"]
+    if item.link:
+        lead = f"[{item.label}]({item.link}):"
     else:
-        out.append("No single change of one answer would change the recommendation.")
-    out.append("")
-    if extra_sections:
-        out += [extra_sections.rstrip("\n"), ""]
-    if rec.next_steps:
-        out += [f"## Where to go next ({c.next_steps_for(rec)})", ""]
-        out += [f"- [{s.title}]({s.url}): {_oneline(s.why)}" for s in rec.next_steps]
-        out.append("")
-    if rec.outlook:
-        out += ["## Outlook", ""]
-    for fw, outlook in rec.outlook.items():
-        out += [f"### {c.name(fw)}", "", _oneline(outlook.summary), ""]
-        out += [f"- {_oneline(p)}" for p in outlook.points]
-        out += ["", f"Evidence: {_evidence(evidence_refs(outlook.evidence))}", ""]
-    if rec.misconceptions:
-        out += ["## Common misconceptions, set right", ""]
-    for m in rec.misconceptions:
-        out += [
-            f"- **Claim:** {_oneline(m.claim)}  ",
-            f"  **In fact:** {_oneline(m.correction)}  ",
-            f"  Evidence: {_evidence(evidence_refs(m.evidence))}",
-        ]
+        label = f"**{item.weight + ' ' if item.weight else ''}{item.label}**" if item.label else ""
+        where = f"({item.rule})" if item.rule else ""
+        about = f"[{item.about}]" if item.about else ""
+        # The lead ends with a colon where it has a label; a caveat's "(rule) [framework]" runs on.
+        lead = " ".join(part for part in (label, item.detail, where, about) if part) + (":" if item.label else "")
+    line = f"- {lead + ' ' if lead else ''}{_oneline(item.body)}{'  ' if cites else ''}"
+    return [line, f"  Evidence: {_evidence(item.evidence or [])}"] if cites else [line]
+
+
+def _group(group: Group) -> list[str]:
+    out = [f"### {group.title}", ""]
+    if group.summary is not None:
+        out += [_oneline(group.summary), ""]
+    for item in group.items:
+        out += _item(item)
+    if group.evidence is not None:
+        out += ["", f"Evidence: {_evidence(group.evidence)}"]
+    return [*out, ""]
+
+
+def _section(section: Section) -> list[str]:
+    out = [f"## {section.title}", ""]
+    if section.intro:
+        out += [f"{section.intro}:", ""]
+    if section.empty and not (section.items or section.groups):
+        return [*out, section.empty, ""]
+    for group in section.groups:
+        out += _group(group)
+    for item in section.items:
+        out += _item(item)
+    if section.left_out:
+        out.append(f"- {c.left_out_note(section.left_out, 'the JSON report')}")
+    return out if section.groups or section.key in _OPEN_END else [*out, ""]
+
+
+def render_markdown(report: Report) -> str:
+    out = _verdict(report.verdict)
+    for section in report.sections:
+        if isinstance(section, Measured):
+            if section.section is not None:
+                from fwadvisor.report.profile_md import markdown_section
+
+                out += [markdown_section(section.section).rstrip("\n"), ""]
+        else:
+            out += _section(section)
     out.append("")
     return "\n".join(out)

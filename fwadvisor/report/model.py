@@ -1,17 +1,23 @@
-"""The "Evidence from this machine" section as data: built once (profile_model), rendered per format.
+"""The report as data: built once, rendered per format.
 
 As in coverage.py's HTML report, everything a format shows is decided here, and a renderer only
-lays it out: Markdown, HTML and text render the same section, so they cannot disagree about a
-number, a mark or a sentence. The JSON report carries the run's raw data instead (profile_json).
+lays it out: Markdown, HTML and text render the same sections, so they cannot disagree about a
+number, a mark or a sentence. The advice (a Verdict, then Sections of Items) is built from a
+Recommendation by advice_model; the "Evidence from this machine" section (EvidenceSection) from a
+profile run by profile_model. The JSON report carries the raw data instead (profile_json).
+
+Only typing imports beyond the standard library: `fwadvisor recommend` loads this module at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
-from fwadvisor.profiler.documents import CurvePoint
-from fwadvisor.report.profile_table import Row
+if TYPE_CHECKING:
+    from fwadvisor.advisor.engine import EvidenceRef
+    from fwadvisor.profiler.documents import CurvePoint
+    from fwadvisor.report.profile_table import Row
 
 # How an "ahead" verdict reads: a clean lead, a lead resting on unsteady numbers, or no comparison.
 AheadTone = Literal["ok", "wide", "none"]
@@ -104,3 +110,96 @@ class EvidenceSection:
     @property
     def evidence_sentence(self) -> str:
         return f"{self.usable} of {self.total} numbers are steady and checked, and count as evidence."
+
+
+# ---- The advice -------------------------------------------------------------------------------
+
+# What an item is; a format styles each kind its own way (a blocker in red, a caveat with a bar).
+ItemKind = Literal["blocker", "part", "meeting", "reason", "caveat", "alternative", "point", "link", "claim"]
+# A section's mood: a blocker's red, a caveat's amber, a plan's or an alternative's cyan.
+SectionTone = Literal["bad", "warn", "info"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a list: `label` leads (emphasised), `body` follows, `evidence` says what it rests on."""
+
+    kind: ItemKind
+    body: str
+    marker: str = "•"  # the terminal's bullet
+    label: str = ""
+    weight: str = ""  # points ("+3"), shown before the label
+    detail: str = ""  # words after the label ("for the new LLM work")
+    rule: str = ""  # the rule it comes from
+    about: str = ""  # the framework a caveat concerns
+    tone: str | None = None  # the framework whose colour it takes
+    link: str = ""  # where the label points
+    correction: str = ""  # a claim's correction
+    evidence: list[EvidenceRef] | None = None  # None: the item cites nothing (not even "Evidence:")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A headed run of items inside a section (the reasons of one area, one framework's outlook)."""
+
+    title: str
+    items: list[Item]
+    summary: str | None = None  # a sentence under the title
+    tone: str | None = None  # the framework whose colour the title takes
+    evidence: list[EvidenceRef] | None = None  # what the whole group rests on
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the advice: a title, then its items or its groups (or `empty` when there are none)."""
+
+    key: str  # stable: "blockers", "plan", "reasons", "caveats", "alternatives", "what_if", ...
+    title: str
+    items: list[Item] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    intro: str = ""  # a sentence under the title
+    empty: str = ""  # what to say when there is nothing to list; "" for sections left out when empty
+    left_out: int = 0  # items not shown here (the JSON report has them all)
+    tone: SectionTone | None = None
+
+
+@dataclass(frozen=True)
+class Score:
+    framework: str  # advisor id
+    name: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The report's head: the verdict sentence, the scores and what they rest on."""
+
+    title: str  # "fwadvisor recommendation"
+    label: str  # a short verdict for window and page titles
+    summary: str  # the verdict sentence
+    tone: str  # the verdict: a framework id or "either"
+    scores: list[Score]
+    margin: float
+    priorities: str  # how the chosen priorities weighted the areas
+    rules_used: int
+    facts: str  # when the facts were checked, and the strength letters
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Where the "Evidence from this machine" section stands; `section` is None without a profile run."""
+
+    section: EvidenceSection | None
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    sections: list[Section | Measured]  # in the order of a page (Markdown, HTML)
+
+    def in_terminal_order(self) -> list[Section | Measured]:
+        """The terminal's order: the advice first, then the measurements (their table is the widest
+        thing in the report, and a terminal is read top to bottom, the verdict first)."""
+        return [s for s in self.sections if isinstance(s, Section)] + [
+            s for s in self.sections if isinstance(s, Measured)
+        ]

@@ -15,6 +15,7 @@ from fwadvisor.profiler.documents import RunDocument
 from fwadvisor.profiler.records import EXPORT_BENCHMARK, PRACTICE_SUITE_BENCHMARKS
 from fwadvisor.report import profile_html, profile_json, profile_md, profile_text
 from fwadvisor.report.curve_axis import accuracy_axis_low, axis_ticks, loss_axis_top
+from fwadvisor.report.model import EvidenceSection
 from fwadvisor.report.practice import (
     GAP_POINTS,
     PRACTICE_MODELS,
@@ -42,6 +43,7 @@ __all__ = [
     "accuracy_gap",
     "axis_ticks",
     "curve_points",
+    "evidence_for",
     "final_accuracy",
     "html_section",
     "loss_axis_top",
@@ -93,6 +95,13 @@ def triggered_rules(rec: Recommendation) -> list[dict[str, Any]] | None:
     found += [{"rule": c.rule, "framework": c.framework, "message": c.message} for c in rec.caveats if c.rule in ids]
     found += [{"rule": b.rule, "framework": b.framework, "message": b.message} for b in rec.blockers if b.rule in ids]
     return found
+
+
+def evidence_for(
+    rec: Recommendation, document: RunDocument | dict[str, Any], path: Path | str | None
+) -> EvidenceSection:
+    """The section as it stands in the report of `rec`: with the rules its numbers triggered."""
+    return build_evidence(as_run(document), path, triggered_rules(rec))
 
 
 def text_lines(

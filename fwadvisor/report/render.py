@@ -1,7 +1,8 @@
 """Pick a renderer by format name; the CLI and the TUI export go through here.
 
-The advice renders from the Recommendation (text, markdown, html), the "Evidence from this machine"
-section from its model (profile_section), and JSON from both in one place (profile_json).
+Text, Markdown and HTML render one report model (report.model): the advice built from the
+Recommendation (advice_model), with the "Evidence from this machine" section of a profile run
+(profile_model). JSON is the Recommendation's own dict, with the run's data (profile_json).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fwadvisor.advisor.engine import Recommendation
+from fwadvisor.report.advice_model import build_report
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
@@ -41,14 +43,15 @@ def render(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    triggered = None
+    measured = None
     if profile is not None:
         # Imported only here: the plain `recommend` path must not pay for it at start-up.
-        from fwadvisor.report import profile_section
+        from fwadvisor.report.profile_section import evidence_for
         from fwadvisor.report.profile_table import as_run
 
         profile = as_run(profile)
-        triggered = profile_section.triggered_rules(rec)
+        if fmt != "json":
+            measured = evidence_for(rec, profile, profile_path)
     if fmt == "json":
         if profile is not None:
             from fwadvisor.report.profile_json import profile_object
@@ -56,21 +59,15 @@ def render(
             # A copy: the caller's Recommendation (the TUI caches one) must not change under it.
             rec = dataclasses.replace(rec, profile=profile_object(profile, profile_path, rec.profile))
         return render_json(rec)
+    report = build_report(rec, measured)
     if fmt == "md":
         from fwadvisor.report.markdown import render_markdown
 
-        extra = (
-            profile_section.markdown_section(profile, profile_path, triggered=triggered) if profile is not None else ""
-        )
-        return render_markdown(rec, extra)
+        return render_markdown(report)
     if fmt == "html":
         from fwadvisor.report.html import render_html
 
-        extra = profile_section.html_section(profile, profile_path, triggered=triggered) if profile is not None else ""
-        return render_html(rec, extra)
-    from fwadvisor.report.text import render_lines
+        return render_html(report)
+    from fwadvisor.report.text import report_lines
 
-    lines = render_lines(rec, width, colour=False)
-    if profile is not None:
-        lines += profile_section.text_lines(rec, profile, profile_path, width)
-    return "\n".join(lines) + "\n"
+    return "\n".join(report_lines(report, width, colour=False)) + "\n"

@@ -14,9 +14,11 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from fwadvisor.advisor.engine import EvidenceRef, Recommendation, evidence_refs
+from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.frameworks import ALL
 from fwadvisor.report import content as c
+from fwadvisor.report.advice_model import build_report
+from fwadvisor.report.model import Group, Item, ItemKind, Report, Section, Verdict
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
@@ -135,129 +137,116 @@ def _visible_len(text: str) -> int:
     return length
 
 
-def _evidence(refs: list[EvidenceRef]) -> str:
+def _evidence(refs: list[EvidenceRef] | None) -> str | None:
+    if refs is None:
+        return None
     return "; ".join(f"{r.source} (checked {r.checked}, {r.strength})" for r in refs)
 
 
-def _header(out: _Writer, rec: Recommendation) -> None:
-    colour = COLOURS.get(rec.recommendation, "cyan")
+_TONE = "tone"  # in a style list: the item's framework colour
+# Per kind of item: the marker's styles, the lead's styles, and whether the lead ends with a colon
+# (it does where it names what the body explains: a plan part, an alternative path).
+_ITEM_LOOK: dict[ItemKind, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "blocker": (("red",), ("bold", "red"), False),
+    "part": (("bold", _TONE), ("bold", _TONE), True),
+    "meeting": (("bold",), ("bold",), True),
+    "reason": (("bold", _TONE), (_TONE,), False),
+    "caveat": (("bold", "yellow"), ("dim",), False),
+    "alternative": (("bold", "cyan"), ("bold",), True),
+    "point": ((), ("dim",), False),
+    "link": ((), ("bold",), False),
+    "claim": (("red",), ("dim",), False),
+}
+_SECTION_STYLES = {"bad": ("bold", "red"), "warn": ("bold", "yellow"), "info": ("bold", "cyan"), None: ("bold",)}
+
+
+def _styles(styles: tuple[str, ...], tone: str | None) -> tuple[str, ...]:
+    return tuple(COLOURS.get(tone or "", "") if s == _TONE else s for s in styles)
+
+
+def _item(out: _Writer, item: Item, indent: int = 2) -> None:
+    marker_styles, lead_styles, colon = _ITEM_LOOK[item.kind]
+    where = f"({item.about + ', ' if item.about else ''}{item.rule})" if item.rule else ""
+    lead = " ".join(part for part in (item.label, item.detail, where) if part)
+    out.item(
+        item.marker,
+        f"{item.link} - {item.body}" if item.link else item.body,
+        marker_styles=_styles(marker_styles, item.tone),
+        lead=lead + ":" if lead and colon else lead,
+        lead_styles=_styles(lead_styles, item.tone),
+        indent=indent,
+        marker_width=4 if item.weight else 2,
+        # A claim and its correction stay short on a terminal: their sources are in the other formats.
+        evidence=None if item.kind == "claim" else _evidence(item.evidence),
+    )
+    if item.correction:
+        out.item("✓", item.correction, marker_styles=("green",), indent=indent + 2)
+
+
+def _group(out: _Writer, group: Group) -> None:
+    if group.summary is None:
+        out.heading(f"  {group.title}", "bold", "underline")
+        for item in group.items:
+            _item(out, item)
+        return
+    # A group with a summary reads as "Title: summary", its items indented under it.
+    lead_styles = ("bold", COLOURS.get(group.tone or "", ""))
+    out.item("", group.summary, lead=f"{group.title}:", lead_styles=lead_styles, marker_width=0, indent=1)
+    for item in group.items:
+        _item(out, item, indent=4)
+    out.item("", "", evidence=_evidence(group.evidence), indent=4)
+
+
+def _section(out: _Writer, section: Section) -> None:
+    intro = f": {section.intro[:1].lower()}{section.intro[1:]}" if section.intro else ""
+    out.heading(section.title + intro, *_SECTION_STYLES[section.tone])
+    if section.empty and not (section.items or section.groups):
+        out.line(f"  {section.empty}")
+    for group in section.groups:
+        _group(out, group)
+    for item in section.items:
+        _item(out, item)
+    if section.left_out:
+        out.line(f"  {c.left_out_note(section.left_out, '--format json')}", "dim")
+
+
+def _header(out: _Writer, verdict: Verdict) -> None:
+    colour = COLOURS.get(verdict.tone, "cyan")
     inner = out.width - 4
-    rows = [out.style(line, "bold", colour) for line in textwrap.wrap(rec.summary, inner)]
+    rows = [out.style(line, "bold", colour) for line in textwrap.wrap(verdict.summary, inner)]
     rows.append("")
-    top = max([*rec.scores.values(), 1.0])
+    top = max([*(s.points for s in verdict.scores), 1.0])
     bar_width = min(30, inner - 20)
-    for fw, pts in rec.scores.items():
-        filled = round(pts / top * bar_width)
+    for score in verdict.scores:
+        filled = round(score.points / top * bar_width)
         rows.append(
-            f"{c.name(fw):<11}"
-            + out.style("█" * filled, COLOURS[fw])
+            f"{score.name:<11}"
+            + out.style("█" * filled, COLOURS[score.framework])
             + out.style("░" * (bar_width - filled), "dim")
-            + f" {pts:g}"
+            + f" {score.points:g}"
         )
     footer = (
-        f"Margin {rec.margin:g} points. {c.priorities_sentence(rec)} "
-        f"{rec.rules_used} rules considered. {c.facts_sentence(rec)}"
+        f"Margin {verdict.margin:g} points. {verdict.priorities} {verdict.rules_used} rules considered. {verdict.facts}"
     )
     rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
-    out.box("fwadvisor recommendation", rows, colour)
+    out.box(verdict.title, rows, colour)
 
 
-def render_lines(rec: Recommendation, width: int = 100, colour: bool = False) -> list[str]:
+def report_lines(
+    report: Report, width: int = 100, colour: bool = False, measured_width: int | None = None
+) -> list[str]:
+    """The report as terminal lines; the measured evidence (plain) is laid out `measured_width` wide."""
     out = _Writer(width, colour)
-    _header(out, rec)
-    if rec.blockers:
-        out.heading("Blockers", "bold", "red")
-        for b in rec.blockers:
-            out.item(
-                "✖",
-                b.message,
-                marker_styles=("red",),
-                lead=f"{c.name(b.framework)} ruled out ({b.rule})",
-                lead_styles=("bold", "red"),
-                evidence=_evidence(b.evidence),
-            )
-    if rec.plan and rec.plan_rule:
-        out.heading("Split plan: one framework for everything is the wrong shape here", "bold", "cyan")
-        for part in rec.plan:
-            out.item(
-                "▸",
-                part.why,
-                marker_styles=("bold", COLOURS[part.framework]),
-                lead=f"{c.name(part.framework)} for {part.covers.rstrip('.')}:",
-                lead_styles=("bold", COLOURS[part.framework]),
-            )
-        out.item(
-            "↔",
-            rec.plan_rule.message,
-            marker_styles=("bold",),
-            lead=f"How they meet ({rec.plan_rule.rule}):",
-            lead_styles=("bold",),
-            evidence=_evidence(rec.plan_rule.evidence),
-        )
-    out.heading("Reasons")
-    if not rec.reasons:
-        out.line("  No rule scored for either framework with these answers.")
-    for title, reasons in c.reasons_by_area(rec):
-        out.heading(f"  {title}", "bold", "underline")
-        for r in reasons:
-            out.item(
-                f"+{r.weight:g}",
-                r.message,
-                marker_styles=("bold", COLOURS[r.favors]),
-                lead=f"{c.name(r.favors)} ({r.rule})",
-                lead_styles=(COLOURS[r.favors],),
-                marker_width=4,
-                evidence=_evidence(r.evidence),
-            )
-    if rec.caveats:
-        out.heading("Caveats", "bold", "yellow")
-        for cav in rec.caveats:
-            who = f"{c.name(cav.framework)}, " if cav.framework else ""
-            out.item(
-                "!",
-                cav.message,
-                marker_styles=("bold", "yellow"),
-                lead=f"({who}{cav.rule})",
-                evidence=_evidence(cav.evidence),
-            )
-    if rec.alternatives:
-        out.heading("Other paths that fit", "bold", "cyan")
-        for alt in rec.alternatives:
-            out.item(
-                "◆",
-                f"{alt.when} {alt.message}",
-                marker_styles=("bold", "cyan"),
-                lead=f"{alt.option} ({alt.rule}):",
-                lead_styles=("bold",),
-                evidence=_evidence(alt.evidence),
-            )
-    out.heading("What would change the answer")
-    if not rec.what_if:
-        out.line("  No single change of one answer would change the recommendation.")
-    shown, left_out = c.shown_what_ifs(rec)
-    for item in shown:
-        out.item("•", c.what_if_sentence(item))
-    if left_out:
-        out.line(f"  … and {left_out} smaller ones (all of them in --format json)", "dim")
-    if rec.next_steps:
-        out.heading(f"Where to go next ({c.next_steps_for(rec)})")
-        for s in rec.next_steps:
-            out.item("•", f"{s.url} - {s.why}", lead=s.title, lead_styles=("bold",))
-    if rec.outlook:
-        out.heading("Outlook")
-    for fw, outlook in rec.outlook.items():
-        out.item(
-            "", outlook.summary, lead=f"{c.name(fw)}:", lead_styles=("bold", COLOURS[fw]), marker_width=0, indent=1
-        )
-        for point in outlook.points:
-            out.item("•", point, indent=4)
-        out.item("", "", evidence=_evidence(evidence_refs(outlook.evidence)), indent=4)
-    if rec.misconceptions:
-        out.heading("Common misconceptions, set right")
-    for m in rec.misconceptions:
-        out.item("✗", m.claim, marker_styles=("red",))
-        out.item("✓", m.correction, marker_styles=("green",), indent=4)
-    out.line()
+    _header(out, report.verdict)
+    for section in report.in_terminal_order():
+        if isinstance(section, Section):
+            _section(out, section)
+            continue
+        out.line()  # the advice ends with a blank line
+        if section.section is not None:
+            from fwadvisor.report.profile_text import text_section  # only with a run: not at start-up
+
+            out.lines += [*text_section(section.section, measured_width or width), ""]
     return out.lines
 
 
@@ -287,9 +276,10 @@ def print_report(
     its "Evidence from this machine" section follows."""
     stream = stream or sys.stdout
     width = terminal_columns()
-    lines = render_lines(rec, width, colour_wanted(stream))
+    measured = None
     if profile is not None:
-        from fwadvisor.report.profile_section import text_lines
+        from fwadvisor.report.profile_section import evidence_for
 
-        lines += text_lines(rec, profile, profile_path, min(width, MAX_WIDTH))
+        measured = evidence_for(rec, profile, profile_path)
+    lines = report_lines(build_report(rec, measured), width, colour_wanted(stream), min(width, MAX_WIDTH))
     stream.write("\n".join(lines) + "\n")

@@ -1,0 +1,166 @@
+"""The advice of a Recommendation as the report model (report.model): built once, rendered per format.
+
+Everything the text, Markdown and HTML reports say about the advice is decided here: which sections
+there are and in which order, their titles, which items each lists (blockers, the split plan, the
+reasons by area, caveats, other paths, the what-ifs worth showing, where to go next, the outlook and
+the misconceptions) and what each item is made of. A renderer only lays the sections out.
+"""
+
+from __future__ import annotations
+
+from fwadvisor.advisor.engine import Recommendation, evidence_refs
+from fwadvisor.report import content as c
+from fwadvisor.report.model import EvidenceSection, Group, Item, Measured, Report, Score, Section, Verdict
+
+TITLE = "fwadvisor recommendation"
+PLAN_INTRO = "One framework for everything is the wrong shape here"
+
+
+def build_report(rec: Recommendation, measured: EvidenceSection | None = None) -> Report:
+    """The whole report of `rec`; `measured` is the "Evidence from this machine" section of a
+    profile run (profile_section.evidence_for), placed after the what-ifs."""
+    advice = [_blockers(rec), _plan(rec), _reasons(rec), _caveats(rec), _alternatives(rec), _what_ifs(rec)]
+    later = [_next_steps(rec), _outlook(rec), _misconceptions(rec)]
+    sections: list[Section | Measured] = [s for s in advice if s is not None]
+    sections.append(Measured(measured))
+    sections += [s for s in later if s is not None]
+    return Report(_verdict(rec), sections)
+
+
+def _verdict(rec: Recommendation) -> Verdict:
+    return Verdict(
+        title=TITLE,
+        label=c.verdict_title(rec),
+        summary=rec.summary,
+        tone=rec.recommendation,
+        scores=[Score(fw, c.name(fw), points) for fw, points in rec.scores.items()],
+        margin=rec.margin,
+        priorities=c.priorities_sentence(rec),
+        rules_used=rec.rules_used,
+        facts=c.facts_sentence(rec),
+    )
+
+
+def _blockers(rec: Recommendation) -> Section | None:
+    if not rec.blockers:
+        return None
+    items = [
+        Item("blocker", b.message, "✖", label=f"{c.name(b.framework)} ruled out", rule=b.rule, evidence=b.evidence)
+        for b in rec.blockers
+    ]
+    return Section("blockers", "Blockers", items, tone="bad")
+
+
+def _plan(rec: Recommendation) -> Section | None:
+    if not (rec.plan and rec.plan_rule):
+        return None
+    items = [
+        Item(
+            "part",
+            part.why,
+            "▸",
+            label=c.name(part.framework),
+            detail=f"for {part.covers.rstrip('.')}",
+            tone=part.framework,
+        )
+        for part in rec.plan
+    ]
+    meeting = rec.plan_rule
+    items.append(
+        Item("meeting", meeting.message, "↔", label="How they meet", rule=meeting.rule, evidence=meeting.evidence)
+    )
+    return Section("plan", "Split plan", items, intro=PLAN_INTRO, tone="info")
+
+
+def _reasons(rec: Recommendation) -> Section:
+    groups = [
+        Group(
+            title,
+            [
+                Item(
+                    "reason",
+                    r.message,
+                    f"+{r.weight:g}",
+                    label=c.name(r.favors),
+                    weight=f"+{r.weight:g}",
+                    rule=r.rule,
+                    tone=r.favors,
+                    evidence=r.evidence,
+                )
+                for r in reasons
+            ],
+        )
+        for title, reasons in c.reasons_by_area(rec)
+    ]
+    return Section("reasons", "Reasons", groups=groups, empty="No rule scored for either framework with these answers.")
+
+
+def _caveats(rec: Recommendation) -> Section | None:
+    if not rec.caveats:
+        return None
+    items = [
+        Item(
+            "caveat",
+            cav.message,
+            "!",
+            rule=cav.rule,
+            about=c.name(cav.framework) if cav.framework else "",
+            evidence=cav.evidence,
+        )
+        for cav in rec.caveats
+    ]
+    return Section("caveats", "Caveats", items, tone="warn")
+
+
+def _alternatives(rec: Recommendation) -> Section | None:
+    if not rec.alternatives:
+        return None
+    items = [
+        Item("alternative", f"{alt.when} {alt.message}", "◆", label=alt.option, rule=alt.rule, evidence=alt.evidence)
+        for alt in rec.alternatives
+    ]
+    return Section("alternatives", "Other paths that fit", items, tone="info")
+
+
+def _what_ifs(rec: Recommendation) -> Section:
+    shown, left_out = c.shown_what_ifs(rec)
+    return Section(
+        "what_if",
+        "What would change the answer",
+        [Item("point", c.what_if_sentence(item)) for item in shown],
+        empty="No single change of one answer would change the recommendation.",
+        left_out=left_out,
+    )
+
+
+def _next_steps(rec: Recommendation) -> Section | None:
+    if not rec.next_steps:
+        return None
+    items = [Item("link", step.why, label=step.title, link=step.url) for step in rec.next_steps]
+    return Section("next_steps", f"Where to go next ({c.next_steps_for(rec)})", items)
+
+
+def _outlook(rec: Recommendation) -> Section | None:
+    if not rec.outlook:
+        return None
+    groups = [
+        Group(
+            c.name(fw),
+            [Item("point", point) for point in outlook.points],
+            summary=outlook.summary,
+            tone=fw,
+            evidence=evidence_refs(outlook.evidence),
+        )
+        for fw, outlook in rec.outlook.items()
+    ]
+    return Section("outlook", "Outlook", groups=groups)
+
+
+def _misconceptions(rec: Recommendation) -> Section | None:
+    if not rec.misconceptions:
+        return None
+    items = [
+        Item("claim", m.claim, "✗", correction=m.correction, evidence=evidence_refs(m.evidence))
+        for m in rec.misconceptions
+    ]
+    return Section("misconceptions", "Common misconceptions, set right", items)
