@@ -27,6 +27,7 @@ from fwadvisor.advisor.model import (
 from fwadvisor.advisor.questionnaire import Answers, load_questionnaire
 from fwadvisor.advisor.scoring import area_multipliers, decide, tally
 from fwadvisor.advisor.whatif import WhatIf, what_if
+from fwadvisor.frameworks import ALL as ALL_FRAMEWORKS
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
 from fwadvisor.validation import convert_or_explain
@@ -315,7 +316,7 @@ def _summary(
 def _verdict_sentence(
     verdict: str, confidence: str, scores: dict[str, float], blocked: set[str], answers: Mapping[str, AnswerValue]
 ) -> str:
-    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+    names = {fw.advisor_id: fw.name for fw in ALL_FRAMEWORKS}
     if not answers:
         return (
             "Either framework (low confidence): no questions answered yet, so there is nothing "

@@ -7,6 +7,7 @@ import json
 import sys
 
 from fwadvisor.errors import InputError
+from fwadvisor.frameworks import identity
 
 EXIT_CANCELLED = 130
 
@@ -171,7 +172,7 @@ def run_env(args: argparse.Namespace) -> int:
                 f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W"
             )
     for fw, info in env["frameworks"].items():
-        name = {"torch": "PyTorch", "tensorflow": "TensorFlow"}[fw]
+        name = identity(fw).name
         if not info["installed"]:
             console.print(f"[bold]{name}[/] not installed: {info['hint']}")
         elif info.get("error"):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from fwadvisor.advisor.engine import Reason, Recommendation, WhatIf
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
-from fwadvisor.frameworks import display_name
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW, display_name
 
 # What-ifs shown in a report or the app, the ones that move the advice most first (JSON has all).
 WHAT_IF_SHOWN = 5
@@ -88,7 +88,7 @@ def what_if_sentence(item: WhatIf) -> str:
         text = f"If you had not picked {label} for {prompt}"
     else:
         text = f"If you left {prompt} unanswered"
-    toward = "PyTorch" if item.shift > 0 else "TensorFlow"
+    toward = PYTORCH.name if item.shift > 0 else TENSORFLOW.name
     move = (
         " (it adds or lifts a blocker)"
         if item.blocker

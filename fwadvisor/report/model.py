@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+
 if TYPE_CHECKING:
     from fwadvisor.advisor.engine import EvidenceRef
     from fwadvisor.profiler.documents import CurvePoint
@@ -49,7 +51,7 @@ class SpeedTable:
 
     @property
     def head(self) -> list[str]:
-        return ["benchmark", "shape", "metric", "PyTorch", "TensorFlow", "ahead"] + (
+        return ["benchmark", "shape", "metric", PYTORCH.name, TENSORFLOW.name, "ahead"] + (
             ["% of peak"] if self.with_peak else []
         )
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fwadvisor.frameworks import ALL, PROFILER_IDS, identity
+from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify, run_from_data
 
 if TYPE_CHECKING:
@@ -205,8 +205,8 @@ def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
     )
     table.add_column("benchmark", ratio=5)
     table.add_column("metric", ratio=2, min_width=7)
-    table.add_column("PyTorch", justify="right", ratio=2, no_wrap=True)
-    table.add_column("TensorFlow", justify="right", ratio=2, no_wrap=True)
+    table.add_column(PYTORCH.name, justify="right", ratio=2, no_wrap=True)
+    table.add_column(TENSORFLOW.name, justify="right", ratio=2, no_wrap=True)
     table.add_column("ahead", justify="right", ratio=2, no_wrap=True)
     if with_peak:
         table.add_column("% of peak", justify="right", ratio=2)

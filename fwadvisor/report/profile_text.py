@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.model import EvidenceSection, SpeedTable
 from fwadvisor.report.profile_table import Cell
@@ -24,7 +25,7 @@ def _cell(c: Cell | None) -> str:
 
 
 def _speed_table(speed: SpeedTable, width: int) -> list[str]:
-    table = [("benchmark", "metric", "PyTorch", "TensorFlow", "ahead")]
+    table = [("benchmark", "metric", PYTORCH.name, TENSORFLOW.name, "ahead")]
     for line in speed.lines:
         # Symbols keep the terminal table narrow; the legend under it says what they mean.
         row = line.row
