@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import io
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +13,35 @@ from fwadvisor import __version__
 from fwadvisor.errors import InputError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+# The reader of stdout went away (`fwadvisor recommend | head -1`): the code a shell reports for a
+# process ended by SIGPIPE (128 + 13), as `yes | head -1` gives. Nothing is printed for it.
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
+THREADS_PER_CPU = 4  # --threads above this many per logical CPU only slows a run down (or kills it)
+
+
+def _output_path(text: str) -> Path:
+    # Path("") is ".", the current folder: refuse the empty string before it becomes one.
+    if text == "":
+        raise argparse.ArgumentTypeError("the path is empty: give a file name")
+    return Path(text)
+
+
+def max_threads() -> int:
+    return THREADS_PER_CPU * (os.cpu_count() or 1)
+
+
+def _thread_count(text: str) -> int:
+    most = max_threads()
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= most:
+        raise argparse.ArgumentTypeError(
+            f"give a whole number from 1 to {most} ({THREADS_PER_CPU} per logical CPU of this machine); got '{text}'"
+        )
+    return value
 
 
 def _add_rules_options(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--format", choices=("text", "md", "html", "json"), default="text", help="report format (default: text)"
     )
-    rec.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    rec.add_argument(
+        "--output", type=_output_path, metavar="FILE", help="write the report to FILE (a file, /dev/stdout or a FIFO)"
+    )
     rec.add_argument(
         "--profile",
         type=Path,
@@ -60,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules_options(rec)
 
     tpl = commands.add_parser("answers-template", help="print a commented answers file with every question and choice")
-    tpl.add_argument("--output", type=Path, metavar="FILE", help="write the template to FILE")
+    tpl.add_argument("--output", type=_output_path, metavar="FILE", help="write the template to FILE")
 
     rules = commands.add_parser("rules", help="check, list or describe decision rules")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
@@ -77,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--format", choices=("text", "json"), default="text")
     _add_rules_options(listing)
     schema = rules_commands.add_parser("schema", help="print the JSON Schema of a rules file")
-    schema.add_argument("--output", type=Path, metavar="FILE")
+    schema.add_argument("--output", type=_output_path, metavar="FILE")
     prof = commands.add_parser(
         "profile",
         help="run micro-benchmarks in both frameworks on this machine",
@@ -104,10 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: the NVIDIA GPU when there is one, else the CPU",
     )
     prof.add_argument(
-        "--threads", type=int, metavar="N", help="CPU threads for both frameworks (default: physical cores)"
+        "--threads",
+        type=_thread_count,
+        metavar="N",
+        help="CPU threads for both frameworks (default: physical cores)",
     )
     prof.add_argument("--format", choices=("text", "json"), default="text")
-    prof.add_argument("--output", type=Path, metavar="FILE", help="also save the run to FILE")
+    prof.add_argument("--output", type=_output_path, metavar="FILE", help="also save the run to FILE")
 
     env = commands.add_parser("env", help="show this machine as the profiler sees it")
     env.add_argument("--format", choices=("text", "json"), default="text")
@@ -127,7 +164,23 @@ def build_compare_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    _prepare_standard_streams()
+    try:
+        code = _run(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # a closed or broken stdout shows here, where it can still be reported
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # writing stdout failed (closed, I/O error), or a file error nothing else caught
+        _discard_stdout()
+        _say(f"fwadvisor: error: {_describe_os_error(exc)}")
+        return EXIT_FAILED
+
+
+def _run(argv: list[str]) -> int:
+    from fwadvisor.atomic import WriteError
+
     if argv[:2] == ["profile", "compare"]:
         args = build_compare_parser().parse_args(argv[2:])
         args.command = "profile-compare"
@@ -135,40 +188,104 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
     try:
-        if args.command is None:
-            return _open_app(args)
-        if args.command == "recommend":
-            from fwadvisor.commands.recommend import run_recommend
-
-            return run_recommend(args)
-        if args.command == "answers-template":
-            from fwadvisor.commands.rules import run_answers_template
-
-            return run_answers_template(args)
-        if args.command in ("profile", "profile-compare", "env"):
-            from fwadvisor.commands import profile as profile_commands
-
-            return {
-                "profile": profile_commands.run_profile_command,
-                "profile-compare": profile_commands.run_compare,
-                "env": profile_commands.run_env,
-            }[args.command](args)
-        if args.command == "rules":
-            from fwadvisor.commands import rules as rules_commands
-
-            return {
-                "check": rules_commands.run_check,
-                "list": rules_commands.run_list,
-                "schema": rules_commands.run_schema,
-            }[args.rules_command](args)
+        return _dispatch(args)
     except InputError as exc:
-        print(f"fwadvisor: error: {exc}", file=sys.stderr)
+        _say(f"fwadvisor: error: {exc}")
         return EXIT_BAD_INPUT
+    except WriteError as exc:
+        _say(f"fwadvisor: error: {exc}")
+        return EXIT_BAD_INPUT if exc.refused else EXIT_FAILED
     except KeyboardInterrupt:
-        print("fwadvisor: interrupted", file=sys.stderr)
-        return 130
-    print(f"fwadvisor: error: unknown command {args.command}", file=sys.stderr)
+        _say("fwadvisor: interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        return _open_app(args)
+    if args.command == "recommend":
+        from fwadvisor.commands.recommend import run_recommend
+
+        return run_recommend(args)
+    if args.command == "answers-template":
+        from fwadvisor.commands.rules import run_answers_template
+
+        return run_answers_template(args)
+    if args.command in ("profile", "profile-compare", "env"):
+        from fwadvisor.commands import profile as profile_commands
+
+        return {
+            "profile": profile_commands.run_profile_command,
+            "profile-compare": profile_commands.run_compare,
+            "env": profile_commands.run_env,
+        }[args.command](args)
+    if args.command == "rules":
+        from fwadvisor.commands import rules as rules_commands
+
+        return {
+            "check": rules_commands.run_check,
+            "list": rules_commands.run_list,
+            "schema": rules_commands.run_schema,
+        }[args.rules_command](args)
+    _say(f"fwadvisor: error: unknown command {args.command}")
     return EXIT_BAD_INPUT
+
+
+def _prepare_standard_streams() -> None:
+    """Make stdout and stderr safe to use whatever this process was started with.
+
+    - A closed descriptor 0, 1 or 2 (`>&-`) gets /dev/null as a placeholder, so no file opened later
+      takes its number; stdout's placeholder is read-only, so writing output still fails (EBADF) and
+      is reported, as it must be: the output went nowhere.
+    - An encoding that cannot show every character (PYTHONIOENCODING=ascii, a C locale) writes
+      `\\u2717` for what it cannot show instead of raising UnicodeEncodeError.
+    """
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            placeholder = os.open(os.devnull, flags)
+            if placeholder != fd:
+                os.dup2(placeholder, fd)
+                os.close(placeholder)
+    if sys.stdin is None:
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115  # lives as long as the process
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _discard_stdout() -> None:
+    """After stdout failed, point it at /dev/null: the exit-time flush must not fail (and print) again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.filename:
+        from fwadvisor.safe_text import one_line
+
+        return f"{one_line(exc.filename)}: {reason}"
+    if exc.errno in (errno.EBADF, errno.EIO, errno.ENOSPC, errno.EPIPE):
+        return f"cannot write to standard output: {reason}"
+    return reason
+
+
+def _say(message: str) -> None:
+    """One line on stderr; a stderr that is gone too (a closed terminal) is not worth a traceback."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 def _open_app(args: argparse.Namespace) -> int:
@@ -182,5 +299,7 @@ def _open_app(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from fwadvisor.tui.app import make_app
 
-    make_app(args.answers).run()
-    return EXIT_OK
+    app = make_app(args.answers)
+    app.run()
+    # Textual sets return_code to 1 when the app ended on an unhandled exception: a crash is not a success.
+    return app.return_code or EXIT_OK

@@ -22,8 +22,11 @@ from fwadvisor.paths import user_cache_dir
 
 T = TypeVar("T")
 
+# Raised whenever what a valid file is changes without a version change (2: duplicate keys, aliases,
+# nesting and non-finite numbers refused), so a file cached as valid before is checked again.
+CACHE_REVISION = 2
 # What a cache file was written for: (resolved path, mtime_ns, size, fwadvisor version, model name).
-CacheKey = tuple[str, int, int, str, str]
+CacheKey = tuple[str, int, int, str, str]  # (path, mtime_ns, size, version/revision, model)
 
 
 def _cache_file(path: Path) -> Path:
@@ -40,7 +43,8 @@ def load_validated(path: Path, model: type[T], parse: Callable[[Path], T]) -> T:
     except OSError:
         return parse(path)
     cache = _cache_file(path)
-    key: CacheKey = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, __version__, model.__qualname__)
+    version = f"{__version__}/{CACHE_REVISION}"
+    key: CacheKey = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, version, model.__qualname__)
     try:
         cached_key, value = msgspec.msgpack.decode(cache.read_bytes(), type=tuple[CacheKey, model])  # type: ignore[valid-type]
         if cached_key == key:

@@ -4,7 +4,9 @@ Before such text reaches a terminal, the app or a report it goes through here. `
 and C1 control characters (an ESC sequence could clear the screen or hide the verdict) but keeps
 newlines and tabs; `for_rich` also escapes Rich markup, so `[/usr/lib/...]` or
 `pip install 'fwadvisor[tensorflow]'` prints as written instead of being read as a style tag;
-`excerpt` keeps an echoed value short.
+`for_markdown` and `for_html` make it one line of text in a report (no raw HTML, no link, no
+emphasis it did not ask for); `safe_link` lets only http(s) addresses become links; `excerpt` keeps
+an echoed value short.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ import re
 # C0 controls except tab and newline, DEL, and the C1 range (0x80-0x9f, which includes the CSI 0x9b).
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 EXCERPT_CHARS = 80
+# Markdown's active characters: a backslash (it would undo the escapes), raw HTML, links and images,
+# code, emphasis, table cells. An underscore inside a word emphasises nothing, so it stays as it is
+# (rule ids and metric names read as written); an ampersand only where it would start an entity.
+_MARKDOWN_ACTIVE = re.compile(r"[\\`*\[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?[A-Za-z0-9]+;)")
+# What would make a line a heading, a quote, a list item or a rule if the text started one.
+# (an ordered list's number is kept and its dot escaped: a backslash before a digit would show).
+_MARKDOWN_LINE_START = re.compile(r"^(?:(?P<mark>#|[-+=](?=\s|$))|(?P<number>\d+)(?P<dot>[.)])(?=\s|$))")
+# Characters a link's address keeps as they are: RFC 3986's unreserved and reserved ones, and `%`,
+# but not the parentheses, brackets and quotes that would end a Markdown link or an HTML attribute.
+_LINK_SAFE = "/:?#@!$&'*+,;=%~-._"
 
 
 def clean(text: object) -> str:
@@ -31,6 +43,46 @@ def for_rich(text: object) -> str:
     from rich.markup import escape
 
     return escape(clean(text))
+
+
+def for_markdown(text: object, *, starts_line: bool = False) -> str:
+    """One clean line that Markdown shows as written: every active character backslash-escaped.
+
+    `starts_line`: the text begins a line of the page, so a leading `#`, `-` or `1.` is escaped too
+    (elsewhere, in a table cell or after a bullet, they mean nothing and stay as written).
+    """
+    escaped = _MARKDOWN_ACTIVE.sub(lambda found: "\\" + found.group(), one_line(text))
+    if not starts_line:
+        return escaped
+    return _MARKDOWN_LINE_START.sub(
+        lambda found: "\\" + found["mark"] if found["mark"] else f"{found['number']}\\{found['dot']}", escaped
+    )
+
+
+def for_html(text: object) -> str:
+    """One clean line for HTML text or a quoted attribute value."""
+    from html import escape
+
+    return escape(one_line(text), quote=True)
+
+
+def safe_link(address: object) -> str | None:
+    """`address` as a link target when it is an http(s) URL with a host, percent-encoded so it can
+    end neither a Markdown link nor an HTML attribute; None for anything else (javascript:, data:,
+    file paths, document names), which a report shows as text."""
+    from urllib.parse import quote, urlsplit
+
+    text = str(address).strip()
+    if _CONTROLS.search(text) or "\n" in text or "\t" in text:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket, a bad port)
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return quote(parts.scheme + text[len(parts.scheme) :], safe=_LINK_SAFE)
 
 
 def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from fwadvisor.errors import InputError
+from fwadvisor.safe_text import excerpt
 from fwadvisor.yamlio import line_of
 
 T = TypeVar("T")
@@ -50,11 +51,22 @@ def explain(error: msgspec.ValidationError, data: Any, model: Any) -> tuple[str,
         keys = [*keys, unknown.group(1)]
     elif message.startswith("Invalid RFC3339 encoded date"):
         message = "Expected a date (YYYY-MM-DD), got `str`"
+    elif message.startswith("Expected `") and message.endswith("got `str`") and _yaml11_number(_walk(data, keys)):
+        # YAML 1.1 reads 1e9 (no dot) as text; the fix is easy once said
+        written = _walk(data, keys)
+        mantissa, _, exponent = written.lower().partition("e")
+        fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}"
+        message += f": YAML 1.1 reads `{excerpt(written, 30)}` as text, not a number; write it as {fixed}"
     elif message.startswith("Invalid enum value"):
         allowed = _literal_values(model, keys)
         if allowed:
             message += f"; allowed: {', '.join(repr(value) for value in allowed)}"
     return message, keys
+
+
+def _yaml11_number(value: Any) -> bool:
+    """A string that looks like a number in exponent form without a dot (1e9, 5E-3), which YAML 1.1 keeps as text."""
+    return isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", value.strip()) is not None
 
 
 def _split(text: str) -> tuple[str, str]:

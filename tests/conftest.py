@@ -38,7 +38,13 @@ def run_cli(
 
 # Test modules that start real PyTorch / TensorFlow workers (or import a backend): the `frameworks`
 # lane. `pytest -m "not frameworks"` is the fast lane that starts no framework at all.
-FRAMEWORK_MODULES = {"test_backends.py", "test_practice.py", "test_profiler_runs.py", "test_tui_profiler.py"}
+FRAMEWORK_MODULES = {
+    "test_backends.py",
+    "test_practice.py",
+    "test_profiler_runs.py",
+    "test_tui_profiler.py",
+    "test_hostile_signals.py",
+}
 # Fixtures that run a real profile: any test using one belongs to the frameworks lane too.
 FRAMEWORK_FIXTURES = {"real_quick_run", "real_run"}
 

@@ -7,6 +7,7 @@ audited even when no rule fired. Headless: reads a RunDocument, imports no frame
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,20 @@ class ProfileEvidence:
             "details": self.details,
             "considered": self.considered,
         }
+
+
+# A ratio of the two frameworks' numbers outside this range is no finding but a broken number
+# (a hand-edited run, a timer that failed): it never backs advice.
+PLAUSIBLE_RATIO = (1e-4, 1e4)
+
+
+def plausible_ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator when both are positive and the ratio is finite and plausible, else None."""
+    if not numerator or not denominator or numerator < 0 or denominator < 0:
+        return None
+    ratio = numerator / denominator
+    low, high = PLAUSIBLE_RATIO
+    return ratio if math.isfinite(ratio) and low <= ratio <= high else None
 
 
 def _label(record: Record) -> str:
@@ -127,19 +142,18 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
         for (name, dtype), pair in by_key.items():
             if name != benchmark or len(pair) < 2:
                 continue
-            torch_value = pair["torch"].metric.value
-            tf_value = pair["tensorflow"].metric.value
-            if torch_value and tf_value:
-                metrics[f"speed_{benchmark}"] = torch_value / tf_value
+            speed = plausible_ratio(pair["torch"].metric.value, pair["tensorflow"].metric.value)
+            if speed is not None:
+                metrics[f"speed_{benchmark}"] = speed
                 evidence.details[f"speed_{benchmark}"] = (
                     f"{benchmark} {dtype}: PyTorch {_label(pair['torch'])}, TensorFlow {_label(pair['tensorflow'])}"
                 )
                 break
     overhead = by_key.get(("eager_overhead", "fp32"))
-    if overhead and len(overhead) == 2 and overhead["torch"].metric.value:
-        tf_cost, torch_cost = overhead["tensorflow"].metric.value, overhead["torch"].metric.value
-        if tf_cost is not None:
-            metrics["eager_overhead_ratio"] = tf_cost / torch_cost
+    if overhead and len(overhead) == 2:
+        ratio = plausible_ratio(overhead["tensorflow"].metric.value, overhead["torch"].metric.value)
+        if ratio is not None:
+            metrics["eager_overhead_ratio"] = ratio
             evidence.details["eager_overhead_ratio"] = (
                 f"PyTorch {_label(overhead['torch'])}, TensorFlow {_label(overhead['tensorflow'])}"
             )

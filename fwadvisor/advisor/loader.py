@@ -64,8 +64,12 @@ class RuleSet(msgspec.Struct):
         return {lr.rule.id: lr for lr in self.rules}
 
 
+# Rule files end in .yaml or .yml (both are common spellings; skipping one silently lost rules).
+RULE_FILE_SUFFIXES = (".yaml", ".yml")
+
+
 def rule_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_RULE_FILES)
+    return sorted(p for p in folder.iterdir() if p.suffix in RULE_FILE_SUFFIXES and p.name not in NOT_RULE_FILES)
 
 
 def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Problem]) -> list[LoadedRule]:

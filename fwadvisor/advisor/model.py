@@ -22,6 +22,11 @@ FRAMEWORKS: tuple[str, ...] = Framework.__args__  # type: ignore[attr-defined]
 AnswerValue = str | list[str]
 
 
+# A threshold or a test metric: NaN compares false with everything and would make a rule never
+# (or always) fire without a word, and an infinity is no threshold; both fail these bounds.
+FiniteNumber = Annotated[float, Meta(ge=-1e15, le=1e15, description="a finite number")]
+
+
 class Evidence(FileModel, frozen=True):
     """A checked fact a rule rests on."""
 
@@ -54,10 +59,10 @@ class Condition(FileModel, frozen=True):
     only: list[str] | None = None
     answered: bool | None = None
     metric: str | None = None
-    gt: float | None = None
-    ge: float | None = None
-    lt: float | None = None
-    le: float | None = None
+    gt: FiniteNumber | None = None
+    ge: FiniteNumber | None = None
+    lt: FiniteNumber | None = None
+    le: FiniteNumber | None = None
     present: bool | None = None
 
 
@@ -70,7 +75,7 @@ class RuleTest(FileModel, frozen=True):
 
     answers: dict[str, AnswerValue]
     fires: bool
-    metrics: dict[str, float] = {}
+    metrics: dict[str, FiniteNumber] = {}
     note: str = ""
 
 
@@ -146,7 +151,7 @@ class Question(FileModel, frozen=True):
 
 class Questionnaire(FileModel, frozen=True):
     questions: list[Question]
-    priority_weights: dict[str, dict[str, float]] = {}
+    priority_weights: dict[str, dict[str, FiniteNumber]] = {}
 
     def by_id(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}

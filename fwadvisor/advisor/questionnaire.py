@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
+from fwadvisor.safe_text import excerpt, one_line
 from fwadvisor.validation import convert_or_explain
-from fwadvisor.yamlio import line_of, load_yaml
+from fwadvisor.yamlio import MAX_FILE_BYTES, line_of, load_yaml
 
 Answers = dict[str, AnswerValue]
 
@@ -38,12 +40,14 @@ def check_answer(question: Question, value: Any) -> str | None:
         if isinstance(value, list):
             return f"question '{question.id}' takes one choice, not a list; valid choices: {allowed}"
         if not isinstance(value, str) or value not in question.choices:
-            return f"'{value}' is not a choice of question '{question.id}'; valid choices: {allowed}"
+            return f"'{excerpt(value)}' is not a choice of question '{question.id}'; valid choices: {allowed}"
         return None
     values = value if isinstance(value, list) else [value]
     for item in values:
         if not isinstance(item, str) or item not in question.choices:
-            return f"'{item}' is not a choice of question '{question.id}'; valid choices (one or more): {allowed}"
+            return (
+                f"'{excerpt(item)}' is not a choice of question '{question.id}'; valid choices (one or more): {allowed}"
+            )
     if len(set(values)) != len(values):
         return f"question '{question.id}' lists a choice twice"
     if question.max_choices is not None and len(values) > question.max_choices:
@@ -86,9 +90,20 @@ def validate_answers(data: Any, path: Path | str = "<answers>", questionnaire: Q
     """Turn parsed YAML into Answers; anything unknown or malformed is an InputError."""
     questionnaire = questionnaire or load_questionnaire()
     path = Path(path)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
+    _check_mapping(data, path)
+    by_id = questionnaire.by_id()
+    answers: Answers = {}
+    for key, value in (data or {}).items():
+        problem = _add_answer(answers, by_id, key, value)
+        if problem:
+            raise InputError(problem, file=path, line=_line(path, [str(key)]))
+    for qid, why in sense_problems(answers, questionnaire):
+        raise InputError(why, file=path, line=_line(path, [qid]))
+    return answers
+
+
+def _check_mapping(data: Any, path: Path) -> None:
+    if data is not None and not isinstance(data, dict):
         kind = type(data).__name__.replace("str", "a text").replace("list", "a list")
         raise InputError(
             f"an answers file must be a mapping of question id to answer, got {kind}; "
@@ -96,28 +111,20 @@ def validate_answers(data: Any, path: Path | str = "<answers>", questionnaire: Q
             file=path,
             line=1,
         )
-    by_id = questionnaire.by_id()
-    answers: Answers = {}
-    for key, value in data.items():
-        question = by_id.get(str(key))
-        if question is None:
-            raise InputError(
-                f"unknown question '{key}'; known questions: {', '.join(by_id)}",
-                file=path,
-                line=_line(path, [str(key)]),
-            )
-        if value is None or value == []:
-            continue  # an empty answer is the same as no answer
-        problem = check_answer(question, value)
-        if problem:
-            raise InputError(problem, file=path, line=_line(path, [str(key)]))
-        if question.kind == "many":
-            answers[question.id] = list(value) if isinstance(value, list) else [value]
-        else:
-            answers[question.id] = value
-    for qid, why in sense_problems(answers, questionnaire):
-        raise InputError(why, file=path, line=_line(path, [qid]))
-    return answers
+
+
+def _add_answer(answers: Answers, by_id: dict[str, Question], key: Any, value: Any) -> str | None:
+    """Check one answer and add it to `answers`; what is wrong with it, or None when it was added."""
+    question = by_id.get(str(key))
+    if question is None:
+        return f"unknown question '{excerpt(key, 40)}'; known questions: {', '.join(by_id)}"
+    if value is None or value == []:
+        return None  # an empty answer is the same as no answer
+    problem = check_answer(question, value)
+    if problem:
+        return problem
+    answers[question.id] = (list(value) if isinstance(value, list) else [value]) if question.kind == "many" else value
+    return None
 
 
 def _line(path: Path, keys: list[str | int]) -> int | None:
@@ -125,7 +132,70 @@ def _line(path: Path, keys: list[str | int]) -> int | None:
 
 
 def load_answers(path: Path) -> Answers:
-    return validate_answers(load_yaml(path, "answers file"), path)
+    """The answers of a file a person gave us; anything wrong is an InputError (YAML aliases are refused)."""
+    return validate_answers(load_yaml(path, "answers file", allow_aliases=False), path)
+
+
+def load_answers_keeping(path: Path) -> tuple[Answers, list[str]]:
+    """Read a saved answers file leniently, for the app: `(answers, problems)`.
+
+    Every valid answer is kept; each answer that is wrong (an unknown question, a choice that is not
+    one, an answer that does not apply given the others) is left out and described in `problems`,
+    one line each as `file:line: what is wrong`. A file that cannot be read as answers at all (bad
+    YAML, aliases, a duplicate key, too large, not a regular file) gives no answers and one problem.
+
+    When anything was wrong, the file is first copied, byte for byte, next to itself as
+    `<name>.bad-<UTC time>` (never over an existing file), and the last problem says where; when
+    that copy fails, the last problem says so and the caller should not overwrite the file. A file
+    that does not exist gives `({}, [])`. Never raises for bad content.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return {}, []
+    questionnaire = load_questionnaire()
+    problems: list[str] = []
+    answers: Answers = {}
+    try:
+        data = load_yaml(path, "answers file", allow_aliases=False)
+        _check_mapping(data, path)
+    except InputError as exc:
+        problems.append(one_line(exc))
+        data = None
+    by_id = questionnaire.by_id()
+    for key, value in (data or {}).items():
+        problem = _add_answer(answers, by_id, key, value)
+        if problem:
+            problems.append(one_line(InputError(problem, file=path, line=_line(path, [str(key)]))))
+    for qid, why in sense_problems(answers, questionnaire):
+        answers.pop(qid, None)
+        problems.append(one_line(InputError(why, file=path, line=_line(path, [qid]))))
+    if problems:
+        problems.append(_back_up(path))
+    return answers, problems
+
+
+def _back_up(path: Path) -> str:
+    """Copy a damaged answers file aside before anything may overwrite it; says where, or why not."""
+    import datetime as dt
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    if not path.is_file():  # a FIFO or a device: nothing to keep, and opening one could block
+        return f"{path} is not a regular file: nothing was copied"
+    try:
+        with path.open("rb") as source:
+            raw = source.read(MAX_FILE_BYTES + 1)
+        for attempt in range(100):
+            backup = path.with_name(f"{path.name}.bad-{stamp}" + (f"-{attempt}" if attempt else ""))
+            try:
+                fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as out:
+                out.write(raw)
+            return f"the file as it was is kept as {backup}"
+        return f"could not back up {path}: too many backups already"
+    except OSError as exc:
+        return f"could not back up {path} ({exc.strerror or exc}): do not overwrite it"
 
 
 def answers_yaml(answers: Answers) -> str:

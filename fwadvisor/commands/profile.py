@@ -1,30 +1,93 @@
-"""`fwadvisor profile`, `fwadvisor profile compare` and `fwadvisor env`."""
+"""`fwadvisor profile`, `fwadvisor profile compare` and `fwadvisor env`.
+
+Every piece of outside text printed through Rich (suite, benchmark and file names, worker errors and
+stderr, install hints such as `pip install 'fwadvisor[tensorflow]'`) goes through safe_text.for_rich,
+so brackets print as written and never as markup.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
+from fwadvisor.safe_text import clean, for_rich
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fwadvisor.atomic import WriteError
+    from fwadvisor.profiler.documents import RunDocument
+    from fwadvisor.profiler.runner import CancelRequest
 
 EXIT_CANCELLED = 130
+# Signals that stop a run the way Ctrl+C does, with the exit code a shell expects (128 + number).
+STOP_SIGNALS = {
+    signal.SIGINT: (130, "interrupted (Ctrl+C)"),
+    signal.SIGTERM: (143, "interrupted (SIGTERM)"),
+    signal.SIGHUP: (129, "interrupted (SIGHUP: the terminal went away)"),
+}
+
+SIGNALS_TO_FORCE = 3
+
+
+class StopOnSignals:
+    """While a run is measured and saved, Ctrl+C, SIGTERM and SIGHUP ask it to stop instead of ending
+    this process: the workers are stopped and the partial run is saved. Only the first signal counts;
+    a second one (a second Ctrl+C while the first is handled) changes nothing, so it cannot cost the
+    run; a third ends fwadvisor at once (the person insists: say a save stuck on a FIFO nobody reads).
+    A signal this process was started ignoring (nohup, `&`) stays ignored."""
+
+    def __init__(self, cancel: CancelRequest):
+        self.cancel = cancel
+        self.received: int | None = None
+        self._count = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnSignals:
+        for signum in STOP_SIGNALS:
+            previous = signal.getsignal(signum)
+            if previous is not signal.SIG_IGN:
+                self._previous[signum] = signal.signal(signum, self._on_signal)
+        return self
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._count += 1
+        if self.received is None:
+            self.received = signum
+            self.cancel.request(STOP_SIGNALS[signal.Signals(signum)][1])
+        elif self._count >= SIGNALS_TO_FORCE:
+            self.__exit__()
+            signal.raise_signal(signum)  # now handled as if fwadvisor had never caught it
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def exit_code(self) -> int | None:
+        return None if self.received is None else STOP_SIGNALS[signal.Signals(self.received)][0]
 
 
 def run_profile_command(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from fwadvisor.profiler.documents import Result, Start, encode_run
+    from fwadvisor.commands.output import check_output
+    from fwadvisor.profiler.documents import Result, Start
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.records import BENCHMARKS
-    from fwadvisor.profiler.runner import WorkerEvent, WorkerFinished, WorkerStarted
-    from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_document
+    from fwadvisor.profiler.runner import CancelRequest, WorkerEvent, WorkerFinished, WorkerStarted
+    from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_run
     from fwadvisor.profiler.suites import load_suite, resolve_cases
-    from fwadvisor.report.profile_table import problems, render_rich_table
 
+    check_output(args.output)  # a bad --output is refused now, not after a long run
     for name in args.benchmark or []:
         if name not in BENCHMARKS:
             raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
@@ -35,14 +98,14 @@ def run_profile_command(args: argparse.Namespace) -> int:
     device = resolve_device(args.device, environment)
     if device == "cuda" and not environment["gpu"]["gpus"]:
         err.print(
-            f"[yellow]No NVIDIA GPU found ({escape(str(environment['gpu']['error']))}); the workers will say "
+            f"[yellow]No NVIDIA GPU found ({for_rich(environment['gpu']['error'])}); the workers will say "
             "whether their framework sees one.[/]"
         )
     cases = resolve_cases(suite, device, args.benchmark)
     if not cases:
         raise InputError(f"suite '{suite.name}' has no {device} cases for the benchmarks asked for")
     err.print(
-        f"Profiling suite [bold]{escape(suite.name)}[/] on [bold]{device}[/] with "
+        f"Profiling suite [bold]{for_rich(suite.name)}[/] on [bold]{device}[/] with "
         f"{', '.join(frameworks)}: {len(cases)} cases each, one framework at a time."
     )
 
@@ -61,47 +124,89 @@ def run_profile_command(args: argparse.Namespace) -> int:
         if isinstance(message, WorkerStarted):
             progress.update(task, description=f"{fw}: importing")
         elif isinstance(message, Start):
-            progress.update(task, description=escape(f"{fw}: {message.benchmark} {message.dtype}"))
+            progress.update(task, description=for_rich(f"{fw}: {message.benchmark} {message.dtype}"))
         elif isinstance(message, Result):
             progress.advance(task)
             record = message.record
             if record.error:
-                progress.console.print(f"[red]✗ {fw} {escape(record.benchmark)}: {escape(record.error)}[/]")
+                progress.console.print(f"[red]✗ {fw} {for_rich(record.benchmark)}: {for_rich(record.error)}[/]")
         elif isinstance(message, WorkerFinished) and message.summary.status not in ("ok", "failed"):
             summary = message.summary
             hint = f" Fix: {summary.hint}" if summary.hint else ""
-            progress.console.print(f"[red]✗ {fw}: {escape(str(summary.error))}.{escape(hint)}[/]")
+            progress.console.print(f"[red]✗ {fw}: {for_rich(summary.error)}.{for_rich(hint)}[/]")
 
-    with progress:
-        document = run_profile(
-            suite,
-            frameworks=frameworks,
-            device=device,
-            threads=args.threads,
-            benchmarks=args.benchmark,
-            environment=environment,
-            on_event=on_event,
-        )
-        progress.update(task, completed=len(cases) * len(frameworks), description="done")
-    paths = save_document(document, args.output)
-    if args.format == "json":
+    cancel = CancelRequest()
+    with StopOnSignals(cancel) as signals:
+        with progress:
+            document = run_profile(
+                suite,
+                frameworks=frameworks,
+                device=device,
+                threads=args.threads,
+                benchmarks=args.benchmark,
+                environment=environment,
+                on_event=on_event,
+                cancel=cancel,
+            )
+            progress.update(task, completed=len(cases) * len(frameworks), description="done")
+        # Saved before anything is rendered, and still under the signal handlers: neither a rendering
+        # problem nor a second Ctrl+C can lose the run.
+        written, failures = save_run(document, args.output)
+
+    def deliver() -> None:
+        try:
+            _render_run(document, args.format)
+        finally:
+            _tell_where_saved(err, document, written, failures)
+
+    stopped_by = signals.exit_code()
+    if stopped_by is None or signals.received == signal.SIGINT:
+        deliver()
+    else:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone: the run is saved
+            deliver()
+    if stopped_by is not None:
+        return stopped_by
+    if document.cancelled:
+        return EXIT_CANCELLED
+    return 1 if failures or run_failed(document) else 0
+
+
+def _render_run(document: RunDocument, fmt: str) -> None:
+    from rich.console import Console
+
+    from fwadvisor.profiler.documents import encode_run
+    from fwadvisor.report.curves_text import curve_lines
+    from fwadvisor.report.profile_table import problems, render_rich_table
+
+    if fmt == "json":
         sys.stdout.flush()
         sys.stdout.buffer.write(encode_run(document))
         sys.stdout.buffer.flush()
-    else:
-        out = Console(highlight=False)
-        out.print(render_rich_table(document))
-        from fwadvisor.report.curves_text import curve_lines
+        return
+    out = Console(highlight=False)
+    out.print(render_rich_table(document))
+    for line in curve_lines(document):
+        out.print(clean(line), highlight=False, markup=False)
+    for line in problems(document):
+        out.print(f"[red]•[/] {for_rich(line)}", highlight=False)
 
-        for line in curve_lines(document):
-            out.print(line, highlight=False, markup=False)
-        for line in problems(document):
-            out.print(f"[red]•[/] {line}", highlight=False)
-    err.print("Saved to " + " and ".join(str(p) for p in paths))
+
+def _tell_where_saved(err: Console, document: RunDocument, written: list[Path], failures: list[WriteError]) -> None:
+    from fwadvisor.paths import runs_dir
+
+    if written:
+        err.print("Saved to " + " and ".join(for_rich(path) for path in written))
+    folder = str(runs_dir())
+    for failure in failures:
+        if failure.filename.startswith(folder):
+            message = f"the run was not saved in your runs folder {folder}: {failure.strerror}"
+        else:
+            message = str(failure)
+        print(f"fwadvisor: error: {clean(message)}", file=sys.stderr)
     if document.cancelled:
-        err.print("[yellow]Cancelled: the partial results above were saved.[/]")
-        return EXIT_CANCELLED
-    return 1 if run_failed(document) else 0
+        saved = ": the partial results above were saved" if written else ""
+        err.print(f"[yellow]Cancelled{saved}.[/]")
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -118,22 +223,23 @@ def run_compare(args: argparse.Namespace) -> int:
         return 0
     console = Console(highlight=False)
     for warning in result["warnings"]:
-        console.print(f"[yellow]! {warning}[/]")
+        console.print(f"[yellow]! {for_rich(warning)}[/]")
     table = Table(
-        title=f"{args.candidate} vs {args.baseline} (ratio > 1: the second run is better)", title_justify="left"
+        title=f"{for_rich(args.candidate)} vs {for_rich(args.baseline)} (ratio > 1: the second run is better)",
+        title_justify="left",
     )
     for column in ("benchmark", "framework", "dtype", "metric", "first", "second", "ratio"):
         table.add_column(column, justify="right" if column in ("first", "second", "ratio") else "left")
     for row in result["rows"]:
         ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else row["note"]
         table.add_row(
-            row["benchmark"],
-            row["framework"],
-            row["dtype"] or "",
-            row["metric"],
+            for_rich(row["benchmark"]),
+            for_rich(row["framework"]),
+            for_rich(row["dtype"] or ""),
+            for_rich(row["metric"]),
             _num(row["first"]),
             _num(row["second"]),
-            ratio,
+            for_rich(ratio),
         )
     console.print(table)
     return 0
@@ -154,30 +260,32 @@ def run_env(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False)
     cpu = env["cpu"]
-    console.print(f"[bold]System[/]  {env['os']}, Python {env['python']}")
+    console.print(f"[bold]System[/]  {for_rich(env['os'])}, Python {for_rich(env['python'])}")
     console.print(
-        f"[bold]CPU[/]     {cpu['model']}: {cpu['physical_cores']} cores, "
+        f"[bold]CPU[/]     {for_rich(cpu['model'])}: {cpu['physical_cores']} cores, "
         f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
         f"({env['memory_available_gb']} GB free)"
     )
     gpu = env["gpu"]
     if not gpu["gpus"]:
-        console.print(f"[bold]GPU[/]     none: {gpu['error'] or 'NVML found no GPU'}. The profiler runs on the CPU.")
+        why = for_rich(gpu["error"] or "NVML found no GPU")
+        console.print(f"[bold]GPU[/]     none: {why}. The profiler runs on the CPU.")
     else:
-        console.print(f"[bold]GPU[/]     driver {gpu['driver']}, CUDA {gpu['cuda_driver']}")
+        console.print(f"[bold]GPU[/]     driver {for_rich(gpu['driver'])}, CUDA {for_rich(gpu['cuda_driver'])}")
         for g in gpu["gpus"]:
             console.print(
-                f"  {g['index']}: {g['name']}, {g['memory_total_gb']} GB, compute capability "
-                f"{g['compute_capability']}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
+                f"  {g['index']}: {for_rich(g['name'])}, {g['memory_total_gb']} GB, compute capability "
+                f"{for_rich(g['compute_capability'])}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
                 f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W"
             )
     for fw, info in env["frameworks"].items():
         name = identity(fw).name
         if not info["installed"]:
-            console.print(f"[bold]{name}[/] not installed: {info['hint']}")
+            console.print(f"[bold]{name}[/] not installed: {for_rich(info['hint'])}")
         elif info.get("error"):
-            console.print(f"[bold]{name}[/] {info['version']}: [red]{info['error']}[/]")
+            console.print(f"[bold]{name}[/] {for_rich(info['version'])}: [red]{for_rich(info['error'])}[/]")
         else:
             sees = "sees a GPU: " + ", ".join(info["gpu_devices"]) if info["gpu_available"] else "CPU only"
-            console.print(f"[bold]{name}[/] {info['version']} ({info.get('build') or '?'} build), {sees}")
+            build = info.get("build") or "?"
+            console.print(f"[bold]{name}[/] {for_rich(info['version'])} ({for_rich(build)} build), {for_rich(sees)}")
     return 0

@@ -12,6 +12,7 @@ from fwadvisor.advisor.loader import STALE_AFTER_DAYS, Problem, load_folder, loa
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.commands.output import emit
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
+from fwadvisor.safe_text import clean, one_line
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -28,12 +29,16 @@ def run_check(args: argparse.Namespace) -> int:
         areas = Counter(entry.rule.area for entry in loaded)
         by_area = ", ".join(f"{a} {n}" for a, n in sorted(areas.items())) or "none"
         status = "OK" if not problems and not failures else "FAILED"
+        # Folder names and the problems (which quote rule text) are outside text: no control character of
+        # theirs reaches the terminal.
         print(
-            f"{folder}: {status}: {len(loaded)} valid rules ({by_area}); "
-            f"{cases - len(failures)}/{cases} test cases pass"
+            clean(
+                f"{folder}: {status}: {len(loaded)} valid rules ({by_area}); "
+                f"{cases - len(failures)}/{cases} test cases pass"
+            )
         )
         for item in [*problems, *failures]:
-            print(f"  {item}", file=sys.stderr)
+            print(clean(f"  {item}"), file=sys.stderr)
         stale = [w for entry in loaded for w in stale_evidence(entry)]
         if stale:
             print(
@@ -42,7 +47,7 @@ def run_check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             for item in stale:
-                print(f"  warning: {item}", file=sys.stderr)
+                print(clean(f"  warning: {item}"), file=sys.stderr)
         invalid += len(problems)
         failed += len(failures)
     if invalid:
@@ -53,6 +58,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
+    replaced = set(ruleset.replaced)
     rows = [
         {
             "id": e.rule.id,
@@ -62,24 +68,29 @@ def run_list(args: argparse.Namespace) -> int:
             "weight": e.rule.weight,
             "title": e.rule.title or e.rule.id,
             "file": str(e.file),
+            # This rule replaced one with the same id from an earlier folder (a built-in one, say).
+            "replaces": e.rule.id in replaced,
         }
         for e in ruleset.rules
     ]
     if args.format == "json":
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2))  # ASCII: every control character written as an escape
         return 0
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{len(rows)} rules in force", show_lines=False)
     for column in ("id", "area", "effect", "framework", "weight", "title"):
         table.add_column(column, no_wrap=column == "id")
     for row in sorted(rows, key=lambda r: (r["area"], r["id"])):
         weight = f"{row['weight']:g}" if row["effect"] == "favor" else ""
-        table.add_row(*(str(row[c] or "") for c in ("id", "area", "effect", "framework")), weight, str(row["title"]))
+        # Cells are Text, never markup: a title like "[/usr/lib/x]" prints as written.
+        cells = [*(str(row[c] or "") for c in ("id", "area", "effect", "framework")), weight, str(row["title"])]
+        table.add_row(*(Text(one_line(cell)) for cell in cells))
     Console().print(table)
     if ruleset.replaced:
-        print(f"Replaced by your rules: {', '.join(ruleset.replaced)}")
+        print(f"Replaced by your rules: {', '.join(dict.fromkeys(ruleset.replaced))}")
     return 0
 
 

@@ -15,15 +15,23 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 
 from fwadvisor.errors import InputError
+from fwadvisor.safe_text import excerpt
+from fwadvisor.yamlio import read_regular_file
 
 SCHEMA_VERSION: Final = 1
 KIND: Final = "fwadvisor-profile"
+# The largest run file read: a full suite with every raw sample is a few megabytes.
+MAX_RUN_BYTES: Final = 64_000_000
 
 FrameworkId = Literal["torch", "tensorflow"]
 # Finite numbers only: NaN fails every bound and infinity is beyond the largest double's.
 Finite = Annotated[float, msgspec.Meta(ge=-1.7e308, le=1.7e308)]
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=1.7e308)]
 Count = Annotated[int, msgspec.Meta(ge=0)]
+# A measured value (TFLOP/s, GB/s, us/op, steps/s, an accuracy, a ratio): never negative, and
+# beyond 1e15 in any of these units is no measurement (a ratio of such numbers overflows).
+Measured = Annotated[float, msgspec.Meta(ge=0, le=1e15)]
+Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
 WorkerStatus = Literal[
     "not started",
     "ok",
@@ -40,7 +48,7 @@ FatalKind = Literal["missing_framework", "no_gpu", "setup_failed"]
 
 class Metric(msgspec.Struct, frozen=True):
     name: str
-    value: Finite | None = None
+    value: Measured | None = None
 
 
 class Peak(msgspec.Struct, frozen=True):
@@ -69,8 +77,8 @@ class CurvePoint(msgspec.Struct, frozen=True):
 
     epoch: Count
     train_loss: Finite | None  # None: the loss was not a number (training diverged)
-    train_accuracy: Finite
-    test_accuracy: Finite
+    train_accuracy: Fraction
+    test_accuracy: Fraction
     seconds: Seconds
 
 
@@ -98,7 +106,7 @@ class Record(msgspec.Struct, kw_only=True):
     samples_s: list[Seconds] = []
     calls_per_sample: Count = 0
     metric: Metric = Metric("")
-    percent_of_peak: Finite | None = None
+    percent_of_peak: Measured | None = None
     peak: Peak | None = None
     correct: bool | None = None
     check: str | None = None
@@ -236,6 +244,35 @@ class SuiteInfo(msgspec.Struct, kw_only=True):
     benchmarks: list[str] = []
 
 
+class _CpuShape(msgspec.Struct):
+    model: str | None = None
+    physical_cores: Count | None = None
+    logical_cores: Count | None = None
+
+
+class _GpuEntryShape(msgspec.Struct):
+    name: str | None = None
+
+
+class _GpuShape(msgspec.Struct):
+    gpus: list[_GpuEntryShape] | None = None
+    driver: str | None = None
+    error: str | None = None
+
+
+class _FrameworkShape(msgspec.Struct):
+    version: str | None = None
+
+
+class _EnvironmentShape(msgspec.Struct):
+    """The parts of `environment` that reports and the advice read (the rest is kept as saved):
+    checked on load so a hand-edited run cannot crash them (a list where a mapping belongs)."""
+
+    cpu: _CpuShape | None = None
+    gpu: _GpuShape | None = None
+    frameworks: dict[str, _FrameworkShape | None] | None = None
+
+
 class RunDocument(msgspec.Struct, kw_only=True):
     """A saved profile run: what `recommend --profile` and the report take as evidence."""
 
@@ -288,22 +325,50 @@ def run_from_data(data: Any, source: Path | str = "<profile>") -> RunDocument:
         raise InputError(
             f"profile document has no schema_version (this fwadvisor reads version {SCHEMA_VERSION})", file=source
         )
-    version = data["schema_version"]
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+    _check_version(data["schema_version"], source)
+    try:
+        document = msgspec.convert(data, RunDocument)
+    except msgspec.ValidationError as exc:
+        raise InputError(_invalid_field(str(exc), data), file=source) from None
+    for section, shape in (("environment", _EnvironmentShape), ("gpu_after", _GpuShape)):
+        try:
+            msgspec.convert(getattr(document, section) or {}, shape)
+        except msgspec.ValidationError as exc:
+            message = str(exc).replace("`$", f"`$.{section}", 1)
+            raise InputError(_invalid_field(message, data), file=source) from None
+    return document
+
+
+def _check_version(version: Any, source: Path | str) -> None:
+    """schema_version must be the whole number this fwadvisor reads: say plainly what else it is."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        if isinstance(version, str) and version.strip().isdigit():
+            why = f'it is text ("{excerpt(version, 20)}"): write the number {version.strip()} without quotes'
+        elif isinstance(version, bool):
+            why = f"got {str(version).lower()}"
+        else:
+            why = f"got {excerpt(repr(version), 40)}"
         raise InputError(
-            f"profile schema version {version} is newer than this fwadvisor reads ({SCHEMA_VERSION}); "
+            f"profile schema_version must be a whole number (this fwadvisor reads {SCHEMA_VERSION}); {why}",
+            file=source,
+        )
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"profile schema version {excerpt(version, 20)} is newer than this fwadvisor reads ({SCHEMA_VERSION}); "
             "upgrade fwadvisor",
             file=source,
         )
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version < 1:
         raise InputError(
-            f"profile schema version {version!r} is not one this fwadvisor reads (it reads {SCHEMA_VERSION})",
+            f"profile schema version {version} is not a valid version (versions start at 1; this fwadvisor reads "
+            f"{SCHEMA_VERSION})",
             file=source,
         )
-    try:
-        return msgspec.convert(data, RunDocument)
-    except msgspec.ValidationError as exc:
-        raise InputError(_invalid_field(str(exc), data), file=source) from None
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"profile schema version {version} is not one this fwadvisor reads (it reads {SCHEMA_VERSION})",
+            file=source,
+        )
 
 
 def _invalid_field(message: str, data: dict[str, Any]) -> str:
@@ -340,14 +405,7 @@ def _json_problem(raw: bytes, message: str) -> tuple[str, int | None]:
 def load_run(path: Path) -> RunDocument:
     """Read and validate a saved run. Every problem is an InputError naming the file and the field."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("profile file not found", file=path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a profile file", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read profile file: {exc.strerror or exc}", file=path) from None
+    raw = read_regular_file(path, "profile file", MAX_RUN_BYTES)
     try:
         data = msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:

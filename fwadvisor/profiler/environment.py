@@ -34,6 +34,8 @@ def host_info() -> dict[str, Any]:
     memory = psutil.virtual_memory()
     freq = psutil.cpu_freq()
     return {
+        # The host name tells a report whether a saved run was made on the machine reading it.
+        "hostname": platform.node() or None,
         "os": f"{platform.system()} {platform.release()}",
         "platform": platform.platform(),
         "python": sys.version.split()[0],

@@ -67,6 +67,24 @@ class WorkerEvent(msgspec.Struct, frozen=True):
 
 
 EventHandler = Callable[[WorkerEvent], None]
+# The worker compares this with its parent after asking to die with it: a parent already gone by then
+# would never send the death signal.
+PARENT_PID_ENV = "FWADVISOR_WORKER_PARENT"
+
+
+class CancelRequest(threading.Event):
+    """A cancel flag that also says why (Ctrl+C, SIGTERM, the app's Cancel button): the reason goes
+    into the records of the benchmarks that were stopped. A plain threading.Event works too."""
+
+    reason = "cancelled by the user"
+
+    def request(self, reason: str) -> None:
+        self.reason = reason
+        self.set()
+
+
+def cancel_reason(cancel: threading.Event) -> str:
+    return getattr(cancel, "reason", CancelRequest.reason)
 
 
 @dataclass
@@ -160,7 +178,7 @@ def run_worker(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {}), PARENT_PID_ENV: str(os.getpid())},
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all PIPE
     stderr = proc.stderr
@@ -189,7 +207,7 @@ def run_worker(
     try:
         while True:
             if cancel is not None and cancel.is_set():
-                outcome.status, outcome.error = "cancelled", "cancelled by the user"
+                outcome.status, outcome.error = "cancelled", cancel_reason(cancel)
                 break
             if time.monotonic() - last_activity > timeout_s:
                 outcome.status = "timed_out"
@@ -312,6 +330,7 @@ def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
             capture_output=True,
             timeout=timeout_s,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, PARENT_PID_ENV: str(os.getpid())},
         )
     except subprocess.TimeoutExpired:
         return {"installed": None, "error": f"the probe did not answer within {timeout_s:g} s"}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from fwadvisor import __version__
-from fwadvisor.atomic import write_atomic
+from fwadvisor.atomic import WriteError, write_atomic, write_new
 from fwadvisor.errors import InputError
 from fwadvisor.paths import runs_dir
 from fwadvisor.profiler.documents import (
@@ -25,7 +26,7 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.records import FRAMEWORKS, GPU_ONLY, failed_record
 from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
-from fwadvisor.profiler.suites import Case, Suite, resolve_cases
+from fwadvisor.profiler.suites import Case, Suite, resolve_cases, valid_suite_name
 
 # The metrics a device peak can be read against, and the kind of peak each needs.
 PEAK_KINDS = {"TFLOP/s": "flops", "GFLOP/s": "flops", "GB/s": "bandwidth"}
@@ -139,6 +140,7 @@ def run_profile(
     outcomes: dict[str, WorkerOutcome] = {}
     cancelled = False
     for framework in frameworks or list(FRAMEWORKS):
+        cancelled = cancelled or (cancel is not None and cancel.is_set())  # e.g. SIGTERM between workers
         if cancelled:
             outcomes[framework] = _not_started(framework, cases, resolved)
             continue
@@ -185,14 +187,43 @@ def run_failed(document: RunDocument) -> bool:
     )
 
 
-def save_document(document: RunDocument, output: Path | None = None) -> list[Path]:
-    """Write the run to the user's runs folder (always) and to `output`; atomically."""
+def run_file_name(document: RunDocument) -> Callable[[int], str]:
+    """Names for the run in the runs folder: `profile-<UTC start>-<suite>.json`, and for a second run
+    of the same suite started in the same second `profile-<UTC start>.002-<suite>.json` (sorts after)."""
+    stamp = re.sub(r"[^0-9TZ]", "", document.created.replace("+00:00", "Z"))
+    suite = document.suite.name if valid_suite_name(document.suite.name) else "suite"
+
+    def name(number: int) -> str:
+        return f"profile-{stamp}-{suite}.json" if number == 1 else f"profile-{stamp}.{number:03d}-{suite}.json"
+
+    return name
+
+
+def save_run(document: RunDocument, output: Path | None = None) -> tuple[list[Path], list[WriteError]]:
+    """Write the run to `output` and, under a new name, to the user's runs folder; each independently
+    of the other, so a full data folder cannot cost the --output copy, nor a bad --output the saved run.
+
+    Returns the paths written (`output` first) and the failures, one WriteError each.
+    """
     data = encode_run(document)
-    stamp = document.created.replace(":", "").replace("-", "").replace("+0000", "Z")
-    saved = runs_dir() / f"profile-{stamp}-{document.suite.name}.json"
-    write_atomic(saved, data)
-    paths = [saved]
+    written: list[Path] = []
+    failures: list[WriteError] = []
     if output is not None:
-        write_atomic(output, data)
-        paths.insert(0, output)
-    return paths
+        try:
+            write_atomic(output, data)
+            written.append(Path(output))
+        except WriteError as exc:
+            failures.append(exc)
+    try:
+        written.append(write_new(runs_dir(), run_file_name(document), data))
+    except WriteError as exc:
+        failures.append(exc)
+    return written, failures
+
+
+def save_document(document: RunDocument, output: Path | None = None) -> list[Path]:
+    """save_run for callers that treat any failure as one: raises the first WriteError (an OSError)."""
+    written, failures = save_run(document, output)
+    if failures:
+        raise failures[0]
+    return written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from msgspec import Meta
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.records import BENCHMARKS, GPU_ONLY
+from fwadvisor.safe_text import excerpt
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
@@ -81,7 +83,7 @@ class Suite(FileModel, frozen=True):
     description: str
     benchmarks: Annotated[list[SuiteBenchmark], Meta(min_length=1)]
     budget_s: Annotated[float, Meta(gt=0, le=60)] = 1.0
-    timeout_s: Annotated[float, Meta(gt=0)] = 180.0  # a worker silent this long is declared hung
+    timeout_s: Annotated[float, Meta(gt=0, le=86400)] = 180.0  # a worker silent this long is declared hung
 
 
 class Case(msgspec.Struct, frozen=True):
@@ -91,6 +93,14 @@ class Case(msgspec.Struct, frozen=True):
     params: dict[str, Any]
     dtype: str
     budget_s: float
+
+
+# A suite's name becomes part of a file name in the runs folder: letters, digits, '_', '.', '-' only.
+SUITE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def valid_suite_name(name: str) -> bool:
+    return SUITE_NAME.fullmatch(name) is not None
 
 
 def suite_paths() -> dict[str, Path]:
@@ -115,6 +125,13 @@ def load_suite(name_or_path: str) -> Suite:
             )
         path = known[name_or_path]
     suite = convert_or_explain(load_yaml(path, "suite file"), Suite, path, "suite file")
+    if not valid_suite_name(suite.name):
+        raise InputError(
+            f"suite name '{excerpt(suite.name)}' is not allowed: use 1 to 64 of A-Z, a-z, 0-9, '_', '.' and '-' "
+            "(the name becomes part of the saved run's file name)",
+            file=path,
+            line=line_of(path, ["name"]),
+        )
     for index, item in enumerate(suite.benchmarks):
         where = line_of(path, ["benchmarks", index])
         if item.benchmark not in BENCHMARKS:

@@ -45,6 +45,7 @@ BACKEND_MODULES = {
 }
 INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'", "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
 EXIT_FATAL = 3
+PARENT_PID_ENV = "FWADVISOR_WORKER_PARENT"  # runner.PARENT_PID_ENV (not imported: runner is the parent side)
 Send = Callable[[WorkerMessage], None]
 
 
@@ -57,16 +58,23 @@ def _protocol_stream() -> IO[bytes]:
 
 
 def _die_with_parent() -> None:
-    # If the parent is killed outright, the kernel ends this worker too: no orphan keeps the GPU.
+    """If the parent is killed outright, the kernel ends this worker too: no orphan keeps the GPU.
+
+    SIGKILL, not SIGTERM: a Python handler runs only between bytecodes, so a worker deep inside
+    native code (or stopped) would outlive its parent; SIGKILL needs no cooperation.
+    """
     if sys.platform.startswith("linux"):
         try:
             import ctypes
 
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
             pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
         except OSError:
             pass
+    expected = os.environ.get(PARENT_PID_ENV)
+    if expected and expected != str(os.getppid()):
+        os._exit(EXIT_FATAL)  # the parent died before the death signal was armed: nobody reads us
 
 
 def _fatal(send: Send, kind: FatalKind, error: str, hint: str) -> int:

@@ -8,6 +8,8 @@ the misconceptions) and what each item is made of. A renderer only lays the sect
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fwadvisor.advisor.engine import Recommendation, evidence_refs
 from fwadvisor.report import content as c
 from fwadvisor.report.model import EvidenceSection, Group, Item, Measured, Report, Score, Section, Verdict
@@ -16,18 +18,19 @@ TITLE = "fwadvisor recommendation"
 PLAN_INTRO = "One framework for everything is the wrong shape here"
 
 
-def build_report(rec: Recommendation, measured: EvidenceSection | None = None) -> Report:
+def build_report(rec: Recommendation, measured: EvidenceSection | None = None, replaced: Sequence[str] = ()) -> Report:
     """The whole report of `rec`; `measured` is the "Evidence from this machine" section of a
-    profile run (profile_section.evidence_for), placed after the what-ifs."""
+    profile run (profile_section.evidence_for), placed after the what-ifs; `replaced` the ids of
+    rules that the user's rules replaced (RuleSet.replaced), named under the verdict."""
     advice = [_blockers(rec), _plan(rec), _reasons(rec), _caveats(rec), _alternatives(rec), _what_ifs(rec)]
     later = [_next_steps(rec), _outlook(rec), _misconceptions(rec)]
     sections: list[Section | Measured] = [s for s in advice if s is not None]
     sections.append(Measured(measured))
     sections += [s for s in later if s is not None]
-    return Report(_verdict(rec), sections)
+    return Report(_verdict(rec, replaced), sections)
 
 
-def _verdict(rec: Recommendation) -> Verdict:
+def _verdict(rec: Recommendation, replaced: Sequence[str]) -> Verdict:
     return Verdict(
         title=TITLE,
         label=c.verdict_title(rec),
@@ -38,6 +41,7 @@ def _verdict(rec: Recommendation) -> Verdict:
         priorities=c.priorities_sentence(rec),
         rules_used=rec.rules_used,
         facts=c.facts_sentence(rec),
+        replaced=list(dict.fromkeys(replaced)),
     )
 
 

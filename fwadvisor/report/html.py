@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from fwadvisor.advisor.engine import EvidenceRef
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.report import content as c
 from fwadvisor.report.model import Group, Item, Measured, Report, Section, Verdict
+from fwadvisor.safe_text import for_html as _e
+from fwadvisor.safe_text import safe_link
 
 _CSS = (
     """
@@ -35,22 +35,24 @@ table { border-collapse: collapse; } td, th { border: 1px solid var(--line); pad
 )
 
 
-def _e(text: object) -> str:
-    return escape(" ".join(str(text).split()), quote=True)
-
-
 # The markup's line breaks as the page always had them: the plan's list closes on its last item's line.
 _CLOSED_ON_LAST_ITEM = {"plan"}
 # Items drawn with a coloured bar beside them.
 _MARKED = {"blocker", "caveat"}
 
 
+def _link(label: str, address: str) -> str:
+    """A link when `address` is http(s); otherwise the label, with the address as text."""
+    target = safe_link(address)
+    if target is not None:
+        return f'<a href="{_e(target)}">{_e(label)}</a>'
+    return _e(label) if label == address else f"{_e(label)} ({_e(address)})"
+
+
 def _evidence(refs: list[EvidenceRef]) -> str:
     items = []
     for r in refs:
-        label = _e(r.source)
-        link = f'<a href="{label}">{label}</a>' if r.source.startswith(("http://", "https://")) else label
-        items.append(f"{link} (checked {_e(r.checked)}, {_e(r.strength)})")
+        items.append(f"{_link(r.source, r.source)} (checked {_e(r.checked)}, {_e(r.strength)})")
     return f'<div class="evidence">Evidence: {"; ".join(items)}</div>'
 
 
@@ -73,7 +75,8 @@ def _verdict(verdict: Verdict) -> str:
 <div class="verdict"><p><strong>{_e(verdict.summary)}</strong></p>
 {bar_rows}
 <p class="muted">Margin {verdict.margin:g} points. {_e(verdict.priorities)}
-{verdict.rules_used} rules considered. {_e(verdict.facts)}</p></div>"""
+{verdict.rules_used} rules considered. {_e(verdict.replaced_sentence) + " " if verdict.replaced else ""}\
+{_e(verdict.facts)}</p></div>"""
 
 
 def _item(item: Item) -> str:
@@ -85,7 +88,7 @@ def _item(item: Item) -> str:
             f"{_e(item.correction)}{evidence}</li>"
         )
     if item.link:
-        lead = f'<a href="{_e(item.link)}">{_e(item.label)}</a>'
+        lead = _link(item.label, item.link)
     else:
         label = ""
         if item.weight:

@@ -185,6 +185,12 @@ class Verdict:
     priorities: str  # how the chosen priorities weighted the areas
     rules_used: int
     facts: str  # when the facts were checked, and the strength letters
+    replaced: list[str] = field(default_factory=list)  # the ids of rules that your own rules replaced
+
+    @property
+    def replaced_sentence(self) -> str:
+        """Which rules your own replaced ("" when none did), so a changed rule never passes unseen."""
+        return f"Rules replaced by your own: {', '.join(self.replaced)}." if self.replaced else ""
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, Table
 from fwadvisor.report.profile_model import cell_text
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.report.svg import curve_svg, ratio_chart_svg
+from fwadvisor.safe_text import for_html as _e
 
 _STATUS_STYLE = {
     ResultStatus.WRONG: "color:var(--bad);font-weight:600",
@@ -20,10 +19,6 @@ _STATUS_STYLE = {
 _AHEAD_STYLE = {"ok": "font-weight:600", "wide": "color:var(--warn)", "none": "color:var(--muted)"}
 # Table cells that say something went wrong (a failure, a mismatch) are shown in the "bad" colour.
 _BAD_PREFIXES = ("✗", "NO", "≠")
-
-
-def _e(text: object) -> str:
-    return escape(" ".join(str(text).split()), quote=True)
 
 
 def _cell(c: Cell | None) -> str:

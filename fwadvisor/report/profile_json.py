@@ -9,6 +9,7 @@ import msgspec
 
 from fwadvisor.profiler.documents import Record, RunDocument, usable_as_evidence
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
+from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.practice import PRACTICE_MODELS
 from fwadvisor.report.profile_model import framework_versions
 from fwadvisor.report.profile_table import device_label
@@ -44,6 +45,9 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         "path": str(path) if path else None,
         "created": document.created or None,
         "device": device_label(document),
+        # Whose machine made the numbers: its recorded description, and whether it is this one (null: unknown).
+        "machine": recorded_machine(document.environment).label,
+        "this_machine": run_is_from_this_machine(document.environment),
         "suite": document.suite.name,
         "threads": document.suite.threads,
         "frameworks": framework_versions(document),

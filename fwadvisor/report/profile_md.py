@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from fwadvisor.report.model import EvidenceSection, SpeedTable, Table
 from fwadvisor.report.profile_model import cell_text
-
-
-def md_escape(text: object) -> str:
-    """Safe inside a Markdown table cell or list item: one line, no pipes, no raw HTML or links."""
-    out = " ".join(str(text).split())
-    for char in ("\\", "|", "<", ">", "[", "]", "*", "`"):
-        out = out.replace(char, "\\" + char)
-    return out
+from fwadvisor.safe_text import for_markdown as md_escape
 
 
 def md_table(table: Table) -> list[str]:
@@ -40,29 +33,33 @@ def _speed_table(speed: SpeedTable) -> list[str]:
         if speed.with_peak:
             cells.append(md_escape(row.peak_text()))
         out.append("| " + " | ".join(cells) + " |")
-    return [*out, "", md_escape(speed.legend), ""]
+    return [*out, "", md_escape(speed.legend, starts_line=True), ""]
 
 
 def markdown_section(section: EvidenceSection) -> str:
-    out = [f"## {section.title}", ""]
-    out += [md_escape(line) + "  " for line in section.environment]
-    out += [section.evidence_sentence, ""]
+    out = [f"## {md_escape(section.title)}", ""]
+    out += [md_escape(line, starts_line=True) + "  " for line in section.environment]
+    out += [md_escape(section.evidence_sentence, starts_line=True), ""]
     if section.speed is not None:
         out += _speed_table(section.speed) if section.speed.lines else ["The run holds no results.", ""]
     for model in section.practice:
         out += [f"### Training curves: {md_escape(model.label)} ({md_escape(model.model)})", ""]
         if model.curve_table.body:
-            out += [*md_table(model.curve_table), "", md_escape(model.curve_note), ""]
-        out += [md_escape(model.summary) + "  "] if model.summary else []
-        out += [f"{md_escape(name)}: {md_escape(trouble)}  " for name, trouble in model.troubles]
+            out += [*md_table(model.curve_table), "", md_escape(model.curve_note, starts_line=True), ""]
+        out += [md_escape(model.summary, starts_line=True) + "  "] if model.summary else []
+        out += [f"{md_escape(name, starts_line=True)}: {md_escape(trouble)}  " for name, trouble in model.troubles]
         if model.finding:
             out += ["", f"**{md_escape(model.finding)}**"]
         out.append("")
     if section.exports is not None:
         out += ["### Saving and reloading a trained model", "", *md_table(section.exports), ""]
     if section.triggered is not None:
-        out += [f"### {section.triggered_title}", ""]
-        out += [f"- {md_escape(line)}" for line in section.triggered] if section.triggered else [section.no_trigger]
+        out += [f"### {md_escape(section.triggered_title)}", ""]
+        out += (
+            [f"- {md_escape(line)}" for line in section.triggered]
+            if section.triggered
+            else [md_escape(section.no_trigger, starts_line=True)]
+        )
         out.append("")
     if section.problems:
         out += ["### Problems in this run", "", *(f"- {md_escape(line)}" for line in section.problems), ""]

@@ -13,6 +13,7 @@ from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
 from fwadvisor.profiler.documents import ResultStatus, RunDocument, usable_as_evidence
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
+from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.model import (
     AheadTone,
     CurveChart,
@@ -27,6 +28,9 @@ from fwadvisor.report.model import (
 from fwadvisor.report.profile_table import LOWER_IS_BETTER, Cell, Row, device_label, problems, rows
 
 TITLE = "Evidence from this machine"
+# A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
+OTHER_MACHINE_TITLE = "Evidence from the machine the run was made on ({machine})"
+UNNAMED_MACHINE = "the run does not record which"
 LEGEND = (
     "± is half the p20-p80 spread. ~ marks a spread over 10% of the median: shown, but not "
     "used as evidence. ≠ marks a result that did not match the NumPy reference: not used. "
@@ -43,15 +47,21 @@ NOT_COMPARABLE = {
 }
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """A part of a run's free-form environment that should be a mapping; {} when it is not (a hand-edited
+    or hostile file may hold anything there, and the report still shows the rest)."""
+    return value if isinstance(value, dict) else {}
+
+
 def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
     """Per framework: the version that ran (or was found) and how its worker ended."""
-    env_fws = document.environment.get("frameworks") or {}
+    env_fws = _mapping(document.environment.get("frameworks"))
     seen = [fw for fw in PROFILER_IDS if fw in document.workers or fw in env_fws]
     seen += sorted(set(document.workers) - set(seen))
     out: dict[str, dict[str, Any]] = {}
     for fw in seen:
         worker = document.workers.get(fw)
-        version = (worker.framework_version if worker else None) or (env_fws.get(fw) or {}).get("version")
+        version = (worker.framework_version if worker else None) or _mapping(env_fws.get(fw)).get("version")
         if version is None:
             version = next(
                 (r.framework_version for r in document.results if r.framework == fw and r.framework_version), None
@@ -70,7 +80,7 @@ def hardware_text(document: RunDocument) -> str:
     threads = document.suite.threads
     if device.startswith("cuda") or document.suite.device == "cuda":
         return f"GPU {device}"
-    cpu = document.environment.get("cpu") or {}
+    cpu = _mapping(document.environment.get("cpu"))
     model = cpu.get("model") or "unknown CPU model"
     cores = cpu.get("physical_cores")
     logical = cpu.get("logical_cores")
@@ -95,6 +105,13 @@ def environment_lines(document: RunDocument, path: Path | str | None) -> list[st
     second = f"Suite {document.suite.name}, run {document.created or 'at an unknown time'}"
     second += f"; saved as {path}." if path else "."
     return [first, second]
+
+
+def section_title(document: RunDocument) -> str:
+    """The section's title: "this machine" only when the run's recorded machine is this one; else whose it was."""
+    if run_is_from_this_machine(document.environment):
+        return TITLE
+    return OTHER_MACHINE_TITLE.format(machine=recorded_machine(document.environment).label or UNNAMED_MACHINE)
 
 
 def ahead_text(row: Row) -> tuple[str, AheadTone]:
@@ -193,7 +210,7 @@ def build_evidence(
     speed = SpeedTable(lines, with_peak, LEGEND) if lines or not practice.has_practice(document) else None
     exports = practice.practice_records(document, EXPORT_BENCHMARK)
     return EvidenceSection(
-        title=TITLE,
+        title=section_title(document),
         environment=environment_lines(document, path),
         usable=sum(1 for r in document.results if usable_as_evidence(r)),
         total=len(document.results),

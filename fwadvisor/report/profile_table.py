@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify, run_from_data
+from fwadvisor.safe_text import clean, one_line
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -169,7 +170,10 @@ def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
 
 
 def problems(document: RunDocument | dict[str, Any]) -> list[str]:
-    """Plain sentences for every failed worker or benchmark, with the fix where one is known."""
+    """Plain sentences for every failed worker or benchmark, with the fix where one is known.
+
+    Clean of control characters, but they quote the run's errors and hints: to Rich they go through
+    safe_text.for_rich (`pip install 'fwadvisor[tensorflow]'` must not lose its brackets)."""
     document = as_run(document)
     lines = []
     for fw, worker in document.workers.items():
@@ -181,7 +185,7 @@ def problems(document: RunDocument | dict[str, Any]) -> list[str]:
             summary = document.workers.get(fw)
             if c.status in (ResultStatus.FAILED, ResultStatus.WRONG) and not (summary and summary.hint):
                 lines.append(f"{NAMES.get(fw, fw)} {row.benchmark} {row.dtype}: {c.note}")
-    return lines
+    return [clean(line) for line in lines]
 
 
 def device_label(document: RunDocument) -> str:
@@ -199,7 +203,9 @@ def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
     table = Table(
         title=Text(
-            f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
+            one_line(
+                f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
+            )
         ),
         title_justify="left",
     )
@@ -225,11 +231,11 @@ def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
                 return Text("-")
             return Text(c.text(), style=colours.get(c.status, ""))
 
-        unit = Text(row.unit)
+        unit = Text(one_line(row.unit))
         if row.unit in LOWER_IS_BETTER:
             unit.append(" (lower is better)", style="dim")
-        label = Text(f"{row.benchmark} {row.dtype}\n")
-        label.append(row.params, style="dim")
+        label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
+        label.append(one_line(row.params), style="dim")
         cells = [label, unit, show("torch"), show("tensorflow"), Text(row.faster_text())]
         table.add_row(*cells, *([Text(row.peak_text())] if with_peak else []))
     table.caption = Text(

@@ -12,6 +12,10 @@ from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.model import EvidenceSection, SpeedTable
 from fwadvisor.report.profile_table import Cell
+from fwadvisor.safe_text import clean, excerpt, one_line
+
+# The most a benchmark name or unit takes of the terminal table (the other formats show it whole).
+NAME_CHARS = 40
 
 
 def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
@@ -25,12 +29,15 @@ def _cell(c: Cell | None) -> str:
 
 
 def _speed_table(speed: SpeedTable, width: int) -> list[str]:
-    table = [("benchmark", "metric", PYTORCH.name, TENSORFLOW.name, "ahead")]
+    table: list[tuple[str, ...]] = [("benchmark", "metric", PYTORCH.name, TENSORFLOW.name, "ahead")]
     for line in speed.lines:
         # Symbols keep the terminal table narrow; the legend under it says what they mean.
         row = line.row
         ahead = {"wide": f"{row.faster_text()} ~", "none": "-"}.get(line.tone, line.ahead)
-        table.append((line.label, row.unit, _cell(row.cells.get("torch")), _cell(row.cells.get("tensorflow")), ahead))
+        # A long or odd benchmark name is cut short here (the other formats have it whole), so the
+        # numbers beside it stay on the screen; a newline in it cannot break its row.
+        name, unit = excerpt(line.label, NAME_CHARS), excerpt(row.unit, NAME_CHARS)
+        table.append((name, unit, _cell(row.cells.get("torch")), _cell(row.cells.get("tensorflow")), one_line(ahead)))
     widths = [max(len(r[i]) for r in table) for i in range(5)]
     out: list[str] = []
     for number, r in enumerate(table):
@@ -67,5 +74,6 @@ def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
             out += _wrap(line, width - 2, indent="  ", hang="    ")
     for line in section.problems:
         out += _wrap("! " + line, width - 2, indent="  ", hang="    ")
-    # The blocks each open with a blank line; one is enough between any two.
-    return [line for i, line in enumerate(out) if line or i == 0 or out[i - 1]]
+    # The blocks each open with a blank line; one is enough between any two. Suite, benchmark and error
+    # texts are the run's: no control character of theirs reaches the terminal.
+    return [clean(line) for i, line in enumerate(out) if line or i == 0 or out[i - 1]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +24,24 @@ FORMATS = ("text", "md", "html", "json")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "text": ".txt"}
 
 
-def render_json(rec: Recommendation) -> str:
-    return json.dumps(rec.to_dict(), indent=2, ensure_ascii=False) + "\n"
+# JSON escapes C0 controls itself; DEL and the C1 range (an 8-bit CSI, 0x9b) it writes as they are,
+# which is valid JSON but would reach a terminal that shows the report. Inside a JSON text such a
+# character can only stand in a string, where its \u escape means the same.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def json_text(data: object) -> str:
+    """`data` as the JSON report writes it: indented, Unicode kept, no raw control character."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text) + "\n"
+
+
+def render_json(rec: Recommendation, replaced: Sequence[str] = ()) -> str:
+    data = rec.to_dict()
+    if replaced:
+        # Which rules the user's own rules replaced; absent when none did (the object is as it always was).
+        data["replaced_rules"] = list(dict.fromkeys(replaced))
+    return json_text(data)
 
 
 def render(
@@ -33,13 +51,15 @@ def render(
     width: int = 100,
     profile: RunDocument | dict[str, Any] | None = None,
     profile_path: Path | str | None = None,
+    replaced: Sequence[str] = (),
 ) -> str:
     """The whole report as a string in one of FORMATS.
 
     `profile` is a saved profile run (a RunDocument; parsed JSON is validated into one): when given,
     every format gains its "Evidence from this machine" section (with the rules its numbers
     triggered, when the advice was given with it); without it the output is exactly the answers-only
-    report.
+    report. `replaced`: the ids of rules that the user's own rules replaced (RuleSet.replaced),
+    which every format names.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -58,8 +78,8 @@ def render(
 
             # A copy: the caller's Recommendation (the TUI caches one) must not change under it.
             rec = dataclasses.replace(rec, profile=profile_object(profile, profile_path, rec.profile))
-        return render_json(rec)
-    report = build_report(rec, measured)
+        return render_json(rec, replaced)
+    report = build_report(rec, measured, replaced)
     if fmt == "md":
         from fwadvisor.report.markdown import render_markdown
 

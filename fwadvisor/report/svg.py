@@ -15,6 +15,7 @@ from fwadvisor.profiler.documents import CurvePoint
 from fwadvisor.report import chart_axis
 from fwadvisor.report.model import CurveChart, RatioChart
 from fwadvisor.report.practice import percent
+from fwadvisor.safe_text import one_line
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # Each framework's points keep a shape of their own, so its lines part from the other's without colour.
@@ -22,7 +23,8 @@ POINT_SHAPES = {"torch": "circle", "tensorflow": "square"}
 
 
 def _text(value: object) -> str:
-    return " ".join(str(value).split())
+    # Control characters are not allowed in XML at all: a benchmark name holding one would break the page.
+    return one_line(value)
 
 
 def _add(parent: ET.Element, tag: str, text: object = None, **attrs: object) -> ET.Element:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,6 +20,7 @@ from fwadvisor.frameworks import ALL
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import build_report
 from fwadvisor.report.model import Group, Item, ItemKind, Report, Section, Verdict
+from fwadvisor.safe_text import clean
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
@@ -60,6 +62,7 @@ class _Writer:
         return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
 
     def line(self, text: str = "", *styles: str) -> None:
+        text = clean(text)  # outside text (a rule's title, a path) never sends a control sequence
         indent = " " * (len(text) - len(text.lstrip()))
         for part in (
             textwrap.wrap(text, self.width, initial_indent="", subsequent_indent=indent, drop_whitespace=False)
@@ -85,6 +88,7 @@ class _Writer:
         evidence: str | None = None,
     ) -> None:
         """`marker`, then `lead` (styled) and `body`, wrapped with a hanging indent under the body."""
+        lead, body = clean(lead), clean(body)
         first = " " * indent + marker.ljust(marker_width) + " "
         hang = " " * len(first)
         plain = " ".join(((lead + " ") if lead else "").split() + body.split())
@@ -103,7 +107,7 @@ class _Writer:
             self.lines.append(text)
         if evidence:
             for text in textwrap.wrap(
-                " ".join(evidence.split()),
+                " ".join(clean(evidence).split()),
                 self.width,
                 initial_indent=hang,
                 subsequent_indent=hang,
@@ -213,7 +217,7 @@ def _section(out: _Writer, section: Section) -> None:
 def _header(out: _Writer, verdict: Verdict) -> None:
     colour = COLOURS.get(verdict.tone, "cyan")
     inner = out.width - 4
-    rows = [out.style(line, "bold", colour) for line in textwrap.wrap(verdict.summary, inner)]
+    rows = [out.style(line, "bold", colour) for line in textwrap.wrap(clean(verdict.summary), inner)]
     rows.append("")
     top = max([*(s.points for s in verdict.scores), 1.0])
     bar_width = min(30, inner - 20)
@@ -225,10 +229,14 @@ def _header(out: _Writer, verdict: Verdict) -> None:
             + out.style("░" * (bar_width - filled), "dim")
             + f" {score.points:g}"
         )
-    footer = (
+    footer = clean(
         f"Margin {verdict.margin:g} points. {verdict.priorities} {verdict.rules_used} rules considered. {verdict.facts}"
     )
     rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
+    # Rule ids are kebab-case: they wrap whole, never at a hyphen.
+    rows += [
+        out.style(line, "bold") for line in textwrap.wrap(verdict.replaced_sentence, inner, break_on_hyphens=False)
+    ]
     out.box(verdict.title, rows, colour)
 
 
@@ -271,9 +279,10 @@ def print_report(
     *,
     profile: RunDocument | dict[str, Any] | None = None,
     profile_path: Path | str | None = None,
+    replaced: Sequence[str] = (),
 ) -> None:
     """The report on a terminal (or any stream), coloured when that is wanted; with a profile run,
-    its "Evidence from this machine" section follows."""
+    its "Evidence from this machine" section follows. `replaced` as in render.render."""
     stream = stream or sys.stdout
     width = terminal_columns()
     measured = None
@@ -281,5 +290,5 @@ def print_report(
         from fwadvisor.report.profile_section import evidence_for
 
         measured = evidence_for(rec, profile, profile_path)
-    lines = report_lines(build_report(rec, measured), width, colour_wanted(stream), min(width, MAX_WIDTH))
+    lines = report_lines(build_report(rec, measured, replaced), width, colour_wanted(stream), min(width, MAX_WIDTH))
     stream.write("\n".join(lines) + "\n")

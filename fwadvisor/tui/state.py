@@ -7,14 +7,24 @@ from typing import TYPE_CHECKING, Any
 
 from fwadvisor.advisor.loader import RuleSet, load_rules
 from fwadvisor.advisor.model import AnswerValue, Questionnaire
-from fwadvisor.advisor.questionnaire import Answers, applies, load_questionnaire, save_answers
+from fwadvisor.advisor.questionnaire import (
+    Answers,
+    applies,
+    load_answers_keeping,
+    load_questionnaire,
+    save_answers,
+)
 from fwadvisor.errors import InputError
+from fwadvisor.safe_text import one_line
 
 if TYPE_CHECKING:
     from fwadvisor.advisor.engine import Recommendation
     from fwadvisor.profiler.documents import RunDocument
 
 _NOT_LOOKED_UP = object()
+# How load_answers_keeping's last problem starts when it copied the damaged file aside.
+BACKED_UP = "the file as it was is kept as "
+NOT_SAVING = "Your answers will not be saved this session, so that the file is not written over."
 
 
 class AdvisorState:
@@ -42,6 +52,11 @@ class AdvisorState:
         # Saved runs that could not be read when the last one was looked up: (file, why), newest first.
         self.unreadable_runs: list[tuple[Path, str]] = []
         self._cached: tuple[str, Recommendation] | None = None
+        # Why the answers could not be saved the last time they were tried; None when they were.
+        self.save_error: str | None = None
+        # What was wrong with the saved answers file when the app started (each left out), and a
+        # last line saying where the file was backed up (see load_saved_answers).
+        self.load_problems: list[str] = []
 
     @classmethod
     def create(
@@ -96,13 +111,26 @@ class AdvisorState:
         dropped = [q.id for q in self.questionnaire.questions if q.id in self.answers and not applies(q, self.answers)]
         for qid in dropped:
             del self.answers[qid]
-        self.save()
+        self.save()  # a failure is in save_error: the screen tells the person, the answer is kept
         return dropped
 
-    def save(self) -> None:
-        """Keep the answers in the user data folder, so a person can quit and resume."""
-        if self.save_path is not None:
+    def save(self) -> str | None:
+        """Keep the answers in the user data folder, so a person can quit and resume.
+
+        A folder that cannot be written (read-only, full, a file where the folder should be) does not
+        stop the app: the answers stay in memory, and why they were not saved is returned and kept
+        in `save_error` for the screen to say.
+        """
+        if self.save_path is None:
+            self.save_error = None
+            return None
+        try:
             save_answers(self.save_path, self.answers)
+        except OSError as exc:
+            self.save_error = f"Your answers could not be saved ({one_line(exc)}); they are kept until you quit."
+        else:
+            self.save_error = None
+        return self.save_error
 
     def recommendation(self) -> Recommendation:
         """The advice for the current answers (recomputed only when an answer changed)."""
@@ -118,6 +146,22 @@ class AdvisorState:
 
     def answered_count(self) -> int:
         return sum(1 for q in self.questionnaire.questions if q.id in self.answers)
+
+
+def load_saved_answers(path: Path) -> tuple[Answers, list[str], bool]:
+    """The answers saved last time, for the app: `(answers, problems, keep_saving)`.
+
+    Valid answers are kept and each bad one is described in `problems` (by load_answers_keeping,
+    which also copies a damaged file aside). `keep_saving` is False when the file had problems and no
+    copy of it was made: then it must not be written over, and the last problem says so.
+    """
+    try:
+        answers, problems = load_answers_keeping(path)
+    except (InputError, OSError) as exc:  # not for bad content, but no file is a reason to stop the app
+        return {}, [one_line(exc), NOT_SAVING], False
+    if problems and not problems[-1].startswith(BACKED_UP):
+        return answers, [*problems, NOT_SAVING], False
+    return answers, problems, True
 
 
 def latest_profile(runs: Path) -> tuple[tuple[RunDocument, Path] | None, list[tuple[Path, str]]]:

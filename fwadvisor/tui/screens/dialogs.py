@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from fwadvisor.report.content import STRENGTH_NOTE, STRENGTH_WORDS
+from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 
 class EvidenceDialog(ModalScreen[None]):
@@ -31,14 +33,19 @@ class EvidenceDialog(ModalScreen[None]):
         self.title_text, self.message, self.evidence = title, message, evidence
 
     def compose(self) -> ComposeResult:
+        # Everything here comes from a rule file (maybe the person's own): cleaned, never markup.
+        yield TooSmallNotice()
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(one_line(self.title_text), classes="dialog-title", markup=False)
             with VerticalScroll():
-                yield Static(self.message, markup=False)
+                yield Static(clean(self.message), markup=False)
                 yield Label("Evidence", classes="dialog-subtitle")
                 for source, checked, strength in self.evidence:
                     strength_text = STRENGTH_WORDS.get(strength, strength)
-                    yield Static(f"• {source}\n  checked {checked} ({strength}: {strength_text})", markup=False)
+                    yield Static(
+                        one_line(f"• {source}") + "\n  " + one_line(f"checked {checked} ({strength}: {strength_text})"),
+                        markup=False,
+                    )
                 yield Static(STRENGTH_NOTE, markup=False, classes="dialog-note")
             yield Button("Close", id="close", variant="primary")
 
@@ -64,6 +71,7 @@ class FileNameDialog(ModalScreen[Path | None]):
         self.prompt, self.default = prompt, default
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice()
         with Vertical():
             yield Label(self.prompt, classes="dialog-title")
             yield Input(value=self.default, id="file-name")
@@ -103,8 +111,9 @@ class ConfirmDialog(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice()
         with Vertical():
-            yield Static(self.question, markup=False)
+            yield Static(clean(self.question), markup=False)
             with Horizontal():
                 yield Button("Yes, overwrite", id="yes", variant="warning")
                 yield Button("No", id="no", variant="primary")

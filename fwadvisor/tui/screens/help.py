@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Markdown
 
 from fwadvisor.advisor.engine import load_guidance
+from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 SCREEN_HELP = {
     "interview": "InterviewScreen",
@@ -52,6 +53,7 @@ class HelpScreen(ModalScreen[None]):
             for entry in load_guidance().faq
         )
         text = f"## This screen\n\n{_screen_help(self.mode)}\n\n{GENERAL}\n## Questions people ask\n\n{faq}"
+        yield TooSmallNotice()
         with Vertical():
             yield Label("fwadvisor help (Esc to close)", classes="dialog-title")
             with VerticalScroll():

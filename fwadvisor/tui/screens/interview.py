@@ -13,6 +13,8 @@ from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.model import Question
 from fwadvisor.advisor.questionnaire import applies
+from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 
 def question_title(question: Question) -> str:
@@ -38,12 +40,15 @@ class InterviewScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.index = 0
+        # The save failure last told, so that every answer after it does not raise the same message.
+        self.told_save_error: str | None = None
 
     @property
     def questions(self) -> list[Question]:
         return self.app.state.questionnaire.questions  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice()
         yield Header()
         with Horizontal(id="interview-body"):
             # One OptionList rather than a widget per question: fewer widgets, a faster first paint.
@@ -126,10 +131,11 @@ class InterviewScreen(Screen):
         self.index = max(0, min(index, len(self.questions) - 1))
         question = self.questions[self.index]
         kind = "one choice" if question.kind == "one" else "pick all that apply"
+        # The questions are text from a rules file: shown as written (Text), never read as markup.
         self.query_one("#question-position", Static).update(
-            f"Question {self.index + 1} of {len(self.questions)} · {question.area} · {kind}"
+            Text(f"Question {self.index + 1} of {len(self.questions)} · {one_line(question.area)} · {kind}")
         )
-        self.query_one("#question-prompt", Static).update(question.prompt)
+        self.query_one("#question-prompt", Static).update(Text(clean(question.prompt)))
         help_text = question.help
         if question.max_choices:
             help_text += f" (At most {question.max_choices}.)"
@@ -138,7 +144,7 @@ class InterviewScreen(Screen):
                 f"\nThis question does not apply to your answers: it is asked {question.applies_note}. "
                 "Next and Back skip it."
             )
-        self.query_one("#question-help", Static).update(help_text)
+        self.query_one("#question-help", Static).update(Text(clean(help_text)))
         self.query_one("#choice-detail", Static).update("")
         self.query_one("#question-list", OptionList).highlighted = self.index
         self.query_one("#back", Button).disabled = self.index == 0
@@ -168,10 +174,16 @@ class InterviewScreen(Screen):
         self._refresh_progress()
 
     def _store(self, question: Question, value: str | list[str] | None) -> None:
-        dropped = self.app.state.set_answer(question.id, value)  # type: ignore[attr-defined]
+        state = self.app.state  # type: ignore[attr-defined]
+        dropped = state.set_answer(question.id, value)
         if dropped:
             names = ", ".join(question_title(q) for q in self.questions if q.id in dropped)
             self.notify(f"{names}: answer removed, as that question no longer applies.", title="Answers updated")
+        if state.save_error and state.save_error != self.told_save_error:
+            self.notify(clean(state.save_error), title="Not saved", severity="error", timeout=10, markup=False)
+        elif not state.save_error and self.told_save_error:
+            self.notify("Your answers are saved again.", title="Saved")
+        self.told_save_error = state.save_error
 
     @on(SelectionList.SelectedChanged, "#choices")
     def _many_chosen(self, event: SelectionList.SelectedChanged) -> None:
@@ -208,7 +220,7 @@ class InterviewScreen(Screen):
         question = self.questions[self.index]
         choice = event.selection.value if isinstance(event, SelectionList.SelectionHighlighted) else event.option.id
         if choice in question.choices:
-            self.query_one("#choice-detail", Static).update(f"{choice}: {question.choices[choice]}")
+            self.query_one("#choice-detail", Static).update(Text(clean(f"{choice}: {question.choices[choice]}")))
 
     @on(OptionList.OptionSelected, "#question-list")
     async def _jump(self, event: OptionList.OptionSelected) -> None:

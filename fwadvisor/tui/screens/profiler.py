@@ -29,6 +29,7 @@ from fwadvisor.profiler.records import CURVE_BENCHMARKS
 from fwadvisor.profiler.runner import WorkerEvent
 from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_table import problems
+from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.messages import (
     CaseStarted,
     ResultArrived,
@@ -44,6 +45,7 @@ from fwadvisor.tui.messages import (
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
 from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls
 from fwadvisor.tui.widgets.results import ResultsView
+from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 SHORT_HEIGHT = 32  # rows: below this the curves view hides the machine's lines to give the plots room
 
@@ -108,6 +110,7 @@ class ProfilerScreen(Screen):
         self.view_chosen = False
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice()
         yield Header()
         yield EnvironmentPanel(id="profiler-env")
         yield RunControls(id="profiler-controls")
@@ -177,9 +180,10 @@ class ProfilerScreen(Screen):
     watch_cancelling = watch_profiling
 
     def watch_status(self) -> None:
-        text = Text(self.status)
+        # Suite and benchmark names, worker errors and hints are outside text: cleaned, never markup.
+        text = Text(clean(self.status))
         for line in self.problems:
-            text.append("\n✗ " + line, style="red")
+            text.append("\n✗ " + clean(line), style="red")
         self.query_one("#profiler-status", Static).update(text)
 
     watch_problems = watch_status
@@ -393,13 +397,13 @@ class ProfilerScreen(Screen):
             self.status = f"Finished in {took:.0f} s: every benchmark ran. {where}."
         if message.path is not None:
             self.notify(
-                f"Saved to {message.path} - the report now includes these numbers",
+                f"Saved to {one_line(message.path)} - the report now includes these numbers",
                 title="Profile saved",
                 timeout=8,
                 markup=False,
             )
         else:
-            self.notify(where, severity="error", markup=False)
+            self.notify(one_line(where), severity="error", markup=False)
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.profiling = self.cancelling = False

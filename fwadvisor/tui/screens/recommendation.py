@@ -16,8 +16,10 @@ from textual.widgets.option_list import Option
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.frameworks import EITHER_RICH_COLOUR, identity
 from fwadvisor.report import content
+from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.screens.dialogs import EvidenceDialog
 from fwadvisor.tui.widgets.scorebars import ScoreBars
+from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 
 def verdict_style(verdict: str) -> str:
@@ -40,6 +42,7 @@ class RecommendationScreen(Screen):
         self._items: dict[str, tuple[str, str, list[EvidenceRef]]] = {}
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice()
         yield Header()
         with Vertical(id="advice-top"):
             yield Static(id="verdict")
@@ -56,25 +59,32 @@ class RecommendationScreen(Screen):
 
     def refresh_advice(self) -> None:
         rec: Recommendation = self.app.state.recommendation()  # type: ignore[attr-defined]
-        verdict = Text(rec.summary, style=verdict_style(rec.recommendation))
+        # Rule text (the person's own rules too) is outside text: cleaned, never markup (an ESC
+        # sequence in a rule once cleared the screen and blanked this verdict).
+        verdict = Text(clean(rec.summary), style=verdict_style(rec.recommendation))
         self.query_one("#verdict", Static).update(verdict)
         self.query_one(ScoreBars).show(rec.scores, {b.framework for b in rec.blockers})
         priorities = Text()
-        priorities.append(f"Margin {rec.margin:g} points. {content.priorities_sentence(rec)}", style="dim")
+        priorities.append(f"Margin {rec.margin:g} points. {clean(content.priorities_sentence(rec))}", style="dim")
         if rec.facts_checked is not None:
             dates = rec.facts_checked
             when = (
                 f"on {dates.oldest}" if dates.oldest == dates.newest else f"between {dates.oldest} and {dates.newest}"
             )
-            priorities.append(f"\nFacts behind this advice checked {when} (e shows each source).", style="dim")
+            priorities.append(
+                f"\nFacts behind this advice checked {one_line(when)} (e shows each source).", style="dim"
+            )
         if rec.profile is not None:
             used = sum(1 for c in rec.profile["considered"] if c["used"])
             run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
             priorities.append(
-                f"\nMeasured evidence: {run} on {rec.profile['device']} "
+                f"\nMeasured evidence: {one_line(run)} on {one_line(rec.profile['device'])} "
                 f"({used} of {len(rec.profile['considered'])} numbers usable; profiler: 3).",
                 style="dim",
             )
+        notice = self.app.state.profile_notice()  # type: ignore[attr-defined]
+        if notice:  # the newest saved run could not be read: it was skipped, and the person is told why
+            priorities.append("\n" + one_line(notice), style="yellow")
         self.query_one("#priorities", Static).update(priorities)
         self._fill_list(rec)
 
@@ -83,12 +93,12 @@ class RecommendationScreen(Screen):
         self._items.clear()
 
         def header(title: str, style: str) -> None:
-            options.append(Option(Text(title, style=style), disabled=True))
+            options.append(Option(Text(one_line(title), style=style), disabled=True))
 
         def entry(key: str, marker: Text, message: str, title: str, refs: list[EvidenceRef]) -> None:
-            line = marker.copy()
-            line.append(" " + " ".join(message.split()))
-            self._items[key] = (title, message, refs)
+            line = Text(one_line(marker.plain), style=marker.style)
+            line.append(" " + one_line(message))
+            self._items[key] = (one_line(title), clean(message), refs)
             options.append(Option(line, id=key))
 
         if rec.plan and rec.plan_rule:
@@ -158,7 +168,7 @@ class RecommendationScreen(Screen):
             )
         shown, left_out = content.shown_what_ifs(rec)
         for index, item in enumerate(shown):
-            options.append(Option(Text("• " + content.what_if_sentence(item)), id=f"whatif:{index}"))
+            options.append(Option(Text("• " + one_line(content.what_if_sentence(item))), id=f"whatif:{index}"))
         if left_out:
             options.append(
                 Option(

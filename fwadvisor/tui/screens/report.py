@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,7 +15,9 @@ from textual.widgets import Button, Footer, Header, Label, Markdown
 
 from fwadvisor.atomic import write_atomic
 from fwadvisor.report.render import SUFFIXES, render
+from fwadvisor.safe_text import one_line
 from fwadvisor.tui.screens.dialogs import ConfirmDialog, FileNameDialog
+from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "json": "JSON"}
 DEFAULT_STEM = "fwadvisor-report"
@@ -40,6 +43,7 @@ class ReportScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice()
         yield Header()
         with Horizontal(id="report-actions"):
             yield Button("Export Markdown (m)", id="export-md", variant="primary")
@@ -59,23 +63,34 @@ class ReportScreen(Screen):
     def report_text(self, fmt: str) -> str:
         """The report in `fmt`, with the state's profile as evidence when there is one."""
         state = self.app.state  # type: ignore[attr-defined]
-        return render(state.recommendation(), fmt, profile=state.profile_document, profile_path=state.profile_path)
+        return render(
+            state.recommendation(),
+            fmt,
+            profile=state.profile_document,
+            profile_path=state.profile_path,
+            replaced=state.ruleset.replaced,
+        )
 
     async def refresh_preview(self) -> None:
         state = self.app.state  # type: ignore[attr-defined]
         try:
             text = self.report_text("md")
         except Exception as exc:  # a damaged profile must not take the report down with it
-            text = render(state.recommendation(), "md")
-            self.notify(f"The profile run could not be shown in the report: {exc}", severity="warning")
+            text = render(state.recommendation(), "md", replaced=state.ruleset.replaced)
+            self.notify(
+                f"The profile run could not be shown in the report: {one_line(exc)}", severity="warning", markup=False
+            )
         source = (
-            f"Evidence: {state.profile_path.name}"
+            f"Evidence: {one_line(state.profile_path.name)}"
             if state.profile_document is not None and state.profile_path
             else "Evidence: the profile run in memory"
             if state.profile_document is not None
             else "No profile run yet: run one in the profiler (3) to add measured evidence."
         )
-        self.query_one("#report-source", Label).update(source)
+        notice = state.profile_notice()
+        if notice:  # the newest saved run could not be read: it was skipped, and the person is told why
+            source += "\n" + one_line(notice)
+        self.query_one("#report-source", Label).update(Text(source))  # file names: never markup
         preview = self.query_one("#report-markdown", Markdown)
         if preview.source != text:  # re-mounting every block is the slow part; skip it when nothing changed
             await preview.update(text)
@@ -111,23 +126,29 @@ class ReportScreen(Screen):
             return
         path = chosen if chosen.is_absolute() else Path.cwd() / chosen
         problem = self._cannot_write(path)
+        # The path is what the person typed: shown as written (cleaned), never as markup.
+        shown = one_line(path)
         if problem:
-            self.notify(problem, title="Not saved", severity="error")
+            self.notify(problem, title="Not saved", severity="error", markup=False)
             return
-        if path.exists() and not await self.app.push_screen_wait(ConfirmDialog(f"{path} exists. Overwrite it?")):
-            self.notify(f"Not saved: {path} was left as it was.")
+        if path.exists() and not await self.app.push_screen_wait(ConfirmDialog(f"{shown} exists. Overwrite it?")):
+            self.notify(f"Not saved: {shown} was left as it was.", markup=False)
             return
         try:
             text = self.report_text(fmt)
             write_atomic(path, text)
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            self.notify(f"Could not save the report to {path}: {reason}.", title="Not saved", severity="error")
+            reason = one_line(exc.strerror or exc)
+            self.notify(
+                f"Could not save the report to {shown}: {reason}.", title="Not saved", severity="error", markup=False
+            )
             return
         except Exception as exc:  # shown to the person in plain words, never as a traceback
-            self.notify(f"Could not make the {name} report: {exc}", title="Not saved", severity="error")
+            self.notify(
+                f"Could not make the {name} report: {one_line(exc)}", title="Not saved", severity="error", markup=False
+            )
             return
-        self.notify(f"Report saved to {path}", title="Saved")
+        self.notify(f"Report saved to {shown}", title="Saved", markup=False)
 
     @staticmethod
     def _cannot_write(path: Path) -> str | None:
@@ -136,10 +157,11 @@ class ReportScreen(Screen):
         write_atomic would create missing folders, but a folder that does not exist is far more
         often a typing mistake than a wish, so the person is told instead.
         """
+        shown, folder = one_line(path), one_line(path.parent)
         if path.is_dir():
-            return f"{path} is a folder: add a file name, such as {path / (DEFAULT_STEM + '.md')}."
+            return f"{shown} is a folder: add a file name, such as {one_line(path / (DEFAULT_STEM + '.md'))}."
         if not path.parent.exists():
-            return f"The folder {path.parent} does not exist. Create it first or choose another place."
+            return f"The folder {folder} does not exist. Create it first or choose another place."
         if not path.parent.is_dir():
-            return f"{path.parent} is a file, not a folder."
+            return f"{folder} is a file, not a folder."
         return None

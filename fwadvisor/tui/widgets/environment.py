@@ -14,26 +14,37 @@ from textual import work
 from textual.widgets import Static
 
 from fwadvisor.frameworks import display_name
+from fwadvisor.safe_text import one_line
 from fwadvisor.tui.messages import EnvironmentChecked
 
 CHECKING = "Checking this machine: CPU, GPU and the frameworks ..."
 
 
 def environment_lines(env: dict[str, Any]) -> Text:
-    """A few lines on the CPU, the GPU and each framework, with the fix for a missing one."""
+    """A few lines on the CPU, the GPU and each framework, with the fix for a missing one.
+
+    Everything in `env` was reported by the machine or a framework's process: each piece is cleaned
+    of control characters, and Text never reads it as markup.
+    """
     text = Text()
     cpu = env.get("cpu", {})
     text.append("CPU  ", style="bold")
     text.append(
-        f"{cpu.get('model', '?')}: {cpu.get('physical_cores')} cores, {cpu.get('logical_cores')} "
-        f"threads; {env.get('memory_gb', '?')} GB memory\n"
+        one_line(
+            f"{cpu.get('model', '?')}: {cpu.get('physical_cores')} cores, {cpu.get('logical_cores')} "
+            f"threads; {env.get('memory_gb', '?')} GB memory"
+        )
+        + "\n"
     )
     gpus = env.get("gpu", {}).get("gpus") or []
     text.append("GPU  ", style="bold")
     if gpus:
         text.append(
-            ", ".join(f"{g['name']} ({g.get('memory_total_gb')} GB)" for g in gpus)
-            + f"; driver {env['gpu'].get('driver')}: runs on the GPU\n"
+            one_line(
+                ", ".join(f"{g['name']} ({g.get('memory_total_gb')} GB)" for g in gpus)
+                + f"; driver {env['gpu'].get('driver')}: runs on the GPU"
+            )
+            + "\n"
         )
     else:
         text.append("no NVIDIA GPU: runs on the CPU\n")
@@ -43,15 +54,15 @@ def environment_lines(env: dict[str, Any]) -> Text:
         text.append(f"{display_name(fw)} ", style="bold")
         if not info.get("installed"):
             text.append("not installed", style="red")
-            text.append(f" - fix: {info.get('hint')}")
+            text.append(f" - fix: {one_line(info.get('hint'))}")
         elif info.get("error"):
-            text.append(f"{info.get('version')}: ")
-            text.append(str(info["error"]), style="red")
-            text.append(f" - fix: {info['hint']}" if info.get("hint") else "")
+            text.append(f"{one_line(info.get('version'))}: ")
+            text.append(one_line(info["error"]), style="red")
+            text.append(f" - fix: {one_line(info['hint'])}" if info.get("hint") else "")
         elif info.get("gpu_available"):
-            text.append(f"{info.get('version')}, sees a GPU: {', '.join(info.get('gpu_devices') or [])}")
+            text.append(one_line(f"{info.get('version')}, sees a GPU: {', '.join(info.get('gpu_devices') or [])}"))
         else:
-            text.append(f"{info.get('version')}, CPU only")
+            text.append(one_line(f"{info.get('version')}, CPU only"))
     text.rstrip()
     return text
 
@@ -87,7 +98,7 @@ class EnvironmentPanel(Static):
         if message.environment is None:
             self.update(
                 Text(
-                    f"Could not check this machine ({message.error}); the profiler still runs "
+                    f"Could not check this machine ({one_line(message.error)}); the profiler still runs "
                     "and records what it finds.",
                     style="yellow",
                 )

@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, Label, ProgressBar, Select
 from fwadvisor.frameworks import PROFILER_IDS, display_name
 from fwadvisor.profiler.documents import WorkerSummary
 from fwadvisor.profiler.suites import suite_paths
+from fwadvisor.safe_text import one_line
 
 DEFAULT_SUITE = "quick"
 
@@ -28,8 +29,9 @@ WORKER_NOTES = {
 }
 
 
-def suite_options() -> list[tuple[str, str]]:
-    return [(name, name) for name in suite_paths()]
+def suite_options() -> list[tuple[Text, str]]:
+    # A suite's name is a file name from the person's profiles folder: shown as written, never as markup.
+    return [(Text(one_line(name)), name) for name in suite_paths()]
 
 
 def default_suite() -> str:
@@ -81,7 +83,7 @@ class RunControls(Horizontal):
         current = select.value
         self.suites = suites
         select.set_options(suites)
-        select.value = current if (current, current) in suites else default_suite()
+        select.value = current if any(value == current for _, value in suites) else default_suite()
 
     def set_running(self, profiling: bool, cancelling: bool) -> None:
         """Nothing to change while a run is going; Cancel only until it was pressed."""
@@ -114,7 +116,7 @@ class ProgressPanel(Vertical):
 
     def note(self, framework: str, text: str) -> None:
         # Versions and devices come from the workers: shown as they are, never as markup.
-        self.query_one(f"#progress-note-{framework}", Label).update(Text(text))
+        self.query_one(f"#progress-note-{framework}", Label).update(Text(one_line(text)))
 
     def waiting(self, chosen: list[str]) -> None:
         """A run is starting: the bars pulse until the number of cases is known."""

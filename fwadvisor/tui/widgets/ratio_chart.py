@@ -17,6 +17,7 @@ from fwadvisor.frameworks import PROFILER_IDS, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
 from fwadvisor.report.chart_axis import LEFT_FRAMEWORK, RIGHT_FRAMEWORK, bar_fraction, chart_scale, ratio_text, side_of
 from fwadvisor.report.profile_table import Row
+from fwadvisor.safe_text import one_line
 
 LABEL_WIDTH = 24
 AHEAD_WIDTH = 20  # " TensorFlow 12.34x ~", drawn after a TensorFlow bar
@@ -29,7 +30,7 @@ NO_BAR = {
 
 
 def row_label(row: Row) -> str:
-    return " ".join(part for part in (row.benchmark, row.dtype, row.params) if part)
+    return one_line(" ".join(part for part in (row.benchmark, row.dtype, row.params) if part))
 
 
 def _name(framework: str) -> str:

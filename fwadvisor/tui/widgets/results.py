@@ -19,6 +19,7 @@ from fwadvisor.profiler.documents import Record, ResultStatus
 from fwadvisor.profiler.records import EXPORT_BENCHMARK, PRACTICE_SUITE_BENCHMARKS
 from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_table import LOWER_IS_BETTER, Row, params_text, rows
+from fwadvisor.safe_text import one_line
 from fwadvisor.tui.widgets.curves import CurvesPanel
 from fwadvisor.tui.widgets.ratio_chart import RatioChart
 
@@ -40,8 +41,9 @@ def case_key(case: Case) -> str:
 
 
 def benchmark_label(benchmark: str, dtype: str, params: str) -> Text:
-    label = Text(f"{benchmark} {dtype}".strip())
-    label.append(f"  {params}", style="dim")
+    # Benchmark names and parameters come from the suite file: outside text, cleaned.
+    label = Text(one_line(f"{benchmark} {dtype}".strip()))
+    label.append(f"  {one_line(params)}", style="dim")
     return label
 
 
@@ -125,7 +127,7 @@ class ResultsView(Vertical):
 
     @staticmethod
     def row_cells(row: Row, final: bool, not_run: Collection[str]) -> dict[str, Text]:
-        unit = Text(row.unit)
+        unit = Text(one_line(row.unit))
         if row.unit in LOWER_IS_BETTER or row.benchmark == EXPORT_BENCHMARK:
             unit.append(" (lower is better)", style="dim")
         values = {"metric": unit, "ahead": Text(row.faster_text())}
@@ -139,7 +141,7 @@ class ResultsView(Vertical):
             if status is ResultStatus.CANCELLED or (fw in not_run and status is ResultStatus.FAILED):
                 values[fw] = dim("cancelled")
             else:
-                values[fw] = Text(cell.text(), style=CELL_COLOURS.get(status, ""))
+                values[fw] = Text(one_line(cell.text()), style=CELL_COLOURS.get(status, ""))
         return values
 
     def show_curves(self, records: list[Record]) -> None:
