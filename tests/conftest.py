@@ -67,3 +67,32 @@ def real_quick_run():
 
     suite = load_suite(str(FIXTURES / "suites" / "tiny.yaml"))
     return run_profile(suite, device="cpu", threads=1, benchmarks=["matmul", "eager_overhead", "train_cnn"])
+
+
+def record_data(framework: str, value: object, *, benchmark: str = "matmul", version: str = "1.0") -> dict:
+    """One steady, checked result record as raw JSON data, for hand-made runs.
+
+    Raw data on purpose: a test may put a value no Record would accept ("fast", NaN) to check
+    that loading refuses it.
+    """
+    return {
+        "benchmark": benchmark,
+        "framework": framework,
+        "framework_version": version,
+        "device": "cpu",
+        "dtype": "fp32",
+        "params": {"m": 64, "n": 64, "k": 64},
+        "threads": 1,
+        "precision": {},
+        "repeats": 10,
+        "median_s": 0.001,
+        "spread_s": 0.00001,
+        "rel_spread": 0.01,
+        "wide_spread": False,
+        "metric": {"name": "GFLOP/s", "value": value},
+        "percent_of_peak": None,
+        "correct": True,
+        "check": "ok",
+        "error": None,
+        "skipped": None,
+    }

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from textual.widgets import OptionList, Select, Static
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, record_data
 from fwadvisor.profiler.documents import encode_run, run_from_data
 from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.screens.dialogs import EvidenceDialog, FileNameDialog
@@ -244,30 +244,6 @@ async def test_a_saved_answers_fifo_is_never_written_to():
 
 def _run(cpu: str, value: object) -> dict:
     """A small hand-made run document (the real profiler is tested elsewhere)."""
-
-    def record(framework: str) -> dict:
-        return {
-            "benchmark": "matmul",
-            "framework": framework,
-            "framework_version": "1.0",
-            "device": "cpu",
-            "dtype": "fp32",
-            "params": {"m": 64, "n": 64, "k": 64},
-            "threads": 1,
-            "precision": {},
-            "repeats": 10,
-            "median_s": 0.001,
-            "spread_s": 0.00001,
-            "rel_spread": 0.01,
-            "wide_spread": False,
-            "metric": {"name": "GFLOP/s", "value": value},
-            "percent_of_peak": None,
-            "correct": True,
-            "check": "ok",
-            "error": None,
-            "skipped": None,
-        }
-
     return {
         "schema_version": 1,
         "kind": "fwadvisor-profile",
@@ -278,7 +254,7 @@ def _run(cpu: str, value: object) -> dict:
             "torch": {"status": "ok", "error": None, "hint": None, "framework_version": "1.0"},
             "tensorflow": {"status": "ok", "error": None, "hint": None, "framework_version": "1.0"},
         },
-        "results": [record("torch"), record("tensorflow")],
+        "results": [record_data("torch", value), record_data("tensorflow", value)],
     }
 
 

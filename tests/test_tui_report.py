@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
+from conftest import record_data
 from fwadvisor.profiler.documents import RunDocument, run_from_data
 from fwadvisor.report import content
 from fwadvisor.report.profile_model import OTHER_MACHINE_TITLE, TITLE
@@ -23,29 +23,6 @@ SIZE = (120, 40)
 def _profile_document() -> RunDocument:
     """A small hand-made run (the real profiler is tested elsewhere; here only the report matters)."""
 
-    def record(benchmark: str, framework: str, value: float, version: str) -> dict[str, Any]:
-        return {
-            "benchmark": benchmark,
-            "framework": framework,
-            "framework_version": version,
-            "device": "cpu",
-            "dtype": "fp32",
-            "params": {"m": 64, "n": 64, "k": 64},
-            "threads": 1,
-            "precision": {},
-            "repeats": 10,
-            "median_s": 0.001,
-            "spread_s": 0.00001,
-            "rel_spread": 0.01,
-            "wide_spread": False,
-            "metric": {"name": "GFLOP/s", "value": value},
-            "percent_of_peak": None,
-            "correct": True,
-            "check": "ok",
-            "error": None,
-            "skipped": None,
-        }
-
     return run_from_data(
         {
             "schema_version": 1,
@@ -60,7 +37,10 @@ def _profile_document() -> RunDocument:
                 "torch": {"status": "ok", "error": None, "hint": None, "framework_version": "2.9.0"},
                 "tensorflow": {"status": "ok", "error": None, "hint": None, "framework_version": "2.20.0"},
             },
-            "results": [record("matmul", "torch", 123.4, "2.9.0"), record("matmul", "tensorflow", 61.7, "2.20.0")],
+            "results": [
+                record_data("torch", 123.4, benchmark="matmul", version="2.9.0"),
+                record_data("tensorflow", 61.7, benchmark="matmul", version="2.20.0"),
+            ],
         }
     )
 
