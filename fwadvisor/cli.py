@@ -212,11 +212,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_answers_template(args)
     if args.command in ("profile", "profile-compare", "env"):
+        from fwadvisor.commands import compare as compare_command
         from fwadvisor.commands import profile as profile_commands
 
         return {
             "profile": profile_commands.run_profile_command,
-            "profile-compare": profile_commands.run_compare,
+            "profile-compare": compare_command.run_compare,
             "env": profile_commands.run_env,
         }[args.command](args)
     if args.command == "rules":

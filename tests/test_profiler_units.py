@@ -214,7 +214,7 @@ BAD_RUNS = {
     "Infinity": "NaN and Infinity are not numbers JSON allows",
     "negative median_s": "Expected `float` >= 0.0 - at `$.results[1].median_s`",
     "missing schema_version": "profile document has no schema_version",
-    "schema_version 99": "profile schema version 99 is newer than this fwadvisor reads (1)",
+    "schema_version 99": "profile schema version 99 is newer than this fwadvisor reads (2)",
     "deeply nested JSON": "nested too deeply",
     "truncated file": "it ends early (truncated?)",
 }

@@ -18,7 +18,11 @@ from fwadvisor.errors import InputError
 from fwadvisor.safe_text import excerpt
 from fwadvisor.yamlio import read_regular_file
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+# Versions this fwadvisor reads. Version 2 added machine load, GPU telemetry, expected ranges and the
+# framework comparisons with intervals; a version 1 run reads as one measured with nothing known
+# about the load (no record is busy) and its intervals are computed from its samples when needed.
+READABLE_VERSIONS: Final = (1, 2)
 KIND: Final = "fwadvisor-profile"
 # The largest run file read: a full suite with every raw sample is a few megabytes.
 MAX_RUN_BYTES: Final = 64_000_000
@@ -82,6 +86,58 @@ class CurvePoint(msgspec.Struct, frozen=True):
     seconds: Seconds
 
 
+class MinMax(msgspec.Struct, frozen=True, array_like=True):
+    """The lowest and highest value of one quantity over a case, saved as [min, max]."""
+
+    min: Finite
+    max: Finite
+
+
+class GpuTelemetry(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What NVML said about the GPU while one case ran (sampled by the parent, a few times a second).
+
+    `throttle_reasons` names the clock-limiting reasons seen during the case, leaving out the ones
+    that are no slowdown (the GPU idle, application clock settings); `throttled` is True when any of
+    them is a thermal, hardware or power-brake slowdown or the software power cap.
+    """
+
+    samples: Count = 0
+    sm_clock_mhz: MinMax | None = None
+    memory_clock_mhz: MinMax | None = None
+    temperature_c: MinMax | None = None
+    power_w: MinMax | None = None
+    utilization_percent: MinMax | None = None
+    throttle_reasons: list[str] = []
+    throttled: bool = False
+
+
+class RecordLoad(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What else the machine did while one case ran (sampled by the parent with psutil and NVML).
+
+    CPU figures are percent of one logical CPU (200 = two CPUs busy), as top shows them. "Other"
+    means everything but the framework's worker and its children: other programs and this
+    fwadvisor's own parent process alike.
+    """
+
+    samples: Count = 0
+    other_cpu_percent: Measured | None = None  # mean over the case
+    other_cpu_percent_max: Measured | None = None
+    steal_percent: Measured | None = None  # a virtual machine's CPU taken by its host, mean
+    gpu_other_processes: list[str] = []  # "pid name" of other processes using the GPU
+
+
+class Expected(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether a GPU number is normal for its card: the range public runs measured, and the verdict."""
+
+    verdict: Literal["inside", "below", "above"]
+    low: Measured
+    high: Measured
+    unit: str
+    card: str
+    source: str
+    note: str = ""
+
+
 class Record(msgspec.Struct, kw_only=True):
     """One benchmark in one framework: its number, how it was measured, and whether it counts.
 
@@ -115,6 +171,15 @@ class Record(msgspec.Struct, kw_only=True):
     cancelled: bool = False
     curve: list[CurvePoint] = []  # practice benchmarks only: one point per epoch
     extra: dict[str, Any] = {}
+    # True when the sampling ran past its budget (up to a few times it) because the spread was wide.
+    sampling_extended: bool = False
+    # Set by the parent from its load samples: a number measured while the machine was busy is no
+    # evidence. busy_reason says why in words ("other processes used 180% CPU during this case").
+    machine_busy: bool = False
+    busy_reason: str | None = None
+    load: RecordLoad | None = None
+    gpu_telemetry: GpuTelemetry | None = None  # GPU cases only
+    expected: Expected | None = None  # GPU cases of a card profiles/gpus.yaml has a range for
 
 
 class ResultStatus(StrEnum):
@@ -123,6 +188,7 @@ class ResultStatus(StrEnum):
     OK = "ok"
     WIDE_SPREAD = "wide_spread"
     WRONG = "wrong"
+    BUSY = "busy"
     FAILED = "failed"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
@@ -133,6 +199,7 @@ STATUS_MARKS = {
     ResultStatus.OK: "",
     ResultStatus.WIDE_SPREAD: "~",
     ResultStatus.WRONG: "≠",
+    ResultStatus.BUSY: "!",
     ResultStatus.FAILED: "✗",
     ResultStatus.SKIPPED: "–",
     ResultStatus.CANCELLED: "…",
@@ -141,6 +208,7 @@ STATUS_WORDS = {
     ResultStatus.OK: "ok",
     ResultStatus.WIDE_SPREAD: "unsteady (spread over 10%)",
     ResultStatus.WRONG: "wrong result (failed its reference check)",
+    ResultStatus.BUSY: "measured while other processes were busy",
     ResultStatus.FAILED: "failed",
     ResultStatus.SKIPPED: "skipped",
     ResultStatus.CANCELLED: "cancelled",
@@ -156,6 +224,8 @@ def classify(record: Record) -> ResultStatus:
         return ResultStatus.FAILED
     if record.correct is False:
         return ResultStatus.WRONG
+    if record.machine_busy:
+        return ResultStatus.BUSY
     if record.wide_spread:
         return ResultStatus.WIDE_SPREAD
     return ResultStatus.OK
@@ -167,9 +237,9 @@ def usable_as_evidence(record: Record) -> bool:
 
 
 def ran_and_checked(record: Record) -> bool:
-    """A number that ran and matched its reference, steady or not: enough to compare two runs with,
-    or for an accuracy (which does not depend on how steady the timings were)."""
-    return classify(record) in (ResultStatus.OK, ResultStatus.WIDE_SPREAD)
+    """A number that ran and matched its reference, steady or not, busy machine or not: enough to
+    compare two runs with, or for an accuracy (which depends on neither)."""
+    return classify(record) in (ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.BUSY)
 
 
 # Worker -> parent messages, one JSON object per line, told apart by their "type".
@@ -179,6 +249,9 @@ class Hello(msgspec.Struct, tag="hello", tag_field="type", kw_only=True):
     device: str
     threads: Count | None = None
     gpu_properties: GpuProperties | None = None
+    # The framework's build, as it reports it: {"cuda": "12.8", "cudnn": "91002", "build": "cuda"}
+    # (torch.version.cuda, torch.backends.cudnn.version(), tf.sysconfig.get_build_info()); text only.
+    build: dict[str, str] = {}
 
 
 class Start(msgspec.Struct, tag="start", tag_field="type", kw_only=True):
@@ -234,6 +307,57 @@ class WorkerSummary(msgspec.Struct, kw_only=True):
     wall_s: Seconds = 0.0
     stderr_tail: list[str] = []
     gpu_properties: GpuProperties | None = None
+    build: dict[str, str] = {}  # from the worker's Hello
+
+
+class FrameworkLoad(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The machine's load around one framework's run: sampled just before its worker started and
+    all through it. `busy` is True when any of its records was measured on a busy machine;
+    `reason` says so in words ("other processes used 180% CPU during the PyTorch run")."""
+
+    busy: bool
+    reason: str | None = None
+    samples: Count = 0
+    before_other_cpu_percent: Measured | None = None
+    other_cpu_percent: Measured | None = None  # mean over the run
+    other_cpu_percent_max: Measured | None = None
+    steal_percent: Measured | None = None
+    busy_threshold_percent: Measured | None = None  # other processes above this count as busy
+    busy_records: Count = 0
+    gpu_other_processes: list[str] = []
+
+
+class Comparison(msgspec.Struct, frozen=True, kw_only=True):
+    """PyTorch against TensorFlow on one case, with a 95% interval (profiler/intervals.py).
+
+    `speed` is how many times faster PyTorch ran than TensorFlow (above 1: PyTorch faster), from the
+    two records' metrics; `low`/`high` bound it (bootstrap over the records' samples). `usable` is
+    True when both records are usable as evidence.
+    """
+
+    benchmark: str
+    dtype: str | None = None
+    params: dict[str, Any] = {}
+    metric: str
+    speed: Measured
+    low: Measured | None = None
+    high: Measured | None = None
+    usable: bool = False
+
+
+class MachineSample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One sample of the machine while a run goes on, for the app's live line (not saved)."""
+
+    other_cpu_percent: Measured | None = None
+    steal_percent: Measured | None = None
+    sm_clock_mhz: Measured | None = None
+    memory_clock_mhz: Measured | None = None
+    temperature_c: Measured | None = None
+    power_w: Measured | None = None
+    power_limit_w: Measured | None = None
+    utilization_percent: Measured | None = None
+    gpu_other_processes: Count = 0
+    throttle_reasons: list[str] = []
 
 
 class SuiteInfo(msgspec.Struct, kw_only=True):
@@ -276,7 +400,7 @@ class _EnvironmentShape(msgspec.Struct):
 class RunDocument(msgspec.Struct, kw_only=True):
     """A saved profile run: what `recommend --profile` and the report take as evidence."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     kind: Literal["fwadvisor-profile"] = KIND
     fwadvisor_version: str = ""
     created: str = ""
@@ -287,6 +411,8 @@ class RunDocument(msgspec.Struct, kw_only=True):
     workers: dict[str, WorkerSummary] = {}
     cancelled: bool = False
     results: list[Record] = []
+    load: dict[str, FrameworkLoad] = {}  # per framework; empty in version 1 runs
+    comparisons: list[Comparison] = []  # computed when the run ends; see intervals.comparisons_for
 
 
 def _builtin(value: Any) -> Any:
@@ -364,7 +490,7 @@ def _check_version(version: Any, source: Path | str) -> None:
             f"{SCHEMA_VERSION})",
             file=source,
         )
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise InputError(
             f"profile schema version {version} is not one this fwadvisor reads (it reads {SCHEMA_VERSION})",
             file=source,

@@ -28,6 +28,7 @@ from fwadvisor.profiler.documents import (
     Fatal,
     GpuProperties,
     Hello,
+    MachineSample,
     Probe,
     Record,
     Result,
@@ -60,10 +61,11 @@ class WorkerFinished(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class WorkerEvent(msgspec.Struct, frozen=True):
-    """What `on_event` receives: one framework's worker message, or the runner's start/finish of it."""
+    """What `on_event` receives: one framework's worker message, the runner's start/finish of it, or
+    a sample of the machine's load and GPU state taken while that framework runs."""
 
     framework: str
-    message: WorkerMessage | WorkerStarted | WorkerFinished
+    message: WorkerMessage | WorkerStarted | WorkerFinished | MachineSample
 
 
 EventHandler = Callable[[WorkerEvent], None]
