@@ -55,7 +55,7 @@ def test_recommend_json_has_the_contract_shape():
     result = run_cli("recommend", "--answers", str(LAB), "--format", "json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 1
     assert doc["recommendation"] == "pytorch"
     assert doc["confidence"] in {"high", "medium", "low"} and isinstance(doc["margin"], float | int)
     assert set(doc["scores"]) == {"pytorch", "tensorflow"}
