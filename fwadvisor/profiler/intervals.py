@@ -1,0 +1,173 @@
+"""95% intervals on ratios of two timed results: PyTorch against TensorFlow, or a run against an earlier one.
+
+Method: a percentile bootstrap of the ratio of medians (Efron and Tibshirani, ch. 13; what
+scipy.stats.bootstrap's "percentile" method computes). Each record keeps its raw samples (seconds
+per call, one per timed block); a resample draws each record's samples with replacement, and the
+ratio moves by how much the two resampled medians moved:
+
+    speed* = speed x (median_a / median_a*) x (median_b* / median_b)
+
+`speed` itself comes from the two records' metrics (what every table shows), so the interval is
+about the number people read. Both metrics are the same work divided by the median time, so this
+scaling is exact for throughputs (TFLOP/s, GB/s, steps/s) and, inverted, for times (us/op).
+
+The resampling uses a fixed seed: a saved run gives the same interval every time it is read. The
+interval covers the noise within each run's samples only; a second run on another day can differ
+by more (clock states, other processes), which is why busy records are no evidence at all.
+Headless: pure Python, no numpy (the parent process never imports it).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Final
+
+import msgspec
+
+from fwadvisor.profiler.documents import Comparison, Record, RunDocument, ran_and_checked, usable_as_evidence
+
+CONFIDENCE: Final = 0.95
+RESAMPLES: Final = 2000
+SEED: Final = 20261127
+MIN_SAMPLES: Final = 2  # one sample has no spread to resample
+# Metrics where a smaller number is better (a time, not a rate).
+LOWER_IS_BETTER: Final = frozenset({"us/op", "load s"})
+# Metrics that are no speed: a speed-up factor (its ratio says nothing) and an accuracy.
+NOT_A_SPEED: Final = frozenset({"x", "test accuracy"})
+
+
+def _median(ordered: list[float]) -> float:
+    n = len(ordered)
+    middle = n // 2
+    return ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _resampled_medians(samples: tuple[float, ...], rng: random.Random) -> list[float]:
+    n = len(samples)
+    medians = []
+    for _ in range(RESAMPLES):
+        draw = rng.choices(samples, k=n)
+        draw.sort()
+        medians.append(_median(draw))
+    return medians
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@lru_cache(maxsize=512)
+def _interval(faster: tuple[float, ...], slower: tuple[float, ...], speed: float) -> tuple[float, float] | None:
+    median_faster = _median(sorted(faster))
+    median_slower = _median(sorted(slower))
+    if median_faster <= 0 or median_slower <= 0:
+        return None
+    rng = random.Random(SEED)
+    resampled_faster = _resampled_medians(faster, rng)
+    resampled_slower = _resampled_medians(slower, rng)
+    ratios = sorted(
+        speed * (median_faster / a) * (b / median_slower)
+        for a, b in zip(resampled_faster, resampled_slower, strict=True)
+        if a > 0
+    )
+    if not ratios:
+        return None
+    tail = (1 - CONFIDENCE) / 2
+    return _quantile(ratios, tail), _quantile(ratios, 1 - tail)
+
+
+def speed_interval(times_a: Sequence[float], times_b: Sequence[float], speed: float) -> tuple[float, float] | None:
+    """The 95% interval of `speed`, how many times faster A ran than B, from the seconds-per-call
+    samples of each. None when either has fewer than two samples or a time that is not positive."""
+    if len(times_a) < MIN_SAMPLES or len(times_b) < MIN_SAMPLES or speed <= 0:
+        return None
+    if any(t <= 0 for t in times_a) or any(t <= 0 for t in times_b):
+        return None
+    return _interval(tuple(times_a), tuple(times_b), speed)
+
+
+def beyond_noise(low: float, high: float) -> bool:
+    """Whether an interval on a ratio leaves out 1 (no difference): the change is beyond the noise."""
+    return low > 1 or high < 1
+
+
+def _speed_of(a: Record, b: Record) -> float | None:
+    """How many times faster record `a` ran than `b` (same benchmark and shape), from their metrics."""
+    x, y = a.metric.value, b.metric.value
+    if not x or not y or a.metric.name != b.metric.name or a.metric.name in NOT_A_SPEED:
+        return None
+    return y / x if a.metric.name in LOWER_IS_BETTER else x / y
+
+
+def _case_key(record: Record) -> tuple[str, str, bytes]:
+    return record.benchmark, record.dtype or "", msgspec.json.encode(record.params, order="sorted")
+
+
+def framework_comparisons(records: Iterable[Record]) -> list[Comparison]:
+    """PyTorch against TensorFlow for every case both ran and checked, in the records' order.
+
+    A wide-spread or busy record still gets its comparison (the reports show it, marked), but only a
+    pair of records usable as evidence is `usable`.
+    """
+    pairs: dict[tuple[str, str, bytes], dict[str, Record]] = {}
+    for record in records:
+        if ran_and_checked(record):
+            pairs.setdefault(_case_key(record), {})[record.framework] = record
+    comparisons = []
+    for pair in pairs.values():
+        torch, tensorflow = pair.get("torch"), pair.get("tensorflow")
+        if torch is None or tensorflow is None:
+            continue
+        speed = _speed_of(torch, tensorflow)
+        if speed is None:
+            continue
+        bounds = speed_interval(torch.samples_s, tensorflow.samples_s, speed)
+        comparisons.append(
+            Comparison(
+                benchmark=torch.benchmark,
+                dtype=torch.dtype,
+                params=torch.params,
+                metric=torch.metric.name,
+                speed=speed,
+                low=bounds[0] if bounds else None,
+                high=bounds[1] if bounds else None,
+                usable=usable_as_evidence(torch) and usable_as_evidence(tensorflow),
+            )
+        )
+    return comparisons
+
+
+def comparisons_for(document: RunDocument) -> list[Comparison]:
+    """The run's comparisons: as saved (version 2), or computed from its records (a version 1 run)."""
+    return document.comparisons or framework_comparisons(document.results)
+
+
+def comparison_for(document: RunDocument, benchmark: str, dtype: str | None, params: dict) -> Comparison | None:
+    """The comparison of one case of the run, if both frameworks measured it."""
+    key = msgspec.json.encode(params, order="sorted")
+    for comparison in comparisons_for(document):
+        if (
+            comparison.benchmark == benchmark
+            and (comparison.dtype or "") == (dtype or "")
+            and msgspec.json.encode(comparison.params, order="sorted") == key
+        ):
+            return comparison
+    return None
+
+
+def change_interval(first: Record, second: Record) -> tuple[float, float, float] | None:
+    """How the same case moved from one run to another: (ratio, low, high), above 1 when the second
+    run did better (faster, or less time per op), with its 95% interval. None when the two cannot be
+    compared, or either has too few samples for an interval (then nobody can say it is beyond noise)."""
+    ratio = _speed_of(second, first)
+    if ratio is None:
+        return None
+    bounds = speed_interval(second.samples_s, first.samples_s, ratio)
+    if bounds is None:
+        return None
+    return ratio, bounds[0], bounds[1]
