@@ -1,8 +1,10 @@
 """Turn a saved profile run into the metrics rules test, keeping only numbers that may back advice.
 
-A number counts only when it ran, checked out against its reference and has a narrow spread
-(documents.classify says ok). Everything considered, used or not, is listed so the advice can be
-audited even when no rule fired. Headless: reads a RunDocument, imports no framework or numpy.
+A number counts only when it ran, checked out against its reference, has a narrow spread and was
+not measured while other processes kept the machine busy (documents.classify says ok). Each speed
+ratio comes with its 95% interval (profiler/intervals.py), so a rule can test the conservative end.
+Everything considered, used or not, is listed so the advice can be audited even when no rule fired.
+Headless: reads a RunDocument, imports no framework or numpy.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify, ran_and_checked
+import msgspec
+
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.profiler.documents import Comparison, Record, ResultStatus, RunDocument, classify, ran_and_checked
+from fwadvisor.profiler.intervals import framework_comparisons
 
 SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn")
 
@@ -80,6 +86,9 @@ def _device(document: RunDocument) -> str:
     return label
 
 
+BUSY_WHY = "measured while other processes were busy"
+
+
 def _why_not(record: Record, status: ResultStatus) -> str | None:
     """Why a number does not back the advice, in words (None when it does)."""
     if status is ResultStatus.OK:
@@ -88,6 +97,8 @@ def _why_not(record: Record, status: ResultStatus) -> str | None:
         return "did not match its reference"
     if status is ResultStatus.WIDE_SPREAD:
         return "spread over 10% of the median"
+    if status is ResultStatus.BUSY:
+        return f"{BUSY_WHY}: {record.busy_reason}" if record.busy_reason else BUSY_WHY
     if status is ResultStatus.SKIPPED:
         return record.skipped
     return record.error or ("cancelled" if status is ResultStatus.CANCELLED else "no number")
@@ -97,7 +108,6 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
     suite = document.suite
     evidence = ProfileEvidence(str(path) if path else None, document.created or None, _device(document), suite.name)
     results = document.results
-    by_key: dict[tuple[str, str], dict[str, Record]] = {}
     for record in results:
         status = classify(record)
         usable = status is ResultStatus.OK
@@ -112,8 +122,6 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
                 "why_not": _why_not(record, status),
             }
         )
-        if usable:
-            by_key.setdefault((record.benchmark, record.dtype or ""), {})[record.framework] = record
 
     metrics = evidence.metrics
     usable_count = sum(1 for c in evidence.considered if c["used"])
@@ -123,7 +131,8 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
     complete = (
         not document.cancelled and usable_count == len(results) and all(w.status == "ok" for w in workers.values())
     )
-    metrics["profile_complete"] = 1.0 if complete else 0.0
+    metrics["profile_complete"] = 1.0 if complete else 0.0  # a busy record is no usable one: 0 then too
+    metrics["busy_measurements"] = float(sum(1 for r in results if classify(r) is ResultStatus.BUSY))
     on_gpu = suite.device == "cuda"
     metrics["measured_on_gpu"] = 1.0 if on_gpu else 0.0
     metrics["gpu_present"] = 1.0 if (document.environment.get("gpu") or {}).get("gpus") else 0.0
@@ -138,25 +147,7 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
             elif worker.status in ("ok", "failed"):
                 metrics[f"{framework}_gpu_usable"] = 1.0
 
-    for benchmark in SPEED_BENCHMARKS:
-        for (name, dtype), pair in by_key.items():
-            if name != benchmark or len(pair) < 2:
-                continue
-            speed = plausible_ratio(pair["torch"].metric.value, pair["tensorflow"].metric.value)
-            if speed is not None:
-                metrics[f"speed_{benchmark}"] = speed
-                evidence.details[f"speed_{benchmark}"] = (
-                    f"{benchmark} {dtype}: PyTorch {_label(pair['torch'])}, TensorFlow {_label(pair['tensorflow'])}"
-                )
-                break
-    overhead = by_key.get(("eager_overhead", "fp32"))
-    if overhead and len(overhead) == 2:
-        ratio = plausible_ratio(overhead["tensorflow"].metric.value, overhead["torch"].metric.value)
-        if ratio is not None:
-            metrics["eager_overhead_ratio"] = ratio
-            evidence.details["eager_overhead_ratio"] = (
-                f"PyTorch {_label(overhead['torch'])}, TensorFlow {_label(overhead['tensorflow'])}"
-            )
+    _speed_metrics(evidence, document)
     # Accuracy does not depend on how steady the epoch timings were: any checked practice result counts.
     accuracies = {
         r.framework: r.metric.value
@@ -172,3 +163,72 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
             f"test accuracy PyTorch {100 * torch_accuracy:.1f}%, TensorFlow {100 * tf_accuracy:.1f}%"
         )
     return evidence
+
+
+def _case(benchmark: str, dtype: str | None, params: dict[str, Any]) -> tuple[str, str, bytes]:
+    return benchmark, dtype or "", msgspec.json.encode(params, order="sorted")
+
+
+def _first_usable(comparisons: list[Comparison], benchmark: str, dtype: str | None = None) -> Comparison | None:
+    """The first case of `benchmark` (of `dtype`, when given) whose two records both count as evidence
+    and whose ratio is plausible: as the records ran, so the first dtype both measured."""
+    for comparison in comparisons:
+        if comparison.benchmark != benchmark or not comparison.usable:
+            continue
+        if dtype is not None and comparison.dtype != dtype:
+            continue
+        if plausible_ratio(comparison.speed, 1.0) is not None:
+            return comparison
+    return None
+
+
+def _interval_text(comparison: Comparison) -> str:
+    """The ratio and its 95% interval in words, both bounds in the leader's direction."""
+    speed, low, high = comparison.speed, comparison.low, comparison.high
+    if speed >= 1:
+        leader, shown, bounds = PYTORCH.name, speed, (low, high)
+    else:
+        leader, shown = TENSORFLOW.name, 1 / speed
+        bounds = (1 / high if high else None, 1 / low if low else None)
+    text = f"{leader} {shown:.2f}x"
+    if bounds[0] is None or bounds[1] is None:
+        return f"{text} (no interval: too few samples)"
+    return f"{text} (95% interval {bounds[0]:.2f}-{bounds[1]:.2f})"
+
+
+def _put_ratio(evidence: ProfileEvidence, name: str, comparison: Comparison, detail: str) -> None:
+    """A ratio metric with its interval bounds as `<name>_low` / `<name>_high` (when it has them)."""
+    evidence.metrics[name] = comparison.speed
+    if comparison.low is not None and comparison.high is not None:
+        evidence.metrics[f"{name}_low"] = comparison.low
+        evidence.metrics[f"{name}_high"] = comparison.high
+    evidence.details[name] = f"{detail}; {_interval_text(comparison)}"
+
+
+def _speed_metrics(evidence: ProfileEvidence, document: RunDocument) -> None:
+    """speed_<benchmark> (PyTorch over TensorFlow) and eager_overhead_ratio, each with its interval.
+
+    The comparisons are computed from the records as they are now rather than read as saved: for an
+    untouched run they are the same numbers (the bootstrap has a fixed seed), and a record edited
+    after the run (or a saved list that no longer matches its records) can never leave a stale ratio.
+    """
+    comparisons = framework_comparisons(document.results)
+    usable = (r for r in document.results if classify(r) is ResultStatus.OK)
+    records = {(*_case(r.benchmark, r.dtype, r.params), r.framework): r for r in usable}
+
+    def labels(comparison: Comparison) -> str:
+        case = _case(comparison.benchmark, comparison.dtype, comparison.params)
+        torch, tensorflow = records.get((*case, "torch")), records.get((*case, "tensorflow"))
+        if torch is None or tensorflow is None:
+            return comparison.benchmark
+        return f"{PYTORCH.name} {_label(torch)}, {TENSORFLOW.name} {_label(tensorflow)}"
+
+    for benchmark in SPEED_BENCHMARKS:
+        comparison = _first_usable(comparisons, benchmark)
+        if comparison is not None:
+            detail = f"{benchmark} {comparison.dtype or ''}".rstrip() + f": {labels(comparison)}"
+            _put_ratio(evidence, f"speed_{benchmark}", comparison, detail)
+    # Time per op: PyTorch ran `speed` times faster = TensorFlow took `speed` times as long per op.
+    overhead = _first_usable(comparisons, "eager_overhead", "fp32")
+    if overhead is not None:
+        _put_ratio(evidence, "eager_overhead_ratio", overhead, labels(overhead))

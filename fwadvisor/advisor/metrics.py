@@ -1,7 +1,11 @@
 """Measured metrics that rules may test, computed from a saved profile run (see evidence.py).
 
 Every speed ratio is PyTorch over TensorFlow, so above 1 means PyTorch was faster; each has an
-`inv_` twin in message templates (TensorFlow over PyTorch) for wording the other way round.
+`inv_` twin in message templates (TensorFlow over PyTorch) for wording the other way round. Each
+ratio has `_low` / `_high` twins, its 95% interval (bootstrap over the records' samples, see
+profiler/intervals.py), present only when both records kept enough samples for one. A rule that
+says one framework was faster tests the conservative end: `_low` for PyTorch ahead, `_high` for
+TensorFlow ahead (in a message, `inv_<ratio>_high` is then the low end of TensorFlow's lead).
 """
 
 from __future__ import annotations
@@ -12,13 +16,24 @@ KNOWN_METRICS: dict[str, str] = {
     "torch_gpu_usable": "GPU runs only: 1 when PyTorch could use the GPU, 0 when it could not",
     "tensorflow_gpu_usable": "GPU runs only: 1 when TensorFlow could use the GPU, 0 when it could not",
     "speed_matmul": "PyTorch / TensorFlow matmul throughput (first dtype both measured)",
+    "speed_matmul_low": "low end of the 95% interval of speed_matmul",
+    "speed_matmul_high": "high end of the 95% interval of speed_matmul",
     "speed_conv2d": "PyTorch / TensorFlow conv2d throughput",
+    "speed_conv2d_low": "low end of the 95% interval of speed_conv2d",
+    "speed_conv2d_high": "high end of the 95% interval of speed_conv2d",
     "speed_train_cnn": "PyTorch / TensorFlow training steps per second, small CNN",
+    "speed_train_cnn_low": "low end of the 95% interval of speed_train_cnn",
+    "speed_train_cnn_high": "high end of the 95% interval of speed_train_cnn",
     "speed_train_rnn": "PyTorch / TensorFlow training steps per second, small LSTM",
+    "speed_train_rnn_low": "low end of the 95% interval of speed_train_rnn",
+    "speed_train_rnn_high": "high end of the 95% interval of speed_train_rnn",
     "eager_overhead_ratio": "TensorFlow / PyTorch time per tiny eager op (above 1: TensorFlow slower)",
+    "eager_overhead_ratio_low": "low end of the 95% interval of eager_overhead_ratio",
+    "eager_overhead_ratio_high": "high end of the 95% interval of eager_overhead_ratio",
     "practice_cnn_accuracy_gap": "PyTorch minus TensorFlow final test accuracy of the practice CNN, points",
     "practice_cnn_accuracy_gap_abs": "the size of that gap, points",
     "profile_complete": "1 when every framework and benchmark of the run produced a usable number, else 0",
     "usable_measurements": "how many measurements of the run are usable as evidence",
     "total_measurements": "how many measurements the run attempted",
+    "busy_measurements": "how many measurements ran while other processes kept the machine busy (never evidence)",
 }

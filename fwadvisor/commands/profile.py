@@ -95,12 +95,7 @@ def run_profile_command(args: argparse.Namespace) -> int:
     frameworks = list(dict.fromkeys(args.framework or ["torch", "tensorflow"]))
     err = Console(stderr=True, highlight=False)
     environment = collect_environment(probe_frameworks=False)
-    device = resolve_device(args.device, environment)
-    if device == "cuda" and not environment["gpu"]["gpus"]:
-        err.print(
-            f"[yellow]No NVIDIA GPU found ({for_rich(environment['gpu']['error'])}); the workers will say "
-            "whether their framework sees one.[/]"
-        )
+    device = resolve_device(args.device, environment)  # --device cuda without a GPU stops here (InputError)
     cases = resolve_cases(suite, device, args.benchmark)
     if not cases:
         raise InputError(f"suite '{suite.name}' has no {device} cases for the benchmarks asked for")
@@ -128,8 +123,12 @@ def run_profile_command(args: argparse.Namespace) -> int:
         elif isinstance(message, Result):
             progress.advance(task)
             record = message.record
-            if record.error:
+            if record.cancelled:
+                progress.console.print(f"[dim]… {fw} {for_rich(record.benchmark)}: cancelled[/]")
+            elif record.error:
                 progress.console.print(f"[red]✗ {fw} {for_rich(record.benchmark)}: {for_rich(record.error)}[/]")
+        elif isinstance(message, WorkerFinished) and message.summary.status == "cancelled":
+            progress.console.print(f"[yellow]… {fw} cancelled: {for_rich(message.summary.error or 'stopped')}[/]")
         elif isinstance(message, WorkerFinished) and message.summary.status not in ("ok", "failed"):
             summary = message.summary
             hint = f" Fix: {summary.hint}" if summary.hint else ""
@@ -177,7 +176,8 @@ def _render_run(document: RunDocument, fmt: str) -> None:
 
     from fwadvisor.profiler.documents import encode_run
     from fwadvisor.report.curves_text import curve_lines
-    from fwadvisor.report.profile_table import problems, render_rich_table
+    from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, busy_sentences, gpu_lines
+    from fwadvisor.report.profile_table import problems, render_rich_table, rows
 
     if fmt == "json":
         sys.stdout.flush()
@@ -186,6 +186,14 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         return
     out = Console(highlight=False)
     out.print(render_rich_table(document))
+    # What the numbers are worth: a busy machine (no evidence), throttled clocks, a GPU number below its usual range.
+    for line in busy_sentences(document):
+        out.print(f"[magenta]{for_rich(line)}[/]", highlight=False)
+    table_rows = rows(document)
+    for line in gpu_lines(table_rows, only_doubtful=True):
+        out.print(f"[yellow]GPU:[/] {for_rich(line)}", highlight=False)
+    if any_below(table_rows):
+        out.print(f"[dim]{for_rich(BELOW_USUALLY_MEANS)}[/]", highlight=False)
     for line in curve_lines(document):
         out.print(clean(line), highlight=False, markup=False)
     for line in problems(document):
@@ -225,6 +233,7 @@ def run_env(args: argparse.Namespace) -> int:
         f"[bold]CPU[/]     {for_rich(cpu['model'])}: {cpu['physical_cores']} cores, "
         f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
         f"({env['memory_available_gb']} GB free)"
+        + (f", CPU governor {for_rich(cpu['governor'])}" if cpu.get("governor") else "")
     )
     gpu = env["gpu"]
     if not gpu["gpus"]:
@@ -237,6 +246,11 @@ def run_env(args: argparse.Namespace) -> int:
                 f"  {g['index']}: {for_rich(g['name'])}, {g['memory_total_gb']} GB, compute capability "
                 f"{for_rich(g['compute_capability'])}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
                 f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W"
+                + (
+                    f", PCIe gen {g.get('pcie_generation')} x{g.get('pcie_width')}"
+                    if g.get("pcie_generation") or g.get("pcie_width")
+                    else ""
+                )
             )
     for fw, info in env["frameworks"].items():
         name = identity(fw).name

@@ -19,9 +19,9 @@ from fwadvisor.safe_text import excerpt
 from fwadvisor.yamlio import read_regular_file
 
 SCHEMA_VERSION: Final = 2
-# Versions this fwadvisor reads. Version 2 added machine load, GPU telemetry, expected ranges and the
-# framework comparisons with intervals; a version 1 run reads as one measured with nothing known
-# about the load (no record is busy) and its intervals are computed from its samples when needed.
+# Versions this fwadvisor reads. Version 2 added machine load, GPU telemetry and expected ranges; a
+# version 1 run reads as one measured with nothing known
+# about the load (no record is busy). Intervals are never saved: they are computed from the samples.
 READABLE_VERSIONS: Final = (1, 2)
 KIND: Final = "fwadvisor-profile"
 # The largest run file read: a full suite with every raw sample is a few megabytes.
@@ -98,7 +98,8 @@ class GpuTelemetry(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     `throttle_reasons` names the clock-limiting reasons seen during the case, leaving out the ones
     that are no slowdown (the GPU idle, application clock settings); `throttled` is True when any of
-    them is a thermal, hardware or power-brake slowdown or the software power cap.
+    them is a thermal, hardware or power-brake slowdown. The software power cap is listed but sets no
+    flag: a data-centre card runs a heavy matmul at its power limit as a matter of course.
     """
 
     samples: Count = 0
@@ -114,9 +115,9 @@ class GpuTelemetry(msgspec.Struct, kw_only=True, omit_defaults=True):
 class RecordLoad(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What else the machine did while one case ran (sampled by the parent with psutil and NVML).
 
-    CPU figures are percent of one logical CPU (200 = two CPUs busy), as top shows them. "Other"
-    means everything but the framework's worker and its children: other programs and this
-    fwadvisor's own parent process alike.
+    CPU figures are percent of one logical CPU (200 = two CPUs busy), as top's process list shows
+    them; steal is a share of all CPUs' time, as top's "st". "Other" means everything but the
+    framework's worker, its children and this fwadvisor's own parent process.
     """
 
     samples: Count = 0
@@ -412,7 +413,6 @@ class RunDocument(msgspec.Struct, kw_only=True):
     cancelled: bool = False
     results: list[Record] = []
     load: dict[str, FrameworkLoad] = {}  # per framework; empty in version 1 runs
-    comparisons: list[Comparison] = []  # computed when the run ends; see intervals.comparisons_for
 
 
 def _builtin(value: Any) -> Any:

@@ -143,8 +143,9 @@ def framework_comparisons(records: Iterable[Record]) -> list[Comparison]:
 
 
 def comparisons_for(document: RunDocument) -> list[Comparison]:
-    """The run's comparisons: as saved (version 2), or computed from its records (a version 1 run)."""
-    return document.comparisons or framework_comparisons(document.results)
+    """The run's comparisons, computed from its records as they are now (never saved, so a record
+    edited or marked busy after the run can never leave a stale interval behind)."""
+    return framework_comparisons(document.results)
 
 
 def comparison_for(document: RunDocument, benchmark: str, dtype: str | None, params: dict) -> Comparison | None:

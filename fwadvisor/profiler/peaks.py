@@ -1,8 +1,9 @@
-"""Datasheet peaks of a device (or an estimate) and "percent of peak" for benchmark results.
+"""Datasheet peaks of a device (or an estimate), "percent of peak", and whether a GPU number is normal.
 
-The table lives in profiles/gpus.yaml (dense figures, no sparsity; see its header). A user file at
-<user config>/profiles/gpus.yaml is read first, so its entries win. This module imports no framework:
-the parent process fills in percent of peak after the workers have finished.
+The table lives in profiles/gpus.yaml (dense figures, no sparsity; see its header), with the ranges
+public runs measured on common cards (`expected:`). A user file at <user config>/profiles/gpus.yaml is
+read first, so its entries win. This module imports no framework: the parent process fills in percent
+of peak and the expected-range verdicts after the workers have finished.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ _DTYPE_ALIASES = {
 }
 
 # Every unit percent_of_peak accepts, as (kind, factor to the base unit FLOP/s or B/s).
-_UNITS: dict[str, tuple[str, float]] = {
+UNITS: dict[str, tuple[str, float]] = {
     "FLOP/s": ("flops", 1.0),
     "GFLOP/s": ("flops", 1e9),
     "TFLOP/s": ("flops", 1e12),
@@ -75,6 +76,45 @@ class DtypePeaks(FileModel, frozen=True):
     bf16: PositiveOrNull = None
 
 
+class ExpectedRange(FileModel, frozen=True):
+    """What public runs measured on a card: [low, high], where they came from and how the range was set."""
+
+    low: Annotated[float, Meta(ge=0)]
+    high: Annotated[float, Meta(gt=0)]
+    source: str = ""
+    checked: dt.date | None = None
+    note: str = ""
+
+
+CaseParams = Annotated[dict[str, int | float | str], Meta(min_length=1)]
+
+
+class ExpectedMatmul(FileModel, frozen=True):
+    """Ranges in TFLOP/s per dtype, for matmul records whose params are exactly `params`."""
+
+    params: CaseParams
+    fp32: ExpectedRange | None = None
+    tf32: ExpectedRange | None = None
+    fp16: ExpectedRange | None = None
+    bf16: ExpectedRange | None = None
+
+
+class ExpectedBandwidth(FileModel, frozen=True):
+    """A range in GB/s (bytes read + written) for bandwidth records whose params are exactly `params`."""
+
+    params: CaseParams
+    low: Annotated[float, Meta(ge=0)]
+    high: Annotated[float, Meta(gt=0)]
+    source: str = ""
+    checked: dt.date | None = None
+    note: str = ""
+
+
+class ExpectedRanges(FileModel, frozen=True):
+    matmul: ExpectedMatmul | None = None
+    bandwidth: ExpectedBandwidth | None = None
+
+
 class GpuEntry(FileModel, frozen=True):
     """One card of the table."""
 
@@ -88,6 +128,7 @@ class GpuEntry(FileModel, frozen=True):
     checked: dt.date | None = None
     verified: bool = True
     note: str = ""
+    expected: ExpectedRanges | None = None
 
 
 class LanesRow(FileModel, frozen=True):
@@ -112,6 +153,21 @@ class GpuTableFile(FileModel, frozen=True):
 
 
 @dataclass(frozen=True)
+class Band:
+    """One expected range, as read: the benchmark and params it applies to, and its provenance."""
+
+    benchmark: str  # "matmul" or "bandwidth"
+    dtype: str | None  # matmul only
+    params: dict[str, int | float | str]
+    low: float
+    high: float
+    unit: str
+    source: str
+    checked: str | None
+    note: str
+
+
+@dataclass(frozen=True)
 class GpuPeaks:
     """One card's dense datasheet peaks (TFLOP/s per dtype) and memory bandwidth (GB/s)."""
 
@@ -125,6 +181,7 @@ class GpuPeaks:
     note: str
     compute_capability: str | None
     origin: Path
+    bands: tuple[Band, ...] = ()
 
     def matches(self, normalized_name: str) -> bool:
         return any(pattern.search(normalized_name) for pattern in self.match)
@@ -212,6 +269,55 @@ def _gpu_peaks(entry: GpuEntry, path: Path, index: int) -> GpuPeaks:
         note=entry.note,
         compute_capability=_capability_text(capability) if capability is not None else None,
         origin=path,
+        bands=_bands(entry, path, index),
+    )
+
+
+def _bands(entry: GpuEntry, path: Path, index: int) -> tuple[Band, ...]:
+    expected = entry.expected
+    if expected is None:
+        return ()
+    found: list[tuple[list[str | int], Band]] = []
+    if expected.matmul is not None:
+        for dtype in DTYPES:
+            row = getattr(expected.matmul, dtype)
+            if row is not None:
+                where: list[str | int] = ["gpus", index, "expected", "matmul", dtype]
+                found.append((where, _band("matmul", dtype, expected.matmul.params, row, FLOPS_UNIT, path)))
+    if expected.bandwidth is not None:
+        row = expected.bandwidth
+        found.append(
+            (["gpus", index, "expected", "bandwidth"], _band("bandwidth", None, row.params, row, BANDWIDTH_UNIT, path))
+        )
+    for where, band in found:
+        if band.low > band.high:
+            raise InputError(
+                f"GPU peak table: gpus[{index}] ({entry.name}): expected range low {band.low:g} is above "
+                f"high {band.high:g}",
+                file=path,
+                line=line_of(path, where),
+            )
+    return tuple(band for _where, band in found)
+
+
+def _band(
+    benchmark: str,
+    dtype: str | None,
+    params: dict[str, int | float | str],
+    row: ExpectedRange | ExpectedBandwidth,
+    unit: str,
+    path: Path,
+) -> Band:
+    return Band(
+        benchmark=benchmark,
+        dtype=dtype,
+        params=dict(params),
+        low=row.low,
+        high=row.high,
+        unit=unit,
+        source=row.source or str(path),  # a user's own range may leave the source out
+        checked=row.checked.isoformat() if row.checked else None,
+        note=row.note,
     )
 
 
@@ -338,10 +444,10 @@ def percent_of_peak(value: float | None, unit: str, peak: Peak | None) -> float 
     """
     if value is None or peak is None or not math.isfinite(value) or peak.value <= 0:
         return None
-    if unit not in _UNITS or peak.unit not in _UNITS:
-        raise ValueError(f"unknown unit {unit if unit not in _UNITS else peak.unit!r}; known: {', '.join(_UNITS)}")
-    value_kind, value_factor = _UNITS[unit]
-    peak_kind, peak_factor = _UNITS[peak.unit]
+    if unit not in UNITS or peak.unit not in UNITS:
+        raise ValueError(f"unknown unit {unit if unit not in UNITS else peak.unit!r}; known: {', '.join(UNITS)}")
+    value_kind, value_factor = UNITS[unit]
+    peak_kind, peak_factor = UNITS[peak.unit]
     if value_kind != peak_kind:
         raise ValueError(f"cannot compare {unit} with a peak in {peak.unit}")
     return 100.0 * (value * value_factor) / (peak.value * peak_factor)

@@ -90,6 +90,7 @@ def make_record(
         skipped=skipped,
         cancelled=cancelled,
         extra=extra or {},
+        sampling_extended=bool(timing and timing.extended),
     )
 
 

@@ -26,6 +26,7 @@ from fwadvisor.profiler.documents import (
     BenchmarkCase,
     Done,
     Fatal,
+    FrameworkLoad,
     GpuProperties,
     Hello,
     MachineSample,
@@ -38,6 +39,7 @@ from fwadvisor.profiler.documents import (
     WorkerSummary,
     decode_message,
 )
+from fwadvisor.profiler.load import CaseLoads
 from fwadvisor.profiler.records import failed_record
 from fwadvisor.profiler.suites import Case
 
@@ -102,6 +104,8 @@ class WorkerOutcome:
     device: str | None = None
     threads: int | None = None
     gpu_properties: GpuProperties | None = None  # from the Hello; None on a CPU
+    build: dict[str, str] = field(default_factory=dict)  # from the Hello
+    load: FrameworkLoad | None = None  # the machine's load around the run (None: the worker never started)
     stderr_tail: list[str] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     wall_s: float = 0.0
@@ -117,6 +121,7 @@ class WorkerOutcome:
             wall_s=round(self.wall_s, 3),
             stderr_tail=self.stderr_tail[-STDERR_TAIL_LINES:],
             gpu_properties=self.gpu_properties,
+            build=self.build,
         )
 
 
@@ -184,6 +189,7 @@ def run_worker(
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all PIPE
     stderr = proc.stderr
+    watch = CaseLoads(proc.pid, device, threads)
     emit(WorkerEvent(framework, WorkerStarted(cases=len(cases), pid=proc.pid)))
     stderr_lines: deque[str] = deque(maxlen=60)
 
@@ -215,6 +221,9 @@ def run_worker(
                 outcome.status = "timed_out"
                 outcome.error = f"timed out: no progress for {timeout_s:g} s; the worker was stopped"
                 break
+            sample = watch.live()
+            if sample is not None:
+                emit(WorkerEvent(framework, sample))
             if not selector.select(timeout=0.1):
                 continue
             chunk = os.read(proc.stdout.fileno(), 65536)
@@ -237,9 +246,13 @@ def run_worker(
                     case Hello():
                         outcome.framework_version, outcome.device = message.framework_version, message.device
                         outcome.threads, outcome.gpu_properties = message.threads, message.gpu_properties
+                        outcome.build = dict(message.build)
+                        watch.threads = message.threads or threads
                     case Start():
                         current = message.index
+                        watch.started(message.index)
                     case Result():
+                        watch.finished(message.index, message.record)  # before on_event shows it
                         by_index[message.index] = message.record
                         current = None
                     case Fatal():
@@ -254,6 +267,7 @@ def run_worker(
         outcome.status, outcome.error = "cancelled", "interrupted (Ctrl+C)"
     finally:
         selector.close()
+        outcome.load = watch.close(framework)
         if outcome.status not in ("cancelled", "timed_out"):
             try:  # a worker that finished (or failed) on its own gets a moment to exit cleanly
                 proc.wait(timeout=EXIT_GRACE_S)

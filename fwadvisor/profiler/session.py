@@ -27,17 +27,44 @@ from fwadvisor.profiler.documents import (
 from fwadvisor.profiler.records import FRAMEWORKS, GPU_ONLY, failed_record
 from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
 from fwadvisor.profiler.suites import Case, Suite, resolve_cases, valid_suite_name
+from fwadvisor.safe_text import one_line
 
 # The metrics a device peak can be read against, and the kind of peak each needs.
 PEAK_KINDS = {"TFLOP/s": "flops", "GFLOP/s": "flops", "GB/s": "bandwidth"}
+BEFORE_SAMPLE_S = 0.5  # the machine's load is sampled this long before each worker starts
+
+
+# Where a GPU driver shows itself when NVML cannot (no nvidia-ml-py, a ROCm card, WSL2): NVIDIA's
+# device node and its /proc entries, AMD's compute node (ROCm's torch runs "cuda" on it), WSL2's GPU.
+GPU_DRIVER_PATHS = ("/dev/nvidia0", "/proc/driver/nvidia/gpus", "/dev/kfd", "/dev/dxg")
+
+
+def _gpu_driver_present() -> bool:
+    """A GPU device node that exists, or a driver folder that lists a GPU."""
+    for path in map(Path, GPU_DRIVER_PATHS):
+        try:
+            if any(path.iterdir()) if path.is_dir() else path.exists():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def resolve_device(requested: str, environment: dict[str, Any]) -> str:
-    if requested in ("cpu", "cuda"):
-        return requested
-    if requested != "auto":
+    """The device a run uses. "cuda" with no GPU in sight is refused at once (an InputError: exit 2),
+    before any worker starts: otherwise every case fails slowly and a run full of failures is saved."""
+    if requested not in ("auto", "cpu", "cuda"):
         raise InputError(f"unknown device '{requested}'; choose auto, cpu or cuda")
-    return "cuda" if environment.get("gpu", {}).get("gpus") else "cpu"
+    found = bool(environment.get("gpu", {}).get("gpus"))
+    if requested == "cuda" and not found and not _gpu_driver_present():
+        why = environment.get("gpu", {}).get("error") or "NVML lists no GPU"
+        raise InputError(
+            f"--device cuda asked for, but this machine has no usable GPU: {one_line(str(why))} and no "
+            "/dev/nvidia0; run with --device cpu or auto"
+        )
+    if requested == "auto":
+        return "cuda" if found else "cpu"
+    return requested
 
 
 def default_threads(environment: dict[str, Any]) -> int | None:
@@ -131,6 +158,8 @@ def run_profile(
 ) -> RunDocument:
     """Run `suite` in each framework, one after the other, and return the run document."""
     from fwadvisor.profiler.environment import collect_environment, gpu_info
+    from fwadvisor.profiler.expected import add_expected
+    from fwadvisor.profiler.load import other_cpu_now
 
     environment = environment or collect_environment(probe_frameworks=False)
     resolved = resolve_device(device, environment)
@@ -144,6 +173,7 @@ def run_profile(
         if cancelled:
             outcomes[framework] = _not_started(framework, cases, resolved)
             continue
+        before = other_cpu_now(BEFORE_SAMPLE_S)  # what else ran just before this worker starts
         outcome = run_worker(
             framework,
             cases,
@@ -154,12 +184,15 @@ def run_profile(
             cancel=cancel,
             env=worker_env,
         )
+        if outcome.load is not None and before is not None:
+            outcome.load.before_other_cpu_percent = round(before, 1)
         outcomes[framework] = outcome
         cancelled = outcome.status == "cancelled"
     for outcome in outcomes.values():  # saved with each worker: what the peak estimate could use
         outcome.gpu_properties = with_max_clock(outcome.gpu_properties, environment)
     results = [r for o in outcomes.values() for r in o.records]
     add_peaks(results, peak_gpu_properties((o.gpu_properties for o in outcomes.values()), environment))
+    add_expected(results)
     return RunDocument(
         schema_version=SCHEMA_VERSION,
         fwadvisor_version=__version__,
@@ -177,6 +210,7 @@ def run_profile(
         workers={fw: o.summary() for fw, o in outcomes.items()},
         cancelled=cancelled,
         results=results,
+        load={fw: o.load for fw, o in outcomes.items() if o.load is not None},
     )
 
 

@@ -92,3 +92,70 @@ def same_machine(run: Machine, here: Machine) -> bool | None:
 def run_is_from_this_machine(environment: dict[str, Any]) -> bool | None:
     """True, False, or None when the run does not say enough about its machine to tell."""
     return same_machine(recorded_machine(environment), this_machine())
+
+
+# ---- What explains a difference between two runs --------------------------------------------------
+
+SETUP_VALUE_CHARS = 40
+
+
+def _shown(value: Any) -> str | None:
+    """A recorded setting as short text, or None when it is missing or not a plain value."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = excerpt(value, SETUP_VALUE_CHARS).strip()
+    return text or None
+
+
+def _gpu_used(gpu: dict[str, Any], visible: Any) -> dict[str, Any]:
+    """The recorded GPU the workers ran on: the one CUDA_VISIBLE_DEVICES names, else the first."""
+    gpus = [g for g in gpu.get("gpus") or [] if isinstance(g, dict)]
+    if not gpus:
+        return {}
+    if isinstance(visible, str) and visible.strip().isdigit():
+        chosen = next((g for g in gpus if g.get("index") == int(visible.strip())), None)
+        if chosen is not None:
+            return chosen
+    return gpus[0]
+
+
+def _pcie_text(card: dict[str, Any]) -> str | None:
+    generation, width = _shown(card.get("pcie_generation")), _shown(card.get("pcie_width"))
+    if generation is None and width is None:
+        return None
+    text = f"PCIe gen {generation or '?'} x{width or '?'}"
+    most = _shown(card.get("pcie_generation_max")), _shown(card.get("pcie_width_max"))
+    if any(most) and most != (generation, width):
+        # A card running below its link's best (a x8 slot, gen 3) moves data more slowly.
+        text += f" (card supports gen {most[0] or '?'} x{most[1] or '?'})"
+    return text
+
+
+def setup_facts(environment: dict[str, Any], builds: dict[str, dict[str, str]]) -> list[str]:
+    """The settings that explain why two runs differ, as short phrases: the GPU driver and the CUDA version it
+    supports, the card's power limit and PCIe link, each framework's build (CUDA, cuDNN) and the CPU governor.
+
+    `builds`: per framework name, its build as its worker reported it. Anything missing is left out.
+    """
+    facts = []
+    gpu = environment.get("gpu")
+    gpu = gpu if isinstance(gpu, dict) else {}
+    if gpu.get("gpus"):
+        driver, cuda = _shown(gpu.get("driver")), _shown(gpu.get("cuda_driver"))
+        facts += [f"GPU driver {driver}"] if driver else []
+        facts += [f"CUDA driver {cuda}"] if cuda else []
+        card = _gpu_used(gpu, environment.get("cuda_visible_devices"))
+        limit = card.get("power_limit_w")
+        if isinstance(limit, int | float) and not isinstance(limit, bool):
+            facts.append(f"power limit {limit:g} W")
+        facts += [pcie] if (pcie := _pcie_text(card)) else []
+    for name, build in builds.items():
+        parts = {key: shown for key, value in build.items() if (shown := _shown(value)) is not None}
+        kind = parts.pop("build", None)
+        details = ", ".join(f"{excerpt(key, SETUP_VALUE_CHARS)} {value}" for key, value in parts.items())
+        if kind or details:
+            facts.append(f"{name} {kind + ' ' if kind else ''}build" + (f" ({details})" if details else ""))
+    cpu = environment.get("cpu")
+    governor = _shown(cpu.get("governor")) if isinstance(cpu, dict) else None
+    facts += [f"CPU governor {governor}"] if governor else []
+    return facts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, Table
-from fwadvisor.report.profile_model import cell_text
+from fwadvisor.report.profile_model import TrustNotes, cell_text, trust_of
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.report.svg import curve_svg, ratio_chart_svg
 from fwadvisor.safe_text import for_html as _e
@@ -13,6 +13,7 @@ _STATUS_STYLE = {
     ResultStatus.WRONG: "color:var(--bad);font-weight:600",
     ResultStatus.FAILED: "color:var(--bad)",
     ResultStatus.WIDE_SPREAD: "color:var(--warn)",
+    ResultStatus.BUSY: "color:var(--warn)",
     ResultStatus.SKIPPED: "color:var(--muted)",
     ResultStatus.CANCELLED: "color:var(--muted)",
 }
@@ -24,7 +25,7 @@ _BAD_PREFIXES = ("✗", "NO", "≠")
 def _cell(c: Cell | None) -> str:
     if c is None:
         return '<td style="color:var(--muted)">not run</td>'
-    style = _STATUS_STYLE.get(c.status)
+    style = _STATUS_STYLE.get(c.status) or ("color:var(--warn)" if c.throttled else None)
     title = f' title="{_e(c.note)}"' if c.note else ""
     return f'<td style="text-align:right{";" + style if style else ""}"{title}>{_e(cell_text(c))}</td>'
 
@@ -76,6 +77,18 @@ def _practice(model: PracticeModel) -> list[str]:
     return parts
 
 
+def _trust(notes: TrustNotes) -> list[str]:
+    """Under the table: the busy runs, the GPU's state per record, and what a low GPU number usually means."""
+    parts = [f'<p class="caveat"><strong>{_e(line)}</strong></p>' for line in notes.busy]
+    if notes.gpu:
+        parts.append(f"<h3>{_e(notes.gpu_title)}</h3><ul>")
+        parts += [f"<li>{_e(line)}</li>" for line in notes.gpu]
+        parts.append("</ul>")
+    if notes.below:
+        parts.append(f'<p class="caveat">{_e(notes.below)}</p>')
+    return parts
+
+
 def html_section(section: EvidenceSection) -> str:
     parts = [f'<section id="evidence"><h2>{_e(section.title)}</h2>']
     parts += [f'<p class="muted">{_e(line)}</p>' for line in section.environment]
@@ -84,6 +97,7 @@ def html_section(section: EvidenceSection) -> str:
         if section.chart is not None:
             parts.append(ratio_chart_svg(section.chart))
         parts += _speed_table(section.speed) if section.speed.lines else ["<p>The run holds no results.</p>"]
+    parts += _trust(trust_of(section))
     for model in section.practice:
         parts += _practice(model)
     if section.exports is not None:

@@ -7,11 +7,12 @@ from typing import Any
 
 import msgspec
 
-from fwadvisor.profiler.documents import Record, RunDocument, usable_as_evidence
+from fwadvisor.profiler.documents import Record, RunDocument, classify, usable_as_evidence
+from fwadvisor.profiler.intervals import comparisons_for
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.practice import PRACTICE_MODELS
-from fwadvisor.report.profile_model import framework_versions
+from fwadvisor.report.profile_model import busy_sentences, framework_versions
 from fwadvisor.report.profile_table import device_label
 
 
@@ -29,8 +30,17 @@ def measurement(record: Record) -> dict[str, Any]:
         "correct": record.correct,
         "error": record.error,
         "skipped": record.skipped,
+        "cancelled": record.cancelled,
+        # The one classification every table shows ("busy", "cancelled", ...), and what the machine did.
+        "status": classify(record).value,
+        "machine_busy": record.machine_busy,
+        "busy_reason": record.busy_reason,
         "usable": usable_as_evidence(record),
     }
+    for key in ("load", "gpu_telemetry", "expected"):
+        value = getattr(record, key)
+        if value is not None:
+            entry[key] = msgspec.to_builtins(value)
     if record.benchmark in PRACTICE_MODELS or record.curve:
         # Every point as recorded: the JSON report is the raw data for anyone's own plots.
         entry["curve"] = msgspec.to_builtins(record.curve)
@@ -52,6 +62,11 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         "threads": document.suite.threads,
         "frameworks": framework_versions(document),
         "measurements": [measurement(r) for r in document.results],
+        # Per framework, the machine's load around its run; and PyTorch against TensorFlow per case,
+        # `speed` above 1 when PyTorch ran faster, with its 95% interval (low, high).
+        "load": msgspec.to_builtins(document.load),
+        "busy": busy_sentences(document),
+        "comparisons": msgspec.to_builtins(comparisons_for(document)),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fwadvisor.report.model import EvidenceSection, SpeedTable, Table
-from fwadvisor.report.profile_model import cell_text
+from fwadvisor.report.profile_model import TrustNotes, cell_text, trust_of
 from fwadvisor.safe_text import for_markdown as md_escape
 
 
@@ -36,12 +36,23 @@ def _speed_table(speed: SpeedTable) -> list[str]:
     return [*out, "", md_escape(speed.legend, starts_line=True), ""]
 
 
+def _trust(notes: TrustNotes) -> list[str]:
+    """Under the table: the busy runs, the GPU's state per record, and what a low GPU number usually means."""
+    out = [f"**{md_escape(line)}**  " for line in notes.busy] + ([""] if notes.busy else [])
+    if notes.gpu:
+        out += [f"### {md_escape(notes.gpu_title)}", "", *(f"- {md_escape(line)}" for line in notes.gpu), ""]
+    if notes.below:
+        out += [md_escape(notes.below, starts_line=True), ""]
+    return out
+
+
 def markdown_section(section: EvidenceSection) -> str:
     out = [f"## {md_escape(section.title)}", ""]
     out += [md_escape(line, starts_line=True) + "  " for line in section.environment]
     out += [md_escape(section.evidence_sentence, starts_line=True), ""]
     if section.speed is not None:
         out += _speed_table(section.speed) if section.speed.lines else ["The run holds no results.", ""]
+    out += _trust(trust_of(section))
     for model in section.practice:
         out += [f"### Training curves: {md_escape(model.label)} ({md_escape(model.model)})", ""]
         if model.curve_table.body:

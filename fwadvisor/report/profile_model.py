@@ -6,14 +6,16 @@ a framework, numpy or textual.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
-from fwadvisor.profiler.documents import ResultStatus, RunDocument, usable_as_evidence
+from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
+from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
-from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
+from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
     AheadTone,
     CurveChart,
@@ -26,16 +28,21 @@ from fwadvisor.report.model import (
     Table,
 )
 from fwadvisor.report.profile_table import LOWER_IS_BETTER, Cell, Row, device_label, problems, rows
+from fwadvisor.safe_text import clean
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
 OTHER_MACHINE_TITLE = "Evidence from the machine the run was made on ({machine})"
 UNNAMED_MACHINE = "the run does not record which"
 LEGEND = (
-    "± is half the p20-p80 spread. ~ marks a spread over 10% of the median: shown, but not "
-    "used as evidence. ≠ marks a result that did not match the NumPy reference: not used. "
-    "✗ marks a benchmark that failed."
+    "± is half the p20-p80 spread. (low-high) after a ratio is its 95% interval; a ratio whose interval "
+    "holds 1.0 is within the noise (≈). ~ marks a spread over 10% of the median: shown, but not "
+    "used as evidence. ! marks a number measured while other processes were busy: not used. "
+    "≠ marks a result that did not match the NumPy reference: not used. "
+    "✗ marks a benchmark that failed; … one that was cancelled."
 )
+GPU_STATE_TITLE = "GPU state while measuring"
+BUSY = ResultStatus.BUSY
 TRIGGERED_TITLE = "What these numbers changed in the advice"
 NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone."
 # Why a framework's number cannot be compared, per status (a missing cell: "not run").
@@ -104,7 +111,66 @@ def environment_lines(document: RunDocument, path: Path | str | None) -> list[st
     first += f", with {' and '.join(versions)}." if versions else "."
     second = f"Suite {document.suite.name}, run {document.created or 'at an unknown time'}"
     second += f"; saved as {path}." if path else "."
-    return [first, second]
+    builds = {display_name(fw): worker.build for fw, worker in document.workers.items() if worker.build}
+    facts = setup_facts(document.environment, builds)
+    lines = [first, second] + ([f"Setup: {'; '.join(facts)}."] if facts else [])
+    return lines + ([quiet] if (quiet := quiet_line(document)) else [])
+
+
+def quiet_line(document: RunDocument) -> str:
+    """One short line when the run's load was sampled and nothing was busy ("" otherwise, or for an old run)."""
+    if not document.load or any(load.busy for load in document.load.values()) or busy_sentences(document):
+        return ""
+    most = [load.other_cpu_percent_max for load in document.load.values() if load.other_cpu_percent_max is not None]
+    return "The machine was quiet while it ran" + (
+        f" (other processes used at most {max(most):.0f}% of one CPU)." if most else "."
+    )
+
+
+def busy_sentences(document: RunDocument) -> list[str]:
+    """Per framework whose run was busy, one sentence: what was busy and that its numbers are no evidence."""
+    out = []
+    for fw in [*PROFILER_IDS, *sorted({r.framework for r in document.results} - set(PROFILER_IDS))]:
+        records = [r for r in document.results if r.framework == fw]
+        busy = [r for r in records if ran_and_checked(r) and r.machine_busy]
+        load = document.load.get(fw)
+        if not busy and not (load and load.busy):
+            continue
+        name = identity(fw).name
+        reason = (load.reason if load else None) or next((r.busy_reason for r in busy if r.busy_reason), None)
+        reason = reason or f"other processes were busy during the {name} run"
+        ran = sum(1 for r in records if ran_and_checked(r))
+        if len(busy) in (0, ran):
+            tail = "its numbers are not used as evidence"
+        else:
+            tail = f"the {len(busy)} of its {ran} numbers measured then are not used as evidence"
+        out.append(clean(f"{STATUS_MARKS[BUSY]} {reason.rstrip('. ')}: {tail}."))
+    return out
+
+
+def gpu_lines(table_rows: list[Row], only_doubtful: bool = False) -> list[str]:
+    """Per GPU record, its clocks, temperature and power while it ran, and whether its number is normal for the
+    card. `only_doubtful`: just the throttled ones and the ones below their usual range (the terminal's)."""
+    out = []
+    for row in table_rows:
+        for fw, c in row.cells.items():
+            doubtful = c.throttled or (c.expected is not None and c.expected.verdict == "below")
+            if not (c.gpu_state or c.expected) or (only_doubtful and not doubtful):
+                continue
+            facts = "; ".join(part for part in (c.gpu_state, _expected_sentence(c)) if part)
+            label = " ".join(part for part in (row.benchmark, row.dtype) if part)
+            out.append(clean(f"{label} ({row.params}), {identity(fw).name}: {facts}"))
+    return out
+
+
+def _expected_sentence(c: Cell) -> str:
+    if c.expected is None or c.value is None:
+        return ""
+    return f"{c.value:.4g} {c.unit} is {c.expected_text}"
+
+
+def any_below(table_rows: list[Row]) -> bool:
+    return any(c.expected is not None and c.expected.verdict == "below" for r in table_rows for c in r.cells.values())
 
 
 def section_title(document: RunDocument) -> str:
@@ -114,12 +180,15 @@ def section_title(document: RunDocument) -> str:
     return OTHER_MACHINE_TITLE.format(machine=recorded_machine(document.environment).label or UNNAMED_MACHINE)
 
 
-def ahead_text(row: Row) -> tuple[str, AheadTone]:
-    """Who is ahead, and a tone: "ok", "wide" (a ratio of unsteady numbers) or "none"."""
+def ahead_text(row: Row, short: bool = False) -> tuple[str, AheadTone]:
+    """Who is ahead, and a tone: "ok", "wide" (a ratio of unsteady or busy-machine numbers) or "none".
+    `short`: "≈" instead of "within the noise" (for a chart's narrow margin)."""
     if row.faster is not None:
         if row.unsteady:
-            return f"{row.faster_text()} ~ (uncertain)", "wide"
-        return row.faster_text(), "ok"
+            return f"{row.faster_text(short)} ~ (uncertain)", "wide"
+        if row.busy:
+            return f"{row.faster_text(short)} {STATUS_MARKS[BUSY]} (busy machine)", "wide"
+        return row.faster_text(short), "ok"
     return f"not comparable ({_why_not_comparable(row)})", "none"
 
 
@@ -139,11 +208,11 @@ def cell_text(c: Cell | None) -> str:
     """A table cell in words as well as symbols, so a doubtful number never reads as a clean one."""
     if c is None:
         return "not run"
-    if c.status is ResultStatus.WRONG:
-        return f"{c.text()} wrong result"
-    if c.status is ResultStatus.WIDE_SPREAD:
-        return f"{c.text()} unsteady"
-    return c.text()
+    words = {ResultStatus.WRONG: " wrong result", ResultStatus.WIDE_SPREAD: " unsteady", BUSY: " busy machine"}
+    flags = words.get(c.status, "")
+    flags += " throttled" if c.throttled else ""
+    flags += " below usual" if c.expected is not None and c.expected.verdict == "below" else ""
+    return c.text() + flags
 
 
 def trigger_lines(triggered: list[dict[str, Any]]) -> list[str]:
@@ -173,7 +242,7 @@ def _ratio_chart(lines: list[SpeedLine]) -> RatioChart:
             RatioBar(
                 label=line.label,
                 tooltip=f"{line.row.benchmark} {line.row.params}: {line.ahead}",
-                text=line.ahead,
+                text=ahead_text(line.row, short=True)[0],
                 lead=lead[0] if lead else None,
                 ratio=lead[1] if lead else 1.0,
                 uncertain=line.tone == "wide",
@@ -199,9 +268,31 @@ def _practice_model(document: RunDocument, model: str) -> PracticeModel:
     )
 
 
+@dataclass(frozen=True)
+class TrustNotes:
+    """What says how far a run's numbers can be trusted, shown under its table in every format."""
+
+    busy: list[str] = field(default_factory=list)  # one sentence per framework whose run was busy
+    gpu: list[str] = field(default_factory=list)  # per GPU record: clocks, temperature, power, usual range
+    gpu_title: str = GPU_STATE_TITLE
+    below: str = ""  # what "below the usual range" usually means, when a number is below it
+
+
+@dataclass(frozen=True)
+class MeasuredEvidence(EvidenceSection):
+    """The section with its trust notes (report.model's EvidenceSection has no place for them yet)."""
+
+    trust: TrustNotes = field(default_factory=TrustNotes)
+
+
+def trust_of(section: EvidenceSection) -> TrustNotes:
+    """The section's trust notes (none for a section built without them)."""
+    return section.trust if isinstance(section, MeasuredEvidence) else TrustNotes()
+
+
 def build_evidence(
     document: RunDocument, path: Path | str | None, triggered: list[dict[str, Any]] | None = None
-) -> EvidenceSection:
+) -> MeasuredEvidence:
     """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
     speed_rows = rows(r for r in document.results if not practice.is_practice(r))
     lines = [_speed_line(row) for row in speed_rows]
@@ -209,7 +300,7 @@ def build_evidence(
     # A practice-only run has no speeds, and says nothing about their absence.
     speed = SpeedTable(lines, with_peak, LEGEND) if lines or not practice.has_practice(document) else None
     exports = practice.practice_records(document, EXPORT_BENCHMARK)
-    return EvidenceSection(
+    return MeasuredEvidence(
         title=section_title(document),
         environment=environment_lines(document, path),
         usable=sum(1 for r in document.results if usable_as_evidence(r)),
@@ -230,4 +321,9 @@ def build_evidence(
         triggered=trigger_lines(triggered) if triggered is not None else None,
         no_trigger=NO_TRIGGER,
         problems=problems(document),
+        trust=TrustNotes(
+            busy=busy_sentences(document),
+            gpu=gpu_lines(speed_rows),
+            below=BELOW_USUALLY_MEANS if any_below(speed_rows) else "",
+        ),
     )

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
-from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify, run_from_data
+from fwadvisor.profiler.documents import (
+    STATUS_MARKS,
+    STATUS_WORDS,
+    Expected,
+    GpuTelemetry,
+    Record,
+    ResultStatus,
+    RunDocument,
+    classify,
+    run_from_data,
+)
+from fwadvisor.profiler.intervals import beyond_noise, speed_interval
+from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.safe_text import clean, one_line
 
 if TYPE_CHECKING:
@@ -22,8 +34,19 @@ LOWER_IS_BETTER = frozenset({"us/op", "load s"})
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
 NAMES = {fw.profiler_id: fw.name for fw in ALL}
-# The statuses whose number may be compared: a wide spread is shown, marked, but still a number.
-COMPARABLE = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD})
+# The statuses whose number may be compared: a wide spread or a busy machine is shown, marked, but
+# still a number (neither is evidence: see documents.usable_as_evidence).
+COMPARABLE = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.BUSY})
+# Said after a ratio whose 95% interval holds 1.0: either framework may be the faster one.
+WITHIN_NOISE = "within the noise"
+
+
+# Under the terminal table: every mark it can show, in a line or two.
+TABLE_LEGEND = (
+    "± half the p20-p80 spread; (low-high) the ratio's 95% interval, ≈ it holds 1.0 (within the noise); "
+    "~ spread over 10%, not used as evidence; ! measured while other processes were busy, not used as evidence; "
+    "≠ did not match the NumPy reference; ✗ failed; … cancelled"
+)
 
 
 def as_run(document: RunDocument | dict[str, Any]) -> RunDocument:
@@ -38,7 +61,17 @@ class Cell:
     rel_spread: float | None
     percent_of_peak: float | None
     status: ResultStatus
-    note: str  # the error, the check, or the skip reason
+    note: str  # the error, the check, the skip reason, or why the machine was busy
+    # GPU cases: the clocks, temperature and power while it ran ("" when not sampled), whether the
+    # clocks were slowed (thermal, power), and whether the number is normal for its card.
+    gpu_state: str = ""
+    throttled: bool = False
+    expected: Expected | None = None
+
+    @property
+    def expected_text(self) -> str:
+        """Words such as "below the usual 740-820 TFLOP/s for H100 SXM"; "" when no range is known."""
+        return expected_text(self.expected) if self.expected is not None else ""
 
     def text(self) -> str:
         if self.status is ResultStatus.FAILED:
@@ -61,6 +94,9 @@ class Row:
     params: str
     unit: str
     cells: dict[str, Cell]
+    # The 95% interval of the lead in `faster`, in the leader's direction (both bounds "how many
+    # times faster the leader ran"); None without enough samples or without a lead.
+    interval: tuple[float, float] | None = None
 
     @property
     def faster(self) -> tuple[str, float] | None:
@@ -80,7 +116,29 @@ class Row:
         """Whether a number in the row has a wide spread (its ratio is shown, marked as uncertain)."""
         return any(c.status is ResultStatus.WIDE_SPREAD for c in self.cells.values())
 
-    def faster_text(self) -> str:
+    @property
+    def busy(self) -> bool:
+        """Whether a number in the row was measured while other processes were busy (shown, marked, no evidence)."""
+        return any(c.status is ResultStatus.BUSY for c in self.cells.values())
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the ratio rests on a doubtful number (unsteady, or from a busy machine): drawn faint."""
+        return self.unsteady or self.busy
+
+    @property
+    def within_noise(self) -> bool:
+        """Whether the ratio's 95% interval holds 1.0: the lead may be noise."""
+        return self.interval is not None and not beyond_noise(*self.interval)
+
+    def interval_text(self) -> str:
+        """The interval as people write it, "(1.28-1.41)"; "" without one."""
+        if self.interval is None:
+            return ""
+        low, high = (ratio_text(bound).removesuffix("x") for bound in self.interval)
+        return f"({low}-{high})"
+
+    def faster_text(self, short: bool = False) -> str:
         """Speeds compare as a ratio; a trained model by its test accuracy, in percentage points."""
         if self.unit == ACCURACY:
             a, b = self.cells.get("torch"), self.cells.get("tensorflow")
@@ -94,7 +152,13 @@ class Row:
         ahead = self.faster
         if ahead is None:
             return "-"
-        return f"{identity(ahead[0]).short} {ahead[1]:.2f}x"
+        if self.interval is None:
+            return f"{identity(ahead[0]).short} {ahead[1]:.2f}x"
+        text = f"{identity(ahead[0]).short} {ratio_text(ahead[1])} {self.interval_text()}"
+        if self.within_noise:
+            # The narrow terminal table says it with one sign; its legend explains the sign.
+            text += " ≈" if short else f", {WITHIN_NOISE}"
+        return text
 
     def peak_text(self) -> str:
         parts = [
@@ -116,11 +180,42 @@ def _note(record: Record, status: ResultStatus) -> str:
         return record.check or "result did not match the reference"
     if status is ResultStatus.WIDE_SPREAD:
         return f"spread {record.rel_spread or 0:.0%} of the median"
+    if status is ResultStatus.BUSY:
+        return record.busy_reason or STATUS_WORDS[status]
     return record.check or ""
+
+
+def _range(values: tuple[float, float], unit: str) -> str:
+    low, high = round(values[0]), round(values[1])
+    return f"{low} {unit}" if low == high else f"{low}-{high} {unit}"
+
+
+def gpu_state_text(telemetry: GpuTelemetry | None) -> str:
+    """The GPU while a case ran, compactly: "SM 1755-1980 MHz, up to 64 °C, up to 612 W, throttled (sw_thermal)"."""
+    if telemetry is None or not telemetry.samples:
+        return ""
+    parts = []
+    if telemetry.sm_clock_mhz is not None:
+        parts.append("SM " + _range((telemetry.sm_clock_mhz.min, telemetry.sm_clock_mhz.max), "MHz"))
+    if telemetry.temperature_c is not None:
+        parts.append(f"up to {telemetry.temperature_c.max:.0f} °C")
+    if telemetry.power_w is not None:
+        parts.append(f"up to {telemetry.power_w.max:.0f} W")
+    if telemetry.throttled:
+        reasons = ", ".join(one_line(reason) for reason in telemetry.throttle_reasons)
+        parts.append("throttled" + (f" ({reasons})" if reasons else ""))
+    return ", ".join(parts)
+
+
+def expected_text(expected: Expected) -> str:
+    """Where a GPU number stands against what public runs measured on its card, in words."""
+    span = f"{expected.low:.4g}-{expected.high:.4g} {expected.unit}"
+    return one_line(f"{expected.verdict} the usual {span} for {expected.card}")
 
 
 def cell(record: Record) -> Cell:
     status = classify(record)
+    telemetry = record.gpu_telemetry
     return Cell(
         record.metric.value,
         record.metric.name,
@@ -128,7 +223,24 @@ def cell(record: Record) -> Cell:
         record.percent_of_peak,
         status,
         _note(record, status),
+        gpu_state=gpu_state_text(telemetry),
+        throttled=bool(telemetry and telemetry.throttled),
+        expected=record.expected if status in COMPARABLE else None,
     )
+
+
+def _interval(by_framework: dict[str, Record], row: Row) -> tuple[float, float] | None:
+    """The 95% interval of the row's lead (profiler.intervals), turned to the leader's direction."""
+    ahead = row.faster
+    torch, tensorflow = by_framework.get("torch"), by_framework.get("tensorflow")
+    if ahead is None or torch is None or tensorflow is None:
+        return None
+    torch_speed = ahead[1] if ahead[0] == "torch" else 1 / ahead[1]
+    bounds = speed_interval(torch.samples_s, tensorflow.samples_s, torch_speed)
+    if bounds is None:
+        return None
+    low, high = bounds
+    return (low, high) if ahead[0] == "torch" else (1 / high, 1 / low)
 
 
 def params_text(params: dict[str, Any], benchmark: str = "") -> str:
@@ -165,7 +277,9 @@ def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
     for (benchmark, dtype, params_json), by_fw in grouped.items():
         cells = {fw: cell(by_fw[fw]) for fw in PROFILER_IDS if fw in by_fw}
         unit = next((c.unit for c in cells.values() if c.unit), "")
-        out.append(Row(benchmark, dtype, params_text(json.loads(params_json), benchmark), unit, cells))
+        row = Row(benchmark, dtype, params_text(json.loads(params_json), benchmark), unit, cells)
+        interval = _interval(by_fw, row)
+        out.append(replace(row, interval=interval) if interval else row)
     return out
 
 
@@ -220,6 +334,7 @@ def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
         ResultStatus.FAILED: "red",
         ResultStatus.WRONG: "red",
         ResultStatus.WIDE_SPREAD: "yellow",
+        ResultStatus.BUSY: "magenta",
         ResultStatus.SKIPPED: "dim",
         ResultStatus.CANCELLED: "dim",
     }
@@ -229,17 +344,20 @@ def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
             c = row.cells.get(fw)
             if c is None:
                 return Text("-")
-            return Text(c.text(), style=colours.get(c.status, ""))
+            shown = Text(c.text(), style=colours.get(c.status, ""))
+            if c.throttled:
+                shown.append(" throttled", style="yellow")
+            return shown
 
         unit = Text(one_line(row.unit))
         if row.unit in LOWER_IS_BETTER:
             unit.append(" (lower is better)", style="dim")
         label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
         label.append(one_line(row.params), style="dim")
-        cells = [label, unit, show("torch"), show("tensorflow"), Text(row.faster_text())]
+        busy = f" {STATUS_MARKS[ResultStatus.BUSY]}" if row.busy and row.faster else ""
+        ahead = Text(row.faster_text(short=True) + busy, style="dim" if row.within_noise or busy else "")
+        cells = [label, unit, show("torch"), show("tensorflow"), ahead]
         table.add_row(*cells, *([Text(row.peak_text())] if with_peak else []))
-    table.caption = Text(
-        "± half the p20-p80 spread; ~ spread over 10%, not used as evidence; "
-        "≠ did not match the NumPy reference; ✗ failed"
-    )
+    table.caption = Text(TABLE_LEGEND)
+    table.caption_justify = "left"
     return table

@@ -11,6 +11,7 @@ import textwrap
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.model import EvidenceSection, SpeedTable
+from fwadvisor.report.profile_model import TrustNotes, trust_of
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.safe_text import clean, excerpt, one_line
 
@@ -25,7 +26,8 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
 def _cell(c: Cell | None) -> str:
     if c is None:
         return "not run"
-    return c.text() + (" wrong" if c.status is ResultStatus.WRONG else "")
+    words = {ResultStatus.WRONG: " wrong", ResultStatus.BUSY: " busy"}.get(c.status, "")
+    return c.text() + words + (" throttled" if c.throttled else "")
 
 
 def _speed_table(speed: SpeedTable, width: int) -> list[str]:
@@ -33,7 +35,9 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
     for line in speed.lines:
         # Symbols keep the terminal table narrow; the legend under it says what they mean.
         row = line.row
-        ahead = {"wide": f"{row.faster_text()} ~", "none": "-"}.get(line.tone, line.ahead)
+        mark = " ~" if row.unsteady else " !" if row.busy else ""
+        lead = row.faster_text(short=True)
+        ahead = {"wide": f"{lead}{mark}", "none": "-"}.get(line.tone, lead)
         # A long or odd benchmark name is cut short here (the other formats have it whole), so the
         # numbers beside it stay on the screen; a newline in it cannot break its row.
         name, unit = excerpt(line.label, NAME_CHARS), excerpt(row.unit, NAME_CHARS)
@@ -48,6 +52,20 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
     return [*out, "", *("  " + line for line in _wrap(speed.legend, width - 2))]
 
 
+def _trust(notes: TrustNotes, width: int) -> list[str]:
+    """Under the table: the busy runs, the GPU's state per record, and what a low GPU number usually means."""
+    out = [""] if notes.busy or notes.gpu or notes.below else []
+    for line in notes.busy:
+        out += _wrap(line, width - 2, indent="  ", hang="    ")
+    if notes.gpu:
+        out += ["", f"  {notes.gpu_title}"]
+        for line in notes.gpu:
+            out += _wrap(f"- {line}", width - 2, indent="  ", hang="    ")
+    if notes.below:
+        out += ["", *_wrap(notes.below, width - 2, indent="  ")]
+    return out
+
+
 def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
     out = ["", section.title]
     for line in section.environment:
@@ -55,6 +73,7 @@ def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
     out.append("")
     if section.speed is not None:
         out += _speed_table(section.speed, width)
+    out += _trust(trust_of(section), width)
     for model in section.practice:
         out += ["", f"  {model.label} ({model.model})"]
         out += _wrap(model.summary, width - 2, indent="    ", hang="    ") if model.summary else []

@@ -75,7 +75,7 @@ def ratio_chart_svg(chart: RatioChart) -> str:
     chart, so equal speed is the centre line and 2x either way is the same length. Unsteady ratios
     are drawn faint and dashed and say so; rows without a fair comparison say why instead of a bar.
     """
-    label_w, chart_w, value_w, row_h, top = 190, 360, 190, 24, 34
+    label_w, chart_w, value_w, row_h, top = 190, 360, 250, 24, 34
     width = label_w + chart_w + value_w
     height = top + row_h * len(chart.bars) + 10
     centre = label_w + chart_w / 2
@@ -93,7 +93,9 @@ def ratio_chart_svg(chart: RatioChart) -> str:
         "fw-chart",
         f"How many times faster {left.name} or {right.name} ran each benchmark",
         f"Log scale centred on 1x (equal speed). Bars to the left: {left.name} ahead; bars to the right: "
-        f"{right.name} ahead. Faint dashed bars rest on unsteady numbers; rows without a bar could not be compared.",
+        f"{right.name} ahead. Beside each bar: the ratio and its 95% interval (≈: the interval holds 1x, within "
+        "the noise). Faint dashed bars rest on unsteady or busy-machine numbers; rows without a bar could not be "
+        "compared.",
     )
     # Tick labels need no framework name: the headings above say which side is which.
     ticks = [1.0, 2.0] + [t for t in (4.0,) if scale == 4.0] + [t for t in (10.0, 100.0, 1000.0) if t <= scale]

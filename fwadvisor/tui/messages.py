@@ -16,7 +16,16 @@ from typing import Any
 from textual.message import Message
 
 from fwadvisor.profiler import runner
-from fwadvisor.profiler.documents import Fatal, Hello, Record, Result, RunDocument, Start, WorkerSummary
+from fwadvisor.profiler.documents import (
+    Fatal,
+    Hello,
+    MachineSample,
+    Record,
+    Result,
+    RunDocument,
+    Start,
+    WorkerSummary,
+)
 from fwadvisor.profiler.suites import Case
 
 
@@ -98,6 +107,15 @@ class WorkerFinished(Message):
         self.summary = summary
 
 
+class MachineSampled(Message):
+    """How busy the machine (and its GPU) is right now, while `framework`'s worker runs (about every 0.5 s)."""
+
+    def __init__(self, framework: str, sample: MachineSample) -> None:
+        super().__init__()
+        self.framework = framework
+        self.sample = sample
+
+
 class RunFinished(Message):
     """The run ended (done, failed or cancelled) and its document was saved to `path`."""
 
@@ -132,4 +150,6 @@ def message_for_runner_event(event: runner.WorkerEvent) -> Message | None:
         return WorkerFailed(framework, message.error, message.hint)
     if isinstance(message, runner.WorkerFinished):
         return WorkerFinished(framework, message.summary)
+    if isinstance(message, MachineSample):
+        return MachineSampled(framework, message)
     return None  # Done, Probe: nothing to show

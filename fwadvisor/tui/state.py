@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fwadvisor.advisor.loader import RuleSet, load_rules
 from fwadvisor.advisor.model import AnswerValue, Questionnaire
@@ -15,6 +15,7 @@ from fwadvisor.advisor.questionnaire import (
     save_answers,
 )
 from fwadvisor.errors import InputError
+from fwadvisor.frameworks import display_name
 from fwadvisor.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -25,6 +26,18 @@ _NOT_LOOKED_UP = object()
 # How load_answers_keeping's last problem starts when it copied the damaged file aside.
 BACKED_UP = "the file as it was is kept as "
 NOT_SAVING = "Your answers will not be saved this session, so that the file is not written over."
+# A worker that ended so has a record for every case: "failed" means some benchmarks failed, yet all ran.
+COMPLETE_WORKER_STATUSES = frozenset({"ok", "failed"})
+# Why a worker's part of a run is missing, in a few words.
+WORKER_STOPPED = {
+    "not started": "not started",
+    "missing_framework": "not installed",
+    "no_gpu": "had no GPU build",
+    "setup_failed": "could not start",
+    "crashed": "crashed",
+    "timed_out": "timed out",
+    "cancelled": "cancelled",
+}
 
 
 class AdvisorState:
@@ -51,6 +64,8 @@ class AdvisorState:
         self.profile_path: Path | None = None
         # Saved runs that could not be read when the last one was looked up: (file, why), newest first.
         self.unreadable_runs: list[tuple[Path, str]] = []
+        # Saved partial runs newer than the complete one picked at start: (file, why partial), newest first.
+        self.passed_over_runs: list[tuple[Path, str]] = []
         self._cached: tuple[str, Recommendation] | None = None
         # Why the answers could not be saved the last time they were tried; None when they were.
         self.save_error: str | None = None
@@ -78,14 +93,16 @@ class AdvisorState:
 
     @property
     def profile_document(self) -> RunDocument | None:
-        """The profile run the advice and the report use: this session's, else the newest readable
-        saved one (newer runs that fail to load are skipped and listed in `unreadable_runs`)."""
+        """The profile run the advice and the report use: this session's, else the newest complete
+        saved one, else the newest readable one (newer runs that fail to load are skipped and listed in
+        `unreadable_runs`; newer partial ones passed over for a complete one, in `passed_over_runs`)."""
         if self._profile is _NOT_LOOKED_UP:
             self._profile = None
             if self._runs_folder is not None:
-                found, self.unreadable_runs = latest_profile(self._runs_folder)
-                if found:
-                    self._profile, self.profile_path = found
+                lookup = latest_profile(self._runs_folder)
+                self.unreadable_runs, self.passed_over_runs = lookup.unreadable, lookup.passed_over
+                if lookup.found:
+                    self._profile, self.profile_path = lookup.found
         return self._profile
 
     @profile_document.setter
@@ -100,6 +117,28 @@ class AdvisorState:
         using = f"using {self.profile_path.name}" if self.profile_path else "no earlier run is used"
         more = f" ({len(self.unreadable_runs)} unreadable runs in all)" if len(self.unreadable_runs) > 1 else ""
         return f"The saved run {path.name} could not be read, {using}{more}: {why}"
+
+    def use_run(self, document: RunDocument, path: Path) -> None:
+        """Make a run of this session the evidence of the advice and the report."""
+        self.profile_document, self.profile_path = document, path
+        self.passed_over_runs = []  # they were about the run picked at start
+
+    def evidence_line(self) -> str | None:
+        """Which saved run the advice uses, and why a newer one is not it (plain text); None without one."""
+        document = self.profile_document
+        if document is None or self.profile_path is None:
+            return None
+        line = f"The advice uses the run {self.profile_path.name} ({run_label(document)})"
+        why_partial = partial_reason(document)
+        if why_partial is not None:
+            return f"{line}, a partial run: {why_partial}."
+        if self.passed_over_runs:
+            path, why = self.passed_over_runs[0]
+            more = (
+                f" ({len(self.passed_over_runs)} newer partial runs in all)" if len(self.passed_over_runs) > 1 else ""
+            )
+            return f"{line}, the newest complete one: {path.name} is newer but partial ({why}){more}."
+        return f"{line}."
 
     def set_answer(self, question_id: str, value: AnswerValue | None) -> list[str]:
         """Set one answer; answers of questions that no longer apply (a serving stack once nothing
@@ -164,15 +203,56 @@ def load_saved_answers(path: Path) -> tuple[Answers, list[str], bool]:
     return answers, problems, True
 
 
-def latest_profile(runs: Path) -> tuple[tuple[RunDocument, Path] | None, list[tuple[Path, str]]]:
-    """The newest readable profile run in the user's runs folder, if any, and the newer ones that
-    could not be read, each with why (a bad run never stops the app)."""
+def partial_reason(document: RunDocument) -> str | None:
+    """Why a run is partial in a few words ("cancelled", "TensorFlow crashed"); None for a complete run.
+
+    A partial run was cancelled, or a framework's worker stopped before every case had its record.
+    """
+    if document.cancelled:
+        return "cancelled"
+    stopped = [
+        f"{display_name(fw)} {WORKER_STOPPED.get(worker.status, worker.status)}"
+        for fw, worker in document.workers.items()
+        if worker.status not in COMPLETE_WORKER_STATUSES
+    ]
+    return one_line(", ".join(stopped)) if stopped else None
+
+
+def run_label(document: RunDocument) -> str:
+    """A run in a few words: its suite and when it was made (the file name says the rest)."""
+    when = document.created[:16].replace("T", " ") if document.created else "date unknown"
+    return one_line(f"suite {document.suite.name}, {when}")
+
+
+class ProfileLookup(NamedTuple):
+    found: tuple[RunDocument, Path] | None
+    unreadable: list[tuple[Path, str]]  # newer runs that could not be read, each with why
+    passed_over: list[tuple[Path, str]]  # newer partial runs passed over for `found`, each with why partial
+
+
+def latest_profile(runs: Path) -> ProfileLookup:
+    """The newest complete profile run in the user's runs folder, else the newest readable one.
+
+    A cancelled or partial run must not take a complete one's place as the evidence unasked, so a
+    newer partial run is passed over (and listed) when an older complete one is there. A run that
+    cannot be read is skipped and listed with why (a bad run never stops the app).
+    """
     from fwadvisor.profiler.documents import load_run
 
     unreadable: list[tuple[Path, str]] = []
+    partial: list[tuple[RunDocument, Path, str]] = []
     for path in sorted(runs.glob("profile-*.json"), reverse=True):
         try:
-            return (load_run(path), path), unreadable
+            document = load_run(path)
         except InputError as exc:
-            unreadable.append((path, exc.message))
-    return None, unreadable
+            if not partial:  # only the ones newer than the run used are worth telling
+                unreadable.append((path, exc.message))
+            continue
+        why = partial_reason(document)
+        if why is None:
+            return ProfileLookup((document, path), unreadable, [(p, w) for _, p, w in partial])
+        partial.append((document, path, why))
+    if partial:
+        newest, path, _ = partial[0]
+        return ProfileLookup((newest, path), unreadable, [])
+    return ProfileLookup(None, unreadable, [])

@@ -39,6 +39,20 @@ def _build_info() -> dict[str, Any]:
         return {}
 
 
+def build_info() -> dict[str, str]:
+    """This TensorFlow's build as the run document keeps it (tf.sysconfig.get_build_info())."""
+    info = _build_info()
+    kind = "rocm" if info.get("is_rocm_build") else "cuda" if info.get("is_cuda_build") else "cpu"
+    found = {
+        "build": kind,
+        "is_cuda_build": info.get("is_cuda_build"),
+        "cuda": info.get("cuda_version"),
+        "cudnn": info.get("cudnn_version"),
+        "rocm": info.get("rocm_version"),
+    }
+    return {name: str(value) for name, value in found.items() if value is not None}
+
+
 def _build() -> str:
     info = _build_info()
     if info.get("is_rocm_build"):
@@ -138,6 +152,7 @@ def _hello(adapter: TensorFlowAdapter) -> Hello:
         device=adapter.label,
         threads=adapter.threads,
         gpu_properties=_GPU_PROPERTIES,
+        build=build_info(),
     )
 
 

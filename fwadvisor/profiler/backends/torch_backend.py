@@ -29,6 +29,14 @@ def _build() -> str:
     return "cpu"
 
 
+def build_info() -> dict[str, str]:
+    """This torch's build as the run document keeps it: which toolkit, its version, cuDNN's."""
+    kind = "rocm" if torch.version.hip else "cuda" if torch.version.cuda else "cpu"
+    cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+    found = {"build": kind, "cuda": torch.version.cuda, "rocm": torch.version.hip, "cudnn": cudnn}
+    return {name: str(value) for name, value in found.items() if value is not None}
+
+
 def probe() -> Probe:
     """What this torch sees, without running anything on the GPU beyond device queries."""
     available = torch.cuda.is_available()
@@ -87,6 +95,7 @@ def setup(device: str, threads: int | None) -> Hello:
         device=label,
         threads=_ADAPTER.threads,
         gpu_properties=GpuProperties(**gpu_properties) if gpu_properties else None,
+        build=build_info(),
     )
 
 

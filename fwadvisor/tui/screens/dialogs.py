@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -128,3 +129,53 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed, "#no")
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class EvidenceChoiceDialog(ModalScreen[bool]):
+    """After a cancelled or partial run: use it as the evidence, or keep the earlier complete run.
+
+    Keeping is the default (Enter on the focused button, Escape, k): a partial run never takes a
+    complete one's place unasked. Dismisses with True when the person chose the partial run.
+    """
+
+    BINDINGS = [Binding("escape,k", "keep", "Keep the complete run"), Binding("u", "use_partial", "Use this run")]
+    DEFAULT_CSS = """
+    EvidenceChoiceDialog { align: center middle; }
+    EvidenceChoiceDialog > Vertical { width: 90%; max-width: 90; height: auto; border: thick $warning;
+        background: $surface; padding: 1 2; }
+    EvidenceChoiceDialog Horizontal { height: auto; margin-top: 1; }
+    EvidenceChoiceDialog Button { margin-right: 2; }
+    """
+
+    def __init__(self, why_partial: str, partial_name: str, complete_name: str, complete_label: str):
+        super().__init__()
+        self.why_partial, self.partial_name = why_partial, partial_name
+        self.complete_name, self.complete_label = complete_name, complete_label
+
+    def compose(self) -> ComposeResult:
+        # File and suite names are outside text: cleaned, never markup.
+        yield TooSmallNotice()
+        with Vertical():
+            yield Label("This run is partial", classes="dialog-title")
+            yield Static(
+                clean(
+                    f"The run saved as {self.partial_name} is partial ({self.why_partial}). The advice and the "
+                    f"report use the earlier complete run {self.complete_name} ({self.complete_label}). "
+                    "Use the partial run as the evidence instead?"
+                ),
+                markup=False,
+            )
+            with Horizontal():
+                yield Button(Text(one_line(f"Keep {self.complete_name}")), id="keep", variant="primary")
+                yield Button("Use this partial run", id="use-partial", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    @on(Button.Pressed, "#keep")
+    def action_keep(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#use-partial")
+    def action_use_partial(self) -> None:
+        self.dismiss(True)

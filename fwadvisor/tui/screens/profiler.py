@@ -8,7 +8,6 @@ handlers here keep the screen's state (reactive) and hand each area's part to it
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import ClassVar
 
 import msgspec
@@ -18,20 +17,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from fwadvisor.errors import InputError
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.documents import Record, RunDocument
 from fwadvisor.profiler.records import CURVE_BENCHMARKS
-from fwadvisor.profiler.runner import WorkerEvent
 from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_table import problems
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.messages import (
     CaseStarted,
+    MachineSampled,
     ResultArrived,
     RunFailed,
     RunFinished,
@@ -40,9 +37,11 @@ from fwadvisor.tui.messages import (
     WorkerFinished,
     WorkerReady,
     WorkerStarted,
-    message_for_runner_event,
 )
+from fwadvisor.tui.profile_run import run_and_save
+from fwadvisor.tui.screens.run_evidence import RunEvidenceScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
+from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR, MachineLine, busy_sentences
 from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls
 from fwadvisor.tui.widgets.results import ResultsView
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
@@ -50,7 +49,7 @@ from fwadvisor.tui.widgets.too_small import TooSmallNotice
 SHORT_HEIGHT = 32  # rows: below this the curves view hides the machine's lines to give the plots room
 
 
-class ProfilerScreen(Screen):
+class ProfilerScreen(RunEvidenceScreen):
     """Benchmark both frameworks here; the finished run becomes evidence in the report."""
 
     HELP = (
@@ -61,8 +60,15 @@ class ProfilerScreen(Screen):
         "is ahead fill in as numbers arrive; c or Cancel stops the workers at once and keeps what was "
         "measured. Every finished run is saved in your data folder and the report uses it as evidence. "
         "In the table ± is half the p20-p80 spread, ~ a spread over 10% (not used as evidence), "
-        "≠ a result that did not match the NumPy reference and ✗ a failure; the message under the "
-        "progress bars says what went wrong and how to fix it. "
+        "≠ a result that did not match the NumPy reference, ! one measured while other processes kept the "
+        "machine busy (not used as evidence either) and ✗ a failure. In the ahead column, (low-high) is "
+        "the 95% interval of how many times faster the leader ran, and ≈ says it holds 1.0: the lead may be "
+        "noise. The message under the "
+        "progress bars says what went wrong and how to fix it. While a run goes on, a line under the "
+        "progress bars shows the machine: on a GPU its clock, temperature, power and use (and why its "
+        "clocks were held back, if they were), on a CPU how much other processes use; it says busy when "
+        "the profiler found the last result measured on a busy machine. A cancelled or partial run is "
+        "saved, but it becomes the evidence in place of a complete run only if you choose it. "
         "A run with the practice suite trains a small CNN and an LSTM in both frameworks: as their results "
         "arrive, the training curves take the place of the table and the chart: one plot per model, "
         "the training loss per epoch as a line on the left axis, the test accuracy as a line with a point "
@@ -97,6 +103,8 @@ class ProfilerScreen(Screen):
     # The line under the progress bars, and the problems listed under it (each with its fix).
     status: var[str] = var("", init=False)
     problems: var[list[str]] = var(list, init=False)
+    # The frameworks whose run was busy (said under the status, with the evidence line).
+    busy_notes: var[list[str]] = var(list, init=False)
     showing_curves: var[bool] = var(False, init=False, toggle_class="-curves")
     short: var[bool] = var(False, init=False, toggle_class="-short")
 
@@ -115,6 +123,7 @@ class ProfilerScreen(Screen):
         yield EnvironmentPanel(id="profiler-env")
         yield RunControls(id="profiler-controls")
         yield ProgressPanel(id="profiler-progress")
+        yield MachineLine(id="profiler-machine")
         yield Static(id="profiler-status")
         yield ResultsView(id="profiler-results-view")
         yield Footer()
@@ -131,6 +140,10 @@ class ProfilerScreen(Screen):
     def results(self) -> ResultsView:
         return self.query_one(ResultsView)
 
+    @property
+    def machine_line(self) -> MachineLine:
+        return self.query_one(MachineLine)
+
     def on_mount(self) -> None:
         self.status = "Pick a suite and the frameworks, then press r (or Run)."
         # After the first paint: looking up the last saved run reads a file (see AdvisorState).
@@ -139,6 +152,7 @@ class ProfilerScreen(Screen):
     def show_saved_curves(self) -> None:
         """The curves of the run the advice uses, when it has them (the table stays for new runs)."""
         saved: RunDocument | None = self.app.state.profile_document  # type: ignore[attr-defined]
+        self.evidence = self.app.state.evidence_line() or ""  # type: ignore[attr-defined]
         if self.profiling or saved is None:
             return
         self.show_curves(saved.results)
@@ -150,6 +164,8 @@ class ProfilerScreen(Screen):
         # A suite saved since the screen was built shows up without a restart.
         if not self.profiling:
             self.controls.refresh_suites()
+        if self.pending_choice is not None:  # the run ended while the person was elsewhere
+            self.call_after_refresh(self.ask_which_evidence)
 
     def on_unmount(self) -> None:
         # Leaving the screen ends the run (design.md: no orphan workers). Cancelling the worker sets
@@ -182,11 +198,15 @@ class ProfilerScreen(Screen):
     def watch_status(self) -> None:
         # Suite and benchmark names, worker errors and hints are outside text: cleaned, never markup.
         text = Text(clean(self.status))
+        if self.evidence:
+            text.append("\n" + clean(self.evidence), style="dim")
         for line in self.problems:
             text.append("\n✗ " + clean(line), style="red")
+        for line in self.busy_notes:
+            text.append("\n" + clean(line), style=BUSY_COLOUR)
         self.query_one("#profiler-status", Static).update(text)
 
-    watch_problems = watch_status
+    watch_problems = watch_evidence = watch_busy_notes = watch_status
 
     @property
     def has_curves(self) -> bool:
@@ -239,7 +259,7 @@ class ProfilerScreen(Screen):
         self.progress.waiting(chosen)
         machine = self.query_one(EnvironmentPanel)
         waiting = "" if machine.known.is_set() else " (waiting for the machine check to finish)"
-        self.problems = []
+        self.problems, self.busy_notes = [], []
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
         self.run_suite(controls.chosen_suite, chosen, benchmarks, machine)
         return True
@@ -248,56 +268,17 @@ class ProfilerScreen(Screen):
     def run_suite(
         self, suite_name: str, frameworks: list[str], benchmarks: list[str] | None, machine: EnvironmentPanel
     ) -> None:
-        from fwadvisor.profiler import session
-        from fwadvisor.profiler.suites import load_suite, resolve_cases
-
         # Textual sets this event when the worker is cancelled: by Cancel, by leaving the screen or
         # by quitting the app. The runner polls it and kills the framework's worker at once.
-        cancel = get_current_worker().cancelled_event
-
-        def post_event(event: WorkerEvent) -> None:
-            message = message_for_runner_event(event)
-            if message is not None:
-                self.post_message(message)
-
-        try:
-            suite = load_suite(suite_name)
-            # Wait for the probe (a few seconds): its framework processes would disturb the numbers,
-            # and its findings (framework versions, GPUs) belong in the saved document.
-            while not machine.known.wait(0.1):
-                if cancel.is_set():
-                    self.post_message(RunFailed("cancelled before the run started", cancelled=True))
-                    return
-            environment = machine.environment
-            if environment is None:
-                from fwadvisor.profiler.environment import collect_environment
-
-                environment = collect_environment(probe_frameworks=False)
-            device = session.resolve_device("auto", environment)
-            cases = resolve_cases(suite, device, benchmarks)
-            self.post_message(RunStarted(suite.name, device, frameworks, cases))
-            document = session.run_profile(
-                suite,
-                frameworks=frameworks,
-                device="auto",
-                benchmarks=benchmarks,
-                environment=environment,
-                on_event=post_event,
-                cancel=cancel,
-                worker_env=self.app.state.worker_env,  # type: ignore[attr-defined]
-            )
-        except InputError as exc:
-            self.post_message(RunFailed(str(exc)))
-            return
-        except Exception as exc:  # shown as a plain message, never a traceback
-            self.post_message(RunFailed(f"the profiler stopped unexpectedly: {type(exc).__name__}: {exc}"))
-            return
-        try:
-            path: Path | None = session.save_document(document)[0]
-            error = None
-        except OSError as exc:
-            path, error = None, str(exc)
-        self.post_message(RunFinished(document, path, error))
+        run_and_save(
+            self.post_message,
+            suite_name,
+            frameworks,
+            benchmarks,
+            machine,
+            get_current_worker().cancelled_event,
+            self.app.state.worker_env,  # type: ignore[attr-defined]
+        )
 
     def action_run(self) -> None:
         self.run_profile()
@@ -325,6 +306,7 @@ class ProfilerScreen(Screen):
     # ---- live progress ------------------------------------------------------------------------
 
     def on_run_started(self, message: RunStarted) -> None:
+        self.machine_line.hide()  # until this run's first sample
         self.cases = {fw: message.cases for fw in message.frameworks}
         self.results.prepare(message.cases, message.frameworks)
         self.progress.begin(message.frameworks, len(message.cases))
@@ -353,10 +335,15 @@ class ProfilerScreen(Screen):
 
     def on_result_arrived(self, message: ResultArrived) -> None:
         self.records.append(message.record)
+        self.machine_line.mark_busy(message.framework, message.record.machine_busy)
         self.progress.advance(message.framework)
         self.results.show_records(self.records)
         if message.record.benchmark in CURVE_BENCHMARKS:
             self.show_curves(self.records)
+
+    def on_machine_sampled(self, message: MachineSampled) -> None:
+        if self.profiling:  # a sample that arrives after the run ended is about no run
+            self.machine_line.show(message.framework, message.sample)
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
         # Say it now, not at the end: the other framework may still take a minute.
@@ -369,15 +356,14 @@ class ProfilerScreen(Screen):
     def on_run_finished(self, message: RunFinished) -> None:
         document = message.document
         self.profiling = self.cancelling = False
+        self.machine_line.hide()
         # A cancelled framework's empty cells are not failures: say "not run" and keep them out of
         # the problems, so the lines left there are the ones that need a fix.
         stopped = {fw for fw, worker in document.workers.items() if worker.status == "cancelled"}
         self.results.show_records(document.results, final=True, not_run=stopped)
         self.show_curves(document.results)
         self.progress.show_outcomes(document.workers)
-        if message.path is not None:  # the advice and the report use this run from now on
-            state = self.app.state  # type: ignore[attr-defined]
-            state.profile_document, state.profile_path = document, message.path
+        adopted = message.path is not None and self.adopt_run(document, message.path)
         took = time.monotonic() - self.started
         where = f"Saved to {message.path}" if message.path else f"Could not save the run: {message.save_error}"
         self.problems = problems(
@@ -387,6 +373,7 @@ class ProfilerScreen(Screen):
                 results=[r for r in document.results if r.framework not in stopped],
             )
         )
+        self.busy_notes = busy_sentences(document)
         if document.cancelled:
             self.status = (
                 f"Cancelled after {took:.0f} s: the workers were stopped and what was measured is kept. {where}."
@@ -395,10 +382,18 @@ class ProfilerScreen(Screen):
             self.status = f"Finished in {took:.0f} s with problems (below). {where}."
         else:
             self.status = f"Finished in {took:.0f} s: every benchmark ran. {where}."
-        if message.path is not None:
+        if adopted:
             self.notify(
                 f"Saved to {one_line(message.path)} - the report now includes these numbers",
                 title="Profile saved",
+                timeout=8,
+                markup=False,
+            )
+        elif message.path is not None:
+            self.notify(
+                f"Saved to {one_line(message.path)} - a partial run: the report keeps the complete run "
+                "unless you choose this one",
+                title="Partial profile saved",
                 timeout=8,
                 markup=False,
             )
@@ -407,6 +402,7 @@ class ProfilerScreen(Screen):
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.profiling = self.cancelling = False
+        self.machine_line.hide()
         if message.cancelled:
             self.status = "Cancelled before the run started: nothing was measured."
         else:

@@ -18,7 +18,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from fwadvisor.frameworks import ALL, identity
-from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.documents import Record, ResultStatus, classify
 from fwadvisor.report.curve_axis import accuracy_axis_low, axis_ticks, loss_axis_top
 from fwadvisor.report.practice import (
     GAP_POINTS,
@@ -76,7 +76,10 @@ def accuracy_note(model: str, by_fw: dict[str, Record]) -> Text:
         note.append(" · " if index else "")
         note.append(f"{identity(fw).name} ")
         if final is None:
-            note.append("✗ failed" if record.error else "no result", style="red")
+            if classify(record) is ResultStatus.CANCELLED:
+                note.append("cancelled", style="dim")  # stopped, not broken: never "failed"
+            else:
+                note.append("✗ failed" if record.error else "no result", style="red")
         else:
             note.append(f"{final * 100:.1f}%", style="red" if record.correct is False else "")
     lead = accuracy_gap(by_fw)

@@ -18,6 +18,7 @@ from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
 from fwadvisor.report.chart_axis import LEFT_FRAMEWORK, RIGHT_FRAMEWORK, bar_fraction, chart_scale, ratio_text, side_of
 from fwadvisor.report.profile_table import Row
 from fwadvisor.safe_text import one_line
+from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR
 
 LABEL_WIDTH = 24
 AHEAD_WIDTH = 20  # " TensorFlow 12.34x ~", drawn after a TensorFlow bar
@@ -27,6 +28,8 @@ NO_BAR = {
     ResultStatus.WRONG: "did not match the reference",
     ResultStatus.SKIPPED: "skipped",
 }
+BUSY_WORDS = "ran on a busy machine"
+BUSY_LEGEND = f"{STATUS_MARKS[ResultStatus.BUSY]} measured while other processes were busy, not used as evidence."
 
 
 def row_label(row: Row) -> str:
@@ -52,6 +55,9 @@ def not_comparable(row: Row, not_run: Collection[str] = ()) -> str:
     for fw, cell in row.cells.items():
         if cell.status in NO_BAR:
             return f"✗ {_name(fw)} {NO_BAR[cell.status]}"
+    for fw, cell in row.cells.items():
+        if cell.status is ResultStatus.BUSY:
+            return f"{STATUS_MARKS[ResultStatus.BUSY]} {_name(fw)} {BUSY_WORDS}"
     if missing:
         return f"only {' and '.join(_name(fw) for fw in row.cells)} measured"
     return "not comparable (different units or a zero)"
@@ -78,13 +84,16 @@ def draw_chart(table_rows: list[Row], width: int, not_run: Collection[str] = ())
         text.append(label.ljust(LABEL_WIDTH))
         if lead is None:
             text.append(" " * half + "┊ ")
-            text.append(not_comparable(row, not_run), style="dim")
+            text.append(not_comparable(row, not_run), style=BUSY_COLOUR if row.busy else "dim")
             text.append("\n")
             continue
         framework, ratio = lead
         # At least one cell for a lead of 1% or more, so that a small lead still shows its side.
         length = max(round(bar_fraction(ratio, scale) * half), 1 if ratio >= 1.01 else 0)
-        wide = f" {STATUS_MARKS[ResultStatus.WIDE_SPREAD]}" if row.unsteady else ""
+        if row.busy:  # a ratio the profiler still gives for a busy run: marked, in the warning colour
+            wide = f" {STATUS_MARKS[ResultStatus.BUSY]}"
+        else:
+            wide = f" {STATUS_MARKS[ResultStatus.WIDE_SPREAD]}" if row.unsteady else ""
         # The figure sits just right of the centre line either way, where the eye already is.
         figure = f" {_name(framework)} {ratio_text(ratio)}{wide}"
         colour = identity(framework).rich_colour
@@ -92,12 +101,14 @@ def draw_chart(table_rows: list[Row], width: int, not_run: Collection[str] = ())
             text.append(" " * (half - length))
             text.append("█" * length, style=colour)
             text.append("│")
-            text.append(figure)
+            text.append(figure, style=BUSY_COLOUR if row.busy else "")
         else:
             text.append(" " * half + "│")
             text.append("█" * length, style=colour)
-            text.append(figure)
+            text.append(figure, style=BUSY_COLOUR if row.busy else "")
         text.append("\n")
+    if any(row.busy for row in table_rows):
+        text.append(BUSY_LEGEND + "\n", style=BUSY_COLOUR)
     text.append(f"Log scale: a full bar is {ratio_text(scale)}. ~ wide spread, not used as evidence.", style="dim")
     return text
 

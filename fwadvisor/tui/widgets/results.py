@@ -21,13 +21,16 @@ from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_table import LOWER_IS_BETTER, Row, params_text, rows
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.widgets.curves import CurvesPanel
+from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR
 from fwadvisor.tui.widgets.ratio_chart import RatioChart
 
 CELL_COLOURS = {
     ResultStatus.FAILED: "red",
     ResultStatus.WRONG: "red",
     ResultStatus.WIDE_SPREAD: "yellow",
+    ResultStatus.BUSY: BUSY_COLOUR,
     ResultStatus.SKIPPED: "dim",
+    ResultStatus.CANCELLED: "dim",
 }
 NOT_MEASURED = "-"
 
@@ -130,7 +133,8 @@ class ResultsView(Vertical):
         unit = Text(one_line(row.unit))
         if row.unit in LOWER_IS_BETTER or row.benchmark == EXPORT_BENCHMARK:
             unit.append(" (lower is better)", style="dim")
-        values = {"metric": unit, "ahead": Text(row.faster_text())}
+        # The short form: "≈" for an interval that holds 1.0 (the help says so), as the terminal's table.
+        values = {"metric": unit, "ahead": Text(row.faster_text(short=True))}
         for fw in PROFILER_IDS:
             cell = row.cells.get(fw)
             if cell is None:

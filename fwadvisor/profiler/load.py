@@ -1,0 +1,406 @@
+"""What else the machine does while a framework's worker measures: other processes' CPU, steal, the GPU.
+
+A LoadMonitor is a daemon thread in the parent (psutil and NVML only, never a framework) that samples
+a few times a second. Each sample says how much CPU time the rest of the machine used over its
+interval: the system-wide busy time minus that of the worker's process tree and of this process,
+as percent of one logical CPU (200 = two CPUs busy, as top shows it). On a GPU it adds NVML's
+clocks, temperature, power, utilisation, clock-limiting reasons and the other processes computing
+on the card. The pure functions below turn the samples in a case's time window into the run
+document's RecordLoad / GpuTelemetry and a framework's run into its FrameworkLoad.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import psutil
+
+from fwadvisor.frameworks import display_name
+from fwadvisor.profiler.documents import (
+    FrameworkLoad,
+    GpuTelemetry,
+    MachineSample,
+    MinMax,
+    Record,
+    RecordLoad,
+)
+from fwadvisor.profiler.environment import (
+    GpuReading,
+    open_gpu_reader,
+    process_tree,
+    processes_cpu_seconds,
+    system_cpu_seconds,
+)
+
+SAMPLE_PERIOD_S: Final = 0.25
+# A sample taken on demand (when a case ends) closes the current interval only when it is at least
+# this long: CPU times tick every 10 ms, so a shorter interval would be mostly rounding.
+MIN_SAMPLE_S: Final = 0.1
+MAX_KEPT_SAMPLES: Final = 100_000  # a whole full-suite run at four samples a second
+# Finding the worker's children reads every process on the machine: done once a second, not at every
+# sample. A child that starts and ends in between is still counted, in its parent's reaped time.
+TREE_REFRESH_S: Final = 1.0
+LIVE_SAMPLE_PERIOD_S: Final = 0.5  # how often the runner passes a sample on to on_event
+
+# The busy rule. The worker uses `threads` CPUs; the others are free for the rest of the machine.
+# Other processes may use up to half of each free CPU before they start to compete with the worker
+# (SMT siblings, shared caches, memory bandwidth, the turbo budget, the scheduler moving threads),
+# and a quarter of one CPU is background noise (a terminal, a browser tab, this fwadvisor's own
+# display) that no measurement can avoid, even when the worker uses every CPU.
+BUSY_SHARE_OF_FREE_CPU_PERCENT: Final = 50.0
+BUSY_FLOOR_PERCENT: Final = 25.0
+# A virtual machine whose host takes more than a tenth of its CPU time runs the worker in bursts.
+BUSY_STEAL_PERCENT: Final = 10.0
+
+# The reasons that mark a record `throttled`: heat, a hardware or power-brake slowdown. The software
+# power cap is left out on purpose: it is how a data-centre card normally runs a heavy matmul (held at
+# its power limit), so it would flag nearly every such record; it is still listed in throttle_reasons,
+# and a lowered power limit shows in the run's environment (power_limit_w against the default).
+THROTTLING_REASONS: Final = frozenset({"hw_slowdown", "sw_thermal", "hw_thermal", "hw_power_brake"})
+
+
+def busy_threshold_percent(logical_cpus: int, worker_threads: int) -> float:
+    """Other processes' CPU use (percent of one CPU) above which a case counts as measured while busy."""
+    return max(BUSY_FLOOR_PERCENT, BUSY_SHARE_OF_FREE_CPU_PERCENT * (logical_cpus - worker_threads))
+
+
+@dataclass(frozen=True)
+class LoadSample:
+    """The machine over one interval ending at `end` (time.monotonic, the parent's clock)."""
+
+    end: float
+    duration_s: float
+    other_cpu_percent: float
+    steal_percent: float | None = None  # percent of all CPUs' time (top's "st")
+    gpu: GpuReading | None = None
+
+    @property
+    def start(self) -> float:
+        return self.end - self.duration_s
+
+
+def window(samples: Sequence[LoadSample], start: float, end: float) -> list[tuple[LoadSample, float]]:
+    """The samples covering [start, end], each with the seconds it overlaps it (its weight).
+
+    A case shorter than the sampling period may fall inside one sample, or between the last sample
+    and its end: it still gets the sample around it, or the nearest one, whole.
+    """
+    covering = [(s, min(s.end, end) - max(s.start, start)) for s in samples if s.end > start and s.start < end]
+    covering = [(s, overlap) for s, overlap in covering if overlap > 0]
+    if covering or not samples:
+        return covering
+    nearest = min(samples, key=lambda s: min(abs(s.end - start), abs(s.start - end)))
+    return [(nearest, nearest.duration_s)]
+
+
+def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
+    pairs = list(pairs)
+    weight = sum(w for _, w in pairs)
+    if not pairs or weight <= 0:
+        return None
+    return sum(value * w for value, w in pairs) / weight
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(max(value, 0.0), 1)
+
+
+def record_load(covered: Sequence[tuple[LoadSample, float]]) -> RecordLoad:
+    """What else ran during one case, from its window's samples."""
+    steal = [(s.steal_percent, w) for s, w in covered if s.steal_percent is not None]
+    others = sorted({name for s, _ in covered if s.gpu is not None for name in s.gpu.other_processes})
+    return RecordLoad(
+        samples=len(covered),
+        other_cpu_percent=_round(_weighted_mean((s.other_cpu_percent, w) for s, w in covered)),
+        other_cpu_percent_max=_round(max((s.other_cpu_percent for s, _ in covered), default=None)),
+        steal_percent=_round(_weighted_mean(steal)),
+        gpu_other_processes=others,
+    )
+
+
+def _min_max(values: Iterable[float | None]) -> MinMax | None:
+    present = [v for v in values if v is not None]
+    return MinMax(round(min(present), 1), round(max(present), 1)) if present else None
+
+
+def gpu_telemetry(covered: Sequence[tuple[LoadSample, float]]) -> GpuTelemetry | None:
+    """The GPU's clocks, temperature, power and utilisation over one case, as [min, max]."""
+    readings = [s.gpu for s, _ in covered if s.gpu is not None]
+    if not readings:
+        return None
+    reasons = sorted({name for r in readings for name in r.clock_reasons})
+    return GpuTelemetry(
+        samples=len(readings),
+        sm_clock_mhz=_min_max(r.sm_clock_mhz for r in readings),
+        memory_clock_mhz=_min_max(r.memory_clock_mhz for r in readings),
+        temperature_c=_min_max(r.temperature_c for r in readings),
+        power_w=_min_max(r.power_w for r in readings),
+        utilization_percent=_min_max(r.utilization_percent for r in readings),
+        throttle_reasons=reasons,
+        throttled=bool(THROTTLING_REASONS.intersection(reasons)),
+    )
+
+
+def _busy_words(load: RecordLoad, threshold: float, during: str, up_to: bool = False) -> str | None:
+    """Why a span of time counts as busy, in words ("other processes used 180% CPU while this case
+    ran"), or None when it does not. `up_to`: the figures are the worst of several spans."""
+    most = "up to " if up_to else ""
+    reasons = []
+    if load.other_cpu_percent is not None and load.other_cpu_percent > threshold:
+        reasons.append(f"other processes used {most}{load.other_cpu_percent:.0f}% CPU {during}")
+    if load.steal_percent is not None and load.steal_percent > BUSY_STEAL_PERCENT:
+        reasons.append(f"the virtual machine's host took {most}{load.steal_percent:.0f}% of its CPU time {during}")
+    if load.gpu_other_processes:
+        reasons.append(f"another process used the GPU {during} ({', '.join(load.gpu_other_processes)})")
+    return "; ".join(reasons) or None
+
+
+def case_busy_reason(load: RecordLoad, threshold: float) -> str | None:
+    return _busy_words(load, threshold, "while this case ran")
+
+
+def measured(record: Record) -> bool:
+    """A record with a number (the ones a busy machine can spoil)."""
+    return record.error is None and record.skipped is None and not record.cancelled and record.metric.value is not None
+
+
+def framework_load(
+    framework: str,
+    samples: Sequence[LoadSample],
+    records: Sequence[Record],
+    threshold: float,
+    before_other_cpu_percent: float | None = None,
+) -> FrameworkLoad:
+    """The load around one framework's whole run; busy when any of its records was measured busy."""
+    whole = record_load([(s, s.duration_s) for s in samples])
+    busy = [r for r in records if r.machine_busy]
+    name = display_name(framework)
+    reason = None
+    if busy:
+        reason = _busy_words(whole, threshold, f"during the {name} run")
+        if reason is None:  # the load came in bursts: say how many cases it hit, and the worst of them
+            loads = [r.load for r in busy if r.load is not None]
+            worst = RecordLoad(
+                other_cpu_percent=max((x.other_cpu_percent or 0.0 for x in loads), default=0.0),
+                steal_percent=max((x.steal_percent or 0.0 for x in loads), default=0.0),
+                gpu_other_processes=sorted({p for x in loads for p in x.gpu_other_processes}),
+            )
+            during = f"during {len(busy)} of the {len(records)} {name} cases"
+            reason = _busy_words(worst, threshold, during, up_to=True) or f"the machine was busy {during}"
+    return FrameworkLoad(
+        busy=bool(busy),
+        reason=reason,
+        samples=whole.samples,
+        before_other_cpu_percent=_round(before_other_cpu_percent),
+        other_cpu_percent=whole.other_cpu_percent,
+        other_cpu_percent_max=whole.other_cpu_percent_max,
+        steal_percent=whole.steal_percent,
+        busy_threshold_percent=round(threshold, 1),
+        busy_records=len(busy),
+        gpu_other_processes=whole.gpu_other_processes,
+    )
+
+
+def machine_sample(sample: LoadSample) -> MachineSample:
+    """One sample as the live line shows it."""
+    gpu = sample.gpu or GpuReading()
+    return MachineSample(
+        other_cpu_percent=_round(sample.other_cpu_percent),
+        steal_percent=_round(sample.steal_percent),
+        sm_clock_mhz=gpu.sm_clock_mhz,
+        memory_clock_mhz=gpu.memory_clock_mhz,
+        temperature_c=gpu.temperature_c,
+        power_w=gpu.power_w,
+        power_limit_w=gpu.power_limit_w,
+        utilization_percent=gpu.utilization_percent,
+        gpu_other_processes=len(gpu.other_processes),
+        throttle_reasons=list(gpu.clock_reasons),
+    )
+
+
+# Sampling: psutil and NVML, read by the monitor thread.
+
+
+@dataclass
+class _CpuSnapshot:
+    at: float
+    busy_s: float  # all CPUs' time running something
+    steal_s: float
+    total_s: float
+    own_s: float  # this process, all its threads
+    tree: dict[int, float] = field(default_factory=dict)  # worker tree: pid -> its CPU time and its reaped children's
+
+
+def tree_cpu_delta(before: dict[int, float], after: dict[int, float], root_pid: int | None) -> float:
+    """The worker tree's CPU seconds between two snapshots. A process that ended moved its time into
+    its parent's (reaped children), so what was counted for it before is taken off once."""
+    grown = sum(value - before.get(pid, 0.0) for pid, value in after.items())
+    ended = sum(value for pid, value in before.items() if pid not in after and pid != root_pid)
+    return max(grown - ended, 0.0)
+
+
+class LoadMonitor:
+    """Samples the machine every `period_s` in a daemon thread while one worker runs.
+
+    `worker_pid` is the worker's process (its children count as the worker too); None samples the
+    machine with no worker (the load just before one starts). `gpu` adds NVML readings.
+    """
+
+    def __init__(self, worker_pid: int | None, *, gpu: bool = False, period_s: float = SAMPLE_PERIOD_S) -> None:
+        self.period_s = period_s
+        self.samples: deque[LoadSample] = deque(maxlen=MAX_KEPT_SAMPLES)
+        self._root_pid = worker_pid
+        self._root: psutil.Process | None = None
+        if worker_pid is not None:
+            try:
+                self._root = psutil.Process(worker_pid)
+            except psutil.Error:
+                pass
+        self._members: list[psutil.Process] = []
+        self._members_at = float("-inf")
+        self._own = psutil.Process()
+        self._gpu = open_gpu_reader() if gpu else None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fwadvisor-load", daemon=True)
+        self._last = self._snapshot()
+
+    def _snapshot(self) -> _CpuSnapshot:
+        if time.monotonic() - self._members_at >= TREE_REFRESH_S:
+            self._members, self._members_at = process_tree(self._root), time.monotonic()
+        busy, steal, total = system_cpu_seconds()
+        own = self._own.cpu_times()
+        tree = processes_cpu_seconds(self._members)
+        return _CpuSnapshot(time.monotonic(), busy, steal, total, own.user + own.system, tree)
+
+    def sample_now(self, min_s: float = MIN_SAMPLE_S) -> LoadSample | None:
+        """Close the current interval now (when it is at least `min_s` long) and keep its sample."""
+        with self._lock:
+            if time.monotonic() - self._last.at < min_s:
+                return None
+            now = self._snapshot()
+            before, self._last = self._last, now
+            wall = now.at - before.at
+            worker = tree_cpu_delta(before.tree, now.tree, self._root_pid)
+            other = now.busy_s - before.busy_s - worker - (now.own_s - before.own_s)
+            total = now.total_s - before.total_s
+            steal = 100.0 * (now.steal_s - before.steal_s) / total if total > 0 else None
+            gpu = None
+            if self._gpu is not None:
+                try:
+                    gpu = self._gpu.read(set(now.tree))
+                except Exception:  # a driver hiccup costs one reading, never the run
+                    gpu = None
+            sample = LoadSample(now.at, wall, max(100.0 * other / wall, 0.0), steal, gpu)
+            self.samples.append(sample)
+            return sample
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period_s):
+            try:
+                self.sample_now(min_s=0.0)
+            except Exception:  # psutil on an odd /proc: the run goes on without load figures
+                continue
+
+    def start(self) -> LoadMonitor:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+        if self._gpu is not None:
+            with self._lock:
+                self._gpu.close()
+                self._gpu = None
+
+    def between(self, start: float, end: float) -> list[tuple[LoadSample, float]]:
+        """The samples of [start, end] (parent clock), with their overlaps; see window()."""
+        with self._lock:
+            kept = list(self.samples)
+        return window(kept, start, end)
+
+    def all_samples(self) -> list[LoadSample]:
+        with self._lock:
+            return list(self.samples)
+
+    def __enter__(self) -> LoadMonitor:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class CaseLoads:
+    """The machine's load around one worker, for the runner: its monitor, each case's window (from
+    its Start to its Result message, on this process's clock), and the samples already shown live."""
+
+    def __init__(self, pid: int, device: str, threads: int | None) -> None:
+        self.monitor: LoadMonitor | None
+        try:
+            self.monitor = LoadMonitor(pid, gpu=device == "cuda").start()
+        except Exception:  # psutil cannot read this system: the run goes on without load figures
+            self.monitor = None
+        self.device = device
+        self.threads = threads
+        self.starts: dict[int, float] = {}
+        self.records: list[Record] = []
+        self.shown_until = 0.0
+        self.shown_at = time.monotonic()
+
+    def threshold(self) -> float:
+        logical = os.cpu_count() or 1
+        return busy_threshold_percent(logical, self.threads or logical)
+
+    def started(self, index: int) -> None:
+        self.starts[index] = time.monotonic()
+
+    def finished(self, index: int, record: Record) -> None:
+        """Fill the record's load, busy verdict and (GPU) telemetry from its case's samples."""
+        if self.monitor is None:
+            return
+        end = time.monotonic()
+        self.monitor.sample_now()  # closes the interval the case ended in, when it is long enough
+        covered = self.monitor.between(self.starts.pop(index, end), end)
+        if not covered:
+            return
+        record.load = record_load(covered)
+        if self.device == "cuda":
+            record.gpu_telemetry = gpu_telemetry(covered)
+        reason = case_busy_reason(record.load, self.threshold()) if measured(record) else None
+        record.machine_busy, record.busy_reason = reason is not None, reason
+        self.records.append(record)
+
+    def live(self) -> MachineSample | None:
+        """The newest sample, about every LIVE_SAMPLE_PERIOD_S."""
+        if self.monitor is None or time.monotonic() - self.shown_at < LIVE_SAMPLE_PERIOD_S:
+            return None
+        newest = self.monitor.samples[-1] if self.monitor.samples else None
+        if newest is None or newest.end <= self.shown_until:
+            return None
+        self.shown_until, self.shown_at = newest.end, time.monotonic()
+        return machine_sample(newest)
+
+    def close(self, framework: str) -> FrameworkLoad | None:
+        if self.monitor is None:
+            return None
+        self.monitor.stop()
+        return framework_load(framework, self.monitor.all_samples(), self.records, self.threshold())
+
+
+def other_cpu_now(duration_s: float = 0.5) -> float | None:
+    """Other processes' CPU use over the next `duration_s` (no worker running), percent of one CPU."""
+    try:
+        monitor = LoadMonitor(None)
+        time.sleep(duration_s)
+        sample = monitor.sample_now(min_s=0.0)
+    except Exception:  # no /proc or psutil cannot read it: nothing known
+        return None
+    return sample.other_cpu_percent if sample is not None else None

@@ -1,0 +1,76 @@
+"""The profiler screen's run, as its thread worker does it: wait for the machine check, run, save.
+
+It blocks (the workers take minutes), so it runs in a thread and only posts tui.messages to the
+screen; the screen's handlers show them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.message import Message
+
+from fwadvisor.errors import InputError
+from fwadvisor.profiler.runner import WorkerEvent
+from fwadvisor.tui.messages import RunFailed, RunFinished, RunStarted, message_for_runner_event
+from fwadvisor.tui.widgets.environment import EnvironmentPanel
+
+
+def run_and_save(
+    post: Callable[[Message], object],
+    suite_name: str,
+    frameworks: list[str],
+    benchmarks: list[str] | None,
+    machine: EnvironmentPanel,
+    cancel: threading.Event,
+    worker_env: dict[str, str],
+) -> None:
+    """Run the suite and save the run, posting what happens; never raises (a failure is a RunFailed)."""
+    from fwadvisor.profiler import session
+    from fwadvisor.profiler.suites import load_suite, resolve_cases
+
+    def post_event(event: WorkerEvent) -> None:
+        message = message_for_runner_event(event)
+        if message is not None:
+            post(message)
+
+    try:
+        suite = load_suite(suite_name)
+        # Wait for the probe (a few seconds): its framework processes would disturb the numbers,
+        # and its findings (framework versions, GPUs) belong in the saved document.
+        while not machine.known.wait(0.1):
+            if cancel.is_set():
+                post(RunFailed("cancelled before the run started", cancelled=True))
+                return
+        environment = machine.environment
+        if environment is None:
+            from fwadvisor.profiler.environment import collect_environment
+
+            environment = collect_environment(probe_frameworks=False)
+        device = session.resolve_device("auto", environment)
+        cases = resolve_cases(suite, device, benchmarks)
+        post(RunStarted(suite.name, device, frameworks, cases))
+        document = session.run_profile(
+            suite,
+            frameworks=frameworks,
+            device="auto",
+            benchmarks=benchmarks,
+            environment=environment,
+            on_event=post_event,
+            cancel=cancel,
+            worker_env=worker_env,
+        )
+    except InputError as exc:
+        post(RunFailed(str(exc)))
+        return
+    except Exception as exc:  # shown as a plain message, never a traceback
+        post(RunFailed(f"the profiler stopped unexpectedly: {type(exc).__name__}: {exc}"))
+        return
+    try:
+        path: Path | None = session.save_document(document)[0]
+        error = None
+    except OSError as exc:
+        path, error = None, str(exc)
+    post(RunFinished(document, path, error))

@@ -1,0 +1,319 @@
+"""Machine load while the profiler measures (issue #11): the window maths on hand-made samples, the
+busy rule in words, sampling that outlasts a noisy spell, and real runs with and without a CPU hog."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import msgspec
+import pytest
+
+from fwadvisor.profiler.documents import (
+    MachineSample,
+    MinMax,
+    RecordLoad,
+    ResultStatus,
+    classify,
+    encode_run,
+    run_from_data,
+    usable_as_evidence,
+)
+from fwadvisor.profiler.environment import GpuReading, clock_reason_names
+from fwadvisor.profiler.load import (
+    BUSY_FLOOR_PERCENT,
+    LoadMonitor,
+    LoadSample,
+    busy_threshold_percent,
+    case_busy_reason,
+    framework_load,
+    gpu_telemetry,
+    machine_sample,
+    other_cpu_now,
+    record_load,
+    tree_cpu_delta,
+    window,
+)
+from fwadvisor.profiler.records import failed_record, make_record
+from fwadvisor.profiler.runner import WorkerEvent
+from fwadvisor.profiler.session import run_profile
+from fwadvisor.profiler.suites import load_suite
+from fwadvisor.profiler.timing import EXTENDED_MAX_SAMPLES, TARGET_REL_SPREAD, WIDE_SPREAD, measure
+
+# Three back-to-back quarter-second samples: 0.75-1.0 s, 1.0-1.25 s, 1.25-1.5 s.
+SAMPLES = [
+    LoadSample(end=1.0, duration_s=0.25, other_cpu_percent=20.0, steal_percent=0.0),
+    LoadSample(end=1.25, duration_s=0.25, other_cpu_percent=180.0, steal_percent=0.0),
+    LoadSample(end=1.5, duration_s=0.25, other_cpu_percent=100.0, steal_percent=12.0),
+]
+
+
+def test_a_case_gets_the_samples_it_overlaps_weighted_by_the_overlap():
+    covered = window(SAMPLES, 1.1, 1.4)
+    assert [(s.end, round(w, 3)) for s, w in covered] == [(1.25, 0.15), (1.5, 0.15)]
+    load = record_load(covered)
+    assert load.samples == 2
+    assert load.other_cpu_percent == 140.0 and load.other_cpu_percent_max == 180.0
+    assert load.steal_percent == 6.0
+
+    unequal = record_load(window(SAMPLES, 0.95, 1.25))  # 0.05 s at 20%, 0.25 s at 180%
+    assert unequal.other_cpu_percent == pytest.approx((0.05 * 20 + 0.25 * 180) / 0.3, abs=0.1)
+
+
+def test_a_case_shorter_than_a_sample_still_gets_the_samples_around_it():
+    inside = window(SAMPLES, 1.05, 1.06)
+    assert [s.end for s, _ in inside] == [1.25]
+    assert record_load(inside).other_cpu_percent == 180.0
+    after_the_last = window(SAMPLES, 1.6, 1.61)  # ended before the next sample was taken
+    assert [s.end for s, _ in after_the_last] == [1.5]
+    assert window([], 1.0, 2.0) == []
+
+
+def test_the_busy_threshold_leaves_room_for_the_cpus_the_worker_does_not_use():
+    assert busy_threshold_percent(2, 2) == BUSY_FLOOR_PERCENT == 25
+    assert busy_threshold_percent(2, 1) == 50
+    assert busy_threshold_percent(16, 8) == 400
+    assert busy_threshold_percent(4, 16) == 25  # more threads than CPUs: the floor
+
+
+def test_busy_reasons_are_words():
+    assert case_busy_reason(RecordLoad(other_cpu_percent=180.4), 50) == (
+        "other processes used 180% CPU while this case ran"
+    )
+    assert case_busy_reason(RecordLoad(other_cpu_percent=40.0), 50) is None
+    assert case_busy_reason(RecordLoad(other_cpu_percent=0.0, steal_percent=15.0), 50) == (
+        "the virtual machine's host took 15% of its CPU time while this case ran"
+    )
+    assert case_busy_reason(RecordLoad(gpu_other_processes=["4242 python"]), 50) == (
+        "another process used the GPU while this case ran (4242 python)"
+    )
+
+
+def _timed_record(framework: str, busy_reason: str | None, other: float):
+    record = make_record(
+        benchmark="matmul",
+        framework=framework,
+        framework_version="1",
+        device="cpu",
+        dtype="fp32",
+        params={},
+        threads=1,
+        precision={},
+        timing=None,
+        metric_name="GFLOP/s",
+        metric_value=100.0,
+        correct=True,
+    )
+    record.load = RecordLoad(samples=2, other_cpu_percent=other)
+    record.machine_busy, record.busy_reason = busy_reason is not None, busy_reason
+    return record
+
+
+def test_a_framework_run_says_in_words_what_else_ran():
+    busy_run = [LoadSample(end=t / 4, duration_s=0.25, other_cpu_percent=180.0) for t in range(1, 9)]
+    records = [_timed_record("torch", "other processes used 180% CPU while this case ran", 180.0)]
+    load = framework_load("torch", busy_run, records, 50.0, before_other_cpu_percent=175.04)
+    assert load.busy and load.busy_records == 1 and load.samples == 8
+    assert load.reason == "other processes used 180% CPU during the PyTorch run"
+    assert load.before_other_cpu_percent == 175.0 and load.busy_threshold_percent == 50.0
+
+    # The load came in one burst that hit one case of three: the run's mean is low, the words say so.
+    burst = [LoadSample(end=t / 4, duration_s=0.25, other_cpu_percent=0.0) for t in range(1, 20)]
+    burst.append(LoadSample(end=5.25, duration_s=0.25, other_cpu_percent=180.0))
+    records = [
+        _timed_record("tensorflow", None, 0.0),
+        _timed_record("tensorflow", "other processes used 180% CPU while this case ran", 180.0),
+        _timed_record("tensorflow", None, 0.0),
+    ]
+    load = framework_load("tensorflow", burst, records, 50.0)
+    assert load.busy and load.busy_records == 1
+    assert load.reason == "other processes used up to 180% CPU during 1 of the 3 TensorFlow cases"
+
+    quiet = framework_load("torch", burst[:5], [_timed_record("torch", None, 0.0)], 50.0)
+    assert not quiet.busy and quiet.reason is None and quiet.busy_records == 0
+
+
+def test_gpu_telemetry_keeps_min_max_and_flags_real_slowdowns_only():
+    assert clock_reason_names(0x1 | 0x2 | 0x4 | 0x40) == ["sw_power_cap", "hw_thermal"]  # idle, app clocks left out
+    hot = [
+        LoadSample(end=1.0, duration_s=0.25, other_cpu_percent=0.0, gpu=GpuReading(1980.0, 2619.0, 60.0, 650.0)),
+        LoadSample(
+            end=1.25,
+            duration_s=0.25,
+            other_cpu_percent=0.0,
+            gpu=GpuReading(1755.0, 2619.0, 71.0, 700.0, 700.0, 100.0, ("sw_power_cap",), ("4242 python",)),
+        ),
+    ]
+    covered = window(hot, 0.8, 1.2)
+    telemetry = gpu_telemetry(covered)
+    assert telemetry is not None and telemetry.samples == 2
+    assert telemetry.sm_clock_mhz == MinMax(1755.0, 1980.0) and telemetry.temperature_c == MinMax(60.0, 71.0)
+    assert telemetry.utilization_percent == MinMax(100.0, 100.0)
+    # the power cap is listed but is how a busy data-centre card normally runs: no throttle flag
+    assert telemetry.throttle_reasons == ["sw_power_cap"] and not telemetry.throttled
+    assert record_load(covered).gpu_other_processes == ["4242 python"]
+    synced = [
+        LoadSample(end=1.0, duration_s=0.25, other_cpu_percent=0.0, gpu=GpuReading(clock_reasons=("sync_boost",)))
+    ]
+    assert not gpu_telemetry(window(synced, 0.9, 1.0)).throttled  # type: ignore[union-attr]
+    assert gpu_telemetry(window(SAMPLES, 1.0, 1.2)) is None  # a CPU run has no telemetry
+    live = machine_sample(hot[1])
+    assert live.sm_clock_mhz == 1755.0 and live.gpu_other_processes == 1 and live.throttle_reasons == ["sw_power_cap"]
+
+
+def test_a_child_that_ended_is_not_counted_twice():
+    # The worker (pid 10) used 0.5 s, its child (11) 0.2 s more before it ended and was reaped,
+    # which moved the child's whole 0.7 s into the worker's reaped-children time.
+    assert tree_cpu_delta({10: 1.0, 11: 0.5}, {10: 2.2}, root_pid=10) == pytest.approx(0.7)
+    assert tree_cpu_delta({10: 1.0}, {10: 1.5, 12: 0.3}, root_pid=10) == pytest.approx(0.8)  # a new child
+    assert tree_cpu_delta({10: 1.0}, {}, root_pid=10) == 0.0  # the worker itself ended
+
+
+def _noisy_then_steady(noisy_s: float) -> tuple[Iterator[float], list[float]]:
+    """A clock and a call whose calls alternate 20 ms / 30 ms for `noisy_s` of run time, then take 20 ms."""
+    now = [0.0]
+
+    def calls() -> Iterator[float]:
+        flip = False
+        while True:
+            flip = not flip
+            yield 0.03 if flip and now[0] < noisy_s else 0.02
+
+    return calls(), now
+
+
+def _measure(noisy_s: float, budget_s: float = 0.2):
+    durations, now = _noisy_then_steady(noisy_s)
+
+    def run() -> None:
+        now[0] += next(durations)
+
+    return measure(run, lambda: None, budget_s, clock=lambda: now[0]), now[0]
+
+
+def test_an_unsteady_result_samples_longer_and_stops_once_steady():
+    timing, _ = _measure(noisy_s=0.3)
+    assert timing.extended
+    assert timing.rel_spread < TARGET_REL_SPREAD
+    record = make_record(
+        benchmark="matmul",
+        framework="torch",
+        framework_version="1",
+        device="cpu",
+        dtype="fp32",
+        params={},
+        threads=1,
+        precision={},
+        timing=timing,
+        metric_name="GFLOP/s",
+        metric_value=1.0,
+        correct=True,
+    )
+    assert record.sampling_extended and not record.wide_spread
+
+
+def test_a_result_that_stays_noisy_stops_at_three_times_its_budget():
+    timing, elapsed = _measure(noisy_s=1e9, budget_s=0.2)
+    assert timing.extended and timing.rel_spread > WIDE_SPREAD
+    assert len(timing.samples) <= EXTENDED_MAX_SAMPLES
+    assert elapsed < 0.2 * 3 + 0.2  # the extended budget, plus cold call and warm-up
+    steady, _ = _measure(noisy_s=0.0)
+    assert not steady.extended
+
+
+def test_a_record_without_a_timing_was_not_extended():
+    assert not failed_record("matmul", "torch", "boom").sampling_extended
+
+
+QUICK = load_suite("quick")
+BENCHMARK = ["eager_overhead"]  # the shortest benchmark: a second or two in PyTorch
+
+
+def _hogs(count: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+@pytest.mark.frameworks
+def test_a_cpu_hog_marks_the_records_busy_and_no_evidence():
+    events: list[WorkerEvent] = []
+    hogs = _hogs(max(2, min(os.cpu_count() or 2, 64)))  # one per CPU: busy whatever the thread count
+    try:
+        document = run_profile(
+            load_suite("quick"),
+            frameworks=["torch"],
+            device="cpu",
+            benchmarks=["eager_overhead"],
+            on_event=events.append,
+        )
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    (record,) = document.results
+    assert record.error is None, record.error
+    assert record.machine_busy and record.load is not None and record.load.samples >= 1
+    assert record.busy_reason is not None
+    assert re.search(r"^other processes used \d+% CPU while this case ran", record.busy_reason), record.busy_reason
+    assert classify(record) is ResultStatus.BUSY and not usable_as_evidence(record)
+    load = document.load["torch"]
+    assert load.busy and load.busy_records == 1 and load.reason is not None
+    assert re.search(r"other processes used \d+% CPU during the PyTorch run", load.reason), load.reason
+    assert load.before_other_cpu_percent is not None and load.busy_threshold_percent is not None
+    assert load.before_other_cpu_percent > load.busy_threshold_percent
+    assert any(isinstance(event.message, MachineSample) for event in events)
+    assert document.workers["torch"].build.get("build") in ("cpu", "cuda", "rocm")
+    saved = run_from_data(msgspec.json.decode(encode_run(document)))
+    assert saved.results[0].machine_busy and saved.load["torch"].busy
+
+
+@pytest.mark.frameworks
+def test_a_quiet_machine_marks_nothing_busy():
+    # Other work on a shared machine can start at any moment: a busy run is tried again (up to three
+    # runs), and the test is skipped when the machine never was quiet. The worker's own CPU counted
+    # as "other" would make every run busy.
+    reasons = []
+    for _ in range(3):
+        before = other_cpu_now(1.0)
+        if before is None or before > BUSY_FLOOR_PERCENT:
+            reasons.append(f"before the run other processes used {before or 0:.0f}% CPU")
+            continue
+        document = run_profile(QUICK, frameworks=["torch"], device="cpu", benchmarks=BENCHMARK)
+        (record,) = document.results
+        assert record.load is not None and record.load.samples >= 1
+        load = document.load["torch"]
+        if not record.machine_busy:
+            assert not load.busy and load.reason is None and load.busy_records == 0
+            return
+        reasons.append(f"during the run: {record.busy_reason}")
+    if all(reason.startswith("before") for reason in reasons):
+        pytest.skip(f"this machine was never quiet: {reasons}")
+    pytest.fail(f"a run on a quiet machine was marked busy: {reasons}")
+
+
+def test_the_worker_and_its_children_are_not_other_processes():
+    # A "worker" whose child burns a CPU: a monitor watching it must not count that child, while a
+    # monitor watching no worker at the same time counts it with everything else.
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', 'while True: pass'])"]
+    )
+    try:
+        time.sleep(0.3)
+        with LoadMonitor(worker.pid) as watching, LoadMonitor(None) as everyone:
+            start = time.monotonic()
+            time.sleep(1.5)
+            end = time.monotonic()
+            mine = record_load(watching.between(start, end)).other_cpu_percent
+            all_of_it = record_load(everyone.between(start, end)).other_cpu_percent
+    finally:
+        import psutil
+
+        for child in psutil.Process(worker.pid).children(recursive=True):
+            child.kill()
+        worker.kill()
+        worker.wait()
+    assert mine is not None and all_of_it is not None
+    assert all_of_it - mine > 40, (all_of_it, mine)  # the child's CPU (up to 100%) is the worker's
