@@ -188,4 +188,4 @@ def test_a_busy_run_says_so_in_the_incomplete_caveat(tmp_path):
     )
     assert "measured-cnn-training-faster-in-pytorch" not in {r["rule"] for r in advice["reasons"]}
     caveat = {c["rule"]: c["message"] for c in advice["caveats"]}["measured-profile-incomplete"]
-    assert "measured while other processes kept the machine busy (1 of them)" in caveat
+    assert "measured while other processes kept the machine busy (busy: 1)" in caveat

@@ -67,7 +67,9 @@ def _verdict(row: dict[str, Any]) -> str:
         return f"[dim]{for_rich(row['verdict'])}[/]"
     if row["ratio"] is None:
         return ""
-    return f"[yellow]{for_rich(row['note'])}[/]" if row["busy"] else for_rich(row["note"])
+    if row["busy"]:  # the warnings above the table say which run and how busy; JSON keeps the whole note
+        return "[yellow]! busy: no verdict[/]"
+    return for_rich(row["note"])
 
 
 def _num(value: float | None) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -166,8 +165,9 @@ class EvidenceChoiceDialog(ModalScreen[bool]):
                 markup=False,
             )
             with Horizontal():
-                yield Button(Text(one_line(f"Keep {self.complete_name}")), id="keep", variant="primary")
-                yield Button("Use this partial run", id="use-partial", variant="warning")
+                # Short labels: both buttons fit side by side at 80 columns; the text above names the files.
+                yield Button("Keep the complete run", id="keep", variant="primary")
+                yield Button("Use the partial run", id="use-partial", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#keep", Button).focus()

@@ -389,7 +389,9 @@ class ProfilerScreen(RunEvidenceScreen):
                 timeout=8,
                 markup=False,
             )
-        elif message.path is not None:
+        elif message.path is not None and self.pending_choice is not None:
+            # Asked later (another screen shows); when the dialog shows now it says all this itself,
+            # and a toast would cover its buttons at 80 columns.
             self.notify(
                 f"Saved to {one_line(message.path)} - a partial run: the report keeps the complete run "
                 "unless you choose this one",
