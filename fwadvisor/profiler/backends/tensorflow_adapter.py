@@ -21,6 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from fwadvisor.profiler import reference as ref
+from fwadvisor.profiler.backends.tensorflow_copies import TensorFlowCopyParts
+from fwadvisor.profiler.backends.tensorflow_transformer import TensorFlowTransformerParts
 from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, Kernel, Trainer
 
 FRAMEWORK: Final = "tensorflow"
@@ -48,7 +50,7 @@ def _xent(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
-class TensorFlowAdapter:
+class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
     """TensorFlow on one device (see recipes.adapter.Adapter for what each member means)."""
 
     framework = FRAMEWORK

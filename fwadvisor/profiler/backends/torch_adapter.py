@@ -19,6 +19,8 @@ import torch.nn.functional as F  # the conventional alias
 from torch import nn
 
 from fwadvisor.profiler import reference as ref
+from fwadvisor.profiler.backends.torch_copies import TorchCopyParts
+from fwadvisor.profiler.backends.torch_transformer import TorchTransformerParts
 from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, Kernel, Trainer
 
 FRAMEWORK: Final = "torch"
@@ -55,7 +57,7 @@ def _copy(param: torch.Tensor, array: np.ndarray) -> None:
     param.copy_(torch.from_numpy(np.ascontiguousarray(array)))
 
 
-class TorchAdapter:
+class TorchAdapter(TorchTransformerParts, TorchCopyParts):
     """PyTorch on one device (see recipes.adapter.Adapter for what each member means)."""
 
     framework = FRAMEWORK

@@ -26,6 +26,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from fwadvisor.profiler.recipes.copy_adapter import CopyAdapterPart
+from fwadvisor.profiler.recipes.transformer_adapter import TransformerAdapterPart
+
 Tensor = Any  # torch.Tensor, tf.Tensor ...
 Model = Any  # torch.nn.Module, keras.Model ...
 
@@ -64,7 +67,7 @@ class Fitter:
 
 
 @runtime_checkable
-class Adapter(Protocol):
+class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
     """One framework on one device, set up by its backend module's setup()."""
 
     framework: str  # the profiler id: "torch", "tensorflow"

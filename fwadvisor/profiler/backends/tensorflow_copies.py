@@ -1,0 +1,8 @@
+"""TensorFlow's part of the copy benchmarks (host to device, pinned and pageable; device to host): a
+mixin of TensorFlowAdapter (see recipes/copy_adapter.py)."""
+
+from __future__ import annotations
+
+
+class TensorFlowCopyParts:
+    pass
