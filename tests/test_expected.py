@@ -151,6 +151,25 @@ def test_bandwidth_verdicts(gbs, verdict):
     assert "gpu-benches" in expected.source
 
 
+@pytest.mark.parametrize(
+    ("gbs", "verdict"),
+    [
+        (2900.0, "inside"),  # Azure ND H100 v5 BabelStream Copy / Mul, 2.90 TB/s
+        (2474.76, "inside"),  # the lowest public figure: nccl issue 1264, p2pBandwidthLatencyTest same-GPU copy
+        (2227.0, "inside"),  # the low bound itself
+        (3350.0, "inside"),  # the datasheet, the high bound
+        (2000.0, "below"),
+        (3600.0, "above"),  # more than HBM3 can serve: the data came from cache
+    ],
+)
+def test_h100_sxm_bandwidth_verdicts(gbs, verdict):
+    expected = expected_for(bandwidth_record("cuda:0 NVIDIA H100 80GB HBM3", gbs))
+    assert expected is not None
+    assert (expected.verdict, expected.unit, expected.card) == (verdict, "GB/s", "H100 SXM")
+    assert (expected.low, expected.high) == (2227, 3350)
+    assert "AI-benchmarking-guide" in expected.source
+
+
 def test_units_are_converted_before_the_verdict():
     record = matmul_record("NVIDIA H100 80GB HBM3", "bf16", 798_000.0, metric=Metric("GFLOP/s", 798_000.0))
     assert expected_for(record).verdict == "inside"
@@ -172,7 +191,7 @@ def test_units_are_converted_before_the_verdict():
         matmul_record("Tesla T4", "fp32", 4.0),
         matmul_record("NVIDIA GeForce RTX 3090", "bf16", 70.0),
         matmul_record("Some Future GPU", "bf16", 900.0),
-        bandwidth_record("NVIDIA H100 80GB HBM3", 3000.0),
+        bandwidth_record("NVIDIA H100 NVL", 3000.0),
         # no usable number
         matmul_record("NVIDIA H100 80GB HBM3", "bf16", None, error="out of memory"),
         matmul_record("NVIDIA H100 80GB HBM3", "bf16", 790.0, correct=False),
@@ -203,7 +222,7 @@ def test_add_expected_sets_each_record():
     ]
     records[2].expected = expected_for(matmul_record("NVIDIA H200", "bf16", 790.0))  # stale: replaced
     add_expected(records)
-    assert [r.expected.verdict if r.expected else None for r in records] == ["inside", "below", None, None]
+    assert [r.expected.verdict if r.expected else None for r in records] == ["inside", "below", "inside", None]
 
 
 def test_the_words_for_reports():
