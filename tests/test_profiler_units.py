@@ -67,8 +67,9 @@ def test_timing_statistics():
 def test_builtin_suites_load_and_quick_leaves_out_compiled_speedup():
     quick = load_suite("quick")
     cpu = {c.benchmark for c in resolve_cases(quick, "cpu")}
-    assert cpu == {"matmul", "conv2d", "bandwidth", "eager_overhead", "train_cnn", "train_rnn"}
-    assert "host_to_device" in {c.benchmark for c in resolve_cases(quick, "cuda")}
+    assert cpu == {"matmul", "conv2d", "bandwidth", "eager_overhead", "train_cnn", "train_rnn", "train_transformer"}
+    quick_gpu = {c.benchmark for c in resolve_cases(quick, "cuda")}
+    assert {"host_to_device", "device_to_host"} <= quick_gpu and "compiled_speedup" not in quick_gpu
     assert "compiled_speedup" in {c.benchmark for c in resolve_cases(load_suite("standard"), "cpu")}
     gpu_dtypes = {c.dtype for c in resolve_cases(load_suite("standard"), "cuda") if c.benchmark == "matmul"}
     assert gpu_dtypes == {"fp32", "tf32", "fp16", "bf16"}

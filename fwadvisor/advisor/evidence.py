@@ -20,7 +20,7 @@ from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import Comparison, Record, ResultStatus, RunDocument, classify, ran_and_checked
 from fwadvisor.profiler.intervals import framework_comparisons
 
-SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn")
+SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn", "train_transformer")
 
 
 @dataclass

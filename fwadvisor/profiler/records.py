@@ -22,15 +22,17 @@ BENCHMARKS = (
     "conv2d",
     "bandwidth",
     "host_to_device",
+    "device_to_host",
     "eager_overhead",
     "compiled_speedup",
     "train_cnn",
     "train_rnn",
+    "train_transformer",
     "practice_cnn",
     "practice_rnn",
     "export_roundtrip",
 )
-GPU_ONLY = {"host_to_device"}
+GPU_ONLY = {"host_to_device", "device_to_host"}
 # Practice benchmarks that train a real model: their records carry a per-epoch curve and the final
 # test accuracy as metric.
 CURVE_BENCHMARKS = ("practice_cnn", "practice_rnn")

@@ -9,7 +9,7 @@ digits) is in recipes/digits.py.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +33,44 @@ def check_float32_only(cuda: bool, benchmark: str, dtype: str) -> None:
     allowed = FLOAT32_DTYPES if cuda else ("fp32",)
     if dtype not in allowed:
         raise ValueError(f"{benchmark} runs in float32: dtype must be {' or '.join(allowed)}, not {dtype}")
+
+
+# Training benchmarks: float32 (fp32; "tf32" allows TF32 math on a GPU) or mixed precision ("bf16",
+# "fp16": the forward pass and loss in that dtype, float32 weights and updates), as GPU training runs.
+# On a CPU they train in fp32 only: mixed precision there is no common practice, and its speed depends
+# on whether the CPU has bf16 instructions (AVX512-BF16, AMX) more than on the framework.
+MIXED_DTYPES = ("bf16", "fp16")
+TRAINING_DTYPES = ("fp32", "tf32", *MIXED_DTYPES)
+
+
+def check_training_dtype(cuda: bool, benchmark: str, dtype: str) -> None:
+    allowed = TRAINING_DTYPES if cuda else ("fp32",)
+    if dtype not in allowed:
+        if dtype in TRAINING_DTYPES:
+            raise ValueError(f"{benchmark} trains in {dtype} on a GPU only: on a CPU use fp32")
+        raise ValueError(f"{benchmark} trains in {' or '.join(allowed)}, not {dtype}")
+
+
+def mixed_precision(dtype: str) -> str | None:
+    """The narrow dtype of a mixed-precision training case ("bf16", "fp16"), None for float32."""
+    return dtype if dtype in MIXED_DTYPES else None
+
+
+# PyTorch's memory layouts for image tensors (a case's `torch_layout` param): channels_last keeps NCHW
+# shapes with NHWC strides, what PyTorch users run convolutions in on GPUs; "nchw" is PyTorch's default.
+# TensorFlow runs NHWC in every case: the param names the PyTorch side of a pair of records.
+TORCH_LAYOUTS = ("channels_last", "nchw")
+TORCH_LAYOUT_PARAM = "torch_layout"
+
+
+def torch_layout(params: Mapping[str, object]) -> str | None:
+    """A case's torch_layout (None when it has none); ValueError for an unknown one."""
+    value = params.get(TORCH_LAYOUT_PARAM)
+    if value is None:
+        return None
+    if value not in TORCH_LAYOUTS:
+        raise ValueError(f"torch_layout must be {' or '.join(TORCH_LAYOUTS)}, not {value!r}")
+    return str(value)
 
 
 def flops_metric(cuda: bool, flops: float, seconds: float) -> tuple[str, float]:
@@ -195,17 +233,6 @@ def conv_glorot(kernel: int, c_in: int, c_out: int, g: np.random.Generator) -> n
     return glorot_uniform((kernel, kernel, c_in, c_out), c_in * field, c_out * field, g)
 
 
-def mlp_weights(features: int, hidden: int, layers: int, seed: int = SEED) -> list[tuple[np.ndarray, np.ndarray]]:
-    """`layers` Dense layers (kernel (in, out), zero bias): features -> hidden -> ... -> hidden."""
-    g = rng(seed)
-    weights = []
-    fan_in = features
-    for _ in range(layers):
-        weights.append((glorot_uniform((fan_in, hidden), fan_in, hidden, g), np.zeros(hidden, np.float32)))
-        fan_in = hidden
-    return weights
-
-
 def cnn_flat_side(image: int) -> int:
     """Side of the feature map after two 2x2 max-pools (floor, as both frameworks' 'valid' pooling)."""
     return image // 2 // 2
@@ -290,13 +317,6 @@ def conv2d_same_ref(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def mlp_ref(x: np.ndarray, weights: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    h = np.asarray(x, np.float64)
-    for kernel, bias in weights:
-        h = np.maximum(h @ kernel.astype(np.float64) + bias, 0.0)
-    return h
-
-
 def eager_chain_ref(start: np.ndarray, increment: np.ndarray, ops: int) -> np.ndarray:
     """`ops` additions of `increment` to `start` (what one eager_overhead call computes)."""
     return np.asarray(start, np.float64) + ops * np.asarray(increment, np.float64)
@@ -349,7 +369,12 @@ TRAIN_MOMENTUM = 0.9
 
 
 def training_check(first_loss: float, final_loss: float, reference_loss: float, dtype: str = "fp32") -> Check:
-    """The first loss matches NumPy's forward pass, and training lowered a finite loss."""
+    """The first loss matches NumPy's forward pass, and training lowered a finite loss.
+
+    The match is judged with the case's precision: REL_LIMITS[dtype], so a mixed-precision loss (every
+    layer's output rounded to bf16's 8 or fp16's 11 significant bits, the loss itself in float32) gets
+    bf16's or fp16's tolerance and an fp32 loss fp32's.
+    """
     start = check_close(first_loss, reference_loss, dtype, what="first loss")
     learned = bool(np.isfinite(final_loss) and np.isfinite(first_loss) and final_loss < first_loss)
     text = (

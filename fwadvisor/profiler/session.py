@@ -160,6 +160,7 @@ def run_profile(
     from fwadvisor.profiler.environment import collect_environment, gpu_info
     from fwadvisor.profiler.expected import add_expected
     from fwadvisor.profiler.load import other_cpu_now
+    from fwadvisor.profiler.pcie import add_link_share
 
     environment = environment or collect_environment(probe_frameworks=False)
     resolved = resolve_device(device, environment)
@@ -193,6 +194,7 @@ def run_profile(
     results = [r for o in outcomes.values() for r in o.records]
     add_peaks(results, peak_gpu_properties((o.gpu_properties for o in outcomes.values()), environment))
     add_expected(results)
+    add_link_share(results, environment)  # copies: the share of the PCIe link they reached
     return RunDocument(
         schema_version=SCHEMA_VERSION,
         fwadvisor_version=__version__,

@@ -28,9 +28,21 @@ BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
         "kernel": "square kernel side",
     },
     "bandwidth": {"megabytes": "buffer size (1 MB = 1e6 bytes), read once and written once per call"},
-    "host_to_device": {"megabytes": "bytes copied from host memory to the GPU per call"},
+    "host_to_device": {
+        "megabytes": "bytes copied from host memory to the GPU per call",
+        "pinned": "1: from pinned (page-locked) host memory; 0: pageable (a NumPy buffer)",
+    },
+    "device_to_host": {
+        "megabytes": "bytes copied from the GPU to host memory per call",
+        "pinned": "1: into pinned (page-locked) host memory; 0: pageable",
+    },
     "eager_overhead": {"ops": "tiny elementwise ops per call", "size": "elements per tensor"},
-    "compiled_speedup": {"batch": "rows", "features": "inputs", "hidden": "units per layer", "layers": "hidden layers"},
+    "compiled_speedup": {
+        "batch": "sequences",
+        "seq_len": "tokens per sequence",
+        "width": "model width",
+        "mlp": "MLP hidden units",
+    },
     "train_cnn": {
         "batch": "images per step",
         "image": "square image side",
@@ -42,6 +54,14 @@ BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
         "seq_len": "time steps",
         "features": "inputs per step",
         "hidden": "LSTM units",
+        "classes": "output classes",
+    },
+    "train_transformer": {
+        "batch": "sequences per step",
+        "seq_len": "tokens per sequence",
+        "width": "model width (d_model)",
+        "heads": "attention heads",
+        "mlp": "MLP hidden units",
         "classes": "output classes",
     },
     # The practice suite trains for real on scikit-learn's digits (10 classes, 8x8 images).
@@ -60,15 +80,29 @@ BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
     },
     "export_roundtrip": {"batch": "test images run through the reloaded model and compared"},
 }
+# Yes/no parameters: 0 or 1 where every other parameter is a positive size; left out, they are 0 (so a
+# suite written before the flag existed keeps meaning what it meant).
+FLAG_PARAMS = frozenset({"pinned"})
 DTYPES = ("fp32", "tf32", "fp16", "bf16")
 CPU_DTYPES = ("fp32", "bf16")
+# PyTorch's memory layouts for image tensors (reference.TORCH_LAYOUTS, which the worker checks): a case
+# with a layout gets it as its `torch_layout` param, so the two frameworks' records of it pair up.
+# TensorFlow runs NHWC in every case, so it measures each pairing on its own.
+TORCH_LAYOUTS = ("channels_last", "nchw")
+TORCH_LAYOUT_PARAM = "torch_layout"
+TORCH_LAYOUT_BENCHMARKS = ("conv2d", "train_cnn")
+# Without `torch_layouts`, GPU cases of those benchmarks run channels_last (what PyTorch users run on
+# GPUs) and say so in their params; CPU cases keep PyTorch's default NCHW and their params unchanged.
+GPU_DEFAULT_TORCH_LAYOUTS = ("channels_last",)
 
 
 class DeviceCases(FileModel, frozen=True):
-    """The cases of one benchmark on one kind of device: its shapes and the dtypes to run."""
+    """The cases of one benchmark on one kind of device: its shapes, the dtypes to run and, for image
+    benchmarks, PyTorch's memory layouts to run (each dtype runs in each layout)."""
 
-    params: dict[str, Annotated[int, Meta(gt=0)]]
+    params: dict[str, Annotated[int, Meta(ge=0)]]  # sizes > 0, FLAG_PARAMS 0 or 1 (checked in load_suite)
     dtypes: list[str] = msgspec.field(default_factory=lambda: ["fp32"])
+    torch_layouts: list[str] | None = None
 
 
 class SuiteBenchmark(FileModel, frozen=True):
@@ -150,19 +184,55 @@ def load_suite(name_or_path: str) -> Suite:
             if cases is None:
                 continue
             expected = set(BENCHMARK_PARAMS[item.benchmark])
-            if set(cases.params) != expected:
+            if set(cases.params) | (expected & FLAG_PARAMS) != expected:
                 raise InputError(
                     f"benchmark '{item.benchmark}' takes the parameters "
                     f"{', '.join(sorted(expected))}; got {', '.join(sorted(cases.params))}",
                     file=path,
                     line=where,
                 )
+            for name, value in cases.params.items():
+                if name in FLAG_PARAMS and value not in (0, 1):
+                    raise InputError(f"`{name}` is 0 or 1; got {value}", file=path, line=where)
+                if name not in FLAG_PARAMS and value == 0:
+                    raise InputError(f"`{name}` must be greater than 0", file=path, line=where)
             for dtype in cases.dtypes:
                 if dtype not in allowed:
                     raise InputError(
                         f"dtype '{dtype}' is not allowed here; choose from {', '.join(allowed)}", file=path, line=where
                     )
+            _check_torch_layouts(item.benchmark, cases.torch_layouts, path, where)
     return suite
+
+
+def _check_torch_layouts(benchmark: str, layouts: list[str] | None, path: Path, line: int | None) -> None:
+    if layouts is None:
+        return
+    if benchmark not in TORCH_LAYOUT_BENCHMARKS:
+        raise InputError(
+            f"benchmark '{benchmark}' has no image layout: `torch_layouts` applies to "
+            f"{', '.join(TORCH_LAYOUT_BENCHMARKS)}",
+            file=path,
+            line=line,
+        )
+    if not layouts or len(set(layouts)) != len(layouts):
+        raise InputError("`torch_layouts` lists each layout once, at least one", file=path, line=line)
+    for layout in layouts:
+        if layout not in TORCH_LAYOUTS:
+            raise InputError(
+                f"torch layout '{excerpt(layout)}' is not known; choose from {', '.join(TORCH_LAYOUTS)}",
+                file=path,
+                line=line,
+            )
+
+
+def torch_layouts(benchmark: str, cases: DeviceCases, device: str) -> list[str | None]:
+    """The torch_layout params a benchmark's cases run with on `device` (None: no such param)."""
+    if cases.torch_layouts is not None:
+        return list(cases.torch_layouts)
+    if device == "cuda" and benchmark in TORCH_LAYOUT_BENCHMARKS:
+        return list(GPU_DEFAULT_TORCH_LAYOUTS)
+    return [None]
 
 
 def resolve_cases(suite: Suite, device: str, only: list[str] | None = None) -> list[Case]:
@@ -174,6 +244,13 @@ def resolve_cases(suite: Suite, device: str, only: list[str] | None = None) -> l
         spec = item.gpu if device == "cuda" else item.cpu
         if spec is None:
             continue
+        layouts = torch_layouts(item.benchmark, spec, device)
         for dtype in spec.dtypes:
-            cases.append(Case(item.benchmark, dict(spec.params), dtype, item.budget_s or suite.budget_s))
+            for layout in layouts:
+                params: dict[str, Any] = dict(spec.params)
+                for flag in FLAG_PARAMS & set(BENCHMARK_PARAMS[item.benchmark]):
+                    params.setdefault(flag, 0)  # explicit in the record: pageable, not "unknown"
+                if layout is not None:
+                    params[TORCH_LAYOUT_PARAM] = layout
+                cases.append(Case(item.benchmark, params, dtype, item.budget_s or suite.budget_s))
     return cases

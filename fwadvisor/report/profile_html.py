@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fwadvisor.profiler.documents import ResultStatus
+from fwadvisor.report.held_equal import HeldEqual
 from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, Table
-from fwadvisor.report.profile_model import TrustNotes, cell_text, trust_of
+from fwadvisor.report.profile_model import TrustNotes, cell_text, held_of, trust_of
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.report.svg import curve_svg, ratio_chart_svg
 from fwadvisor.safe_text import for_html as _e
@@ -89,6 +90,25 @@ def _trust(notes: TrustNotes) -> list[str]:
     return parts
 
 
+def _held(held: HeldEqual) -> list[str]:
+    """One short block per benchmark (shared, by design, not held equal), then the pitfalls."""
+    parts = [f'<h3>{_e(held.title)}</h3><p class="muted">{_e(held.intro)}</p>']
+    for block in held.benchmarks:
+        lines = [f"<strong>{_e(block.heading)}</strong>"] + ([_e(block.note)] if block.note else [])
+        if block.shared:
+            lines.append("Same in both: " + "; ".join(_e(f.text()) for f in block.shared) + ".")
+        if block.by_design:
+            lines.append("Differed by design: " + "; ".join(_e(d.text()) for d in block.by_design) + ".")
+        if block.not_equal:
+            wrong = "; ".join(_e(d.text()) for d in block.not_equal)
+            lines.append(f'<span style="color:var(--bad)"><strong>Not held equal:</strong> {wrong}.</span>')
+        parts.append("<p>" + "<br>".join(lines) + "</p>")
+    parts.append(f"<h4>{_e(held.pitfalls_title)}</h4><ul>")
+    parts += [f"<li><strong>{_e(p.pitfall)}</strong>: {_e(p.how)}</li>" for p in held.pitfalls]
+    parts.append("</ul>")
+    return parts
+
+
 def html_section(section: EvidenceSection) -> str:
     parts = [f'<section id="evidence"><h2>{_e(section.title)}</h2>']
     parts += [f'<p class="muted">{_e(line)}</p>' for line in section.environment]
@@ -102,6 +122,8 @@ def html_section(section: EvidenceSection) -> str:
         parts += _practice(model)
     if section.exports is not None:
         parts += ["<h3>Saving and reloading a trained model</h3>", html_table(section.exports)]
+    if (held := held_of(section)) is not None:
+        parts += _held(held)
     if section.triggered is not None:
         parts.append(f"<h3>{_e(section.triggered_title)}</h3>")
         if section.triggered:

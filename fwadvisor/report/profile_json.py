@@ -10,6 +10,7 @@ import msgspec
 from fwadvisor.profiler.documents import Record, RunDocument, classify, usable_as_evidence
 from fwadvisor.profiler.intervals import comparisons_for
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
+from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.practice import PRACTICE_MODELS
 from fwadvisor.report.profile_model import busy_sentences, framework_versions
@@ -67,6 +68,8 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         "load": msgspec.to_builtins(document.load),
         "busy": busy_sentences(document),
         "comparisons": msgspec.to_builtins(comparisons_for(document)),
+        # Per benchmark, what both frameworks shared and what differed by design; the pitfalls avoided.
+        "held_equal": held.as_data() if (held := held_equal(document)) is not None else None,
     }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from fwadvisor.report.held_equal import HeldEqual
 from fwadvisor.report.model import EvidenceSection, SpeedTable, Table
-from fwadvisor.report.profile_model import TrustNotes, cell_text, trust_of
+from fwadvisor.report.profile_model import TrustNotes, cell_text, held_of, trust_of
 from fwadvisor.safe_text import for_markdown as md_escape
 
 
@@ -46,6 +47,25 @@ def _trust(notes: TrustNotes) -> list[str]:
     return out
 
 
+def _held(held: HeldEqual) -> list[str]:
+    """One short block per benchmark (shared, by design, not held equal), then the pitfalls."""
+    out = [f"### {md_escape(held.title)}", "", md_escape(held.intro, starts_line=True), ""]
+    for block in held.benchmarks:
+        out.append(f"**{md_escape(block.heading)}**  ")
+        if block.note:
+            out.append(md_escape(block.note, starts_line=True) + "  ")
+        if block.shared:
+            out.append("Same in both: " + "; ".join(md_escape(f.text()) for f in block.shared) + ".  ")
+        if block.by_design:
+            out.append("Differed by design: " + "; ".join(md_escape(d.text()) for d in block.by_design) + ".  ")
+        if block.not_equal:
+            out.append("**Not held equal:** " + "; ".join(md_escape(d.text()) for d in block.not_equal) + ".  ")
+        out.append("")
+    out += [f"#### {md_escape(held.pitfalls_title)}", ""]
+    out += [f"- **{md_escape(p.pitfall)}**: {md_escape(p.how)}" for p in held.pitfalls]
+    return [*out, ""]
+
+
 def markdown_section(section: EvidenceSection) -> str:
     out = [f"## {md_escape(section.title)}", ""]
     out += [md_escape(line, starts_line=True) + "  " for line in section.environment]
@@ -64,6 +84,8 @@ def markdown_section(section: EvidenceSection) -> str:
         out.append("")
     if section.exports is not None:
         out += ["### Saving and reloading a trained model", "", *md_table(section.exports), ""]
+    if (held := held_of(section)) is not None:
+        out += _held(held)
     if section.triggered is not None:
         out += [f"### {md_escape(section.triggered_title)}", ""]
         out += (

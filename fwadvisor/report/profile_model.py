@@ -15,6 +15,7 @@ from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
+from fwadvisor.report.held_equal import HeldEqual, held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
     AheadTone,
@@ -280,14 +281,21 @@ class TrustNotes:
 
 @dataclass(frozen=True)
 class MeasuredEvidence(EvidenceSection):
-    """The section with its trust notes (report.model's EvidenceSection has no place for them yet)."""
+    """The section with its trust notes and what was held equal (report.model's EvidenceSection has no
+    place for them yet)."""
 
     trust: TrustNotes = field(default_factory=TrustNotes)
+    held: HeldEqual | None = None  # None: no benchmark ran in either framework
 
 
 def trust_of(section: EvidenceSection) -> TrustNotes:
     """The section's trust notes (none for a section built without them)."""
     return section.trust if isinstance(section, MeasuredEvidence) else TrustNotes()
+
+
+def held_of(section: EvidenceSection) -> HeldEqual | None:
+    """What the section's run held equal between the frameworks (None for a section built without it)."""
+    return section.held if isinstance(section, MeasuredEvidence) else None
 
 
 def build_evidence(
@@ -326,4 +334,5 @@ def build_evidence(
             gpu=gpu_lines(speed_rows),
             below=BELOW_USUALLY_MEANS if any_below(speed_rows) else "",
         ),
+        held=held_equal(document),
     )

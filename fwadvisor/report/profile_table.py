@@ -246,17 +246,25 @@ def _interval(by_framework: dict[str, Record], row: Row) -> tuple[float, float] 
 def params_text(params: dict[str, Any], benchmark: str = "") -> str:
     """Shapes in the short form people write them in (all values are in the JSON document)."""
     p = params
+    layout = p.get("torch_layout")
+    if layout is not None:  # which PyTorch layout the row pairs with TensorFlow's NHWC
+        rest = {k: v for k, v in p.items() if k != "torch_layout"}
+        return f"{params_text(rest, benchmark)}, torch {'NCHW' if layout == 'nchw' else layout}"
     try:
         if benchmark == "matmul":
             return f"{p['m']}×{p['k']} @ {p['k']}×{p['n']}"
         if benchmark == "conv2d":
             return f"{p['batch']}×{p['height']}×{p['width']}, {p['channels_in']}→{p['channels_out']}, k{p['kernel']}"
-        if benchmark in ("bandwidth", "host_to_device"):
+        if benchmark == "bandwidth":
             return f"{p['megabytes']} MB"
+        if benchmark in ("host_to_device", "device_to_host"):
+            return f"{p['megabytes']} MB, {'pinned' if p.get('pinned') else 'pageable'}"
         if benchmark == "eager_overhead":
             return f"{p['ops']} ops × {p['size']} elems"
         if benchmark == "compiled_speedup":
-            return f"MLP b{p['batch']} {p['features']}→{p['hidden']}×{p['layers']}"
+            return f"LN+MLP b{p['batch']} seq{p['seq_len']} {p['width']}→{p['mlp']}"
+        if benchmark == "train_transformer":
+            return f"block b{p['batch']} seq{p['seq_len']} d{p['width']} h{p['heads']}"
         if benchmark == "train_cnn":
             return f"CNN b{p['batch']} {p['image']}²×{p['channels']} →{p['classes']}"
         if benchmark == "train_rnn":

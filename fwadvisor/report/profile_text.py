@@ -10,8 +10,9 @@ import textwrap
 
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import ResultStatus
+from fwadvisor.report.held_equal import HeldEqual
 from fwadvisor.report.model import EvidenceSection, SpeedTable
-from fwadvisor.report.profile_model import TrustNotes, trust_of
+from fwadvisor.report.profile_model import TrustNotes, held_of, trust_of
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.safe_text import clean, excerpt, one_line
 
@@ -66,6 +67,23 @@ def _trust(notes: TrustNotes, width: int) -> list[str]:
     return out
 
 
+def _held(held: HeldEqual, width: int) -> list[str]:
+    """One short block per benchmark (same, by design, not held equal), then the pitfalls."""
+    out = ["", f"  {held.title}", *_wrap(held.intro, width - 2, indent="  ")]
+    for block in held.benchmarks:
+        out.append(f"    {one_line(block.heading)}")
+        parts = [block.note] if block.note else []
+        parts += ["Same: " + "; ".join(f.text() for f in block.shared)] if block.shared else []
+        parts += ["By design: " + "; ".join(d.text() for d in block.by_design)] if block.by_design else []
+        parts += ["NOT held equal: " + "; ".join(d.text() for d in block.not_equal)] if block.not_equal else []
+        for part in parts:
+            out += _wrap(one_line(part), width - 2, indent="      ", hang="        ")
+    out += ["", f"  {held.pitfalls_title}"]
+    for pitfall in held.pitfalls:
+        out += _wrap(one_line(f"- {pitfall.text()}"), width - 2, indent="  ", hang="    ")
+    return out
+
+
 def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
     out = ["", section.title]
     for line in section.environment:
@@ -86,6 +104,8 @@ def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
         for name, fmt, export_s, load_s, size, match in section.exports.body:
             sentence = f"{name}: {fmt}, export {export_s} s, load {load_s} s, {size}; reloaded outputs match: {match}"
             out += _wrap(sentence, width - 2, indent="    ", hang="      ")
+    if (held := held_of(section)) is not None:
+        out += _held(held, width)
     if section.triggered is not None:
         out += ["", "  " + section.triggered_title]
         lines = [f"- {line}" for line in section.triggered] if section.triggered else [section.no_trigger]

@@ -1,8 +1,9 @@
 """TensorFlow's adapter: the framework operations the recipes (fwadvisor.profiler.recipes) are written against.
 
 Plain, idiomatic TensorFlow 2: NHWC tensors, ops run eagerly unless said otherwise (train steps in
-tf.function, XLA for the compiled run), Keras models with the shared NumPy weights set in, SGD custom
-training loops and a SavedModel export. `sync` is tf.test.experimental.sync_devices(), called outside
+tf.function, XLA for the compiled run), Keras models with the shared NumPy weights set in (under a
+mixed_bfloat16 / mixed_float16 policy for mixed precision), SGD custom training loops and a SavedModel
+export. `sync` is tf.test.experimental.sync_devices(), called outside
 tf.function as it must be. Imported through tensorflow_backend, which quiets TensorFlow's logging and
 pins Keras to TensorFlow before TensorFlow loads.
 """
@@ -23,10 +24,14 @@ import tensorflow as tf
 from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler.backends.tensorflow_copies import TensorFlowCopyParts
 from fwadvisor.profiler.backends.tensorflow_transformer import TensorFlowTransformerParts
-from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, Kernel, Trainer
+from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
 
 FRAMEWORK: Final = "tensorflow"
 DTYPES: dict[str, tf.DType] = {"fp32": tf.float32, "tf32": tf.float32, "fp16": tf.float16, "bf16": tf.bfloat16}
+# Mixed precision: the Keras dtype policy models are built under (float32 variables, narrow compute).
+MIXED_POLICIES = {"bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
+# TensorFlow runs images NHWC in every case (a case's torch_layout names PyTorch's side of the pair).
+NHWC = ImageLayout("nhwc", "NHWC", "NHWC (TensorFlow's native layout)")
 
 
 def first_line(exc: BaseException) -> str:
@@ -48,6 +53,18 @@ def _sync() -> None:
 
 def _xent(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def _compute_dtypes(model: Any, mixed: str) -> dict[str, str]:
+    """The dtype each kind of layer with weights computes in. A model built outside model_precision has
+    none in the mixed dtype: refused (a layer kept in float32 on purpose, e.g. an output layer, is fine)."""
+    found = {type(layer).__name__: str(layer.compute_dtype) for layer in model.layers if layer.weights}
+    if DTYPES[mixed].name not in found.values():
+        raise ValueError(
+            f"{mixed} mixed precision, but the model's layers compute in {', '.join(sorted(set(found.values())))}: "
+            "build the model inside adapter.model_precision(dtype)"
+        )
+    return found
 
 
 class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
@@ -97,6 +114,29 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
 
     def inference(self) -> AbstractContextManager[None]:
         return contextlib.nullcontext()  # eager calls with training=False keep no tape
+
+    @contextlib.contextmanager
+    def model_precision(self, dtype: str) -> Iterator[None]:
+        """Keras' mixed policy while the model is built (its layers keep it); the old policy after."""
+        policy = MIXED_POLICIES.get(dtype)
+        if policy is None:
+            yield
+            return
+        mixed_precision = keras().mixed_precision
+        before = mixed_precision.global_policy()
+        mixed_precision.set_global_policy(policy)
+        try:
+            yield
+        finally:
+            mixed_precision.set_global_policy(before)
+
+    # ---- image layouts
+
+    def image_layout(self, torch_layout: str | None) -> ImageLayout:
+        return NHWC
+
+    def in_layout(self, value: Any, layout: ImageLayout) -> Any:
+        return value  # NHWC is TensorFlow's only layout here
 
     # ---- tensors
 
@@ -152,14 +192,6 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
         }
         return Kernel(lambda: tf.multiply(x, factor), notes)
 
-    def copy_kernel(self, host: np.ndarray) -> Kernel:
-        def copy() -> tf.Tensor:
-            # A fresh tensor from the NumPy buffer each call, created on the GPU: one host-to-device copy.
-            # (Copying one long-lived CPU tensor could be served from the eager runtime's device mirror.)
-            return tf.constant(host)
-
-        return Kernel(copy, {"op": "with tf.device('/GPU:0'): tf.constant(host)"})
-
     def add_chain_kernel(self, start: tf.Tensor, increment: tf.Tensor, ops: int) -> Kernel:
         def chain() -> tf.Tensor:
             y = start
@@ -171,14 +203,6 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
         return Kernel(chain, {"op": f"tf.add on {size}-element tensors, {ops} per call", "mode": "eager"})
 
     # ---- models
-
-    def mlp(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> Any:
-        k = keras()
-        features, hidden = weights[0][0].shape
-        model = k.Sequential([k.Input((features,))] + [k.layers.Dense(hidden, activation="relu") for _ in weights])
-        for layer, (kernel, bias) in zip(model.layers, weights, strict=True):
-            layer.set_weights([kernel, bias])
-        return model
 
     def cnn(self, weights: dict[str, np.ndarray], image: int, channels: int, classes: int) -> Any:
         """Conv-relu-pool twice, then dense (train_cnn and the practice CNN)."""
@@ -216,42 +240,48 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
     def inference_call(self, model: Any, x: tf.Tensor) -> Callable[[], tf.Tensor]:
         return lambda: model(x, training=False)
 
-    def compiled_call(self, model: Any, x: tf.Tensor) -> Kernel:
-        @tf.function(jit_compile=True)
-        def compiled(v: tf.Tensor) -> tf.Tensor:
-            return model(v, training=False)
-
-        notes = {
-            "eager": "keras.Sequential of Dense(relu), called eagerly",
-            "compiled": "tf.function(jit_compile=True) (XLA)",
-        }
-        return Kernel(lambda: compiled(x), notes)  # cold call = trace + XLA compile
-
     def predict(self, model: Any, x: tf.Tensor) -> np.ndarray:
         return model(x, training=False).numpy()
 
     # ---- training
 
-    def _sgd(self, model: Any, lr: float, momentum: float) -> Any:
-        optimizer = keras().optimizers.SGD(learning_rate=lr, momentum=momentum)
+    def _sgd(self, model: Any, lr: float, momentum: float, loss_scaling: bool = False) -> Any:
+        k = keras()
+        optimizer = k.optimizers.SGD(learning_rate=lr, momentum=momentum)
+        if loss_scaling:
+            optimizer = k.optimizers.LossScaleOptimizer(optimizer)  # dynamic loss scale
         optimizer.build(model.trainable_variables)  # create momentum slots outside tf.function
         return optimizer
 
-    def trainer(self, model: Any, x: tf.Tensor, labels: tf.Tensor, lr: float, momentum: float) -> Trainer:
-        optimizer = self._sgd(model, lr, momentum)
+    def trainer(
+        self, model: Any, x: tf.Tensor, labels: tf.Tensor, lr: float, momentum: float, mixed: str | None = None
+    ) -> Trainer:
+        compute_dtypes = _compute_dtypes(model, mixed) if mixed else {}
+        # fp16's narrow range needs loss scaling; bf16 has float32's exponent range and needs none.
+        scaled = mixed == "fp16"
+        optimizer = self._sgd(model, lr, momentum, loss_scaling=scaled)
 
         @tf.function  # TF's idiomatic custom training loop (Keras fit compiles the same way)
         def step() -> tf.Tensor:
             with tf.GradientTape() as tape:
-                loss = _xent(labels, model(x, training=True))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+                loss = _xent(labels, tf.cast(model(x, training=True), tf.float32))  # the loss in float32
+                target = optimizer.scale_loss(loss) if scaled else loss
+            grads = tape.gradient(target, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))  # unscales
             return loss
 
         def loss() -> float:
-            return float(_xent(labels, model(x, training=False)).numpy())
+            return float(_xent(labels, tf.cast(model(x, training=False), tf.float32)).numpy())
 
-        return Trainer(step, loss)  # the cold call of step = tracing + graph optimisation
+        if mixed is None:
+            return Trainer(step, loss)  # the cold call of step = tracing + graph optimisation
+        precision = {
+            "mixed_precision": f"Keras {MIXED_POLICIES[mixed]} policy",
+            "loss_scaling": "keras LossScaleOptimizer (dynamic)" if scaled else "none (bf16 has float32's range)",
+            "weights": "float32",
+            "loss": "float32",
+        }
+        return Trainer(step, loss, precision, {"compute_dtypes": compute_dtypes})
 
     def fitter(self, model: Any, x_train: tf.Tensor, y_train: tf.Tensor, lr: float, momentum: float) -> Fitter:
         """A custom training loop with the step in tf.function."""

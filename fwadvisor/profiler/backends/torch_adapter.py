@@ -1,12 +1,15 @@
 """PyTorch's adapter: the framework operations the recipes (fwadvisor.profiler.recipes) are written against.
 
-Plain, idiomatic PyTorch: NCHW tensors, eager mode, nn.Module models with the shared NumPy weights
-copied in, SGD training loops, torch.compile and torch.export. CPU ops are synchronous; CUDA kernels
-run asynchronously, so `sync` is torch.cuda.synchronize on a GPU.
+Plain, idiomatic PyTorch: NCHW tensors (channels_last in memory where a case asks, the default on a
+GPU), eager mode, nn.Module models with the shared NumPy weights copied in, SGD training loops (under
+torch.autocast for mixed precision), torch.compile and torch.export. CPU ops are synchronous; CUDA
+kernels run asynchronously, so `sync` is torch.cuda.synchronize on a GPU.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -21,7 +24,7 @@ from torch import nn
 from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler.backends.torch_copies import TorchCopyParts
 from fwadvisor.profiler.backends.torch_transformer import TorchTransformerParts
-from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, Kernel, Trainer
+from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
 
 FRAMEWORK: Final = "torch"
 DTYPES: dict[str, torch.dtype] = {
@@ -29,6 +32,18 @@ DTYPES: dict[str, torch.dtype] = {
     "tf32": torch.float32,  # float32 tensors with TF32 math allowed (set_precision)
     "fp16": torch.float16,
     "bf16": torch.bfloat16,
+}
+
+# Mixed precision: the dtype torch.autocast runs the forward pass in.
+AUTOCAST_DTYPES: dict[str, torch.dtype] = {"bf16": torch.bfloat16, "fp16": torch.float16}
+# Memory layouts of image tensors (a case's torch_layout): the shapes stay NCHW either way.
+LAYOUTS: dict[str, ImageLayout] = {
+    "channels_last": ImageLayout("channels_last", "NHWC", "channels_last (NHWC in memory)"),
+    "nchw": ImageLayout("nchw", "NCHW", "NCHW (PyTorch's default memory format)"),
+}
+MEMORY_FORMATS: dict[str, torch.memory_format] = {
+    "channels_last": torch.channels_last,
+    "nchw": torch.contiguous_format,
 }
 
 
@@ -51,6 +66,25 @@ class LSTMClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _ = self.lstm(x)
         return self.fc(out[:, -1])
+
+
+def _compute_dtypes(model: nn.Module, x: torch.Tensor) -> dict[str, str]:
+    """The dtype each kind of layer with weights returns, from one forward pass: autocast decides it per op
+    (cuDNN LSTMs, for one, run in fp16 under any CUDA autocast dtype: aten/src/ATen/cudnn/AutocastRNN.cpp)."""
+    seen: dict[str, str] = {}
+
+    def note(module: nn.Module, _inputs: Any, output: Any) -> None:
+        out = output[0] if isinstance(output, tuple) else output
+        seen.setdefault(type(module).__name__, str(out.dtype).removeprefix("torch."))
+
+    handles = [m.register_forward_hook(note) for m in model.modules() if next(m.parameters(False), None) is not None]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
 
 
 def _copy(param: torch.Tensor, array: np.ndarray) -> None:
@@ -129,6 +163,23 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
     def inference(self) -> AbstractContextManager[None]:
         return torch.no_grad()
 
+    def model_precision(self, dtype: str) -> AbstractContextManager[None]:
+        """Nothing: PyTorch's mixed precision is torch.autocast around the forward pass (trainer)."""
+        return contextlib.nullcontext()
+
+    # ---- image layouts
+
+    def image_layout(self, torch_layout: str | None) -> ImageLayout:
+        # On a GPU PyTorch users run convolutions in channels_last: NCHW halves tensor-core convolutions.
+        return LAYOUTS[torch_layout or ("channels_last" if self.cuda else "nchw")]
+
+    def in_layout(self, value: Any, layout: ImageLayout) -> Any:
+        memory_format = MEMORY_FORMATS[layout.name]
+        if isinstance(value, nn.Module):
+            # Its 4-D weights (conv kernels). Module.to(memory_format=) is documented; the stubs lack it.
+            return value.to(memory_format=memory_format)  # type: ignore[call-overload]
+        return value.contiguous(memory_format=memory_format)
+
     # ---- tensors
 
     def tensor(self, array: np.ndarray, dtype: str | None = None) -> torch.Tensor:
@@ -182,16 +233,6 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
         # mostly measure page faults on a CPU (mmap'ed allocations are zeroed by the kernel on first touch).
         return Kernel(lambda: torch.mul(x, factor, out=y), {"output": "preallocated (out=)"})
 
-    def copy_kernel(self, host: np.ndarray) -> Kernel:
-        device = self.torch_device
-
-        def copy() -> torch.Tensor:
-            # from_numpy shares the buffer (no host copy); .to() is the one host-to-device copy. The same
-            # per-call recipe as TensorFlow's tf.constant(host) on the GPU.
-            return torch.from_numpy(host).to(device)
-
-        return Kernel(copy, {"op": "torch.from_numpy(host).to('cuda')"})
-
     def add_chain_kernel(self, start: torch.Tensor, increment: torch.Tensor, ops: int) -> Kernel:
         def chain() -> torch.Tensor:
             y = start
@@ -203,16 +244,6 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
         return Kernel(chain, {"op": f"torch.add on {size}-element tensors, {ops} per call", "mode": "eager"})
 
     # ---- models
-
-    def mlp(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> nn.Module:
-        modules: list[nn.Module] = []
-        for kernel, bias in weights:
-            linear = nn.Linear(kernel.shape[0], kernel.shape[1])
-            with torch.no_grad():
-                _copy(linear.weight, kernel.T)  # torch keeps (out, in)
-                _copy(linear.bias, bias)
-            modules += [linear, nn.ReLU()]
-        return nn.Sequential(*modules).to(self.torch_device).eval()
 
     def cnn(self, weights: dict[str, np.ndarray], image: int, channels: int, classes: int) -> nn.Module:
         """Conv-relu-pool twice, then dense (train_cnn and the practice CNN)."""
@@ -251,15 +282,6 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
     def inference_call(self, model: nn.Module, x: torch.Tensor) -> Callable[[], torch.Tensor]:
         return lambda: model(x)
 
-    def compiled_call(self, model: nn.Module, x: torch.Tensor) -> Kernel:
-        compiled = torch.compile(model)  # default inductor backend; compiles on the first call
-        notes = {
-            "eager": "nn.Sequential of Linear+ReLU, no_grad",
-            "compiled": "torch.compile(model)",
-            "note": "compile_s may include hits in inductor's on-disk cache",
-        }
-        return Kernel(lambda: compiled(x), notes)
-
     def predict(self, model: nn.Module, x: torch.Tensor) -> np.ndarray:
         model.eval()
         with torch.no_grad():
@@ -267,22 +289,57 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
 
     # ---- training
 
-    def trainer(self, model: nn.Module, x: torch.Tensor, labels: torch.Tensor, lr: float, momentum: float) -> Trainer:
+    def trainer(
+        self,
+        model: nn.Module,
+        x: torch.Tensor,
+        labels: torch.Tensor,
+        lr: float,
+        momentum: float,
+        mixed: str | None = None,
+    ) -> Trainer:
         model.train()
         optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        autocast: Callable[[], AbstractContextManager[Any]] = (
+            contextlib.nullcontext
+            if mixed is None
+            else functools.partial(torch.autocast, self.device, dtype=AUTOCAST_DTYPES[mixed])
+        )
+        # fp16's narrow range needs loss scaling; bf16 has float32's exponent range and needs none.
+        scaler = torch.amp.GradScaler(self.device) if mixed == "fp16" else None
+
+        def forward_loss() -> torch.Tensor:
+            with autocast():
+                logits = model(x)
+            return F.cross_entropy(logits.float(), labels)  # the loss in float32, as in TensorFlow's step
 
         def loss() -> float:
             with torch.no_grad():
-                return float(F.cross_entropy(model(x), labels))
+                return float(forward_loss())
 
         def step() -> torch.Tensor:
             optimizer.zero_grad(set_to_none=True)
-            batch_loss = F.cross_entropy(model(x), labels)
-            batch_loss.backward()
-            optimizer.step()
+            batch_loss = forward_loss()
+            if scaler is None:
+                batch_loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(batch_loss).backward()
+                scaler.step(optimizer)  # unscales, skips the step on inf/NaN gradients
+                scaler.update()
             return batch_loss  # no .item(): that would synchronise a GPU on every step
 
-        return Trainer(step, loss)
+        if mixed is None:
+            return Trainer(step, loss)
+        precision = {
+            "mixed_precision": f"torch.autocast('{self.device}', dtype={AUTOCAST_DTYPES[mixed]})",
+            "loss_scaling": "torch.amp.GradScaler (dynamic)" if scaler else "none (bf16 has float32's range)",
+            "weights": "float32",
+            "loss": "float32",
+        }
+        with autocast():
+            notes = {"compute_dtypes": _compute_dtypes(model, x)}
+        return Trainer(step, loss, precision, notes)
 
     def fitter(
         self, model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, lr: float, momentum: float

@@ -14,6 +14,10 @@ Conventions every adapter follows:
   rearrange them as their framework needs, so each model is the same function in every framework.
 - A timed call comes as a Kernel: the exact callable the clock sees (no wrapper of ours around a
   framework call), with notes for the record that only this framework can write.
+- Image tensors keep their logical `layout`; how they sit in memory is an ImageLayout the case picks
+  (PyTorch's channels_last keeps NCHW shapes with NHWC strides); in_layout() puts a tensor or a model
+  in it. Mixed precision: models are built inside model_precision(dtype), and trainer(mixed=...) runs
+  the forward pass and loss in the narrow dtype with float32 weights.
 """
 
 from __future__ import annotations
@@ -42,11 +46,24 @@ class Kernel:
 
 
 @dataclass(frozen=True)
+class ImageLayout:
+    """How a case's image tensors sit in memory (their shapes stay in the adapter's `layout`)."""
+
+    name: str  # "channels_last" or "nchw" (a case's torch_layout), "nhwc" for TensorFlow
+    memory: str  # element order in memory: "NHWC" or "NCHW" (the record's extra "memory_layout")
+    words: str  # the record's extra "layout", e.g. "channels_last (NHWC in memory)"
+
+
+@dataclass(frozen=True)
 class Trainer:
-    """Training steps on one fixed batch (train_cnn, train_rnn)."""
+    """Training steps on one fixed batch (train_cnn, train_rnn, train_transformer)."""
 
     step: Callable[[], Any]  # one optimiser step; returns without waiting for the device
-    loss: Callable[[], float]  # the current loss on the batch, inference mode
+    loss: Callable[[], float]  # the current loss on the batch, inference mode (same precision as step)
+    # Mixed precision only: the flags for the record's `precision` (how the narrow dtype is applied,
+    # loss scaling, the weights' dtype) and notes for its `extra` (the dtype each layer computes in).
+    precision: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,21 @@ class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
         """No autograd bookkeeping, where the framework has it."""
         ...
 
+    def model_precision(self, dtype: str) -> AbstractContextManager[None]:
+        """Build models inside it: for "bf16"/"fp16", Keras' mixed_bfloat16 / mixed_float16 policy (restored
+        after); nothing for other dtypes or frameworks whose mixed precision lives in the train step."""
+        ...
+
+    # ---- image layouts
+    def image_layout(self, torch_layout: str | None) -> ImageLayout:
+        """The memory layout of a case: PyTorch honours the case's torch_layout ("channels_last", "nchw";
+        None = channels_last on a GPU, NCHW on a CPU); TensorFlow is NHWC whatever the case says."""
+        ...
+
+    def in_layout(self, value: Any, layout: ImageLayout) -> Any:
+        """A 4-D tensor or an image model, in that memory layout (the same object where nothing changes)."""
+        ...
+
     # ---- tensors
     def tensor(self, array: np.ndarray, dtype: str | None = None) -> Tensor: ...
     def numpy(self, tensor: Tensor) -> np.ndarray:
@@ -140,16 +172,11 @@ class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
         """y = x * factor over a large vector (memory traffic); the call returns y."""
         ...
 
-    def copy_kernel(self, host: np.ndarray) -> Kernel:
-        """One host-to-device copy of a pageable NumPy buffer per call; the call returns the copy."""
-        ...
-
     def add_chain_kernel(self, start: Tensor, increment: Tensor, ops: int) -> Kernel:
         """`ops` separate eager additions per call (dispatch overhead); the call returns the sum."""
         ...
 
     # ---- models, built from the shared NumPy weights, on the device
-    def mlp(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> Model: ...
     def cnn(self, weights: dict[str, np.ndarray], image: int, channels: int, classes: int) -> Model: ...
     def lstm(self, weights: dict[str, np.ndarray], seq_len: int, features: int, hidden: int, classes: int) -> Model: ...
 
@@ -157,14 +184,17 @@ class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
         """The model run eagerly in inference mode on x."""
         ...
 
-    def compiled_call(self, model: Model, x: Tensor) -> Kernel:
-        """The framework's compiler on the same model (compiles on the first call)."""
-        ...
-
     def predict(self, model: Model, x: Tensor) -> np.ndarray: ...
 
     # ---- training
-    def trainer(self, model: Model, x: Tensor, labels: Tensor, lr: float, momentum: float) -> Trainer: ...
+    def trainer(
+        self, model: Model, x: Tensor, labels: Tensor, lr: float, momentum: float, mixed: str | None = None
+    ) -> Trainer:
+        """SGD steps on (x, labels). mixed "bf16"/"fp16": the forward pass and loss in that dtype, float32
+        weights (torch.autocast, GradScaler for fp16; Keras: the model's policy, LossScaleOptimizer for
+        fp16); None: float32."""
+        ...
+
     def fitter(self, model: Model, x_train: Tensor, y_train: Tensor, lr: float, momentum: float) -> Fitter: ...
 
     # ---- deployment

@@ -1,4 +1,4 @@
-"""Recipes for single kernels: matmul, conv2d, bandwidth, host_to_device, eager_overhead.
+"""Recipes for single kernels: matmul, conv2d, bandwidth, eager_overhead (copies are in copies.py).
 
 Each checks its arithmetic against NumPy float64 (before or after timing), builds its inputs on the
 device, and times the adapter's Kernel with timing.measure: the cold call apart, then blocks of calls
@@ -11,7 +11,7 @@ import numpy as np
 
 from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler.recipes.adapter import Adapter
-from fwadvisor.profiler.recipes.skeleton import Case, Outcome
+from fwadvisor.profiler.recipes.skeleton import Case, Outcome, case_layout, layout_extra
 from fwadvisor.profiler.timing import measure
 
 
@@ -37,30 +37,36 @@ def conv2d(adapter: Adapter, case: Case) -> Outcome:
     c_in, c_out, kernel_side = case.ints("channels_in", "channels_out", "kernel")
     dtype = case.dtype
     images, filters = ref.IMAGE_AXES[adapter.layout], ref.FILTER_AXES[adapter.layout]
+    # PyTorch's channels_last keeps the logical NCHW shapes: only the strides change (in_layout).
+    layout = case_layout(adapter, case)
     # cuDNN autotuning (where the framework makes it a choice) lands in the cold call.
     adapter.autotune_convolutions()
 
+    # The check runs in the case's own layout and dtype, so both layouts are checked against NumPy.
     x_np, w_np = ref.conv_operands(*ref.CONV_CHECK_SHAPE, kernel_side)
-    x_small = adapter.tensor(ref.to_layout(x_np, images), dtype)
-    w_small = adapter.tensor(ref.to_layout(w_np, filters), dtype)
+    x_small = adapter.in_layout(adapter.tensor(ref.to_layout(x_np, images), dtype), layout)
+    w_small = adapter.in_layout(adapter.tensor(ref.to_layout(w_np, filters), dtype), layout)
     got = ref.from_layout(adapter.numpy(adapter.conv2d(x_small, w_small)), images)
     expected = ref.conv2d_same_ref(
         ref.from_layout(adapter.numpy(x_small), images), ref.from_layout(adapter.numpy(w_small), filters)
     )
     check = ref.check_close(got, expected, dtype)
 
-    x, w = adapter.random_normal(
-        [
-            ref.layout_shape((batch, height, width, c_in), images),
-            ref.layout_shape((kernel_side, kernel_side, c_in, c_out), filters),
-        ],
-        dtype,
+    x, w = (
+        adapter.in_layout(tensor, layout)
+        for tensor in adapter.random_normal(
+            [
+                ref.layout_shape((batch, height, width, c_in), images),
+                ref.layout_shape((kernel_side, kernel_side, c_in, c_out), filters),
+            ],
+            dtype,
+        )
     )
     kernel = adapter.conv2d_kernel(x, w)
     timing = measure(kernel.call, adapter.sync, case.budget_s)
     flops = 2.0 * batch * height * width * c_out * c_in * kernel_side * kernel_side
     metric = ref.flops_metric(adapter.cuda, flops, timing.median_s)
-    return Outcome(timing, metric, check, {"layout": adapter.native_layout, "flops_per_call": flops, **kernel.notes})
+    return Outcome(timing, metric, check, {**layout_extra(layout), "flops_per_call": flops, **kernel.notes})
 
 
 def _vector_length(case: Case) -> int:
@@ -93,25 +99,6 @@ def bandwidth(adapter: Adapter, case: Case) -> Outcome:
             **kernel.notes,
             "cache": _cache_note(adapter, nbytes),
         },
-    )
-
-
-def host_to_device(adapter: Adapter, case: Case) -> Outcome:
-    n = _vector_length(case)
-    host_np = ref.vector(n)  # pageable memory (NumPy's), not pinned: the common case
-    kernel = adapter.copy_kernel(host_np)
-    timing = measure(kernel.call, adapter.sync, case.budget_s)
-    copied = kernel.call()
-    where = adapter.placement(copied)
-    if not any(name in where.upper() for name in ("GPU", "CUDA")):
-        raise RuntimeError(f"the copy landed on {where}, not on the GPU")
-    idx = ref.sample_indices(n)
-    check = ref.check_exact(adapter.gather(copied, idx), host_np[idx])
-    return Outcome(
-        timing,
-        ("GB/s", n * 4 / timing.median_s / 1e9),
-        check,
-        {"bytes_per_call": n * 4, "host_memory": "pageable (NumPy buffer, not pinned)", **kernel.notes},
     )
 
 

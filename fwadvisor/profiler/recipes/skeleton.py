@@ -10,19 +10,20 @@ run_recipe() does the rest the same way for every benchmark and every framework.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
 
 from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler.documents import Record
-from fwadvisor.profiler.recipes.adapter import Adapter
+from fwadvisor.profiler.recipes.adapter import Adapter, ImageLayout
 from fwadvisor.profiler.records import make_record, with_curve
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
-# "math": matmul/conv dtypes (reference.check_math_dtype); "float32": float32 tensors only.
-DtypeRule = Literal["math", "float32"]
+# "math": matmul/conv dtypes (reference.check_math_dtype); "float32": float32 tensors only;
+# "training": float32 or, on a GPU, mixed precision (reference.check_training_dtype).
+DtypeRule = Literal["math", "float32", "training"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,16 @@ class Case:
         return tuple(int(self.params[name]) for name in names)
 
 
+def case_layout(adapter: Adapter, case: Case) -> ImageLayout:
+    """The memory layout of a case's image tensors: its torch_layout param, or the device's default."""
+    return adapter.image_layout(ref.torch_layout(case.params))
+
+
+def layout_extra(layout: ImageLayout) -> dict[str, str]:
+    """The record's words for a layout and its precise element order in memory."""
+    return {"layout": layout.words, "memory_layout": layout.memory}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a recipe measured; run_recipe() turns it into the record."""
@@ -51,6 +62,9 @@ class Outcome:
     paired_timing: Timing | None = None
     # The practice suite's per-epoch curve (records.with_curve).
     curve: list[dict[str, float]] | None = None
+    # Precision flags only the recipe knows (mixed precision: autocast / Keras policy, loss scaling),
+    # added to the ones set_precision() put in force.
+    precision: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,8 @@ def run_recipe(adapter: Adapter, recipe: Recipe, case: Case) -> Record:
         raise ValueError(recipe.needs_gpu)
     if recipe.dtypes == "math":
         ref.check_math_dtype(adapter.cuda, case.dtype)
+    elif recipe.dtypes == "training":
+        ref.check_training_dtype(adapter.cuda, case.benchmark, case.dtype)
     else:
         ref.check_float32_only(adapter.cuda, case.benchmark, case.dtype)
     precision = adapter.set_precision(case.dtype)
@@ -80,7 +96,7 @@ def run_recipe(adapter: Adapter, recipe: Recipe, case: Case) -> Record:
         dtype=case.dtype,
         params=case.params,
         threads=adapter.threads_in_use(),
-        precision=precision,
+        precision={**precision, **outcome.precision},
         timing=outcome.timing,
         metric_name=outcome.metric[0],
         metric_value=outcome.metric[1],

@@ -1,0 +1,282 @@
+"""Copies between host and GPU: the PCIe link's theoretical rate, the share of it each copy record
+reached, and the copy benchmarks' CPU side (refused with a clear reason; the adapters' pageable paths).
+
+No GPU here: the pinned PyTorch paths (pin_memory, non_blocking copies) and the recipes' timed copies
+across a real link run only on a GPU machine (benchmarks/gpu_check.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import msgspec
+import pytest
+
+from conftest import REPO
+from fwadvisor.profiler.documents import Metric, Record, Result, decode_message
+from fwadvisor.profiler.pcie import RATE_SOURCE, PcieLink, add_link_share, lane_rate_gb_s, link_rate_gb_s, pcie_link
+from fwadvisor.profiler.recipes.copies import COPY_RECIPES, pinned_choice
+
+H100 = "NVIDIA H100 80GB HBM3"
+
+
+# ---- the link's theoretical rate
+
+
+@pytest.mark.parametrize(
+    ("generation", "width", "rate"),
+    [
+        (1, 16, 4.0),  # 2.5 GT/s, 8b/10b: 0.25 GB/s per lane
+        (2, 16, 8.0),  # 5 GT/s, 8b/10b: 0.5 GB/s per lane
+        (2, 1, 0.5),
+        (3, 16, 15.754),  # 8 GT/s, 128b/130b
+        (4, 16, 31.508),
+        (4, 8, 15.754),
+        (5, 16, 63.015),
+        (5, 4, 15.754),
+        (6, 16, 121.0),  # 64 GT/s, 242B/256B FLIT
+    ],
+)
+def test_link_rate_per_direction_after_encoding(generation: int, width: int, rate: float) -> None:
+    assert link_rate_gb_s(generation, width) == pytest.approx(rate, abs=5e-4)
+
+
+def test_encodings_are_the_specifications() -> None:
+    assert lane_rate_gb_s(1) == pytest.approx(2.5 * 8 / 10 / 8)
+    assert lane_rate_gb_s(3) == pytest.approx(8 * 128 / 130 / 8)
+    assert lane_rate_gb_s(6) == pytest.approx(64 * 242 / 256 / 8)
+    assert "128b/130b" in RATE_SOURCE and "8b/10b" in RATE_SOURCE and "FLIT" in RATE_SOURCE
+
+
+@pytest.mark.parametrize(
+    ("generation", "width"), [(0, 16), (7, 16), (4, 0), (4, 64), (None, 16), (4, None), (True, 16)]
+)
+def test_unknown_links_have_no_rate(generation: Any, width: Any) -> None:
+    assert pcie_link(generation, width) is None
+
+
+def test_link_text() -> None:
+    link = pcie_link(4, 16)
+    assert isinstance(link, PcieLink) and (link.generation, link.width) == (4, 16)
+    assert link.rate_gb_s == pytest.approx(31.508, abs=1e-3)
+    assert link.text == "gen4 x16, 31.51 GB/s"
+    assert pcie_link(1, 16).text == "gen1 x16, 4 GB/s"  # type: ignore[union-attr]
+
+
+# ---- the share each copy record reached (parent side, after the run)
+
+
+def copy_record(value: float | None, *, benchmark: str = "host_to_device", device: str = f"cuda:0 {H100}") -> Record:
+    return Record(
+        benchmark=benchmark,
+        framework="torch",
+        device=device,
+        params={"megabytes": 256, "pinned": 1},
+        metric=Metric("GB/s", value),
+        extra={"host_memory": "pinned"},
+    )
+
+
+def environment(*gpus: dict[str, Any]) -> dict[str, Any]:
+    return {"gpu": {"nvml": True, "gpus": list(gpus)}}
+
+
+def gpu(name: str = H100, generation: Any = 5, width: Any = 16, **readings: Any) -> dict[str, Any]:
+    return {"name": name, "pcie_generation": generation, "pcie_width": width, **readings}
+
+
+def test_share_of_the_maximum_link_with_the_idle_reading_kept() -> None:
+    # Idle GPUs drop their link to gen1 to save power; the environment is read before the run.
+    record = copy_record(51.5)
+    add_link_share([record], environment(gpu(generation=1, pcie_generation_max=5, pcie_width_max=16)))
+    assert record.extra["pcie_link"] == "gen5 x16, 63.02 GB/s"
+    assert record.extra["pcie_link_current"] == "gen1 x16, 4 GB/s"
+    assert record.extra["share_of_link"] == pytest.approx(51.5 / 63.015, abs=1e-3)
+    assert record.extra["pcie_rate_source"] == RATE_SOURCE
+    assert record.extra["host_memory"] == "pinned"  # what the worker wrote stays
+    assert "share_of_link_note" not in record.extra
+
+
+def test_share_of_the_current_link_when_no_maximum_is_known() -> None:
+    record = copy_record(25.2, benchmark="device_to_host")
+    add_link_share([record], environment(gpu(generation=4, width=16)))
+    assert record.extra["pcie_link"] == "gen4 x16, 31.51 GB/s"
+    assert record.extra["share_of_link"] == pytest.approx(0.8, abs=1e-3)
+
+
+def test_the_record_s_own_card_is_used() -> None:
+    record = copy_record(20.0, device="cuda:0 NVIDIA A100-SXM4-40GB")
+    gpus = [gpu(generation=5, pcie_generation_max=5), gpu("NVIDIA A100-SXM4-40GB", 4, 16, pcie_generation_max=4)]
+    add_link_share([record], environment(*gpus))
+    assert record.extra["pcie_link"].startswith("gen4 x16")
+
+
+def test_a_copy_faster_than_the_link_is_called_out() -> None:
+    record = copy_record(300.0)  # e.g. Grace Hopper's NVLink-C2C host link, which NVML's PCIe readings miss
+    add_link_share([record], environment(gpu(generation=5, width=16)))
+    assert record.extra["share_of_link"] > 1
+    assert "did not cross this link" in record.extra["share_of_link_note"]
+
+
+def test_unknown_links_say_so() -> None:
+    no_reading, no_gpu = copy_record(10.0), copy_record(10.0)
+    add_link_share([no_reading], environment(gpu(generation=None, width=None)))
+    add_link_share([no_gpu], {"gpu": {"nvml": False, "gpus": []}})
+    assert no_reading.extra["pcie_link"].startswith("unknown") and "share_of_link" not in no_reading.extra
+    assert no_gpu.extra["pcie_link"].startswith("unknown") and "share_of_link" not in no_gpu.extra
+
+
+def test_other_records_are_left_alone() -> None:
+    others = [
+        copy_record(None),  # a failed copy
+        copy_record(10.0, device="cpu"),
+        Record(benchmark="bandwidth", framework="torch", device=f"cuda:0 {H100}", metric=Metric("GB/s", 3000.0)),
+    ]
+    before = [msgspec.json.encode(r) for r in others]
+    add_link_share(others, environment(gpu()))
+    assert [msgspec.json.encode(r) for r in others] == before
+
+
+def test_the_link_module_stays_headless() -> None:
+    """session.py calls add_link_share in the parent, which never imports a framework or NumPy."""
+    code = (
+        "import sys, fwadvisor.profiler.pcie; "
+        "print(','.join(m for m in ('numpy', 'torch', 'tensorflow') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert result.stdout.strip() == ""
+
+
+# ---- the recipes' parameters and their CPU side
+
+
+def test_pinned_parameter() -> None:
+    assert pinned_choice({"megabytes": 1, "pinned": 1}) is True
+    assert pinned_choice({"megabytes": 1, "pinned": 0}) is False
+    assert pinned_choice({"megabytes": 1}) is False  # before `pinned`, the copy was pageable
+    for wrong in (2, -1, True, "1"):
+        with pytest.raises(ValueError, match="pinned must be 1"):
+            pinned_choice({"megabytes": 1, "pinned": wrong})
+
+
+def test_both_copies_need_a_gpu() -> None:
+    assert set(COPY_RECIPES) == {"host_to_device", "device_to_host"}
+    for name, recipe in COPY_RECIPES.items():
+        assert recipe.needs_gpu and recipe.needs_gpu.startswith(f"{name} needs a GPU")
+        assert recipe.dtypes == "float32"
+
+
+# The real worker, with the copy recipes in its table (recipes.RECIPES keeps the lead's entries where
+# they exist already), ended as the worker's own __main__ ends.
+WORKER = """
+import os, sys
+from fwadvisor.profiler import recipes, worker
+from fwadvisor.profiler.recipes.copies import COPY_RECIPES
+for name, recipe in COPY_RECIPES.items():
+    recipes.RECIPES.setdefault(name, recipe)
+code = worker.main(sys.argv[1:])
+sys.stdout.flush()
+os._exit(code)
+"""
+
+
+def run_worker(framework: str, cases: list[dict[str, Any]]) -> list[Record]:
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER, "--framework", framework, "--device", "cpu", "--threads", "1"],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    messages = [decode_message(line.encode()) for line in result.stdout.splitlines() if line.strip()]
+    return [m.record for m in messages if isinstance(m, Result)]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+def test_copies_are_refused_on_a_cpu_through_the_real_worker(framework: str) -> None:
+    pytest.importorskip(framework)
+    cases: list[dict[str, Any]] = [
+        {"benchmark": benchmark, "params": {"megabytes": 1, "pinned": pinned}, "dtype": "fp32", "budget_s": 0.05}
+        for benchmark in ("host_to_device", "device_to_host")
+        for pinned in (1, 0)
+    ]
+    records = run_worker(framework, cases)
+    assert [(r.benchmark, r.params["pinned"]) for r in records] == [
+        (c["benchmark"], c["params"]["pinned"]) for c in cases
+    ]
+    for record in records:
+        assert record.framework == framework and record.device == "cpu"
+        assert record.metric.value is None and record.correct is None
+        assert record.error is not None and f"{record.benchmark} needs a GPU" in record.error, record.error
+
+
+# The adapters' copy parts that can run on a CPU (pageable memory; TensorFlow's one path for a pinned
+# request), in a fresh process: this test process imports no framework.
+ADAPTER_PARTS = """
+import json, sys
+import numpy as np
+from fwadvisor.profiler.backends import {module} as backend
+backend.setup("cpu", 1)
+adapter = backend._ADAPTER
+host = np.arange(1000, dtype=np.float32) / 7
+out = {{}}
+with adapter.case_scope():
+    for pinned in {pinned_cases}:
+        kernel = adapter.host_to_device_kernel(host, pinned)
+        first, second = kernel.call(), kernel.call()
+        idx = np.array([0, 123, 999])
+        out[f"h2d{{int(pinned)}}"] = {{
+            "equal": bool(np.array_equal(adapter.gather(second, idx), host[idx])),
+            "pinned": kernel.pinned, "memory": kernel.host_memory, "op": kernel.notes["op"],
+            "shares_numpy_buffer": bool(np.shares_memory(adapter.host_array(second), host)) if {is_tf} else None,
+        }}
+    source = adapter.tensor(host)
+    for pinned in {pinned_cases}:
+        kernel = adapter.device_to_host_kernel(source, pinned)
+        first = adapter.host_array(kernel.call())
+        second = adapter.host_array(kernel.call())
+        adapter.sync()
+        out[f"d2h{{int(pinned)}}"] = {{
+            "equal": bool(np.array_equal(first, host) and np.array_equal(second, host)),
+            "ndarray": isinstance(second, np.ndarray), "pinned": kernel.pinned, "memory": kernel.host_memory,
+        }}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(
+    ("framework", "module", "pinned_cases"),
+    [
+        ("torch", "torch_backend", [False]),  # pin_memory needs a GPU: that path is GPU-only
+        ("tensorflow", "tensorflow_backend", [False, True]),
+    ],
+)
+def test_adapter_copy_parts_on_a_cpu(framework: str, module: str, pinned_cases: list[bool]) -> None:
+    pytest.importorskip(framework)
+    code = ADAPTER_PARTS.format(module=module, pinned_cases=pinned_cases, is_tf=framework == "tensorflow")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO, env=env
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["h2d0"]["equal"] is True and out["h2d0"]["pinned"] is False
+    assert out["h2d0"]["memory"] == "pageable (NumPy buffer, not pinned)"
+    assert out["d2h0"]["equal"] and out["d2h0"]["ndarray"] and out["d2h0"]["pinned"] is False
+    assert out["d2h0"]["memory"].startswith("pageable")
+    if framework == "tensorflow":
+        # No public pinned-host API: a pinned request measures the one path, and the record says so.
+        # tf.constant copies the NumPy buffer on the host first (the record says its time includes that).
+        assert out["h2d0"]["shares_numpy_buffer"] is False
+        for key in ("h2d1", "d2h1"):
+            assert out[key]["equal"] is True and out[key]["pinned"] is False
+            assert "no public API for pinned host memory" in out[key]["memory"]
