@@ -317,3 +317,20 @@ def test_the_worker_and_its_children_are_not_other_processes():
         worker.wait()
     assert mine is not None and all_of_it is not None
     assert all_of_it - mine > 40, (all_of_it, mine)  # the child's CPU (up to 100%) is the worker's
+
+
+def test_a_worker_that_ends_mid_sample_is_not_counted_as_another_process():
+    # A busy worker that exits between two samples: its last CPU time can no longer be read, and the
+    # interval it ended in must not be blamed on other processes (seen as a lone "101%" last case).
+    worker = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 1.1: pass"])
+    try:
+        with LoadMonitor(worker.pid) as watching:
+            worker.wait()
+            time.sleep(0.6)
+            samples = watching.all_samples()
+    finally:
+        worker.kill()
+        worker.wait()
+    assert samples and max(s.other_cpu_percent for s in samples) < BUSY_FLOOR_PERCENT, [
+        s.other_cpu_percent for s in samples
+    ]

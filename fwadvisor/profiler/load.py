@@ -286,6 +286,12 @@ class LoadMonitor:
                 return None
             now = self._snapshot()
             before, self._last = self._last, now
+            root = self._root_pid
+            if root is not None and root in before.tree and root not in now.tree:
+                # The worker ended in this interval: its last CPU seconds can no longer be read, so the
+                # interval cannot be split into the worker's and everyone else's. No sample beats a
+                # sample that blames the worker's own last moments on other processes.
+                return None
             wall = now.at - before.at
             worker = tree_cpu_delta(before.tree, now.tree, self._root_pid)
             other = now.busy_s - before.busy_s - worker - (now.own_s - before.own_s)
