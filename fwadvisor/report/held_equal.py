@@ -40,11 +40,20 @@ INPUTS = {
     "export_roundtrip": "the same trained CNN and test rows",
 }
 # `extra` keys that must match (a difference is a flaw of the run) and keys that may differ by design.
-MUST_MATCH = {"init": "initial weights", "optimizer": "optimiser", "data": "data", "batches": "batches", "seed": "seed"}
+MUST_MATCH = {
+    "init": "initial weights",
+    "optimizer": "optimiser",
+    "data": "data",
+    "batches": "batches",
+    "seed": "seed",
+    "gelu": "GELU",
+    "layer_norm_epsilon": "LayerNorm epsilon",
+}
 BY_DESIGN = {
     "mode": "execution",
     "layout": "layout",
     "lstm": "LSTM kernel",
+    "attention": "attention",
     "host_memory": "host memory",
     "compiled": "compiled with",
     "output": "output buffer",
