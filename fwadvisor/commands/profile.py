@@ -185,7 +185,7 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         sys.stdout.buffer.flush()
         return
     out = Console(highlight=False)
-    out.print(render_rich_table(document))
+    out.print(render_rich_table(document, width=out.width))
     # What the numbers are worth: a busy machine (no evidence), throttled clocks, a GPU number below its usual range.
     for line in busy_sentences(document):
         out.print(f"[magenta]{for_rich(line)}[/]", highlight=False)

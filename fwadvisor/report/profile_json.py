@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from fwadvisor.profiler.documents import Record, RunDocument, classify, usable_as_evidence
+from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify, usable_as_evidence
 from fwadvisor.profiler.intervals import comparisons_for
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.practice import PRACTICE_MODELS
 from fwadvisor.report.profile_model import busy_sentences, framework_versions
-from fwadvisor.report.profile_table import device_label
+from fwadvisor.report.profile_table import device_label, ratio_status_of
 
 
 def measurement(record: Record) -> dict[str, Any]:
@@ -50,6 +51,25 @@ def measurement(record: Record) -> dict[str, Any]:
     return entry
 
 
+def _case(benchmark: str, dtype: str | None, params: dict[str, Any]) -> tuple[str, str, str]:
+    return benchmark, dtype or "", json.dumps(params, sort_keys=True)
+
+
+def comparisons(document: RunDocument) -> list[dict[str, Any]]:
+    """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
+    its most doubtful number (profile_table.ratio_status_of), which every table marks after the ratio."""
+    statuses: dict[tuple[str, str, str], list[ResultStatus]] = {}
+    for record in document.results:
+        statuses.setdefault(_case(record.benchmark, record.dtype, record.params), []).append(classify(record))
+    out = []
+    for comparison in comparisons_for(document):
+        entry: dict[str, Any] = msgspec.to_builtins(comparison)
+        case = _case(comparison.benchmark, comparison.dtype, comparison.params)
+        entry["status"] = ratio_status_of(statuses.get(case, ())).value
+        out.append(entry)
+    return out
+
+
 def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str, Any]:
     """What the JSON report carries about the run: where it came from and every measurement."""
     return {
@@ -67,7 +87,7 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         # `speed` above 1 when PyTorch ran faster, with its 95% interval (low, high).
         "load": msgspec.to_builtins(document.load),
         "busy": busy_sentences(document),
-        "comparisons": msgspec.to_builtins(comparisons_for(document)),
+        "comparisons": comparisons(document),
         # Per benchmark, what both frameworks shared and what differed by design; the pitfalls avoided.
         "held_equal": held.as_data() if (held := held_equal(document)) is not None else None,
     }

@@ -28,21 +28,16 @@ from fwadvisor.report.model import (
     SpeedTable,
     Table,
 )
-from fwadvisor.report.profile_table import LOWER_IS_BETTER, Cell, Row, device_label, problems, rows
+from fwadvisor.report.profile_table import LOWER_IS_BETTER, MARKS_LEGEND, Cell, Row, device_label, problems, rows
 from fwadvisor.safe_text import clean
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
 OTHER_MACHINE_TITLE = "Evidence from the machine the run was made on ({machine})"
 UNNAMED_MACHINE = "the run does not record which"
-LEGEND = (
-    "± is half the p20-p80 spread. (low-high) after a ratio is its 95% interval; a ratio whose interval "
-    "holds 1.0 is within the noise (≈). ~ marks a spread over 10% of the median: shown, but not "
-    "used as evidence. ! marks a number measured while other processes were busy: not used. "
-    "≠ marks a result that did not match the NumPy reference: not used. "
-    "✗ marks a benchmark that failed; … one that was cancelled."
-)
 GPU_STATE_TITLE = "GPU state while measuring"
+# What a marked ratio's mark means, said after it where there is room (Row.ratio_status).
+RATIO_DOUBT = {ResultStatus.WIDE_SPREAD: "(uncertain)", ResultStatus.BUSY: "(busy machine)"}
 BUSY = ResultStatus.BUSY
 TRIGGERED_TITLE = "What these numbers changed in the advice"
 NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone."
@@ -185,11 +180,9 @@ def ahead_text(row: Row, short: bool = False) -> tuple[str, AheadTone]:
     """Who is ahead, and a tone: "ok", "wide" (a ratio of unsteady or busy-machine numbers) or "none".
     `short`: "≈" instead of "within the noise" (for a chart's narrow margin)."""
     if row.faster is not None:
-        if row.unsteady:
-            return f"{row.faster_text(short)} ~ (uncertain)", "wide"
-        if row.busy:
-            return f"{row.faster_text(short)} {STATUS_MARKS[BUSY]} (busy machine)", "wide"
-        return row.faster_text(short), "ok"
+        # faster_text ends in the ratio's mark (Row.ratio_mark); the words say it once more.
+        words = RATIO_DOUBT.get(row.ratio_status)
+        return (f"{row.faster_text(short)} {words}", "wide") if words else (row.faster_text(short), "ok")
     return f"not comparable ({_why_not_comparable(row)})", "none"
 
 
@@ -306,7 +299,7 @@ def build_evidence(
     lines = [_speed_line(row) for row in speed_rows]
     with_peak = any(c.percent_of_peak is not None for r in speed_rows for c in r.cells.values())
     # A practice-only run has no speeds, and says nothing about their absence.
-    speed = SpeedTable(lines, with_peak, LEGEND) if lines or not practice.has_practice(document) else None
+    speed = SpeedTable(lines, with_peak, MARKS_LEGEND) if lines or not practice.has_practice(document) else None
     exports = practice.practice_records(document, EXPORT_BENCHMARK)
     return MeasuredEvidence(
         title=section_title(document),

@@ -41,12 +41,35 @@ COMPARABLE = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.
 WITHIN_NOISE = "within the noise"
 
 
-# Under the terminal table: every mark it can show, in a line or two.
-TABLE_LEGEND = (
-    "± half the p20-p80 spread; (low-high) the ratio's 95% interval, ≈ it holds 1.0 (within the noise); "
-    "~ spread over 10%, not used as evidence; ! measured while other processes were busy, not used as evidence; "
-    "≠ did not match the NumPy reference; ✗ failed; … cancelled"
+# Every mark a table, chart or report can show, said once: the CLI table, the text, Markdown and HTML
+# reports, the SVG chart's description and the app all show this string. The status marks and their
+# words are documents' (a skipped case is written out as "skipped", so its mark is not listed).
+LEGEND_STATUSES = (
+    ResultStatus.WIDE_SPREAD,
+    ResultStatus.BUSY,
+    ResultStatus.WRONG,
+    ResultStatus.FAILED,
+    ResultStatus.CANCELLED,
 )
+_UNSTEADY, _BUSY, _WRONG = (STATUS_MARKS[s] for s in LEGEND_STATUSES[:3])
+MARKS_LEGEND = (
+    "± is half the p20-p80 spread; (low-high) after a ratio is its 95% interval, within the noise (≈) when it "
+    "holds 1.0; "
+    + "; ".join(f"{STATUS_MARKS[status]} {STATUS_WORDS[status]}" for status in LEGEND_STATUSES)
+    + f". Numbers marked {_UNSTEADY}, {_BUSY} or {_WRONG} are not used as evidence; a ratio built from a "
+    f"{_UNSTEADY} or {_BUSY} number carries its mark."
+)
+# From this many columns the CLI table puts a ratio and its interval on one line (and from this many
+# more, a GPU run's share of the peak in a column of its own).
+WIDE_COLUMNS = 100
+PEAK_COLUMNS = 20
+
+
+def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
+    """How far a ratio can be trusted: as far as its most doubtful number, a busy machine before a wide
+    spread (the order documents.classify gives a record), else OK."""
+    present = set(statuses)
+    return next((s for s in (ResultStatus.BUSY, ResultStatus.WIDE_SPREAD) if s in present), ResultStatus.OK)
 
 
 def as_run(document: RunDocument | dict[str, Any]) -> RunDocument:
@@ -124,7 +147,17 @@ class Row:
     @property
     def uncertain(self) -> bool:
         """Whether the ratio rests on a doubtful number (unsteady, or from a busy machine): drawn faint."""
-        return self.unsteady or self.busy
+        return self.ratio_status is not ResultStatus.OK
+
+    @property
+    def ratio_status(self) -> ResultStatus:
+        """OK, BUSY or WIDE_SPREAD: the ratio's doubt, from its most doubtful number (ratio_status_of)."""
+        return ratio_status_of(c.status for c in self.cells.values())
+
+    @property
+    def ratio_mark(self) -> str:
+        """The mark after the ratio ("~", "!", or "" for a ratio of two sound numbers), the same in every output."""
+        return STATUS_MARKS[self.ratio_status]
 
     @property
     def within_noise(self) -> bool:
@@ -138,8 +171,12 @@ class Row:
         low, high = (ratio_text(bound).removesuffix("x") for bound in self.interval)
         return f"({low}-{high})"
 
-    def faster_text(self, short: bool = False) -> str:
-        """Speeds compare as a ratio; a trained model by its test accuracy, in percentage points."""
+    def faster_text(self, short: bool = False, narrow: bool = False) -> str:
+        """Speeds compare as a ratio; a trained model by its test accuracy, in percentage points.
+
+        A ratio built from an unsteady or busy number ends in its mark (ratio_mark) in every form.
+        `short`: "≈" for "within the noise" (the legend explains the sign); `narrow`: short, and the
+        interval on a second line under the ratio ("torch 1.29x ~" over "(0.86-1.47) ≈")."""
         if self.unit == ACCURACY:
             a, b = self.cells.get("torch"), self.cells.get("tensorflow")
             ok = ResultStatus.OK
@@ -152,13 +189,14 @@ class Row:
         ahead = self.faster
         if ahead is None:
             return "-"
+        mark = f" {self.ratio_mark}" if self.ratio_mark else ""
         if self.interval is None:
-            return f"{identity(ahead[0]).short} {ahead[1]:.2f}x"
-        text = f"{identity(ahead[0]).short} {ratio_text(ahead[1])} {self.interval_text()}"
-        if self.within_noise:
-            # The narrow terminal table says it with one sign; its legend explains the sign.
-            text += " ≈" if short else f", {WITHIN_NOISE}"
-        return text
+            return f"{identity(ahead[0]).short} {ahead[1]:.2f}x{mark}"
+        lead = f"{identity(ahead[0]).short} {ratio_text(ahead[1])}"
+        noise = (" ≈" if short or narrow else f", {WITHIN_NOISE}") if self.within_noise else ""
+        if narrow:
+            return f"{lead}{mark}\n{self.interval_text()}{noise}"
+        return f"{lead} {self.interval_text()}{noise}{mark}"
 
     def peak_text(self) -> str:
         parts = [
@@ -315,29 +353,41 @@ def device_label(document: RunDocument) -> str:
     return ", ".join(devices) or document.suite.device
 
 
-def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
-    """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup."""
+def render_rich_table(document: RunDocument | dict[str, Any], width: int | None = None) -> Table:
+    """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup.
+
+    `width`: the terminal's columns. Below WIDE_COLUMNS a row takes two lines (the shape under the
+    benchmark, the interval under the ratio) so that both frameworks and the ratio fit in 80 columns."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
     run = as_run(document)
     table_rows = rows(run)
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
+    narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)
+    # Narrow: a number's share of the peak goes under it, not in a column of its own.
+    peak_column = with_peak and not narrow
+    title = f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
     table = Table(
-        title=Text(
-            one_line(
-                f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
-            )
-        ),
+        title=Text(one_line(title)),
         title_justify="left",
+        caption=Text(MARKS_LEGEND),
+        caption_justify="left",
+        # Narrow: no outer frame, so its four columns go to the numbers.
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        show_edge=not narrow,
+        pad_edge=not narrow,
     )
-    table.add_column("benchmark", ratio=5)
-    table.add_column("metric", ratio=2, min_width=7)
-    table.add_column(PYTORCH.name, justify="right", ratio=2, no_wrap=True)
-    table.add_column(TENSORFLOW.name, justify="right", ratio=2, no_wrap=True)
-    table.add_column("ahead", justify="right", ratio=2, no_wrap=True)
-    if with_peak:
-        table.add_column("% of peak", justify="right", ratio=2)
+    ratio = None if narrow else 2
+    # Narrow: the metric wraps ("lower is better" under "us/op") before the benchmark's name does.
+    table.add_column("benchmark", min_width=17 if narrow else None, ratio=None if narrow else 5)
+    table.add_column("metric", min_width=7, max_width=9 if narrow else None, ratio=ratio)
+    table.add_column(PYTORCH.name, justify="right", no_wrap=True, ratio=ratio)
+    table.add_column(TENSORFLOW.name, justify="right", no_wrap=True, ratio=ratio)
+    table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
+    if peak_column:
+        table.add_column("% of peak", justify="right", ratio=ratio)
     colours = {
         ResultStatus.FAILED: "red",
         ResultStatus.WRONG: "red",
@@ -353,19 +403,18 @@ def render_rich_table(document: RunDocument | dict[str, Any]) -> Table:
             if c is None:
                 return Text("-")
             shown = Text(c.text(), style=colours.get(c.status, ""))
+            if narrow and c.percent_of_peak is not None:
+                shown.append(f"\n{c.percent_of_peak:.0f}% of peak")
             if c.throttled:
-                shown.append(" throttled", style="yellow")
+                shown.append("\nthrottled" if narrow else " throttled", style="yellow")
             return shown
 
         unit = Text(one_line(row.unit))
         if row.unit in LOWER_IS_BETTER:
-            unit.append(" (lower is better)", style="dim")
+            unit.append("\nlower is better" if narrow else " (lower is better)", style="dim")
         label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
         label.append(one_line(row.params), style="dim")
-        busy = f" {STATUS_MARKS[ResultStatus.BUSY]}" if row.busy and row.faster else ""
-        ahead = Text(row.faster_text(short=True) + busy, style="dim" if row.within_noise or busy else "")
+        ahead = Text(row.faster_text(short=True, narrow=narrow), style="dim" if row.within_noise or row.busy else "")
         cells = [label, unit, show("torch"), show("tensorflow"), ahead]
-        table.add_row(*cells, *([Text(row.peak_text())] if with_peak else []))
-    table.caption = Text(TABLE_LEGEND)
-    table.caption_justify = "left"
+        table.add_row(*cells, *([Text(row.peak_text())] if peak_column else []))
     return table

@@ -20,8 +20,10 @@ from fwadvisor.safe_text import clean, excerpt, one_line
 NAME_CHARS = 40
 
 
-def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
-    return textwrap.wrap(text, max(width, 40), initial_indent=indent, subsequent_indent=hang or indent)
+def _wrap(text: str, width: int, indent: str = "", hang: str = "", hyphens: bool = True) -> list[str]:
+    return textwrap.wrap(
+        text, max(width, 40), initial_indent=indent, subsequent_indent=hang or indent, break_on_hyphens=hyphens
+    )
 
 
 def _cell(c: Cell | None) -> str:
@@ -35,10 +37,9 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
     table: list[tuple[str, ...]] = [("benchmark", "metric", PYTORCH.name, TENSORFLOW.name, "ahead")]
     for line in speed.lines:
         # Symbols keep the terminal table narrow; the legend under it says what they mean.
+        # The ratio carries the mark of an unsteady or busy number it is built from (Row.ratio_mark).
         row = line.row
-        mark = " ~" if row.unsteady else " !" if row.busy else ""
-        lead = row.faster_text(short=True)
-        ahead = {"wide": f"{lead}{mark}", "none": "-"}.get(line.tone, lead)
+        ahead = "-" if line.tone == "none" else row.faster_text(short=True)
         # A long or odd benchmark name is cut short here (the other formats have it whole), so the
         # numbers beside it stay on the screen; a newline in it cannot break its row.
         name, unit = excerpt(line.label, NAME_CHARS), excerpt(row.unit, NAME_CHARS)
@@ -50,7 +51,8 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
         out.append(text.rstrip()[: max(width, 40)])
         if number == 0:
             out.append("  " + "  ".join("-" * w for w in widths))
-    return [*out, "", *("  " + line for line in _wrap(speed.legend, width - 2))]
+    # The legend's "p20-p80" and "(low-high)" are signs: never broken at their hyphen.
+    return [*out, "", *("  " + line for line in _wrap(speed.legend, width - 2, hyphens=False))]
 
 
 def _trust(notes: TrustNotes, width: int) -> list[str]:

@@ -15,6 +15,7 @@ from fwadvisor.profiler.documents import CurvePoint
 from fwadvisor.report import chart_axis
 from fwadvisor.report.model import CurveChart, RatioChart
 from fwadvisor.report.practice import percent
+from fwadvisor.report.profile_table import MARKS_LEGEND
 from fwadvisor.safe_text import one_line
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
@@ -93,9 +94,8 @@ def ratio_chart_svg(chart: RatioChart) -> str:
         "fw-chart",
         f"How many times faster {left.name} or {right.name} ran each benchmark",
         f"Log scale centred on 1x (equal speed). Bars to the left: {left.name} ahead; bars to the right: "
-        f"{right.name} ahead. Beside each bar: the ratio and its 95% interval (≈: the interval holds 1x, within "
-        "the noise). Faint dashed bars rest on unsteady or busy-machine numbers; rows without a bar could not be "
-        "compared.",
+        f"{right.name} ahead. Beside each bar: the ratio and its 95% interval. Faint dashed bars rest on unsteady "
+        f"or busy-machine numbers; rows without a bar could not be compared. {MARKS_LEGEND}",
     )
     # Tick labels need no framework name: the headings above say which side is which.
     ticks = [1.0, 2.0] + [t for t in (4.0,) if scale == 4.0] + [t for t in (10.0, 100.0, 1000.0) if t <= scale]
