@@ -25,7 +25,7 @@ from fwadvisor.advisor.model import (
     Rule,
 )
 from fwadvisor.advisor.questionnaire import Answers, load_questionnaire
-from fwadvisor.advisor.scoring import area_multipliers, decide, tally
+from fwadvisor.advisor.scoring import area_multipliers, decide, points_text, tally
 from fwadvisor.advisor.whatif import WhatIf, what_if
 from fwadvisor.frameworks import ALL as ALL_FRAMEWORKS
 from fwadvisor.parsecache import load_validated
@@ -333,10 +333,10 @@ def _verdict_sentence(
     if verdict == "either":
         return (
             f"Either framework fits ({confidence} confidence): the reasons balance out "
-            f"(PyTorch {scores['pytorch']:g} vs TensorFlow {scores['tensorflow']:g} points)."
+            f"(PyTorch {points_text(scores['pytorch'])}, TensorFlow {points_text(scores['tensorflow'])})."
         )
     other = "tensorflow" if verdict == "pytorch" else "pytorch"
     return (
-        f"{names[verdict]}, {confidence} confidence: {scores[verdict]:g} points against "
-        f"{scores[other]:g} for {names[other]}."
+        f"{names[verdict]}, {confidence} confidence: {points_text(scores[verdict])} against "
+        f"{points_text(scores[other])} for {names[other]}."
     )

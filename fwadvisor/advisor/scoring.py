@@ -51,3 +51,8 @@ def tally(rules: list[Rule], fired: list[bool], multipliers: dict[str, float]) -
         elif rule.effect == "blocker":
             blocked.add(rule.framework)
     return {k: round(v, 2) for k, v in scores.items()}, blocked
+
+
+def points_text(value: float) -> str:
+    """A score in words: "1 point", "2.5 points", "0 points"."""
+    return f"{value:g} point" + ("" if abs(value) == 1 else "s")

@@ -7,6 +7,7 @@ from collections import defaultdict
 from fwadvisor.advisor.engine import Reason, Recommendation, WhatIf
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
+from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW, display_name
 
 # What-ifs shown in a report or the app, the ones that move the advice most first (JSON has all).
@@ -92,7 +93,7 @@ def what_if_sentence(item: WhatIf) -> str:
     move = (
         " (it adds or lifts a blocker)"
         if item.blocker
-        else (f" (moves {abs(item.shift):g} points towards {toward})" if item.shift else "")
+        else (f" (moves {points_text(abs(item.shift))} towards {toward})" if item.shift else "")
     )
     return f"{text}, the advice would be {outcome}{move}."
 

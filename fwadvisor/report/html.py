@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fwadvisor.advisor.engine import EvidenceRef
+from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.report import content as c
 from fwadvisor.report.model import Group, Item, Measured, Report, Section, Verdict
@@ -74,7 +75,7 @@ def _verdict(verdict: Verdict) -> str:
 <h1>{_e(verdict.title)}</h1>
 <div class="verdict"><p><strong>{_e(verdict.summary)}</strong></p>
 {bar_rows}
-<p class="muted">Margin {verdict.margin:g} points. {_e(verdict.priorities)}
+<p class="muted">Margin {points_text(verdict.margin)}. {_e(verdict.priorities)}
 {verdict.rules_used} rules considered. {_e(verdict.replaced_sentence) + " " if verdict.replaced else ""}\
 {_e(verdict.facts)}</p></div>"""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
+from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import ALL
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import build_report
@@ -230,7 +231,8 @@ def _header(out: _Writer, verdict: Verdict) -> None:
             + f" {score.points:g}"
         )
     footer = clean(
-        f"Margin {verdict.margin:g} points. {verdict.priorities} {verdict.rules_used} rules considered. {verdict.facts}"
+        f"Margin {points_text(verdict.margin)}. {verdict.priorities} {verdict.rules_used} rules considered. "
+        f"{verdict.facts}"
     )
     rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
     # Rule ids are kebab-case: they wrap whole, never at a hyphen.
