@@ -63,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         "facts and benchmarks on your own machine. Without a command it opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"fwadvisor {__version__}")
-    parser.add_argument("--answers", type=Path, metavar="FILE", help="open the app with the answers in FILE filled in")
+    parser.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE",
+        help="open the app showing the answers in FILE; your saved interview is kept unless you save these over it",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     rec = commands.add_parser(

@@ -24,7 +24,7 @@ from fwadvisor.profiler.documents import encode_run, run_from_data
 from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.screens.dialogs import EvidenceDialog, FileNameDialog
 from fwadvisor.tui.screens.help import HelpScreen
-from fwadvisor.tui.widgets.too_small import TooSmallNotice
+from fwadvisor.tui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice
 
 LAB = FIXTURES / "answers" / "good_research_lab.yaml"
 SIZE = (100, 30)
@@ -194,11 +194,18 @@ async def test_an_answers_file_given_while_the_data_folder_cannot_be_written(mon
     blocker = tmp_path / "data"
     blocker.write_text("not a folder\n")
     monkeypatch.setenv("FWADVISOR_DATA_DIR", str(blocker))
-    app = make_app(LAB)  # copying the file's answers into the data folder fails: said, not raised
+    app = make_app(LAB)  # nothing is written at start: the file's answers are a session of their own
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         assert app.state.answers["primary_goal"] == "research"
+        assert not any("could not be saved" in text for text in notification_texts(app))
+        # Saving them as the interview fails: said, not raised.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
         assert any("could not be saved" in text for text in notification_texts(app))
+        assert app.state.answers_file == LAB  # still the file's session
     assert blocker.read_text() == "not a folder\n"
 
 
@@ -369,7 +376,7 @@ async def test_a_report_path_with_markup_is_told_as_written(tmp_path, monkeypatc
 
 async def test_at_the_minimum_size_the_screens_show_their_content():
     app = make_app(LAB, save_path=None, load_last_profile=False)
-    async with app.run_test(size=(40, 10)) as pilot:
+    async with app.run_test(size=(MIN_WIDTH, MIN_HEIGHT)) as pilot:
         await pilot.pause()
         assert not app.screen.query_one(TooSmallNotice).display
         await pilot.press("f1")

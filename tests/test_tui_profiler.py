@@ -176,7 +176,7 @@ async def test_cancel_stops_the_worker_at_once_and_keeps_what_was_measured():
         assert app.state.profile_path.exists()
 
 
-async def test_leaving_the_profiler_cancels_but_the_help_over_it_does_not():
+async def test_leaving_the_profiler_keeps_the_run_going_and_c_cancels_it():
     install_user_suites()
     messages: list[Message] = []
     app = make_app(save_path=None, load_last_profile=False)
@@ -185,9 +185,12 @@ async def test_leaving_the_profiler_cancels_but_the_help_over_it_does_not():
         await pilot.press("f1")  # the help on top of the profiler: the run goes on
         await pilot.pause(0.5)
         assert our_workers()
-        await pilot.press("escape", "2")  # another screen: leaving the profiler ends the run
+        await pilot.press("escape", "2")  # another screen: the run goes on there too
+        await pilot.pause(1.0)
+        assert our_workers() and not finished(messages), "leaving the profiler ended the run"
+        await pilot.press("3", "c")  # back on the profiler, c cancels it
 
-        assert await wait_for(pilot, lambda: finished(messages), 5), "leaving did not end the run within 5 s"
+        assert await wait_for(pilot, lambda: finished(messages), 5), "c did not end the run within 5 s"
         await pilot.pause(0.3)
         assert not our_workers()
         assert app.state.profile_document.cancelled is True

@@ -24,3 +24,40 @@ def test_interview_layout(snap_compare, size):
 def test_recommendation_layout(snap_compare, size):
     app = make_app(LAB, save_path=None, load_last_profile=False)
     assert snap_compare(app, press=["2"], terminal_size=size)
+
+
+# The profiler with the last saved run (hand-made, so the numbers stay put), and a fixed machine: the
+# snapshot must not depend on the computer it is taken on.
+FIXED_MACHINE = {
+    "cpu": {"model": "Test CPU", "physical_cores": 2, "logical_cores": 4},
+    "memory_gb": 16,
+    "gpu": {"gpus": []},
+    "frameworks": {
+        "torch": {"installed": True, "version": "2.0.0", "gpu_available": False},
+        "tensorflow": {"installed": True, "version": "2.16.0", "gpu_available": False},
+    },
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_profiler_layout_with_results(snap_compare, size):
+    from test_tui_80x24 import SAVED, saved_run
+    from test_tui_trust import save_run_file
+
+    from fwadvisor.tui.messages import EnvironmentChecked
+    from fwadvisor.tui.widgets.environment import EnvironmentPanel
+
+    save_run_file(SAVED, saved_run())
+    app = make_app(save_path=None)
+
+    async def open_profiler(pilot) -> None:
+        await pilot.press("3")
+        panel = app.screen.query_one(EnvironmentPanel)
+        for _ in range(600):
+            if panel.known.is_set():
+                break
+            await pilot.pause(0.05)
+        panel.post_message(EnvironmentChecked(FIXED_MACHINE))
+        await pilot.pause(0.5)
+
+    assert snap_compare(app, run_before=open_profiler, terminal_size=size)

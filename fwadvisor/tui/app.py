@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
 
-from fwadvisor.safe_text import clean
+from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.state import AdvisorState, load_saved_answers
 from fwadvisor.tui.widgets import too_small
 
 # Bad answers listed when the app starts; the rest are counted (each is in the backed-up file).
 MAX_LISTED_PROBLEMS = 5
-MODE_TITLES = {"interview": "Interview", "advice": "Recommendation", "profiler": "Profiler", "report": "Report"}
+# Quitting mid-run waits this long at most for the cancelled run to be saved (it takes well under a second).
+QUIT_WAIT_S = 10.0
+# One name per screen everywhere: the footer's tooltips, the palette, the help.
+MODE_TITLES = {"interview": "Interview", "advice": "Advice", "profiler": "Profiler", "report": "Report"}
+# The four screens share one footer entry ("1234 Screens") so that a screen's own keys fit 80 columns.
+SCREENS_GROUP = Binding.Group("Screens", compact=True)
+SCREEN_TOOLTIPS = {
+    "interview": "Answer questions about your project",
+    "advice": "The recommendation and its reasons",
+    "profiler": "Benchmark both frameworks here",
+    "report": "Preview and export the report",
+}
 
 
 def _interview() -> Screen:
@@ -55,10 +70,16 @@ class FwAdvisorApp(App[None]):
     MODES = {"interview": _interview, "advice": _advice, "profiler": _profiler, "report": _report}
     DEFAULT_MODE = "interview"
     BINDINGS = [
-        Binding("1", "switch_mode('interview')", "Interview", tooltip="Answer questions about your project"),
-        Binding("2", "switch_mode('advice')", "Advice", tooltip="The recommendation and its reasons"),
-        Binding("3", "switch_mode('profiler')", "Profiler", tooltip="Benchmark both frameworks here"),
-        Binding("4", "switch_mode('report')", "Report", tooltip="Preview and export the report"),
+        *(
+            Binding(
+                str(number),
+                f"switch_mode('{mode}')",
+                title,
+                tooltip=f"{number} {title}: {SCREEN_TOOLTIPS[mode]}",
+                group=SCREENS_GROUP,
+            )
+            for number, (mode, title) in enumerate(MODE_TITLES.items(), start=1)
+        ),
         Binding("f1,question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -66,6 +87,71 @@ class FwAdvisorApp(App[None]):
     def __init__(self, state: AdvisorState):
         super().__init__()
         self.state = state
+        # The header's sub-title while no profile runs (a run shows its progress there on every screen).
+        self.idle_sub_title = self.SUB_TITLE
+        # Whether a profile run is going (from its start until the profiler screen heard how it ended).
+        self.run_in_progress = False
+
+    def show_run_progress(self, text: str | None) -> None:
+        """How far the profile run is, in every screen's header; None once it ended."""
+        self.run_in_progress = text is not None
+        self.sub_title = self.idle_sub_title if text is None else text
+
+    async def action_quit(self) -> None:
+        """Quit; while a profile runs, ask first: quitting cancels it and saves what was measured."""
+        if not self.run_in_progress:
+            self.exit()
+            return
+        from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
+
+        def chosen(quit_now: bool | None) -> None:
+            if quit_now:
+                self.cancel_run_and_exit()
+
+        await self.push_screen(QuitDuringRunDialog(), chosen)
+
+    @work(exclusive=True, group="quit", description="Cancel the run, save it and quit")
+    async def cancel_run_and_exit(self) -> None:
+        self.notify("Stopping the run and saving what was measured ...", markup=False)
+        for worker in self.workers:
+            if worker.group == "profile":
+                worker.cancel()  # sets the event the runner polls: its framework process is killed at once
+        # The run's thread saves the partial run, then the profiler screen hears that it ended.
+        deadline = time.monotonic() + QUIT_WAIT_S
+        while self.run_in_progress and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        self.exit()
+
+    def screenshot_folder(self) -> Path:
+        """Where a screenshot goes: the working directory, else the user data folder (made if need be)."""
+        from fwadvisor.paths import user_data_dir
+
+        here = Path.cwd()
+        if os.access(here, os.W_OK):
+            return here
+        folder = user_data_dir() / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        # Textual saves to ~/Downloads, which a machine reached over SSH often lacks ("Failed to save").
+        try:
+            folder = Path(path) if path else self.screenshot_folder()
+            name = filename or f"fwadvisor-{datetime.now().strftime(time_format or '%Y-%m-%dT%H_%M_%S')}.svg"
+            target = folder / name
+            target.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                f"Could not save the screenshot: {one_line(exc)}", title="Screenshot", severity="error", markup=False
+            )
+            return None
+        self.notify(f"Saved to {target}", title="Screenshot", markup=False)
+        return str(target)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.deliver_screenshot(filename, path)
 
     async def on_event(self, event: events.Event) -> None:
         # The first screen is laid out as the app composes, before the first Resize event arrives:
@@ -166,10 +252,16 @@ def make_app(
         answers, problems, keep_saving = load_saved_answers(target)
         if not keep_saving:
             target = None
+    # An answers file opens as a session of its own: the saved interview is kept (nothing is written)
+    # unless the person chooses to save these answers over it. `interview_path` says where that is.
     state = AdvisorState.create(
-        answers, target, rules_dirs, worker_env, runs_folder=runs_dir() if load_last_profile else None
+        answers,
+        None if answers_file is not None else target,
+        rules_dirs,
+        worker_env,
+        runs_folder=runs_dir() if load_last_profile else None,
     )
     state.load_problems = problems
-    if target is not None and answers_file is not None:
-        state.save()  # the file's answers become the saved ones, as if typed in (a failure is told on mount)
+    state.answers_file = answers_file
+    state.interview_path = target
     return FwAdvisorApp(state)

@@ -13,8 +13,12 @@ from pathlib import Path
 from textual.message import Message
 
 from fwadvisor.errors import InputError
+from fwadvisor.profiler.documents import RunDocument
 from fwadvisor.profiler.runner import WorkerEvent
+from fwadvisor.report.profile_table import device_label
+from fwadvisor.safe_text import one_line
 from fwadvisor.tui.messages import RunFailed, RunFinished, RunStarted, message_for_runner_event
+from fwadvisor.tui.state import run_label
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
 
 
@@ -74,3 +78,29 @@ def run_and_save(
     except OSError as exc:
         path, error = None, str(exc)
     post(RunFinished(document, path, error))
+
+
+def saved_run_label(document: RunDocument) -> str:
+    """A saved run's date and machine in a few words: "suite quick, 2026-11-27 13:19, cpu (AMD EPYC)"."""
+    machine = device_label(document)
+    cpu = document.environment.get("cpu", {}) if isinstance(document.environment, dict) else {}
+    model = cpu.get("model") if isinstance(cpu, dict) else None
+    if machine == "cpu" and model:
+        machine = f"cpu ({model})"
+    return one_line(f"{run_label(document)}, {machine}")
+
+
+def finish_notice(path: Path | None, adopted: bool, asked_later: bool) -> tuple[str, str] | None:
+    """The notification when a run ends, (title, text), on whichever screen shows; None when there is
+    none (not saved: the screen says why; a partial run asked about now: the dialog says it all, and a
+    toast would cover its buttons at 80 columns)."""
+    if path is None:
+        return None
+    if adopted:
+        return "Profile finished and saved", f"Saved to {one_line(path)} - the report now includes these numbers"
+    if asked_later:
+        return (
+            "Profile ended: partial run saved",
+            f"Saved to {one_line(path)} - a partial run: the report keeps the complete run unless you choose this one",
+        )
+    return None

@@ -10,6 +10,7 @@ from fwadvisor.advisor.model import AnswerValue, Questionnaire
 from fwadvisor.advisor.questionnaire import (
     Answers,
     applies,
+    load_answers,
     load_answers_keeping,
     load_questionnaire,
     save_answers,
@@ -58,6 +59,12 @@ class AdvisorState:
         self.ruleset = ruleset
         self.answers: Answers = dict(answers)
         self.save_path = save_path
+        # Set by make_app: the answers file this session opened (None: the saved interview), and where
+        # the saved interview lives (an answers-file session writes there only when the person asks).
+        self.answers_file: Path | None = None
+        self.interview_path: Path | None = save_path
+        # The answers as opened: an answers-file session that changed them has something to offer to keep.
+        self.opened_answers: Answers = dict(answers)
         self.worker_env = dict(worker_env or {})
         self._runs_folder = runs_folder  # None: do not pick up earlier runs
         self._profile: Any = _NOT_LOOKED_UP
@@ -171,6 +178,51 @@ class AdvisorState:
             self.save_error = None
         return self.save_error
 
+    def answers_source(self) -> str | None:
+        """Which answers are shown when they are not the saved interview (plain text); None when they are."""
+        if self.answers_file is None:
+            return None
+        return f"Answers: {one_line(self.answers_file.name)}, not saved"
+
+    def has_unsaved_answers(self) -> bool:
+        """Whether this session shows an answers file whose answers the person has changed (and not kept)."""
+        return self.answers_file is not None and self.answers != self.opened_answers
+
+    def saved_interview_summary(self) -> str:
+        """What saving these answers as the interview would replace, in words (plain text)."""
+        path = self.interview_path
+        if path is None:
+            return "no saved interview"
+        where = one_line(path)
+        if not path.exists():
+            return f"no saved interview yet ({where} will be made)"
+        if not path.is_file():  # a FIFO would block the read; a folder cannot be read as answers
+            return f"{where}, which is not a regular file"
+        try:
+            count = len(load_answers(path))
+        except (InputError, OSError):
+            return f"your saved interview in {where} (it cannot be read as it is)"
+        return f"your saved interview: {count} answer{'' if count == 1 else 's'} in {where}"
+
+    def save_as_interview(self) -> str | None:
+        """Make these answers the saved interview; from here on they are saved as they change.
+
+        Returns why they could not be saved (plain text), or None when they were.
+        """
+        path = self.interview_path
+        if path is None:
+            return "This session saves no answers (it was started without a place for them): nothing was saved."
+        if path.exists() and not path.is_file():
+            return f"Not saved: {one_line(path)} is not a regular file."
+        try:
+            save_answers(path, self.answers)
+        except OSError as exc:
+            return f"Your answers could not be saved as your interview ({one_line(exc)})."
+        self.save_path, self.answers_file = path, None
+        self.opened_answers = dict(self.answers)
+        self.save_error = None
+        return None
+
     def recommendation(self) -> Recommendation:
         """The advice for the current answers (recomputed only when an answer changed)."""
         from fwadvisor.advisor.engine import recommend
@@ -201,6 +253,27 @@ def load_saved_answers(path: Path) -> tuple[Answers, list[str], bool]:
     if problems and not problems[-1].startswith(BACKED_UP):
         return answers, [*problems, NOT_SAVING], False
     return answers, problems, True
+
+
+def output_folder() -> Path:
+    """Where exports and screenshots go: the working directory, else (gone, or not writable) the user
+    data folder, made if need be. Never ~/Downloads, which many machines (SSH, containers) lack."""
+    import os
+
+    from fwadvisor.paths import user_data_dir
+
+    try:
+        here = Path.cwd()
+    except OSError:  # the working directory was removed under us
+        here = None
+    if here is not None and here.is_dir() and os.access(here, os.W_OK | os.X_OK):
+        return here
+    folder = user_data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # the export's own check then tells the person, in plain words, that the folder is missing
+    return folder
 
 
 def partial_reason(document: RunDocument) -> str | None:

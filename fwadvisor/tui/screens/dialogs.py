@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -95,7 +98,7 @@ class FileNameDialog(ModalScreen[Path | None]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; Escape means no."""
+    """A yes/no question; Escape means no (the default: No has the focus)."""
 
     BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes")]
     DEFAULT_CSS = """
@@ -106,16 +109,16 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-right: 2; }
     """
 
-    def __init__(self, question: str):
+    def __init__(self, question: str, yes_label: str = "Yes, overwrite"):
         super().__init__()
-        self.question = question
+        self.question, self.yes_label = question, yes_label
 
     def compose(self) -> ComposeResult:
         yield TooSmallNotice()
         with Vertical():
-            yield Static(clean(self.question), markup=False)
+            yield Static(clean(self.question), markup=False, id="confirm-question")
             with Horizontal():
-                yield Button("Yes, overwrite", id="yes", variant="warning")
+                yield Button(self.yes_label, id="yes", variant="warning")
                 yield Button("No", id="no", variant="primary")
 
     def on_mount(self) -> None:
@@ -179,3 +182,73 @@ class EvidenceChoiceDialog(ModalScreen[bool]):
     @on(Button.Pressed, "#use-partial")
     def action_use_partial(self) -> None:
         self.dismiss(True)
+
+
+SAVE_AS_INTERVIEW = "Save these answers as my interview"
+SAVE_AS_INTERVIEW_HELP = "Keep the answers opened with --answers as your saved interview (asks first)"
+
+
+def ask_to_save_as_interview(app: App[Any], after: Callable[[], object] | None = None) -> None:
+    """Offer to make an answers file's answers (as they are now) the saved interview, naming what that
+    replaces; nothing is written unless the person says yes. The answer is told in a notification.
+
+    `after` runs once the person has answered, whatever the answer (e.g. quitting the app, when the
+    offer is made on quit: see AdvisorState.has_unsaved_answers).
+    """
+    state = app.state  # type: ignore[attr-defined]
+    if state.answers_file is None:
+        app.notify("These answers are your interview already: they are saved as they change.", title="Nothing to do")
+        if after is not None:
+            after()
+        return
+    count = len(state.answers)
+    question = (
+        f"Save the {count} answer{'' if count == 1 else 's'} shown (from {state.answers_file.name}) as your "
+        f"interview? This replaces {state.saved_interview_summary()}."
+    )
+
+    def answered(yes: bool | None) -> None:
+        save_if_yes(yes)
+        if after is not None:
+            after()
+
+    def save_if_yes(yes: bool | None) -> None:
+        if not yes:
+            app.notify("Nothing was saved: your interview is as it was.", title="Not saved")
+            return
+        problem = state.save_as_interview()
+        if problem:
+            app.notify(clean(problem), title="Not saved", severity="error", timeout=10, markup=False)
+            return
+        app.notify(
+            clean(f"These answers are now your interview, saved as they change, in {state.save_path}"),
+            title="Saved",
+            markup=False,
+        )
+        refresh = getattr(app.screen, "show_answers_source", None)
+        if refresh is not None:
+            refresh()
+
+    app.push_screen(ConfirmDialog(question, yes_label="Yes, save them"), answered)
+
+
+class SaveAsInterviewCommands(Provider):
+    """The palette's "Save these answers as my interview", offered while an answers file is shown."""
+
+    def _offered(self) -> bool:
+        return getattr(self.app, "state", None) is not None and self.app.state.answers_file is not None  # type: ignore[attr-defined]
+
+    def _run(self) -> None:
+        ask_to_save_as_interview(self.app)
+
+    async def discover(self) -> AsyncIterator[DiscoveryHit]:
+        if self._offered():
+            yield DiscoveryHit(SAVE_AS_INTERVIEW, self._run, help=SAVE_AS_INTERVIEW_HELP)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        if not self._offered():
+            return
+        matcher = self.matcher(query)
+        score = matcher.match(SAVE_AS_INTERVIEW)
+        if score > 0:
+            yield Hit(score, matcher.highlight(SAVE_AS_INTERVIEW), self._run, help=SAVE_AS_INTERVIEW_HELP)

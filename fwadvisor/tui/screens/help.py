@@ -17,10 +17,17 @@ SCREEN_HELP = {
     "profiler": "ProfilerScreen",
     "report": "ReportScreen",
 }
+# Plain words, no code spans: a key and its screen must never run together ("1interview").
 GENERAL = """\
-**Moving around:** `1` interview, `2` advice, `3` profiler, `4` report; `ctrl+p` opens the command
-palette (every main action, and the theme); `ctrl+q` quits. Everything works with the mouse too.
-Your answers are saved as you go and come back next time.
+**Moving around:** press 1 for the Interview, 2 for the Advice, 3 for the Profiler, 4 for the
+Report. Ctrl+P opens the command palette (every main action, and the theme), F1 this help,
+Ctrl+Q quits. Everything works with the mouse too.
+
+Your answers are saved as you go and come back next time. Answers opened from a file with
+--answers are kept apart: your saved interview stays as it was unless you save them over it
+(Ctrl+S, or "Save these answers as my interview" in the palette; it asks first).
+
+The screens are made for a terminal of at least 80x24; below that they say so.
 """
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,9 +18,33 @@ from fwadvisor.advisor.questionnaire import applies
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+# Said once, on every screen that shows the answers, while they come from an answers file.
+KEEP_HINT = "ctrl+s saves as your interview"
+
+
+def save_as_interview_commands() -> type[Provider]:
+    # The dialogs (and the report code they use) load when first needed, not before the first paint.
+    from fwadvisor.tui.screens.dialogs import SaveAsInterviewCommands
+
+    return SaveAsInterviewCommands
+
 
 def question_title(question: Question) -> str:
     return question.id.replace("_", " ").capitalize()
+
+
+def question_position(question: Question, number: int, total: int) -> str:
+    """The line above a question: where it is, its area (not a choice), and how many choices it takes."""
+    if question.kind == "one":
+        kind = "choose one"
+    elif question.max_choices:
+        kind = f"choose up to {question.max_choices}"
+    else:
+        kind = "choose all that apply"
+    return f"Question {number} of {total} · area: {one_line(question.area)} · {kind}"
 
 
 class InterviewScreen(Screen):
@@ -27,14 +53,23 @@ class InterviewScreen(Screen):
     HELP = (
         "Answer the questions about your project, one at a time. Pick with the arrow keys and "
         "space or enter (or click); n / b move to the next or previous question, s skips one, "
-        "x clears an answer. Your answers are saved as you go."
+        "x clears an answer. Your answers are saved as you go, except those opened from a file "
+        "with --answers: they are kept apart from your saved interview until you save them as it "
+        "(ctrl+s, or the palette's Save these answers as my interview)."
     )
+    COMMANDS = {save_as_interview_commands}
+    # The answers-file line shows only in such a session (one row at 80x24, wrapped when the name is long).
+    DEFAULT_CSS = """
+    InterviewScreen #answers-source { height: auto; padding: 0 1; background: $warning 20%; display: none; }
+    InterviewScreen #answers-source.-shown { display: block; }
+    """
     BINDINGS = [
         Binding("n", "next", "Next"),
         # Back and Skip are buttons on screen too; the footer keeps to the keys people need most.
         Binding("b", "back", "Back", show=False),
         Binding("s", "skip", "Skip", show=False),
         Binding("x", "clear", "Clear"),
+        Binding("ctrl+s", "save_as_interview", "Save as interview", show=False),
     ]
 
     def __init__(self) -> None:
@@ -50,6 +85,7 @@ class InterviewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TooSmallNotice()
         yield Header()
+        yield Static(id="answers-source")
         with Horizontal(id="interview-body"):
             # One OptionList rather than a widget per question: fewer widgets, a faster first paint.
             yield OptionList(*[Option(self._list_label(q), id=q.id) for q in self.questions], id="question-list")
@@ -70,6 +106,23 @@ class InterviewScreen(Screen):
     def on_mount(self) -> None:
         # The first question's choices were composed with the screen: no extra mount before first paint.
         self._show_text(0)
+        self.show_answers_source()
+
+    def on_screen_resume(self) -> None:
+        self.show_answers_source()
+
+    def show_answers_source(self) -> None:
+        """Say which answers these are when they come from an answers file (not the saved interview)."""
+        answers_file = self.app.state.answers_file  # type: ignore[attr-defined]
+        line = self.query_one("#answers-source", Static)
+        line.set_class(answers_file is not None, "-shown")
+        if answers_file is not None:  # a file name: shown as written, never markup
+            line.update(Text(f"Showing {one_line(answers_file.name)} · not saved · {KEEP_HINT}"))
+
+    def action_save_as_interview(self) -> None:
+        from fwadvisor.tui.screens.dialogs import ask_to_save_as_interview
+
+        ask_to_save_as_interview(self.app)
 
     def _applies(self, question: Question) -> bool:
         return applies(question, self.app.state.answers)  # type: ignore[attr-defined]
@@ -130,10 +183,9 @@ class InterviewScreen(Screen):
         """Everything about question `index` except its choices widget."""
         self.index = max(0, min(index, len(self.questions) - 1))
         question = self.questions[self.index]
-        kind = "one choice" if question.kind == "one" else "pick all that apply"
         # The questions are text from a rules file: shown as written (Text), never read as markup.
         self.query_one("#question-position", Static).update(
-            Text(f"Question {self.index + 1} of {len(self.questions)} · {one_line(question.area)} · {kind}")
+            Text(question_position(question, self.index + 1, len(self.questions)))
         )
         self.query_one("#question-prompt", Static).update(Text(clean(question.prompt)))
         help_text = question.help

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.reactive import var
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Footer, Header, Select, Static
 from textual.worker import get_current_worker
 
 from fwadvisor.frameworks import display_name
@@ -28,6 +28,7 @@ from fwadvisor.report.profile_table import problems
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.messages import (
     CaseStarted,
+    EnvironmentChecked,
     MachineSampled,
     ResultArrived,
     RunFailed,
@@ -38,46 +39,22 @@ from fwadvisor.tui.messages import (
     WorkerReady,
     WorkerStarted,
 )
-from fwadvisor.tui.profile_run import run_and_save
+from fwadvisor.tui.profile_run import finish_notice, run_and_save, saved_run_label
+from fwadvisor.tui.screens.profiler_help import PROFILER_HELP
 from fwadvisor.tui.screens.run_evidence import RunEvidenceScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
 from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR, MachineLine, busy_sentences
-from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls
+from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls, suite_description
 from fwadvisor.tui.widgets.results import ResultsView
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
-SHORT_HEIGHT = 32  # rows: below this the curves view hides the machine's lines to give the plots room
+SHORT_HEIGHT = 32  # rows: below this the controls are compact and the curves view hides the machine's lines
 
 
 class ProfilerScreen(RunEvidenceScreen):
     """Benchmark both frameworks here; the finished run becomes evidence in the report."""
 
-    HELP = (
-        "Benchmark PyTorch and TensorFlow on this machine (the GPU when there is one, else the CPU). "
-        "The top lines show what was found. Pick a suite (quick takes about a minute on a small CPU; "
-        "your own suites from the profiles folder of your config directory are listed too) and the "
-        "frameworks, then press r or Run. Progress, the results table and the chart of which framework "
-        "is ahead fill in as numbers arrive; c or Cancel stops the workers at once and keeps what was "
-        "measured. Every finished run is saved in your data folder and the report uses it as evidence. "
-        "In the table ± is half the p20-p80 spread, ~ a spread over 10% (not used as evidence), "
-        "≠ a result that did not match the NumPy reference, ! one measured while other processes kept the "
-        "machine busy (not used as evidence either) and ✗ a failure. In the ahead column, (low-high) is "
-        "the 95% interval of how many times faster the leader ran, and ≈ says it holds 1.0: the lead may be "
-        "noise. The message under the "
-        "progress bars says what went wrong and how to fix it. While a run goes on, a line under the "
-        "progress bars shows the machine: on a GPU its clock, temperature, power and use (and why its "
-        "clocks were held back, if they were), on a CPU how much other processes use; it says busy when "
-        "the profiler found the last result measured on a busy machine. A cancelled or partial run is "
-        "saved, but it becomes the evidence in place of a complete run only if you choose it. "
-        "A run with the practice suite trains a small CNN and an LSTM in both frameworks: as their results "
-        "arrive, the training curves take the place of the table and the chart: one plot per model, "
-        "the training loss per epoch as a line on the left axis, the test accuracy as a line with a point "
-        "per epoch (● PyTorch, ■ TensorFlow) on the right axis, PyTorch orange and TensorFlow gold. Under "
-        "them are the final accuracies; a gap of more than 3 points is called out as a finding. Press v to "
-        "switch between the curves and the table (the key is offered only when there are curves); on a "
-        "short terminal the curves also take the machine's lines at the top. The last saved run's curves "
-        "are shown when the screen opens."
-    )
+    HELP = PROFILER_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", tooltip="Run the chosen suite in the chosen frameworks"),
         Binding("c", "cancel", "Cancel", tooltip="Stop the run now; what was measured is kept"),
@@ -89,6 +66,11 @@ class ProfilerScreen(RunEvidenceScreen):
         ),
     ]
     DEFAULT_CSS = """
+    /* The table keeps room for three rows whatever the chart needs; on a short terminal the chart
+       takes a few lines (its mouse wheel scrolls it) and every line above the table is kept short. */
+    ProfilerScreen #profiler-results { min-height: 7; }
+    ProfilerScreen.-short #profiler-chart { max-height: 5; overflow-y: auto; }
+    ProfilerScreen.-short #profiler-status { max-height: 3; overflow-y: auto; }
     /* The curves take the place of the table and the chart (the v key), so 80x24 still has room. */
     ProfilerScreen #profiler-curves { display: none; }
     ProfilerScreen.-curves #profiler-curves { display: block; }
@@ -147,18 +129,43 @@ class ProfilerScreen(RunEvidenceScreen):
     def on_mount(self) -> None:
         self.status = "Pick a suite and the frameworks, then press r (or Run)."
         # After the first paint: looking up the last saved run reads a file (see AdvisorState).
-        self.call_after_refresh(self.show_saved_curves)
+        self.call_after_refresh(self.show_saved_run)
 
-    def show_saved_curves(self) -> None:
-        """The curves of the run the advice uses, when it has them (the table stays for new runs)."""
-        saved: RunDocument | None = self.app.state.profile_document  # type: ignore[attr-defined]
-        self.evidence = self.app.state.evidence_line() or ""  # type: ignore[attr-defined]
+    def show_saved_run(self) -> None:
+        """The run the advice uses (the last saved one): its table, chart and curves, with its date and
+        machine; r runs again."""
+        saved: RunDocument | None = self.state.profile_document
+        self.evidence = self.state.evidence_line() or ""
         if self.profiling or saved is None:
             return
+        stopped = {fw for fw, worker in saved.workers.items() if worker.status == "cancelled"}
+        self.results.show_records(saved.results, final=True, not_run=stopped)
         self.show_curves(saved.results)
+        self.progress.show_outcomes(saved.workers)
+        self.status = f"Last saved run: {saved_run_label(saved)}. r runs again."
 
     def on_resize(self, event: Resize) -> None:
         self.short = event.size.height < SHORT_HEIGHT
+
+    def watch_short(self) -> None:
+        self.controls.set_compact(self.short)
+
+    def on_environment_checked(self, message: EnvironmentChecked) -> None:
+        """Frameworks that are not installed cannot be ticked; the suites' times follow the device."""
+        environment = message.environment or {}
+        frameworks = environment.get("frameworks", {})
+        missing = {fw for fw, info in frameworks.items() if not info.get("installed", True)}
+        device = "gpu" if environment.get("gpu", {}).get("gpus") else "cpu"
+        self.controls.set_machine(missing, device)
+        if not self.profiling:
+            self.progress.not_installed(missing)
+            if not self.results.has_rows:
+                self.status = suite_description(self.controls.chosen_suite, self.controls.device)
+
+    @on(Select.Changed, "#profiler-suite")
+    def suite_chosen(self) -> None:
+        if not self.profiling:
+            self.status = suite_description(self.controls.chosen_suite, self.controls.device)
 
     def on_screen_resume(self) -> None:
         # A suite saved since the screen was built shows up without a restart.
@@ -168,25 +175,10 @@ class ProfilerScreen(RunEvidenceScreen):
             self.call_after_refresh(self.ask_which_evidence)
 
     def on_unmount(self) -> None:
-        # Leaving the screen ends the run (design.md: no orphan workers). Cancelling the worker sets
-        # the event the runner polls, so the framework's process is killed within a fraction of a second.
+        # The screen goes only when the app does (switching screens keeps it, and its run goes on:
+        # design.md's process model). Cancelling the worker sets the event the runner polls, so the
+        # framework's process is killed within a fraction of a second: no orphan workers.
         self.workers.cancel_node(self)
-
-    def on_screen_suspend(self) -> None:
-        # Switching to another screen is leaving it too (design.md's process model): stop a run in
-        # progress and say so. A dialog or the help on top of this screen is not leaving it, and the
-        # mode has not changed yet when this runs, hence the check once the switch is done.
-        if self.profiling:
-            self.app.call_after_refresh(self.cancel_if_left)
-
-    def cancel_if_left(self) -> None:
-        if self.profiling and self.app.current_mode != "profiler":
-            self.workers.cancel_group(self, "profile")
-            self.notify(
-                "The profile was cancelled because you left the profiler; what was measured is kept.",
-                severity="warning",
-                markup=False,
-            )
 
     # ---- state shown -------------------------------------------------------------------------
 
@@ -256,11 +248,12 @@ class ProfilerScreen(RunEvidenceScreen):
         self.started = time.monotonic()
         self.cancelling = False
         self.profiling = True
-        self.progress.waiting(chosen)
+        self.progress.waiting(chosen, controls.missing)
         machine = self.query_one(EnvironmentPanel)
         waiting = "" if machine.known.is_set() else " (waiting for the machine check to finish)"
         self.problems, self.busy_notes = [], []
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
+        self.app_progress(f"Profiling: starting suite {controls.chosen_suite}")
         self.run_suite(controls.chosen_suite, chosen, benchmarks, machine)
         return True
 
@@ -330,6 +323,11 @@ class ProfilerScreen(RunEvidenceScreen):
             f"Running {display_name(fw)}: {message.benchmark} {message.dtype or ''} "
             f"({message.index + 1} of {len(cases)})"
         )
+        # Every screen's header says how far the run is (it goes on while another screen shows).
+        total = sum(len(cases) for cases in self.cases.values())
+        self.app_progress(
+            f"Profiling {len(self.records)}/{total} done, {display_name(fw)} {message.index + 1}/{len(cases)}"
+        )
         if 0 <= message.index < len(cases):
             self.results.mark_running(cases[message.index], fw)
 
@@ -353,9 +351,13 @@ class ProfilerScreen(RunEvidenceScreen):
     def on_worker_finished(self, message: WorkerFinished) -> None:
         self.progress.worker_finished(message.framework, message.summary)
 
+    def app_progress(self, text: str | None) -> None:
+        self.app.show_run_progress(text)  # type: ignore[attr-defined]
+
     def on_run_finished(self, message: RunFinished) -> None:
         document = message.document
         self.profiling = self.cancelling = False
+        self.app_progress(None)
         self.machine_line.hide()
         # A cancelled framework's empty cells are not failures: say "not run" and keep them out of
         # the problems, so the lines left there are the ones that need a fix.
@@ -365,7 +367,8 @@ class ProfilerScreen(RunEvidenceScreen):
         self.progress.show_outcomes(document.workers)
         adopted = message.path is not None and self.adopt_run(document, message.path)
         took = time.monotonic() - self.started
-        where = f"Saved to {message.path}" if message.path else f"Could not save the run: {message.save_error}"
+        # The file's name here (the notification gives the whole path): the status stays short at 80 columns.
+        where = f"Saved to {message.path.name}" if message.path else f"Could not save the run: {message.save_error}"
         self.problems = problems(
             msgspec.structs.replace(
                 document,
@@ -382,28 +385,15 @@ class ProfilerScreen(RunEvidenceScreen):
             self.status = f"Finished in {took:.0f} s with problems (below). {where}."
         else:
             self.status = f"Finished in {took:.0f} s: every benchmark ran. {where}."
-        if adopted:
-            self.notify(
-                f"Saved to {one_line(message.path)} - the report now includes these numbers",
-                title="Profile saved",
-                timeout=8,
-                markup=False,
-            )
-        elif message.path is not None and self.pending_choice is not None:
-            # Asked later (another screen shows); when the dialog shows now it says all this itself,
-            # and a toast would cover its buttons at 80 columns.
-            self.notify(
-                f"Saved to {one_line(message.path)} - a partial run: the report keeps the complete run "
-                "unless you choose this one",
-                title="Partial profile saved",
-                timeout=8,
-                markup=False,
-            )
-        else:
+        notice = finish_notice(message.path, adopted, asked_later=self.pending_choice is not None)
+        if notice is not None:
+            self.notify(notice[1], title=notice[0], timeout=8, markup=False)
+        elif message.path is None:
             self.notify(one_line(where), severity="error", markup=False)
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.profiling = self.cancelling = False
+        self.app_progress(None)
         self.machine_line.hide()
         if message.cancelled:
             self.status = "Cancelled before the run started: nothing was measured."

@@ -17,8 +17,9 @@ from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.frameworks import EITHER_RICH_COLOUR, identity
 from fwadvisor.report import content
 from fwadvisor.safe_text import clean, one_line
-from fwadvisor.tui.screens.dialogs import EvidenceDialog
-from fwadvisor.tui.widgets.scorebars import ScoreBars
+from fwadvisor.tui.screens.dialogs import EvidenceDialog, SaveAsInterviewCommands, ask_to_save_as_interview
+from fwadvisor.tui.screens.interview import KEEP_HINT
+from fwadvisor.tui.widgets.scorebars import ScoreBars, points_text
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 
@@ -35,7 +36,11 @@ class RecommendationScreen(Screen):
         "Blockers rule a framework out; caveats score nothing but matter. The last list shows "
         "which single answer would change the advice. Change answers in the interview (1)."
     )
-    BINDINGS = [Binding("e", "evidence", "Evidence")]
+    BINDINGS = [
+        Binding("e", "evidence", "Evidence"),
+        Binding("ctrl+s", "save_as_interview", "Save as interview", show=False),
+    ]
+    COMMANDS = {SaveAsInterviewCommands}
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,7 +70,7 @@ class RecommendationScreen(Screen):
         self.query_one("#verdict", Static).update(verdict)
         self.query_one(ScoreBars).show(rec.scores, {b.framework for b in rec.blockers})
         priorities = Text()
-        priorities.append(f"Margin {rec.margin:g} points. {clean(content.priorities_sentence(rec))}", style="dim")
+        priorities.append(f"Margin {points_text(rec.margin)}. {clean(content.priorities_sentence(rec))}", style="dim")
         if rec.facts_checked is not None:
             dates = rec.facts_checked
             when = (
@@ -82,6 +87,9 @@ class RecommendationScreen(Screen):
                 f"({used} of {len(rec.profile['considered'])} numbers usable; profiler: 3).",
                 style="dim",
             )
+        source = self.app.state.answers_source()  # type: ignore[attr-defined]
+        if source:  # an answers file, not the saved interview: said, with how to keep them
+            priorities.append(f"\n{source} ({KEEP_HINT}).", style="yellow")
         notice = self.app.state.profile_notice()  # type: ignore[attr-defined]
         if notice:  # the newest saved run could not be read: it was skipped, and the person is told why
             priorities.append("\n" + one_line(notice), style="yellow")
@@ -162,9 +170,10 @@ class RecommendationScreen(Screen):
                     alt.evidence,
                 )
         header("What would change the answer", "bold")
+        # The rows under this title are never disabled: each can be reached and read from the keyboard.
         if not rec.what_if:
             options.append(
-                Option(Text("No single change of one answer would change the advice.", style="dim"), disabled=True)
+                Option(Text("No single change of one answer would change the advice.", style="dim"), id="no-what-if")
             )
         shown, left_out = content.shown_what_ifs(rec)
         for index, item in enumerate(shown):
@@ -175,7 +184,7 @@ class RecommendationScreen(Screen):
                     Text(
                         f"… and {left_out} smaller ones (all in the JSON export, j on the Report screen)", style="dim"
                     ),
-                    disabled=True,
+                    id="more-what-ifs",
                 )
             )
         option_list = self.query_one("#reasons", OptionList)
@@ -184,6 +193,12 @@ class RecommendationScreen(Screen):
         option_list.add_options(options)
         first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
         option_list.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first
+
+    def show_answers_source(self) -> None:
+        self.refresh_advice()
+
+    def action_save_as_interview(self) -> None:
+        ask_to_save_as_interview(self.app)
 
     def action_evidence(self) -> None:
         option = self.query_one("#reasons", OptionList).highlighted_option

@@ -16,7 +16,14 @@ from textual.widgets import Button, Footer, Header, Label, Markdown
 from fwadvisor.atomic import write_atomic
 from fwadvisor.report.render import SUFFIXES, render
 from fwadvisor.safe_text import one_line
-from fwadvisor.tui.screens.dialogs import ConfirmDialog, FileNameDialog
+from fwadvisor.tui.screens.dialogs import (
+    ConfirmDialog,
+    FileNameDialog,
+    SaveAsInterviewCommands,
+    ask_to_save_as_interview,
+)
+from fwadvisor.tui.screens.interview import KEEP_HINT
+from fwadvisor.tui.state import output_folder
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "json": "JSON"}
@@ -29,17 +36,22 @@ class ReportScreen(Screen):
     HELP = (
         "The full report for your answers, as it will be saved. It includes the evidence from "
         "this machine when a profile has been run (3). Export it with m (Markdown), h (HTML, one "
-        "self-contained page to share) or j (JSON, for scripts); you choose the file name, and an "
-        "existing file is only replaced after you confirm."
+        "self-contained page to share) or j (JSON, for scripts); you choose the file name (it "
+        "starts in the working directory, or in your data folder when that cannot be written), and "
+        "an existing file is only replaced after you confirm."
     )
-    # The stylesheet styles the two areas; this only lines the label up with the buttons' text.
+    COMMANDS = {SaveAsInterviewCommands}
+    # The stylesheet styles the two areas; the evidence line has a row of its own under the buttons
+    # (beside them, it was cut after a few words at 80 columns).
     DEFAULT_CSS = """
-    ReportScreen #report-source { margin: 1 0 0 1; color: $text-muted; }
+    ReportScreen #report-source { width: 1fr; height: auto; padding: 0 1; color: $text-muted; }
     """
+    # Short footer words: the three fit at 80 columns beside the app's keys; the buttons say the rest.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "export('md')", "Export Markdown"),
-        Binding("h", "export('html')", "Export HTML"),
-        Binding("j", "export('json')", "Export JSON"),
+        Binding("m", "export('md')", "Markdown", tooltip="Export the report as Markdown"),
+        Binding("h", "export('html')", "HTML", tooltip="Export the report as one HTML page"),
+        Binding("j", "export('json')", "JSON", tooltip="Export the report as JSON"),
+        Binding("ctrl+s", "save_as_interview", "Save as interview", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -49,7 +61,7 @@ class ReportScreen(Screen):
             yield Button("Export Markdown (m)", id="export-md", variant="primary")
             yield Button("Export HTML (h)", id="export-html")
             yield Button("Export JSON (j)", id="export-json")
-            yield Label(id="report-source")
+        yield Label(id="report-source")
         with VerticalScroll(id="report-preview"):
             yield Markdown(id="report-markdown")
         yield Footer()
@@ -87,6 +99,9 @@ class ReportScreen(Screen):
             if state.profile_document is not None
             else "No profile run yet: run one in the profiler (3) to add measured evidence."
         )
+        answers = state.answers_source()
+        if answers:  # an answers file, not the saved interview
+            source += f"\n{answers} ({KEEP_HINT})."
         notice = state.profile_notice()
         if notice:  # the newest saved run could not be read: it was skipped, and the person is told why
             source += "\n" + one_line(notice)
@@ -94,6 +109,12 @@ class ReportScreen(Screen):
         preview = self.query_one("#report-markdown", Markdown)
         if preview.source != text:  # re-mounting every block is the slow part; skip it when nothing changed
             await preview.update(text)
+
+    def show_answers_source(self) -> None:
+        self.call_later(self.refresh_preview)
+
+    def action_save_as_interview(self) -> None:
+        ask_to_save_as_interview(self.app)
 
     @property
     def preview_text(self) -> str:
@@ -120,11 +141,14 @@ class ReportScreen(Screen):
     async def export(self, fmt: str) -> None:
         """Ask for a file name, confirm before replacing a file, then write the report atomically."""
         name = FORMAT_NAMES[fmt]
-        default = Path.cwd() / f"{DEFAULT_STEM}{SUFFIXES[fmt]}"
+        # A folder that exists and can be written (the working directory, else the data folder):
+        # the default never fails for want of a folder such as ~/Downloads.
+        folder = output_folder()
+        default = folder / f"{DEFAULT_STEM}{SUFFIXES[fmt]}"
         chosen = await self.app.push_screen_wait(FileNameDialog(f"Save the report as {name} to:", str(default)))
         if chosen is None:
             return
-        path = chosen if chosen.is_absolute() else Path.cwd() / chosen
+        path = chosen if chosen.is_absolute() else folder / chosen
         problem = self._cannot_write(path)
         # The path is what the person typed: shown as written (cleaned), never as markup.
         shown = one_line(path)

@@ -94,7 +94,7 @@ class EnvironmentPanel(Static):
         self.post_message(EnvironmentChecked(environment))
 
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
-        message.stop()
+        # Not stopped: the screen hears it too (a framework that is not installed cannot be ticked).
         if message.environment is None:
             self.update(
                 Text(

@@ -15,6 +15,16 @@ from fwadvisor.profiler.suites import suite_paths
 from fwadvisor.safe_text import one_line
 
 DEFAULT_SUITE = "quick"
+# The built-in suites in the order a person would try them; user suites follow, by name.
+BUILTIN_ORDER = ("quick", "standard", "full", "practice")
+# How long each built-in suite takes, both frameworks, imports included, by kind of device. From the
+# suites' own headers in profiles/*.yaml (measured on a 2-core CPU) and issue #13 (quick on an H200:
+# about 20 s). None: not measured on that kind of device yet, so no figure is given.
+EXPECTED_TIME: dict[str, dict[str, str | None]] = {
+    "cpu": {"quick": "~1 min", "standard": "<5 min", "full": "10+ min", "practice": "<2 min"},
+    "gpu": {"quick": "~20 s", "standard": None, "full": None, "practice": None},
+}
+DEVICE_WORDS = {"cpu": "on a CPU", "gpu": "on a GPU"}
 
 # What a worker's final status means to a person, next to its progress bar.
 WORKER_NOTES = {
@@ -27,15 +37,47 @@ WORKER_NOTES = {
     "timed_out": "✗ timed out",
     "cancelled": "cancelled",
 }
+NOT_INSTALLED = "not installed"
 
 
-def suite_options() -> list[tuple[Text, str]]:
+def ordered_suites() -> list[str]:
+    names = list(suite_paths())
+    builtin = [name for name in BUILTIN_ORDER if name in names]
+    return builtin + sorted(name for name in names if name not in builtin)
+
+
+def expected_time(suite: str, device: str) -> str | None:
+    return EXPECTED_TIME.get(device, {}).get(suite)
+
+
+def suite_options(device: str = "cpu") -> list[tuple[Text, str]]:
     # A suite's name is a file name from the person's profiles folder: shown as written, never as markup.
-    return [(Text(one_line(name)), name) for name in suite_paths()]
+    options = []
+    for name in ordered_suites():
+        prompt = Text(one_line(name))
+        time = expected_time(name, device)
+        if time:
+            prompt.append(f" {time}", style="dim")
+        options.append((prompt, name))
+    return options
+
+
+def suite_description(suite: str, device: str) -> str:
+    """The suite's own description and how long it takes on this kind of device (plain text, cleaned)."""
+    from fwadvisor.errors import InputError
+    from fwadvisor.profiler.suites import load_suite
+
+    try:
+        description = load_suite(suite).description
+    except InputError as exc:
+        return one_line(f"Suite {suite} cannot be read: {exc}")
+    time = expected_time(suite, device)
+    took = f" Takes {time} {DEVICE_WORDS.get(device, device)}." if time else ""
+    return one_line(f"Suite {suite}: {description}{took}")
 
 
 def default_suite() -> str:
-    names = list(suite_paths())
+    names = ordered_suites()
     return DEFAULT_SUITE if DEFAULT_SUITE in names else names[0]
 
 
@@ -44,7 +86,10 @@ class RunControls(Horizontal):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.suites = suite_options()
+        self.device = "cpu"  # until the machine check says there is a GPU
+        self.suites = suite_options(self.device)
+        # Frameworks the machine check found missing: their boxes cannot be ticked.
+        self.missing: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Select(
@@ -52,7 +97,7 @@ class RunControls(Horizontal):
             value=default_suite(),
             allow_blank=False,
             id="profiler-suite",
-            tooltip="The benchmark suite to run",
+            tooltip="The benchmark suite to run, with how long it takes here",
         )
         for fw in PROFILER_IDS:
             yield Checkbox(display_name(fw), value=True, id=f"profiler-use-{fw}")
@@ -63,20 +108,37 @@ class RunControls(Horizontal):
     def chosen_suite(self) -> str:
         return str(self.query_one("#profiler-suite", Select).value)
 
+    def checkbox(self, framework: str) -> Checkbox:
+        return self.query_one(f"#profiler-use-{framework}", Checkbox)
+
     def choose(self, suite: str | None, frameworks: list[str] | None) -> None:
         """Set the controls (the command palette's "Run the quick profile" comes here)."""
         if suite is not None:
             self.query_one("#profiler-suite", Select).value = suite
         if frameworks is not None:
             for fw in PROFILER_IDS:
-                self.query_one(f"#profiler-use-{fw}", Checkbox).value = fw in frameworks
+                self.checkbox(fw).value = fw in frameworks and fw not in self.missing
 
     def chosen_frameworks(self) -> list[str]:
-        return [fw for fw in PROFILER_IDS if self.query_one(f"#profiler-use-{fw}", Checkbox).value]
+        return [fw for fw in PROFILER_IDS if self.checkbox(fw).value and fw not in self.missing]
+
+    def set_machine(self, missing: set[str], device: str) -> None:
+        """What the machine check found: frameworks that are not installed, and whether there is a GPU."""
+        self.missing = set(missing)
+        for fw in PROFILER_IDS:
+            box = self.checkbox(fw)
+            if fw in self.missing:
+                box.value = False
+                box.disabled = True
+                box.tooltip = f"{display_name(fw)} is not installed: pip install 'fwadvisor[{fw}]'"
+        if device != self.device:
+            self.device = device
+            self.suites = []  # the expected times changed: list them again
+            self.refresh_suites()
 
     def refresh_suites(self) -> None:
         """List the suites saved since (the chosen one stays chosen while it is still there)."""
-        suites = suite_options()
+        suites = suite_options(self.device)
         if suites == self.suites:
             return
         select = self.query_one("#profiler-suite", Select)
@@ -85,13 +147,18 @@ class RunControls(Horizontal):
         select.set_options(suites)
         select.value = current if any(value == current for _, value in suites) else default_suite()
 
+    def set_compact(self, compact: bool) -> None:
+        """One line instead of three on a short terminal: the rows go to the results table."""
+        for widget in (self.query_one(Select), *self.query(Checkbox), *self.query(Button)):
+            widget.compact = compact
+
     def set_running(self, profiling: bool, cancelling: bool) -> None:
         """Nothing to change while a run is going; Cancel only until it was pressed."""
         self.query_one("#profiler-run", Button).disabled = profiling
         self.query_one("#profiler-cancel", Button).disabled = not profiling or cancelling
         self.query_one("#profiler-suite", Select).disabled = profiling
         for fw in PROFILER_IDS:
-            self.query_one(f"#profiler-use-{fw}", Checkbox).disabled = profiling
+            self.checkbox(fw).disabled = profiling or fw in self.missing
 
 
 class ProgressPanel(Vertical):
@@ -118,11 +185,11 @@ class ProgressPanel(Vertical):
         # Versions and devices come from the workers: shown as they are, never as markup.
         self.query_one(f"#progress-note-{framework}", Label).update(Text(one_line(text)))
 
-    def waiting(self, chosen: list[str]) -> None:
+    def waiting(self, chosen: list[str], missing: set[str]) -> None:
         """A run is starting: the bars pulse until the number of cases is known."""
         for fw in PROFILER_IDS:
-            self.bar(fw).update(total=None, progress=0)
-            self.note(fw, "waiting" if fw in chosen else "not chosen")
+            self.bar(fw).update(total=None if fw in chosen else 1, progress=0)
+            self.note(fw, "waiting" if fw in chosen else NOT_INSTALLED if fw in missing else "not chosen")
 
     def begin(self, frameworks: list[str], cases: int) -> None:
         for fw in frameworks:
@@ -145,6 +212,13 @@ class ProgressPanel(Vertical):
             else:
                 note += f" in {worker.wall_s or 0:.1f} s"
             self.note(fw, note)
+            bar = self.bar(fw)
+            if bar.total is None or not bar.progress:  # a saved run, or one shown again: the bar says it ended
+                bar.update(total=1, progress=0 if worker.status == "cancelled" else 1)
+
+    def not_installed(self, missing: set[str]) -> None:
+        for fw in missing:
+            self.note(fw, f"{NOT_INSTALLED}: pip install 'fwadvisor[{fw}]'")
 
     def not_run(self, frameworks: list[str]) -> None:
         for fw in frameworks:

@@ -109,7 +109,8 @@ def draw_chart(table_rows: list[Row], width: int, not_run: Collection[str] = ())
         text.append("\n")
     if any(row.busy for row in table_rows):
         text.append(BUSY_LEGEND + "\n", style=BUSY_COLOUR)
-    text.append(f"Log scale: a full bar is {ratio_text(scale)}. ~ wide spread, not used as evidence.", style="dim")
+    # The marks are explained once, in the words of every report (F1, and Enter on a table row).
+    text.append(f"Log scale: a full bar is {ratio_text(scale)}. Marks: F1 or Enter on a row.", style="dim")
     return text
 
 

@@ -1,17 +1,24 @@
 """The profiler's results: the side-by-side table, the chart of who is ahead, and the training curves.
 
-The table gets a row per case when a run starts and fills in cell by cell as records arrive. The
-curves (practice suite only) take the place of the table and the chart; the screen decides which
-of the two views shows (its `-curves` class).
+The table gets a row per case when a run starts and fills in cell by cell as records arrive. Both
+frameworks and the ratio always show: below WIDE_MIN columns the metric moves under each number and
+the ratio's interval under the ratio (rows are two lines high either way, the shape under the
+benchmark's name); % of peak gets a column only where there is room. Enter on a row opens every
+fact about it (screens/row_details.py). The chart and the curves are other views of the same run;
+the screen decides which show (its `-view-*` classes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.widgets import DataTable
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
@@ -33,6 +40,9 @@ CELL_COLOURS = {
     ResultStatus.CANCELLED: "dim",
 }
 NOT_MEASURED = "-"
+# From this many columns the metric and % of peak get columns of their own, the interval stays beside the ratio.
+WIDE_MIN = 100
+ROW_HEIGHT = 2  # the benchmark's shape (and, when narrow, the metric and the interval) on the second line
 
 
 def row_key(benchmark: str, dtype: str, params: str) -> str:
@@ -46,7 +56,7 @@ def case_key(case: Case) -> str:
 def benchmark_label(benchmark: str, dtype: str, params: str) -> Text:
     # Benchmark names and parameters come from the suite file: outside text, cleaned.
     label = Text(one_line(f"{benchmark} {dtype}".strip()))
-    label.append(f"  {one_line(params)}", style="dim")
+    label.append("\n" + one_line(params), style="dim")
     return label
 
 
@@ -54,8 +64,32 @@ def dim(text: str) -> Text:
     return Text(text, style="dim")
 
 
+def unit_text(row: Row) -> Text:
+    unit = Text(one_line(row.unit))
+    if row.unit in LOWER_IS_BETTER or row.benchmark == EXPORT_BENCHMARK:
+        unit.append(" (lower is better)", style="dim")
+    return unit
+
+
+@dataclass
+class Entry:
+    """What one table row shows, kept apart from the columns so the table can be laid out again."""
+
+    label: Text
+    unit: Text = field(default_factory=Text)
+    numbers: dict[str, Text] = field(default_factory=dict)
+    peak: Text = field(default_factory=Text)
+    row: Row | None = None  # the facts behind it, once a number arrived (the details view shows them)
+
+
 class ResultsView(Vertical):
     """The results table and the ratio chart, or the practice suite's curves in their place."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entries: dict[str, Entry] = {}
+        self.narrow = True  # until the first resize says otherwise: 80 columns is the size promised
+        self.with_peak = False
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(id="profiler-results", cursor_type="row", zebra_stripes=True)
@@ -64,12 +98,13 @@ class ResultsView(Vertical):
         yield CurvesPanel(id="profiler-curves")
 
     def on_mount(self) -> None:
-        table = self.table
-        table.add_column("benchmark", key="benchmark")
-        table.add_column("metric", key="metric")
-        for fw in PROFILER_IDS:
-            table.add_column(display_name(fw), key=fw)
-        table.add_column("ahead", key="ahead")
+        self.lay_out()
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < WIDE_MIN
+        if narrow != self.narrow:
+            self.narrow = narrow
+            self.lay_out()
 
     @property
     def table(self) -> DataTable[Text | str]:
@@ -87,25 +122,80 @@ class ResultsView(Vertical):
     def has_curves(self) -> bool:
         return bool(self.curves.models)
 
+    @property
+    def has_rows(self) -> bool:
+        return bool(self.entries)
+
+    def columns(self) -> list[tuple[str, str]]:
+        """(header, key) of every column for the current width."""
+        frameworks = [(display_name(fw), fw) for fw in PROFILER_IDS]
+        if self.narrow:
+            return [("benchmark", "benchmark"), *frameworks, ("ahead", "ahead")]
+        peak = [("% of peak", "peak")] if self.with_peak else []
+        return [("benchmark", "benchmark"), ("metric", "metric"), *frameworks, ("ahead", "ahead"), *peak]
+
+    def cells(self, entry: Entry) -> dict[str, Text]:
+        """The entry's cells for the current layout."""
+        values: dict[str, Text] = {"benchmark": entry.label, "metric": entry.unit, "peak": entry.peak}
+        for fw in PROFILER_IDS:
+            number = entry.numbers.get(fw, dim(NOT_MEASURED)).copy()
+            if self.narrow and entry.unit.plain and number.plain not in ("…", NOT_MEASURED, "running"):
+                number.append("\n")
+                number.append_text(Text(entry.unit.plain.replace(" (lower is better)", " ↓better"), style="dim"))
+            values[fw] = number
+        # The one form of every table (Row.faster_text): a ratio from an unsteady or busy number carries its
+        # mark, "≈" says the interval holds 1.0; narrow, the interval goes under the ratio.
+        row = entry.row
+        ahead = Text(row.faster_text(short=True, narrow=self.narrow)) if row is not None else Text("")
+        if row is not None and (row.within_noise or row.busy):
+            ahead.stylize("dim")
+        values["ahead"] = ahead
+        return values
+
+    def lay_out(self) -> None:
+        """Build the columns for the width and every row from the entries (the cursor stays on its row)."""
+        table = self.table
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for header, key in self.columns():
+            table.add_column(header, key=key)
+        for key, entry in self.entries.items():
+            cells = self.cells(entry)
+            table.add_row(*(cells[column] for _, column in self.columns()), height=ROW_HEIGHT, key=key)
+        if self.entries:
+            table.move_cursor(row=min(cursor, len(self.entries) - 1))
+
+    def refresh_entry(self, key: str) -> None:
+        table, entry = self.table, self.entries[key]
+        if key not in table.rows:
+            cells = self.cells(entry)
+            table.add_row(*(cells[column] for _, column in self.columns()), height=ROW_HEIGHT, key=key)
+            return
+        cells = self.cells(entry)
+        for _, column in self.columns():
+            table.update_cell(key, column, cells[column], update_width=True)
+
     def prepare(self, cases: list[Case], frameworks: list[str]) -> None:
         """A run starts: a row per case, … where a chosen framework has yet to report."""
-        table = self.table
-        table.clear()
+        self.entries = {}
+        self.with_peak = False
         for case in cases:
             key = case_key(case)
-            if key in table.rows:
+            if key in self.entries:
                 continue
-            pending = [dim("…") if fw in frameworks else dim(NOT_MEASURED) for fw in PROFILER_IDS]
             params = params_text(case.params, case.benchmark)
-            table.add_row(benchmark_label(case.benchmark, case.dtype or "", params), "", *pending, "", key=key)
+            pending = {fw: dim("…") if fw in frameworks else dim(NOT_MEASURED) for fw in PROFILER_IDS}
+            self.entries[key] = Entry(benchmark_label(case.benchmark, case.dtype or "", params), numbers=pending)
+        self.lay_out()
         chart = self.chart
         chart.display = True  # a practice-only run before this one may have hidden it
         chart.show([])
 
     def mark_running(self, case: Case, framework: str) -> None:
         key = case_key(case)
-        if key in self.table.rows:
-            self.table.update_cell(key, framework, Text("running", style="italic yellow"))
+        if key in self.entries:
+            self.entries[key].numbers[framework] = Text("running", style="italic yellow")
+            self.refresh_entry(key)
 
     def show_records(self, records: list[Record], final: bool = False, not_run: Collection[str] = ()) -> None:
         """Fill in the cells that have numbers (all of them once the run is over) and the chart.
@@ -113,14 +203,22 @@ class ResultsView(Vertical):
         `not_run`: frameworks whose run was cancelled; their empty cells say so instead of failed.
         """
         table_rows = rows(records)
-        table = self.table
+        with_peak = self.with_peak or any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
+        changed: list[str] = []
         for row in table_rows:
             key = row_key(row.benchmark, row.dtype, row.params)
-            if key not in table.rows:
-                dashes = (dim(NOT_MEASURED) for _ in PROFILER_IDS)
-                table.add_row(benchmark_label(row.benchmark, row.dtype, row.params), "", *dashes, "", key=key)
-            for column, value in self.row_cells(row, final, not_run).items():
-                table.update_cell(key, column, value, update_width=True)
+            if key not in self.entries:
+                dashes = {fw: dim(NOT_MEASURED) for fw in PROFILER_IDS}
+                self.entries[key] = Entry(benchmark_label(row.benchmark, row.dtype, row.params), numbers=dashes)
+            entry = self.entries[key]
+            self.fill(entry, row, final, not_run)
+            changed.append(key)
+        if with_peak != self.with_peak:
+            self.with_peak = with_peak
+            self.lay_out()
+        else:
+            for key in changed:
+                self.refresh_entry(key)
         # Accuracies and load times are not speeds: the practice rows stay out of the speed chart,
         # and a practice-only run has no chart at all (its curves are the picture).
         speed = [row for row in table_rows if row.benchmark not in PRACTICE_SUITE_BENCHMARKS]
@@ -129,24 +227,31 @@ class ResultsView(Vertical):
         chart.show(speed, not_run)
 
     @staticmethod
-    def row_cells(row: Row, final: bool, not_run: Collection[str]) -> dict[str, Text]:
-        unit = Text(one_line(row.unit))
-        if row.unit in LOWER_IS_BETTER or row.benchmark == EXPORT_BENCHMARK:
-            unit.append(" (lower is better)", style="dim")
-        # The short form: "≈" for an interval that holds 1.0 (the help says so), as the terminal's table.
-        values = {"metric": unit, "ahead": Text(row.faster_text(short=True))}
+    def fill(entry: Entry, row: Row, final: bool, not_run: Collection[str]) -> None:
+        entry.row, entry.unit = row, unit_text(row)
+        entry.peak = Text(row.peak_text() if row.peak_text() != "-" else NOT_MEASURED)
         for fw in PROFILER_IDS:
             cell = row.cells.get(fw)
             if cell is None:
                 if final:
-                    values[fw] = dim(NOT_MEASURED)
+                    entry.numbers[fw] = dim(NOT_MEASURED)
                 continue
             status = cell.status
             if status is ResultStatus.CANCELLED or (fw in not_run and status is ResultStatus.FAILED):
-                values[fw] = dim("cancelled")
+                entry.numbers[fw] = dim("cancelled")
             else:
-                values[fw] = Text(one_line(cell.text()), style=CELL_COLOURS.get(status, ""))
-        return values
+                entry.numbers[fw] = Text(one_line(cell.text()), style=CELL_COLOURS.get(status, ""))
+
+    @on(DataTable.RowSelected, "#profiler-results")
+    def show_details(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: every fact about it in a dialog (both numbers, spread, interval, % of peak ...)."""
+        from fwadvisor.tui.screens.row_details import RowDetailsScreen
+
+        entry = self.entries.get(str(event.row_key.value))
+        if entry is None or entry.row is None:
+            self.notify("No numbers for this row yet.", markup=False)
+            return
+        self.app.push_screen(RowDetailsScreen(entry.row))
 
     def show_curves(self, records: list[Record]) -> None:
         self.curves.show(records)

@@ -8,6 +8,11 @@ from textual.widgets import Static
 from fwadvisor.frameworks import display_name, identity
 
 
+def points_text(value: float) -> str:
+    """A number of points in words: "1 point", "0 points", "2.5 points"."""
+    return f"{value:g} point{'' if value == 1 else 's'}"
+
+
 class ScoreBars(Static):
     """PyTorch and TensorFlow points as bars scaled to the larger score."""
 
@@ -20,7 +25,7 @@ class ScoreBars(Static):
             text.append(f"{display_name(framework):<11}")
             text.append("█" * filled, style=identity(framework).rich_colour)
             text.append("░" * (width - filled), style="dim")
-            text.append(f" {points:g} points")
+            text.append(f" {points_text(points)}")
             if framework in blocked:
                 text.append("  ✖ ruled out by a blocker", style="bold red")
             text.append("\n")

@@ -1,10 +1,11 @@
 """Below a minimum terminal size every screen hides its content and says so instead.
 
-Textual lays widgets out even when they get no columns at all, and some (OptionList, wrapped text)
-then fail with a ValueError: a terminal shrunk to 30x8 stopped the app. The app's breakpoints give
-each screen the class `-too-narrow` or `-too-short` below the minimum; the stylesheet hides every
-child of such a screen except this notice (so nothing is laid out at a size it cannot take), and
-everything comes back as it was once the terminal is large enough again.
+The screens are laid out for 80x24 (the size the README promises): below it, choices wrapped into a
+9-column strip and the advice header filled the screen, and Textual laid out widgets that got no
+columns at all, which some (OptionList, wrapped text) failed on with a ValueError. The app gives
+itself the class `-too-small` below the minimum; the stylesheet then hides every child of every
+screen except this notice (so nothing is laid out at a size it cannot take), and everything comes
+back as it was once the terminal is large enough again.
 """
 
 from __future__ import annotations
@@ -14,21 +15,33 @@ from typing import Any
 
 from textual.widgets import Static
 
-MIN_WIDTH = 40
-MIN_HEIGHT = 10
-TOO_SMALL_TEXT = f"Terminal too small: make it at least {MIN_WIDTH}x{MIN_HEIGHT}. Ctrl+Q quits."
+MIN_WIDTH = 80
+MIN_HEIGHT = 24
 
 
 def is_too_small(width: int, height: int) -> bool:
     return width < MIN_WIDTH or height < MIN_HEIGHT
 
 
+def too_small_text(width: int, height: int) -> str:
+    """What the notice says: the size needed, and the size the terminal has now."""
+    return (
+        f"Terminal too small: it is {width}x{height}, fwadvisor needs at least {MIN_WIDTH}x{MIN_HEIGHT} "
+        "(columns x rows). Make the window larger or the font smaller. Ctrl+Q quits."
+    )
+
+
 class TooSmallNotice(Static):
     """What a screen shows while the terminal is below MIN_WIDTH x MIN_HEIGHT."""
+
+    DEFAULT_CSS = """
+    TooSmallNotice { color: $warning; text-style: bold; }
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, classes="too-small-notice", **kwargs)
 
     def render(self) -> str:
         # Wrapped here, to at least one column: Textual's own wrapping fails at a width of 0.
-        return textwrap.fill(TOO_SMALL_TEXT, max(1, self.size.width))
+        size = self.app.size
+        return textwrap.fill(too_small_text(size.width, size.height), max(1, self.size.width))
