@@ -97,7 +97,8 @@ class InterviewScreen(Screen):
                     yield self._choices_widget(self.questions[0])
                 yield Static(id="choice-detail")
         with Horizontal(id="interview-nav"):
-            yield Button("‹ Back", id="back")
+            # Disabled from the start (the first question has none before it): no restyle before the first paint.
+            yield Button("‹ Back", id="back", disabled=True)
             yield Button("Skip", id="skip")
             yield Button("Next ›", id="next", variant="primary")
             yield Static(id="answered-progress")
