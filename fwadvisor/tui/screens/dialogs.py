@@ -109,9 +109,9 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-right: 2; }
     """
 
-    def __init__(self, question: str, yes_label: str = "Yes, overwrite"):
+    def __init__(self, question: str, yes_label: str = "Yes, overwrite", no_label: str = "No"):
         super().__init__()
-        self.question, self.yes_label = question, yes_label
+        self.question, self.yes_label, self.no_label = question, yes_label, no_label
 
     def compose(self) -> ComposeResult:
         yield TooSmallNotice()
@@ -119,7 +119,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(clean(self.question), markup=False, id="confirm-question")
             with Horizontal():
                 yield Button(self.yes_label, id="yes", variant="warning")
-                yield Button("No", id="no", variant="primary")
+                yield Button(self.no_label, id="no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static
-
-from fwadvisor.tui.widgets.too_small import TooSmallNotice
+from fwadvisor.tui.screens.dialogs import ConfirmDialog
 
 QUESTION = (
     "A profile is running. Quit now? The run is cancelled and what was measured so far is saved "
@@ -17,33 +10,8 @@ QUESTION = (
 )
 
 
-class QuitDuringRunDialog(ModalScreen[bool]):
-    """Quit (cancel and save the partial run) or keep running; Escape keeps running."""
+class QuitDuringRunDialog(ConfirmDialog):
+    """Quit (cancel and save the partial run) with y, or keep running with n or Escape (the default)."""
 
-    BINDINGS = [Binding("escape,n", "keep", "Keep running"), Binding("y", "quit_now", "Quit")]
-    DEFAULT_CSS = """
-    QuitDuringRunDialog { align: center middle; }
-    QuitDuringRunDialog > Vertical { width: 90%; max-width: 76; height: auto; border: thick $warning;
-        background: $surface; padding: 1 2; }
-    QuitDuringRunDialog Horizontal { height: auto; margin-top: 1; }
-    QuitDuringRunDialog Button { margin-right: 2; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield TooSmallNotice()
-        with Vertical():
-            yield Static(QUESTION, markup=False)
-            with Horizontal():
-                yield Button("Quit (y)", id="quit", variant="warning")
-                yield Button("Keep running (n)", id="keep", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#keep", Button).focus()
-
-    @on(Button.Pressed, "#quit")
-    def action_quit_now(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#keep")
-    def action_keep(self) -> None:
-        self.dismiss(False)
+    def __init__(self) -> None:
+        super().__init__(QUESTION, yes_label="Quit (y)", no_label="Keep running (n)")
