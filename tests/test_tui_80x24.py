@@ -19,7 +19,7 @@ from conftest import record_data
 from fwadvisor.paths import runs_dir
 from fwadvisor.profiler.documents import load_run
 from fwadvisor.tui.app import MODE_TITLES, FwAdvisorApp, make_app
-from fwadvisor.tui.messages import CaseStarted, EnvironmentChecked, RunFinished
+from fwadvisor.tui.messages import CaseStarted, EnvironmentChecked, RunFinished, RunStarted
 from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
 from fwadvisor.tui.screens.row_details import RowDetailsScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
@@ -201,6 +201,13 @@ async def test_a_run_goes_on_while_another_screen_shows_with_its_progress_in_the
         titles = [n.title for n in app._notifications]
         assert "Profile finished and saved" in titles, titles
         assert app.state.profile_document is document
+        # Back on the profiler, Enter opens the first row's details: it never starts another run.
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, RowDetailsScreen)
+        assert len({id(m) for m in messages if isinstance(m, RunStarted)}) == 1  # no second run began
 
 
 async def test_quitting_during_a_run_asks_first_then_cancels_and_saves_the_partial_run(tmp_path):

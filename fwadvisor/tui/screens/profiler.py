@@ -363,6 +363,9 @@ class ProfilerScreen(RunEvidenceScreen):
         # the problems, so the lines left there are the ones that need a fix.
         stopped = {fw for fw, worker in document.workers.items() if worker.status == "cancelled"}
         self.results.show_records(document.results, final=True, not_run=stopped)
+        # The numbers have the focus now: Enter opens a row's details; it must not start another run
+        # from the Run button that still had the focus.
+        self.results.table.focus()
         self.show_curves(document.results)
         self.progress.show_outcomes(document.workers)
         adopted = message.path is not None and self.adopt_run(document, message.path)
