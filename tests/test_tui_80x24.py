@@ -7,13 +7,13 @@ that fit 80 columns and one name per screen.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 from test_tui_trust import hanging_torch, save_run_file, start_hanging_run
 from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Footer, Select, Static
+from tui_helpers import status_text, wait_for
 
 from conftest import record_data
 from fwadvisor.paths import runs_dir
@@ -77,19 +77,6 @@ def saved_run(*, gpu: bool = False) -> dict:
         "cancelled": False,
         "results": results,
     }
-
-
-async def wait_for(pilot, condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
-
-
-def status_text(app: FwAdvisorApp) -> str:
-    return str(app.screen.query_one("#profiler-status", Static).content)
 
 
 def shown_lines(widget) -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
+from tui_helpers import status_text, wait_for
 
 from conftest import FIXTURES, REPO
 from fwadvisor.profiler import runner
@@ -78,21 +79,8 @@ async def open_profiler(app: FwAdvisorApp, pilot, suite: str, frameworks: tuple[
     await pilot.pause()
 
 
-async def wait_for(pilot, condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await pilot.pause(0.1)
-    return condition()
-
-
 def cell_text(table: DataTable, row: int, column: str) -> str:
     return str(table.get_cell_at((row, table.get_column_index(column))))
-
-
-def status_text(app: FwAdvisorApp) -> str:
-    return str(app.screen.query_one("#profiler-status", Static).content)
 
 
 def our_workers() -> list[psutil.Process]:

@@ -8,7 +8,6 @@ the worker process is real and stays busy until Cancel kills it, with no framewo
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import msgspec
@@ -16,6 +15,7 @@ import pytest
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
+from tui_helpers import status_text, wait_for
 
 from conftest import REPO, record_data
 from fwadvisor.paths import runs_dir
@@ -111,19 +111,6 @@ def cancelled_run_data() -> dict:
         if record["framework"] == "tensorflow":
             record.update(cancelled=True, error="cancelled by the user", metric={"name": "", "value": None})
     return data
-
-
-async def wait_for(pilot, condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
-
-
-def status_text(app: FwAdvisorApp) -> str:
-    return str(app.screen.query_one("#profiler-status", Static).content)
 
 
 def line_text(app: FwAdvisorApp) -> Text:
