@@ -319,7 +319,7 @@ async def test_a_cancelled_run_keeps_the_earlier_complete_run_as_evidence_unless
         dialog = app.screen
         question = " ".join(str(widget.content) for widget in dialog.query(Static))
         assert "partial (cancelled)" in question and OLDER_COMPLETE in question
-        keep = dialog.query_one("#keep", Button)
+        keep = dialog.query_one("#no", Button)
         assert keep.has_focus and str(keep.label) == "Keep the complete run"  # the question names the file
         await pilot.press("enter")  # the default: keep the complete run
         await pilot.pause()
@@ -335,7 +335,7 @@ async def test_a_cancelled_run_keeps_the_earlier_complete_run_as_evidence_unless
         assert await wait_for(pilot, lambda: any(isinstance(m, WorkerStarted) for m in messages), 30)
         await cancel_and_wait(app, pilot, messages)
         assert await wait_for(pilot, lambda: isinstance(app.screen, EvidenceChoiceDialog), 5)
-        await pilot.click("#use-partial")
+        await pilot.click("#yes")
         await pilot.pause()
         assert evidence(app).cancelled
         assert str(app.state.profile_path).endswith("-three_cases.json")

@@ -133,55 +133,22 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class EvidenceChoiceDialog(ModalScreen[bool]):
-    """After a cancelled or partial run: use it as the evidence, or keep the earlier complete run.
+class EvidenceChoiceDialog(ConfirmDialog):
+    """After a cancelled or partial run: use it as the evidence (y), or keep the earlier complete run.
 
-    Keeping is the default (Enter on the focused button, Escape, k): a partial run never takes a
+    Keeping is the default (Enter on the focused button, Escape, n): a partial run never takes a
     complete one's place unasked. Dismisses with True when the person chose the partial run.
     """
 
-    BINDINGS = [Binding("escape,k", "keep", "Keep the complete run"), Binding("u", "use_partial", "Use this run")]
-    DEFAULT_CSS = """
-    EvidenceChoiceDialog { align: center middle; }
-    EvidenceChoiceDialog > Vertical { width: 90%; max-width: 90; height: auto; border: thick $warning;
-        background: $surface; padding: 1 2; }
-    EvidenceChoiceDialog Horizontal { height: auto; margin-top: 1; }
-    EvidenceChoiceDialog Button { margin-right: 2; }
-    """
-
     def __init__(self, why_partial: str, partial_name: str, complete_name: str, complete_label: str):
-        super().__init__()
-        self.why_partial, self.partial_name = why_partial, partial_name
-        self.complete_name, self.complete_label = complete_name, complete_label
-
-    def compose(self) -> ComposeResult:
-        # File and suite names are outside text: cleaned, never markup.
-        yield TooSmallNotice()
-        with Vertical():
-            yield Label("This run is partial", classes="dialog-title")
-            yield Static(
-                clean(
-                    f"The run saved as {self.partial_name} is partial ({self.why_partial}). The advice and the "
-                    f"report use the earlier complete run {self.complete_name} ({self.complete_label}). "
-                    "Use the partial run as the evidence instead?"
-                ),
-                markup=False,
-            )
-            with Horizontal():
-                # Short labels: both buttons fit side by side at 80 columns; the text above names the files.
-                yield Button("Keep the complete run", id="keep", variant="primary")
-                yield Button("Use the partial run", id="use-partial", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#keep", Button).focus()
-
-    @on(Button.Pressed, "#keep")
-    def action_keep(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#use-partial")
-    def action_use_partial(self) -> None:
-        self.dismiss(True)
+        # Short labels: both buttons fit side by side at 80 columns; the question names the files.
+        super().__init__(
+            f"This run is partial. The run saved as {partial_name} is partial ({why_partial}). The advice "
+            f"and the report use the earlier complete run {complete_name} ({complete_label}). Use the partial "
+            "run as the evidence instead?",
+            yes_label="Use the partial run",
+            no_label="Keep the complete run",
+        )
 
 
 SAVE_AS_INTERVIEW = "Save these answers as my interview"
