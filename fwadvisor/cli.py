@@ -151,6 +151,21 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--format", choices=("text", "json"), default="text")
     prof.add_argument("--output", type=_output_path, metavar="FILE", help="also save the run to FILE")
 
+    facts = commands.add_parser(
+        "facts",
+        help="list the facts behind the advice, with their ages; --online checks release facts",
+        description="List the checked facts behind a recommendation (with --answers) or behind every rule, "
+        "with the date each was checked and how long ago that was. --online asks the package index your pip "
+        "uses (and npm, where installed) whether a newer release has overtaken a fact; reports and the app "
+        "then name those releases. Offline, a missing tool or an unreadable answer is one line, not an error.",
+    )
+    facts.add_argument("--answers", type=Path, metavar="FILE", help="only the facts behind the advice for FILE")
+    facts.add_argument(
+        "--online", action="store_true", help="check every release fact against the package indexes (about 15 s)"
+    )
+    facts.add_argument("--format", choices=("text", "json"), default="text")
+    _add_rules_options(facts)
+
     env = commands.add_parser("env", help="show this machine as the profiler sees it")
     env.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -225,6 +240,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             "profile-compare": compare_command.run_compare,
             "env": profile_commands.run_env,
         }[args.command](args)
+    if args.command == "facts":
+        from fwadvisor.commands.facts import run_facts
+
+        return run_facts(args)
     if args.command == "rules":
         from fwadvisor.commands import rules as rules_commands
 

@@ -23,6 +23,23 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     return home
 
 
+@pytest.fixture
+def facts_today(monkeypatch):
+    """Fix "today" (SOURCE_DATE_EPOCH) at the newest check date of the built-in facts, so the fact ages
+    in golden files and snapshots change when the facts do, never with the calendar."""
+    import datetime as dt
+
+    from fwadvisor.advisor.engine import load_guidance
+    from fwadvisor.advisor.facts import all_facts
+    from fwadvisor.advisor.loader import load_rules
+
+    rules = [entry.rule for entry in load_rules(include_user=False).rules]
+    newest = max(entry.checked for entry in all_facts(rules, load_guidance()))
+    midnight = dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(midnight.timestamp())))
+    return newest
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

@@ -144,7 +144,7 @@ GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
 
 @pytest.mark.parametrize("scenario", ["tf_serving_estate_adds_llm", "mac_only_llm_tinkering"])
-def test_recommendation_json_matches_the_golden_file(scenario):
+def test_recommendation_json_matches_the_golden_file(scenario, facts_today):
     answers = load_answers(Path(__file__).parent / "scenarios" / f"{scenario}.yaml")
     text = json.dumps(recommend(answers, RULES).to_dict(), indent=2, ensure_ascii=False) + "\n"
     golden = GOLDEN / f"{scenario}.json"

@@ -15,13 +15,13 @@ LAB = FIXTURES / "answers" / "good_research_lab.yaml"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-def test_interview_layout(snap_compare, size):
+def test_interview_layout(snap_compare, size, facts_today):
     app = make_app(LAB, save_path=None, load_last_profile=False)
     assert snap_compare(app, press=["n"], terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-def test_recommendation_layout(snap_compare, size):
+def test_recommendation_layout(snap_compare, size, facts_today):
     app = make_app(LAB, save_path=None, load_last_profile=False)
     assert snap_compare(app, press=["2"], terminal_size=size)
 
@@ -40,7 +40,7 @@ FIXED_MACHINE = {
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def test_profiler_layout_with_results(snap_compare, size):
+def test_profiler_layout_with_results(snap_compare, size, facts_today):
     from test_tui_80x24 import SAVED, saved_run
     from test_tui_trust import save_run_file
 

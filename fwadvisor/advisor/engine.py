@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from fwadvisor.advisor.conditions import matches, referenced
+from fwadvisor.advisor.facts import Overtaken, ReleaseCheck, ages_of, facts_behind, overtaken, release_claims_of
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
     FRAMEWORKS,
@@ -94,11 +95,13 @@ class Plan(msgspec.Struct, frozen=True):
 
 
 class FactDates(msgspec.Struct, frozen=True):
-    """The check dates of the facts behind the rules that fired."""
+    """The check dates of the facts behind the rules that fired, and the date their ages count from."""
 
     oldest: str
     newest: str
     facts: int
+    as_of: str = ""  # today, as fwadvisor saw it (SOURCE_DATE_EPOCH fixes it)
+    oldest_age_days: int = 0
 
 
 class PriorityEffect(msgspec.Struct, frozen=True):
@@ -129,6 +132,9 @@ class Recommendation:
     plan_rule: Plan | None = None
     facts_checked: FactDates | None = None
     profile: dict | None = None
+    # Releases newer than those the facts name, from the last `fwadvisor facts --online` (if any).
+    newer_releases: list[Overtaken] = dataclasses.field(default_factory=list)
+    releases_checked: str | None = None  # when that online check ran (ISO UTC)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of `recommend --format json` (schema_version 1)."""
@@ -202,8 +208,10 @@ def recommend(
     *,
     with_what_if: bool = True,
     evidence: ProfileEvidence | None = None,
+    release_check: ReleaseCheck | None = None,
 ) -> Recommendation:
-    """The advice for `answers`; with `evidence` (a profile run) its metrics feed the rules too."""
+    """The advice for `answers`; with `evidence` (a profile run) its metrics feed the rules too, and
+    with `release_check` (the last online check) it names the newer releases its facts do not know."""
     questionnaire = questionnaire or load_questionnaire()
     if evidence is not None:
         metrics = {**evidence.metrics, **(metrics or {})}
@@ -255,8 +263,8 @@ def recommend(
             if (step.when is None or matches(step.when, answers, metrics)) and step not in next_steps:
                 next_steps.append(step)
     selected = answers.get("priorities") or []
-    dates = sorted(e.checked for r in fired for e in r.evidence)
-    return Recommendation(
+    ages = ages_of(e.checked for r in fired for e in r.evidence)
+    rec = Recommendation(
         schema_version=SCHEMA_VERSION,
         recommendation=verdict,
         confidence=confidence,
@@ -283,9 +291,21 @@ def recommend(
         plan_rule=Plan(plan_rule.id, _message(plan_rule, context), evidence_refs(plan_rule.evidence))
         if plan_rule
         else None,
-        facts_checked=FactDates(dates[0].isoformat(), dates[-1].isoformat(), len(dates)) if dates else None,
+        facts_checked=FactDates(
+            ages.oldest.isoformat(),
+            ages.newest.isoformat(),
+            ages.facts,
+            ages.today.isoformat(),
+            (ages.today - ages.oldest).days,
+        )
+        if ages
+        else None,
         profile=_profile_summary(evidence, fired) if evidence is not None else None,
     )
+    if release_check is not None:
+        rec.newer_releases = overtaken(release_claims_of(facts_behind(rec, rules)), release_check.answers)
+        rec.releases_checked = release_check.checked_at
+    return rec
 
 
 def _profile_summary(evidence: ProfileEvidence, fired: list[Rule]) -> dict[str, Any]:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import msgspec
 
+from fwadvisor import clock
 from fwadvisor.advisor.conditions import matches, referenced
+from fwadvisor.advisor.facts import records_not_in_text, unrecorded_claims
 from fwadvisor.advisor.metrics import KNOWN_METRICS
 from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
 from fwadvisor.advisor.questionnaire import check_answer, load_questionnaire, sense_problems
@@ -148,7 +150,7 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
         problem("effect 'plan' needs `parts` covering both frameworks (at least one part each)")
     if rule.effect != "plan" and rule.parts:
         problem("`parts` is for effect 'plan' only")
-    today = dt.date.today()
+    today = clock.today()
     for e_index, evidence in enumerate(rule.evidence):
         if evidence.checked > today:
             problem(
@@ -156,6 +158,25 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
                 f"(today is {today}); give the date the fact was really checked",
                 ["evidence", e_index, "checked"],
             )
+        if evidence.release is not None and evidence.release.date is not None and evidence.release.date > today:
+            problem(
+                f"evidence {e_index + 1}'s release {evidence.release.version} is dated {evidence.release.date}, "
+                f"after today ({today}): a planned release is not a release yet",
+                ["evidence", e_index, "release", "date"],
+            )
+    for version in unrecorded_claims(rule.message, rule.evidence):
+        problem(
+            f"the message names {version} as a latest release, a claim the next release makes stale: add "
+            f"`release: {{package: NAME, ecosystem: pypi|npm, version: {version}, date: YYYY-MM-DD}}` to the "
+            "evidence item that states it, so `fwadvisor facts --online` can check it",
+            ["message"],
+        )
+    for record in records_not_in_text(rule.message, rule.evidence):
+        problem(
+            f"release record {record.package} {record.version} is not named in the message: the message and "
+            "the record must say the same version",
+            ["message"],
+        )
     for reason, keys in condition_problems(rule.when, questionnaire, ["when"]):
         problem(reason, keys)
     if referenced(rule.when)[1]:
@@ -260,7 +281,7 @@ STALE_AFTER_DAYS = 180
 
 def stale_evidence(entry: LoadedRule, today: dt.date | None = None) -> list[Problem]:
     """Warnings (not failures) for evidence last checked more than STALE_AFTER_DAYS ago."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     found = []
     for e_index, evidence in enumerate(entry.rule.evidence):
         age = (today - evidence.checked).days

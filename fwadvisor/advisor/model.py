@@ -27,6 +27,33 @@ AnswerValue = str | list[str]
 FiniteNumber = Annotated[float, Meta(ge=-1e15, le=1e15, description="a finite number")]
 
 
+class Release(FileModel, frozen=True):
+    """A release a message names as the latest (or last, or newest) one of a package, as data.
+
+    `fwadvisor facts --online` asks the package index for each record and reports the claims that a
+    newer release has overtaken; `rules check` requires one for every such claim in a message.
+    """
+
+    package: Annotated[
+        str,
+        Meta(
+            pattern=r"^(@[a-z0-9][a-z0-9._-]*/)?[A-Za-z0-9][A-Za-z0-9._-]*$",
+            max_length=100,
+            description="The package's name on its index (PyPI name, or npm name such as @tensorflow/tfjs)",
+        ),
+    ]
+    ecosystem: Annotated[Literal["pypi", "npm"], Meta(description="The index the package is published on")]
+    version: Annotated[
+        str,
+        Meta(
+            pattern=r"^[0-9]+(\.[0-9]+)*[A-Za-z0-9.+-]*$",
+            max_length=40,
+            description="The version the message names as the latest (a pre-release such as 2.22.0rc0 says so)",
+        ),
+    ]
+    date: Annotated[dt.date | None, Meta(description="When that version was released (YYYY-MM-DD), where known")] = None
+
+
 class Evidence(FileModel, frozen=True):
     """A checked fact a rule rests on."""
 
@@ -37,6 +64,10 @@ class Evidence(FileModel, frozen=True):
         Meta(description="H: primary source quoted; M: secondary or indirect; L: weak"),
     ] = "H"
     fact: Annotated[str, Meta(description="The fact itself, as the source states it")] = ""
+    release: Annotated[
+        Release | None,
+        Meta(description="The release this fact names as the latest of a package, so it can be checked online"),
+    ] = None
 
 
 class Condition(FileModel, frozen=True):
@@ -164,6 +195,8 @@ class NextStep(FileModel, frozen=True):
     url: str
     why: str
     when: Condition | None = None
+    # Only where `why` names a release as the latest: the evidence carrying its `release` record.
+    evidence: list[Evidence] | None = None
 
 
 class Outlook(FileModel, frozen=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fwadvisor.advisor.engine import recommend
+from fwadvisor.advisor.facts import load_last_check
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.questionnaire import load_answers
 from fwadvisor.commands.output import check_output, emit
@@ -21,7 +22,7 @@ def run_recommend(args: argparse.Namespace) -> int:
 
         profile = load_run(args.profile)
         evidence = evidence_from_profile(profile, args.profile)
-    rec = recommend(answers, ruleset, evidence=evidence)
+    rec = recommend(answers, ruleset, evidence=evidence, release_check=load_last_check())
     if args.format == "text" and args.output is None:
         from fwadvisor.report.text import print_report
 

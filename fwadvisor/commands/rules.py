@@ -50,6 +50,16 @@ def run_check(args: argparse.Namespace) -> int:
                 print(clean(f"  warning: {item}"), file=sys.stderr)
         invalid += len(problems)
         failed += len(failures)
+    if not args.dirs:  # the built-in guidance (outlook, misconceptions, FAQ) makes release claims too
+        from fwadvisor.advisor.engine import load_guidance
+        from fwadvisor.advisor.facts import guidance_claim_problems
+
+        guidance = builtin_rules_dir() / "guidance.yaml"
+        found = guidance_claim_problems(load_guidance())
+        print(clean(f"{guidance}: {'OK' if not found else 'FAILED'}: release claims recorded as data"))
+        for claim_problem in found:
+            print(clean(f"  {guidance}: {claim_problem}"), file=sys.stderr)
+        invalid += len(found)
     if invalid:
         print(f"{invalid} problem(s) make these rules unusable", file=sys.stderr)
         return 2

@@ -42,6 +42,7 @@ def _verdict(rec: Recommendation, replaced: Sequence[str]) -> Verdict:
         rules_used=rec.rules_used,
         facts=c.facts_sentence(rec),
         replaced=list(dict.fromkeys(replaced)),
+        releases=c.release_lines(rec),
     )
 
 

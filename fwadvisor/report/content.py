@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from fwadvisor.advisor.engine import Reason, Recommendation, WhatIf
+from fwadvisor.advisor.facts import FactAges, newer_release_lines
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.advisor.scoring import points_text
@@ -40,12 +42,34 @@ def verdict_title(rec: Recommendation) -> str:
 
 
 def facts_sentence(rec: Recommendation) -> str:
-    """When the facts behind this advice were checked, and what the strength letters mean."""
+    """When the facts behind this advice were checked and how old that is, and what the strength letters mean."""
     if rec.facts_checked is None:
         return f"No rule fired, so no fact was used. {STRENGTH_NOTE}"
     dates = rec.facts_checked
-    when = f"on {dates.oldest}" if dates.oldest == dates.newest else f"between {dates.oldest} and {dates.newest}"
-    return f"The {dates.facts} facts behind this advice were checked {when}. {STRENGTH_NOTE}"
+    return f"{fact_ages(rec).sentence()} {STRENGTH_NOTE}" if dates.as_of else f"{dates.facts} facts. {STRENGTH_NOTE}"
+
+
+def fact_ages(rec: Recommendation) -> FactAges:
+    """The ages of the facts behind `rec`, counted from the day the advice was made."""
+    dates = rec.facts_checked
+    assert dates is not None and dates.as_of
+    iso = dt.date.fromisoformat
+    return FactAges(dates.facts, iso(dates.oldest), iso(dates.newest), iso(dates.as_of))
+
+
+def release_lines(rec: Recommendation) -> list[str]:
+    """After an online check: a heading, then one sentence per newer release the advice does not know yet."""
+    if rec.releases_checked is None:
+        return []
+    when = f"The online check of {rec.releases_checked[:10]} (fwadvisor facts --online)"
+    if not rec.newer_releases:
+        return [f"{when} found no release newer than the ones this advice names."]
+    count = len(rec.newer_releases)
+    noun = "a newer release" if count == 1 else f"{count} newer releases"
+    return [
+        f"{when} found {noun} than this advice knows; the facts that name them may be out of date:",
+        *newer_release_lines(rec.newer_releases),
+    ]
 
 
 def next_steps_for(rec: Recommendation) -> str:

@@ -77,7 +77,14 @@ def _verdict(verdict: Verdict) -> str:
 {bar_rows}
 <p class="muted">Margin {points_text(verdict.margin)}. {_e(verdict.priorities)}
 {verdict.rules_used} rules considered. {_e(verdict.replaced_sentence) + " " if verdict.replaced else ""}\
-{_e(verdict.facts)}</p></div>"""
+{_e(verdict.facts)}</p>{_releases(verdict.releases)}</div>"""
+
+
+def _releases(lines: list[str]) -> str:
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in lines[1:])
+    return f'\n<p class="muted">{_e(lines[0])}</p>' + (f"<ul>{items}</ul>" if items else "")
 
 
 def _item(item: Item) -> str:

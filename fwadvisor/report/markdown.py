@@ -37,8 +37,16 @@ def _verdict(verdict: Verdict) -> list[str]:
         f"- Rules considered: {verdict.rules_used}",
         *replaced,
         f"- {_md(verdict.facts)}",
+        *_releases(verdict.releases),
         "",
     ]
+
+
+def _releases(lines: list[str]) -> list[str]:
+    """The online check's heading as a list entry, each newer release nested under it."""
+    if not lines:
+        return []
+    return [f"- {_md(lines[0])}", *(f"  - {_md(line)}" for line in lines[1:])]
 
 
 def _item(item: Item) -> list[str]:

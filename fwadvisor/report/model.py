@@ -184,8 +184,9 @@ class Verdict:
     margin: float
     priorities: str  # how the chosen priorities weighted the areas
     rules_used: int
-    facts: str  # when the facts were checked, and the strength letters
+    facts: str  # when the facts were checked and how old they are, and the strength letters
     replaced: list[str] = field(default_factory=list)  # the ids of rules that your own rules replaced
+    releases: list[str] = field(default_factory=list)  # after an online check: a heading, then newer releases
 
     @property
     def replaced_sentence(self) -> str:

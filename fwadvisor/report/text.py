@@ -239,6 +239,12 @@ def _header(out: _Writer, verdict: Verdict) -> None:
     rows += [
         out.style(line, "bold") for line in textwrap.wrap(verdict.replaced_sentence, inner, break_on_hyphens=False)
     ]
+    # After an online check: its heading, then each newer release as a hanging "- " entry.
+    for index, sentence in enumerate(verdict.releases):
+        lines = textwrap.wrap(clean(sentence), inner - 2, break_on_hyphens=False)
+        for n, line in enumerate(lines):
+            lead = "" if index == 0 else "- " if n == 0 else "  "
+            rows.append(out.style(lead + line, "yellow"))
     out.box(verdict.title, rows, colour)
 
 

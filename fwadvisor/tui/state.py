@@ -74,6 +74,7 @@ class AdvisorState:
         # Saved partial runs newer than the complete one picked at start: (file, why partial), newest first.
         self.passed_over_runs: list[tuple[Path, str]] = []
         self._cached: tuple[str, Recommendation] | None = None
+        self._release_check: Any = _NOT_LOOKED_UP  # the last `fwadvisor facts --online`, read when first needed
         # Why the answers could not be saved the last time they were tried; None when they were.
         self.save_error: str | None = None
         # What was wrong with the saved answers file when the app started (each left out), and a
@@ -232,7 +233,14 @@ class AdvisorState:
         key = repr(sorted(self.answers.items())) + repr(self.profile_path) + repr(id(document))
         if self._cached is None or self._cached[0] != key:
             evidence = evidence_from_profile(document, self.profile_path) if document is not None else None
-            self._cached = (key, recommend(self.answers, self.ruleset, evidence=evidence))
+            if self._release_check is _NOT_LOOKED_UP:
+                from fwadvisor.advisor.facts import load_last_check
+
+                self._release_check = load_last_check()
+            self._cached = (
+                key,
+                recommend(self.answers, self.ruleset, evidence=evidence, release_check=self._release_check),
+            )
         return self._cached[1]
 
     def answered_count(self) -> int:

@@ -72,13 +72,10 @@ class RecommendationScreen(Screen):
         priorities = Text()
         priorities.append(f"Margin {points_text(rec.margin)}. {clean(content.priorities_sentence(rec))}", style="dim")
         if rec.facts_checked is not None:
-            dates = rec.facts_checked
-            when = (
-                f"on {dates.oldest}" if dates.oldest == dates.newest else f"between {dates.oldest} and {dates.newest}"
-            )
-            priorities.append(
-                f"\nFacts behind this advice checked {one_line(when)} (e shows each source).", style="dim"
-            )
+            sentence = content.fact_ages(rec).sentence().rstrip(".")
+            priorities.append(f"\n{sentence} (e shows each source).", style="dim")
+        for line in content.release_lines(rec):
+            priorities.append("\n" + one_line(line), style="yellow")
         if rec.profile is not None:
             used = sum(1 for c in rec.profile["considered"] if c["used"])
             run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
