@@ -63,7 +63,9 @@ EXPECTED = {
         {"tpu-pod-training-options"},
     ),
     "torchserve_user": ("pytorch", {"high"}, {"existing-pytorch-codebase"}, set(), {"torchserve-limited-maintenance"}),
-    # LiteRT Micro is still the most mature path, but litert-torch makes .tflite from PyTorch too.
+    # LiteRT for Microcontrollers, TensorFlow's path, is still the most mature one (no source shows
+    # litert-torch output running on it); for a new team the PyTorch speech toolkits and the direction
+    # of a new production codebase balance it, so neither framework leads.
     "microcontroller_keyword_spotting": ("either", {"low"}, {"microcontroller-litert-micro"}, set(), set()),
     "kaggle_keras_team": (
         "tensorflow",
@@ -87,7 +89,9 @@ EXPECTED = {
     "tabular_business": ("either", {"low"}, set(), set(), {"tabular-trees-often-win"}),
     "both_codebases_team": ("either", {"low"}, set(), set(), {"existing-code-in-both-one-process-each"}),
     "intel_gpu_workstation": ("pytorch", {"low"}, {"intel-gpu-pytorch-xpu"}, set(), set()),
-    "long_term_new_product": ("pytorch", {"medium"}, {"tf-core-maintenance-focus-lts"}, set(), set()),
+    # TensorFlow's shift to maintenance is only reported (secondary write-ups) while it keeps releasing
+    # (2.22.0rc0), so that rule weighs 2 and alone gives PyTorch a low-confidence lead.
+    "long_term_new_product": ("pytorch", {"low"}, {"tf-core-maintenance-focus-lts"}, set(), set()),
     "mixed_os_tf_team": (
         "tensorflow",
         {"low"},
@@ -110,12 +114,25 @@ EXPECTED = {
         {"keras-hub-is-multi-backend", "ios-coreml-converts-both"},
     ),
     # Real situations from public questions and maintainers' answers (each file cites its source).
+    # DeLFT as its maintainers saw it in 2024-25: Keras 2 code its own team runs, no PyTorch-only need
+    # named. From these answers TensorFlow is the honest verdict (the rewrite costs, nothing named needs
+    # PyTorch), with the tf-keras caveat and Keras 3 as the way out; the margin sits at the medium
+    # threshold (4 points), so low or medium. In reality DeLFT moved to PyTorch in 2026 because of a
+    # need these answers leave out, Hugging Face dropping TensorFlow: keras2_estate_hf_2026 answers it.
     "keras2_estate_tf216": (
         "tensorflow",
-        {"low"},
-        {"existing-tensorflow-codebase"},
+        {"low", "medium"},
+        {"existing-tensorflow-codebase", "team-knows-tensorflow"},
         set(),
         {"tf-216-keras3-is-tf-keras"},
+    ),
+    # The same estate with its Hugging Face dependency named (DeLFT in 2026): PyTorch, with a split plan.
+    "keras2_estate_hf_2026": (
+        "pytorch",
+        {"low"},
+        {"hf-transformers-v5-pytorch-only", "existing-tensorflow-codebase-outweighed"},
+        set(),
+        {"tensorflow-code-with-hf-models-pin", "tf-216-keras3-is-tf-keras"},
     ),
     "tf_agents_rl_production": (
         "pytorch",
@@ -202,10 +219,11 @@ ALTERNATIVES = {
     "keras3_scientific_library": {"keras3-backend-later"},
     "intro_course_keras": {"keras3-backend-later"},
     "keras2_estate_tf216": {"keras3-backend-later"},
+    "keras2_estate_hf_2026": {"keras3-backend-later"},
     "mac_only_llm_tinkering": {"mlx-mac-only-work"},
     "pose_tool_users_on_pytorch": {"onnx-neutral-deployment-format"},
 }
-SPLIT_PLANS = {"tf_serving_estate_adds_llm", "tf_nlp_toolkit_needs_hf"}
+SPLIT_PLANS = {"tf_serving_estate_adds_llm", "tf_nlp_toolkit_needs_hf", "keras2_estate_hf_2026"}
 
 
 def _answers(name: str):
