@@ -164,14 +164,16 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
                 f"after today ({today}): a planned release is not a release yet",
                 ["evidence", e_index, "release", "date"],
             )
-    for version in unrecorded_claims(rule.message, rule.evidence):
+    # A plan's parts are read as part of its message: a release they name is the rule's claim too.
+    said = " ".join([rule.message, *(f"{part.covers} {part.why}" for part in rule.parts)])
+    for version in unrecorded_claims(said, rule.evidence):
         problem(
             f"the message names {version} as a latest release, a claim the next release makes stale: add "
             f"`release: {{package: NAME, ecosystem: pypi|npm, version: {version}, date: YYYY-MM-DD}}` to the "
             "evidence item that states it, so `fwadvisor facts --online` can check it",
             ["message"],
         )
-    for record in records_not_in_text(rule.message, rule.evidence):
+    for record in records_not_in_text(said, rule.evidence):
         problem(
             f"release record {record.package} {record.version} is not named in the message: the message and "
             "the record must say the same version",

@@ -83,9 +83,10 @@ def _listing(entries: list[FactEntry], scope: str, width: int) -> list[str]:
     lines = [*textwrap.wrap(head, width), "Oldest first; H primary source, M secondary, L weak.", ""]
     for entry in sorted(entries, key=lambda e: (e.checked, e.owner)):
         evidence = entry.evidence
-        lines.append(
-            one_line(f"{clock.checked_words(evidence.checked, today)}  {evidence.strength}  {entry.owner}")[:width]
-        )
+        head = f"{clock.checked_words(evidence.checked, today)}  {evidence.strength}  "
+        owner = one_line(entry.owner)
+        room = width - len(head)
+        lines.append(head + (owner if len(owner) <= room else owner[: room - 1].rstrip() + "…"))
         source = one_line(evidence.source)
         if "://" in source:  # a URL is never wrapped: it must stay one piece to be opened
             lines.append(f"    {source}")
@@ -146,11 +147,18 @@ def _up_to_date(claims: list[Claim], answered: list[IndexAnswer], found: list[Ov
     stale = {(f.ecosystem, f.package.lower(), f.claimed) for f in found}
     known = {(a.ecosystem, a.package.lower()) for a in answered}
     return [
-        f"{c.release.package} {c.release.version}"
+        f"{c.release.package} {c.release.version}" + (" (pre-release)" if _is_pre(c) else "")
         for c in claims
         if (c.release.ecosystem, c.release.package.lower()) in known
         and (c.release.ecosystem, c.release.package.lower(), c.release.version) not in stale
     ]
+
+
+def _is_pre(claim: Claim) -> bool:
+    from fwadvisor.advisor.versions import parse_version
+
+    version = parse_version(claim.release.version, claim.release.ecosystem)
+    return version is not None and version.prerelease
 
 
 def _problem_lines(answers: list[IndexAnswer]) -> list[str]:
