@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules_options(listing)
     schema = rules_commands.add_parser("schema", help="print the JSON Schema of a rules file")
     schema.add_argument("--output", type=_output_path, metavar="FILE")
+    schema.add_argument(
+        "--libraries", action="store_true", help="the schema of the library knowledge base (rules/libraries.yaml)"
+    )
     prof = commands.add_parser(
         "profile",
         help="run micro-benchmarks in both frameworks on this machine",

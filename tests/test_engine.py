@@ -34,8 +34,13 @@ def valid_answers(draw):
             # A choice that stands alone (deploy_targets: none) is kept alone.
             alone = [c for c in picked if c in q.exclusive]
             answers[q.id] = alone[:1] if alone else picked
-    # Questions that do not apply to the other answers are left out, as the app does.
-    return {qid: value for qid, value in answers.items() if applies(QUESTIONNAIRE.by_id()[qid], answers)}
+    # Questions that do not apply to the other answers are left out, as the app does; again until nothing
+    # changes, since leaving one out can make another not apply (serving_change after serving_stack).
+    while True:
+        kept = {qid: value for qid, value in answers.items() if applies(QUESTIONNAIRE.by_id()[qid], answers)}
+        if kept == answers:
+            return kept
+        answers = kept
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,6 +91,8 @@ def test_a_blocker_decides_whatever_the_scores():
         "existing_codebase": "tensorflow",
         "team_experience": "tensorflow",
         "serving_stack": "tf_serving",
+        # A present TensorFlow need too, so its past (code, skills, serving) counts in full (scoring.tally).
+        "deploy_targets": ["microcontroller", "cloud_server"],
     }
     rec = recommend(answers, RULES)
     assert [b.framework for b in rec.blockers] == ["tensorflow"]

@@ -206,7 +206,11 @@ def test_overtaken_tells_stable_from_pre_release():
 CANNED = {
     "tensorflow": ["2.22.0rc0", "2.21.0", "2.21.0rc1", "2.20.0"],
     "torch": ["2.16.0", "2.15.0", "2.14.1"],
-    "@tensorflow/tfjs": {"4.22.0": "2024-10-21T18:00:00.000Z", "4.23.0-rc.0": "2026-01-15T19:19:19.853Z"},
+    "@tensorflow/tfjs": {
+        "4.22.0": "2024-10-21T18:00:00.000Z",
+        "4.23.0-rc.0": "2026-01-15T19:19:19.853Z",
+        "4.23.0-rc.1": "2026-12-01T10:00:00.000Z",
+    },
 }
 
 
@@ -233,7 +237,7 @@ def test_ask_indexes_runs_in_parallel_within_its_time_limit(fake_index):
     assert answers["broken"].problem_kind == "not_found"
     assert answers["garbage"].problem_kind == "malformed"
     assert answers["tensorflow"].newest_prerelease == "2.22.0rc0"
-    assert answers["@tensorflow/tfjs"].dates["4.23.0-rc.0"] == "2026-01-15"
+    assert answers["@tensorflow/tfjs"].dates["4.23.0-rc.1"] == "2026-12-01"
 
 
 def test_facts_online_names_newer_releases_and_reports_then_show_them(fake_index):
@@ -243,7 +247,7 @@ def test_facts_online_names_newer_releases_and_reports_then_show_them(fake_index
     assert "Overtaken by a newer release:" in out
     assert "torch 2.16.0 (stable) is newer than the 2.15.0 named by" in " ".join(out.split())
     assert "A newer pre-release is out:" in out
-    assert "@tensorflow/tfjs 4.23.0-rc.0 (pre-release, 2026-01-15)" in " ".join(out.split())
+    assert "@tensorflow/tfjs 4.23.0-rc.1 (pre-release, 2026-12-01)" in " ".join(out.split())
     assert all(len(line) <= 80 for line in out.splitlines() if "://" not in line)
     # every package the canned index lacks is one line, never a traceback
     assert "not checked" in out and "Traceback" not in out + result.stderr

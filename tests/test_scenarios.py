@@ -166,9 +166,11 @@ EXPECTED = {
         {"tpu-new-work-jax-or-pytorch"},
     ),
     # Keras 3 code changes backend without a rewrite: it scores for neither (a caveat says so).
+    # Code others install now earns points toward its users (library-users-are-mostly-on-pytorch, issue
+    # 18): medium -> high is allowed; the maintainers did make torch the default backend.
     "keras3_scientific_library": (
         "pytorch",
-        {"medium"},
+        {"medium", "high"},
         set(),
         set(),
         {"existing-keras3-code-moves-backend", "code-for-outside-users-follows-them"},
@@ -188,12 +190,15 @@ EXPECTED = {
         set(),
         {"learning-goal-concepts-transfer"},
     ),
+    # Issue 18: the past (the TF Serving estate, TF code and skills) no longer outvotes the present need
+    # for PyTorch-only LLM libraries: the verdict moved from TensorFlow to PyTorch, and the split plan
+    # still keeps the estate on TensorFlow.
     "tf_serving_estate_adds_llm": (
-        "tensorflow",
+        "pytorch",
         {"low", "medium"},
         {"tf-serving-estate", "hf-transformers-v5-pytorch-only"},
         set(),
-        {"tensorflow-code-with-hf-models-pin"},
+        {"tensorflow-code-with-hf-models-pin", "past-does-not-outvote-present-need"},
     ),
     "browser_federated_training": ("tensorflow", {"low", "medium"}, {"browser-training-tfjs-only"}, set(), set()),
     "kserve_pytorch_models": (

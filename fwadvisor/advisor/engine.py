@@ -13,6 +13,7 @@ import msgspec
 
 from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.facts import Overtaken, ReleaseCheck, ages_of, facts_behind, overtaken, release_claims_of
+from fwadvisor.advisor.library_rules import library_factors
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
     FRAMEWORKS,
@@ -209,9 +210,12 @@ def recommend(
     with_what_if: bool = True,
     evidence: ProfileEvidence | None = None,
     release_check: ReleaseCheck | None = None,
+    library_shares: Mapping[str, float] | None = None,
 ) -> Recommendation:
     """The advice for `answers`; with `evidence` (a profile run) its metrics feed the rules too, and
-    with `release_check` (the last online check) it names the newer releases its facts do not know."""
+    with `release_check` (the last online check) it names the newer releases its facts do not know.
+    `library_shares` (from a project scan: library id -> share of the files importing it) scales each
+    key library's reason by how central the library is; without it, every key library counts fully."""
     questionnaire = questionnaire or load_questionnaire()
     if evidence is not None:
         metrics = {**evidence.metrics, **(metrics or {})}
@@ -220,7 +224,8 @@ def recommend(
     multipliers = area_multipliers(answers, questionnaire)
     rules = [entry.rule for entry in ruleset.rules]
     fired_flags = [matches(rule.when, answers, metrics) for rule in rules]
-    scores, blocked = tally(rules, fired_flags, multipliers)
+    factors = library_factors(library_shares) if library_shares else {}
+    scores, blocked, past_capped = tally(rules, fired_flags, multipliers, factors)
     verdict, confidence, margin = decide(scores, blocked)
     fired = [rule for rule, did_fire in zip(rules, fired_flags, strict=True) if did_fire]
 
@@ -229,7 +234,7 @@ def recommend(
             r.id,
             r.area,
             r.framework or "",
-            round(r.weight * multipliers.get(r.area, 1.0), 2),
+            round(r.weight * multipliers.get(r.area, 1.0) * factors.get(r.id, 1.0), 2),
             r.weight,
             _message(r, context),
             evidence_refs(r.evidence),
@@ -243,6 +248,7 @@ def recommend(
         for r in fired
         if r.effect == "caveat"
     ]
+    caveats += [_past_capped_caveat(framework, points, fired) for framework, points in past_capped.items()]
     blockers = [
         Blocker(r.id, r.area, r.framework or "", _message(r, context), evidence_refs(r.evidence))
         for r in fired
@@ -274,7 +280,7 @@ def recommend(
         reasons=reasons,
         caveats=caveats,
         blockers=blockers,
-        what_if=what_if(rules, fired_flags, answers, metrics, questionnaire, verdict) if with_what_if else [],
+        what_if=what_if(rules, fired_flags, answers, metrics, questionnaire, verdict, factors) if with_what_if else [],
         priorities=PriorityEffect(
             list(selected) if isinstance(selected, list) else [selected],
             {a: m for a, m in multipliers.items() if m != 1.0},
@@ -306,6 +312,25 @@ def recommend(
         rec.newer_releases = overtaken(release_claims_of(facts_behind(rec, rules)), release_check.answers)
         rec.releases_checked = release_check.checked_at
     return rec
+
+
+PAST_CAPPED_RULE = "past-does-not-outvote-present-need"
+
+
+def _past_capped_caveat(framework: str, points: float, fired: list[Rule]) -> Caveat:
+    """Says that existing code, skills or today's serving were held back, and which hard needs did it."""
+    other = "tensorflow" if framework == "pytorch" else "pytorch"
+    names = {fw.advisor_id: fw.name for fw in ALL_FRAMEWORKS}
+    needs = [r for r in fired if r.effect == "favor" and r.basis == "need" and r.framework == other]
+    past = [r for r in fired if r.effect == "favor" and r.basis == "past" and r.framework == framework]
+    message = (
+        f"What you have today for {names[framework]} ({', '.join(r.title or r.id for r in past)}) would add "
+        f"{points_text(points)} more, but the past does not outvote a present need that only {names[other]} meets "
+        f"({', '.join(r.title or r.id for r in needs)}): those points are left out, so your existing "
+        f"{names[framework]} work narrows the gap without reversing it."
+    )
+    refs = [ref for r in needs for ref in evidence_refs(r.evidence)]
+    return Caveat(PAST_CAPPED_RULE, "team", framework, message, refs)
 
 
 def _profile_summary(evidence: ProfileEvidence, fired: list[Rule]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
 # Files in a rules folder that are not rule files.
-NOT_RULE_FILES = {"questions.yaml", "guidance.yaml"}
+NOT_RULE_FILES = {"questions.yaml", "guidance.yaml", "libraries.yaml"}
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -50,11 +50,12 @@ class RulesError(InputError):
 class LoadedRule(msgspec.Struct, frozen=True):
     rule: Rule
     file: Path
-    index: int  # position in the file's `rules:` list, for line lookups
+    index: int  # position in the file's `rules:` list (or, for a library rule, `libraries:`), for line lookups
+    root: str = "rules"
 
     @property
     def line(self) -> int | None:
-        return line_of(self.file, ["rules", self.index])
+        return line_of(self.file, [self.root, self.index])
 
 
 class RuleSet(msgspec.Struct):
@@ -342,6 +343,9 @@ def load_rules(
     problems: list[Problem] = []
     merged: dict[str, LoadedRule] = {}
     replaced: list[str] = []
+    if include_builtin:  # the rules the library knowledge base makes, before anything may replace them
+        for entry in builtin_library_rules():
+            merged[entry.rule.id] = entry
     for folder in folders:
         for entry in load_folder(folder, questionnaire, problems):
             if entry.rule.id in merged:
@@ -350,3 +354,12 @@ def load_rules(
     if problems:
         raise RulesError(problems)
     return RuleSet(list(merged.values()), folders, replaced)
+
+
+def builtin_library_rules() -> list[LoadedRule]:
+    """The rules made from rules/libraries.yaml (see advisor/library_rules.py)."""
+    from fwadvisor.advisor.libraries import libraries_path, load_libraries
+    from fwadvisor.advisor.library_rules import library_rules
+
+    path = libraries_path()
+    return [LoadedRule(rule, path, index, "libraries") for index, rule in library_rules(load_libraries())]

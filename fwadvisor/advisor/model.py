@@ -149,6 +149,14 @@ class Rule(FileModel, frozen=True):
     option: Annotated[str, Meta(description="alternative only: the other path, e.g. JAX")] = ""
     fits: Annotated[str, Meta(description="alternative only: when that path fits, in one sentence")] = ""
     parts: Annotated[list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")] = []
+    basis: Annotated[
+        Literal["need", "past", "other"],
+        Meta(
+            description="favor only: need = a hard present need only this framework meets (a key library, a "
+            "deployment target); past = existing code, skills or the serving stack run today; other = anything "
+            "else. Points from the past never outvote another framework's hard present need."
+        ),
+    ] = "other"
 
 
 class RuleFile(FileModel, frozen=True):
@@ -172,6 +180,8 @@ class Question(FileModel, frozen=True):
     applies_when: Condition | None = None
     applies_note: str = ""
     example: str | list[str] | None = None  # the answers template's example (default: the first choice)
+    # "libraries": the choices are the ids of rules/libraries.yaml (filled in when the questionnaire loads)
+    choices_from: Literal["libraries"] | None = None
 
     def label(self, choice: str) -> str:
         """A choice's short name: its help text up to " - " (or the first full stop)."""
@@ -228,6 +238,90 @@ class Guidance(FileModel, frozen=True):
     outlook: dict[Framework, Outlook]
     misconceptions: list[Misconception]
     faq: list[FaqEntry] = []
+
+
+LibraryFramework = Literal["pytorch", "tensorflow", "jax"]
+LibraryCategory = Literal[
+    "reinforcement_learning",
+    "graphs",
+    "vision",
+    "detection",
+    "ocr",
+    "speech_audio",
+    "nlp",
+    "llm",
+    "diffusion",
+    "tabular",
+    "probabilistic",
+    "quantum",
+    "scientific",
+    "medical_imaging",
+    "serving",
+    "edge",
+    "training",
+    "recommender",
+    "time_series",
+]
+
+
+class DroppedFramework(FileModel, frozen=True):
+    """A framework a library supported and no longer does."""
+
+    framework: LibraryFramework
+    date: Annotated[dt.date, Meta(description="When the support was removed (the release or merge date)")]
+    version: Annotated[str, Meta(description="The first release without it, e.g. 5.0.0")] = ""
+
+
+class Library(FileModel, frozen=True):
+    """One widely used ML library: which frameworks it supports today, and whether it is still maintained."""
+
+    id: Annotated[
+        str, Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id, kebab-case (a choice of key_libraries)")
+    ]
+    name: Annotated[str, Meta(min_length=2, description="The name people know it by")]
+    category: LibraryCategory
+    packages: Annotated[
+        list[Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]],
+        Meta(min_length=1, description="Its distribution names on PyPI (what requirements files list)"),
+    ]
+    imports: Annotated[
+        list[Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]],
+        Meta(min_length=1, description="The module names code imports it by (top level, or a dotted prefix)"),
+    ]
+    frameworks: Annotated[
+        list[LibraryFramework], Meta(description="The frameworks it supports today (empty: framework-neutral)")
+    ]
+    status: Annotated[
+        Literal["active", "maintenance", "frozen", "archived"],
+        Meta(
+            description="active: new releases and features; maintenance: fixes only; frozen: no release for over "
+            "a year, no announcement; archived: the repository is read-only or the project says it has ended"
+        ),
+    ]
+    summary: Annotated[
+        str, Meta(min_length=20, description="One sentence a person reads: what it is and where it stands")
+    ]
+    evidence: Annotated[list[Evidence], Meta(min_length=1)]
+    status_since: Annotated[
+        dt.date | None, Meta(description="When the status other than active began (last release, archive date)")
+    ] = None
+    dropped: Annotated[list[DroppedFramework], Meta(description="Frameworks it supported and removed")] = []
+    replacement: Annotated[str, Meta(description="The maintained replacement, where there is one")] = ""
+
+
+class LibraryFile(FileModel, frozen=True):
+    """rules/libraries.yaml: the knowledge base of libraries and their framework support."""
+
+    libraries: list[Library]
+
+
+def library_file_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of rules/libraries.yaml, generated from the model above."""
+    schema = msgspec.json.schema(LibraryFile)
+    for definition in schema["$defs"].values():
+        if "description" in definition:
+            definition["description"] = " ".join(definition["description"].split())
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "fwadvisor libraries file"}
 
 
 def rule_file_schema() -> dict[str, Any]:

@@ -22,11 +22,28 @@ Answers = dict[str, AnswerValue]
 @cache
 def load_questionnaire(path: Path | None = None) -> Questionnaire:
     path = path or builtin_rules_dir() / "questions.yaml"
-    return load_validated(
+    questionnaire: Questionnaire = load_validated(
         path,
         Questionnaire,
         lambda p: convert_or_explain(load_yaml(p, "questionnaire"), Questionnaire, p, "questionnaire"),
     )
+    if any(q.choices_from for q in questionnaire.questions):
+        questionnaire = _with_library_choices(questionnaire)
+    return questionnaire
+
+
+def _with_library_choices(questionnaire: Questionnaire) -> Questionnaire:
+    """key_libraries takes its choices from the library knowledge base: one source of truth for both."""
+    import msgspec
+
+    from fwadvisor.advisor.libraries import load_libraries
+
+    choices = {lib.id: f"{lib.name} - {' '.join(lib.summary.split())}" for lib in load_libraries()}
+    questions = [
+        msgspec.structs.replace(q, choices=choices) if q.choices_from == "libraries" else q
+        for q in questionnaire.questions
+    ]
+    return msgspec.structs.replace(questionnaire, questions=questions)
 
 
 def format_choices(question: Question) -> str:

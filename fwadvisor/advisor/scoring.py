@@ -4,6 +4,7 @@ between the frameworks gives the verdict and its confidence."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from fwadvisor.advisor.model import AREAS, FRAMEWORKS, AnswerValue, Questionnaire, Rule
 
@@ -39,18 +40,53 @@ def decide(scores: dict[str, float], blocked: set[str]) -> tuple[str, str, float
     return ("pytorch" if pt > tf else "tensorflow"), confidence, margin
 
 
-def tally(rules: list[Rule], fired: list[bool], multipliers: dict[str, float]) -> tuple[dict[str, float], set[str]]:
-    """The points of each framework and the frameworks blocked, from the rules that fired."""
+class Tally(NamedTuple):
+    scores: dict[str, float]
+    blocked: set[str]
+    # Points from the past (existing code, skills, today's serving) left out because they would have
+    # outvoted the other framework's hard present need: framework -> points not counted.
+    past_capped: dict[str, float]
+
+
+def tally(
+    rules: list[Rule],
+    fired: list[bool],
+    multipliers: dict[str, float],
+    factors: Mapping[str, float] | None = None,
+) -> Tally:
+    """The points of each framework and the frameworks blocked, from the rules that fired.
+
+    `factors` scale single rules (a key library by how central it is to the project). The past may not
+    outvote a hard present need: when only one framework has `need` points, the other's `past` points
+    count only up to where it would still trail it by EITHER_BELOW (they can narrow the gap, never
+    flip it).
+    """
+    factors = factors or {}
     scores = dict.fromkeys(FRAMEWORKS, 0.0)
+    past = dict.fromkeys(FRAMEWORKS, 0.0)
+    need = dict.fromkeys(FRAMEWORKS, 0.0)
     blocked: set[str] = set()
     for rule, did_fire in zip(rules, fired, strict=True):
         if not did_fire or rule.framework is None:
             continue
         if rule.effect == "favor":
-            scores[rule.framework] += rule.weight * multipliers.get(rule.area, 1.0)
+            points = rule.weight * multipliers.get(rule.area, 1.0) * factors.get(rule.id, 1.0)
+            scores[rule.framework] += points
+            if rule.basis == "past":
+                past[rule.framework] += points
+            elif rule.basis == "need":
+                need[rule.framework] += points
         elif rule.effect == "blocker":
             blocked.add(rule.framework)
-    return {k: round(v, 2) for k, v in scores.items()}, blocked
+    capped: dict[str, float] = {}
+    for framework, other in (("pytorch", "tensorflow"), ("tensorflow", "pytorch")):
+        if need[other] > 0 and need[framework] == 0 and past[framework] > 0:
+            without_past = scores[framework] - past[framework]
+            allowed = max(0.0, min(past[framework], scores[other] - EITHER_BELOW - without_past))
+            if allowed < past[framework]:
+                capped[framework] = round(past[framework] - allowed, 2)
+                scores[framework] = without_past + allowed
+    return Tally({k: round(v, 2) for k, v in scores.items()}, blocked, capped)
 
 
 def points_text(value: float) -> str:

@@ -49,6 +49,7 @@ def what_if(
     metrics: Mapping[str, float],
     questionnaire: Questionnaire,
     current_verdict: str,
+    factors: Mapping[str, float] | None = None,
 ) -> list[WhatIf]:
     """Every single-answer change that would give a different recommendation, the ones that move
     the advice most first (a change of blockers, then the largest move in points).
@@ -57,7 +58,7 @@ def what_if(
     only those are evaluated again for each trial. A change that makes the answers contradict
     themselves (a fourth priority, a serving stack with nothing deployed) is not a real option.
     """
-    base_scores, base_blocked = tally(rules, fired, area_multipliers(answers, questionnaire))
+    base_scores, base_blocked, _ = tally(rules, fired, area_multipliers(answers, questionnaire), factors)
     base_lead = base_scores["pytorch"] - base_scores["tensorflow"]
     readers: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
@@ -79,7 +80,7 @@ def what_if(
             trial_fired = list(fired)
             for index in readers.get(question.id, []):
                 trial_fired[index] = matches(rules[index].when, trial, metrics)
-            scores, blocked = tally(rules, trial_fired, area_multipliers(trial, questionnaire))
+            scores, blocked, _ = tally(rules, trial_fired, area_multipliers(trial, questionnaire), factors)
             outcome = decide(scores, blocked)[0]
             if outcome != current_verdict:
                 shift = round(scores["pytorch"] - scores["tensorflow"] - base_lead, 2)

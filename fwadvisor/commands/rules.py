@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from fwadvisor.advisor.loader import STALE_AFTER_DAYS, Problem, load_folder, load_rules, run_rule_tests, stale_evidence
+from fwadvisor.advisor.model import Questionnaire
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.commands.output import emit
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
@@ -50,6 +51,8 @@ def run_check(args: argparse.Namespace) -> int:
                 print(clean(f"  warning: {item}"), file=sys.stderr)
         invalid += len(problems)
         failed += len(failures)
+    if not args.dirs:  # the library knowledge base, and the rules it makes
+        invalid, failed = _check_libraries(questionnaire, invalid, failed)
     if not args.dirs:  # the built-in guidance (outlook, misconceptions, FAQ) makes release claims too
         from fwadvisor.advisor.engine import load_guidance
         from fwadvisor.advisor.facts import guidance_claim_problems
@@ -64,6 +67,30 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{invalid} problem(s) make these rules unusable", file=sys.stderr)
         return 2
     return 1 if failed else 0
+
+
+def _check_libraries(questionnaire: Questionnaire, invalid: int, failed: int) -> tuple[int, int]:
+    from fwadvisor.advisor.libraries import libraries_path, load_libraries
+    from fwadvisor.advisor.loader import builtin_library_rules, check_rule
+    from fwadvisor.errors import InputError
+
+    path = libraries_path()
+    try:
+        libraries = load_libraries()
+    except InputError as exc:
+        print(clean(f"{path}: FAILED"))
+        print(clean(f"  {exc}"), file=sys.stderr)
+        return invalid + 1, failed
+    problems: list[Problem] = []
+    entries = builtin_library_rules()
+    for entry in entries:
+        check_rule(entry, questionnaire, problems)
+    failures = [f for entry in entries for f in run_rule_tests(entry)]
+    status = "OK" if not problems and not failures else "FAILED"
+    print(clean(f"{path}: {status}: {len(libraries)} libraries, {len(entries)} rules made from them"))
+    for item in [*problems, *failures]:
+        print(clean(f"  {item}"), file=sys.stderr)
+    return invalid + len(problems), failed + len(failures)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -105,9 +132,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from fwadvisor.advisor.model import rule_file_schema
+    from fwadvisor.advisor.model import library_file_schema, rule_file_schema
 
-    emit(json.dumps(rule_file_schema(), indent=2) + "\n", args.output, "Schema")
+    schema = library_file_schema() if getattr(args, "libraries", False) else rule_file_schema()
+    emit(json.dumps(schema, indent=2) + "\n", args.output, "Schema")
     return 0
 
 
