@@ -105,6 +105,28 @@ class FactDates(msgspec.Struct, frozen=True):
     oldest_age_days: int = 0
 
 
+class LibraryRow(msgspec.Struct, frozen=True):
+    """One of the project's libraries and what the knowledge base says of it."""
+
+    id: str
+    name: str
+    frameworks: list[str]  # supported today
+    dropped: dict[str, str]  # framework -> the date it was dropped
+    status: str
+    status_since: str | None
+    replacement: str
+    share: float | None  # the share of the project's files importing it (a scan), None when answered
+
+
+class InferredAnswer(msgspec.Struct, frozen=True):
+    """An answer `--project` took from the project folder, with what shows it."""
+
+    question: str
+    value: str | list[str]
+    why: str
+    evidence: list[str]  # "path:line: the line"
+
+
 class PriorityEffect(msgspec.Struct, frozen=True):
     selected: list[str]
     area_multipliers: dict[str, float]
@@ -136,6 +158,10 @@ class Recommendation:
     # Releases newer than those the facts name, from the last `fwadvisor facts --online` (if any).
     newer_releases: list[Overtaken] = dataclasses.field(default_factory=list)
     releases_checked: str | None = None  # when that online check ran (ISO UTC)
+    # The project's key libraries (answered, or found by a scan) with their framework support.
+    libraries: list[LibraryRow] = dataclasses.field(default_factory=list)
+    # Answers `recommend --project` inferred from the project folder (the person's own answers win).
+    inferred: list[InferredAnswer] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of `recommend --format json` (schema_version 1)."""
@@ -308,10 +334,34 @@ def recommend(
         else None,
         profile=_profile_summary(evidence, fired) if evidence is not None else None,
     )
+    rec.libraries = library_rows(answers, library_shares or {})
     if release_check is not None:
         rec.newer_releases = overtaken(release_claims_of(facts_behind(rec, rules)), release_check.answers)
         rec.releases_checked = release_check.checked_at
     return rec
+
+
+def library_rows(answers: Mapping[str, AnswerValue], shares: Mapping[str, float]) -> list[LibraryRow]:
+    """The key libraries answered (and any a scan found), most central first, as the knowledge base has them."""
+    from fwadvisor.advisor.libraries import by_id
+
+    answered = answers.get("key_libraries") or []
+    ids = list(dict.fromkeys([*(answered if isinstance(answered, list) else [answered]), *shares]))
+    known = by_id()
+    rows = [
+        LibraryRow(
+            lib.id,
+            lib.name,
+            list(lib.frameworks),
+            {d.framework: d.date.isoformat() for d in lib.dropped},
+            lib.status,
+            lib.status_since.isoformat() if lib.status_since else None,
+            lib.replacement,
+            shares.get(lib.id),
+        )
+        for lib in (known[i] for i in ids if i in known)
+    ]
+    return sorted(rows, key=lambda row: -(row.share or 0.0))
 
 
 PAST_CAPPED_RULE = "past-does-not-outvote-present-need"

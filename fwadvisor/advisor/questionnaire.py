@@ -229,3 +229,22 @@ def save_answers(path: Path, answers: Answers) -> None:
     from fwadvisor.atomic import write_atomic
 
     write_atomic(path, answers_yaml(answers))
+
+
+def merge_inferred(
+    given: Answers, inferred: Answers, questionnaire: Questionnaire | None = None
+) -> tuple[Answers, list[str]]:
+    """The person's answers with inferred ones filling the gaps: `(answers, the inferred question ids kept)`.
+
+    A given answer always wins. An inferred answer that would not make sense beside the given ones
+    (a serving stack when the person deploys nothing) is dropped, again until nothing changes.
+    """
+    questionnaire = questionnaire or load_questionnaire()
+    merged: Answers = {**inferred, **given}
+    while True:
+        wrong = {qid for qid, _why in sense_problems(merged, questionnaire) if qid not in given}
+        if not wrong:
+            break
+        for qid in wrong:
+            merged.pop(qid)
+    return merged, [qid for qid in inferred if qid not in given and qid in merged]

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from fwadvisor.advisor.engine import recommend
+from fwadvisor.advisor.engine import InferredAnswer, recommend
 from fwadvisor.advisor.facts import load_last_check
 from fwadvisor.advisor.loader import load_rules
-from fwadvisor.advisor.questionnaire import load_answers
+from fwadvisor.advisor.questionnaire import Answers, load_answers, merge_inferred
 from fwadvisor.commands.output import check_output, emit
+from fwadvisor.errors import InputError
 
 
 def run_recommend(args: argparse.Namespace) -> int:
     check_output(args.output)  # a bad --output is refused before anything else is read
-    answers = load_answers(args.answers)
+    if args.answers is None and args.project is None:
+        raise InputError("give --answers FILE, --project PATH, or both (your answers win over the project's)")
+    if args.answers is not None and _same_file(args.answers, args.output):
+        raise InputError(f"--output {args.output} is the answers file: write the report somewhere else")
+    answers = load_answers(args.answers) if args.answers is not None else {}
+    inferred: list[InferredAnswer] = []
+    shares: dict[str, float] = {}
+    if args.project is not None:
+        answers, inferred, shares = answers_from_project(args.project, answers)
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
     profile = evidence = None
     if args.profile is not None:
@@ -22,7 +32,8 @@ def run_recommend(args: argparse.Namespace) -> int:
 
         profile = load_run(args.profile)
         evidence = evidence_from_profile(profile, args.profile)
-    rec = recommend(answers, ruleset, evidence=evidence, release_check=load_last_check())
+    rec = recommend(answers, ruleset, evidence=evidence, release_check=load_last_check(), library_shares=shares or None)
+    rec.inferred = inferred
     if args.format == "text" and args.output is None:
         from fwadvisor.report.text import print_report
 
@@ -36,3 +47,29 @@ def run_recommend(args: argparse.Namespace) -> int:
         "Report",
     )
     return 0
+
+
+def answers_from_project(project: Path, given: Answers) -> tuple[Answers, list[InferredAnswer], dict[str, float]]:
+    """The given answers, completed by what a scan of `project` infers: (answers, the inferred ones
+    that were used, each library's share of the project's files)."""
+    from fwadvisor.scan import scan_project
+
+    result = scan_project(project)
+    answers, used = merge_inferred(given, result.answers_dict())
+    inferred = [
+        InferredAnswer(
+            qid,
+            answers[qid],
+            result.answers[qid].why,
+            [f"{e.file}:{e.line}: {e.text}" for e in result.answers[qid].evidence],
+        )
+        for qid in used
+    ]
+    return answers, inferred, {lib.id: lib.share for lib in result.libraries}
+
+
+def _same_file(a: Path, b: Path | None) -> bool:
+    try:
+        return b is not None and b.exists() and a.exists() and a.resolve().samefile(b.resolve())
+    except OSError:
+        return False

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from fwadvisor.advisor.engine import Recommendation, evidence_refs
 from fwadvisor.report import content as c
-from fwadvisor.report.model import EvidenceSection, Group, Item, Measured, Report, Score, Section, Verdict
+from fwadvisor.report.model import EvidenceSection, Group, Item, Measured, Report, Score, Section, Table, Verdict
 
 TITLE = "fwadvisor recommendation"
 PLAN_INTRO = "One framework for everything is the wrong shape here"
@@ -22,7 +22,16 @@ def build_report(rec: Recommendation, measured: EvidenceSection | None = None, r
     """The whole report of `rec`; `measured` is the "Evidence from this machine" section of a
     profile run (profile_section.evidence_for), placed after the what-ifs; `replaced` the ids of
     rules that the user's rules replaced (RuleSet.replaced), named under the verdict."""
-    advice = [_blockers(rec), _plan(rec), _reasons(rec), _caveats(rec), _alternatives(rec), _what_ifs(rec)]
+    advice = [
+        _blockers(rec),
+        _plan(rec),
+        _reasons(rec),
+        _caveats(rec),
+        _libraries(rec),
+        _inferred(rec),
+        _alternatives(rec),
+        _what_ifs(rec),
+    ]
     later = [_next_steps(rec), _outlook(rec), _misconceptions(rec)]
     sections: list[Section | Measured] = [s for s in advice if s is not None]
     sections.append(Measured(measured))
@@ -43,6 +52,63 @@ def _verdict(rec: Recommendation, replaced: Sequence[str]) -> Verdict:
         facts=c.facts_sentence(rec),
         replaced=list(dict.fromkeys(replaced)),
         releases=c.release_lines(rec),
+    )
+
+
+LIBRARY_HEAD = ["library", "files", "PyTorch", "TensorFlow", "JAX", "status"]
+
+
+def _libraries(rec: Recommendation) -> Section | None:
+    """The project's key libraries and which frameworks each supports today, as a small table."""
+    if not rec.libraries:
+        return None
+    body = []
+    for row in rec.libraries:
+        support = [
+            "yes" if fw in row.frameworks else f"dropped {row.dropped[fw][:4]}" if fw in row.dropped else "no"
+            for fw in ("pytorch", "tensorflow", "jax")
+        ]
+        status = row.status + (f" {row.status_since[:4]}" if row.status_since and row.status != "active" else "")
+        files = f"{round(100 * row.share)}%" if row.share is not None else "-"
+        body.append([row.name, files, *support, status])
+    replacements = [
+        Item("point", f"{row.name} is {row.status}: move to {row.replacement}.", "→")
+        for row in rec.libraries
+        if row.replacement and row.status in ("frozen", "archived")
+    ]
+    intro = (
+        "Which frameworks each library supports today (rules/libraries.yaml; files: the share of your Python "
+        "files importing it)"
+        if any(row.share is not None for row in rec.libraries)
+        else "Which frameworks each library supports today (rules/libraries.yaml)"
+    )
+    table = Table(LIBRARY_HEAD, body, frozenset({1}))
+    return Section("libraries", "Your libraries", replacements, intro=intro, table=table)
+
+
+def _inferred(rec: Recommendation) -> Section | None:
+    """The answers `--project` read from the project folder, each with what shows it."""
+    if not rec.inferred:
+        return None
+    items = []
+    for answer in rec.inferred:
+        value = ", ".join(answer.value) if isinstance(answer.value, list) else answer.value
+        shown = "; ".join(answer.evidence[:3]) + (
+            f" (and {len(answer.evidence) - 3} more)" if len(answer.evidence) > 3 else ""
+        )
+        items.append(
+            Item(
+                "point",
+                f"{answer.why} Seen at {shown}." if shown else answer.why,
+                "◇",
+                label=f"{answer.question}: {value}",
+            )
+        )
+    return Section(
+        "inferred",
+        "Answers read from the project",
+        items,
+        intro="Your own answers win over these; change any in the answers file `fwadvisor scan --output` writes",
     )
 
 

@@ -118,6 +118,10 @@ def _group(group: Group) -> list[str]:
 
 def _section(section: Section) -> list[str]:
     heading = f"<h2>{_e(section.title)}</h2>" + (f"<p>{_e(section.intro)}:</p>" if section.intro else "")
+    if section.table is not None:
+        from fwadvisor.report.profile_html import html_table
+
+        heading += html_table(section.table)
     items = [_item(item) for item in section.items]
     if section.left_out:
         items.append(f"<li>{_e(c.left_out_note(section.left_out, 'the JSON report'))}</li>")

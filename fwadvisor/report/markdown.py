@@ -87,6 +87,10 @@ def _section(section: Section) -> list[str]:
         out += [f"{_md(section.intro, starts_line=True)}:", ""]
     if section.empty and not (section.items or section.groups):
         return [*out, _md(section.empty, starts_line=True), ""]
+    if section.table is not None:
+        from fwadvisor.report.profile_md import md_table
+
+        out += [*md_table(section.table), ""]
     for group in section.groups:
         out += _group(group)
     for item in section.items:

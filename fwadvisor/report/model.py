@@ -163,6 +163,7 @@ class Section:
     empty: str = ""  # what to say when there is nothing to list; "" for sections left out when empty
     left_out: int = 0  # items not shown here (the JSON report has them all)
     tone: SectionTone | None = None
+    table: Table | None = None  # a small table, shown before the items (the project's libraries)
 
 
 @dataclass(frozen=True)

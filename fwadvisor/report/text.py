@@ -20,8 +20,8 @@ from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import ALL
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import build_report
-from fwadvisor.report.model import Group, Item, ItemKind, Report, Section, Verdict
-from fwadvisor.safe_text import clean
+from fwadvisor.report.model import Group, Item, ItemKind, Report, Section, Table, Verdict
+from fwadvisor.safe_text import clean, one_line
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
@@ -202,11 +202,32 @@ def _group(out: _Writer, group: Group) -> None:
     out.item("", "", evidence=_evidence(group.evidence), indent=4)
 
 
+def table_lines(table: Table, width: int) -> list[str]:
+    """A small table as aligned columns within `width`: the first column (a name) is cut to make room."""
+    rows = [[one_line(cell) for cell in row] for row in [table.head, *table.body]]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(table.head))]
+    room = width - 2 - 2 * (len(widths) - 1) - sum(widths[1:])
+    widths[0] = max(8, min(widths[0], room))
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [row[0] if len(row[0]) <= widths[0] else row[0][: widths[0] - 1] + "…", *row[1:]]
+        text = "  ".join(
+            cell.rjust(widths[i]) if i in table.numeric else cell.ljust(widths[i]) for i, cell in enumerate(cells)
+        )
+        lines.append(("  " + text).rstrip())
+        if number == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths))
+    return lines
+
+
 def _section(out: _Writer, section: Section) -> None:
     intro = f": {section.intro[:1].lower()}{section.intro[1:]}" if section.intro else ""
     out.heading(section.title + intro, *_SECTION_STYLES[section.tone])
     if section.empty and not (section.items or section.groups):
         out.line(f"  {section.empty}")
+    if section.table is not None:
+        for line in table_lines(section.table, out.width):
+            out.line(line)
     for group in section.groups:
         _group(out, group)
     for item in section.items:

@@ -156,6 +156,27 @@ class RecommendationScreen(Screen):
                     f"Caveat: {cav.rule}",
                     cav.evidence,
                 )
+        if rec.libraries:
+            header("Your libraries: which frameworks each supports today", "bold")
+            for row in rec.libraries:
+                entry(
+                    f"library:{row.id}",
+                    Text("▪", style="bold"),
+                    content.library_sentence(row),
+                    f"Library: {row.name}",
+                    [],
+                )
+        if rec.inferred:
+            header("Answers read from the project (yours win)", "bold")
+            for answer in rec.inferred:
+                value = ", ".join(answer.value) if isinstance(answer.value, list) else answer.value
+                entry(
+                    f"inferred:{answer.question}",
+                    Text(f"◇ {answer.question}: {value}", style="bold"),
+                    f"{answer.why} Seen at {'; '.join(answer.evidence[:3])}.",
+                    f"Read from the project: {answer.question}",
+                    [],
+                )
         if rec.alternatives:
             header("Other paths that fit", "bold cyan")
             for alt in rec.alternatives:
