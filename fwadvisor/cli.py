@@ -80,9 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--answers",
         type=Path,
-        required=True,
         metavar="FILE",
-        help="answers file (YAML or JSON mapping of question id to answer)",
+        help="answers file (YAML or JSON mapping of question id to answer); with --project, these win",
+    )
+    rec.add_argument(
+        "--project",
+        type=Path,
+        metavar="PATH",
+        help="a project folder: answers read from its code and dependencies (fwadvisor scan) fill what "
+        "--answers leaves out, and the report says which",
     )
     rec.add_argument(
         "--format", choices=("text", "md", "html", "json"), default="text", help="report format (default: text)"
