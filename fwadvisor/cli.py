@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="open the app showing the answers in FILE; your saved interview is kept unless you save these over it",
     )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        metavar="PATH",
+        help="open the app by reading answers from a project folder (you tick the ones to keep)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     rec = commands.add_parser(
@@ -333,7 +339,7 @@ def _open_app(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from fwadvisor.tui.app import make_app
 
-    app = make_app(args.answers)
+    app = make_app(args.answers, project=getattr(args, "project", None))
     app.run()
     # Textual sets return_code to 1 when the app ended on an unhandled exception: a crash is not a success.
     return app.return_code or EXIT_OK

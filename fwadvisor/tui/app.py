@@ -85,9 +85,10 @@ class FwAdvisorApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, state: AdvisorState):
+    def __init__(self, state: AdvisorState, project: Path | None = None):
         super().__init__()
         self.state = state
+        self.start_project = project  # `fwadvisor --project PATH`: scan it as the app opens
         # The header's sub-title while no profile runs (a run shows its progress there on every screen).
         self.idle_sub_title = self.SUB_TITLE
         # Whether a profile run is going (from its start until the profiler screen heard how it ended).
@@ -164,6 +165,8 @@ class FwAdvisorApp(App[None]):
     def on_mount(self) -> None:
         self.title = "fwadvisor"
         self.tell_startup_problems()
+        if self.start_project is not None:
+            self.action_start_from_project(self.start_project, scan_now=True)
 
     def tell_startup_problems(self) -> None:
         """What went wrong with the saved answers before the first screen showed (as plain text)."""
@@ -216,7 +219,30 @@ class FwAdvisorApp(App[None]):
             yield SystemCommand(
                 f"Export report as {name}", f"Save the report as a {name} file", lambda fmt=fmt: self.export_report(fmt)
             )
+        yield SystemCommand(
+            "Start from a project folder",
+            "Read answers from a project's code and dependencies, then go on with the rest",
+            self.action_start_from_project,
+        )
         yield SystemCommand("Help and FAQ", "What each screen does, and common questions", self.action_help)
+
+    def action_start_from_project(self, folder: Path | None = None, scan_now: bool = False) -> None:
+        """Scan a project folder, let the person tick the answers to keep, then continue the interview."""
+        from fwadvisor.tui.screens.project import ProjectAnswers, ProjectDialog
+
+        async def kept(result: ProjectAnswers | None) -> None:
+            if result is None:
+                return
+            added = self.state.take_project_answers(result.answers, result.why, result.shares)
+            self.notify(
+                f"{len(added)} answers taken from {one_line(result.folder)}; the interview goes on with the rest.",
+                title="Project folder",
+                markup=False,
+            )
+            await self.switch_mode("interview")
+            self.screen.go_to_first_unanswered()  # type: ignore[attr-defined]
+
+        self.push_screen(ProjectDialog(folder, dict(self.state.answers), scan_now), kept)
 
     async def _run_quick_profile(self) -> None:
         await self.switch_mode("profiler")
@@ -234,6 +260,7 @@ def make_app(
     rules_dirs: list[Path] | None = None,
     worker_env: dict[str, str] | None = None,
     load_last_profile: bool = True,
+    project: Path | None = None,
 ) -> FwAdvisorApp:
     """Build the app: answers from `answers_file`, else those saved last time.
 
@@ -265,7 +292,7 @@ def make_app(
     state.load_problems = problems
     state.answers_file = answers_file
     state.interview_path = target
-    app = FwAdvisorApp(state)
+    app = FwAdvisorApp(state, project)
     _freeze_startup_objects()
     return app
 

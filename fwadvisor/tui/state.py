@@ -75,6 +75,10 @@ class AdvisorState:
         self.passed_over_runs: list[tuple[Path, str]] = []
         self._cached: tuple[str, Recommendation] | None = None
         self._release_check: Any = _NOT_LOOKED_UP  # the last `fwadvisor facts --online`, read when first needed
+        # From "Start from a project folder": each library's share of the project's files, and the
+        # answers taken from the project (question -> (value, why, evidence lines)).
+        self.library_shares: dict[str, float] = {}
+        self.inferred: dict[str, tuple[AnswerValue, str, list[str]]] = {}
         # Why the answers could not be saved the last time they were tried; None when they were.
         self.save_error: str | None = None
         # What was wrong with the saved answers file when the app started (each left out), and a
@@ -161,6 +165,20 @@ class AdvisorState:
         self.save()  # a failure is in save_error: the screen tells the person, the answer is kept
         return dropped
 
+    def take_project_answers(
+        self, answers: dict[str, AnswerValue], why: dict[str, tuple[str, list[str]]], shares: dict[str, float]
+    ) -> list[str]:
+        """Add the answers kept from a project scan where the person has not answered; returns the ids added.
+        An answer that would not make sense beside the person's own is left out."""
+        from fwadvisor.advisor.questionnaire import merge_inferred
+
+        merged, used = merge_inferred(self.answers, answers, self.questionnaire)
+        self.answers = merged
+        self.library_shares = dict(shares)
+        self.inferred = {qid: (merged[qid], *why[qid]) for qid in used if qid in why}
+        self.save()
+        return used
+
     def save(self) -> str | None:
         """Keep the answers in the user data folder, so a person can quit and resume.
 
@@ -230,17 +248,35 @@ class AdvisorState:
         from fwadvisor.advisor.evidence import evidence_from_profile
 
         document = self.profile_document
-        key = repr(sorted(self.answers.items())) + repr(self.profile_path) + repr(id(document))
+        key = (
+            repr(sorted(self.answers.items()))
+            + repr(self.profile_path)
+            + repr(id(document))
+            + repr(sorted(self.library_shares.items()))
+            + repr(sorted(self.inferred))
+        )
         if self._cached is None or self._cached[0] != key:
             evidence = evidence_from_profile(document, self.profile_path) if document is not None else None
             if self._release_check is _NOT_LOOKED_UP:
                 from fwadvisor.advisor.facts import load_last_check
 
                 self._release_check = load_last_check()
-            self._cached = (
-                key,
-                recommend(self.answers, self.ruleset, evidence=evidence, release_check=self._release_check),
+            rec = recommend(
+                self.answers,
+                self.ruleset,
+                evidence=evidence,
+                release_check=self._release_check,
+                library_shares=self.library_shares or None,
             )
+            from fwadvisor.advisor.engine import InferredAnswer
+
+            # Only what still stands as the project said: an answer the person changed is theirs now.
+            rec.inferred = [
+                InferredAnswer(qid, value, why, evidence)
+                for qid, (value, why, evidence) in self.inferred.items()
+                if self.answers.get(qid) == value
+            ]
+            self._cached = (key, rec)
         return self._cached[1]
 
     def answered_count(self) -> int:

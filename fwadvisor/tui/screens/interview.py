@@ -70,6 +70,7 @@ class InterviewScreen(Screen):
         Binding("s", "skip", "Skip", show=False),
         Binding("x", "clear", "Clear"),
         Binding("ctrl+s", "save_as_interview", "Save as interview", show=False),
+        Binding("o", "app.start_from_project", "Open project", show=False),
     ]
 
     def __init__(self) -> None:
@@ -205,6 +206,15 @@ class InterviewScreen(Screen):
         self.query_one("#next", Button).label = "Advice ›" if last else "Next ›"
         self._refresh_progress()
         self.query_one("#choices").focus()
+
+    def go_to_first_unanswered(self) -> None:
+        """After answers came from a project folder: the first question that applies and is still open."""
+        answers = self.app.state.answers  # type: ignore[attr-defined]
+        index = next(
+            (i for i, q in enumerate(self.questions) if q.id not in answers and self._applies(q)),
+            len(self.questions) - 1,
+        )
+        self.run_worker(self.show_question(index), exclusive=True, group="question")
 
     async def show_question(self, index: int) -> None:
         self.index = max(0, min(index, len(self.questions) - 1))
