@@ -80,9 +80,10 @@ def test_what_ifs_are_ranked_in_words_and_capped_in_reports():
     section = md.split("## What would change the answer")[1].split("\n## ")[0]
     bullets = [line for line in section.splitlines() if line.startswith("- If")]
     assert len(bullets) == 5
-    # Prompts and choice labels, not ids: "existing_codebase" and "pytorch" never appear raw.
-    assert "“Is there existing model code the project must keep?”" in section
-    assert "existing_codebase" not in section and "'pytorch'" not in section
+    # Prompts and choice labels, not ids: "domains", "llm" and "pytorch" never appear raw. (A present need such as
+    # LLM work now moves the advice more than the existing code does: the past does not outvote it.)
+    assert "“Large language models” for “Which kinds of data and models will you work with?”" in section
+    assert "domains" not in section and "'llm'" not in section and "'pytorch'" not in section
     assert f"… and {len(rec.what_if) - 5} smaller ones" in section
     assert len(json.loads(render(rec, "json"))["what_if"]) == len(rec.what_if)  # JSON has all
 

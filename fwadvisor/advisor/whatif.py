@@ -38,7 +38,9 @@ def _answer_changes(
         if choice in chosen:
             rest = [c for c in chosen if c != choice]
             yield (rest or None), "remove", choice
-        else:
+        elif question.choices_from is None:
+            # Adding one of a hundred libraries the project does not use is no change a person weighs (and
+            # would crowd out every other what-if); dropping one it does use is.
             yield [*chosen, choice], "add", choice
 
 
