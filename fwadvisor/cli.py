@@ -183,6 +183,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     env = commands.add_parser("env", help="show this machine as the profiler sees it")
     env.add_argument("--format", choices=("text", "json"), default="text")
+
+    scan = commands.add_parser(
+        "scan",
+        help="infer answers from a project folder, with evidence (reads files, runs nothing)",
+        description="Read a project folder (requirements, pyproject.toml, setup.py/cfg, environment.yml, "
+        "Pipfile, Dockerfiles, notebooks and Python source, parsed, never run) and print the answers it "
+        "supports, each with its evidence (file:line). --output writes them as an answers file for "
+        "`fwadvisor recommend --answers`, with the evidence as comments.",
+    )
+    scan.add_argument("path", metavar="PATH", help="the project's folder")
+    scan.add_argument(
+        "--output", type=_output_path, metavar="FILE", help="also write the answers as an answers file (YAML)"
+    )
+    scan.add_argument("--format", choices=("text", "json"), default="text", help="what is printed (default: text)")
+    scan.add_argument(
+        "--max-files", type=int, default=20000, metavar="N", help="stop after N files of interest (default: 20000)"
+    )
     return parser
 
 
@@ -259,6 +276,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fwadvisor.commands.facts import run_facts
 
         return run_facts(args)
+    if args.command == "scan":
+        from fwadvisor.commands.scan import run_scan
+
+        return run_scan(args)
     if args.command == "rules":
         from fwadvisor.commands import rules as rules_commands
 
