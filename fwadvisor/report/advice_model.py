@@ -93,9 +93,10 @@ def _inferred(rec: Recommendation) -> Section | None:
     items = []
     for answer in rec.inferred:
         value = ", ".join(answer.value) if isinstance(answer.value, list) else answer.value
-        shown = "; ".join(answer.evidence[:3]) + (
-            f" (and {len(answer.evidence) - 3} more)" if len(answer.evidence) > 3 else ""
-        )
+        # "path:line" is enough to find it here; `fwadvisor scan` prints each line's text too.
+        places = [e.split(": ", 1)[0] for e in answer.evidence[:3]]
+        more = len(answer.evidence) - 3
+        shown = ", ".join(places) + (f" (and {more} more)" if more > 0 else "")
         items.append(
             Item(
                 "point",
