@@ -23,17 +23,20 @@ def libraries_path() -> Path:
 
 
 def _parse(path: Path) -> LibraryFile:
-    return convert_or_explain(load_yaml(path, "libraries file"), LibraryFile, path, "libraries file")
+    """The file, validated (schema and the consistency checks below); the parse cache keeps only a valid one,
+    so an unchanged file is not checked again on every run."""
+    parsed = convert_or_explain(load_yaml(path, "libraries file"), LibraryFile, path, "libraries file")
+    problems = library_problems(parsed, path)
+    if problems:
+        raise InputError("\n".join(problems), file=path)
+    return parsed
 
 
 @cache
 def load_libraries(path: Path | None = None) -> tuple[Library, ...]:
-    """The knowledge base, validated (schema and the consistency checks below): InputError if broken."""
+    """The knowledge base, validated: InputError if broken."""
     path = path or libraries_path()
     parsed: LibraryFile = load_validated(path, LibraryFile, _parse)
-    problems = library_problems(parsed, path)
-    if problems:
-        raise InputError("\n".join(problems), file=path)
     return tuple(parsed.libraries)
 
 
@@ -45,7 +48,8 @@ def library_problems(parsed: LibraryFile, path: Path) -> list[str]:
     imports: dict[str, str] = {}
     today = clock.today()
     for index, library in enumerate(parsed.libraries):
-        where = f"{path}:{line_of(path, ['libraries', index]) or '?'}: library '{library.id}'"
+        # Finding a line reads the file again: only for an entry that has a problem.
+        where = _Where(path, index, library.id)
         if library.id in ids:
             found.append(f"{where}: duplicate id (also entry {ids[library.id] + 1})")
         ids[library.id] = index
@@ -74,6 +78,19 @@ def library_problems(parsed: LibraryFile, path: Path) -> list[str]:
         if any(date > today for date in dates):
             found.append(f"{where}: a date in the future (today is {today})")
     return found
+
+
+class _Where:
+    """ "file:line: library 'id'", worked out only when a message is written."""
+
+    def __init__(self, path: Path, index: int, library: str):
+        self.path, self.index, self.library = path, index, library
+
+    def __str__(self) -> str:
+        return f"{self.path}:{line_of(self.path, ['libraries', self.index]) or '?'}: library '{self.library}'"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def by_id() -> dict[str, Library]:

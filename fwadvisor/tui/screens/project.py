@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -120,7 +121,8 @@ class ProjectDialog(ModalScreen[ProjectAnswers | None]):
             where = f" ({first.file}:{first.line})" if first else ""
             mine = f" You answered: {self.answered[qid]}." if qid in self.answered else ""
             prompt = one_line(f"{qid}: {shown} - {inferred.why}{where}{mine}")
-            proposals.add_option(Selection(prompt, qid, qid not in self.answered))
+            # Text, never markup: file names and lines from the project are outside text.
+            proposals.add_option(Selection(Text(prompt), qid, qid not in self.answered))
         notes = " ".join(result.notes)
         count = len(result.answers)
         status = (

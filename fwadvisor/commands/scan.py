@@ -1,0 +1,96 @@
+"""`fwadvisor scan PATH`: the answers a project folder supports, each with its evidence; `--output`
+writes them as an answers file for `fwadvisor recommend --answers`.
+
+Everything printed from the project (file names, its lines, notes quoting them) is outside text: it
+goes through fwadvisor.safe_text and is never Rich markup. The text report reads at 80 columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+from pathlib import Path
+
+import msgspec
+
+from fwadvisor.commands.output import check_output, emit
+from fwadvisor.errors import InputError
+from fwadvisor.safe_text import one_line
+from fwadvisor.scan import ScanResult, answers_file_text, scan_project
+
+WIDTH = 80
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    output: Path | None = args.output
+    check_output(output)  # a bad --output is refused before the folder is read
+    if args.path == "":
+        raise InputError("the path is empty: give the project's folder")
+    if args.max_files < 1:
+        raise InputError(f"--max-files must be at least 1, got {args.max_files}")
+    result = scan_project(Path(args.path), max_files=args.max_files)
+    if args.format == "json":
+        print(json.dumps(msgspec.to_builtins(result), indent=2))
+    else:
+        print(report_text(result, args.path, saved=output is not None), end="")
+    if output is not None:
+        emit(answers_file_text(result), output, "Answers")
+    return 0
+
+
+def _cut(text: str, width: int = WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _wrap(text: str, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(one_line(text), WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def report_text(result: ScanResult, path: str, *, saved: bool) -> str:
+    """The scan as text for a terminal: each answer, why, and its evidence lines."""
+    lines = [_cut(f"Scanned {one_line(result.root)}")]
+    lines += _wrap(
+        f"{_plural(result.python_files, 'Python file')} (notebooks included); "
+        f"{_plural(result.files_read, 'file')} read in all"
+        + (f"; skipped {result.skipped_binary:,} binary" if result.skipped_binary else "")
+        + (f"; skipped {_plural(result.skipped_large, 'file')} over the size limit" if result.skipped_large else "")
+        + ("; stopped at the file limit" if result.stopped_at_limit else "")
+        + "."
+    )
+    lines.append("")
+    if not result.answers:
+        lines += _wrap("No answer could be inferred from these files.", "")
+        lines.append("")
+    for qid, answer in result.answers.items():
+        value = ", ".join(answer.value) if isinstance(answer.value, list) else answer.value
+        lines += _wrap(f"{qid}: {value}", "")
+        lines += _wrap(answer.why)
+        for evidence in answer.evidence:
+            lines.append(_cut(f"    {one_line(evidence.file)}:{evidence.line}  {one_line(evidence.text)}"))
+        lines.append("")
+    if result.libraries:
+        lines.append("Knowledge-base libraries found (share of the Python files importing each):")
+        key = set(result.answers["key_libraries"].value) if "key_libraries" in result.answers else set()
+        width = min(max(len(use.id) for use in result.libraries), 28)
+        for use in result.libraries:
+            tags = [_plural(use.files, "file")] + (["declared"] if use.declared else [])
+            tags += ["key library"] if use.id in key else []
+            lines.append(_cut(f"  {one_line(use.id):<{width}}  {use.share:>4.0%}  {', '.join(tags)}"))
+        lines.append("")
+    if result.notes:
+        lines.append("Notes:")
+        for note in result.notes:
+            lines += textwrap.wrap(one_line(note), WIDTH, initial_indent="  - ", subsequent_indent="    ")
+        lines.append("")
+    if result.answers and not saved:
+        shown = path if len(path) <= 30 and path.isprintable() and " " not in path else "PATH"
+        lines += _wrap(
+            f"Save them with their evidence, ready to edit: fwadvisor scan {one_line(shown)} --output answers.yaml",
+            "",
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,466 @@
+"""Dependency and packaging files, read as data (never run): requirements and constraints files,
+pyproject.toml, setup.cfg, setup.py (with `ast`), environment.yml, Pipfile, Dockerfiles, compose
+files, .env files and package.json.
+
+Each reader takes the file's path (relative to the scanned folder) and text and returns a DepFacts:
+the requirements it declares, other signals (container images, KERAS_BACKEND settings, a browser
+runtime in package.json), what says the project is published, the files it includes (`-r`), and a
+problem when the file could not be read as what its name says.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import json
+import posixpath
+import re
+import tomllib
+from collections.abc import Iterable
+from typing import Any
+
+from fwadvisor.scan.model import Evidence, make_evidence
+from fwadvisor.scan.pysource import pip_arguments
+from fwadvisor.scan.requirements import Requirement, parse_requirement
+from fwadvisor.scan.signals import BROWSER, KERAS_BACKEND, image_signals
+
+
+class Declared:
+    __slots__ = ("evidence", "requirement")
+
+    def __init__(self, requirement: Requirement, evidence: Evidence):
+        self.requirement = requirement
+        self.evidence = evidence
+
+
+class DepFacts:
+    __slots__ = ("declared", "includes", "problem", "published", "signals")
+
+    def __init__(self) -> None:
+        self.declared: list[Declared] = []
+        self.signals: list[tuple[str, Evidence]] = []
+        self.published: list[tuple[str, Evidence]] = []  # (what: "name 'x'" / "entry points", evidence)
+        self.includes: list[tuple[str, Evidence]] = []  # `-r`/`-c` files, relative to the scanned folder
+        self.problem: str | None = None
+
+
+class _Lines:
+    """A file's lines, for evidence: the line holding a value that a parser returned without one."""
+
+    def __init__(self, rel: str, text: str):
+        self.rel = rel
+        self.lines = text.splitlines()
+
+    def evidence(self, line: int) -> Evidence:
+        line = min(max(line, 1), max(len(self.lines), 1))
+        return make_evidence(self.rel, line, self.lines[line - 1] if self.lines else "")
+
+    def find(self, needles: Iterable[str], start: int = 1, default: int = 1) -> int:
+        """The first line (1-based, from `start`) containing the first of `needles` found (so the
+        exact, quoted form is preferred over a bare name), else `default`."""
+        for needle in needles:
+            if not needle:
+                continue
+            for index in range(max(start, 1) - 1, len(self.lines)):
+                if needle in self.lines[index]:
+                    return index + 1
+        return default
+
+    def match(self, pattern: re.Pattern[str], start: int = 1, default: int = 1) -> int:
+        for index in range(max(start, 1) - 1, len(self.lines)):
+            if pattern.search(self.lines[index]):
+                return index + 1
+        return default
+
+    def header(self, table: str) -> int:
+        """The line of a TOML table or INI section header `[table]`, or 0."""
+        pattern = re.compile(r"^\s*\[+\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+        return self.match(pattern, default=0)
+
+
+def _add(facts: DepFacts, text: str, evidence: Evidence, *, conda: bool = False) -> None:
+    requirement = parse_requirement(text, conda=conda)
+    if requirement is not None:
+        facts.declared.append(Declared(requirement, evidence))
+
+
+# ---------------------------------------------------------------- requirements.txt, constraints.txt
+
+_INCLUDE = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)")
+_EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
+
+
+def read_requirements(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    lines = _Lines(rel, text)
+    logical = ""
+    first = 0
+    for number, raw in enumerate(lines.lines, start=1):
+        if not logical:
+            first = number
+        stripped = raw.strip()
+        if stripped.endswith("\\"):
+            logical += stripped[:-1] + " "
+            continue
+        logical += stripped
+        entry, logical = logical.strip(), ""
+        if not entry or entry.startswith("#"):
+            continue
+        entry = re.split(r"(?:^|\s)#", entry, maxsplit=1)[0].strip()
+        included = _INCLUDE.match(entry)
+        if included:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), included.group(1)))
+            facts.includes.append((target, lines.evidence(first)))
+            continue
+        editable = _EDITABLE.match(entry)
+        if editable:
+            entry = editable.group(1)
+        elif entry.startswith("-"):
+            continue
+        _add(facts, re.split(r"\s+-", entry, maxsplit=1)[0], lines.evidence(first))  # options after it: --hash ...
+    return facts
+
+
+# ---------------------------------------------------------------- pyproject.toml
+
+
+def read_pyproject(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    data = _toml(text, facts)
+    if data is None:
+        return facts
+    lines = _Lines(rel, text)
+    project = _table(data, "project")
+    strings: list[str] = []
+    strings += _strings(project.get("dependencies"))
+    for group in _table(project, "optional-dependencies").values():
+        strings += _strings(group)
+    for group in _table(data, "dependency-groups").values():  # PEP 735 (uv, pip 25.1)
+        strings += _strings(group)
+    tool = _table(data, "tool")
+    uv = _table(tool, "uv")
+    for key in ("dev-dependencies", "constraint-dependencies", "override-dependencies"):
+        strings += _strings(uv.get(key))
+    for group in _table(_table(tool, "pdm"), "dev-dependencies").values():
+        strings += _strings(group)
+    for item in strings:
+        line = lines.find([f'"{item}"', f"'{item}'", item])
+        _add(facts, item, lines.evidence(line))
+    poetry = _table(tool, "poetry")
+    tables = [("tool.poetry.dependencies", _table(poetry, "dependencies"))]
+    tables.append(("tool.poetry.dev-dependencies", _table(poetry, "dev-dependencies")))
+    for name, group in _table(poetry, "group").items():
+        tables.append((f"tool.poetry.group.{name}.dependencies", _table(group, "dependencies")))
+    for title, entries in tables:
+        start = lines.header(title)
+        for name, spec in entries.items():
+            if str(name).lower() == "python":
+                continue
+            line = lines.match(_key_line(str(name)), start=start or 1, default=start or 1)
+            _add(facts, f"{name}{_poetry_version(spec)}{_poetry_extras(spec)}", lines.evidence(line))
+    # A [project] name alone does not make a package (uv writes one for every application): it
+    # counts when the project can be built (a [build-system] table) or installs commands.
+    name_line = _name_line(lines, "project")
+    buildable = bool(_table(data, "build-system"))
+    if isinstance(project.get("name"), str) and name_line and buildable:
+        facts.published.append((f"name '{project['name']}'", lines.evidence(name_line)))
+    for section in ("scripts", "gui-scripts", "entry-points"):
+        if _table(project, section):
+            at = lines.header(f"project.{section}") or lines.find([f"{section} ="], default=1)
+            facts.published.append(("entry points", lines.evidence(at)))
+    name_line = _name_line(lines, "tool.poetry")
+    if isinstance(poetry.get("name"), str) and name_line and poetry.get("package-mode") is not False:
+        facts.published.append((f"name '{poetry['name']}'", lines.evidence(name_line)))
+    for section in ("scripts", "plugins"):
+        if _table(poetry, section):
+            facts.published.append(("entry points", lines.evidence(lines.header(f"tool.poetry.{section}") or 1)))
+    return facts
+
+
+def _name_line(lines: _Lines, table: str) -> int:
+    header = lines.header(table)
+    if not header:
+        return 0
+    return lines.match(re.compile(r"^\s*name\s*="), start=header + 1, default=0)
+
+
+def _key_line(name: str) -> re.Pattern[str]:
+    return re.compile(r"^\s*[\"']?" + re.escape(name) + r"[\"']?\s*=", re.I)
+
+
+def _poetry_version(spec: Any) -> str:
+    """A Poetry constraint (`^3.0`, `{version = ">=3"}`, a list of those) as a specifier."""
+    if isinstance(spec, list):
+        versions = [_poetry_version(item) for item in spec]
+        return next((v for v in versions if v), "")
+    if isinstance(spec, dict):
+        spec = spec.get("version", "")
+    if not isinstance(spec, str) or spec.strip() in ("", "*"):
+        return ""
+    spec = spec.strip()
+    return spec if spec[0] in "<>=!~^" else f"=={spec}"
+
+
+def _poetry_extras(spec: Any) -> str:
+    extras = spec.get("extras") if isinstance(spec, dict) else None
+    if isinstance(extras, list) and all(isinstance(e, str) for e in extras):
+        return "[" + ",".join(extras) + "]"
+    return ""
+
+
+def _toml(text: str, facts: DepFacts) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        facts.problem = f"not valid TOML ({one_line_error(exc)})"
+        return None
+
+
+def _table(data: Any, key: str) -> dict[str, Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def one_line_error(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:100] or type(exc).__name__
+
+
+# ---------------------------------------------------------------- setup.cfg
+
+
+def read_setup_cfg(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except (configparser.Error, ValueError) as exc:
+        facts.problem = f"not a readable setup.cfg ({one_line_error(exc)})"
+        return facts
+    lines = _Lines(rel, text)
+    values: list[tuple[str, str]] = []
+    if parser.has_option("options", "install_requires"):
+        values.append(("options", parser.get("options", "install_requires")))
+    if parser.has_section("options.extras_require"):
+        values += [("options.extras_require", v) for _, v in parser.items("options.extras_require")]
+    for section, value in values:
+        start = lines.header(section)
+        for item in value.splitlines():
+            item = item.split("#", 1)[0].strip()
+            if item:
+                _add(facts, item, lines.evidence(lines.find([item], start=start or 1, default=start or 1)))
+    if parser.has_option("metadata", "name"):
+        line = lines.match(re.compile(r"^\s*name\s*="), start=lines.header("metadata") or 1)
+        facts.published.append((f"name '{parser.get('metadata', 'name').strip()}'", lines.evidence(line)))
+    if parser.has_section("options.entry_points") and any(v.strip() for _, v in parser.items("options.entry_points")):
+        facts.published.append(("entry points", lines.evidence(lines.header("options.entry_points") or 1)))
+    return facts
+
+
+# ---------------------------------------------------------------- setup.py (ast only: never run)
+
+
+def read_setup_py(rel: str, text: str, tree: ast.Module | str) -> DepFacts:
+    facts = DepFacts()
+    if isinstance(tree, str):
+        facts.problem = f"not valid Python 3 ({tree}): its setup() arguments were not read"
+        return facts
+    lines = _Lines(rel, text)
+    assigned = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+    def resolve(value: ast.expr) -> ast.expr:
+        return assigned.get(value.id, value) if isinstance(value, ast.Name) else value
+
+    def strings(value: ast.expr) -> list[ast.Constant]:
+        value = resolve(value)
+        if isinstance(value, ast.List | ast.Tuple | ast.Set):
+            return [e for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return [value]
+        return []
+
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name != "setup":
+            continue
+        for keyword in call.keywords:
+            value = resolve(keyword.value)
+            if keyword.arg == "install_requires":
+                for item in strings(value):
+                    for part in str(item.value).splitlines():
+                        _add(facts, part, lines.evidence(item.lineno))
+            elif keyword.arg == "extras_require" and isinstance(value, ast.Dict):
+                for group in value.values:
+                    for item in strings(group):
+                        _add(facts, str(item.value), lines.evidence(item.lineno))
+            elif keyword.arg == "entry_points" and not (isinstance(value, ast.Dict) and not value.keys):
+                facts.published.append(("entry points", lines.evidence(keyword.value.lineno)))
+            elif keyword.arg == "name" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                facts.published.append((f"name '{value.value}'", lines.evidence(keyword.value.lineno)))
+    return facts
+
+
+# ---------------------------------------------------------------- environment.yml (conda)
+
+
+def read_environment(rel: str, text: str) -> DepFacts:
+    import yaml
+
+    facts = DepFacts()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # a safe loader
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        facts.problem = f"not valid YAML ({one_line_error(exc)})"
+        return facts
+    dependencies = data.get("dependencies") if isinstance(data, dict) else None
+    if not isinstance(dependencies, list):
+        return facts
+    lines = _Lines(rel, text)
+    start = lines.match(re.compile(r"^\s*dependencies\s*:"), default=1)
+    for item in dependencies:
+        if isinstance(item, str):
+            _add(facts, item, lines.evidence(lines.find([item], start=start, default=start)), conda=True)
+        elif isinstance(item, dict):
+            for pip_item in _strings(item.get("pip")):
+                _add(facts, pip_item, lines.evidence(lines.find([pip_item], start=start, default=start)))
+    return facts
+
+
+# ---------------------------------------------------------------- Pipfile
+
+
+def read_pipfile(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    data = _toml(text, facts)
+    if data is None:
+        return facts
+    lines = _Lines(rel, text)
+    for section in ("packages", "dev-packages"):
+        start = lines.header(section) or 1
+        for name, spec in _table(data, section).items():
+            line = lines.match(_key_line(str(name)), start=start, default=start)
+            _add(facts, f"{name}{_poetry_version(spec)}{_poetry_extras(spec)}", lines.evidence(line))
+    return facts
+
+
+# ---------------------------------------------------------------- Dockerfiles, compose files, .env files
+
+_INSTALL = re.compile(
+    r"(?:^|[\s;&|(])(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|(?P<conda>conda|mamba|micromamba))"
+    r"\s+install\s+"
+)
+_KERAS_BACKEND_SETTING = re.compile(r"\bKERAS_BACKEND\b\s*[=:\s]\s*[\"']?(jax|tensorflow|torch|numpy|openvino)\b")
+
+
+def read_dockerfile(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    lines = _Lines(rel, text)
+    logical: list[tuple[int, str]] = []  # (first line, joined text)
+    parts: list[str] = []
+    starts: list[int] = []  # offset in the joined text -> physical line
+    first = 0
+    for number, raw in enumerate(lines.lines, start=1):
+        stripped = raw.strip()
+        if parts and stripped.startswith("#"):
+            continue  # a comment inside a continued instruction
+        if not parts:
+            first = number
+        starts.append(number)
+        continued = stripped.endswith("\\")
+        parts.append(stripped[:-1] if continued else stripped)
+        if not continued:
+            logical.append((first, "\n".join(parts)))
+            parts = []
+    if parts:
+        logical.append((first, "\n".join(parts)))
+    for first, instruction in logical:
+        word, _, rest = instruction.partition(" ")
+        word = word.upper()
+        if word == "FROM":
+            image = next((w for w in rest.split() if not w.startswith("--")), "")
+            _image(facts, image, lines.evidence(first))
+        elif word == "RUN":
+            _installs(facts, instruction, first, lines)
+        elif word in ("ENV", "ARG") and _KERAS_BACKEND_SETTING.search(instruction):
+            offset = instruction[: _KERAS_BACKEND_SETTING.search(instruction).start()].count("\n")  # type: ignore[union-attr]
+            facts.signals.append((KERAS_BACKEND, lines.evidence(first + offset)))
+    return facts
+
+
+def _image(facts: DepFacts, image: str, evidence: Evidence) -> None:
+    keys, pinned = image_signals(image)
+    facts.signals += [(key, evidence) for key in keys]
+    if pinned is not None:
+        facts.declared.append(Declared(pinned, evidence))
+
+
+def _installs(facts: DepFacts, instruction: str, first: int, lines: _Lines) -> None:
+    """The packages of every `pip install` (and `conda install`) in a RUN instruction."""
+    for found in _INSTALL.finditer(instruction):
+        tail = instruction[found.end() :]
+        cursor = 0
+        for word, requirement in pip_arguments(tail.replace("\n", " "), conda=bool(found.group("conda"))):
+            at = tail.find(word, cursor)
+            cursor = at + len(word) if at >= 0 else cursor
+            line = first + instruction[: found.end() + max(at, 0)].count("\n")
+            if requirement is not None:
+                facts.declared.append(Declared(requirement, lines.evidence(line)))
+
+
+_COMPOSE_IMAGE = re.compile(r"^\s*image\s*:\s*[\"']?([^\s\"'#]+)")
+
+
+def read_compose(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    lines = _Lines(rel, text)
+    for number, line in enumerate(lines.lines, start=1):
+        found = _COMPOSE_IMAGE.match(line)
+        if found:
+            _image(facts, found.group(1), lines.evidence(number))
+        elif _KERAS_BACKEND_SETTING.search(line):
+            facts.signals.append((KERAS_BACKEND, lines.evidence(number)))
+    return facts
+
+
+def read_env_file(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    lines = _Lines(rel, text)
+    for number, line in enumerate(lines.lines, start=1):
+        if not line.lstrip().startswith("#") and _KERAS_BACKEND_SETTING.search(line):
+            facts.signals.append((KERAS_BACKEND, lines.evidence(number)))
+    return facts
+
+
+# ---------------------------------------------------------------- package.json (TensorFlow.js)
+
+
+def read_package_json(rel: str, text: str) -> DepFacts:
+    facts = DepFacts()
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        facts.problem = f"not valid JSON ({type(exc).__name__})"
+        return facts
+    if not isinstance(data, dict):
+        return facts
+    lines = _Lines(rel, text)
+    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        for name in _table(data, section):
+            # @tensorflow/tfjs-node runs in Node.js on a server, not in the browser
+            if str(name).startswith("@tensorflow/tfjs") and not str(name).startswith("@tensorflow/tfjs-node"):
+                facts.signals.append((BROWSER, lines.evidence(lines.find([f'"{name}"']))))
+    return facts

@@ -1,0 +1,483 @@
+"""Python source and notebooks, read with `ast` (never imported, never run): which modules each file
+imports and which framework idioms it uses (tf.Session, keras.ops ...), each with its first line."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+from bisect import bisect_right
+from collections.abc import Iterator
+
+from fwadvisor.scan.requirements import Requirement, parse_requirement
+from fwadvisor.scan.signals import KERAS_BACKEND, Matcher, attribute_signals
+
+# key -> {top-level module the signal came from ("" for an idiom) -> first line}
+Hits = dict[str, dict[str, int]]
+
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<module>[A-Za-z_][\w.]*)[ \t]+import[ \t]+(?P<names>[^#\n;]+)"
+    r"|import[ \t]+(?P<plain>[^#\n;]+))",
+    re.M,
+)
+_TF_IDIOM = re.compile(r"\b(?:tf|tensorflow)\.([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)")
+_KERAS_IDIOM = re.compile(r"\bkeras\.(ops|config)\b")
+_PIP_MAGIC = re.compile(
+    r"^[!%]\s*(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|(?P<conda>conda|mamba))\s+install\s+(?P<args>.*)$"
+)
+# Statement types whose fields hold further statements (imports may sit in functions, ifs, trys ...).
+_BLOCKS: dict[type, tuple[str, ...]] = {
+    ast.FunctionDef: ("body",),
+    ast.AsyncFunctionDef: ("body",),
+    ast.ClassDef: ("body",),
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"),
+    ast.ExceptHandler: ("body",),
+    ast.Match: ("cases",),
+    ast.match_case: ("body",),
+}
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _BLOCKS[ast.TryStar] = ("body", "handlers", "orelse", "finalbody")
+_ALIAS_ROOTS = ("tensorflow", "keras")
+
+
+class SourceFacts:
+    """What one Python file (or one notebook's code) says."""
+
+    __slots__ = ("error", "hits")
+
+    def __init__(self) -> None:
+        self.hits: Hits = {}
+        self.error: str | None = None  # why ast could not parse it (its imports were read line by line)
+
+    def add(self, key: str, top: str, line: int) -> None:
+        tops = self.hits.get(key)
+        if tops is None:
+            self.hits[key] = {top: line}
+        elif top not in tops or line < tops[top]:
+            tops[top] = line
+
+
+def parse_python(text: str, filename: str = "<project file>") -> ast.Module | str:
+    """The module's tree, or why it could not be parsed."""
+    try:
+        return ast.parse(text, filename=filename)
+    except SyntaxError as exc:
+        return f"line {exc.lineno or '?'}: {exc.msg}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return type(exc).__name__
+
+
+def analyse_python(text: str, matcher: Matcher, tree: ast.Module | str | None = None) -> SourceFacts:
+    """Imports and idioms of one file's source."""
+    facts = SourceFacts()
+    if tree is None:
+        tree = parse_python(text)
+    if isinstance(tree, str):
+        facts.error = tree
+        _analyse_lines(text, matcher, facts)
+    else:
+        _analyse_tree(tree, text, matcher, facts)
+    return facts
+
+
+def _analyse_tree(tree: ast.Module, text: str, matcher: Matcher, facts: SourceFacts) -> None:
+    aliases: dict[str, str] = {}  # local name -> the tensorflow/keras module it stands for
+    add, module_signals = facts.add, matcher.module
+    for node in _import_statements(tree):
+        line = node.lineno
+        if type(node) is ast.Import:
+            for alias in node.names:
+                name = alias.name
+                top = name.partition(".")[0]
+                for key in module_signals(name):
+                    add(key, top, line)
+                if top in _ALIAS_ROOTS:
+                    if alias.asname:
+                        aliases[alias.asname] = name
+                    else:
+                        aliases[top] = top
+            continue
+        assert isinstance(node, ast.ImportFrom)
+        if node.level or not node.module:
+            continue  # a relative import: the project's own code
+        module = node.module
+        top = module.partition(".")[0]
+        for key in module_signals(module):
+            add(key, top, line)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            dotted = f"{module}.{alias.name}"
+            for key in module_signals(dotted):
+                add(key, top, line)
+            if top in _ALIAS_ROOTS:
+                for key in attribute_signals(dotted):
+                    add(key, "", line)
+                aliases[alias.asname or alias.name] = dotted
+    if aliases or "KERAS_BACKEND" in text:
+        _analyse_idioms(tree, text, aliases, facts)
+
+
+def _import_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every import statement, at any depth of statements (expressions are not walked: fast)."""
+    stack: list[list[ast.AST]] = [tree.body]  # type: ignore[list-item]
+    blocks = _BLOCKS
+    while stack:
+        for node in stack.pop():
+            kind = type(node)
+            if kind is ast.Import or kind is ast.ImportFrom:
+                yield node  # type: ignore[misc]
+                continue
+            fields = blocks.get(kind)
+            if fields:
+                for field in fields:
+                    stack.append(getattr(node, field))
+
+
+# A compound statement's own expressions (its header), without its body.
+_HEADERS: dict[type, tuple[str, ...]] = {
+    ast.FunctionDef: ("decorator_list", "args", "returns"),
+    ast.AsyncFunctionDef: ("decorator_list", "args", "returns"),
+    ast.ClassDef: ("decorator_list", "bases", "keywords"),
+    ast.If: ("test",),
+    ast.While: ("test",),
+    ast.For: ("target", "iter"),
+    ast.AsyncFor: ("target", "iter"),
+    ast.With: ("items",),
+    ast.AsyncWith: ("items",),
+    ast.ExceptHandler: ("type",),
+    ast.Match: ("subject",),
+    ast.match_case: ("pattern", "guard"),
+}
+_ALIAS_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _alias_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """`tf.compat.v1.Session`, `keras.ops.sum` ...: an attribute chain on one of `names`."""
+    pattern = _ALIAS_PATTERNS.get(names)
+    if pattern is None:
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w.])({alternatives})[ \t]*\.[ \t]*([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)")
+        if len(_ALIAS_PATTERNS) < 1000:
+            _ALIAS_PATTERNS[names] = pattern
+    return pattern
+
+
+def _analyse_idioms(tree: ast.Module, text: str, aliases: dict[str, str], facts: SourceFacts) -> None:
+    """Attribute chains on tensorflow/keras names (tf.Session, tf.compat.v1, keras.ops ...) and a
+    KERAS_BACKEND string in the code.
+
+    Walking every node of every file would cost about as much as parsing it; instead a regular
+    expression finds the lines that may hold an idiom, and only the statement holding such a line
+    is walked to confirm it (a docstring or a comment mentioning tf.Session confirms nothing). Once
+    a signal is confirmed in a file, its later lines are not looked at: the first one is evidence.
+    """
+    candidates: list[tuple[int, str]] = []  # (offset, signal)
+    if aliases:
+        for found in _alias_pattern(tuple(aliases)).finditer(text):
+            dotted = aliases[found.group(1)] + "." + found.group(2).replace(" ", "").replace("\t", "")
+            candidates += [(found.start(), key) for key in attribute_signals(dotted)]
+    start = text.find("KERAS_BACKEND")
+    while start >= 0:
+        candidates.append((start, KERAS_BACKEND))
+        start = text.find("KERAS_BACKEND", start + 1)
+    if not candidates:
+        return
+    candidates.sort()
+    confirmed: set[str] = set()
+    walked: set[int] = set()  # statements already walked (a long one may hold many candidate lines)
+    line, last = 1, 0
+    for offset, key in candidates:
+        line += text.count("\n", last, offset)
+        last = offset
+        if key in confirmed:
+            continue
+        holder, parts = _statement_parts(tree, line)
+        if holder is None or id(holder) in walked:
+            continue
+        walked.add(id(holder))
+        for found_key, found_line in _signals_in(parts, aliases):
+            confirmed.add(found_key)
+            facts.add(found_key, "", found_line)
+
+
+def _span(node: ast.AST) -> tuple[int, int]:
+    if type(node) is ast.match_case:
+        case: ast.match_case = node
+        return case.pattern.lineno, case.body[-1].end_lineno or case.pattern.lineno
+    first: int = node.lineno  # type: ignore[attr-defined]
+    for decorator in getattr(node, "decorator_list", ()):
+        first = min(first, decorator.lineno)
+    return first, node.end_lineno or first  # type: ignore[attr-defined]
+
+
+def _statement_parts(tree: ast.Module, line: int) -> tuple[ast.AST | None, list[ast.AST]]:
+    """The innermost statement holding `line` and its expressions: a compound statement's header
+    only (its body is searched for a deeper statement instead)."""
+    body: list[ast.AST] = tree.body  # type: ignore[assignment]
+    while True:
+        holder = next((node for node in body if _span(node)[0] <= line <= _span(node)[1]), None)
+        if holder is None:
+            return None, []
+        fields = _BLOCKS.get(type(holder))
+        if not fields:
+            return holder, [holder]
+        inner = next(
+            (
+                getattr(holder, field)
+                for field in fields
+                if any(_span(child)[0] <= line <= _span(child)[1] for child in getattr(holder, field))
+            ),
+            None,
+        )
+        if inner is None:
+            parts: list[ast.AST] = []
+            for field in _HEADERS.get(type(holder), ()):
+                value = getattr(holder, field)
+                parts += value if isinstance(value, list) else [value] if value is not None else []
+            return holder, parts
+        body = inner
+
+
+def _signals_in(parts: list[ast.AST], aliases: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """The idioms in these expressions: (signal, line) for each."""
+    attribute, name_node, constant = ast.Attribute, ast.Name, ast.Constant
+    for part in parts:
+        for node in ast.walk(part):
+            kind = type(node)
+            if kind is attribute:
+                chain = [node.attr]  # type: ignore[attr-defined]
+                value = node.value  # type: ignore[attr-defined]
+                while type(value) is attribute:
+                    chain.append(value.attr)
+                    value = value.value
+                if type(value) is name_node and value.id in aliases:
+                    chain.append(aliases[value.id])
+                    for key in attribute_signals(".".join(reversed(chain))):
+                        yield key, node.lineno  # type: ignore[attr-defined]
+            elif kind is constant and type(node.value) is str and node.value == "KERAS_BACKEND":  # type: ignore[attr-defined]
+                yield KERAS_BACKEND, node.lineno  # type: ignore[attr-defined]
+
+
+def _analyse_lines(text: str, matcher: Matcher, facts: SourceFacts) -> None:
+    """A file ast cannot parse (Python 2, a syntax error): its imports and idioms, line by line."""
+    line_starts = [0] + [found.end() for found in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect_right(line_starts, offset)
+
+    uses_tf = False
+    for found in _IMPORT_LINE.finditer(text):
+        line = line_of(found.start())
+        if found.group("module"):
+            module = found.group("module")
+            names = [module] + [
+                f"{module}.{part.strip().split()[0]}"
+                for part in found.group("names").strip("()\\ \t").split(",")
+                if part.strip() and part.strip().split()[0].isidentifier()
+            ]
+        else:
+            names = [part.strip().split()[0] for part in found.group("plain").split(",") if part.strip()]
+        for name in names:
+            top = name.partition(".")[0]
+            uses_tf = uses_tf or top in _ALIAS_ROOTS
+            for key in matcher.module(name):
+                facts.add(key, top, line)
+    if not uses_tf:
+        return
+    for found in _TF_IDIOM.finditer(text):
+        for key in attribute_signals("tensorflow." + found.group(1)):
+            facts.add(key, "", line_of(found.start()))
+    for found in _KERAS_IDIOM.finditer(text):
+        for key in attribute_signals("keras." + found.group(1)):
+            facts.add(key, "", line_of(found.start()))
+
+
+class Notebook:
+    """A notebook's code cells as one Python source, with each code line's line in the .ipynb file."""
+
+    __slots__ = ("cells", "code", "file_lines", "installs", "lines", "problem")
+
+    def __init__(self, raw: str):
+        self.lines: list[str] = []  # code lines; magic lines are blanked (kept for the numbering)
+        self.file_lines: list[int] = []  # for each code line, its line in the .ipynb file (1-based)
+        self.cells: list[tuple[int, int]] = []  # each code cell's (first, end) index in `lines`
+        # (code line, `!pip install` arguments, conda, the line as written)
+        self.installs: list[tuple[int, str, bool, str]] = []
+        self.problem: str | None = None
+        self.code = ""
+        cells = _cells(raw)
+        if isinstance(cells, str):
+            self.problem = cells
+            return
+        raw_lines = raw.splitlines()
+        cursor = 0
+        for source in cells:
+            cell_lines = source.splitlines() or [""]
+            first = cell_lines[0].split()
+            cell_magic = first[0] if first and first[0].startswith("%%") else ""
+            shell = cell_magic in ("%%bash", "%%sh", "%%script")
+            skip_cell = bool(cell_magic) and cell_magic not in ("%%time", "%%timeit", "%%capture")
+            start = len(self.lines)
+            for index, line in enumerate(cell_lines):
+                cursor = _find_raw_line(raw_lines, line, cursor)
+                self.file_lines.append(cursor + 1)
+                stripped = line.strip()
+                if ((skip_cell or index == 0) and cell_magic) or stripped.startswith(("!", "%")) or _is_shell(stripped):
+                    install = _PIP_MAGIC.match(("!" + stripped) if shell and index else stripped)
+                    if install:
+                        self.installs.append(
+                            (len(self.lines) + 1, install.group("args"), bool(install.group("conda")), stripped)
+                        )
+                    self.lines.append("")
+                else:
+                    self.lines.append(line)
+            self.cells.append((start, len(self.lines)))
+        self.code = "\n".join(self.lines)
+
+
+def _is_shell(stripped: str) -> bool:
+    """IPython syntax that is not Python: `x = !ls`, `obj?`."""
+    return stripped.endswith("?") or "= !" in stripped
+
+
+def _cells(raw: str) -> list[str] | str:
+    """The source of each code cell, or why there are none."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return f"not a readable notebook ({type(exc).__name__})"
+    if not isinstance(data, dict):
+        return "not a notebook (no cells)"
+    cells = data.get("cells")
+    if cells is None:  # nbformat 3: worksheets of cells
+        worksheets = data.get("worksheets")
+        if isinstance(worksheets, list):
+            cells = [c for w in worksheets if isinstance(w, dict) for c in w.get("cells") or []]
+    if not isinstance(cells, list):
+        return "not a notebook (no cells)"
+    sources = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if isinstance(source, str):
+            sources.append(source)
+    return sources
+
+
+def _find_raw_line(raw_lines: list[str], line: str, start: int) -> int:
+    """The index of the .ipynb line holding `line` (as a JSON string), searching from `start`: a
+    line that is that string (as Jupyter writes a cell's source) first, else any line holding it."""
+    if not line.strip():
+        return start
+    needles = {json.dumps(line, ensure_ascii=False)[1:-1], json.dumps(line)[1:-1]}
+    end = min(len(raw_lines), start + 5000)
+    for index in range(start, end):
+        raw = raw_lines[index].lstrip()
+        if any(raw.startswith('"' + needle) for needle in needles):
+            return index
+    for index in range(start, end):
+        if any(needle in raw_lines[index] for needle in needles):
+            return index
+    return start
+
+
+def analyse_notebook(notebook: Notebook, matcher: Matcher) -> SourceFacts:
+    """A notebook's imports and idioms; when its code as a whole does not parse, each cell alone."""
+    tree = parse_python(notebook.code)
+    if not isinstance(tree, str):
+        facts = analyse_python(notebook.code, matcher, tree)
+    else:
+        facts = SourceFacts()
+        problems = []
+        for start, end in notebook.cells:
+            cell = "\n".join(notebook.lines[start:end])
+            if cell.strip():
+                part = analyse_python("\n" * start + cell, matcher)
+                problems += [part.error] if part.error else []
+                for key, tops in part.hits.items():
+                    for top, line in tops.items():
+                        facts.add(key, top, line)
+        facts.error = problems[0] if problems else None
+    return facts
+
+
+def pip_arguments(args: str, *, conda: bool = False) -> Iterator[tuple[str, Requirement | None]]:
+    """The packages of a `pip install` (or `conda install`) command line: (the word as written,
+    the requirement it names), up to the end of the command (&&, ;, |)."""
+    try:
+        words = shlex.split(args, comments=True)
+    except ValueError:
+        words = args.split()
+    skip_next = False
+    for word in words:
+        if word.startswith(("&&", "||", ";", "|", ")", ">")):
+            return
+        if skip_next:
+            skip_next = False
+            continue
+        end = word.endswith(";")
+        word = word.rstrip(";")
+        if word.startswith("-"):
+            skip_next = "=" not in word and word in _OPTIONS_WITH_VALUE
+        elif word and not word.startswith(("$", ".", "/", "~")):
+            yield word, parse_requirement(word, conda=conda)
+        if end:
+            return
+
+
+_OPTIONS_WITH_VALUE = frozenset(
+    [
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-e",
+        "--editable",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--python-version",
+        "--platform",
+        "--abi",
+        "--implementation",
+        "--src",
+        "--upgrade-strategy",
+        "--progress-bar",
+        "--cache-dir",
+        "--log",
+        "--timeout",
+        "--retries",
+        "--trusted-host",
+        "--proxy",
+        "--cert",
+        "--client-cert",
+        "--exists-action",
+        "--global-option",
+        "--config-settings",
+        "-C",
+        "--only-binary",
+        "--no-binary",
+        "--channel",
+        "-n",
+        "--name",
+        "-p",
+        "--python",
+    ]
+)
