@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from fwadvisor.advisor.conditions import matches, referenced
-from fwadvisor.advisor.facts import Overtaken, ReleaseCheck, ages_of, facts_behind, overtaken, release_claims_of
+from fwadvisor.advisor.facts import (
+    Overtaken,
+    ReleaseCheck,
+    ages_of,
+    all_facts,
+    facts_behind,
+    overtaken,
+    release_claims_of,
+)
 from fwadvisor.advisor.library_rules import library_factors
 from fwadvisor.advisor.loader import RuleSet
 from fwadvisor.advisor.model import (
@@ -336,7 +344,8 @@ def recommend(
     )
     rec.libraries = library_rows(answers, library_shares or {})
     if release_check is not None:
-        rec.newer_releases = overtaken(release_claims_of(facts_behind(rec, rules)), release_check.answers)
+        known = release_claims_of(all_facts(rules, guidance))
+        rec.newer_releases = overtaken(release_claims_of(facts_behind(rec, rules)), release_check.answers, known)
         rec.releases_checked = release_check.checked_at
     return rec
 

@@ -300,7 +300,9 @@ def load_last_check() -> ReleaseCheck | None:
         return None
 
 
-def overtaken(claims: Iterable[Claim], answers: Iterable[IndexAnswer]) -> list[Overtaken]:
+def overtaken(
+    claims: Iterable[Claim], answers: Iterable[IndexAnswer], known: Iterable[Claim] | None = None
+) -> list[Overtaken]:
     """The claims a newer release has overtaken, stable releases and pre-releases told apart.
 
     A claim is overtaken by a newer stable release, or else by a newer pre-release that no fact knows
@@ -310,12 +312,13 @@ def overtaken(claims: Iterable[Claim], answers: Iterable[IndexAnswer]) -> list[O
     """
     claims = list(claims)
     by_package = {(a.ecosystem, a.package.lower()): a for a in answers if a.problem is None}
-    known: dict[tuple[str, str], list[tuple[Version, set[str]]]] = {}
-    for claim in claims:
+    versions: dict[tuple[str, str], list[tuple[Version, set[str]]]] = {}
+    # What every fact knows, not only those checked here: a pre-release one rule names is no news to another.
+    for claim in [*claims, *(known or [])]:
         version = parse_version(claim.release.version, claim.release.ecosystem)
         if version is not None:
             key = (claim.release.ecosystem, claim.release.package.lower())
-            known.setdefault(key, []).append((version, set(claim.owners)))
+            versions.setdefault(key, []).append((version, set(claim.owners)))
     found = []
     for claim in claims:
         record = claim.release
@@ -328,9 +331,9 @@ def overtaken(claims: Iterable[Claim], answers: Iterable[IndexAnswer]) -> list[O
             newer = parse_version(newer_text, record.ecosystem) if newer_text else None
             if newer is None or newer <= said:
                 continue
-            if kind == "stable" and any(v >= newer and owners & set(claim.owners) for v, owners in known[key]):
+            if kind == "stable" and any(v >= newer and owners & set(claim.owners) for v, owners in versions[key]):
                 continue  # the same text names the newer release too ("2.16, after 2.15")
-            if kind == "pre-release" and not said.prerelease and any(v >= newer for v, _ in known[key]):
+            if kind == "pre-release" and not said.prerelease and any(v >= newer for v, _ in versions[key]):
                 continue  # the facts know this pre-release already
             found.append(
                 Overtaken(

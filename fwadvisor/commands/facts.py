@@ -45,13 +45,17 @@ def run_facts(args: argparse.Namespace) -> int:
     else:
         entries = all_facts(rules, load_guidance())
         scope = "of the rules and the guidance"
-    check = _online_check(entries) if args.online else None
+    everything = all_facts(rules, load_guidance())
+    known = release_claims_of(everything)  # what every fact knows, behind this advice or not
+    # Every recorded package is asked, whatever the scope: the saved check serves every later report.
+    check = _online_check(everything) if args.online else None
     if args.format == "json":
-        print(json.dumps(_json(entries, check), indent=2))
+        print(json.dumps(_json(entries, check, known), indent=2))
         return 0
     width = max(60, min(shutil.get_terminal_size().columns, 100))
     # --online answers one question, what a newer release has overtaken; the listing is `facts` alone.
-    lines = _online_lines(check, release_claims_of(entries), width) if check else _listing(entries, scope, width)
+    claims = release_claims_of(entries)
+    lines = _online_lines(check, claims, known, width) if check else _listing(entries, scope, width)
     for line in lines:
         print(line)
     return 0
@@ -104,8 +108,8 @@ def _listing(entries: list[FactEntry], scope: str, width: int) -> list[str]:
     return lines
 
 
-def _online_lines(check: ReleaseCheck, claims: list[Claim], width: int) -> list[str]:
-    found = overtaken(claims, check.answers)
+def _online_lines(check: ReleaseCheck, claims: list[Claim], known: list[Claim], width: int) -> list[str]:
+    found = overtaken(claims, check.answers, known)
     lines = [f"Release facts against the package indexes ({check.checked_at}):"]
     lines += _problem_lines(check.answers)
     answered = [a for a in check.answers if a.problem is None]
@@ -182,7 +186,7 @@ def _problem_lines(answers: list[IndexAnswer]) -> list[str]:
     return lines
 
 
-def _json(entries: list[FactEntry], check: ReleaseCheck | None) -> dict[str, object]:
+def _json(entries: list[FactEntry], check: ReleaseCheck | None, known: list[Claim]) -> dict[str, object]:
     import msgspec
 
     today = clock.today()
@@ -202,6 +206,6 @@ def _json(entries: list[FactEntry], check: ReleaseCheck | None) -> dict[str, obj
         data["online"] = {
             "checked_at": check.checked_at,
             "answers": msgspec.to_builtins(check.answers),
-            "overtaken": msgspec.to_builtins(overtaken(release_claims_of(entries), check.answers)),
+            "overtaken": msgspec.to_builtins(overtaken(release_claims_of(entries), check.answers, known)),
         }
     return data

@@ -65,9 +65,9 @@ def release_lines(rec: Recommendation) -> list[str]:
     if not rec.newer_releases:
         return [f"{when} found no release newer than the ones this advice names."]
     count = len(rec.newer_releases)
-    noun = "a newer release" if count == 1 else f"{count} newer releases"
+    noun, them = ("a newer release", "it") if count == 1 else (f"{count} newer releases", "them")
     return [
-        f"{when} found {noun} than this advice knows; the facts that name them may be out of date:",
+        f"{when} found {noun} than this advice knows; the facts that name {them} may be out of date:",
         *newer_release_lines(rec.newer_releases),
     ]
 

@@ -43,7 +43,8 @@ class ProjectDialog(ModalScreen[ProjectAnswers | None]):
         background: $surface; padding: 0 1; }
     ProjectDialog #project-row { height: 3; }
     ProjectDialog #project-path { width: 1fr; }
-    ProjectDialog #proposals { height: 1fr; }
+    ProjectDialog #proposals { height: 1fr; min-height: 4; }
+    ProjectDialog #proposal-detail { height: auto; max-height: 6; color: $text-muted; }
     ProjectDialog #project-status { height: auto; max-height: 4; }
     ProjectDialog #project-buttons { height: 3; }
     """
@@ -69,6 +70,7 @@ class ProjectDialog(ModalScreen[ProjectAnswers | None]):
                 markup=False,
             )
             yield SelectionList[str](id="proposals")
+            yield Static(id="proposal-detail", markup=False)
             with Horizontal(id="project-buttons"):
                 yield Button("Keep ticked", id="keep", variant="success", disabled=True)
                 yield Button("Cancel", id="cancel")
@@ -134,6 +136,17 @@ class ProjectDialog(ModalScreen[ProjectAnswers | None]):
         self.query_one("#keep", Button).disabled = count == 0
         if count:
             proposals.focus()
+
+    @on(SelectionList.SelectionHighlighted, "#proposals")
+    def _detail(self, event: SelectionList.SelectionHighlighted) -> None:
+        """The highlighted proposal in full: why it follows, and where the project shows it."""
+        if self.result is None:
+            return
+        inferred = self.result.answers.get(str(event.selection.value))
+        if inferred is None:
+            return
+        places = [f"{e.file}:{e.line}  {e.text}" for e in inferred.evidence[:3]]
+        self.query_one("#proposal-detail", Static).update(clean("\n".join([inferred.why, *places])))
 
     @on(Button.Pressed, "#keep")
     def _keep(self) -> None:
