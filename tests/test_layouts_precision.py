@@ -257,6 +257,10 @@ def mixed_runs() -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-c", MIXED_SCRIPT], capture_output=True, text=True, cwd=REPO, timeout=300, check=False
     )
+    if result.returncode != 0 and "could not create a primitive descriptor" in result.stderr:
+        # oneDNN has no bf16 LSTM kernel on CPUs without AVX-512 (seen on a 2-core AMD EPYC VM); GPUs and
+        # the product's CPU runs (fp32) do not take this path.
+        pytest.skip("this CPU's oneDNN cannot run a bf16 LSTM (no AVX-512 bf16 support): " + result.stderr[-300:])
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 

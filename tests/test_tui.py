@@ -33,12 +33,12 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         # Skip through to model_sources; on_device_work is passed over (no device target answered).
         await pilot.press("n", "s", "s", "s", "s", "s", "s", "s", "s")
         await pilot.pause()
-        assert "Question 12 of 13" in str(app.screen.query_one("#question-position", Static).render())
+        assert "Question 13 of 15" in str(app.screen.query_one("#question-position", Static).render())
         await pilot.press("space", "n")  # model_sources: huggingface
         await pilot.pause()
         assert app.state.answers == {"primary_goal": "research", "domains": ["llm"], "model_sources": ["huggingface"]}
         assert yaml.safe_load(saved.read_text()) == app.state.answers  # saved as they go
-        await pilot.press("n")  # past the last question: the advice
+        await pilot.press("n", "n")  # past key_libraries and priorities, the last questions: the advice
         await pilot.pause()
         assert app.current_mode == "advice"
         verdict = str(app.screen.query_one("#verdict", Static).render())
@@ -51,9 +51,9 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         await pilot.press("1")
         await pilot.pause()
         screen = app.screen
-        await screen.show_question(9)  # existing_codebase
+        await screen.show_question(10)  # existing_codebase
         await pilot.press("down", "enter")  # tensorflow
-        await screen.show_question(8)  # team_experience
+        await screen.show_question(9)  # team_experience
         await pilot.press("enter")  # tensorflow
         await pilot.press("2")
         await pilot.pause()
