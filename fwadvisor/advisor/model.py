@@ -315,19 +315,20 @@ class LibraryFile(FileModel, frozen=True):
     libraries: list[Library]
 
 
-def library_file_schema() -> dict[str, Any]:
-    """The JSON Schema (2020-12) of rules/libraries.yaml, generated from the model above."""
-    schema = msgspec.json.schema(LibraryFile)
+def _schema(model: type, title: str) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of a data file's model, each docstring description as one line."""
+    schema = msgspec.json.schema(model)
     for definition in schema["$defs"].values():
         if "description" in definition:
             definition["description"] = " ".join(definition["description"].split())
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "fwadvisor libraries file"}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": title}
+
+
+def library_file_schema() -> dict[str, Any]:
+    """The JSON Schema of rules/libraries.yaml, generated from the model above."""
+    return _schema(LibraryFile, "fwadvisor libraries file")
 
 
 def rule_file_schema() -> dict[str, Any]:
-    """The JSON Schema (2020-12) of a rules file, generated from the model above."""
-    schema = msgspec.json.schema(RuleFile)
-    for definition in schema["$defs"].values():
-        if "description" in definition:  # a docstring, as one line
-            definition["description"] = " ".join(definition["description"].split())
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "fwadvisor rules file"}
+    """The JSON Schema of a rules file, generated from the model above."""
+    return _schema(RuleFile, "fwadvisor rules file")
