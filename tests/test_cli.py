@@ -120,3 +120,13 @@ def test_no_command_without_a_terminal_explains_and_points_to_recommend():
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr
     assert "fwadvisor recommend --answers" in result.stderr
+
+
+def test_rules_list_reads_at_80_and_60_columns():
+    for columns in ("80", "60"):
+        result = run_cli("rules", "list", env={"COLUMNS": columns})
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert all(len(line) <= int(columns) for line in lines), columns
+        assert "…" not in result.stdout  # nothing cut
+        assert "library-transformers-pytorch-only" in lines  # an id on a line of its own, whole

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -93,6 +94,10 @@ def _check_libraries(questionnaire: Questionnaire, invalid: int, failed: int) ->
     return invalid + len(problems), failed + len(failures)
 
 
+# Below this many columns `rules list` prints two lines a rule instead of a table.
+WIDE_LIST = 140
+
+
 def run_list(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
     replaced = set(ruleset.replaced)
@@ -117,15 +122,29 @@ def run_list(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(rows)} rules in force", show_lines=False)
-    for column in ("id", "area", "effect", "framework", "weight", "title"):
-        table.add_column(column, no_wrap=column == "id")
-    for row in sorted(rows, key=lambda r: (r["area"], r["id"])):
-        weight = f"{row['weight']:g}" if row["effect"] == "favor" else ""
-        # Cells are Text, never markup: a title like "[/usr/lib/x]" prints as written.
-        cells = [*(str(row[c] or "") for c in ("id", "area", "effect", "framework")), weight, str(row["title"])]
-        table.add_row(*(Text(one_line(cell)) for cell in cells))
-    Console().print(table)
+    console = Console()
+    ordered = sorted(rows, key=lambda r: (r["area"], r["id"]))
+    if console.width < WIDE_LIST:
+        # Two lines a rule at terminal widths a table cannot fill (the ids alone take up to 50 columns):
+        # the id, then its area, effect and title, wrapped, never cut.
+        console.print(Text(f"{len(rows)} rules in force (area, effect, framework and weight under each id)"))
+        for row in ordered:
+            weight = f" {row['weight']:g}" if row["effect"] == "favor" else ""
+            framework = f" {row['framework']}" if row["framework"] else ""
+            console.print(Text(one_line(row["id"]), style="bold"), overflow="fold")
+            detail = f"{row['area']} · {row['effect']}{framework}{weight} · {one_line(row['title'])}"
+            for line in textwrap.wrap(detail, console.width - 1, initial_indent="  ", subsequent_indent="    "):
+                console.print(Text(line, style="dim"))
+    else:
+        table = Table(title=f"{len(rows)} rules in force", show_lines=False)
+        for column in ("id", "area", "effect", "framework", "weight", "title"):
+            table.add_column(column, no_wrap=column == "id")
+        for row in ordered:
+            weight = f"{row['weight']:g}" if row["effect"] == "favor" else ""
+            # Cells are Text, never markup: a title like "[/usr/lib/x]" prints as written.
+            cells = [*(str(row[c] or "") for c in ("id", "area", "effect", "framework")), weight, str(row["title"])]
+            table.add_row(*(Text(one_line(cell)) for cell in cells))
+        console.print(table)
     if ruleset.replaced:
         print(f"Replaced by your rules: {', '.join(dict.fromkeys(ruleset.replaced))}")
     return 0
