@@ -126,7 +126,7 @@ class LibraryRow(msgspec.Struct, frozen=True):
     share: float | None  # the share of the project's files importing it (a scan), None when answered
 
 
-class InferredAnswer(msgspec.Struct, frozen=True):
+class ProjectAnswer(msgspec.Struct, frozen=True):
     """An answer `--project` took from the project folder, with what shows it."""
 
     question: str
@@ -169,7 +169,7 @@ class Recommendation:
     # The project's key libraries (answered, or found by a scan) with their framework support.
     libraries: list[LibraryRow] = dataclasses.field(default_factory=list)
     # Answers `recommend --project` inferred from the project folder (the person's own answers win).
-    inferred: list[InferredAnswer] = dataclasses.field(default_factory=list)
+    inferred: list[ProjectAnswer] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of `recommend --format json` (schema_version 1)."""

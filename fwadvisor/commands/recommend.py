@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fwadvisor.advisor.engine import InferredAnswer, recommend
+from fwadvisor.advisor.engine import ProjectAnswer, recommend
 from fwadvisor.advisor.facts import load_last_check
 from fwadvisor.advisor.loader import load_rules
-from fwadvisor.advisor.questionnaire import Answers, load_answers, merge_inferred
+from fwadvisor.advisor.questionnaire import load_answers
 from fwadvisor.commands.output import check_output, emit
 from fwadvisor.errors import InputError
 
@@ -20,10 +20,13 @@ def run_recommend(args: argparse.Namespace) -> int:
     if args.answers is not None and _same_file(args.answers, args.output):
         raise InputError(f"--output {args.output} is the answers file: write the report somewhere else")
     answers = load_answers(args.answers) if args.answers is not None else {}
-    inferred: list[InferredAnswer] = []
+    inferred: list[ProjectAnswer] = []
     shares: dict[str, float] = {}
     if args.project is not None:
-        answers, inferred, shares = answers_from_project(args.project, answers)
+        from fwadvisor.scan import scan_project
+        from fwadvisor.scan.use import with_project
+
+        answers, inferred, shares = with_project(scan_project(args.project), answers)
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
     profile = evidence = None
     if args.profile is not None:
@@ -47,25 +50,6 @@ def run_recommend(args: argparse.Namespace) -> int:
         "Report",
     )
     return 0
-
-
-def answers_from_project(project: Path, given: Answers) -> tuple[Answers, list[InferredAnswer], dict[str, float]]:
-    """The given answers, completed by what a scan of `project` infers: (answers, the inferred ones
-    that were used, each library's share of the project's files)."""
-    from fwadvisor.scan import scan_project
-
-    result = scan_project(project)
-    answers, used = merge_inferred(given, result.answers_dict())
-    inferred = [
-        InferredAnswer(
-            qid,
-            answers[qid],
-            result.answers[qid].why,
-            [f"{e.file}:{e.line}: {e.text}" for e in result.answers[qid].evidence],
-        )
-        for qid in used
-    ]
-    return answers, inferred, {lib.id: lib.share for lib in result.libraries}
 
 
 def _same_file(a: Path, b: Path | None) -> bool:

@@ -233,7 +233,7 @@ class FwAdvisorApp(App[None]):
         async def kept(result: ProjectAnswers | None) -> None:
             if result is None:
                 return
-            added = self.state.take_project_answers(result.answers, result.why, result.shares)
+            added = self.state.take_project_answers(result.result, result.keep)
             self.notify(
                 f"{len(added)} answers taken from {one_line(result.folder)}; the interview goes on with the rest.",
                 title="Project folder",

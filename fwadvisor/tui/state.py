@@ -20,8 +20,11 @@ from fwadvisor.frameworks import display_name
 from fwadvisor.safe_text import one_line
 
 if TYPE_CHECKING:
-    from fwadvisor.advisor.engine import Recommendation
+    from collections.abc import Collection
+
+    from fwadvisor.advisor.engine import ProjectAnswer, Recommendation
     from fwadvisor.profiler.documents import RunDocument
+    from fwadvisor.scan import ScanResult
 
 _NOT_LOOKED_UP = object()
 # How load_answers_keeping's last problem starts when it copied the damaged file aside.
@@ -76,9 +79,9 @@ class AdvisorState:
         self._cached: tuple[str, Recommendation] | None = None
         self._release_check: Any = _NOT_LOOKED_UP  # the last `fwadvisor facts --online`, read when first needed
         # From "Start from a project folder": each library's share of the project's files, and the
-        # answers taken from the project (question -> (value, why, evidence lines)).
+        # answers taken from the project with their evidence.
         self.library_shares: dict[str, float] = {}
-        self.inferred: dict[str, tuple[AnswerValue, str, list[str]]] = {}
+        self.inferred: list[ProjectAnswer] = []
         # Why the answers could not be saved the last time they were tried; None when they were.
         self.save_error: str | None = None
         # What was wrong with the saved answers file when the app started (each left out), and a
@@ -165,19 +168,14 @@ class AdvisorState:
         self.save()  # a failure is in save_error: the screen tells the person, the answer is kept
         return dropped
 
-    def take_project_answers(
-        self, answers: dict[str, AnswerValue], why: dict[str, tuple[str, list[str]]], shares: dict[str, float]
-    ) -> list[str]:
-        """Add the answers kept from a project scan where the person has not answered; returns the ids added.
+    def take_project_answers(self, result: ScanResult, keep: Collection[str]) -> list[str]:
+        """Add the scan's answers in `keep` where the person has not answered; returns the ids added.
         An answer that would not make sense beside the person's own is left out."""
-        from fwadvisor.advisor.questionnaire import merge_inferred
+        from fwadvisor.scan.use import with_project
 
-        merged, used = merge_inferred(self.answers, answers, self.questionnaire)
-        self.answers = merged
-        self.library_shares = dict(shares)
-        self.inferred = {qid: (merged[qid], *why[qid]) for qid in used if qid in why}
+        self.answers, self.inferred, self.library_shares = with_project(result, self.answers, keep)
         self.save()
-        return used
+        return [answer.question for answer in self.inferred]
 
     def save(self) -> str | None:
         """Keep the answers in the user data folder, so a person can quit and resume.
@@ -253,7 +251,7 @@ class AdvisorState:
             + repr(self.profile_path)
             + repr(id(document))
             + repr(sorted(self.library_shares.items()))
-            + repr(sorted(self.inferred))
+            + repr(self.inferred)
         )
         if self._cached is None or self._cached[0] != key:
             evidence = evidence_from_profile(document, self.profile_path) if document is not None else None
@@ -268,14 +266,8 @@ class AdvisorState:
                 release_check=self._release_check,
                 library_shares=self.library_shares or None,
             )
-            from fwadvisor.advisor.engine import InferredAnswer
-
             # Only what still stands as the project said: an answer the person changed is theirs now.
-            rec.inferred = [
-                InferredAnswer(qid, value, why, evidence)
-                for qid, (value, why, evidence) in self.inferred.items()
-                if self.answers.get(qid) == value
-            ]
+            rec.inferred = [a for a in self.inferred if self.answers.get(a.question) == a.value]
             self._cached = (key, rec)
         return self._cached[1]
 

@@ -25,12 +25,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class ProjectAnswers:
-    """What the person kept from a scan: the answers, each one's reason and evidence, and library shares."""
+    """What the person kept from a scan: the folder, the scan, and the questions whose answers were ticked."""
 
     folder: Path
-    answers: dict[str, str | list[str]] = field(default_factory=dict)
-    why: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # question -> (why, "file:line: text")
-    shares: dict[str, float] = field(default_factory=dict)
+    result: ScanResult
+    keep: set[str] = field(default_factory=set)
 
 
 class ProjectDialog(ModalScreen[ProjectAnswers | None]):
@@ -153,11 +152,7 @@ class ProjectDialog(ModalScreen[ProjectAnswers | None]):
         if self.result is None:
             return
         ticked = set(self.query_one("#proposals", SelectionList).selected)
-        kept = ProjectAnswers(self.folder, shares={lib.id: lib.share for lib in self.result.libraries})
-        for qid, inferred in self.result.answers.items():
-            if qid in ticked:
-                kept.answers[qid] = inferred.value
-                kept.why[qid] = (inferred.why, [f"{e.file}:{e.line}: {e.text}" for e in inferred.evidence])
+        kept = ProjectAnswers(self.folder, self.result, ticked)
         self.dismiss(kept)
 
     @on(Button.Pressed, "#cancel")
