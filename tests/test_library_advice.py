@@ -109,3 +109,13 @@ def test_recommend_needs_answers_or_a_project_and_never_writes_over_its_answers(
     link.symlink_to(answers)
     assert run_cli("recommend", "--answers", str(answers), "--output", str(link)).returncode == 2
     assert Path(answers).read_text(encoding="utf-8") == "primary_goal: research\n"
+
+
+def test_a_wrong_library_names_the_nearest_ones_not_all_of_them(tmp_path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("key_libraries: [transformerz]\n", encoding="utf-8")
+    result = run_cli("recommend", "--answers", str(answers))
+    assert result.returncode == 2
+    assert "a.yaml:1: 'transformerz' is not a choice of question 'key_libraries'" in result.stderr
+    assert "nearest: transformers" in result.stderr and "fwadvisor answers-template" in result.stderr
+    assert len(result.stderr) < 400  # one readable message, not the knowledge base

@@ -46,13 +46,33 @@ def _with_library_choices(questionnaire: Questionnaire) -> Questionnaire:
     return msgspec.structs.replace(questionnaire, questions=questions)
 
 
-def format_choices(question: Question) -> str:
-    return ", ".join(question.choices)
+# A question with more choices than this (key_libraries: the knowledge base) names the nearest ones
+# in a message instead of all of them, which would fill a screen.
+LISTED_CHOICES = 20
+
+
+def format_choices(question: Question, near: object = None) -> str:
+    if len(question.choices) <= LISTED_CHOICES:
+        return ", ".join(question.choices)
+    import difflib
+
+    close = difflib.get_close_matches(str(near), list(question.choices), n=3) if isinstance(near, str) else []
+    hint = f"nearest: {', '.join(close)}; " if close else ""
+    source = " (rules/libraries.yaml)" if question.choices_from == "libraries" else ""
+    return f"{hint}all {len(question.choices)} are listed by `fwadvisor answers-template`{source}"
 
 
 def check_answer(question: Question, value: Any) -> str | None:
     """What is wrong with one answer, or None when it is valid."""
-    allowed = format_choices(question)
+    wrong = next(
+        (
+            v
+            for v in (value if isinstance(value, list) else [value])
+            if not isinstance(v, str) or v not in question.choices
+        ),
+        None,
+    )
+    allowed = format_choices(question, wrong)
     if question.kind == "one":
         if isinstance(value, list):
             return f"question '{question.id}' takes one choice, not a list; valid choices: {allowed}"

@@ -74,7 +74,8 @@ class RecommendationScreen(Screen):
         if rec.facts_checked is not None:
             sentence = content.fact_ages(rec).sentence().rstrip(".")
             priorities.append(f"\n{sentence} (e shows each source).", style="dim")
-        for line in content.release_lines(rec):
+        # Only newer releases earn rows here at 80x24 ("nothing newer" is in the reports).
+        for line in content.release_lines(rec) if rec.newer_releases else []:
             priorities.append("\n" + one_line(line), style="yellow")
         if rec.profile is not None:
             used = sum(1 for c in rec.profile["considered"] if c["used"])
