@@ -119,3 +119,33 @@ def test_a_wrong_library_names_the_nearest_ones_not_all_of_them(tmp_path):
     assert "a.yaml:1: 'transformerz' is not a choice of question 'key_libraries'" in result.stderr
     assert "nearest: transformers" in result.stderr and "fwadvisor answers-template" in result.stderr
     assert len(result.stderr) < 400  # one readable message, not the knowledge base
+
+
+def _frozen_tf_only_condition(rule_id: str) -> set[str]:
+    """The key libraries the existing-TF-code rule `rule_id` names as frozen TensorFlow-only ones."""
+    rule = next(entry.rule for entry in RULES.rules if entry.rule.id == rule_id)
+    stack = [rule.when]
+    while stack:
+        cond = stack.pop()
+        if cond.question == "key_libraries" and cond.in_:
+            return set(cond.in_)
+        stack += [*(cond.all or []), *(cond.any or []), *([cond.not_] if cond.not_ else [])]
+    raise AssertionError(f"{rule_id} names no key libraries")
+
+
+@pytest.mark.parametrize("rule_id", ["existing-tensorflow-codebase", "existing-tensorflow-codebase-outweighed"])
+def test_existing_tf_code_rules_name_every_frozen_tensorflow_only_library(rule_id):
+    """The rules list them by id (conditions are plain data); the knowledge base is where the status lives."""
+    frozen_tf_only = {
+        lib.id for lib in load_libraries() if lib.status in ("frozen", "archived") and lib.frameworks == ["tensorflow"]
+    }
+    assert _frozen_tf_only_condition(rule_id) == frozen_tf_only
+
+
+def test_tf_code_on_a_frozen_tensorflow_only_library_weighs_like_code_to_rewrite():
+    kept = recommend(TF_PAST, RULES)
+    moving = recommend({**TF_PAST, "key_libraries": ["tensorflow-decision-forests"]}, RULES)
+    assert "existing-tensorflow-codebase" in _rule_ids(kept)
+    assert "existing-tensorflow-codebase-outweighed" in _rule_ids(moving)
+    assert "library-tensorflow-decision-forests-frozen" in _rule_ids(moving)
+    assert moving.scores["tensorflow"] < kept.scores["tensorflow"]

@@ -110,24 +110,17 @@ def test_case_answers_are_valid(name, tmp_path):
     )
 
 
-# Where the engine disagrees with the expert today, and why (calibration to come; README states the agreement).
+# Where the engine disagrees with the expert today, and why (README states the agreement).
 DISAGREES = {
-    "astronn_keras3": "Keras model code answered as TF2 code: research (3) and TF's maintenance focus (3) push PyTorch",
-    "segmentation_models_3d_keras3": "as astronn_keras3: nothing scores 'Keras code runs on every backend'",
-    "tsgm_keras3": "as astronn_keras3, plus the time-series libraries rule (2)",
-    "basic_pitch_neutral_formats": "TF skills (x1.5 for ease of use) and TF2 code outweigh a neutral-format choice",
-    "cellfinder_keras3_torch": "the verdict agrees (PyTorch); the margin of 3.5 gives low, not medium",
-    "deepface_dual_backend": "TF skills and code; nothing scores the users' pull toward a PyTorch backend",
+    "bayesflow_keras3_backends": "TF skills (x1.5 for ease of use) and TF code of a Keras library;"
+    " its users pick the backend",
+    "donkeycar_keras3_tflite": "apple_silicon among the training machines is a PyTorch need (MPS) that caps TF skills;"
+    " nothing scores the Raspberry Pi's TFLite runtime for TensorFlow",
     "galaxy_training_bioimage": "learners' material: the tool learners run now cannot be said in the answers",
-    "gpflow_tf216": "research (3) still pushes PyTorch for an existing TF library whose users are on TF",
-    "microbit_ml_machine_tfjs": "the verdict agrees (TensorFlow); learners (3) and time series (2) keep it low",
-    "mlops_guide_pytorch": "for learners' material the team's own TF skill (x1.5) weighs too much",
+    "gpflow_tf216": "research (3) still pushes PyTorch; TF Probability, GPflow's base, is frozen today"
+    " (0.25.0, 2024-11)",
+    "mit_6s191_pytorch_labs": "the verdict agrees (PyTorch); its LLM lab's libraries give high, not low or medium",
     "mlperf_mobile_litert": "model_sources huggingface fires the Transformers rule for .tflite files from the Hub",
-    "nnpdf_keras3_backends": "Keras 3 code and TF skills balance TF's maintenance focus: either, not PyTorch",
-    "robotoff_triton": "a Triton estate serving models from PyTorch libraries scores almost nothing",
-    "spinalcordtoolbox_onnx": "an ONNX Runtime estate with code in both scores only 1.25 for PyTorch",
-    "stardist_windows_gpu": "TF skills and code balance the Windows GPU and maintenance reasons",
-    "tfdf_to_ydf": "TF code (4) and skills (3) outweigh a tree library that moved to framework-neutral YDF",
 }
 
 

@@ -177,9 +177,12 @@ EXPECTED = {
     # Issue 18: an existing Keras 3 library's users are on every backend (library-users-are-mostly-on-pytorch
     # and the research rule leave it out), so PyTorch -> either, with Keras 3 on a chosen backend as the path:
     # what sleepecg did (it kept Keras 3 and made torch the default backend).
+    # Calibration (NNPDF/nnpdf#2417): with the code already Keras 3, the team's TF skill is mostly Keras skill
+    # (team-knows-tensorflow-keras3-code, 1 point), so TF's maintenance focus under long_term_support and the
+    # time-series libraries now tip it to PyTorch, low: the torch default backend sleepecg chose.
     "keras3_scientific_library": (
-        "either",
-        {"low", "medium"},
+        "pytorch",
+        {"low"},
         set(),
         set(),
         {"existing-keras3-code-moves-backend", "code-for-outside-users-follows-them"},
@@ -192,9 +195,12 @@ EXPECTED = {
         set(),
         {"existing-tf1-code-needs-rewrite", "code-for-outside-users-follows-them"},
     ),
+    # Calibration (swiss-ai-center/a-guide-to-mlops#411, NNPDF/nnpdf#2417): the authors' TF skill counts 1
+    # point for Keras 3 material, so what learners meet next tips it to PyTorch, low: the lesson itself moved
+    # to Keras 3 "with PyTorch as the Keras backend" (carpentries-lab/deep-learning-intro#624).
     "intro_course_keras": (
-        "either",
-        {"low", "medium"},
+        "pytorch",
+        {"low"},
         {"course-teaches-what-learners-meet-next"},
         set(),
         {"learning-goal-concepts-transfer"},
