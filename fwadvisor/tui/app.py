@@ -86,6 +86,11 @@ class FwAdvisorApp(App[None]):
     ]
 
     def __init__(self, state: AdvisorState, project: Path | None = None):
+        # Every question of the saved interview answered: the person came back for the advice, so the
+        # app opens on it (the interview is a key away, 1). An answers file or a project folder to
+        # scan opens on the interview, where their answers are shown.
+        if project is None and state.answers_file is None and state.answers and state.all_answered():
+            self.DEFAULT_MODE = "advice"  # type: ignore[misc]
         super().__init__()
         self.state = state
         self.start_project = project  # `fwadvisor --project PATH`: scan it as the app opens
@@ -215,9 +220,11 @@ class FwAdvisorApp(App[None]):
         yield SystemCommand(
             "Run the quick profile", "Benchmark both frameworks on this machine", self._run_quick_profile
         )
-        for fmt, name in (("md", "Markdown"), ("html", "HTML"), ("json", "JSON")):
+        for fmt, name, article in (("md", "Markdown", "a"), ("html", "HTML", "an"), ("json", "JSON", "a")):
             yield SystemCommand(
-                f"Export report as {name}", f"Save the report as a {name} file", lambda fmt=fmt: self.export_report(fmt)
+                f"Export report as {name}",
+                f"Save the report as {article} {name} file",
+                lambda fmt=fmt: self.export_report(fmt),
             )
         yield SystemCommand(
             "Start from a project folder",

@@ -168,6 +168,22 @@ class AdvisorState:
         self.save()  # a failure is in save_error: the screen tells the person, the answer is kept
         return dropped
 
+    def restore_answers(self, held: dict[str, AnswerValue]) -> list[str]:
+        """Put back the `held` answers whose questions apply again (in question order, so an answer put
+        back can make the next one apply); returns their ids, saved when there are any."""
+        restored: list[str] = []
+        for question in self.questionnaire.questions:
+            if question.id in held and question.id not in self.answers and applies(question, self.answers):
+                self.answers[question.id] = held[question.id]
+                restored.append(question.id)
+        if restored:
+            self.save()
+        return restored
+
+    def all_answered(self) -> bool:
+        """Whether every question that applies to the answers has one (the app then opens on the advice)."""
+        return all(q.id in self.answers for q in self.questionnaire.questions if applies(q, self.answers))
+
     def take_project_answers(self, result: ScanResult, keep: Collection[str]) -> list[str]:
         """Add the scan's answers in `keep` where the person has not answered; returns the ids added.
         An answer that would not make sense beside the person's own is left out."""

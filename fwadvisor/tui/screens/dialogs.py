@@ -18,17 +18,36 @@ from fwadvisor.report.content import STRENGTH_NOTE, STRENGTH_WORDS
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
+# Said under every dialog whose text may be longer than the screen.
+CLOSE_HINT = "Esc closes · ↑ ↓ PgUp PgDn scroll"
+
+
+class CloseLine(Horizontal):
+    """A dialog's last line: the Close button and how to close and scroll from the keyboard."""
+
+    DEFAULT_CSS = """
+    CloseLine { height: 3; }
+    CloseLine Button { margin-right: 2; }
+    CloseLine .close-hint { height: 3; content-align-vertical: middle; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Button("Close", id="close", variant="primary")
+        yield Label(CLOSE_HINT, classes="close-hint")
+
 
 class EvidenceDialog(ModalScreen[None]):
     """The rule behind a reason: its full message and every source with the date it was checked."""
 
     BINDINGS = [Binding("escape,enter,e", "dismiss", "Close")]
+    # The text scrolls between the title and the Close line, which always show (at 80x24 a rule's
+    # sources once pushed the Close button off the screen, and nothing could scroll to it).
     DEFAULT_CSS = """
     EvidenceDialog { align: center middle; }
-    EvidenceDialog > Vertical { width: 90%; max-width: 100; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 1 2; }
-    EvidenceDialog VerticalScroll { height: auto; max-height: 20; }
-    EvidenceDialog Button { margin-top: 1; }
+    EvidenceDialog > Vertical { width: 90%; max-width: 100; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 2; }
+    EvidenceDialog .dialog-title { margin-bottom: 0; }
+    EvidenceDialog VerticalScroll { height: auto; max-height: 1fr; }
     """
 
     def __init__(self, title: str, message: str, evidence: list[tuple[str, str, str]]):
@@ -50,7 +69,11 @@ class EvidenceDialog(ModalScreen[None]):
                         markup=False,
                     )
                 yield Static(STRENGTH_NOTE, markup=False, classes="dialog-note")
-            yield Button("Close", id="close", variant="primary")
+            yield CloseLine()
+
+    def on_mount(self) -> None:
+        # The text has the focus, so the arrow keys and Page Up/Down scroll it at once.
+        self.query_one(VerticalScroll).focus()
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:

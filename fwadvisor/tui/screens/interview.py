@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from fwadvisor.advisor.model import Question
+from fwadvisor.advisor.model import AnswerValue, Question
 from fwadvisor.advisor.questionnaire import applies
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
@@ -21,6 +21,8 @@ from fwadvisor.tui.widgets.too_small import TooSmallNotice
 if TYPE_CHECKING:
     from textual.command import Provider
 
+# Columns of a choices row that are not the choice's text (the mark and the padding around it).
+CHOICE_GUTTER = 6
 # Said once, on every screen that shows the answers, while they come from an answers file.
 KEEP_HINT = "ctrl+s saves as your interview"
 
@@ -36,15 +38,41 @@ def question_title(question: Question) -> str:
     return question.id.replace("_", " ").capitalize()
 
 
-def question_position(question: Question, number: int, total: int) -> str:
-    """The line above a question: where it is, its area (not a choice), and how many choices it takes."""
+def choice_label(question: Question, choice: str) -> str:
+    """A choice in a few words, as people read it ("Nowhere yet"), not its id ("none")."""
+    return question.choices[choice].split(" - ")[0].rstrip(".")
+
+
+def choice_labels(question: Question, choices: list[str]) -> str:
+    labels = [choice_label(question, choice) for choice in choices]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def question_position(question: Question, number: int | None, total: int) -> str:
+    """The line above a question: where it is among the questions that apply (the count beside the
+    buttons counts the same ones), its area (not a choice), and how many choices it takes."""
     if question.kind == "one":
         kind = "choose one"
     elif question.max_choices:
         kind = f"choose up to {question.max_choices}"
     else:
         kind = "choose all that apply"
-    return f"Question {number} of {total} · area: {one_line(question.area)} · {kind}"
+    where = f"Question {number} of {total}" if number is not None else "Not asked for your answers"
+    return f"{where} · area: {one_line(question.area)} · {kind}"
+
+
+class ChoiceList(SelectionList[str]):
+    """A SelectionList that toggles the choice that was highlighted when space or Enter was pressed.
+
+    Textual's toggles whichever choice is highlighted when its own OptionSelected message is handled:
+    in a burst of keys (auto-repeat, keys sent together) the arrow keys queued before that message
+    have moved the highlight on, so every toggle fell on the last choice and most were lost.
+    """
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        event.prevent_default()  # Textual calls each class's handler in turn: not SelectionList's too
+        self.toggle(self.get_option_at_index(event.option_index))
 
 
 class InterviewScreen(Screen):
@@ -65,9 +93,8 @@ class InterviewScreen(Screen):
     """
     BINDINGS = [
         Binding("n", "next", "Next"),
-        # Back and Skip are buttons on screen too; the footer keeps to the keys people need most.
-        Binding("b", "back", "Back", show=False),
-        Binding("s", "skip", "Skip", show=False),
+        Binding("b", "back", "Back"),
+        Binding("s", "skip", "Skip"),
         Binding("x", "clear", "Clear"),
         Binding("ctrl+s", "save_as_interview", "Save as interview", show=False),
         Binding("o", "app.start_from_project", "Open project", show=False),
@@ -78,6 +105,12 @@ class InterviewScreen(Screen):
         self.index = 0
         # The save failure last told, so that every answer after it does not raise the same message.
         self.told_save_error: str | None = None
+        # Answers that stopped applying because of a change to this question: kept here (not saved)
+        # until the person leaves the question, so that undoing the change brings them back.
+        self.held: dict[str, AnswerValue] = {}
+        # The choices that picking a stand-alone choice ("Nowhere yet") unpicked: unpicking it again
+        # while still on the question picks them again.
+        self.unpicked_by: tuple[str, list[str]] | None = None
 
     @property
     def questions(self) -> list[Question]:
@@ -153,6 +186,9 @@ class InterviewScreen(Screen):
         progress.append("━" * (bar_width - filled), style="dim")
         progress.append(f"  {answered} of {total} answered")
         self.query_one("#answered-progress", Static).update(progress)
+        question = self.questions[self.index]
+        number = asked.index(question) + 1 if question in asked else None
+        self.query_one("#question-position", Static).update(Text(question_position(question, number, total)))
         question_list = self.query_one("#question-list", OptionList)
         for question in self.questions:
             question_list.replace_option_prompt(question.id, self._list_label(question))
@@ -170,7 +206,7 @@ class InterviewScreen(Screen):
                 id="choices",
             )
         chosen = set(answer or [])
-        return SelectionList[str](
+        return ChoiceList(
             *[(text, choice, choice in chosen) for choice, text in question.choices.items()], id="choices"
         )
 
@@ -186,9 +222,6 @@ class InterviewScreen(Screen):
         self.index = max(0, min(index, len(self.questions) - 1))
         question = self.questions[self.index]
         # The questions are text from a rules file: shown as written (Text), never read as markup.
-        self.query_one("#question-position", Static).update(
-            Text(question_position(question, self.index + 1, len(self.questions)))
-        )
         self.query_one("#question-prompt", Static).update(Text(clean(question.prompt)))
         help_text = question.help
         if question.max_choices:
@@ -217,6 +250,7 @@ class InterviewScreen(Screen):
         self.run_worker(self.show_question(index), exclusive=True, group="question")
 
     async def show_question(self, index: int) -> None:
+        self.leave_question()
         self.index = max(0, min(index, len(self.questions) - 1))
         holder = self.query_one("#choices-holder", Vertical)
         await holder.remove_children()
@@ -236,12 +270,32 @@ class InterviewScreen(Screen):
             event.option_list.replace_option_prompt(choice, self._radio_label(text, choice == event.option.id))
         self._refresh_progress()
 
+    def leave_question(self) -> None:
+        """The person moves on: answers held back for an undo are gone for good, as the screen said."""
+        self.held, self.unpicked_by = {}, None
+
+    def on_screen_suspend(self) -> None:
+        self.leave_question()
+
     def _store(self, question: Question, value: str | list[str] | None) -> None:
         state = self.app.state  # type: ignore[attr-defined]
+        before = dict(state.answers)
         dropped = state.set_answer(question.id, value)
+        for qid in dropped:
+            self.held[qid] = before[qid]
+        restored = state.restore_answers(self.held)
+        for qid in restored:
+            del self.held[qid]
         if dropped:
             names = ", ".join(question_title(q) for q in self.questions if q.id in dropped)
-            self.notify(f"{names}: answer removed, as that question no longer applies.", title="Answers updated")
+            self.notify(
+                f"{names}: no longer asked, so the answer is put aside. Undo this change before you "
+                "leave the question to keep it.",
+                title="Answers updated",
+            )
+        if restored:
+            names = ", ".join(question_title(q) for q in self.questions if q.id in restored)
+            self.notify(f"{names}: your answer is back.", title="Answers updated")
         if state.save_error and state.save_error != self.told_save_error:
             self.notify(clean(state.save_error), title="Not saved", severity="error", timeout=10, markup=False)
         elif not state.save_error and self.told_save_error:
@@ -262,12 +316,25 @@ class InterviewScreen(Screen):
                 clear = [c for c in picked if c != alone] if alone in added else [alone]
                 for choice in clear:
                     event.selection_list.deselect(choice)
-                kept = alone if alone in added else ", ".join(c for c in picked if c != alone)
+                if alone in added:
+                    self.unpicked_by = (alone, clear)
+                    undo = f" Unpick {choice_label(question, alone)} to pick them again."
+                else:
+                    self.unpicked_by, undo = None, ""
                 self.notify(
-                    f"'{question.choices[alone].split(' - ')[0]}' cannot be combined with other choices: kept {kept}.",
+                    f"{choice_label(question, alone)} cannot be combined with other choices: unpicked "
+                    f"{choice_labels(question, clear)}.{undo}",
                     title="One or the other",
                 )
                 return  # deselecting sends SelectedChanged again with the valid selection
+        if self.unpicked_by is not None and not picked and before == [self.unpicked_by[0]]:
+            # The stand-alone choice was a slip: unpicking it puts back what it unpicked.
+            _, unpicked = self.unpicked_by
+            self.unpicked_by = None
+            for choice in unpicked:
+                event.selection_list.select(choice)
+            self.notify(f"Picked again: {choice_labels(question, unpicked)}.", title="Undone")
+            return  # selecting sends SelectedChanged again with the choices put back
         if question.max_choices is not None and len(picked) > question.max_choices:
             for choice in added or picked[question.max_choices :]:
                 event.selection_list.deselect(choice)
@@ -283,7 +350,12 @@ class InterviewScreen(Screen):
         question = self.questions[self.index]
         choice = event.selection.value if isinstance(event, SelectionList.SelectionHighlighted) else event.option.id
         if choice in question.choices:
-            self.query_one("#choice-detail", Static).update(Text(clean(f"{choice}: {question.choices[choice]}")))
+            text = question.choices[choice]
+            # Only a choice the list cuts short is written out in full (the id is no news to anyone).
+            # A single choice's list wraps its texts; a many-choice list cuts them at its width.
+            room = self.query_one("#choices").content_size.width - CHOICE_GUTTER
+            cut = question.kind != "one" and len(text) > room
+            self.query_one("#choice-detail", Static).update(Text(clean(text)) if cut else "")
 
     @on(OptionList.OptionSelected, "#question-list")
     async def _jump(self, event: OptionList.OptionSelected) -> None:

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -22,6 +23,8 @@ from fwadvisor.tui.screens.interview import KEEP_HINT
 from fwadvisor.tui.widgets.scorebars import ScoreBars, points_text
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
+SHORT_HEIGHT = 32  # rows: below this the top of the screen folds to the verdict's line
+
 
 def verdict_style(verdict: str) -> str:
     return f"bold {EITHER_RICH_COLOUR if verdict == 'either' else identity(verdict).rich_colour}"
@@ -34,17 +37,31 @@ class RecommendationScreen(Screen):
         "The recommendation for your answers. Move through the reasons with the arrow keys and "
         "press e or enter to see the rule's evidence (its source and the date it was checked). "
         "Blockers rule a framework out; caveats score nothing but matter. The last list shows "
-        "which single answer would change the advice. Change answers in the interview (1)."
+        "which single answer would change the advice. Change answers in the interview (press 1)."
     )
     BINDINGS = [
         Binding("e", "evidence", "Evidence"),
         Binding("ctrl+s", "save_as_interview", "Save as interview", show=False),
     ]
     COMMANDS = {SaveAsInterviewCommands}
+    # Below SHORT_HEIGHT rows the fixed top keeps only the verdict (it names both scores): the bars
+    # go, and the margin, priorities and evidence lines become the list's first row, which scrolls
+    # away with the reasons (fixed, they took 11 to 14 of 24 rows).
+    DEFAULT_CSS = """
+    RecommendationScreen.-short #scores, RecommendationScreen.-short #priorities { display: none; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._items: dict[str, tuple[str, str, list[EvidenceRef]]] = {}
+        self.short = False
+
+    def on_resize(self, event: Resize) -> None:
+        short = event.size.height < SHORT_HEIGHT
+        if short != self.short:
+            self.short = short
+            self.set_class(short, "-short")
+            self.refresh_advice()
 
     def compose(self) -> ComposeResult:
         yield TooSmallNotice()
@@ -82,7 +99,7 @@ class RecommendationScreen(Screen):
             run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
             priorities.append(
                 f"\nMeasured evidence: {one_line(run)} on {one_line(rec.profile['device'])} "
-                f"({used} of {len(rec.profile['considered'])} numbers usable; profiler: 3).",
+                f"({used} of {len(rec.profile['considered'])} numbers usable; press 3 for the profiler).",
                 style="dim",
             )
         source = self.app.state.answers_source()  # type: ignore[attr-defined]
@@ -92,11 +109,14 @@ class RecommendationScreen(Screen):
         if notice:  # the newest saved run could not be read: it was skipped, and the person is told why
             priorities.append("\n" + one_line(notice), style="yellow")
         self.query_one("#priorities", Static).update(priorities)
-        self._fill_list(rec)
+        self._fill_list(rec, priorities if self.short else None)
 
-    def _fill_list(self, rec: Recommendation) -> None:
+    def _fill_list(self, rec: Recommendation, summary: Text | None = None) -> None:
+        """The list of reasons; `summary` (on a short terminal) is its first row, scrolling with it."""
         options: list[Option | None] = []
         self._items.clear()
+        if summary is not None:
+            options.append(Option(summary, id="summary"))
 
         def header(title: str, style: str) -> None:
             options.append(Option(Text(one_line(title), style=style), disabled=True))
@@ -135,7 +155,7 @@ class RecommendationScreen(Screen):
                     b.evidence,
                 )
         if not rec.reasons:
-            header("No rule scored yet: answer a few questions in the interview (1).", "italic")
+            header("No rule scored yet: answer a few questions in the interview (press 1).", "italic")
         for title, reasons in content.reasons_by_area(rec):
             header(title, "bold underline")
             for r in reasons:
@@ -210,7 +230,10 @@ class RecommendationScreen(Screen):
         highlighted = option_list.highlighted
         option_list.clear_options()
         option_list.add_options(options)
-        first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
+        # The first reason has the highlight, not the summary row above it.
+        first = next((i for i, o in enumerate(options) if o is not None and o.id in self._items), None)
+        if first is None:
+            first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
         option_list.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first
 
     def show_answers_source(self) -> None:

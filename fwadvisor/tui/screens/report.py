@@ -35,12 +35,17 @@ class ReportScreen(Screen):
 
     HELP = (
         "The full report for your answers, as it will be saved. It includes the evidence from "
-        "this machine when a profile has been run (3). Export it with m (Markdown), h (HTML, one "
+        "this machine when a profile has been run (press 3 for the profiler). Export it with m "
+        "(Markdown), h (HTML, one "
         "self-contained page to share) or j (JSON, for scripts); you choose the file name (it "
         "starts in the working directory, or in your data folder when that cannot be written), and "
         "an existing file is only replaced after you confirm."
     )
     COMMANDS = {SaveAsInterviewCommands}
+    # The preview has the focus whenever the screen shows, so the arrow keys and Page Up/Down scroll
+    # the report at once (the first button had it: three Tabs before the keyboard could read on);
+    # m, h and j export from anywhere on the screen.
+    AUTO_FOCUS = "#report-preview"
     # The stylesheet styles the two areas; the evidence line has a row of its own under the buttons
     # (beside them, it was cut after a few words at 80 columns).
     DEFAULT_CSS = """
@@ -70,6 +75,7 @@ class ReportScreen(Screen):
         await self.refresh_preview()
 
     async def on_screen_resume(self) -> None:
+        self.query_one("#report-preview", VerticalScroll).focus()
         await self.refresh_preview()
 
     def report_text(self, fmt: str) -> str:
@@ -97,7 +103,7 @@ class ReportScreen(Screen):
             if state.profile_document is not None and state.profile_path
             else "Evidence: the profile run in memory"
             if state.profile_document is not None
-            else "No profile run yet: run one in the profiler (3) to add measured evidence."
+            else "No profile run yet: run one in the profiler (press 3) to add measured evidence."
         )
         answers = state.answers_source()
         if answers:  # an answers file, not the saved interview

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,13 +13,37 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
-from fwadvisor.profiler.documents import STATUS_WORDS, ResultStatus
+from fwadvisor.profiler.documents import STATUS_WORDS, Record, ResultStatus
 from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row
 from fwadvisor.safe_text import one_line
+from fwadvisor.tui.screens.dialogs import CloseLine
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 
-def cell_lines(framework: str, cell: Cell | None) -> Text:
+def duration_text(seconds: float) -> str:
+    """A time in the unit that reads best: "1.24 s", "3.1 ms", "42 µs"."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def measurement_facts(record: Record) -> list[str]:
+    """How the number was measured: samples and calls, the median call, the cold first call, threads."""
+    facts: list[str] = []
+    samples = len(record.samples_s) or record.repeats
+    if samples:
+        calls = f" of {record.calls_per_sample} calls each" if record.calls_per_sample > 1 else ""
+        median = f", median call {duration_text(record.median_s)}" if record.median_s else ""
+        facts.append(f"{samples} timed sample{'' if samples == 1 else 's'}{calls}{median}")
+    if record.cold_s is not None:
+        facts.append(f"first call (cold, not counted) {duration_text(record.cold_s)}")
+    if record.threads is not None:
+        facts.append(f"{record.threads} CPU thread{'' if record.threads == 1 else 's'}")
+    return facts
+
+
+def cell_lines(framework: str, cell: Cell | None, record: Record | None = None) -> Text:
     """One framework's number with everything known about it (worker and suite text cleaned, never markup)."""
     text = Text()
     text.append(f"{display_name(framework)}: ", style="bold")
@@ -34,6 +60,8 @@ def cell_lines(framework: str, cell: Cell | None) -> Text:
         facts.append(cell.expected_text)
     if cell.gpu_state:
         facts.append(f"GPU while measured: {cell.gpu_state}")
+    if record is not None:
+        facts.extend(measurement_facts(record))
     if cell.note:
         facts.append(cell.note)
     for fact in facts:
@@ -41,13 +69,14 @@ def cell_lines(framework: str, cell: Cell | None) -> Text:
     return text
 
 
-def row_facts(row: Row) -> Text:
-    """The whole row in words: the metric, both frameworks, who is ahead and how sure that is."""
+def row_facts(row: Row, records: Mapping[str, Record] | None = None) -> Text:
+    """The whole row in words: the metric, both frameworks (with how each was measured when `records`
+    has their records), who is ahead and how sure that is."""
     text = Text()
     text.append(one_line(f"Metric: {row.unit}"))
     for fw in PROFILER_IDS:
         text.append("\n\n")
-        text.append_text(cell_lines(fw, row.cells.get(fw)))
+        text.append_text(cell_lines(fw, row.cells.get(fw), (records or {}).get(fw)))
     text.append("\n\n")
     text.append("Ahead: ", style="bold")
     text.append(one_line(row.faster_text()))
@@ -70,15 +99,16 @@ class RowDetailsScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
     DEFAULT_CSS = """
     RowDetailsScreen { align: center middle; }
-    RowDetailsScreen > Vertical { width: 95%; max-width: 100; height: auto; max-height: 95%;
+    RowDetailsScreen > Vertical { width: 95%; max-width: 100; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1; }
-    RowDetailsScreen VerticalScroll { height: auto; max-height: 40; }
+    RowDetailsScreen .dialog-title { margin-bottom: 0; }
+    RowDetailsScreen VerticalScroll { height: auto; max-height: 1fr; }
     RowDetailsScreen .row-legend { color: $text-muted; margin-top: 1; }
     """
 
-    def __init__(self, row: Row) -> None:
+    def __init__(self, row: Row, records: Mapping[str, Record] | None = None) -> None:
         super().__init__()
-        self.row = row
+        self.row, self.records = row, dict(records or {})
 
     def compose(self) -> ComposeResult:
         row = self.row
@@ -87,9 +117,9 @@ class RowDetailsScreen(ModalScreen[None]):
             title = one_line(" ".join(part for part in (row.benchmark, row.dtype, row.params) if part))
             yield Label(title, classes="dialog-title", markup=False)
             with VerticalScroll():
-                yield Static(row_facts(row), id="row-facts")
+                yield Static(row_facts(row, self.records), id="row-facts")
                 yield Static(MARKS_LEGEND, classes="row-legend", markup=False)
-            yield Button("Close", id="close", variant="primary")
+            yield CloseLine()
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

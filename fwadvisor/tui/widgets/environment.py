@@ -20,6 +20,13 @@ from fwadvisor.tui.messages import EnvironmentChecked
 CHECKING = "Checking this machine: CPU, GPU and the frameworks ..."
 
 
+def counted(number: object, noun: str) -> str:
+    """ "1 core", "2 cores", "? cores" (a count the machine did not report)."""
+    if number is None:
+        return f"? {noun}s"
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def environment_lines(env: dict[str, Any]) -> Text:
     """A few lines on the CPU, the GPU and each framework, with the fix for a missing one.
 
@@ -31,8 +38,8 @@ def environment_lines(env: dict[str, Any]) -> Text:
     text.append("CPU  ", style="bold")
     text.append(
         one_line(
-            f"{cpu.get('model', '?')}: {cpu.get('physical_cores')} cores, {cpu.get('logical_cores')} "
-            f"threads; {env.get('memory_gb', '?')} GB memory"
+            f"{cpu.get('model', '?')}: {counted(cpu.get('physical_cores'), 'core')}, "
+            f"{counted(cpu.get('logical_cores'), 'thread')}; {env.get('memory_gb', '?')} GB memory"
         )
         + "\n"
     )

@@ -80,6 +80,7 @@ class Entry:
     numbers: dict[str, Text] = field(default_factory=dict)
     peak: Text = field(default_factory=Text)
     row: Row | None = None  # the facts behind it, once a number arrived (the details view shows them)
+    records: dict[str, Record] = field(default_factory=dict)  # by framework: the samples, cold call, threads
 
 
 class ResultsView(Vertical):
@@ -203,6 +204,10 @@ class ResultsView(Vertical):
         `not_run`: frameworks whose run was cancelled; their empty cells say so instead of failed.
         """
         table_rows = rows(records)
+        by_key: dict[str, dict[str, Record]] = {}
+        for record in records:
+            key = row_key(record.benchmark, record.dtype or "", params_text(record.params, record.benchmark))
+            by_key.setdefault(key, {})[record.framework] = record
         with_peak = self.with_peak or any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
         changed: list[str] = []
         for row in table_rows:
@@ -211,6 +216,7 @@ class ResultsView(Vertical):
                 dashes = {fw: dim(NOT_MEASURED) for fw in PROFILER_IDS}
                 self.entries[key] = Entry(benchmark_label(row.benchmark, row.dtype, row.params), numbers=dashes)
             entry = self.entries[key]
+            entry.records = by_key.get(key, {})
             self.fill(entry, row, final, not_run)
             changed.append(key)
         if with_peak != self.with_peak:
@@ -251,7 +257,7 @@ class ResultsView(Vertical):
         if entry is None or entry.row is None:
             self.notify("No numbers for this row yet.", markup=False)
             return
-        self.app.push_screen(RowDetailsScreen(entry.row))
+        self.app.push_screen(RowDetailsScreen(entry.row, entry.records))
 
     def show_curves(self, records: list[Record]) -> None:
         self.curves.show(records)
