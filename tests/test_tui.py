@@ -33,7 +33,9 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         # Skip through to model_sources; on_device_work is passed over (no device target answered).
         await pilot.press("n", "s", "s", "s", "s", "s", "s", "s", "s")
         await pilot.pause()
-        assert "Question 13 of 15" in str(app.screen.query_one("#question-position", Static).render())
+        # Counted among the questions that apply, as the answered count beside the buttons is.
+        assert "Question 11 of 13" in str(app.screen.query_one("#question-position", Static).render())
+        assert "of 13 answered" in str(app.screen.query_one("#answered-progress", Static).render())
         await pilot.press("space", "n")  # model_sources: huggingface
         await pilot.pause()
         assert app.state.answers == {"primary_goal": "research", "domains": ["llm"], "model_sources": ["huggingface"]}
@@ -171,7 +173,16 @@ async def test_answers_that_contradict_each_other_are_refused_as_you_pick():
         await pilot.press(*["down"] * 7, "space")  # none
         await pilot.pause()
         assert app.state.answers["deploy_targets"] == ["none"]
-        assert "serving_stack" not in app.state.answers  # no longer applies: removed
+        assert "serving_stack" not in app.state.answers  # no longer applies: put aside
+        # A slip: unpicking "Nowhere yet" picks the targets it unpicked again, and the serving
+        # answer put aside comes back with them (the person has not left the question).
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.state.answers["deploy_targets"] == ["cloud_server"]
+        assert app.state.answers["serving_stack"] == "triton"
+        await pilot.press("space")  # "Nowhere yet" again; this time the person moves on
+        await pilot.pause()
+        assert app.state.answers["deploy_targets"] == ["none"]
         # Next passes over the serving and on-device questions, which do not apply now.
         await pilot.press("n")
         await pilot.pause()

@@ -147,12 +147,17 @@ class AdvisorState:
         why_partial = partial_reason(document)
         if why_partial is not None:
             return f"{line}, a partial run: {why_partial}."
+        narrow = narrow_reason(document)
+        if narrow is not None:  # no whole-suite run was there to take
+            line += f", not the whole suite ({narrow})"
         if self.passed_over_runs:
             path, why = self.passed_over_runs[0]
             more = (
-                f" ({len(self.passed_over_runs)} newer partial runs in all)" if len(self.passed_over_runs) > 1 else ""
+                f" ({len(self.passed_over_runs)} newer runs passed over in all)"
+                if len(self.passed_over_runs) > 1
+                else ""
             )
-            return f"{line}, the newest complete one: {path.name} is newer but partial ({why}){more}."
+            return f"{line}: {path.name} is newer but {why}{more}."
         return f"{line}."
 
     def set_answer(self, question_id: str, value: AnswerValue | None) -> list[str]:
@@ -343,6 +348,32 @@ def partial_reason(document: RunDocument) -> str | None:
     return one_line(", ".join(stopped)) if stopped else None
 
 
+def narrow_reason(document: RunDocument) -> str | None:
+    """Why a complete run is a poor stand-in for the suite on this machine ("1 benchmark of the
+    suite's 7", "1 CPU thread of 2", "PyTorch only"); None when it ran the whole suite as a
+    `profile` with no options would. A suite that cannot be loaded any more counts as whole."""
+    from fwadvisor.profiler.session import default_threads
+    from fwadvisor.profiler.suites import load_suite
+
+    reasons: list[str] = []
+    try:
+        suite = load_suite(document.suite.name)
+    except (InputError, OSError):
+        suite = None
+    if suite is not None and document.suite.benchmarks:
+        device = "cuda" if document.suite.device == "cuda" else "cpu"
+        whole = {item.benchmark for item in suite.benchmarks if (item.gpu if device == "cuda" else item.cpu)}
+        ran = set(document.suite.benchmarks)
+        if whole and ran < whole:
+            reasons.append(f"{len(ran)} benchmark{'' if len(ran) == 1 else 's'} of the suite's {len(whole)}")
+    if len(document.workers) == 1:
+        reasons.append(f"{display_name(next(iter(document.workers)))} only")
+    threads, usual = document.suite.threads, default_threads(document.environment)
+    if document.suite.device != "cuda" and threads and isinstance(usual, int) and threads < usual:
+        reasons.append(f"{threads} CPU thread{'' if threads == 1 else 's'} of {usual}")
+    return one_line(", ".join(reasons)) if reasons else None
+
+
 def run_label(document: RunDocument) -> str:
     """A run in a few words: its suite and when it was made (the file name says the rest)."""
     when = document.created[:16].replace("T", " ") if document.created else "date unknown"
@@ -352,32 +383,44 @@ def run_label(document: RunDocument) -> str:
 class ProfileLookup(NamedTuple):
     found: tuple[RunDocument, Path] | None
     unreadable: list[tuple[Path, str]]  # newer runs that could not be read, each with why
-    passed_over: list[tuple[Path, str]]  # newer partial runs passed over for `found`, each with why partial
+    passed_over: list[tuple[Path, str]]  # newer runs passed over for `found`, each with why ("partial (cancelled)")
 
 
 def latest_profile(runs: Path) -> ProfileLookup:
-    """The newest complete profile run in the user's runs folder, else the newest readable one.
+    """The newest complete run of a whole suite in the user's runs folder; else the newest complete
+    one; else the newest readable one.
 
-    A cancelled or partial run must not take a complete one's place as the evidence unasked, so a
-    newer partial run is passed over (and listed) when an older complete one is there. A run that
+    A cancelled or partial run must not take a complete one's place as the evidence unasked, nor a
+    one-benchmark, one-framework or fewer-threads run from the command line (`profile --benchmark`,
+    `--threads 1`) a whole suite's, so newer ones are passed over and listed with why. A run that
     cannot be read is skipped and listed with why (a bad run never stops the app).
     """
     from fwadvisor.profiler.documents import load_run
 
     unreadable: list[tuple[Path, str]] = []
-    partial: list[tuple[RunDocument, Path, str]] = []
+    newer: list[tuple[RunDocument, Path, str]] = []  # passed over so far, newest first
+    first_complete: tuple[RunDocument, Path, int] | None = None  # with how many newer runs it passed
     for path in sorted(runs.glob("profile-*.json"), reverse=True):
         try:
             document = load_run(path)
         except InputError as exc:
-            if not partial:  # only the ones newer than the run used are worth telling
+            if not newer:  # only the ones newer than the run used are worth telling
                 unreadable.append((path, exc.message))
             continue
-        why = partial_reason(document)
-        if why is None:
-            return ProfileLookup((document, path), unreadable, [(p, w) for _, p, w in partial])
-        partial.append((document, path, why))
-    if partial:
-        newest, path, _ = partial[0]
+        partial = partial_reason(document)
+        if partial is not None:
+            newer.append((document, path, f"partial ({partial})"))
+            continue
+        narrow = narrow_reason(document)
+        if narrow is None:
+            return ProfileLookup((document, path), unreadable, [(p, w) for _, p, w in newer])
+        if first_complete is None:
+            first_complete = (document, path, len(newer))
+        newer.append((document, path, f"not the whole suite ({narrow})"))
+    if first_complete is not None:
+        document, path, passed = first_complete
+        return ProfileLookup((document, path), unreadable, [(p, w) for _, p, w in newer[:passed]])
+    if newer:
+        newest, path, _ = newer[0]
         return ProfileLookup((newest, path), unreadable, [])
     return ProfileLookup(None, unreadable, [])

@@ -40,14 +40,15 @@ class EvidenceDialog(ModalScreen[None]):
     """The rule behind a reason: its full message and every source with the date it was checked."""
 
     BINDINGS = [Binding("escape,enter,e", "dismiss", "Close")]
-    # The text scrolls between the title and the Close line, which always show (at 80x24 a rule's
-    # sources once pushed the Close button off the screen, and nothing could scroll to it).
+    # The text scrolls between the title and the Close line, which always show: 70% of the rows leaves
+    # room for them (the border, the title and the Close line take 6 of 24). At 80x24 a rule's
+    # sources once pushed the Close button off the screen, and nothing could scroll to it.
     DEFAULT_CSS = """
     EvidenceDialog { align: center middle; }
     EvidenceDialog > Vertical { width: 90%; max-width: 100; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 2; }
     EvidenceDialog .dialog-title { margin-bottom: 0; }
-    EvidenceDialog VerticalScroll { height: auto; max-height: 1fr; }
+    EvidenceDialog VerticalScroll { height: auto; max-height: 70vh; }
     """
 
     def __init__(self, title: str, message: str, evidence: list[tuple[str, str, str]]):

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.reactive import var
 from textual.widgets import Button, Footer, Header, Select, Static
@@ -69,12 +70,13 @@ class ProfilerScreen(RunEvidenceScreen):
     /* The table keeps room for three rows whatever the chart needs; on a short terminal the chart
        takes a few lines (its mouse wheel scrolls it) and every line above the table is kept short. */
     ProfilerScreen #profiler-results { min-height: 7; }
-    ProfilerScreen.-short #profiler-chart { max-height: 5; overflow-y: auto; }
-    ProfilerScreen.-short #profiler-status { max-height: 3; overflow-y: auto; }
+    ProfilerScreen #profiler-chart-box, ProfilerScreen #profiler-status-box { height: auto; }
+    ProfilerScreen.-short #profiler-chart-box { max-height: 5; }
+    ProfilerScreen.-short #profiler-status-box { max-height: 3; }
     /* The curves take the place of the table and the chart (the v key), so 80x24 still has room. */
     ProfilerScreen #profiler-curves { display: none; }
     ProfilerScreen.-curves #profiler-curves { display: block; }
-    ProfilerScreen.-curves #profiler-results, ProfilerScreen.-curves #profiler-chart { display: none; }
+    ProfilerScreen.-curves #profiler-results, ProfilerScreen.-curves #profiler-chart-box { display: none; }
     /* On a short terminal the machine's lines give their rows to the curves (they are back with v). */
     ProfilerScreen.-curves.-short #profiler-env { display: none; }
     """
@@ -106,7 +108,9 @@ class ProfilerScreen(RunEvidenceScreen):
         yield RunControls(id="profiler-controls")
         yield ProgressPanel(id="profiler-progress")
         yield MachineLine(id="profiler-machine")
-        yield Static(id="profiler-status")
+        # Scrolls (Tab to it, then the arrow keys) where a short terminal gives it three rows.
+        with VerticalScroll(id="profiler-status-box"):
+            yield Static(id="profiler-status")
         yield ResultsView(id="profiler-results-view")
         yield Footer()
 

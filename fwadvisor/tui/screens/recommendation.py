@@ -227,14 +227,16 @@ class RecommendationScreen(Screen):
                 )
             )
         option_list = self.query_one("#reasons", OptionList)
-        highlighted = option_list.highlighted
+        # The highlight stays on the same row (by id: the summary row comes and goes with the height).
+        kept = option_list.highlighted_option.id if option_list.highlighted_option is not None else None
         option_list.clear_options()
         option_list.add_options(options)
         # The first reason has the highlight, not the summary row above it.
         first = next((i for i, o in enumerate(options) if o is not None and o.id in self._items), None)
         if first is None:
             first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
-        option_list.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first
+        ids = [o.id if o is not None else None for o in options]
+        option_list.highlighted = ids.index(kept) if kept is not None and kept in ids else first
 
     def show_answers_source(self) -> None:
         self.refresh_advice()

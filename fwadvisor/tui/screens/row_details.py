@@ -102,7 +102,7 @@ class RowDetailsScreen(ModalScreen[None]):
     RowDetailsScreen > Vertical { width: 95%; max-width: 100; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1; }
     RowDetailsScreen .dialog-title { margin-bottom: 0; }
-    RowDetailsScreen VerticalScroll { height: auto; max-height: 1fr; }
+    RowDetailsScreen VerticalScroll { height: auto; max-height: 70vh; }
     RowDetailsScreen .row-legend { color: $text-muted; margin-top: 1; }
     """
 

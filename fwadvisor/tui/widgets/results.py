@@ -17,7 +17,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
 from textual.widgets import DataTable
 
@@ -95,7 +95,10 @@ class ResultsView(Vertical):
     def compose(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(id="profiler-results", cursor_type="row", zebra_stripes=True)
         yield table
-        yield RatioChart(id="profiler-chart")
+        # In a scroll box of its own: on a short terminal it is a few rows high, and Tab then the
+        # arrow keys (or the mouse wheel) read the rest of it.
+        with VerticalScroll(id="profiler-chart-box"):
+            yield RatioChart(id="profiler-chart")
         yield CurvesPanel(id="profiler-curves")
 
     def on_mount(self) -> None:
