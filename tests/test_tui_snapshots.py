@@ -61,3 +61,39 @@ def test_profiler_layout_with_results(snap_compare, size, facts_today):
         await pilot.pause(0.5)
 
     assert snap_compare(app, run_before=open_profiler, terminal_size=size)
+
+
+# Issue 19: at 80x24 the dialogs keep their Close line and say "Esc closes"; the Report's preview has
+# the focus (its scrollbar is the focused colour, no button is).
+def test_evidence_dialog_at_80x24(snap_compare, facts_today):
+    app = make_app(LAB, save_path=None, load_last_profile=False)
+    assert snap_compare(app, press=["2", "enter"], terminal_size=(80, 24))
+
+
+def test_row_details_at_80x24(snap_compare, facts_today):
+    from test_tui_80x24 import SAVED, saved_run
+    from test_tui_trust import save_run_file
+
+    data = saved_run()
+    for item in data["results"]:
+        item.update(cold_s=0.25, threads=2)
+    save_run_file(SAVED, data)
+    app = make_app(save_path=None)
+
+    async def open_details(pilot) -> None:
+        await pilot.press("3")
+        table = app.screen.query_one("#profiler-results")
+        for _ in range(100):
+            if table.row_count == 4:
+                break
+            await pilot.pause(0.05)
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, run_before=open_details, terminal_size=(80, 24))
+
+
+def test_report_focus_at_80x24(snap_compare, facts_today):
+    app = make_app(LAB, save_path=None, load_last_profile=False)
+    assert snap_compare(app, press=["4", "pagedown"], terminal_size=(80, 24))
