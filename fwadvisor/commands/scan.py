@@ -18,7 +18,7 @@ from fwadvisor.errors import InputError
 from fwadvisor.safe_text import one_line, wrap_words
 from fwadvisor.scan import ScanResult, answers_file_text, scan_project
 
-WIDTH_MOST = 100
+WIDTH_MOST = 80  # the report reads at 80 columns on any wider terminal
 
 
 def run_scan(args: argparse.Namespace) -> int:
