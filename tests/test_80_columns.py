@@ -259,3 +259,34 @@ def test_profile_table_renderer_fits(width, monkeypatch, capsys):
     monkeypatch.setenv("NO_COLOR", "1")
     _render_run(quick_run(), "text")
     check_fits(capsys.readouterr().out, int(width), list(QUICK_CASES))
+
+
+def test_piped_without_columns_is_80_wide(runs, tmp_path):
+    """`fwadvisor recommend ... | less` with no COLUMNS in the environment (a shell does not export it):
+    80 columns, as Rich and shutil assume for a pipe, not the 100 the report once took."""
+    import os
+    import subprocess
+    import sys
+
+    first, _second = runs
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+    for args in (
+        ["recommend", "--answers", str(ANSWERS), "--profile", first],
+        ["profile", "compare", *runs],
+        ["rules", "list"],
+        ["facts"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "fwadvisor", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**env, "NO_COLOR": "1"},
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        if args == ["facts"]:  # its guidance labels are excerpts by design (test_facts_fit_with_rule_ids_whole)
+            assert all(cell_len(line) <= 80 or is_url(line.strip()) for line in done.stdout.splitlines())
+        else:
+            check_fits(done.stdout, 80)

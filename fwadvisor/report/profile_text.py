@@ -79,13 +79,12 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
         if max(len(text) for text in lines) <= width:
             break
         # Still too wide: each benchmark on a line of its own, its numbers under it.
-        numbers = _columns([row[1:] for row in table], frozenset({1, 2, 3}), 4)
-        lines = []
+        numbers = _columns([shown[1:] for shown in table], frozenset({1, 2, 3}), 4)
         body = iter(numbers[2:])
-        lines += ["  benchmark", *numbers[:2]]
-        for row in table[1:]:
-            lines += wrap_words(row[0][0], width, indent="  ", hang="    ")
-            lines += [next(body) for _ in range(max(len(cell) for cell in row[1:]))]
+        lines = ["  benchmark", *numbers[:2]]
+        for shown in table[1:]:
+            lines += wrap_words(shown[0][0], width, indent="  ", hang="    ")
+            lines += [next(body) for _ in range(max(len(cell) for cell in shown[1:]))]
     # The legend's "p20-p80" and "(low-high)" are signs: never broken at their hyphen.
     return [*lines, "", *wrap_words(speed.legend, max(width, 40), indent="  ")]
 

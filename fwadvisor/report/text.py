@@ -193,18 +193,28 @@ def _group(out: _Writer, group: Group) -> None:
 
 
 def table_lines(table: Table, width: int) -> list[str]:
-    """A small table as aligned columns within `width`. When the first column (a name) leaves no room
-    for the others, each name goes on a line of its own above its row: a name is never cut."""
+    """A small table as aligned columns within `width`. A name too long for the first column wraps
+    within it at spaces; where even one word leaves no room, each name goes on a line of its own above
+    its row. A name is never cut."""
     rows = [[one_line(cell) for cell in row] for row in [table.head, *table.body]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(table.head))]
+    room = width - 2 - 2 * (len(widths) - 1) - sum(widths[1:])
+    longest_word = max(len(word) for row in rows for word in row[0].split() or [""])
 
     def aligned(cells: list[str], indent: str, sizes: list[int], numeric: frozenset[int]) -> str:
         text = "  ".join(cell.rjust(sizes[i]) if i in numeric else cell.ljust(sizes[i]) for i, cell in enumerate(cells))
         return (indent + text).rstrip()
 
-    if 2 + sum(widths) + 2 * (len(widths) - 1) <= width:
-        lines = [aligned(row, "  ", widths, table.numeric) for row in rows]
-        return [lines[0], "  " + "  ".join("-" * w for w in widths), *lines[1:]]
+    if longest_word <= room:
+        widths[0] = min(widths[0], room)
+        lines = []
+        for number, row in enumerate(rows):
+            name = wrap_words(row[0], widths[0]) or [""]
+            lines.append(aligned([name[0], *row[1:]], "  ", widths, table.numeric))
+            lines += [f"  {part}" for part in name[1:]]
+            if number == 0:
+                lines.append("  " + "  ".join("-" * w for w in widths))
+        return lines
     rest = frozenset(i - 1 for i in table.numeric if i > 0)
     lines = [f"  {rows[0][0]}", aligned(rows[0][1:], "    ", widths[1:], rest)]
     lines.append("    " + "  ".join("-" * w for w in widths[1:]))
@@ -279,9 +289,12 @@ def report_lines(
     return out.lines
 
 
-def terminal_columns(default: int = 100) -> int:
+def terminal_columns(default: int = 80) -> int:
     """shutil.get_terminal_size's answer for the columns (COLUMNS, then the terminal, then a
-    default), without importing shutil, which costs `recommend` milliseconds of start-up."""
+    default), without importing shutil, which costs `recommend` milliseconds of start-up.
+
+    Piped without COLUMNS the answer is 80, as Rich and shutil give: `fwadvisor recommend | less`
+    reads in an 80-column terminal."""
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
