@@ -74,7 +74,8 @@ def report_text(result: ScanResult, path: str, *, saved: bool) -> str:
         lines += _wrap(answer.why)
         for evidence in answer.evidence:
             # The file and line, then the quoted line wrapped under it: neither is cut.
-            lines += _wrap(f"{one_line(evidence.file)}:{evidence.line}  {one_line(evidence.text)}", "    ", "      ")
+            quoted = f"{one_line(evidence.file)}:{evidence.line}  {one_line(evidence.text)}"
+            lines += wrap_words(quoted, _width(), indent="    ", hang="      ")
         lines.append("")
     if result.libraries:
         lines += _wrap("Knowledge-base libraries found (share of the Python files importing each):", "", "  ")
