@@ -89,3 +89,47 @@ def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
     """A short, clean, one-line excerpt of a value for an error message."""
     flat = one_line(text)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def is_url(word: str) -> bool:
+    """Whether a word is an address someone will copy or click (it must stay in one piece)."""
+    return "://" in word or word.startswith("www.")
+
+
+def wrap_words(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
+    """`text` wrapped to `width` columns at spaces only, never at a hyphen (rule ids, dates, ranges).
+
+    A URL is never broken: when it does not fit a line it gets a line of its own, longer than
+    `width` if it must be, since half an address opens nothing. Any other word too long for a line
+    (a path, a hash) is broken, so the text stays within the width.
+    """
+    import textwrap
+
+    hang = indent if hang is None else hang
+    lines = textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+    )
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        lead = indent if number == 0 else hang
+        if len(line) <= width or is_url(line[len(lead) :].strip()):
+            out.append(line)
+            continue
+        # Words longer than the line (textwrap kept them whole): URLs alone on their line, others cut to fit.
+        current = lead
+        for word in line[len(lead) :].split(" "):
+            if is_url(word) or len(lead) + len(word) <= width:
+                if current.strip() and len(current) + 1 + len(word) > width:
+                    out.append(current)
+                    current = hang
+                current = f"{current} {word}" if current.strip() else current + word
+                continue
+            room = max(1, width - len(hang))
+            if current.strip():
+                out.append(current)
+            for start in range(0, len(word), room):
+                out.append(hang + word[start : start + room])
+            current = hang
+        if current.strip():
+            out.append(current)
+    return out

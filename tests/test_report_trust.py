@@ -340,12 +340,19 @@ def test_a_throttle_reason_and_a_build_from_the_file_stay_text(tmp_path):
 
 
 def _profile_output(run: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch) -> str:
-    from fwadvisor.commands.profile import _render_run
+    """What `fwadvisor profile` shows after a run: the table on stdout, then the busy notice, which goes
+    to stderr in every format (issue 19)."""
+    from rich.console import Console
+
+    from fwadvisor.commands.profile import _render_run, _tell_busy
 
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
-    _render_run(run_from_data(copy.deepcopy(run)), "text")
-    return capsys.readouterr().out
+    document = run_from_data(copy.deepcopy(run))
+    _render_run(document, "text")
+    _tell_busy(Console(stderr=True, highlight=False), document)
+    captured = capsys.readouterr()
+    return captured.out + captured.err
 
 
 def test_profile_output_says_which_run_was_busy_and_which_gpu_numbers_are_doubtful(capsys, monkeypatch):

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
-from fwadvisor.safe_text import for_rich
+from fwadvisor.safe_text import for_rich, one_line, wrap_words
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from fwadvisor.profiler.documents import ResultStatus, RunDocument
 
 
 def run_compare(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     from fwadvisor.profiler.compare import compare_documents
@@ -40,27 +42,81 @@ def run_compare(args: argparse.Namespace) -> int:
         return 0
     console = Console(highlight=False)
     for warning in result["warnings"]:
-        console.print(f"[yellow]! {for_rich(warning)}[/]")
-    table = Table(
-        title=f"{for_rich(args.candidate)} vs {for_rich(args.baseline)} (ratio > 1: the second run is better)",
-        title_justify="left",
-    )
-    for column in ("benchmark", "framework", "dtype", "metric", "first", "second", "ratio (95% interval)", "noise"):
-        table.add_column(column, justify="right" if column in ("first", "second", "ratio (95% interval)") else "left")
-    for row in result["rows"]:
+        console.print(Text(f"! {one_line(warning)}", style="yellow"))
+    # The files in the order given: the first is the baseline, each change is second / first.
+    console.print(Text(f"first:  {one_line(args.baseline)}"), overflow="fold")
+    console.print(Text(f"second: {one_line(args.candidate)}"), overflow="fold")
+    if console.width < WIDE_TABLE:
+        _print_narrow(console, result["rows"], first_status, second_status)
+    else:
+        _print_table(console, result["rows"], first_status, second_status)
+    console.print(Text(MARKS_LEGEND), overflow="fold")
+    return 0
+
+
+# From this many columns the comparison is one table row per case; below, two lines per case.
+WIDE_TABLE = 120
+CHANGE_HEADING = "change (95% interval), above 1: the second run is better"
+
+
+def _print_table(
+    console: Console, rows: list[dict[str, Any]], first: dict[Case, ResultStatus], second: dict[Case, ResultStatus]
+) -> None:
+    from rich.table import Table
+
+    table = Table(title=CHANGE_HEADING, title_justify="left")
+    for column in ("benchmark", "framework", "dtype", "metric", "first", "second", "change", "noise"):
+        table.add_column(column, justify="right" if column in ("first", "second", "change") else "left")
+    for row in rows:
         table.add_row(
             for_rich(row["benchmark"]),
             for_rich(row["framework"]),
             for_rich(row["dtype"] or ""),
             for_rich(row["metric"]),
-            _num(row["first"], first_status.get(_key(row))),
-            _num(row["second"], second_status.get(_key(row))),
+            _num(row["first"], first.get(_key(row))),
+            _num(row["second"], second.get(_key(row))),
             for_rich(_change(row)),
             _verdict(row),
         )
-    table.caption, table.caption_justify = Text(MARKS_LEGEND), "left"
     console.print(table)
-    return 0
+
+
+def _print_narrow(
+    console: Console, rows: list[dict[str, Any]], first: dict[Case, ResultStatus], second: dict[Case, ResultStatus]
+) -> None:
+    """Two lines a case at terminal widths: the case (benchmark, dtype, shape, framework) whole, then
+    its numbers in aligned columns: first -> second and the unit, the change with its interval, the verdict.
+    A line too long for a narrow terminal wraps under itself, never cutting a name or an interval."""
+    from rich.text import Text
+
+    from fwadvisor.frameworks import display_name
+    from fwadvisor.report.profile_table import params_text
+
+    shown = [
+        (
+            _num(row["first"], first.get(_key(row))),
+            _num(row["second"], second.get(_key(row))),
+            one_line(row["metric"]),
+            one_line(_change(row)),
+        )
+        for row in rows
+    ]
+    widths = [max((len(cells[i]) for cells in shown), default=0) for i in range(4)]
+    console.print(Text(f"{CHANGE_HEADING}:", style="bold"), overflow="fold")
+    for row, (a, b, metric, change) in zip(rows, shown, strict=True):
+        shape = params_text(row["params"], row["benchmark"])
+        case = " · ".join(
+            part
+            for part in (f"{row['benchmark']} {row['dtype'] or ''}".strip(), shape, display_name(row["framework"]))
+            if part
+        )
+        for line in wrap_words(one_line(case), console.width, hang="    "):
+            console.print(Text(line, style="bold"), overflow="fold")
+        numbers = f"{a.rjust(widths[0])} → {b.rjust(widths[1])} {metric.ljust(widths[2])}  {change.ljust(widths[3])}"
+        verdict, style = _verdict_words(row)
+        text = f"{numbers}  {verdict}".rstrip()
+        for line in wrap_words(text, console.width, indent="  ", hang="      "):
+            console.print(Text(line, style=style), overflow="fold")
 
 
 Case = tuple[str, str, str, str]
@@ -91,8 +147,31 @@ def _change(row: dict[str, Any]) -> str:
     mark = STATUS_MARKS[ResultStatus(row["status"])]
     mark = f" {mark}" if mark else ""
     if row["low"] is None or row["high"] is None:
-        return f"{row['ratio']:.2f}x{mark}"
-    return f"{row['ratio']:.2f}x ({row['low']:.2f}-{row['high']:.2f}){mark}"
+        return f"{change_figure(row['ratio'])}x{mark}"
+    return f"{change_figure(row['ratio'])}x ({change_figure(row['low'])}-{change_figure(row['high'])}){mark}"
+
+
+def change_figure(value: float) -> str:
+    """A change as a figure with at least two significant digits: 1.50, 12.3, 0.0045 (not 0.00)."""
+    if value >= 10:
+        return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    if value >= 0.1 or value <= 0:
+        return f"{value:.2f}"
+    decimals = 1 - math.floor(math.log10(value))  # two significant digits
+    return f"{value:.{decimals}f}"
+
+
+def _verdict_words(row: dict[str, Any]) -> tuple[str, str]:
+    """The verdict as plain words and the style of its line (the narrow layout's _verdict)."""
+    if row["verdict"] == "beyond the noise":
+        return "beyond the noise", "bold"
+    if row["verdict"] is not None:
+        return one_line(row["verdict"]), "dim"
+    if row["ratio"] is None:
+        return "", ""
+    if row["busy"]:
+        return "! busy: no verdict", "yellow"
+    return one_line(row["note"]), ""
 
 
 def _verdict(row: dict[str, Any]) -> str:

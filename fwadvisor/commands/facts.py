@@ -26,7 +26,7 @@ from fwadvisor.advisor.facts import (
     save_check,
 )
 from fwadvisor.advisor.loader import load_rules
-from fwadvisor.safe_text import clean, one_line
+from fwadvisor.safe_text import clean, one_line, wrap_words
 
 SOURCE_NAMES = {"pypi": "PyPI (pip)", "npm": "npm"}
 
@@ -52,7 +52,7 @@ def run_facts(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(_json(entries, check, known), indent=2))
         return 0
-    width = max(60, min(shutil.get_terminal_size().columns, 100))
+    width = max(40, min(shutil.get_terminal_size().columns, 100))
     # --online answers one question, what a newer release has overtaken; the listing is `facts` alone.
     claims = release_claims_of(entries)
     lines = _online_lines(check, claims, known, width) if check else _listing(entries, scope, width)
@@ -88,14 +88,9 @@ def _listing(entries: list[FactEntry], scope: str, width: int) -> list[str]:
     for entry in sorted(entries, key=lambda e: (e.checked, e.owner)):
         evidence = entry.evidence
         head = f"{clock.checked_words(evidence.checked, today)}  {evidence.strength}  "
-        owner = one_line(entry.owner)
-        room = width - len(head)
-        lines.append(head + (owner if len(owner) <= room else owner[: room - 1].rstrip() + "…"))
-        source = one_line(evidence.source)
-        if "://" in source:  # a URL is never wrapped: it must stay one piece to be opened
-            lines.append(f"    {source}")
-        else:
-            lines += textwrap.wrap(source, width, initial_indent="    ", subsequent_indent="    ")
+        # The owner whole, wrapped under itself; a URL in the source is never broken (wrap_words).
+        lines += wrap_words(head + one_line(entry.owner), width, indent="", hang=" " * len(head))
+        lines += wrap_words(one_line(evidence.source), width, indent="    ")
         if evidence.release is not None:
             record = evidence.release
             dated = f" ({record.date.isoformat()})" if record.date else ""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
-from fwadvisor.safe_text import clean, for_rich
+from fwadvisor.safe_text import clean, for_rich, one_line, wrap_words
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -156,6 +156,7 @@ def run_profile_command(args: argparse.Namespace) -> int:
         try:
             _render_run(document, args.format)
         finally:
+            _tell_busy(err, document)
             _tell_where_saved(err, document, written, failures)
 
     stopped_by = signals.exit_code()
@@ -176,7 +177,7 @@ def _render_run(document: RunDocument, fmt: str) -> None:
 
     from fwadvisor.profiler.documents import encode_run
     from fwadvisor.report.curves_text import curve_lines
-    from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, busy_sentences, gpu_lines
+    from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, gpu_lines
     from fwadvisor.report.profile_table import problems, render_rich_table, rows
 
     if fmt == "json":
@@ -186,9 +187,8 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         return
     out = Console(highlight=False)
     out.print(render_rich_table(document, width=out.width))
-    # What the numbers are worth: a busy machine (no evidence), throttled clocks, a GPU number below its usual range.
-    for line in busy_sentences(document):
-        out.print(f"[magenta]{for_rich(line)}[/]", highlight=False)
+    # What the numbers are worth: throttled clocks, a GPU number below its usual range (a busy machine is
+    # said on stderr by _tell_busy, in every format).
     table_rows = rows(document)
     for line in gpu_lines(table_rows, only_doubtful=True):
         out.print(f"[yellow]GPU:[/] {for_rich(line)}", highlight=False)
@@ -198,6 +198,15 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         out.print(clean(line), highlight=False, markup=False)
     for line in problems(document):
         out.print(f"[red]•[/] {for_rich(line)}", highlight=False)
+
+
+def _tell_busy(err: Console, document: RunDocument) -> None:
+    """The busy notice (no evidence from a run other processes disturbed) on stderr, in every format:
+    with --format json stdout is for a program, and the person at the terminal must still be told."""
+    from fwadvisor.report.profile_model import busy_sentences
+
+    for line in busy_sentences(document):
+        err.print(f"[magenta]{for_rich(line)}[/]")
 
 
 def _tell_where_saved(err: Console, document: RunDocument, written: list[Path], failures: list[WriteError]) -> None:
@@ -218,48 +227,74 @@ def _tell_where_saved(err: Console, document: RunDocument, written: list[Path], 
 
 
 def run_env(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     from fwadvisor.profiler.environment import collect_environment
 
-    env = collect_environment(probe_frameworks=True)
+    err = Console(stderr=True, highlight=False)
+    # Each framework is imported in a probe process of its own, side by side: seconds, not instant.
+    # On a terminal a spinner says so (and is gone once the answer prints); nothing when redirected.
+    with err.status("Asking PyTorch and TensorFlow what they see (each imported in its own process)…"):
+        env = collect_environment(probe_frameworks=True)
     if args.format == "json":
         print(json.dumps(env, indent=2))
         return 0
-    from rich.console import Console
-
     console = Console(highlight=False)
     cpu = env["cpu"]
-    console.print(f"[bold]System[/]  {for_rich(env['os'])}, Python {for_rich(env['python'])}")
-    console.print(
-        f"[bold]CPU[/]     {for_rich(cpu['model'])}: {cpu['physical_cores']} cores, "
+    field = _EnvFields(console)
+    field.print("System", f"{one_line(env['os'])}, Python {one_line(env['python'])}")
+    field.print(
+        "CPU",
+        f"{one_line(cpu['model'])}: {cpu['physical_cores']} cores, "
         f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
         f"({env['memory_available_gb']} GB free)"
-        + (f", CPU governor {for_rich(cpu['governor'])}" if cpu.get("governor") else "")
+        + (f", CPU governor {one_line(cpu['governor'])}" if cpu.get("governor") else ""),
     )
     gpu = env["gpu"]
     if not gpu["gpus"]:
-        why = for_rich(gpu["error"] or "NVML found no GPU")
-        console.print(f"[bold]GPU[/]     none: {why}. The profiler runs on the CPU.")
+        why = one_line(gpu["error"] or "NVML found no GPU")
+        field.print("GPU", f"none: {why}. The profiler runs on the CPU.")
     else:
-        console.print(f"[bold]GPU[/]     driver {for_rich(gpu['driver'])}, CUDA {for_rich(gpu['cuda_driver'])}")
+        field.print("GPU", f"driver {one_line(gpu['driver'])}, CUDA {one_line(gpu['cuda_driver'])}")
         for g in gpu["gpus"]:
-            console.print(
-                f"  {g['index']}: {for_rich(g['name'])}, {g['memory_total_gb']} GB, compute capability "
-                f"{for_rich(g['compute_capability'])}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
+            field.print(
+                "",
+                f"{g['index']}: {one_line(g['name'])}, {g['memory_total_gb']} GB, compute capability "
+                f"{one_line(g['compute_capability'])}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
                 f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W"
                 + (
                     f", PCIe gen {g.get('pcie_generation')} x{g.get('pcie_width')}"
                     if g.get("pcie_generation") or g.get("pcie_width")
                     else ""
-                )
+                ),
             )
     for fw, info in env["frameworks"].items():
         name = identity(fw).name
         if not info["installed"]:
-            console.print(f"[bold]{name}[/] not installed: {for_rich(info['hint'])}")
+            field.print(name, f"not installed: {one_line(info['hint'])}")
         elif info.get("error"):
-            console.print(f"[bold]{name}[/] {for_rich(info['version'])}: [red]{for_rich(info['error'])}[/]")
+            field.print(name, f"{one_line(info['version'])}: {one_line(info['error'])}", style="red")
         else:
             sees = "sees a GPU: " + ", ".join(info["gpu_devices"]) if info["gpu_available"] else "CPU only"
             build = info.get("build") or "?"
-            console.print(f"[bold]{name}[/] {for_rich(info['version'])} ({for_rich(build)} build), {for_rich(sees)}")
+            field.print(name, f"{one_line(info['version'])} ({one_line(build)} build), {one_line(sees)}")
     return 0
+
+
+class _EnvFields:
+    """`fwadvisor env`'s lines: a bold label, then its text wrapped under itself (a hanging indent),
+    so a long GPU or error line never runs back to column 0."""
+
+    LABEL = 11  # "TensorFlow" and a space
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    def print(self, label: str, text: str, style: str = "") -> None:
+        from rich.text import Text
+
+        hang = " " * self.LABEL
+        for number, line in enumerate(wrap_words(text, self.console.width - 1, indent=hang, hang=hang)):
+            shown = Text(label.ljust(self.LABEL) if number == 0 else hang, style="bold")
+            shown.append(line[self.LABEL :], style=style)
+            self.console.print(shown, overflow="fold")

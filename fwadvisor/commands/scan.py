@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import textwrap
 from pathlib import Path
 
 import msgspec
 
 from fwadvisor.commands.output import check_output, emit
 from fwadvisor.errors import InputError
-from fwadvisor.safe_text import one_line
+from fwadvisor.safe_text import one_line, wrap_words
 from fwadvisor.scan import ScanResult, answers_file_text, scan_project
 
-WIDTH = 80
+WIDTH_MOST = 80  # the report reads at 80 columns on any wider terminal
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -39,12 +38,15 @@ def run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cut(text: str, width: int = WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _width() -> int:
+    """The terminal's columns (80 when piped), at most WIDTH_MOST: the report wraps, it never cuts."""
+    from fwadvisor.report.text import terminal_columns
+
+    return max(40, min(terminal_columns(default=80), WIDTH_MOST))
 
 
-def _wrap(text: str, indent: str = "  ") -> list[str]:
-    return textwrap.wrap(one_line(text), WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+def _wrap(text: str, indent: str = "  ", hang: str | None = None) -> list[str]:
+    return wrap_words(one_line(text), _width(), indent=indent, hang=hang) or [indent]
 
 
 def _plural(count: int, word: str) -> str:
@@ -53,7 +55,7 @@ def _plural(count: int, word: str) -> str:
 
 def report_text(result: ScanResult, path: str, *, saved: bool) -> str:
     """The scan as text for a terminal: each answer, why, and its evidence lines."""
-    lines = [_cut(f"Scanned {one_line(result.root)}")]
+    lines = _wrap(f"Scanned {one_line(result.root)}", "", "  ")
     lines += _wrap(
         f"{_plural(result.python_files, 'Python file')} (notebooks included); "
         f"{_plural(result.files_read, 'file')} read in all"
@@ -71,21 +73,24 @@ def report_text(result: ScanResult, path: str, *, saved: bool) -> str:
         lines += _wrap(f"{qid}: {value}", "")
         lines += _wrap(answer.why)
         for evidence in answer.evidence:
-            lines.append(_cut(f"    {one_line(evidence.file)}:{evidence.line}  {one_line(evidence.text)}"))
+            # The file and line, then the quoted line wrapped under it: neither is cut.
+            quoted = f"{one_line(evidence.file)}:{evidence.line}  {one_line(evidence.text)}"
+            lines += wrap_words(quoted, _width(), indent="    ", hang="      ")
         lines.append("")
     if result.libraries:
-        lines.append("Knowledge-base libraries found (share of the Python files importing each):")
+        lines += _wrap("Knowledge-base libraries found (share of the Python files importing each):", "", "  ")
         key = set(result.answers["key_libraries"].value) if "key_libraries" in result.answers else set()
         width = min(max(len(use.id) for use in result.libraries), 28)
         for use in result.libraries:
             tags = [_plural(use.files, "file")] + (["declared"] if use.declared else [])
             tags += ["key library"] if use.id in key else []
-            lines.append(_cut(f"  {one_line(use.id):<{width}}  {use.share:>4.0%}  {', '.join(tags)}"))
+            row = f"{one_line(use.id):<{width}}  {use.share:>4.0%}  {', '.join(tags)}"
+            lines += wrap_words(row, _width(), indent="  ", hang="    ")  # not one_line: the columns line up
         lines.append("")
     if result.notes:
         lines.append("Notes:")
         for note in result.notes:
-            lines += textwrap.wrap(one_line(note), WIDTH, initial_indent="  - ", subsequent_indent="    ")
+            lines += _wrap(note, "  - ", "    ")
         lines.append("")
     if result.answers and not saved:
         shown = path if len(path) <= 30 and path.isprintable() and " " not in path else "PATH"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -21,7 +20,7 @@ from fwadvisor.frameworks import ALL
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import build_report
 from fwadvisor.report.model import Group, Item, ItemKind, Report, Section, Table, Verdict
-from fwadvisor.safe_text import clean, one_line
+from fwadvisor.safe_text import clean, one_line, wrap_words
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
@@ -65,11 +64,8 @@ class _Writer:
     def line(self, text: str = "", *styles: str) -> None:
         text = clean(text)  # outside text (a rule's title, a path) never sends a control sequence
         indent = " " * (len(text) - len(text.lstrip()))
-        for part in (
-            textwrap.wrap(text, self.width, initial_indent="", subsequent_indent=indent, drop_whitespace=False)
-            if len(text) > self.width
-            else [text]
-        ):
+        # Wrapped at spaces only: a URL, a rule id or a range such as "p20-p80" stays whole.
+        for part in wrap_words(text.strip(), self.width, indent=indent) if len(text) > self.width else [text]:
             self.lines.append(self.style(part.rstrip(), *styles))
 
     def heading(self, title: str, *styles: str) -> None:
@@ -93,7 +89,7 @@ class _Writer:
         first = " " * indent + marker.ljust(marker_width) + " "
         hang = " " * len(first)
         plain = " ".join(((lead + " ") if lead else "").split() + body.split())
-        wrapped = textwrap.wrap(plain, self.width, initial_indent=first, subsequent_indent=hang, break_on_hyphens=False)
+        wrapped = wrap_words(plain, self.width, indent=first, hang=hang)
         # Style the marker and the lead where they landed; the lead may wrap onto a second line.
         remaining_lead = len(lead)
         for number, text in enumerate(wrapped):
@@ -107,14 +103,8 @@ class _Writer:
                 remaining_lead -= taken + 1  # the space that joined the wrapped lines
             self.lines.append(text)
         if evidence:
-            for text in textwrap.wrap(
-                " ".join(clean(evidence).split()),
-                self.width,
-                initial_indent=hang,
-                subsequent_indent=hang,
-                break_on_hyphens=False,
-                break_long_words=True,
-            ):
+            # A source's URL is never broken: it goes on a line of its own when it does not fit.
+            for text in wrap_words(" ".join(clean(evidence).split()), self.width, indent=hang):
                 self.lines.append(self.style(text, "dim"))
 
     def box(self, title: str, rows: list[str], border: str) -> None:
@@ -203,20 +193,34 @@ def _group(out: _Writer, group: Group) -> None:
 
 
 def table_lines(table: Table, width: int) -> list[str]:
-    """A small table as aligned columns within `width`: the first column (a name) is cut to make room."""
+    """A small table as aligned columns within `width`. A name too long for the first column wraps
+    within it at spaces; where even one word leaves no room, each name goes on a line of its own above
+    its row. A name is never cut."""
     rows = [[one_line(cell) for cell in row] for row in [table.head, *table.body]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(table.head))]
     room = width - 2 - 2 * (len(widths) - 1) - sum(widths[1:])
-    widths[0] = max(8, min(widths[0], room))
-    lines = []
-    for number, row in enumerate(rows):
-        cells = [row[0] if len(row[0]) <= widths[0] else row[0][: widths[0] - 1] + "…", *row[1:]]
-        text = "  ".join(
-            cell.rjust(widths[i]) if i in table.numeric else cell.ljust(widths[i]) for i, cell in enumerate(cells)
-        )
-        lines.append(("  " + text).rstrip())
-        if number == 0:
-            lines.append("  " + "  ".join("-" * w for w in widths))
+    longest_word = max(len(word) for row in rows for word in row[0].split() or [""])
+
+    def aligned(cells: list[str], indent: str, sizes: list[int], numeric: frozenset[int]) -> str:
+        text = "  ".join(cell.rjust(sizes[i]) if i in numeric else cell.ljust(sizes[i]) for i, cell in enumerate(cells))
+        return (indent + text).rstrip()
+
+    if longest_word <= room:
+        widths[0] = min(widths[0], room)
+        lines = []
+        for number, row in enumerate(rows):
+            name = wrap_words(row[0], widths[0]) or [""]
+            lines.append(aligned([name[0], *row[1:]], "  ", widths, table.numeric))
+            lines += [f"  {part}" for part in name[1:]]
+            if number == 0:
+                lines.append("  " + "  ".join("-" * w for w in widths))
+        return lines
+    rest = frozenset(i - 1 for i in table.numeric if i > 0)
+    lines = [f"  {rows[0][0]}", aligned(rows[0][1:], "    ", widths[1:], rest)]
+    lines.append("    " + "  ".join("-" * w for w in widths[1:]))
+    for row in rows[1:]:
+        lines += wrap_words(row[0], width, indent="  ", hang="    ")
+        lines.append(aligned(row[1:], "    ", widths[1:], rest))
     return lines
 
 
@@ -239,7 +243,7 @@ def _section(out: _Writer, section: Section) -> None:
 def _header(out: _Writer, verdict: Verdict) -> None:
     colour = COLOURS.get(verdict.tone, "cyan")
     inner = out.width - 4
-    rows = [out.style(line, "bold", colour) for line in textwrap.wrap(clean(verdict.summary), inner)]
+    rows = [out.style(line, "bold", colour) for line in wrap_words(clean(verdict.summary), inner)]
     rows.append("")
     top = max([*(s.points for s in verdict.scores), 1.0])
     bar_width = min(30, inner - 20)
@@ -255,14 +259,12 @@ def _header(out: _Writer, verdict: Verdict) -> None:
         f"Margin {points_text(verdict.margin)}. {verdict.priorities} {verdict.rules_used} rules considered. "
         f"{verdict.facts}"
     )
-    rows += [out.style(line, "dim") for line in textwrap.wrap(footer, inner)]
+    rows += [out.style(line, "dim") for line in wrap_words(footer, inner)]
     # Rule ids are kebab-case: they wrap whole, never at a hyphen.
-    rows += [
-        out.style(line, "bold") for line in textwrap.wrap(verdict.replaced_sentence, inner, break_on_hyphens=False)
-    ]
+    rows += [out.style(line, "bold") for line in wrap_words(verdict.replaced_sentence, inner)]
     # After an online check: its heading, then each newer release as a hanging "- " entry.
     for index, sentence in enumerate(verdict.releases):
-        lines = textwrap.wrap(clean(sentence), inner - 2, break_on_hyphens=False)
+        lines = wrap_words(clean(sentence), inner - 2)
         for n, line in enumerate(lines):
             lead = "" if index == 0 else "- " if n == 0 else "  "
             rows.append(out.style(lead + line, "yellow"))
@@ -287,9 +289,12 @@ def report_lines(
     return out.lines
 
 
-def terminal_columns(default: int = 100) -> int:
+def terminal_columns(default: int = 80) -> int:
     """shutil.get_terminal_size's answer for the columns (COLUMNS, then the terminal, then a
-    default), without importing shutil, which costs `recommend` milliseconds of start-up."""
+    default), without importing shutil, which costs `recommend` milliseconds of start-up.
+
+    Piped without COLUMNS the answer is 80, as Rich and shutil give: `fwadvisor recommend | less`
+    reads in an 80-column terminal."""
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
