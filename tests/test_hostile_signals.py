@@ -37,7 +37,16 @@ def _workers_of(mark: str) -> list[psutil.Process]:
     return found
 
 
-def _start_profile(mark: str, out: Path) -> subprocess.Popen[str]:
+def _default_stop_signals(ignored: tuple[signal.Signals, ...] = ()) -> None:
+    """In the child before it starts: the stop signals as a terminal leaves them, so that the tests
+    pass however pytest was started. A child inherits an ignored SIGINT (pytest started in the
+    background, or by a CI runner) or an ignored SIGHUP (under nohup), and fwadvisor rightly keeps
+    an ignored signal ignored; `ignored` sets that up on purpose."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN if signum in ignored else signal.SIG_DFL)
+
+
+def _start_profile(mark: str, out: Path, ignored: tuple[signal.Signals, ...] = ()) -> subprocess.Popen[str]:
     env = {**os.environ, "FWADVISOR_TEST_MARK": mark, "COLUMNS": "120"}
     command = [sys.executable, "-m", "fwadvisor", "profile", "--suite", SLOW, "--device", "cpu"]
     command += ["--framework", "torch", "--framework", "tensorflow", "--threads", "1", "--output", str(out)]
@@ -48,9 +57,7 @@ def _start_profile(mark: str, out: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # A child inherits an ignored SIGINT (pytest started in the background, or by a CI runner),
-        # and Python then installs no KeyboardInterrupt handler: give the child the default back.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: _default_stop_signals(ignored),
     )
 
 
@@ -142,4 +149,24 @@ def test_a_stopped_worker_dies_with_its_killed_parent(tmp_path):
             time.sleep(0.2)
         assert _workers_of(mark) == [], "the worker outlived its parent"
     finally:
+        _kill_leftovers(mark)
+
+
+def test_a_run_started_under_nohup_keeps_ignoring_hup_and_still_stops_on_term(tmp_path):
+    # nohup leaves SIGHUP ignored so that the run outlives its terminal: fwadvisor must not undo that.
+    mark = f"nohup-{os.getpid()}"
+    out = tmp_path / "run.json"
+    proc = _start_profile(mark, out, ignored=(signal.SIGHUP,))
+    try:
+        _wait_for_the_slow_benchmark(mark)
+        proc.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=3)  # still measuring
+        assert _workers_of(mark), "the workers went away with the ignored SIGHUP"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 143, stderr
+        _assert_partial_run_saved(out, "SIGTERM")
+    finally:
+        proc.kill()
         _kill_leftovers(mark)

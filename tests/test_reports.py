@@ -186,7 +186,7 @@ def test_every_format_renders_every_section_group_and_item_of_the_model():
                 for part in (item.rule, item.label):
                     assert part in md and escape(part) in page and part in text, (section.key, part)
             if section.left_out:
-                assert f"… and {section.left_out} smaller ones" in md and "… and" in page and "… and" in text
+                assert f"… and {section.left_out} {section.left_out_what}" in md and "… and" in page and "… and" in text
 
 
 def test_the_terminal_report_loads_no_profile_code_without_a_run():

@@ -36,7 +36,7 @@ from fwadvisor.advisor.model import (
 )
 from fwadvisor.advisor.questionnaire import Answers, load_questionnaire
 from fwadvisor.advisor.scoring import area_multipliers, decide, points_text, tally
-from fwadvisor.advisor.whatif import WhatIf, what_if
+from fwadvisor.advisor.whatif import WhatIf, WhatIfs, WhatItTakes, what_if
 from fwadvisor.frameworks import ALL as ALL_FRAMEWORKS
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
@@ -170,6 +170,11 @@ class Recommendation:
     libraries: list[LibraryRow] = dataclasses.field(default_factory=list)
     # Answers `recommend --project` inferred from the project folder (the person's own answers win).
     inferred: list[ProjectAnswer] = dataclasses.field(default_factory=list)
+    # For a verdict for one framework: the single changes that move it towards the other without
+    # changing it, the biggest first (the ones that change it are in what_if) ...
+    movers: list[WhatIf] = dataclasses.field(default_factory=list)
+    # ... and, when no single change gives the other framework, several that together would.
+    what_it_takes: WhatItTakes | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of `recommend --format json` (schema_version 1)."""
@@ -304,6 +309,11 @@ def recommend(
                 next_steps.append(step)
     selected = answers.get("priorities") or []
     ages = ages_of(e.checked for r in fired for e in r.evidence)
+    changes = (
+        what_if(rules, fired_flags, answers, metrics, questionnaire, verdict, factors)
+        if with_what_if
+        else WhatIfs([], [], None)
+    )
     rec = Recommendation(
         schema_version=SCHEMA_VERSION,
         recommendation=verdict,
@@ -314,7 +324,7 @@ def recommend(
         reasons=reasons,
         caveats=caveats,
         blockers=blockers,
-        what_if=what_if(rules, fired_flags, answers, metrics, questionnaire, verdict, factors) if with_what_if else [],
+        what_if=changes.flips,
         priorities=PriorityEffect(
             list(selected) if isinstance(selected, list) else [selected],
             {a: m for a, m in multipliers.items() if m != 1.0},
@@ -341,6 +351,8 @@ def recommend(
         if ages
         else None,
         profile=_profile_summary(evidence, fired) if evidence is not None else None,
+        movers=changes.movers,
+        what_it_takes=changes.takes,
     )
     rec.libraries = library_rows(answers, library_shares or {})
     if release_check is not None:

@@ -195,6 +195,22 @@ def _alternatives(rec: Recommendation) -> Section | None:
 
 
 def _what_ifs(rec: Recommendation) -> Section:
+    movers, movers_left_out = c.shown_movers(rec)
+    if movers:
+        # A verdict no single change reverses: what moves it most, and what it would take.
+        items = [Item("point", c.what_if_sentence(item, rec.recommendation)) for item in movers]
+        if rec.what_it_takes is not None:
+            takes = rec.what_it_takes
+            items.append(Item("point", c.what_it_takes_sentence(rec, takes), "→"))
+        return Section(
+            "what_if",
+            "What would change the answer",
+            items,
+            intro=c.movers_intro(rec),
+            left_out=movers_left_out,
+            # Not all "smaller": another answer to a question shown may move it as far.
+            left_out_what=f"more changes towards {c.name(c.movers_target(rec))}",
+        )
     shown, left_out = c.shown_what_ifs(rec)
     return Section(
         "what_if",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from fwadvisor.advisor.engine import LibraryRow, Reason, Recommendation, WhatIf
+from fwadvisor.advisor.engine import LibraryRow, Reason, Recommendation, WhatIf, WhatItTakes
 from fwadvisor.advisor.facts import FactAges, newer_release_lines
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
@@ -99,8 +99,9 @@ def priorities_sentence(rec: Recommendation) -> str:
     return f"Your priorities ({chosen}) made these areas count more: {boosts}."
 
 
-def what_if_sentence(item: WhatIf) -> str:
-    """One what-if in words: the question's prompt and the choice's label, never their ids."""
+def what_if_sentence(item: WhatIf, verdict: str | None = None) -> str:
+    """One what-if in words: the question's prompt and the choice's label, never their ids. With the
+    `verdict` it leaves unchanged (a mover), it says how far the change moves the advice instead."""
     question = load_questionnaire().by_id().get(item.question)
     prompt = f"“{question.prompt}”" if question else item.question
     label = f"“{question.label(item.choice)}”" if question and item.choice else f"“{item.choice}”"
@@ -114,6 +115,8 @@ def what_if_sentence(item: WhatIf) -> str:
     else:
         text = f"If you left {prompt} unanswered"
     toward = PYTORCH.name if item.shift > 0 else TENSORFLOW.name
+    if item.recommendation == verdict:
+        return f"{text}, the advice would move {points_text(abs(item.shift))} towards {toward} (still {outcome})."
     move = (
         " (it adds or lifts a blocker)"
         if item.blocker
@@ -138,9 +141,51 @@ def shown_what_ifs(rec: Recommendation) -> tuple[list[WhatIf], int]:
     return shown, len(rec.what_if) - len(shown)
 
 
-def left_out_note(count: int, where: str) -> str:
+def shown_movers(rec: Recommendation) -> tuple[list[WhatIf], int]:
+    """For a verdict no single change reverses: the changes a report shows under "What would change the
+    answer" and how many are left out. The changes of what it would take for the other framework,
+    all of them, so that the sentence under them speaks of what is shown (the biggest movers, one
+    per question, that add up); without one, the biggest movers."""
+    if rec.what_if or not rec.movers:
+        return [], 0
+    shown = list(rec.what_it_takes.changes) if rec.what_it_takes else rec.movers[:WHAT_IF_SHOWN]
+    return shown, len(rec.movers) - len(shown)
+
+
+def movers_target(rec: Recommendation) -> str:
+    """The framework a verdict's movers move it towards: the other one."""
+    return TENSORFLOW.advisor_id if rec.recommendation == PYTORCH.advisor_id else PYTORCH.advisor_id
+
+
+def movers_intro(rec: Recommendation) -> str:
+    """The sentence over the movers: no single change does it, these come nearest."""
+    return f"No single change of one answer would change it; these move it most towards {name(movers_target(rec))}"
+
+
+def what_it_takes_sentence(rec: Recommendation, takes: WhatItTakes) -> str:
+    """What the changes listed above it give together: the other framework, "either", or not enough."""
+    head = f"What it would take for {name(takes.target)}: these {len(takes.changes)} changes together"
+    scores = f"{name('pytorch')} {takes.scores['pytorch']:g}, {name('tensorflow')} {takes.scores['tensorflow']:g}"
+    if takes.recommendation == takes.target:
+        return f"{head} would make it {name(takes.target)} ({scores})."
+    if takes.recommendation == "either":
+        return (
+            f"{head} would make it either framework ({scores}); no further change of another answer "
+            f"moves it towards {name(takes.target)}."
+        )
+    verdict, target = name(rec.recommendation), name(takes.target)
+    lead = takes.scores[rec.recommendation] - takes.scores[takes.target]
+    if lead <= 0:  # ahead on points, but a blocker still rules it out
+        return f"{head} would still leave {verdict}: a blocker rules out {target} ({scores})."
+    return (
+        f"{head} would still leave {verdict} ahead by {points_text(round(lead, 2))} ({scores}), "
+        f"and no further change of another answer moves it towards {target}."
+    )
+
+
+def left_out_note(count: int, where: str, what: str = "smaller ones") -> str:
     """The line under a shortened list; `where` is where the whole list is ("the JSON report")."""
-    return f"… and {count} smaller ones (all of them in {where})"
+    return f"… and {count} {what} (all of them in {where})"
 
 
 def score_line(rec: Recommendation) -> str:

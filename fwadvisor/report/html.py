@@ -124,7 +124,7 @@ def _section(section: Section) -> list[str]:
         heading += html_table(section.table)
     items = [_item(item) for item in section.items]
     if section.left_out:
-        items.append(f"<li>{_e(c.left_out_note(section.left_out, 'the JSON report'))}</li>")
+        items.append(f"<li>{_e(c.left_out_note(section.left_out, 'the JSON report', section.left_out_what))}</li>")
     if section.groups or section.empty:
         # A section with groups, or one that may be empty, has its heading on a line of its own
         # (and a list of its own items on one line).

@@ -96,7 +96,7 @@ def _section(section: Section) -> list[str]:
     for item in section.items:
         out += _item(item)
     if section.left_out:
-        out.append(f"- {_md(c.left_out_note(section.left_out, 'the JSON report'))}")
+        out.append(f"- {_md(c.left_out_note(section.left_out, 'the JSON report', section.left_out_what))}")
     return out if section.groups or section.key in _OPEN_END else [*out, ""]
 
 

@@ -162,6 +162,7 @@ class Section:
     intro: str = ""  # a sentence under the title
     empty: str = ""  # what to say when there is nothing to list; "" for sections left out when empty
     left_out: int = 0  # items not shown here (the JSON report has them all)
+    left_out_what: str = "smaller ones"  # what they are, after "… and 3"
     tone: SectionTone | None = None
     table: Table | None = None  # a small table, shown before the items (the project's libraries)
 

@@ -237,7 +237,7 @@ def _section(out: _Writer, section: Section) -> None:
     for item in section.items:
         _item(out, item)
     if section.left_out:
-        out.line(f"  {c.left_out_note(section.left_out, '--format json')}", "dim")
+        out.line(f"  {c.left_out_note(section.left_out, '--format json', section.left_out_what)}", "dim")
 
 
 def _header(out: _Writer, verdict: Verdict) -> None:
