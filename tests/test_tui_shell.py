@@ -262,17 +262,33 @@ async def test_the_help_keeps_a_space_between_each_key_and_its_screen():
         assert not re.search(r"\b[1-4](interview|advice|profiler|report)\b", paragraphs, re.IGNORECASE)
 
 
-async def test_an_empty_what_would_change_list_can_be_reached_by_keyboard():
+async def test_the_what_would_change_list_can_be_reached_by_keyboard():
     app = make_app(LAB, save_path=None, load_last_profile=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await pilot.pause()
         reasons = app.screen.query_one("#reasons", OptionList)
         last = reasons.get_option_at_index(reasons.option_count - 1)
-        assert "No single change" in str(last.prompt) and not last.disabled
+        # No single change flips this lab's verdict: the list ends with the movers' "… and N more" line.
+        assert last.id == "more-movers" and "more changes towards" in str(last.prompt) and not last.disabled
         await pilot.press("end")
         await pilot.pause()
         assert reasons.highlighted == reasons.option_count - 1
+
+
+async def test_a_confident_verdict_shows_what_moves_it_most_and_what_it_would_take():
+    answers = Path(__file__).parent / "scenarios" / "amd_rocm_research.yaml"
+    app = make_app(answers, save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        reasons = app.screen.query_one("#reasons", OptionList)
+        rows = [str(reasons.get_option_at_index(i).prompt) for i in range(reasons.option_count)]
+        assert not any("No single change of one answer would change the advice" in row for row in rows)
+        intro = next(i for i, row in enumerate(rows) if row.startswith("No single change of one answer would"))
+        assert "towards TensorFlow" in rows[intro]
+        assert rows[intro + 1].startswith("• If you") and "points towards TensorFlow" in rows[intro + 1]
+        assert any(row.startswith("→ What it would take for TensorFlow") for row in rows[intro:])
 
 
 @pytest.mark.parametrize(

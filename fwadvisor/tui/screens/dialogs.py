@@ -42,11 +42,13 @@ class EvidenceDialog(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,e", "dismiss", "Close")]
     # The text scrolls between the title and the Close line, which always show: 70% of the rows leaves
     # room for them (the border, the title and the Close line take 6 of 24). At 80x24 a rule's
-    # sources once pushed the Close button off the screen, and nothing could scroll to it.
+    # sources once pushed the Close button off the screen, and nothing could scroll to it. At 80 columns
+    # the box takes all of them, so a source URL of up to 74 characters stays on one line (a URL broken
+    # in the middle cannot be copied).
     DEFAULT_CSS = """
     EvidenceDialog { align: center middle; }
-    EvidenceDialog > Vertical { width: 90%; max-width: 100; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 2; }
+    EvidenceDialog > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1; }
     EvidenceDialog .dialog-title { margin-bottom: 0; }
     EvidenceDialog VerticalScroll { height: auto; max-height: 70vh; }
     """
@@ -66,7 +68,8 @@ class EvidenceDialog(ModalScreen[None]):
                 for source, checked, strength in self.evidence:
                     strength_text = STRENGTH_WORDS.get(strength, strength)
                     yield Static(
-                        one_line(f"• {source}") + "\n  " + one_line(f"checked {checked} ({strength}: {strength_text})"),
+                        # The source alone on its line, with no bullet before it, so a URL is not broken.
+                        one_line(source) + "\n  " + one_line(f"checked {checked} ({strength}: {strength_text})"),
                         markup=False,
                     )
                 yield Static(STRENGTH_NOTE, markup=False, classes="dialog-note")

@@ -210,10 +210,36 @@ class RecommendationScreen(Screen):
                 )
         header("What would change the answer", "bold")
         # The rows under this title are never disabled: each can be reached and read from the keyboard.
-        if not rec.what_if:
+        movers, movers_left_out = content.shown_movers(rec)
+        if not rec.what_if and not movers:
             options.append(
                 Option(Text("No single change of one answer would change the advice.", style="dim"), id="no-what-if")
             )
+        elif movers:
+            # A confident verdict: what moves it most, and what it would take for the other framework.
+            options.append(Option(Text(content.movers_intro(rec) + ":", style="dim"), id="movers-intro"))
+            for index, item in enumerate(movers):
+                options.append(
+                    Option(
+                        Text("• " + one_line(content.what_if_sentence(item, rec.recommendation))), id=f"mover:{index}"
+                    )
+                )
+            if rec.what_it_takes is not None:
+                options.append(
+                    Option(Text("→ " + one_line(content.what_it_takes_sentence(rec, rec.what_it_takes))), id="takes")
+                )
+            if movers_left_out:
+                towards = content.name(content.movers_target(rec))
+                options.append(
+                    Option(
+                        Text(
+                            f"… and {movers_left_out} more changes towards {towards} (all in the JSON export,"
+                            " j on the Report screen)",
+                            style="dim",
+                        ),
+                        id="more-movers",
+                    )
+                )
         shown, left_out = content.shown_what_ifs(rec)
         for index, item in enumerate(shown):
             options.append(Option(Text("• " + one_line(content.what_if_sentence(item))), id=f"whatif:{index}"))
