@@ -140,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         "B.json` compares two saved runs.",
     )
     prof.add_argument(
-        "--suite", default="quick", help="suite name (quick, standard, full, or one of yours) or a suite .yaml file"
+        "--suite",
+        default="quick",
+        help="suite name (quick, standard, full, practice, or one of yours) or a suite .yaml file",
     )
     prof.add_argument(
         "--framework",

@@ -127,9 +127,9 @@ def guidance_claim_problems(guidance: Guidance) -> list[str]:
     return found
 
 
-def _short(text: str, limit: int = 48) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+def _short(text: str) -> str:
+    """A guidance item's name on one line, whole: outputs wrap it (issue 19: nothing is cut)."""
+    return " ".join(text.split())
 
 
 def _framework_name(framework: str) -> str:

@@ -91,7 +91,7 @@ def hardware_text(document: RunDocument) -> str:
     if cores:
         details.append(f"{cores} cores" + (f", {logical} logical" if logical and logical != cores else ""))
     if threads:
-        details.append(f"{threads} threads used")
+        details.append(f"{threads} thread{'' if threads == 1 else 's'} used")
     return f"CPU {model}" + (f" ({'; '.join(details)})" if details else "")
 
 
