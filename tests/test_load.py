@@ -208,6 +208,10 @@ def test_a_cpu_hog_marks_the_records_busy_and_no_evidence():
     assert load.before_other_cpu_percent is not None and load.busy_threshold_percent is not None
     assert load.before_other_cpu_percent > load.busy_threshold_percent
     assert any(isinstance(event.message, MachineSample) for event in events)
+    # The hogs held every CPU before the run: the worker got one thread, and the run says why (issue 19).
+    assert document.suite.threads == 1 and record.threads == 1
+    if document.suite.threads_default is not None:  # the default was more than one thread
+        assert document.suite.threads_reason is not None and "just before the run" in document.suite.threads_reason
     assert document.workers["torch"].build.get("build") in ("cpu", "cuda", "rocm")
     saved = run_from_data(msgspec.json.decode(encode_run(document)))
     assert saved.results[0].machine_busy and saved.load["torch"].busy

@@ -216,7 +216,7 @@ def test_a_run_uses_the_free_cpus_unless_the_user_chose_the_threads():
     assert (threads, default) == (1, 2)
     assert reason == fewer_threads_reason(1, 2, 104.0)
     assert reason == (
-        "other processes used 104% CPU just before the run, so both frameworks ran with 1 thread instead "
+        "other processes used 104% CPU just before the run, so the benchmarks ran with 1 thread instead "
         "of 2, on the CPUs left free"
     )
     assert run_threads(2, environment, 104.0) == (2, None, None)  # --threads 2: as asked
@@ -243,7 +243,7 @@ def test_a_busy_run_says_why_and_what_to_do():
     assert "Close other programs" in lines[-1]
     assert "--threads 1" not in busy_advice(1, None)  # already one thread: only the quiet machine helps
     reduced = busy_sentences(_busy_document(1, 2, fewer_threads_reason(1, 2, 104.0)))
-    assert reduced[0].startswith("Other processes used 104% CPU just before the run, so both frameworks ran")
+    assert reduced[0].startswith("Other processes used 104% CPU just before the run, so the benchmarks ran")
     assert "already used 1 thread of 2" in reduced[-1] and "--threads 1" not in reduced[-1]
     for line in reduced:
         assert len(line) < 400 and "\n" not in line

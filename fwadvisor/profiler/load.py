@@ -88,7 +88,7 @@ def threads_words(count: int) -> str:
 def fewer_threads_reason(threads: int, default: int, other_cpu_percent: float) -> str:
     """Why a run used fewer threads than its default, in words."""
     return (
-        f"other processes used {other_cpu_percent:.0f}% CPU just before the run, so both frameworks ran "
+        f"other processes used {other_cpu_percent:.0f}% CPU just before the run, so the benchmarks ran "
         f"with {threads_words(threads)} instead of {default}, on the CPUs left free"
     )
 
