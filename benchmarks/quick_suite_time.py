@@ -71,7 +71,7 @@ def _unsteady(record: dict) -> bool:
     return bool(record.get("wide_spread")) if verdict is None else bool(verdict)
 
 
-def run_suite(source: Path, suite: str, data_dir: Path) -> SuiteRun:
+def run_suite(source: Path, suite: str, data_dir: Path, keep: Path | None = None) -> SuiteRun:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run.json"
         env = {**os.environ, "PYTHONPATH": str(source), "FWADVISOR_DATA_DIR": str(data_dir)}
@@ -85,6 +85,9 @@ def run_suite(source: Path, suite: str, data_dir: Path) -> SuiteRun:
         )
         wall = time.perf_counter() - start
         document = json.loads(out.read_text()) if out.exists() else {"results": []}
+        if keep is not None and out.exists():
+            keep.mkdir(parents=True, exist_ok=True)
+            (keep / f"{source.name}-{time.strftime('%H%M%S')}.json").write_bytes(out.read_bytes())
     records = document.get("results", [])
     loads = list((document.get("load") or {}).values())
     return SuiteRun(
@@ -121,6 +124,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs of each (they alternate)")
     parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="commit to compare with")
     parser.add_argument("--no-baseline", action="store_true", help="time this tree only")
+    parser.add_argument("--keep", type=Path, help="save each run's JSON in this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sources = {"this tree": ROOT}
@@ -129,7 +133,7 @@ def main() -> None:
         runs: dict[str, list[SuiteRun]] = {name: [] for name in sources}
         for number in range(1, args.runs + 1):
             for name, source in sources.items():
-                run = run_suite(source, args.suite, Path(tmp) / "data")
+                run = run_suite(source, args.suite, Path(tmp) / "data", args.keep)
                 runs[name].append(run)
                 print(f"run {number}, {name:>18}: {run.line()}", flush=True)
                 if run.unsteady_names:
