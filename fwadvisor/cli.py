@@ -163,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=_thread_count,
         metavar="N",
-        help="CPU threads for both frameworks (default: physical cores)",
+        help="CPU threads for both frameworks (default: physical cores, fewer when other processes hold CPUs "
+        "just before the run)",
     )
     prof.add_argument("--format", choices=("text", "json"), default="text")
     prof.add_argument("--output", type=_output_path, metavar="FILE", help="also save the run to FILE")

@@ -31,7 +31,7 @@ def _steady(document):
     ratio's 95% interval."""
     doc = copy.deepcopy(document)
     for record in doc.results:
-        record.wide_spread = record.machine_busy = False
+        record.wide_spread = record.machine_busy = record.unsteady = False
         record.busy_reason = None
         if record.median_s:
             record.samples_s = [record.median_s * (1 + step / 1000) for step in (-2, -1, 0, 1, 2)]

@@ -47,7 +47,7 @@ def _steady(document: RunDocument) -> RunDocument:
     doc = _copy(document)
     for record in doc.results:
         assert record.error is None, record  # the real run itself must have worked
-        record.wide_spread, record.rel_spread, record.correct = False, 0.02, True
+        record.wide_spread, record.unsteady, record.rel_spread, record.correct = False, False, 0.02, True
         record.machine_busy, record.busy_reason = False, None
     return doc
 
@@ -124,7 +124,7 @@ def test_a_failed_benchmark_and_a_wide_spread_are_marked(rec, real_run):
     failed = _record(doc, "train_cnn", "torch")
     failed.error, failed.metric = "worker crashed: <b>out of memory</b> | 12 GB", Metric("", None)
     wide = _record(doc, "matmul", "torch")
-    wide.wide_spread, wide.rel_spread = True, 0.4
+    wide.wide_spread, wide.unsteady, wide.rel_spread = True, True, 0.4
 
     md = render(rec, "md", profile=doc, profile_path=PATH)
     cnn, matmul = _md_row(md, "train_cnn"), _md_row(md, "matmul")

@@ -257,7 +257,8 @@ def test_a_busy_run_says_so_under_the_table_in_every_report(tmp_path):
     profile = json.loads(_report(tmp_path, _busy_run(), "json"))["profile"]
     entry = next(m for m in profile["measurements"] if m["framework"] == "torch" and m["benchmark"] == "matmul")
     assert entry["status"] == "busy" and entry["machine_busy"] is True and entry["usable"] is False
-    assert profile["load"]["torch"]["busy"] is True and profile["busy"] == [BUSY_SENTENCE]
+    assert profile["load"]["torch"]["busy"] is True and profile["busy"][0] == BUSY_SENTENCE
+    assert profile["busy"][1].startswith("Why: ") and "Close other programs" in profile["busy"][1]  # and what to do
 
 
 def test_a_quiet_run_says_nothing_of_a_busy_machine(tmp_path):

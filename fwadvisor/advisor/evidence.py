@@ -17,7 +17,15 @@ from typing import Any
 import msgspec
 
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
-from fwadvisor.profiler.documents import Comparison, Record, ResultStatus, RunDocument, classify, ran_and_checked
+from fwadvisor.profiler.documents import (
+    Comparison,
+    Record,
+    ResultStatus,
+    RunDocument,
+    classify,
+    ran_and_checked,
+    unsteady_words,
+)
 from fwadvisor.profiler.intervals import framework_comparisons
 
 SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn", "train_transformer")
@@ -96,7 +104,7 @@ def _why_not(record: Record, status: ResultStatus) -> str | None:
     if status is ResultStatus.WRONG:
         return "did not match its reference"
     if status is ResultStatus.WIDE_SPREAD:
-        return "spread over 10% of the median"
+        return unsteady_words(record)
     if status is ResultStatus.BUSY:
         return f"{BUSY_WHY}: {record.busy_reason}" if record.busy_reason else BUSY_WHY
     if status is ResultStatus.SKIPPED:

@@ -15,13 +15,16 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 
 from fwadvisor.errors import InputError
+from fwadvisor.profiler.steadiness import MAX_DRIFT, MAX_HALF_WIDTH
 from fwadvisor.safe_text import excerpt
 from fwadvisor.yamlio import read_regular_file
 
 SCHEMA_VERSION: Final = 2
 # Versions this fwadvisor reads. Version 2 added machine load, GPU telemetry and expected ranges; a
 # version 1 run reads as one measured with nothing known
-# about the load (no record is busy). Intervals are never saved: they are computed from the samples.
+# about the load (no record is busy). A ratio's interval is never saved: it is computed from the
+# samples. A record's own verdict (the interval of its median, `unsteady`) is saved as the worker
+# judged it; a record without one (saved before it existed) keeps its spread-based verdict.
 READABLE_VERSIONS: Final = (1, 2)
 KIND: Final = "fwadvisor-profile"
 # The largest run file read: a full suite with every raw sample is a few megabytes.
@@ -156,9 +159,19 @@ class Record(msgspec.Struct, kw_only=True):
     precision: dict[str, Any] = {}
     repeats: Count = 0
     median_s: Seconds | None = None
+    # The samples' p20-p80 spread, absolute and relative to the median, and whether that passes 10%:
+    # a description of the samples, shown in every table ("±"), not the verdict on the number.
     spread_s: Seconds | None = None
     rel_spread: Seconds | None = None
     wide_spread: bool = False
+    # The verdict (steadiness.py): the 95% bootstrap interval of the median and how far the medians
+    # of the first and second half of the samples lie apart (relative to the median). `unsteady` is
+    # None on records saved before this verdict existed: they keep the one they were saved with,
+    # which was a spread over 10% (wide_spread).
+    median_low_s: Seconds | None = None
+    median_high_s: Seconds | None = None
+    halves_drift: Measured | None = None
+    unsteady: bool | None = None
     cold_s: Seconds | None = None
     samples_s: list[Seconds] = []
     calls_per_sample: Count = 0
@@ -172,7 +185,7 @@ class Record(msgspec.Struct, kw_only=True):
     cancelled: bool = False
     curve: list[CurvePoint] = []  # practice benchmarks only: one point per epoch
     extra: dict[str, Any] = {}
-    # True when the sampling ran past its budget (up to a few times it) because the spread was wide.
+    # True when the sampling ran past its budget (up to a few times it) because the number was unsteady.
     sampling_extended: bool = False
     # Set by the parent from its load samples: a number measured while the machine was busy is no
     # evidence. busy_reason says why in words ("other processes used 180% CPU during this case").
@@ -207,7 +220,7 @@ STATUS_MARKS = {
 }
 STATUS_WORDS = {
     ResultStatus.OK: "ok",
-    ResultStatus.WIDE_SPREAD: "unsteady (spread over 10%)",
+    ResultStatus.WIDE_SPREAD: "unsteady (its median uncertain by over 5%)",
     ResultStatus.WRONG: "wrong result (failed its reference check)",
     ResultStatus.BUSY: "measured while other processes were busy",
     ResultStatus.FAILED: "failed",
@@ -227,9 +240,24 @@ def classify(record: Record) -> ResultStatus:
         return ResultStatus.WRONG
     if record.machine_busy:
         return ResultStatus.BUSY
-    if record.wide_spread:
+    if record.unsteady or (record.unsteady is None and record.wide_spread):
         return ResultStatus.WIDE_SPREAD
     return ResultStatus.OK
+
+
+def unsteady_words(record: Record) -> str:
+    """Why a number is unsteady, in words ("its median is uncertain by ±7% (95% interval)")."""
+    if record.unsteady is None:  # saved before the median's interval was kept: judged by its spread
+        return f"spread {record.rel_spread or 0:.0%} of the median"
+    reasons = []
+    median, low, high = record.median_s, record.median_low_s, record.median_high_s
+    if median and low is not None and high is not None:
+        half_width = (high - low) / 2 / median
+        if half_width > MAX_HALF_WIDTH:
+            reasons.append(f"its median is uncertain by ±{half_width:.0%} (95% interval)")
+    if record.halves_drift is not None and record.halves_drift > MAX_DRIFT:
+        reasons.append(f"the first and second half of its samples differ by {record.halves_drift:.0%}")
+    return "; ".join(reasons) or "too few samples to say how well its median is known"
 
 
 def usable_as_evidence(record: Record) -> bool:
@@ -365,8 +393,12 @@ class SuiteInfo(msgspec.Struct, kw_only=True):
     name: str
     description: str = ""
     device: str = "cpu"
-    threads: Count | None = None
+    threads: Count | None = None  # the CPU threads both frameworks ran with
     benchmarks: list[str] = []
+    # Set when other processes were busy just before the run and fwadvisor gave both frameworks fewer
+    # threads than its default (one per CPU left free): the default, and why in words.
+    threads_default: Count | None = None
+    threads_reason: str | None = None
 
 
 class _CpuShape(msgspec.Struct):

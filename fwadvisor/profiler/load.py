@@ -65,6 +65,59 @@ BUSY_STEAL_PERCENT: Final = 10.0
 THROTTLING_REASONS: Final = frozenset({"hw_slowdown", "sw_thermal", "hw_thermal", "hw_power_brake"})
 
 
+def free_cpu_threads(wanted: int, logical_cpus: int, other_cpu_percent: float | None) -> int:
+    """How many worker threads fit on the CPUs other processes leave free, at most `wanted`.
+
+    A CPU counts as taken when other processes use more than half of it, the share the busy rule lets
+    them have of a free CPU. A framework whose threads outnumber the free CPUs waits at every
+    synchronisation for the thread that lost its CPU (PyTorch's OpenMP threads measured 30-80x slower
+    on this project's 2-core machine beside one busy process; with one thread it measured 34x faster
+    than that under the same load), so fewer threads give a number that is at least sane. Never fewer
+    than one; `wanted` when the load is unknown.
+    """
+    if other_cpu_percent is None:
+        return wanted
+    taken = int((other_cpu_percent + BUSY_SHARE_OF_FREE_CPU_PERCENT) // 100)
+    return max(1, min(wanted, logical_cpus - taken))
+
+
+def threads_words(count: int) -> str:
+    return f"{count} thread" if count == 1 else f"{count} threads"
+
+
+def fewer_threads_reason(threads: int, default: int, other_cpu_percent: float) -> str:
+    """Why a run used fewer threads than its default, in words."""
+    return (
+        f"other processes used {other_cpu_percent:.0f}% CPU just before the run, so the benchmarks ran "
+        f"with {threads_words(threads)} instead of {default}, on the CPUs left free"
+    )
+
+
+# Why a busy machine matters and what to do, said under the busy notices.
+BUSY_WHY = (
+    "a framework's threads wait for each other when another process takes one of their CPUs "
+    "(PyTorch's OpenMP threads most: many times slower)"
+)
+
+
+def busy_advice(threads: int | None, threads_default: int | None) -> str:
+    """Why busy numbers are no evidence and what to do: said once under a busy run's notices.
+    `threads_default` is set when fwadvisor already gave the run fewer threads (SuiteInfo)."""
+    if threads_default is not None and threads is not None:
+        what = (
+            f"This run already used {threads_words(threads)} of {threads_default}, the CPUs left free; close "
+            "other programs and run again for numbers that count."
+        )
+    elif threads is None or threads > 1:
+        what = (
+            "Close other programs and run again; if they must keep running, --threads 1 keeps the numbers "
+            "from collapsing, though they still do not count."
+        )
+    else:
+        what = "Close other programs and run again."
+    return f"Why: {BUSY_WHY}. {what}"
+
+
 def busy_threshold_percent(logical_cpus: int, worker_threads: int) -> float:
     """Other processes' CPU use (percent of one CPU) above which a case counts as measured while busy."""
     return max(BUSY_FLOOR_PERCENT, BUSY_SHARE_OF_FREE_CPU_PERCENT * (logical_cpus - worker_threads))

@@ -66,6 +66,7 @@ def make_record(
     extra: dict[str, Any] | None = None,
 ) -> Record:
     """One result record. `metric_value` is None when the benchmark did not produce a number."""
+    steadiness = timing.steadiness if timing else None
     return Record(
         benchmark=benchmark,
         framework=framework,  # type: ignore[arg-type]  # checked where it is decoded
@@ -80,6 +81,10 @@ def make_record(
         spread_s=timing.spread_s if timing else None,
         rel_spread=round(timing.rel_spread, 4) if timing else None,
         wide_spread=bool(timing and timing.rel_spread > WIDE_SPREAD),
+        median_low_s=steadiness.low_s if steadiness else None,
+        median_high_s=steadiness.high_s if steadiness else None,
+        halves_drift=round(steadiness.drift, 4) if steadiness else None,
+        unsteady=timing.unsteady if timing else None,
         cold_s=timing.cold_s if timing else None,
         samples_s=list(timing.samples) if timing else [],
         calls_per_sample=timing.calls_per_sample if timing else 0,
@@ -99,8 +104,9 @@ def make_record(
 def with_curve(record: Record, curve: Iterable[Mapping[str, Any]]) -> Record:
     """A practice record: add the curve, count every epoch as a repeat, judge the spread on the metric.
 
-    The metric is an accuracy, not a time: a noisy epoch time says nothing about it, so the epoch-time
-    spread (still in rel_spread / spread_s) must not mark the accuracy as unusable.
+    The metric is an accuracy, not a time: a noisy epoch time says nothing about it, so neither the
+    epoch-time spread (still in rel_spread / spread_s) nor the uncertainty of the median epoch time
+    (still in median_low_s / median_high_s) may mark the accuracy as unusable.
     """
     points = [
         CurvePoint(
@@ -112,7 +118,7 @@ def with_curve(record: Record, curve: Iterable[Mapping[str, Any]]) -> Record:
         )
         for point in curve
     ]
-    return msgspec.structs.replace(record, curve=points, repeats=len(points), wide_spread=False)
+    return msgspec.structs.replace(record, curve=points, repeats=len(points), wide_spread=False, unsteady=False)
 
 
 def _finite_or_none(value: Any) -> float | None:

@@ -73,6 +73,25 @@ def default_threads(environment: dict[str, Any]) -> int | None:
     return cpu.get("physical_cores") or cpu.get("logical_cores")
 
 
+def run_threads(
+    asked: int | None, environment: dict[str, Any], other_cpu_percent: float | None
+) -> tuple[int | None, int | None, str | None]:
+    """The CPU threads both frameworks run with: what the user asked for, as asked; else the default
+    (physical cores), cut to the CPUs other processes left free just before the run (load.free_cpu_threads).
+    Returns (threads, the default when it was cut, why it was cut in words). The same count for both
+    frameworks, decided once, so the comparison stays like for like."""
+    from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
+
+    default = default_threads(environment)
+    if asked or default is None or other_cpu_percent is None:
+        return asked or default, None, None
+    logical = environment.get("cpu", {}).get("logical_cores") or default
+    threads = free_cpu_threads(default, logical, other_cpu_percent)
+    if threads >= default:
+        return default, None, None
+    return threads, default, fewer_threads_reason(threads, default, other_cpu_percent)
+
+
 def _same_card(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
@@ -164,9 +183,10 @@ def run_profile(
 
     environment = environment or collect_environment(probe_frameworks=False)
     resolved = resolve_device(device, environment)
-    threads = threads or default_threads(environment)
     cases = resolve_cases(suite, resolved, benchmarks)
     started = dt.datetime.now(dt.UTC)
+    before: float | None = other_cpu_now(BEFORE_SAMPLE_S)  # what else ran just before the first worker
+    threads, threads_default, threads_reason = run_threads(threads, environment, before)
     outcomes: dict[str, WorkerOutcome] = {}
     cancelled = False
     for framework in frameworks or list(FRAMEWORKS):
@@ -174,7 +194,8 @@ def run_profile(
         if cancelled:
             outcomes[framework] = _not_started(framework, cases, resolved)
             continue
-        before = other_cpu_now(BEFORE_SAMPLE_S)  # what else ran just before this worker starts
+        if outcomes:  # a later worker: the load just before it, as for the first
+            before = other_cpu_now(BEFORE_SAMPLE_S)
         outcome = run_worker(
             framework,
             cases,
@@ -206,6 +227,8 @@ def run_profile(
             device=resolved,
             threads=threads,
             benchmarks=sorted({c.benchmark for c in cases}),
+            threads_default=threads_default,
+            threads_reason=threads_reason,
         ),
         environment=environment,
         gpu_after=gpu_info() if resolved == "cuda" else None,

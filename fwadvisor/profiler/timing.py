@@ -1,11 +1,13 @@
-"""Framework-agnostic timing: cold call apart, warm-up, blocked repeats until the spread is small.
+"""Framework-agnostic timing: cold call apart, warm-up, blocked repeats until the median is known.
 
 Follows torch.utils.benchmark's blocked_autorange idea: each sample times a block of calls with one
-synchronisation at its end, the block grown until timer overhead is negligible; samples repeat
-until the relative spread (IQR / median) is under the target or the time budget ends. A result
-that would then be marked unsteady keeps sampling for up to a few times its budget, as Phoronix's
-test runner adds runs when the deviation is high: a passing disturbance is outlasted, and only a
-result that stays noisy is marked.
+synchronisation at its end, the block grown until timer overhead is negligible. Samples repeat until
+the median they give is pinned down (steadiness.py: the 95% bootstrap interval of the median within
+±TARGET_HALF_WIDTH, and the two halves of the samples agreeing) or the time budget ends. Only a
+result that would then be marked unsteady by that same rule keeps sampling, for up to a few times
+its budget, as Phoronix's test runner adds runs when the deviation is high: a passing disturbance
+is outlasted, and only a result that stays uncertain is marked. A wide per-sample spread alone
+(a tiny training step varies from step to step) costs no extra time when its median is known.
 """
 
 from __future__ import annotations
@@ -14,11 +16,23 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+
+from fwadvisor.profiler.steadiness import MAX_HALF_WIDTH, RESAMPLES, Steadiness, judge
 
 MIN_BLOCK_S = 0.01  # a sample's block lasts at least this long, so timer overhead stays < 0.1%
 MIN_SAMPLES = 5
-TARGET_REL_SPREAD = 0.05
-WIDE_SPREAD = 0.10  # flagged in reports, and never used as evidence
+# Sampling stops early once the median's 95% interval is within this (and the halves agree): inside
+# the 5% an unsteady verdict needs, so a ratio of two such numbers is known to about ±4%. Measured on a
+# quiet 2-core VM (benchmarks/RESULTS.md, issue 19): ±2% let most cases run their whole budget, and the
+# longer a case samples, the likelier the host's own speed shifts under it (25% steps seen at 2% load).
+TARGET_HALF_WIDTH = 0.03
+# The check while sampling costs a bootstrap: it runs when the sample count has grown by this factor
+# since the last check (5, 7, 10, 15, 22, 33, 49 ... samples), not after every sample, with fewer
+# resamples than the verdict that is saved (a few ms at 50 samples): it only decides when to stop.
+CHECK_GROWTH = 1.5
+CHECK_RESAMPLES = 400
+WIDE_SPREAD = 0.10  # a per-sample spread over this is flagged in tables: a description, not a verdict
 EXTEND_BUDGET_FACTOR = 3  # an unsteady result samples for up to this many times its budget in all
 EXTENDED_MAX_SAMPLES = 150  # the sample cap while extending
 
@@ -30,7 +44,10 @@ class Timing:
     cold_s: float  # the very first call (context creation, autotuning, compilation), reported apart
     samples: list[float]  # seconds per call, one value per block
     calls_per_sample: int
-    extended: bool = False  # the spread was wide when the budget ended, so sampling went on
+    extended: bool = False  # the number was unsteady when the budget ended, so sampling went on
+    # One measurement by design (a model reloaded in a fresh process): there are no samples to judge
+    # its steadiness by, and it is no less a measurement for that (pyperf's single-run timings too).
+    one_shot: bool = False
 
     @property
     def median_s(self) -> float:
@@ -57,6 +74,18 @@ class Timing:
     def repeats(self) -> int:
         return len(self.samples) * self.calls_per_sample
 
+    @cached_property
+    def steadiness(self) -> Steadiness | None:
+        """How well the samples pin down the median (None: too few samples to say)."""
+        return judge(self.samples)
+
+    @property
+    def unsteady(self) -> bool:
+        """The verdict that keeps a number from being evidence (steadiness.py)."""
+        if self.one_shot:
+            return False
+        return self.steadiness is None or self.steadiness.unsteady
+
 
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -68,9 +97,9 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def _rel_spread(samples: list[float]) -> float:
-    median = statistics.median(samples)
-    return (_quantile(samples, 0.8) - _quantile(samples, 0.2)) / median if median > 0 else float("inf")
+def _steady_within(samples: list[float], limit: float, resamples: int = CHECK_RESAMPLES) -> bool:
+    judged = judge(samples, resamples)
+    return judged is not None and judged.within(limit)
 
 
 def measure(
@@ -103,19 +132,26 @@ def measure(
     samples: list[float] = []
     began = clock()
     deadline, cap, extended = began + budget_s, max_samples, False
+    target, next_check = TARGET_HALF_WIDTH, MIN_SAMPLES
     while True:
         t0 = clock()
         for _ in range(calls):
             run()
         sync()
         samples.append((clock() - t0) / calls)
-        if len(samples) >= MIN_SAMPLES and _rel_spread(samples) < TARGET_REL_SPREAD:
-            break
+        if len(samples) >= next_check:
+            next_check = max(len(samples) + 1, int(len(samples) * CHECK_GROWTH))
+            if _steady_within(samples, target, RESAMPLES if extended else CHECK_RESAMPLES):
+                break
         if len(samples) < cap and (clock() <= deadline or len(samples) < 3):
             continue
-        # The budget (or the sample cap) is spent: a result that would be marked unsteady goes on, once.
+        # The budget (or the sample cap) is spent: a result that would be marked unsteady goes on, once,
+        # and then stops as soon as it is steady enough to be evidence.
         longest = began + budget_s * EXTEND_BUDGET_FACTOR
-        if extended or _rel_spread(samples) <= WIDE_SPREAD or clock() > longest or len(samples) >= EXTENDED_MAX_SAMPLES:
+        if extended or clock() > longest or len(samples) >= EXTENDED_MAX_SAMPLES:
+            break
+        if _steady_within(samples, MAX_HALF_WIDTH, RESAMPLES):  # as the saved verdict will judge it
             break
         deadline, cap, extended = longest, max(max_samples, EXTENDED_MAX_SAMPLES), True
+        target, next_check = MAX_HALF_WIDTH, len(samples) + 1
     return Timing(cold, samples, calls, extended)

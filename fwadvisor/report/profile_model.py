@@ -124,8 +124,11 @@ def quiet_line(document: RunDocument) -> str:
 
 
 def busy_sentences(document: RunDocument) -> list[str]:
-    """Per framework whose run was busy, one sentence: what was busy and that its numbers are no evidence."""
-    out = []
+    """Per framework whose run was busy, one sentence: what was busy and that its numbers are no evidence;
+    then why that matters and what to do (load.busy_advice). First, when the machine was busy before the
+    run and fwadvisor gave the frameworks fewer threads, that (SuiteInfo.threads_reason)."""
+    suite = document.suite
+    out = [clean(f"{suite.threads_reason[:1].upper()}{suite.threads_reason[1:]}.")] if suite.threads_reason else []
     for fw in [*PROFILER_IDS, *sorted({r.framework for r in document.results} - set(PROFILER_IDS))]:
         records = [r for r in document.results if r.framework == fw]
         busy = [r for r in records if ran_and_checked(r) and r.machine_busy]
@@ -141,6 +144,10 @@ def busy_sentences(document: RunDocument) -> list[str]:
         else:
             tail = f"the {len(busy)} of its {ran} numbers measured then are not used as evidence"
         out.append(clean(f"{STATUS_MARKS[BUSY]} {reason.rstrip('. ')}: {tail}."))
+    if any(line.startswith(STATUS_MARKS[BUSY]) for line in out):
+        from fwadvisor.profiler.load import busy_advice  # psutil: only when a run was busy
+
+        out.append(clean(busy_advice(suite.threads, suite.threads_default)))
     return out
 
 

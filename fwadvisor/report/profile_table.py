@@ -22,6 +22,7 @@ from fwadvisor.profiler.documents import (
     RunDocument,
     classify,
     run_from_data,
+    unsteady_words,
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
@@ -217,7 +218,7 @@ def _note(record: Record, status: ResultStatus) -> str:
     if status is ResultStatus.WRONG:
         return record.check or "result did not match the reference"
     if status is ResultStatus.WIDE_SPREAD:
-        return f"spread {record.rel_spread or 0:.0%} of the median"
+        return unsteady_words(record)
     if status is ResultStatus.BUSY:
         return record.busy_reason or STATUS_WORDS[status]
     return record.check or ""

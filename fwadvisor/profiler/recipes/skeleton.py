@@ -104,8 +104,11 @@ def run_recipe(adapter: Adapter, recipe: Recipe, case: Case) -> Record:
         check=outcome.check.text,
         extra=outcome.extra,
     )
-    if outcome.paired_timing is not None and outcome.paired_timing.rel_spread > WIDE_SPREAD:
+    paired = outcome.paired_timing
+    if paired is not None and paired.rel_spread > WIDE_SPREAD:
         record = msgspec.structs.replace(record, wide_spread=True)
+    if paired is not None and paired.unsteady:  # the metric is a ratio of the two medians
+        record = msgspec.structs.replace(record, unsteady=True)
     if outcome.curve is not None:
         record = with_curve(record, outcome.curve)
     return record
