@@ -15,6 +15,7 @@ from conftest import FIXTURES, REPO
 from fwadvisor.tui.app import make_app
 from fwadvisor.tui.screens.dialogs import EvidenceDialog
 from fwadvisor.tui.screens.help import HelpScreen
+from fwadvisor.tui.screens.interview import OneChoiceList
 
 SIZE = (120, 40)
 
@@ -24,7 +25,7 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
     app = make_app(save_path=saved, load_last_profile=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert type(app.screen.query_one("#choices")) is OptionList  # one choice: radio marks
+        assert type(app.screen.query_one("#choices")) is OneChoiceList  # one choice: radio marks
         await pilot.press("enter")  # primary_goal: the first choice, research
         await pilot.press("n")
         await pilot.pause()
@@ -63,6 +64,19 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         # TF2 code weighs less when the work (LLMs from Hugging Face) needs PyTorch-only libraries.
         assert "reason:existing-tensorflow-codebase-outweighed" in ids
+
+
+async def test_space_picks_a_one_answer_choice_as_enter_does():
+    """The help says "space or enter" for every question; space once did nothing on a one-answer one."""
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "down", "space")
+        await pilot.pause()
+        assert app.state.answers == {"primary_goal": "prototyping"}
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.state.answers == {"primary_goal": "production"}
 
 
 async def test_evidence_is_one_keypress_away():

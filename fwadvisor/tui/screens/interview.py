@@ -75,6 +75,16 @@ class ChoiceList(SelectionList[str]):
         self.toggle(self.get_option_at_index(event.option_index))
 
 
+class OneChoiceList(OptionList):
+    """The choices of a one-answer question: space picks the highlighted one, as Enter does.
+
+    The help says "space or enter" for every question, and space is what picks in a multiple-choice
+    list, but Textual's OptionList binds Enter alone: space on a one-answer question did nothing.
+    """
+
+    BINDINGS = [Binding("space", "select", "Pick", show=False)]
+
+
 class InterviewScreen(Screen):
     """Answer the questions; every change is saved at once."""
 
@@ -198,7 +208,7 @@ class InterviewScreen(Screen):
         if question.kind == "one":
             # A single choice is an OptionList with radio marks: the same widget family as the
             # multiple-choice SelectionList, which keeps the first paint light.
-            return OptionList(
+            return OneChoiceList(
                 *[
                     Option(self._radio_label(text, choice == answer), id=choice)
                     for choice, text in question.choices.items()
