@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,43 @@ def test_rules_list_reads_at_80_and_60_columns():
         assert all(len(line) <= int(columns) for line in lines), columns
         assert "…" not in result.stdout  # nothing cut
         assert "library-transformers-pytorch-only" in lines  # an id on a line of its own, whole
+
+
+def test_an_error_on_a_terminal_wraps_at_spaces_and_stays_one_line_when_piped(tmp_path):
+    """The terminal would cut words in two at its edge; a log or grep wants the message on one line."""
+    import pty
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("key_libraries: [tensorflow-decision-forrests]\n", encoding="utf-8")
+    piped = run_cli("recommend", "--answers", str(bad))
+    assert piped.returncode == 2 and len(piped.stderr.splitlines()) == 1
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "fwadvisor", "recommend", "--answers", str(bad)],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env={**os.environ, "COLUMNS": "60"},
+            timeout=120,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other end is closed: all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    lines = b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+    assert done.returncode == 2 and len(lines) > 1
+    assert all(len(line) <= 60 for line in lines), lines
+    # The same words (the long temporary path is the one word broken to fit); only the line breaks differ.
+    assert "".join("".join(lines).split()) == "".join(piped.stderr.split())
+    assert lines[0].startswith("fwadvisor: error:") and all(line.startswith("  ") for line in lines[1:])
