@@ -26,7 +26,7 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
-from fwadvisor.safe_text import clean, one_line
+from fwadvisor.safe_text import NAME_CHARS, clean, cut, one_line
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -351,7 +351,7 @@ def problems(document: RunDocument | dict[str, Any]) -> list[str]:
 
 def device_label(document: RunDocument) -> str:
     devices = sorted({r.device for r in document.results if r.device and r.device != "unknown"})
-    return ", ".join(devices) or document.suite.device
+    return cut(", ".join(devices) or document.suite.device, NAME_CHARS)
 
 
 def render_rich_table(document: RunDocument | dict[str, Any], width: int | None = None) -> Table:
