@@ -50,8 +50,11 @@ def explain(error: msgspec.ValidationError, data: Any, model: Any) -> tuple[str,
     if unknown:  # point at the misspelled key itself, not at the object around it
         keys = [*keys, unknown.group(1)]
     elif message.startswith("Invalid RFC3339 encoded date"):
+        # YAML gives dates as text (yamlio): say what was written, and whether it is a day that never was.
         written = _walk(data, keys)
-        message = f"`{excerpt(written, 40)}` is not a date: expected a real date written YYYY-MM-DD"
+        message = f"Expected a date (YYYY-MM-DD), got `{excerpt(written, 40)}`"
+        if isinstance(written, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", written.strip()):
+            message += ": there is no such day"
     elif message.startswith("Expected `") and message.endswith("got `str`") and _yaml11_number(_walk(data, keys)):
         # YAML 1.1 reads 1e9 (no dot) as text; the fix is easy once said
         written = _walk(data, keys)
