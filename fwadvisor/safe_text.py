@@ -40,7 +40,6 @@ NAME_CHARS = 120
 # The longest error text shown for one thing (a worker's error, a skipped benchmark's reason), so
 # that with the sentence around it the line stays under MAX_LINE_CHARS.
 MESSAGE_CHARS = 1_000
-_LONG_LINE = re.compile(f"[^\n]{{{MAX_LINE_CHARS + 1},}}")
 # Markdown's active characters: a backslash (it would undo the escapes), raw HTML, links and images,
 # code, emphasis, table cells. An underscore inside a word emphasises nothing, so it stays as it is
 # (rule ids and metric names read as written); an ampersand only where it would start an entity.
@@ -56,8 +55,12 @@ _LINK_SAFE = "/:?#@!$&'*+,;=%~-._"
 def clean(text: object) -> str:
     """`text` as a string without control characters (each becomes U+FFFD, so nothing hides),
     invisible characters escaped (`\u200b`) and every line cut to MAX_LINE_CHARS."""
-    shown = INVISIBLE.sub(_escaped, _CONTROLS.sub("\ufffd", str(text)))
-    return _LONG_LINE.sub(lambda found: cut(found.group(), MAX_LINE_CHARS), shown)
+    shown = _CONTROLS.sub("\ufffd", str(text))
+    if not shown.isascii():  # every invisible character is outside ASCII (isascii is a flag lookup)
+        shown = INVISIBLE.sub(_escaped, shown)
+    if len(shown) <= MAX_LINE_CHARS:  # nearly always: no line can be too long
+        return shown
+    return "\n".join(cut(line) for line in shown.split("\n"))
 
 
 def _escaped(found: re.Match[str]) -> str:
