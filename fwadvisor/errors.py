@@ -15,7 +15,11 @@ class InputError(Exception):
         self.line = line
 
     def __str__(self) -> str:
+        # The file name and the message carry outside text (a name with ESC sequences or a newline,
+        # a key with a zero-width space): both are shown as text, the name on one line.
+        from fwadvisor.safe_text import clean, shown_name
+
         where = ""
         if self.file:
-            where = self.file + (f":{self.line}" if self.line else "") + ": "
-        return where + self.message
+            where = shown_name(self.file) + (f":{self.line}" if self.line else "") + ": "
+        return where + clean(self.message)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from fwadvisor.errors import InputError
-from fwadvisor.safe_text import excerpt
+from fwadvisor.safe_text import excerpt, invisible_note
 from fwadvisor.yamlio import line_of
 
 T = TypeVar("T")
@@ -50,7 +50,11 @@ def explain(error: msgspec.ValidationError, data: Any, model: Any) -> tuple[str,
     if unknown:  # point at the misspelled key itself, not at the object around it
         keys = [*keys, unknown.group(1)]
     elif message.startswith("Invalid RFC3339 encoded date"):
-        message = "Expected a date (YYYY-MM-DD), got `str`"
+        # YAML gives dates as text (yamlio): say what was written, and whether it is a day that never was.
+        written = _walk(data, keys)
+        message = f"Expected a date (YYYY-MM-DD), got `{excerpt(written, 40)}`"
+        if isinstance(written, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", written.strip()):
+            message += ": there is no such day"
     elif message.startswith("Expected `") and message.endswith("got `str`") and _yaml11_number(_walk(data, keys)):
         # YAML 1.1 reads 1e9 (no dot) as text; the fix is easy once said
         written = _walk(data, keys)
@@ -61,6 +65,9 @@ def explain(error: msgspec.ValidationError, data: Any, model: Any) -> tuple[str,
         allowed = _literal_values(model, keys)
         if allowed:
             message += f"; allowed: {', '.join(repr(value) for value in allowed)}"
+    value = unknown.group(1) if unknown else _walk(data, keys)
+    if isinstance(value, str):  # an id or a name that looks right: say what cannot be seen
+        message += invisible_note(value)
     return message, keys
 
 

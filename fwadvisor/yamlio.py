@@ -10,6 +10,12 @@ comes through `load_yaml`, which refuses what a careless or hostile file could d
 - aliases (`*name`) where a file may not use them (answers files), and anywhere a structure whose
   aliases expand to more than MAX_EXPANDED_NODES values: an alias is shared when parsed, but
   validating or printing it walks every copy, so a 700-byte file can stand for billions of values.
+
+It also reads less than YAML 1.1 would: a date or time (`2026-02-30`, `2026-01-01 10:00`) stays the
+text it was written as, and so does a base-60 number (`25:00`, which YAML 1.1 reads as 1500). An
+impossible date made PyYAML raise a ValueError deep inside its constructor (a traceback, and an app
+that would not start); a time of day read as a number of minutes was never what anyone meant. Each
+model that holds a date (a rule's `checked`) converts and checks it itself, naming file and line.
 """
 
 from __future__ import annotations
@@ -44,10 +50,29 @@ def _yaml() -> tuple[Any, type]:
     present."""
     import yaml
 
-    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class StrictLoader(base):
-        """The safe loader, refusing duplicate keys and keys that cannot be keys (a list, a mapping)."""
+        """The safe loader, refusing duplicate keys and keys that cannot be keys (a list, a mapping),
+        and keeping dates, times and base-60 numbers as the text they were written as."""
+
+        yaml_implicit_resolvers = {
+            first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            if ":" in str(node.value):  # base 60: 25:00 is a time of day to anyone but YAML 1.1
+                return self.construct_scalar(node)
+            return super().construct_yaml_int(node)
+
+        def construct_yaml_float(self, node: Any) -> Any:
+            if ":" in str(node.value):
+                return self.construct_scalar(node)
+            return super().construct_yaml_float(node)
+
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            return self.construct_scalar(node)  # an explicit `!!timestamp` too: the text, checked by its model
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: dict[Any, int] = {}
@@ -73,6 +98,13 @@ def _yaml() -> tuple[Any, type]:
                     )
             return super().construct_mapping(node, deep=deep)
 
+    # Constructors are looked up by tag in a class-level table: point the three at the methods above.
+    StrictLoader.yaml_constructors = {
+        **base.yaml_constructors,
+        "tag:yaml.org,2002:int": StrictLoader.construct_yaml_int,
+        "tag:yaml.org,2002:float": StrictLoader.construct_yaml_float,
+        "tag:yaml.org,2002:timestamp": StrictLoader.construct_yaml_timestamp,
+    }
     return yaml, StrictLoader
 
 
@@ -186,7 +218,9 @@ def _check_shape(root: Any, what: str, allow_aliases: bool) -> None:
         if children_done:
             on_path.discard(key)
             expanded[key] = 1 + sum(expanded[id(child)] for child in _children(node, yaml))
-            if expanded[key] > MAX_EXPANDED_NODES:
+            # Only aliases can make a structure stand for more values than the file holds nodes: a
+            # plain list of 100,001 values is as large as the file, and is checked value by value.
+            if expanded[key] > MAX_EXPANDED_NODES and expanded[key] > len(expanded) + len(on_path):
                 raise _Refused(
                     f"its aliases (*name) expand to over {MAX_EXPANDED_NODES:,} values; write the values out instead",
                     node.start_mark.line + 1,

@@ -232,6 +232,21 @@ async def test_a_saved_answers_file_with_one_bad_value_keeps_the_rest_and_the_fi
         assert backups[0].read_text() == text
 
 
+async def test_a_saved_answers_file_with_an_impossible_date_starts_the_app_and_says_what_it_dropped():
+    # YAML 1.1 reads 2026-02-30 as a date and PyYAML raised ValueError: the app did not start until
+    # the file was edited by hand. Now it is text, and text that is not a choice.
+    saved = data_dir() / "answers.yaml"
+    saved.parent.mkdir(parents=True)
+    saved.write_text("primary_goal: research\nteam_experience: 2026-02-30\ntraining_scale: 25:00\n")
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert app.state.answers == {"primary_goal": "research"}
+        warning = "\n".join(notification_texts(app))
+        assert "answers.yaml:2" in warning and "'2026-02-30'" in warning
+        assert "answers.yaml:3" in warning and "'25:00'" in warning
+
+
 async def test_a_saved_answers_fifo_is_never_written_to():
     saved = data_dir() / "answers.yaml"
     saved.parent.mkdir(parents=True)

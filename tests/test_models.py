@@ -70,8 +70,13 @@ def test_converts_nested_renamed_fields_and_round_trips(tmp_path):
             "rules[0].effect",
         ),
         ("id: r-1", "id: Not Kebab", 2, "matching regex"),
-        ("checked: 2026-11-27", "checked: yesterday", 12, "Expected a date (YYYY-MM-DD), got `str`"),
-        ("checked: 2026-11-27", "checked: 2026-11-27 10:00:00", 12, "Expected `date`, got `datetime`"),
+        ("checked: 2026-11-27", "checked: yesterday", 12, "Expected a date (YYYY-MM-DD), got `yesterday`"),
+        (
+            "checked: 2026-11-27",
+            "checked: 2026-11-27 10:00:00",
+            12,
+            "Expected a date (YYYY-MM-DD), got `2026-11-27 10:00:00`",
+        ),
         (
             "framework: pytorch",
             "framework: pytorch\n    surprise: 1",

@@ -27,6 +27,7 @@ from fwadvisor.profiler.documents import (
     unsteady_words,
 )
 from fwadvisor.profiler.intervals import framework_comparisons
+from fwadvisor.safe_text import NAME_CHARS, cut
 
 SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn", "train_transformer")
 
@@ -88,6 +89,7 @@ def _device(document: RunDocument) -> str:
     label = ", ".join(devices) or document.suite.device or "unknown device"
     if label == "cpu":
         model = (document.environment.get("cpu") or {}).get("model")
+        model = cut(str(model), NAME_CHARS) if model else None  # outside text: a run may say anything
         threads = document.suite.threads
         details = ", ".join(x for x in (model, f"{threads} threads" if threads else None) if x)
         return f"cpu ({details})" if details else label

@@ -17,6 +17,7 @@ from fwadvisor.advisor.questionnaire import check_answer, load_questionnaire, se
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
+from fwadvisor.safe_text import excerpt, one_line, shown_name
 from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
@@ -31,9 +32,11 @@ class Problem(msgspec.Struct, frozen=True):
     reason: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        rule = f" rule '{self.rule}':" if self.rule else ""
-        return f"{where}:{rule} {self.reason}"
+        # One line each: the file name, the rule id and the reason are outside text.
+        name = shown_name(self.file)
+        where = f"{name}:{self.line}" if self.line else name
+        rule = f" rule '{excerpt(self.rule, 80)}':" if self.rule else ""
+        return f"{where}:{rule} {one_line(self.reason)}"
 
 
 class RulesError(InputError):
@@ -91,7 +94,9 @@ def load_folder(folder: Path, questionnaire: Questionnaire, problems: list[Probl
         for index, rule in enumerate(parsed.rules):
             entry = LoadedRule(rule, path, index)
             if rule.id in seen:
-                problems.append(Problem(path, entry.line, rule.id, f"duplicate id: already defined in {seen[rule.id]}"))
+                problems.append(
+                    Problem(path, entry.line, rule.id, f"duplicate id: already defined in {shown_name(seen[rule.id])}")
+                )
                 continue
             seen[rule.id] = path
             before = len(problems)

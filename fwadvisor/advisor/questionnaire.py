@@ -12,7 +12,7 @@ from fwadvisor.advisor.model import AnswerValue, Question, Questionnaire
 from fwadvisor.errors import InputError
 from fwadvisor.parsecache import load_validated
 from fwadvisor.paths import builtin_rules_dir
-from fwadvisor.safe_text import excerpt, one_line
+from fwadvisor.safe_text import excerpt, invisible_note, one_line
 from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import MAX_FILE_BYTES, line_of, load_yaml
 
@@ -25,10 +25,28 @@ def load_questionnaire(path: Path | None = None) -> Questionnaire:
     questionnaire: Questionnaire = load_validated(
         path,
         Questionnaire,
-        lambda p: convert_or_explain(load_yaml(p, "questionnaire"), Questionnaire, p, "questionnaire"),
+        lambda p: _checked_ids(convert_or_explain(load_yaml(p, "questionnaire"), Questionnaire, p, "questionnaire"), p),
     )
     if any(q.choices_from for q in questionnaire.questions):
         questionnaire = _with_library_choices(questionnaire)
+    return questionnaire
+
+
+def _checked_ids(questionnaire: Questionnaire, path: Path) -> Questionnaire:
+    """Refuse a question or choice id that holds an invisible character: an answers file would need
+    the same invisible character to match it, and no message could show the difference."""
+    for index, question in enumerate(questionnaire.questions):
+        named: list[tuple[list[str | int], str, str]] = [(["questions", index, "id"], "question id", question.id)]
+        named += [(["questions", index, "choices", choice], "choice id", choice) for choice in question.choices]
+        for keys, what, text in named:
+            note = invisible_note(text)
+            if note:
+                raise InputError(
+                    f"questionnaire: {what} '{excerpt(text, 60)}'{note}; ids may hold no invisible or "
+                    "bidirectional characters",
+                    file=path,
+                    line=line_of(path, keys),
+                )
     return questionnaire
 
 
@@ -62,29 +80,47 @@ def format_choices(question: Question, near: object = None) -> str:
     return f"{hint}all {len(question.choices)} are listed by `fwadvisor answers-template`{source}"
 
 
+# How many wrong choices a message quotes before it says how many more there are.
+QUOTED_WRONG = 3
+
+
+def _is_choice(question: Question, value: Any) -> bool:
+    return isinstance(value, str) and value in question.choices
+
+
+def _quoted(value: Any) -> str:
+    """A wrong value as a message quotes it: short, clean, invisible characters escaped."""
+    return f"'{excerpt(value, 40)}'"
+
+
 def check_answer(question: Question, value: Any) -> str | None:
     """What is wrong with one answer, or None when it is valid."""
-    wrong = next(
-        (
-            v
-            for v in (value if isinstance(value, list) else [value])
-            if not isinstance(v, str) or v not in question.choices
-        ),
-        None,
-    )
-    allowed = format_choices(question, wrong)
     if question.kind == "one":
         if isinstance(value, list):
-            return f"question '{question.id}' takes one choice, not a list; valid choices: {allowed}"
-        if not isinstance(value, str) or value not in question.choices:
-            return f"'{excerpt(value)}' is not a choice of question '{question.id}'; valid choices: {allowed}"
+            return f"question '{question.id}' takes one choice, not a list; valid choices: {format_choices(question)}"
+        if not _is_choice(question, value):
+            return (
+                f"{_quoted(value)} is not a choice of question '{question.id}'{invisible_note(value)}; "
+                f"valid choices: {format_choices(question, value)}"
+            )
         return None
     values = value if isinstance(value, list) else [value]
-    for item in values:
-        if not isinstance(item, str) or item not in question.choices:
+    wrong = [item for item in values if not _is_choice(question, item)]
+    if wrong:
+        allowed = format_choices(question, wrong[0])
+        if len(wrong) == 1:
             return (
-                f"'{excerpt(item)}' is not a choice of question '{question.id}'; valid choices (one or more): {allowed}"
+                f"{_quoted(wrong[0])} is not a choice of question '{question.id}'{invisible_note(wrong[0])}; "
+                f"valid choices (one or more): {allowed}"
             )
+        # A long list of wrong values: how many, the first few, and what is allowed (never all of them).
+        shown = ", ".join(_quoted(item) for item in wrong[:QUOTED_WRONG])
+        more = f" and {len(wrong) - QUOTED_WRONG:,} more" if len(wrong) > QUOTED_WRONG else ""
+        return (
+            f"{len(wrong):,} of the {len(values):,} values given for question '{question.id}' are not choices "
+            f"({shown}{more}{invisible_note(''.join(str(item) for item in wrong[:QUOTED_WRONG]))}); "
+            f"valid choices (one or more): {allowed}"
+        )
     if len(set(values)) != len(values):
         return f"question '{question.id}' lists a choice twice"
     if question.max_choices is not None and len(values) > question.max_choices:
@@ -154,7 +190,7 @@ def _add_answer(answers: Answers, by_id: dict[str, Question], key: Any, value: A
     """Check one answer and add it to `answers`; what is wrong with it, or None when it was added."""
     question = by_id.get(str(key))
     if question is None:
-        return f"unknown question '{excerpt(key, 40)}'; known questions: {', '.join(by_id)}"
+        return f"unknown question {_quoted(key)}{invisible_note(key)}; known questions: {', '.join(by_id)}"
     if value is None or value == []:
         return None  # an empty answer is the same as no answer
     problem = check_answer(question, value)

@@ -14,7 +14,7 @@ from fwadvisor.advisor.model import Questionnaire
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.commands.output import emit
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
-from fwadvisor.safe_text import clean, one_line
+from fwadvisor.safe_text import clean, one_line, shown_name
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -35,7 +35,7 @@ def run_check(args: argparse.Namespace) -> int:
         # theirs reaches the terminal.
         print(
             clean(
-                f"{folder}: {status}: {len(loaded)} valid rules ({by_area}); "
+                f"{shown_name(folder)}: {status}: {len(loaded)} valid rules ({by_area}); "
                 f"{cases - len(failures)}/{cases} test cases pass"
             )
         )

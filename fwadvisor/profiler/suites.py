@@ -12,7 +12,7 @@ from msgspec import Meta
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.records import BENCHMARKS, GPU_ONLY
-from fwadvisor.safe_text import excerpt
+from fwadvisor.safe_text import excerpt, invisible_note, shown_name
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
@@ -137,31 +137,59 @@ def valid_suite_name(name: str) -> bool:
     return SUITE_NAME.fullmatch(name) is not None
 
 
+# Suite files end in .yaml or .yml, as rule files do.
+SUITE_FILE_SUFFIXES = (".yaml", ".yml")
+# How many suite names an "unknown suite" message lists (a profiles folder may hold any number).
+LISTED_SUITES = 20
+
+
 def suite_paths() -> dict[str, Path]:
     """Suites by name: the user's folder first, so a user suite may replace a built-in one."""
-    found: dict[str, Path] = {}
+    return {name: paths[0] for name, paths in _suite_files().items()}
+
+
+def _suite_files() -> dict[str, list[Path]]:
+    """Every suite file by name, from the folder that wins (the user's); more than one path when
+    that folder holds both `<name>.yaml` and `<name>.yml`."""
+    found: dict[str, list[Path]] = {}
     for folder in (builtin_profiles_dir(), user_profiles_dir()):
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.yaml")):
-                if path.name != "gpus.yaml":
-                    found[path.stem] = path
+        if not folder.is_dir():
+            continue
+        here: dict[str, list[Path]] = {}
+        for suffix in SUITE_FILE_SUFFIXES:  # .yaml first: it is named first when both are there
+            for path in sorted(folder.glob(f"*{suffix}")):
+                if path.stem != "gpus":  # the GPU peak table lives beside the suites
+                    here.setdefault(path.stem, []).append(path)
+        found.update(sorted(here.items()))
     return found
 
 
 def load_suite(name_or_path: str) -> Suite:
     path = Path(name_or_path)
-    if not (path.suffix in (".yaml", ".yml") and path.exists()):
-        known = suite_paths()
+    if not (path.suffix in SUITE_FILE_SUFFIXES and path.exists()):
+        known = _suite_files()
         if name_or_path not in known:
-            raise InputError(
-                f"unknown suite '{name_or_path}'; known suites: {', '.join(known)} "
-                "(or give the path of a suite .yaml file)"
+            names = [excerpt(name, 80) for name in known]
+            listed = ", ".join(names[:LISTED_SUITES]) + (
+                f" and {len(names) - LISTED_SUITES:,} more" if len(names) > LISTED_SUITES else ""
             )
-        path = known[name_or_path]
+            raise InputError(
+                f"unknown suite '{excerpt(name_or_path, 80)}'{invisible_note(name_or_path)}; known suites: "
+                f"{listed} (or give the path of a suite .yaml or .yml file)"
+            )
+        paths = known[name_or_path]
+        if len(paths) > 1:
+            # Neither is picked silently: an edit to the one not read would change nothing.
+            raise InputError(
+                f"suite '{name_or_path}' is given twice, as {' and '.join(shown_name(p) for p in paths)}; "
+                "keep one of them (or give the path of the one you mean)"
+            )
+        path = paths[0]
     suite = convert_or_explain(load_yaml(path, "suite file"), Suite, path, "suite file")
     if not valid_suite_name(suite.name):
         raise InputError(
-            f"suite name '{excerpt(suite.name)}' is not allowed: use 1 to 64 of A-Z, a-z, 0-9, '_', '.' and '-' "
+            f"suite name '{excerpt(suite.name)}'{invisible_note(suite.name)} is not allowed: "
+            "use 1 to 64 of A-Z, a-z, 0-9, '_', '.' and '-' "
             "(the name becomes part of the saved run's file name)",
             file=path,
             line=line_of(path, ["name"]),
@@ -170,7 +198,8 @@ def load_suite(name_or_path: str) -> Suite:
         where = line_of(path, ["benchmarks", index])
         if item.benchmark not in BENCHMARKS:
             raise InputError(
-                f"unknown benchmark '{item.benchmark}'; known benchmarks: {', '.join(BENCHMARKS)}",
+                f"unknown benchmark '{excerpt(item.benchmark, 60)}'{invisible_note(item.benchmark)}; "
+                f"known benchmarks: {', '.join(BENCHMARKS)}",
                 file=path,
                 line=where,
             )

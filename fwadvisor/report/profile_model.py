@@ -29,7 +29,7 @@ from fwadvisor.report.model import (
     Table,
 )
 from fwadvisor.report.profile_table import LOWER_IS_BETTER, MARKS_LEGEND, Cell, Row, device_label, problems, rows
-from fwadvisor.safe_text import clean
+from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
@@ -69,10 +69,11 @@ def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
             version = next(
                 (r.framework_version for r in document.results if r.framework == fw and r.framework_version), None
             )
+        # Outside text (the JSON report carries it too): bounded, never megabytes.
         out[fw] = {
-            "version": version,
+            "version": cut(str(version), NAME_CHARS) if version is not None else None,
             "status": worker.status if worker else None,
-            "error": worker.error if worker else None,
+            "error": cut(worker.error, MESSAGE_CHARS) if worker and worker.error is not None else None,
         }
     return out
 
@@ -84,7 +85,7 @@ def hardware_text(document: RunDocument) -> str:
     if device.startswith("cuda") or document.suite.device == "cuda":
         return f"GPU {device}"
     cpu = _mapping(document.environment.get("cpu"))
-    model = cpu.get("model") or "unknown CPU model"
+    model = cut(str(cpu.get("model") or "unknown CPU model"), NAME_CHARS)
     cores = cpu.get("physical_cores")
     logical = cpu.get("logical_cores")
     details = []
@@ -105,8 +106,10 @@ def environment_lines(document: RunDocument, path: Path | str | None) -> list[st
         versions.append(text)
     first = f"Measured on {hardware_text(document)}"
     first += f", with {' and '.join(versions)}." if versions else "."
-    second = f"Suite {document.suite.name}, run {document.created or 'at an unknown time'}"
-    second += f"; saved as {path}." if path else "."
+    # Names from the run document and the file's path are outside text: one line each, bounded.
+    created = excerpt(document.created, NAME_CHARS) if document.created else "at an unknown time"
+    second = f"Suite {excerpt(document.suite.name, NAME_CHARS)}, run {created}"
+    second += f"; saved as {shown_name(path)}." if path else "."
     builds = {display_name(fw): worker.build for fw, worker in document.workers.items() if worker.build}
     facts = setup_facts(document.environment, builds)
     lines = [first, second] + ([f"Setup: {'; '.join(facts)}."] if facts else [])

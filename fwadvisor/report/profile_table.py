@@ -26,7 +26,7 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
-from fwadvisor.safe_text import clean, one_line
+from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -339,8 +339,9 @@ def problems(document: RunDocument | dict[str, Any]) -> list[str]:
     lines = []
     for fw, worker in document.workers.items():
         if worker.status not in ("ok", "failed"):
-            hint = f" Fix: {worker.hint}" if worker.hint else ""
-            lines.append(f"{NAMES.get(fw, fw)}: {worker.error}.{hint}")
+            # Each cut on its own, so that a huge error never hides the fix after it.
+            hint = f" Fix: {cut(worker.hint, MESSAGE_CHARS)}" if worker.hint else ""
+            lines.append(f"{NAMES.get(fw, fw)}: {cut(str(worker.error), MESSAGE_CHARS)}.{hint}")
     for row in rows(document):
         for fw, c in row.cells.items():
             summary = document.workers.get(fw)
@@ -351,7 +352,7 @@ def problems(document: RunDocument | dict[str, Any]) -> list[str]:
 
 def device_label(document: RunDocument) -> str:
     devices = sorted({r.device for r in document.results if r.device and r.device != "unknown"})
-    return ", ".join(devices) or document.suite.device
+    return cut(", ".join(devices) or document.suite.device, NAME_CHARS)
 
 
 def render_rich_table(document: RunDocument | dict[str, Any], width: int | None = None) -> Table:

@@ -154,7 +154,7 @@ class FwAdvisorApp(App[None]):
                 f"Could not save the screenshot: {one_line(exc)}", title="Screenshot", severity="error", markup=False
             )
             return None
-        self.notify(f"Saved to {target}", title="Screenshot", markup=False)
+        self.notify(f"Saved to {one_line(target)}", title="Screenshot", markup=False)
         return str(target)
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
