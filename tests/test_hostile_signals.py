@@ -6,10 +6,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pty
 import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -356,3 +359,86 @@ def test_a_signal_gives_the_same_exit_code_and_a_saved_run_at_any_moment(tmp_pat
         _kill_leftovers(mark)
         if moment == "the save":
             os.close(reader)
+
+
+# ---- the app: its terminal closing, or SIGTERM, saves the partial run as its quit dialog does ------
+
+
+def _run_workers_of(mark: str) -> list[psutil.Process]:
+    """The workers measuring a run, not those of the app's machine check (`--probe`)."""
+    found = []
+    for proc in _workers_of(mark):
+        try:
+            if "--probe" not in proc.cmdline():
+                found.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def _drain(master: int, seen: bytearray, seconds: float) -> None:
+    """Read what the app paints for `seconds` (a full terminal would block it)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
+            try:
+                seen.extend(os.read(master, 65536))
+            except OSError:
+                return
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143)], ids=["HUP", "TERM"])
+def test_the_app_saves_the_partial_run_when_its_terminal_closes_or_it_is_terminated(signum, code):
+    mark = f"app-{signum}-{os.getpid()}"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "FWADVISOR_TEST_MARK": mark, "COLUMNS": "80", "LINES": "24"}
+    env.pop("CI", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fwadvisor"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=REPO,
+        env=env,
+        close_fds=True,
+        preexec_fn=_default_stop_signals,
+    )
+    os.close(slave)
+    seen = bytearray()
+    try:
+        _drain(master, seen, 0)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and b"palette" not in seen:
+            _drain(master, seen, 0.2)
+        assert b"palette" in seen, seen[-2000:]  # the footer: the app is up
+        _drain(master, seen, 1.0)  # the app is painting: its key handling is on by now
+        os.write(master, b"3")  # the profiler screen
+        _drain(master, seen, 2.0)
+        os.write(master, b"r")  # run (the quick suite, both frameworks)
+        deadline = time.monotonic() + 120  # it waits for the machine check (both frameworks probed) first
+        while time.monotonic() < deadline and not _run_workers_of(mark):
+            _drain(master, seen, 0.2)
+        if not _run_workers_of(mark):
+            pytest.skip("no framework worker started within 120 s: the machine is too busy to test this")
+        _drain(master, seen, 1.0)
+        if signum == signal.SIGHUP:
+            os.close(master)  # the terminal goes away first, as when its window is closed
+            master = -1
+        proc.send_signal(signum)
+        while master >= 0 and proc.poll() is None and time.monotonic() < deadline:
+            _drain(master, seen, 0.1)
+        proc.wait(timeout=30)
+        assert proc.returncode == code, seen[-3000:]
+        (saved,) = _saved_runs()
+        doc = json.loads(saved.read_bytes())
+        assert doc["cancelled"] is True
+        time.sleep(0.3)
+        assert _workers_of(mark) == []
+    finally:
+        proc.kill()
+        proc.wait()
+        _kill_leftovers(mark)
+        if master >= 0:
+            os.close(master)
