@@ -2,6 +2,9 @@
 
 import sys
 
-from fwadvisor.cli import main
+try:
+    from fwadvisor.cli import main
+except KeyboardInterrupt:  # Ctrl+C while Python is still starting: the exit code of a later Ctrl+C, no traceback
+    sys.exit(130)
 
 sys.exit(main())

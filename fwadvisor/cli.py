@@ -8,9 +8,13 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from fwadvisor import __version__
 from fwadvisor.errors import InputError
+
+if TYPE_CHECKING:
+    from fwadvisor.profiler.stop_signals import StopOnSignals
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # The reader of stdout went away (`fwadvisor recommend | head -1`): the code a shell reports for a
@@ -18,6 +22,18 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
 THREADS_PER_CPU = 4  # --threads above this many per logical CPU only slows a run down (or kills it)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that --help and --version to a stdout whose reader went away end as every
+    command's output does (exit 141): argparse itself ignores the failed write and exits 0."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message and file is sys.stdout:
+            sys.stdout.write(message)
+            sys.stdout.flush()  # BrokenPipeError reaches main()
+            return
+        super()._print_message(message, file)
 
 
 def _output_path(text: str) -> Path:
@@ -57,7 +73,7 @@ def _add_rules_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fwadvisor",
         description="Choose between TensorFlow and PyTorch for your project, with reasons, checked "
         "facts and benchmarks on your own machine. Without a command it opens the app.",
@@ -207,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_compare_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fwadvisor profile compare",
         description="Per-benchmark ratios between two saved profile runs, with a warning where the "
         "device, driver, framework versions or precision flags differ.",
@@ -219,21 +235,43 @@ def build_compare_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _is_profile_run(argv):
+        # First thing, before any import or check: a stop signal at any moment of a run (start-up,
+        # a worker starting, the save) gets the same exit code and the same saved partial run.
+        from fwadvisor.profiler.stop_signals import StopOnSignals
+
+        with StopOnSignals() as signals:
+            code = _main(argv, signals)
+            stopped_by = signals.exit_code()  # read last: a signal while the run was shown counts too
+        return code if stopped_by is None else stopped_by
+    return _main(argv, None)
+
+
+def _is_profile_run(argv: list[str]) -> bool:
+    return argv[:1] == ["profile"] and argv[1:2] != ["compare"]
+
+
+def _main(argv: list[str], signals: StopOnSignals | None) -> int:
     _prepare_standard_streams()
     try:
-        code = _run(sys.argv[1:] if argv is None else argv)
+        code = _run(argv, signals)
         sys.stdout.flush()  # a closed or broken stdout shows here, where it can still be reported
-        return code
     except BrokenPipeError:
-        _discard_stdout()
-        return EXIT_BROKEN_PIPE
+        code = EXIT_BROKEN_PIPE
+        _discard(sys.stdout)
     except OSError as exc:  # writing stdout failed (closed, I/O error), or a file error nothing else caught
-        _discard_stdout()
+        _discard(sys.stdout)
         _say(f"fwadvisor: error: {_describe_os_error(exc)}")
-        return EXIT_FAILED
+        code = EXIT_FAILED
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr is gone too: Python's own flush at exit must not fail (exit 120)
+        _discard(sys.stderr)
+    return code
 
 
-def _run(argv: list[str]) -> int:
+def _run(argv: list[str], signals: StopOnSignals | None = None) -> int:
     from fwadvisor.atomic import WriteError
 
     if argv[:2] == ["profile", "compare"]:
@@ -242,6 +280,7 @@ def _run(argv: list[str]) -> int:
     else:
         parser = build_parser()
         args = parser.parse_args(argv)
+    args.stop_signals = signals
     try:
         return _dispatch(args)
     except InputError as exc:
@@ -323,11 +362,12 @@ def _prepare_standard_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
-def _discard_stdout() -> None:
-    """After stdout failed, point it at /dev/null: the exit-time flush must not fail (and print) again."""
+def _discard(stream: TextIO) -> None:
+    """After a standard stream failed, point it at /dev/null: the exit-time flush must not fail (and
+    print, and turn the exit status into 120) again."""
     try:
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, stream.fileno())
         os.close(null)
     except (OSError, ValueError, AttributeError):
         pass

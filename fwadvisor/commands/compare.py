@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.text import Text
 
+    from fwadvisor.commands.console import stdout_console
     from fwadvisor.profiler.compare import compare_documents
     from fwadvisor.profiler.documents import load_run
     from fwadvisor.report.profile_table import COMPARABLE, MARKS_LEGEND, ratio_status_of
@@ -40,7 +40,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(result, indent=2))
         return 0
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     for warning in result["warnings"]:
         console.print(Text(f"! {one_line(warning)}", style="yellow"))
     # The files in the order given: the first is the baseline, each change is second / first.

@@ -8,13 +8,10 @@ so brackets print as written and never as markup.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
@@ -25,65 +22,32 @@ if TYPE_CHECKING:
 
     from fwadvisor.atomic import WriteError
     from fwadvisor.profiler.documents import RunDocument
-    from fwadvisor.profiler.runner import CancelRequest
+    from fwadvisor.profiler.stop_signals import StopOnSignals
 
 EXIT_CANCELLED = 130
-# Signals that stop a run the way Ctrl+C does, with the exit code a shell expects (128 + number).
-STOP_SIGNALS = {
-    signal.SIGINT: (130, "interrupted (Ctrl+C)"),
-    signal.SIGTERM: (143, "interrupted (SIGTERM)"),
-    signal.SIGHUP: (129, "interrupted (SIGHUP: the terminal went away)"),
-}
-
-SIGNALS_TO_FORCE = 3
-
-
-class StopOnSignals:
-    """While a run is measured and saved, Ctrl+C, SIGTERM and SIGHUP ask it to stop instead of ending
-    this process: the workers are stopped and the partial run is saved. Only the first signal counts;
-    a second one (a second Ctrl+C while the first is handled) changes nothing, so it cannot cost the
-    run; a third ends fwadvisor at once (the person insists: say a save stuck on a FIFO nobody reads).
-    A signal this process was started ignoring (nohup, `&`) stays ignored."""
-
-    def __init__(self, cancel: CancelRequest):
-        self.cancel = cancel
-        self.received: int | None = None
-        self._count = 0
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> StopOnSignals:
-        for signum in STOP_SIGNALS:
-            previous = signal.getsignal(signum)
-            if previous is not signal.SIG_IGN:
-                self._previous[signum] = signal.signal(signum, self._on_signal)
-        return self
-
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        self._count += 1
-        if self.received is None:
-            self.received = signum
-            self.cancel.request(STOP_SIGNALS[signal.Signals(signum)][1])
-        elif self._count >= SIGNALS_TO_FORCE:
-            self.__exit__()
-            signal.raise_signal(signum)  # now handled as if fwadvisor had never caught it
-
-    def __exit__(self, *_exc: object) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
-
-    def exit_code(self) -> int | None:
-        return None if self.received is None else STOP_SIGNALS[signal.Signals(self.received)][0]
 
 
 def run_profile_command(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    """Run, save, then show. cli.main catches the stop signals before anything else (args.stop_signals);
+    called otherwise, this catches them itself from here on."""
+    from fwadvisor.profiler.stop_signals import StopOnSignals
+
+    signals = getattr(args, "stop_signals", None)
+    if signals is not None:
+        return _profile(args, signals)
+    with StopOnSignals() as signals:
+        return _profile(args, signals)
+
+
+def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from fwadvisor.commands.console import stderr_console
     from fwadvisor.commands.output import check_output
     from fwadvisor.profiler.documents import Result, Start
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.records import BENCHMARKS
-    from fwadvisor.profiler.runner import CancelRequest, WorkerEvent, WorkerFinished, WorkerStarted
+    from fwadvisor.profiler.runner import WorkerEvent, WorkerFinished, WorkerStarted
     from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_run
     from fwadvisor.profiler.suites import load_suite, resolve_cases
 
@@ -93,7 +57,9 @@ def run_profile_command(args: argparse.Namespace) -> int:
             raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
     suite = load_suite(args.suite)
     frameworks = list(dict.fromkeys(args.framework or ["torch", "tensorflow"]))
-    err = Console(stderr=True, highlight=False)
+    # Progress and messages go to a stderr that may be gone (`2>&1 | head -c 60`, a closed terminal):
+    # they are then dropped, and the run is still measured, saved and shown on stdout.
+    err = stderr_console(highlight=False)
     environment = collect_environment(probe_frameworks=False)
     device = resolve_device(args.device, environment)  # --device cuda without a GPU stops here (InputError)
     cases = resolve_cases(suite, device, args.benchmark)
@@ -134,37 +100,32 @@ def run_profile_command(args: argparse.Namespace) -> int:
             hint = f" Fix: {summary.hint}" if summary.hint else ""
             progress.console.print(f"[red]✗ {fw}: {for_rich(summary.error)}.{for_rich(hint)}[/]")
 
-    cancel = CancelRequest()
-    with StopOnSignals(cancel) as signals:
-        with progress:
-            document = run_profile(
-                suite,
-                frameworks=frameworks,
-                device=device,
-                threads=args.threads,
-                benchmarks=args.benchmark,
-                environment=environment,
-                on_event=on_event,
-                cancel=cancel,
-            )
-            progress.update(task, completed=len(cases) * len(frameworks), description="done")
-        # Saved before anything is rendered, and still under the signal handlers: neither a rendering
-        # problem nor a second Ctrl+C can lose the run.
+    progress.start()
+    try:
+        document = run_profile(
+            suite,
+            frameworks=frameworks,
+            device=device,
+            threads=args.threads,
+            benchmarks=args.benchmark,
+            environment=environment,
+            on_event=on_event,
+            cancel=signals.cancel,
+        )
+        # Saved first, before the progress display closes and anything is shown: a stderr or stdout
+        # that is gone, or a signal now (still caught: cli.main holds the handlers until the end),
+        # cannot cost the run.
         written, failures = save_run(document, args.output)
-
-    def deliver() -> None:
-        try:
-            _render_run(document, args.format)
-        finally:
-            _tell_busy(err, document)
-            _tell_where_saved(err, document, written, failures)
-
+        progress.update(task, completed=len(cases) * len(frameworks), description="done")
+    finally:
+        progress.stop()
+    try:
+        # A stdout that is gone raises here (cli.main: exit 141, or the signal's code after one).
+        _render_run(document, args.format)
+    finally:
+        _tell_busy(err, document)
+        _tell_where_saved(err, document, written, failures)
     stopped_by = signals.exit_code()
-    if stopped_by is None or signals.received == signal.SIGINT:
-        deliver()
-    else:
-        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone: the run is saved
-            deliver()
     if stopped_by is not None:
         return stopped_by
     if document.cancelled:
@@ -173,8 +134,7 @@ def run_profile_command(args: argparse.Namespace) -> int:
 
 
 def _render_run(document: RunDocument, fmt: str) -> None:
-    from rich.console import Console
-
+    from fwadvisor.commands.console import stdout_console
     from fwadvisor.profiler.documents import encode_run
     from fwadvisor.report.curves_text import curve_lines
     from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, gpu_lines
@@ -185,7 +145,7 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         sys.stdout.buffer.write(encode_run(document))
         sys.stdout.buffer.flush()
         return
-    out = Console(highlight=False)
+    out = stdout_console(highlight=False)
     out.print(render_rich_table(document, width=out.width))
     # What the numbers are worth: throttled clocks, a GPU number below its usual range (a busy machine is
     # said on stderr by _tell_busy, in every format).
@@ -220,18 +180,17 @@ def _tell_where_saved(err: Console, document: RunDocument, written: list[Path], 
             message = f"the run was not saved in your runs folder {folder}: {failure.strerror}"
         else:
             message = str(failure)
-        print(f"fwadvisor: error: {clean(message)}", file=sys.stderr)
+        print(f"fwadvisor: error: {clean(message)}", file=err.file)
     if document.cancelled:
         saved = ": the partial results above were saved" if written else ""
         err.print(f"[yellow]Cancelled{saved}.[/]")
 
 
 def run_env(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
+    from fwadvisor.commands.console import stderr_console, stdout_console
     from fwadvisor.profiler.environment import collect_environment
 
-    err = Console(stderr=True, highlight=False)
+    err = stderr_console(highlight=False)
     # Each framework is imported in a probe process of its own, side by side: seconds, not instant.
     # On a terminal a spinner says so (and is gone once the answer prints); nothing when redirected.
     with err.status("Asking PyTorch and TensorFlow what they see (each imported in its own process)…"):
@@ -239,7 +198,7 @@ def run_env(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(env, indent=2))
         return 0
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     cpu = env["cpu"]
     field = _EnvFields(console)
     field.print("System", f"{one_line(env['os'])}, Python {one_line(env['python'])}")

@@ -118,11 +118,12 @@ def run_list(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2))  # ASCII: every control character written as an escape
         return 0
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    from fwadvisor.commands.console import stdout_console
+
+    console = stdout_console()
     ordered = sorted(rows, key=lambda r: (r["area"], r["id"]))
     if console.width < WIDE_LIST:
         # Two lines a rule at terminal widths a table cannot fill (the ids alone take up to 50 columns):

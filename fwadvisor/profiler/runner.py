@@ -41,6 +41,7 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.load import CaseLoads
 from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.stop_signals import cancel_reason
 from fwadvisor.profiler.suites import Case
 
 KILL_GRACE_S = 2.0
@@ -74,21 +75,6 @@ EventHandler = Callable[[WorkerEvent], None]
 # The worker compares this with its parent after asking to die with it: a parent already gone by then
 # would never send the death signal.
 PARENT_PID_ENV = "FWADVISOR_WORKER_PARENT"
-
-
-class CancelRequest(threading.Event):
-    """A cancel flag that also says why (Ctrl+C, SIGTERM, the app's Cancel button): the reason goes
-    into the records of the benchmarks that were stopped. A plain threading.Event works too."""
-
-    reason = "cancelled by the user"
-
-    def request(self, reason: str) -> None:
-        self.reason = reason
-        self.set()
-
-
-def cancel_reason(cancel: threading.Event) -> str:
-    return getattr(cancel, "reason", CancelRequest.reason)
 
 
 @dataclass

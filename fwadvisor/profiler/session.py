@@ -26,6 +26,7 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.records import FRAMEWORKS, GPU_ONLY, failed_record
 from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
+from fwadvisor.profiler.stop_signals import cancel_reason
 from fwadvisor.profiler.suites import Case, Suite, resolve_cases, valid_suite_name
 from fwadvisor.safe_text import one_line
 
@@ -151,12 +152,13 @@ def add_peaks(records: list[Record], gpu_properties: GpuProperties | None) -> No
         )
 
 
-def _not_started(framework: str, cases: list[Case], device: str) -> WorkerOutcome:
-    """A framework whose turn never came: the run was cancelled before it."""
-    outcome = WorkerOutcome(framework, status="cancelled", error="cancelled before it started")
+def _not_started(framework: str, cases: list[Case], device: str, reason: str) -> WorkerOutcome:
+    """A framework whose turn never came: the run was cancelled before it (`reason`: what stopped it,
+    as the records of a framework stopped mid-run say it)."""
+    outcome = WorkerOutcome(framework, status="cancelled", error=f"cancelled before it started: {reason}")
     outcome.records = [
         failed_record(
-            c.benchmark, framework, "not run: cancelled", device=device, params=c.params, dtype=c.dtype, cancelled=True
+            c.benchmark, framework, f"not run: {reason}", device=device, params=c.params, dtype=c.dtype, cancelled=True
         )
         for c in cases
     ]
@@ -192,7 +194,9 @@ def run_profile(
     for framework in frameworks or list(FRAMEWORKS):
         cancelled = cancelled or (cancel is not None and cancel.is_set())  # e.g. SIGTERM between workers
         if cancelled:
-            outcomes[framework] = _not_started(framework, cases, resolved)
+            outcomes[framework] = _not_started(
+                framework, cases, resolved, cancel_reason(cancel) if cancel else "cancelled"
+            )
             continue
         if outcomes:  # a later worker: the load just before it, as for the first
             before = other_cpu_now(BEFORE_SAMPLE_S)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import signal
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -17,6 +18,7 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
 
+from fwadvisor.profiler.stop_signals import SIGNALS_TO_FORCE, STOP_SIGNALS, stop_signals_not_ignored
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.state import AdvisorState, load_saved_answers
 from fwadvisor.tui.widgets import too_small
@@ -98,6 +100,9 @@ class FwAdvisorApp(App[None]):
         self.idle_sub_title = self.SUB_TITLE
         # Whether a profile run is going (from its start until the profiler screen heard how it ended).
         self.run_in_progress = False
+        # The first stop signal (SIGHUP, SIGTERM, SIGINT) and how many came: see catch_stop_signals.
+        self.stopped_by: signal.Signals | None = None
+        self.stop_signals_received = 0
 
     def show_run_progress(self, text: str | None) -> None:
         """How far the profile run is, in every screen's header; None once it ended."""
@@ -117,8 +122,32 @@ class FwAdvisorApp(App[None]):
 
         await self.push_screen(QuitDuringRunDialog(), chosen)
 
+    def catch_stop_signals(self) -> None:
+        """SIGHUP (the terminal closed), SIGTERM and SIGINT end the app as quitting with its dialog
+        does: a running profile is cancelled and what it measured is saved, then the app exits with
+        128 + the signal's number, as `fwadvisor profile` does. A signal the app was started ignoring
+        (nohup) stays ignored; the third one ends it at once."""
+        if self.is_headless:
+            return  # a test drives the app in its own process: the signals are the test runner's
+        loop = asyncio.get_running_loop()
+        for signum in stop_signals_not_ignored():
+            loop.add_signal_handler(signum, self.stop_on_signal, signum)
+
+    def stop_on_signal(self, signum: signal.Signals) -> None:
+        self.stop_signals_received += 1
+        if self.stopped_by is None:
+            self.stopped_by = signum
+            code = STOP_SIGNALS[signum][0]
+            if self.run_in_progress:
+                self.cancel_run_and_exit(code)
+            else:
+                self.exit(return_code=code)
+        elif self.stop_signals_received >= SIGNALS_TO_FORCE:
+            asyncio.get_running_loop().remove_signal_handler(signum)  # back to the default: it ends the app
+            signal.raise_signal(signum)
+
     @work(exclusive=True, group="quit", description="Cancel the run, save it and quit")
-    async def cancel_run_and_exit(self) -> None:
+    async def cancel_run_and_exit(self, return_code: int = 0) -> None:
         self.notify("Stopping the run and saving what was measured ...", markup=False)
         for worker in self.workers:
             if worker.group == "profile":
@@ -127,7 +156,7 @@ class FwAdvisorApp(App[None]):
         deadline = time.monotonic() + QUIT_WAIT_S
         while self.run_in_progress and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        self.exit()
+        self.exit(return_code=return_code)
 
     def screenshot_folder(self) -> Path:
         """Where a screenshot goes: the working directory, else the user data folder (made if need be)."""
@@ -169,6 +198,7 @@ class FwAdvisorApp(App[None]):
 
     def on_mount(self) -> None:
         self.title = "fwadvisor"
+        self.catch_stop_signals()
         self.tell_startup_problems()
         if self.start_project is not None:
             self.action_start_from_project(self.start_project, scan_now=True)
