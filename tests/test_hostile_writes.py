@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -231,8 +232,6 @@ def test_output_over_a_private_file_keeps_it_private(tmp_path):
 def test_a_new_output_file_follows_the_umask(tmp_path, umask):
     new = tmp_path / "template.yaml"
     script = f"import os, sys; os.umask({umask}); from fwadvisor.cli import main; sys.exit(main())"
-    import subprocess
-
     result = subprocess.run(
         [sys.executable, "-c", script, "answers-template", "--output", str(new)],
         capture_output=True,
@@ -325,3 +324,39 @@ async def test_the_app_keeps_a_private_saved_interview_private():
         await pilot.pause()
     assert yaml.safe_load(saved.read_text()) == {"primary_goal": "research", "domains": ["llm"]}
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+
+
+WINDOW_SCRIPT = """
+import sys
+from pathlib import Path
+from fwadvisor.advisor.saved_answers import SavedAnswers
+
+path, question, values = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+window = SavedAnswers(path, {})
+answers = {}
+for value in values:
+    answers[question] = value
+    answers = window.save(answers)  # raises on a clash: with the lock, there is none
+print(answers[question])
+"""
+
+
+def test_two_processes_saving_at_once_lose_nothing(tmp_path):
+    # Without the folder lock, a save that reads the file just before the other writes it puts the
+    # other's older answer back (or meets a clash); each process saves 40 times to give that a chance.
+    saved = tmp_path / "answers.yaml"
+    goals = ",".join(["production", "research"] * 20)
+    teams = ",".join(["tensorflow", "pytorch"] * 20)
+    windows = [
+        subprocess.Popen(
+            [sys.executable, "-c", WINDOW_SCRIPT, str(saved), question, values],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for question, values in (("primary_goal", goals), ("team_experience", teams))
+    ]
+    for window in windows:
+        _, err = window.communicate(timeout=120)
+        assert window.returncode == 0, err
+    assert yaml.safe_load(saved.read_text()) == {"primary_goal": "research", "team_experience": "pytorch"}
