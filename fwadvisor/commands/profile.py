@@ -88,7 +88,8 @@ def run_profile_command(args: argparse.Namespace) -> int:
     from fwadvisor.profiler.suites import load_suite, resolve_cases
 
     check_output(args.output)  # a bad --output is refused now, not after a long run
-    refuse_inputs(args.output, suite_inputs(args.suite))
+    if args.output is not None:
+        refuse_inputs(args.output, suite_inputs(args.suite))
     for name in args.benchmark or []:
         if name not in BENCHMARKS:
             raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")

@@ -16,15 +16,9 @@ def run_recommend(args: argparse.Namespace) -> int:
     check_output(args.output)  # a bad --output is refused before anything else is read
     if args.answers is None and args.project is None:
         raise InputError("give --answers FILE, --project PATH, or both (your answers win over the project's)")
-    # The report never replaces what it is made from (also through a symlink or a hard link).
-    refuse_inputs(
-        args.output,
-        [
-            ("the answers file", args.answers),
-            ("the profile run", args.profile),
-            *rules_inputs(args.rules, include_user=not args.no_user_rules),
-        ],
-    )
+    if args.output is not None:  # the report never replaces what it is made from (nor through a link)
+        inputs = [("the answers file", args.answers), ("the profile run", args.profile)]
+        refuse_inputs(args.output, inputs + rules_inputs(args.rules, include_user=not args.no_user_rules))
     answers = load_answers(args.answers) if args.answers is not None else {}
     inferred: list[ProjectAnswer] = []
     shares: dict[str, float] = {}

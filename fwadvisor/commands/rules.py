@@ -189,6 +189,7 @@ def answers_template() -> str:
 
 def run_answers_template(args: argparse.Namespace) -> int:
     # The template is made from the built-in questions (and the library knowledge base beside them).
-    refuse_inputs(args.output, [("a built-in rules file", p) for p in folder_files([builtin_rules_dir()])])
+    if args.output is not None:
+        refuse_inputs(args.output, [("a built-in rules file", p) for p in folder_files([builtin_rules_dir()])])
     emit(answers_template(), args.output, "Answers template")
     return 0
