@@ -360,3 +360,26 @@ def test_two_processes_saving_at_once_lose_nothing(tmp_path):
         _, err = window.communicate(timeout=120)
         assert window.returncode == 0, err
     assert yaml.safe_load(saved.read_text()) == {"primary_goal": "research", "team_experience": "pytorch"}
+
+
+@pytest.mark.parametrize("typed", ["newdir/", "newdir/."])
+async def test_the_app_export_refuses_a_name_ending_in_a_slash(tmp_path, monkeypatch, typed):
+    from fwadvisor.tui.screens.dialogs import FileNameDialog
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(ANSWERS, save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, FileNameDialog)
+        app.screen.query_one("Input").value = f"{tmp_path}/{typed}"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        # The export's worker waits on the dialog, which must stay open: no wait_for_complete here.
+        await pilot.pause()
+        await pilot.pause()
+        told = "\n".join(_notifications(app))
+        assert "folder" in told, told
+        assert isinstance(app.screen, FileNameDialog), "the dialog closed on a name that is not a file's"
+    assert not (tmp_path / "newdir").exists(), "a file named like the folder was written"
