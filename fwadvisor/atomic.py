@@ -4,14 +4,18 @@ the file asked for is ever replaced.
 Every file fwadvisor writes (answers, profile runs, reports, the parsed-rules cache) goes through here.
 What a path names decides how it is written:
 
-- absent, or a regular file: a temporary file beside it, then a rename over it (atomic);
+- absent, or a regular file: a temporary file beside it, then a rename over it (atomic). A file
+  that is replaced keeps its permissions (a private 0600 file stays private) and, where this user
+  may give it, its owner and group; a new file gets the usual permissions (0666 less the umask);
 - a symlink: followed, like a shell's `>`; the link stays and what it points to is written as below;
 - a character device or a FIFO (`/dev/null`, `/dev/full`, a named pipe): written directly, never replaced;
 - `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: this process's own descriptor, so a
   shell's `>`/`>>` redirection is honoured;
-- a folder, a path under a file, the empty path, anything in /proc or /sys, a new or regular file in
-  /dev (outside /dev/shm), a block device or a socket: refused (WriteError with refused=True) before
-  anything is written.
+- a folder, a path that ends in '/' (or '/.', '/..': it names a folder), a path under a file, the
+  empty path, a regular file this user may not write (read-only, 0444: as a shell's `>` refuses it;
+  for root, a file with no write permission for anyone), anything in /proc or /sys, a new or regular
+  file in /dev (outside /dev/shm), a block device or a socket: refused (WriteError with refused=True)
+  before anything is written.
 """
 
 from __future__ import annotations
@@ -85,11 +89,41 @@ def _nearest_existing(folder: str) -> str:
     return folder
 
 
+def names_a_folder(text: str) -> str | None:
+    """Why `text` cannot be a file's name because it names a folder (it ends in '/', '/.' or '/..');
+    None when it does not. A shell's `>` refuses such a path; writing a file named like the folder
+    (what `Path("newdir/")` would name) is never what was meant."""
+    if not (text.endswith("/") or os.path.basename(text) in (".", "..")):
+        return None
+    if os.path.isdir(text):
+        return "it is a folder: give a file name in it"
+    return "it ends in '/', so it names a folder, and there is no such folder: give a file name"
+
+
+def _not_writable(path: str, info: os.stat_result) -> str | None:
+    """Why this user must not replace the regular file `path` (as a shell's `>` would refuse it)."""
+    mode = stat.S_IMODE(info.st_mode)
+    if os.geteuid() == 0:
+        # root may write anything; a file nobody may write was made read-only on purpose.
+        read_only = not mode & 0o222
+    else:
+        read_only = not os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+    if not read_only:
+        return None
+    shown = stat.filemode(info.st_mode)
+    if mode & 0o222:
+        return f"you have no permission to write it ({shown}): give another file"
+    return f"it is read-only ({shown}): make it writable first (chmod u+w) or give another file"
+
+
 def _plan(path: str | os.PathLike[str]) -> tuple[str, str | int]:
     """How `path` is written: ("fd", n), ("stream", path) or ("replace", real path); or WriteError(refused)."""
     text = os.fspath(path)
     if text == "":
         raise WriteError(text, "the path is empty: give a file name", refused=True)
+    folder_name = names_a_folder(text)
+    if folder_name:
+        raise WriteError(text, folder_name, refused=True)
     descriptor = _own_descriptor(text)
     if descriptor is not None:
         return "fd", descriptor
@@ -110,6 +144,9 @@ def _plan(path: str | os.PathLike[str]) -> tuple[str, str | int]:
             return "stream", text
         if not stat.S_ISREG(info.st_mode):
             raise WriteError(text, "it is not a regular file (a block device or a socket)", refused=True)
+        refusal = _not_writable(text, info)
+        if refusal:
+            raise WriteError(text, refusal, refused=True)
     real = os.path.realpath(text)
     kernel = _kernel_folder(real)
     if kernel:
@@ -188,8 +225,10 @@ def _write_stream(path: str, raw: bytes) -> None:
         os.close(fd)
 
 
-def _temporary_beside(target: str, raw: bytes) -> str:
-    """A complete, synced copy of `raw` in the target's folder (so the rename stays on one file system)."""
+def _temporary_beside(target: str, raw: bytes, like: os.stat_result | None = None) -> str:
+    """A complete, synced copy of `raw` in the target's folder (so the rename stays on one file system),
+    with the permissions and (best effort) the owner of `like`, the file it replaces; without one, the
+    usual permissions for a new file."""
     import tempfile  # imported here: tempfile pulls in shutil, which `recommend` does not need
 
     folder = os.path.dirname(target)
@@ -199,10 +238,13 @@ def _temporary_beside(target: str, raw: bytes) -> str:
         raise WriteError(target, f"{_nearest_existing(folder)} is a file, not a folder", refused=True) from None
     fd, tmp_name = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
     try:
-        # mkstemp makes the file private (0600); a report or answers file gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
+        if like is None:
+            # mkstemp makes the file private (0600); a new report or answers file gets the usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        else:
+            _take_owner_and_mode(fd, like)
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(raw)
             tmp.flush()
@@ -211,6 +253,23 @@ def _temporary_beside(target: str, raw: bytes) -> str:
         _remove(tmp_name)
         raise
     return tmp_name
+
+
+def _take_owner_and_mode(fd: int, like: os.stat_result) -> None:
+    """Give the new file the replaced one's owner and group where this user may (root may; a member of
+    the group may keep the group), then its permissions: a private file stays private.
+
+    The owner first: changing it clears set-user-ID bits, which a replaced file never keeps anyway.
+    """
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) != (like.st_uid, like.st_gid):
+        for uid in (like.st_uid, -1):  # without the right to give the file away, keep at least the group
+            try:
+                os.fchown(fd, uid, like.st_gid)
+                break
+            except OSError:
+                continue
+    os.fchmod(fd, stat.S_IMODE(like.st_mode) & ~(stat.S_ISUID | stat.S_ISGID))
 
 
 def _remove(name: str) -> None:
@@ -238,7 +297,11 @@ def write_atomic(path: Path | str, data: str | bytes) -> None:
         _write_stream(target, raw)
         return
     try:
-        tmp_name = _temporary_beside(target, raw)
+        replaced: os.stat_result | None = os.stat(target)
+    except OSError:
+        replaced = None  # a new file (or one gone since _plan): the usual permissions
+    try:
+        tmp_name = _temporary_beside(target, raw, replaced)
     except WriteError:
         raise
     except OSError as exc:

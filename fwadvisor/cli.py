@@ -40,6 +40,14 @@ def _output_path(text: str) -> Path:
     # Path("") is ".", the current folder: refuse the empty string before it becomes one.
     if text == "":
         raise argparse.ArgumentTypeError("the path is empty: give a file name")
+    # Path("newdir/") is "newdir": a trailing '/' (a folder) is refused before Path drops it.
+    from fwadvisor.atomic import names_a_folder
+
+    folder = names_a_folder(text)
+    if folder:
+        from fwadvisor.safe_text import one_line
+
+        raise argparse.ArgumentTypeError(f"{one_line(text)}: {folder}")
     return Path(text)
 
 

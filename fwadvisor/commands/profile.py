@@ -43,7 +43,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fwadvisor.commands.console import stderr_console
-    from fwadvisor.commands.output import check_output
+    from fwadvisor.commands.output import check_output, refuse_inputs, suite_inputs
     from fwadvisor.profiler.documents import Result, Start
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.records import BENCHMARKS
@@ -52,6 +52,8 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from fwadvisor.profiler.suites import load_suite, resolve_cases
 
     check_output(args.output)  # a bad --output is refused now, not after a long run
+    if args.output is not None:
+        refuse_inputs(args.output, suite_inputs(args.suite))
     for name in args.benchmark or []:
         if name not in BENCHMARKS:
             raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")

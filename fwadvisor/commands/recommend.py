@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from fwadvisor.advisor.engine import ProjectAnswer, recommend
 from fwadvisor.advisor.facts import load_last_check
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.questionnaire import load_answers
-from fwadvisor.commands.output import check_output, emit
+from fwadvisor.commands.output import check_output, emit, refuse_inputs, refuse_read_files, rules_inputs
 from fwadvisor.errors import InputError
 
 
@@ -17,8 +16,9 @@ def run_recommend(args: argparse.Namespace) -> int:
     check_output(args.output)  # a bad --output is refused before anything else is read
     if args.answers is None and args.project is None:
         raise InputError("give --answers FILE, --project PATH, or both (your answers win over the project's)")
-    if args.answers is not None and _same_file(args.answers, args.output):
-        raise InputError(f"--output {args.output} is the answers file: write the report somewhere else")
+    if args.output is not None:  # the report never replaces what it is made from (nor through a link)
+        inputs = [("the answers file", args.answers), ("the profile run", args.profile)]
+        refuse_inputs(args.output, inputs + rules_inputs(args.rules, include_user=not args.no_user_rules))
     answers = load_answers(args.answers) if args.answers is not None else {}
     inferred: list[ProjectAnswer] = []
     shares: dict[str, float] = {}
@@ -26,7 +26,10 @@ def run_recommend(args: argparse.Namespace) -> int:
         from fwadvisor.scan import scan_project
         from fwadvisor.scan.use import with_project
 
-        answers, inferred, shares = with_project(scan_project(args.project), answers)
+        read: set[tuple[int, int]] = set()
+        scanned = scan_project(args.project, read_files=read)
+        refuse_read_files(args.output, read, f"a file of the project folder {args.project}")
+        answers, inferred, shares = with_project(scanned, answers)
     ruleset = load_rules(args.rules, include_user=not args.no_user_rules)
     profile = evidence = None
     if args.profile is not None:
@@ -50,10 +53,3 @@ def run_recommend(args: argparse.Namespace) -> int:
         "Report",
     )
     return 0
-
-
-def _same_file(a: Path, b: Path | None) -> bool:
-    try:
-        return b is not None and b.exists() and a.exists() and a.resolve().samefile(b.resolve())
-    except OSError:
-        return False

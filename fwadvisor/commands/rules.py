@@ -12,7 +12,7 @@ from pathlib import Path
 from fwadvisor.advisor.loader import STALE_AFTER_DAYS, Problem, load_folder, load_rules, run_rule_tests, stale_evidence
 from fwadvisor.advisor.model import Questionnaire
 from fwadvisor.advisor.questionnaire import load_questionnaire
-from fwadvisor.commands.output import emit
+from fwadvisor.commands.output import emit, folder_files, refuse_inputs
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
 from fwadvisor.safe_text import clean, one_line, shown_name
 
@@ -189,5 +189,8 @@ def answers_template() -> str:
 
 
 def run_answers_template(args: argparse.Namespace) -> int:
+    # The template is made from the built-in questions (and the library knowledge base beside them).
+    if args.output is not None:
+        refuse_inputs(args.output, [("a built-in rules file", p) for p in folder_files([builtin_rules_dir()])])
     emit(answers_template(), args.output, "Answers template")
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from fwadvisor.commands.output import check_output, emit
+from fwadvisor.commands.output import check_output, emit, refuse_read_files
 from fwadvisor.errors import InputError
 from fwadvisor.safe_text import one_line, wrap_words
 from fwadvisor.scan import ScanResult, answers_file_text, scan_project
@@ -28,7 +28,10 @@ def run_scan(args: argparse.Namespace) -> int:
         raise InputError("the path is empty: give the project's folder")
     if args.max_files < 1:
         raise InputError(f"--max-files must be at least 1, got {args.max_files}")
-    result = scan_project(Path(args.path), max_files=args.max_files)
+    read: set[tuple[int, int]] = set()
+    result = scan_project(Path(args.path), max_files=args.max_files, read_files=read)
+    # Before anything is printed: the answers never replace a file they were read from.
+    refuse_read_files(output, read, f"a file of the project folder {args.path}")
     if args.format == "json":
         print(json.dumps(msgspec.to_builtins(result), indent=2))
     else:

@@ -327,6 +327,11 @@ class _Scan:
                 continue
             if text is None:
                 continue
+            try:
+                info = os.stat(path)
+                self.seen_files.add((info.st_dev, info.st_ino))
+            except OSError:
+                pass  # gone since it was read: it cannot be an output any more either
             facts = depfiles.read_requirements(target, text)
             self.collector.add_deps(target, facts)
             pending += facts.includes
@@ -362,11 +367,14 @@ def scan_project(
     max_file_bytes: int = 1_000_000,
     libraries: Sequence[Library] | None = None,
     questionnaire: Questionnaire | None = None,
+    read_files: set[tuple[int, int]] | None = None,
 ) -> ScanResult:
     """Read a project folder (never running anything in it) and infer the answers it supports.
 
     A missing path, a file, or a folder that cannot be read is an InputError naming it. `libraries`
     and `questionnaire` default to the built-in knowledge base and questions (tests pass their own).
+    `read_files`, when given, receives the (st_dev, st_ino) of every file the scan looked at, so that
+    an `--output` can be refused when it is one of them.
     """
     from fwadvisor.advisor.libraries import load_libraries
     from fwadvisor.advisor.questionnaire import load_questionnaire
@@ -386,6 +394,8 @@ def scan_project(
         warnings.simplefilter("ignore")  # ast.parse warns about invalid escapes in the project's strings
         scan.walk()
     scan.follow_includes()
+    if read_files is not None:
+        read_files.update(scan.seen_files)
     if scan.stopped:
         collector.note(
             f"stopped after {scan.stop_reason}: the rest of the folder was not read "

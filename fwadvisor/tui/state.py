@@ -13,8 +13,8 @@ from fwadvisor.advisor.questionnaire import (
     load_answers,
     load_answers_keeping,
     load_questionnaire,
-    save_answers,
 )
+from fwadvisor.advisor.saved_answers import AnswersChanged, SavedAnswers
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import display_name
 from fwadvisor.safe_text import one_line
@@ -62,6 +62,8 @@ class AdvisorState:
         self.ruleset = ruleset
         self.answers: Answers = dict(answers)
         self.save_path = save_path
+        # The saved interview as this window read it: a save merges what other windows saved since.
+        self._saved = SavedAnswers(save_path, answers, questionnaire) if save_path is not None else None
         # Set by make_app: the answers file this session opened (None: the saved interview), and where
         # the saved interview lives (an answers-file session writes there only when the person asks).
         self.answers_file: Path | None = None
@@ -163,6 +165,8 @@ class AdvisorState:
     def set_answer(self, question_id: str, value: AnswerValue | None) -> list[str]:
         """Set one answer; answers of questions that no longer apply (a serving stack once nothing
         is deployed) are dropped, and their ids returned so the screen can say so."""
+        if self._saved is not None:
+            self._saved.settle(question_id)  # answered again after a clash was told: this answer wins
         if value is None or value == []:
             self.answers.pop(question_id, None)
         else:
@@ -208,12 +212,19 @@ class AdvisorState:
         if self.save_path is None:
             self.save_error = None
             return None
+        if self._saved is None or self._saved.path != self.save_path:
+            self._saved = SavedAnswers(self.save_path, self.answers, self.questionnaire)
         try:
-            save_answers(self.save_path, self.answers)
+            merged = self._saved.save(self.answers)
+        except AnswersChanged as exc:
+            self.save_error = str(exc)
         except OSError as exc:
             self.save_error = f"Your answers could not be saved ({one_line(exc)}); they are kept until you quit."
         else:
             self.save_error = None
+            if merged != self.answers:  # another window's answers, kept: this window shows them too
+                self.answers.clear()
+                self.answers.update(merged)
         return self.save_error
 
     def answers_source(self) -> str | None:
@@ -252,11 +263,12 @@ class AdvisorState:
             return "This session saves no answers (it was started without a place for them): nothing was saved."
         if path.exists() and not path.is_file():
             return f"Not saved: {one_line(path)} is not a regular file."
+        saved = SavedAnswers(path, self.answers, self.questionnaire)
         try:
-            save_answers(path, self.answers)
+            saved.replace(self.answers)  # the person was told what it replaces, and chose to
         except OSError as exc:
             return f"Your answers could not be saved as your interview ({one_line(exc)})."
-        self.save_path, self.answers_file = path, None
+        self.save_path, self.answers_file, self._saved = path, None, saved
         self.opened_answers = dict(self.answers)
         self.save_error = None
         return None

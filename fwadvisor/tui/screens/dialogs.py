@@ -116,6 +116,15 @@ class FileNameDialog(ModalScreen[Path | None]):
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
         text = self.query_one(Input).value.strip()
+        if text.endswith("/") or text.rsplit("/", 1)[-1] in (".", ".."):
+            # Path("newdir/") is "newdir": the report would become a file named like the folder meant.
+            self.notify(
+                f"{one_line(text)} names a folder (it ends in '/'): add a file name after it.",
+                title="Not a file name",
+                severity="error",
+                markup=False,
+            )
+            return
         if text:
             self.dismiss(Path(text).expanduser())
 
