@@ -133,3 +133,99 @@ def test_an_edit_that_keeps_size_and_time_is_not_served_stale(tmp_path):
     after = path.stat()
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
     assert load_validated(path, RuleFile, parse).rules[0].weight == 9.0
+
+
+# --- huge sample counts -------------------------------------------------------------------------
+
+# Seconds per matmul call of a record, and the GFLOP/s its median gives (tests/test_compare_noise.py).
+FLOPS = 2 * 64**3
+
+
+def _matmul(framework: str, samples: list[float]) -> dict:
+    data = record_data(framework, 0.0)
+    median = sorted(samples)[len(samples) // 2]
+    data.update(samples_s=samples, median_s=median, metric={"name": "GFLOP/s", "value": FLOPS / median / 1e9})
+    return data
+
+
+def _run_data(*records: dict, environment: dict | None = None, suite: str = "quick") -> dict:
+    return {
+        "kind": "fwadvisor-profile",
+        "schema_version": 2,
+        "suite": {"name": suite, "device": "cpu", "threads": 1},
+        "environment": environment or {"cpu": {"model": "Test CPU"}},
+        "workers": {"torch": {"status": "ok"}, "tensorflow": {"status": "ok"}},
+        "results": list(records),
+    }
+
+
+def _noisy(count: int, centre: float, seed: int) -> list[float]:
+    import random
+
+    rng = random.Random(seed)
+    return [round(centre * rng.lognormvariate(0, 0.05), 9) for _ in range(count)]
+
+
+def test_intervals_of_small_sample_counts_are_as_before():
+    """Up to the most samples a worker saves, the seeded resampling is the one every saved run was
+    read with: the same numbers to the last digit (pinned from the code before issue 20)."""
+    import random
+
+    from fwadvisor.profiler.intervals import speed_interval
+    from fwadvisor.profiler.steadiness import EXACT_RESAMPLING_MAX_SAMPLES, median_interval
+    from fwadvisor.profiler.timing import EXTENDED_MAX_SAMPLES
+
+    assert EXACT_RESAMPLING_MAX_SAMPLES >= EXTENDED_MAX_SAMPLES  # every saved run is resampled as before
+    rng = random.Random(20)
+    expected = {
+        7: ((1.236182130147441, 1.8032232629372333), (0.009048668462423382, 0.011112746736057237)),
+        40: ((1.421204112365047, 1.6385537256298586), (0.009669931457887413, 0.010367167763708024)),
+        150: ((1.4592715503474516, 1.5440335764890858), (0.00973330318706724, 0.010012099163052686)),
+    }
+    for n, (speed, median) in expected.items():
+        a = [0.01 * rng.lognormvariate(0, 0.1) for _ in range(n)]
+        b = [0.015 * rng.lognormvariate(0, 0.1) for _ in range(n)]
+        assert speed_interval(a, b, 1.5) == speed and median_interval(a) == median
+
+
+@pytest.mark.parametrize("n", [301, 300])
+def test_the_median_drawn_from_its_distribution_matches_resampling(n):
+    """Past the worker's sample cap, each resample's median is drawn from its exact distribution (an
+    order statistic of uniforms) instead of sorting n draws: the same distribution, odd and even n."""
+    import random
+
+    from fwadvisor.profiler.steadiness import drawn_median
+
+    ordered = [float(i) for i in range(n)]  # a value is its index: the quantiles read in indices
+    rng = random.Random(1)
+    resampled = []
+    for _ in range(4000):
+        drawn = sorted(rng.choices(ordered, k=n))
+        resampled.append(drawn[n // 2] if n % 2 else (drawn[n // 2 - 1] + drawn[n // 2]) / 2)
+    direct = [drawn_median(ordered, rng) for _ in range(4000)]
+    resampled.sort()
+    direct.sort()
+    for q in (0.025, 0.25, 0.5, 0.75, 0.975):
+        at = int(q * 3999)
+        assert direct[at] == pytest.approx(resampled[at], abs=2.5), q  # about 5 standard errors
+    # Even n: the mean of the two middle order statistics, so half-integers occur.
+    assert any(value % 1 for value in direct) == (n % 2 == 0)
+
+
+def test_compare_of_runs_with_200000_samples_a_record_ends(tmp_path):
+    """21 MB a run, under the 64 MB limit: the interval's cost must not grow with the sample count."""
+    first = _run_data(_matmul("torch", _noisy(200_000, 0.010, 1)), _matmul("tensorflow", _noisy(200_000, 0.012, 2)))
+    second = _run_data(_matmul("torch", _noisy(200_000, 0.008, 3)), _matmul("tensorflow", _noisy(200_000, 0.012, 4)))
+    paths = []
+    for name, data in (("first.json", first), ("second.json", second)):
+        path = tmp_path / name
+        path.write_text(json.dumps(data), encoding="utf-8")
+        paths.append(str(path))
+    try:
+        result = run_cli("profile", "compare", *paths, "--format", "json", timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("profile compare of two 200,000-sample runs ran past 90 s")
+    assert result.returncode == 0, result.stderr
+    rows = {row["framework"]: row for row in json.loads(result.stdout)["rows"]}
+    assert rows["torch"]["verdict"] == "beyond the noise" and 1.2 < rows["torch"]["low"] < 1.25 < rows["torch"]["high"]
+    assert rows["tensorflow"]["verdict"] == "within the noise"
