@@ -229,3 +229,32 @@ def test_compare_of_runs_with_200000_samples_a_record_ends(tmp_path):
     rows = {row["framework"]: row for row in json.loads(result.stdout)["rows"]}
     assert rows["torch"]["verdict"] == "beyond the noise" and 1.2 < rows["torch"]["low"] < 1.25 < rows["torch"]["high"]
     assert rows["tensorflow"]["verdict"] == "within the noise"
+
+
+# --- a run from another machine -----------------------------------------------------------------
+
+ANSWERS_ON_GPU = str(REPO / "tests" / "fixtures" / "answers" / "good_research_lab.yaml")
+ELSEWHERE = {
+    "hostname": "colleague-box",
+    "cpu": {"model": "AMD EPYC 9654", "logical_cores": 192},
+    "memory_gb": 768.0,
+    "os": "Linux 6.1",
+}
+
+
+def test_a_run_from_another_machine_never_says_this_machine(tmp_path):
+    steady = [0.001 * (1 + 0.001 * i) for i in range(20)]
+    records = []
+    for benchmark in ("matmul", "train_cnn", "eager_overhead"):
+        for framework, value, scale in (("torch", 200.0, 1), ("tensorflow", 100.0, 2)):
+            data = record_data(framework, value, benchmark=benchmark)
+            data["samples_s"] = [t * scale for t in steady]
+            records.append(data)
+    path = tmp_path / "colleague.json"
+    path.write_text(json.dumps(_run_data(*records, environment=ELSEWHERE)), encoding="utf-8")
+    for fmt in ("text", "md", "html", "json"):
+        result = run_cli("recommend", "--answers", ANSWERS_ON_GPU, "--profile", str(path), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "colleague-box" in result.stdout, fmt  # the heading names whose machine it was
+        lines = [line for line in result.stdout.splitlines() if "this machine" in line]
+        assert lines == [], f"{fmt}: {lines}"
