@@ -42,20 +42,18 @@ def main() -> None:
     for n in COUNTS:
         a = [0.010 * rng.lognormvariate(0, 0.05) for _ in range(n)]
         b = [0.012 * rng.lognormvariate(0, 0.05) for _ in range(n)]
-        plain = _seconds(lambda: (statistics.median(a), statistics.median(b)), args.repeats)
-        new = _seconds(lambda: intervals.speed_interval(a, b, 1.2), args.repeats)
+        plain = _seconds(lambda a=a, b=b: (statistics.median(a), statistics.median(b)), args.repeats)
+        new = _seconds(lambda a=a, b=b: intervals.speed_interval(a, b, 1.2), args.repeats)
         old_text = ratio_text = "-"
         if n <= args.old_max:
             limit = intervals.EXACT_RESAMPLING_MAX_SAMPLES
             intervals.EXACT_RESAMPLING_MAX_SAMPLES = n  # type: ignore[misc]  # every resample drawn and sorted
             try:
-                old = _seconds(lambda: intervals.speed_interval(a, b, 1.2), max(1, args.repeats // 2))
+                old = _seconds(lambda a=a, b=b: intervals.speed_interval(a, b, 1.2), max(1, args.repeats // 2))
             finally:
                 intervals.EXACT_RESAMPLING_MAX_SAMPLES = limit  # type: ignore[misc]
             old_text, ratio_text = f"{old * 1000:.1f}", f"{old / new:.1f}"
-        print(
-            f"{n:>8} {plain * 1000:>10.2f} {new * 1000:>12.1f} {new / plain:>7.1f} {old_text:>9} {ratio_text:>8}"
-        )
+        print(f"{n:>8} {plain * 1000:>10.2f} {new * 1000:>12.1f} {new / plain:>7.1f} {old_text:>9} {ratio_text:>8}")
 
 
 if __name__ == "__main__":

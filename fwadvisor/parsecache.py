@@ -66,7 +66,7 @@ def _read_cached(cache: Path, key: CacheKey, model: type[T]) -> T | None:
         cached_key, value = msgspec.msgpack.decode(raw, type=tuple[CacheKey, model])  # type: ignore[valid-type]
     except (InputError, OSError, msgspec.DecodeError):  # none yet, not a regular file, too big, another model
         return None
-    return value if cached_key == key else None  # type: ignore[no-any-return]
+    return value if cached_key == key else None
 
 
 def _write_cached(cache: Path, key: CacheKey, value: object) -> None:

@@ -258,3 +258,49 @@ def test_a_run_from_another_machine_never_says_this_machine(tmp_path):
         assert "colleague-box" in result.stdout, fmt  # the heading names whose machine it was
         lines = [line for line in result.stdout.splitlines() if "this machine" in line]
         assert lines == [], f"{fmt}: {lines}"
+
+
+# --- runs with nothing in common ----------------------------------------------------------------
+
+
+def _save(tmp_path: Path, name: str, data: dict) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def _benchmarks_run(*benchmarks: str, suite: str) -> dict:
+    steady = [0.001 * (1 + 0.001 * i) for i in range(10)]
+    records = []
+    for benchmark in benchmarks:
+        for framework in ("torch", "tensorflow"):
+            data = record_data(framework, 100.0, benchmark=benchmark)
+            data["samples_s"] = steady
+            records.append(data)
+    return _run_data(*records, suite=suite)
+
+
+def test_compare_of_runs_with_no_case_in_common_says_so_and_exits_1(tmp_path):
+    first = _save(tmp_path, "first.json", _benchmarks_run("matmul", "conv2d", suite="quick"))
+    many = [f"case_{i:02d}" for i in range(30)]
+    second = _save(tmp_path, "second.json", _benchmarks_run(*many, suite="mine"))
+    result = run_cli("profile", "compare", first, second, env={"COLUMNS": "80"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert "Traceback" not in out
+    assert "no case was measured in both runs" in out and "suites differ" in out
+    assert "matmul" in out and "conv2d" in out and "case_00" in out  # what was left out, by name
+    assert "case_29" not in out and "and 50 more" in out  # bounded: 60 left out of the second, 10 listed
+    assert max(len(line) for line in out.splitlines()) <= 80
+    as_json = run_cli("profile", "compare", first, second, "--format", "json")
+    assert as_json.returncode == 1
+    data = json.loads(as_json.stdout)
+    assert data["rows"] == [] and len(data["only_second"]) == 60 and len(data["only_first"]) == 4
+
+
+def test_compare_of_runs_with_some_cases_in_common_lists_the_rest(tmp_path):
+    first = _save(tmp_path, "first.json", _benchmarks_run("matmul", "conv2d", suite="quick"))
+    second = _save(tmp_path, "second.json", _benchmarks_run("matmul", "bandwidth", suite="mine"))
+    result = run_cli("profile", "compare", first, second, env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert "suites differ" in result.stdout and "conv2d" in result.stdout and "bandwidth" in result.stdout
