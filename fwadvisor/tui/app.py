@@ -193,11 +193,12 @@ class FwAdvisorApp(App[None]):
         if not self.state.finish_loading_runs(*found):
             return
         # The advice, the profiler's saved run, the report's source line and preview: whichever is up
-        # (the others recompute when they are shown again).
+        # (the others recompute when they are shown again), once it has painted (a screen that has
+        # just been mounted has no table columns yet). Showing the run twice is harmless.
         for refresh in ("refresh_advice", "show_saved_run", "show_answers_source"):
             method = getattr(self.screen, refresh, None)
             if callable(method):
-                method()
+                self.screen.call_after_refresh(method)
                 break
 
     def tell_startup_problems(self) -> None:

@@ -142,6 +142,8 @@ class AdvisorState:
         """
         if self._runs_folder is None or self._profile is not _NOT_LOOKED_UP:
             return False
+        if not any(self._runs_folder.glob("profile-*.json")):  # none saved: nothing to wait for
+            return False
         self._profile = _LOADING
         return True
 
