@@ -160,7 +160,9 @@ def test_cli_text_shows_the_interval_the_verdict_and_the_reasons(tmp_path):
     assert "! the runs used different GPU power limits: the second run's was 300 W, the first's 700 W" in out
 
     data = json.loads(run_cli("profile", "compare", first, second, "--format", "json").stdout)
-    assert set(data) == {"warnings", "rows"}
+    # The cases only one run measured (issue 20): none here, both runs measured the same cases.
+    assert set(data) == {"warnings", "rows", "only_first", "only_second"}
+    assert data["only_first"] == data["only_second"] == []
     torch_row = next(r for r in data["rows"] if r["framework"] == "torch")
     old_keys = {"benchmark", "framework", "dtype", "params", "metric", "first", "second", "ratio", "note"}
     assert old_keys | {"low", "high", "verdict", "busy"} <= set(torch_row)

@@ -37,21 +37,57 @@ def run_compare(args: argparse.Namespace) -> int:
         statuses = [s[_key(row)] for s in (first_status, second_status) if _key(row) in s]
         stopped = [s for s in statuses if s not in COMPARABLE]
         row["status"] = (stopped[0] if row["ratio"] is None and stopped else ratio_status_of(statuses)).value
+    # Nothing compared is no comparison: exit 1, as a search that finds nothing does.
+    status = 0 if result["rows"] else 1
     if args.format == "json":
         print(json.dumps(result, indent=2))
-        return 0
+        return status
     console = stdout_console(highlight=False)
     for warning in result["warnings"]:
         console.print(Text(f"! {one_line(warning)}", style="yellow"))
     # The files in the order given: the first is the baseline, each change is second / first.
     console.print(Text(f"first:  {one_line(args.baseline)}"), overflow="fold")
     console.print(Text(f"second: {one_line(args.candidate)}"), overflow="fold")
+    _print_left_out(console, "first", result["only_first"])
+    _print_left_out(console, "second", result["only_second"])
+    if not result["rows"]:
+        console.print(Text("Nothing to compare: no case was measured in both runs.", style="bold"), overflow="fold")
+        return status
     if console.width < WIDE_TABLE:
         _print_narrow(console, result["rows"], first_status, second_status)
     else:
         _print_table(console, result["rows"], first_status, second_status)
     console.print(Text(MARKS_LEGEND), overflow="fold")
-    return 0
+    return status
+
+
+# Cases measured in one run only are listed up to this many a run; the rest are counted (JSON has all).
+LEFT_OUT_LISTED = 10
+
+
+def _print_left_out(console: Console, run: str, cases: list[dict[str, Any]]) -> None:
+    """The cases only the `run` run measured, by name, at most LEFT_OUT_LISTED of them."""
+    from rich.text import Text
+
+    if not cases:
+        return
+    console.print(Text(f"Only in the {run} run (left out):"), overflow="fold")
+    for case in cases[:LEFT_OUT_LISTED]:
+        for line in wrap_words(one_line(_case_name(case)), console.width, indent="  ", hang="    "):
+            console.print(Text(line), overflow="fold")
+    if len(cases) > LEFT_OUT_LISTED:
+        console.print(Text(f"  and {len(cases) - LEFT_OUT_LISTED} more"), overflow="fold")
+
+
+def _case_name(case: dict[str, Any]) -> str:
+    """ "matmul fp32 · m=64 n=64 k=64 · PyTorch": a case as the narrow table names it."""
+    from fwadvisor.frameworks import display_name
+    from fwadvisor.report.profile_table import params_text
+
+    head = f"{case['benchmark']} {case['dtype'] or ''}".strip()
+    return " · ".join(
+        part for part in (head, params_text(case["params"], case["benchmark"]), display_name(case["framework"])) if part
+    )
 
 
 # From this many columns the comparison is one table row per case; below, two lines per case.

@@ -208,9 +208,39 @@ def _row(record: Record, other: Record) -> dict[str, Any]:
     }
 
 
+def _case(record: Record) -> dict[str, Any]:
+    return {
+        "benchmark": record.benchmark,
+        "framework": record.framework,
+        "dtype": record.dtype,
+        "params": record.params,
+    }
+
+
+def _suites_warning(first: RunDocument, second: RunDocument, only_first: int, only_second: int) -> str:
+    """Why some cases have no row: one sentence with the two suites and how many cases each run alone has."""
+    a, b = first.suite.name, second.suite.name
+    what = (
+        f"the suites differ (the first run's was {_text(a)}, the second's {_text(b)})"
+        if a != b
+        else (f"the runs measured different cases of the suite {_text(a)}")
+    )
+    return (
+        f"{what}: {only_first} case{'' if only_first == 1 else 's'} of the first run and {only_second} of the "
+        "second were measured in one run only and are left out"
+    )
+
+
 def compare_documents(first: RunDocument, second: RunDocument) -> dict[str, Any]:
+    """The rows of the cases both runs measured, the warnings, and the cases only one run measured
+    (`only_first`, `only_second`: benchmark, framework, dtype and params each)."""
     warnings = like_for_like_warnings(first, second)
     second_by_key = {_key(r): r for r in second.results}
+    first_keys = {_key(r) for r in first.results}
+    only_first = [_case(r) for r in first.results if _key(r) not in second_by_key]
+    only_second = [_case(r) for r in second.results if _key(r) not in first_keys]
+    if only_first or only_second:
+        warnings.append(_suites_warning(first, second, len(only_first), len(only_second)))
     rows = []
     flag_warned = False
     for record in first.results:
@@ -224,4 +254,4 @@ def compare_documents(first: RunDocument, second: RunDocument) -> dict[str, Any]
             )
             flag_warned = True
         rows.append(_row(record, other))
-    return {"warnings": warnings, "rows": rows}
+    return {"warnings": warnings, "rows": rows, "only_first": only_first, "only_second": only_second}

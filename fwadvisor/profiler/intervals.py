@@ -11,6 +11,10 @@ ratio moves by how much the two resampled medians moved:
 about the number people read. Both metrics are the same work divided by the median time, so this
 scaling is exact for throughputs (TFLOP/s, GB/s, steps/s) and, inverted, for times (us/op).
 
+Past EXACT_RESAMPLING_MAX_SAMPLES samples a record's resampled medians are drawn directly from
+their distribution (steadiness.drawn_median), so an interval costs milliseconds however many samples
+a saved run holds; up to it (every run a worker saves) they are drawn as before, to the last digit.
+
 The resampling uses a fixed seed: a saved run gives the same interval every time it is read. The
 interval covers the noise within each run's samples only; a second run on another day can differ
 by more (clock states, other processes), which is why busy records are no evidence at all.
@@ -27,6 +31,7 @@ from typing import Final
 import msgspec
 
 from fwadvisor.profiler.documents import Comparison, Record, RunDocument, ran_and_checked, usable_as_evidence
+from fwadvisor.profiler.steadiness import EXACT_RESAMPLING_MAX_SAMPLES, drawn_median
 
 CONFIDENCE: Final = 0.95
 RESAMPLES: Final = 2000
@@ -44,8 +49,12 @@ def _median(ordered: list[float]) -> float:
     return ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _resampled_medians(samples: tuple[float, ...], rng: random.Random) -> list[float]:
+def _resampled_medians(samples: tuple[float, ...], ordered: list[float], rng: random.Random) -> list[float]:
+    """RESAMPLES bootstrap medians of `samples` (`ordered`: the same, sorted). Up to the count a
+    worker saves, each resample is drawn from the samples in their saved order, as it always was."""
     n = len(samples)
+    if n > EXACT_RESAMPLING_MAX_SAMPLES:
+        return [drawn_median(ordered, rng) for _ in range(RESAMPLES)]
     medians = []
     for _ in range(RESAMPLES):
         draw = rng.choices(samples, k=n)
@@ -63,13 +72,13 @@ def _quantile(ordered: list[float], q: float) -> float:
 
 @lru_cache(maxsize=512)
 def _interval(faster: tuple[float, ...], slower: tuple[float, ...], speed: float) -> tuple[float, float] | None:
-    median_faster = _median(sorted(faster))
-    median_slower = _median(sorted(slower))
+    ordered_faster, ordered_slower = sorted(faster), sorted(slower)
+    median_faster, median_slower = _median(ordered_faster), _median(ordered_slower)
     if median_faster <= 0 or median_slower <= 0:
         return None
     rng = random.Random(SEED)
-    resampled_faster = _resampled_medians(faster, rng)
-    resampled_slower = _resampled_medians(slower, rng)
+    resampled_faster = _resampled_medians(faster, ordered_faster, rng)
+    resampled_slower = _resampled_medians(slower, ordered_slower, rng)
     ratios = sorted(
         speed * (median_faster / a) * (b / median_slower)
         for a, b in zip(resampled_faster, resampled_slower, strict=True)

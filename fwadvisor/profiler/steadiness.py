@@ -42,6 +42,13 @@ A ratio of two numbers (PyTorch against TensorFlow) is judged by its own 95% int
 much as it is uncertain, and one that holds 1.0 says "within the noise".
 
 Pure Python and seeded, so the worker's verdict can be recomputed from the saved samples bit for bit.
+
+The cost of a bootstrap must not grow with the sample count: a saved run may hold 200,000 samples
+a record (a hand-made or hostile file under the 64 MB limit), and resampling them 2000 times took
+minutes (issue 20). Up to EXACT_RESAMPLING_MAX_SAMPLES (the most a worker ever saves) each resample
+is drawn and sorted as it always was, so every real run keeps its numbers to the last digit. Past
+it, each resample's median is drawn from its exact distribution instead (`drawn_median`): the same
+bootstrap, at a cost that does not depend on the sample count.
 """
 
 from __future__ import annotations
@@ -59,6 +66,9 @@ SEED: Final = 20261207
 MAX_HALF_WIDTH: Final = 0.05  # the median's 95% interval reaches this far (relative) at most
 MAX_DRIFT: Final = 0.05  # the two halves' medians differ by at most this much of the median
 MIN_SAMPLES: Final = 3  # the fewest the timing loop ever stops at; fewer cannot be judged
+# Up to this many samples, resamples are drawn one by one (the numbers every saved run was read with);
+# at least timing.EXTENDED_MAX_SAMPLES, the most a worker saves. About 0.1 s a ratio at this count.
+EXACT_RESAMPLING_MAX_SAMPLES: Final = 150
 
 
 def median(values: Sequence[float]) -> float:
@@ -75,15 +85,40 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def drawn_median(ordered: Sequence[float], rng: random.Random) -> float:
+    """The median of one bootstrap resample of the sorted samples `ordered`, drawn without drawing
+    the resample: O(1) whatever their count.
+
+    A resample draws n indices floor(n * U) from n uniforms U; its median is the value at the median
+    of those indices, and floor is monotone, so it sits at floor(n * U_(k)), where U_(k), the k-th
+    smallest of n uniforms, follows Beta(k, n - k + 1). With an even n the median is the mean of
+    the k-th and (k+1)-th values (k = n / 2); given U_(k) = u, the n - k uniforms above it are
+    uniform on (u, 1), so U_(k+1) = u + (1 - u) * Beta(1, n - k), their smallest.
+    """
+    n = len(ordered)
+    k = (n + 1) // 2  # the lower middle for an even n
+    low = rng.betavariate(k, n - k + 1)
+    lower = ordered[min(int(low * n), n - 1)]
+    if n % 2:
+        return lower
+    high = low + (1 - low) * rng.betavariate(1, n - k)
+    return (lower + ordered[min(int(high * n), n - 1)]) / 2
+
+
 def median_interval(samples: Sequence[float], resamples: int = RESAMPLES) -> tuple[float, float]:
     """The 95% percentile-bootstrap interval of the median of `samples` (seeded: the same samples
     always give the same interval). Each resample draws indices into the sorted samples: the median
-    of the drawn values is the value at the median of the drawn indices, so only integers are sorted."""
+    of the drawn values is the value at the median of the drawn indices, so only integers are sorted;
+    past EXACT_RESAMPLING_MAX_SAMPLES, the median is drawn directly (drawn_median)."""
     ordered = sorted(samples)
     n = len(ordered)
     if n == 1:
         return ordered[0], ordered[0]
     rng = random.Random(SEED)
+    if n > EXACT_RESAMPLING_MAX_SAMPLES:
+        medians = sorted(drawn_median(ordered, rng) for _ in range(resamples))
+        tail = (1 - CONFIDENCE) / 2
+        return _quantile(medians, tail), _quantile(medians, 1 - tail)
     indices = range(n)
     middle = n // 2
     medians = []

@@ -26,7 +26,7 @@ AREA_TITLES = {
     "team": "Team and existing code",
     "scale": "Scale and distributed training",
     "maintenance": "Maintenance and outlook",
-    "performance": "Measured on this machine",
+    "performance": "Measured in the profile run",
 }
 
 

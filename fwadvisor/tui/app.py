@@ -103,6 +103,8 @@ class FwAdvisorApp(App[None]):
         # The first stop signal (SIGHUP, SIGTERM, SIGINT) and how many came: see catch_stop_signals.
         self.stopped_by: signal.Signals | None = None
         self.stop_signals_received = 0
+        # The saved runs are read in a thread from the start (load_saved_runs); until then, no run.
+        self.loading_saved_runs = state.begin_loading_runs()
 
     def show_run_progress(self, text: str | None) -> None:
         """How far the profile run is, in every screen's header; None once it ended."""
@@ -200,8 +202,34 @@ class FwAdvisorApp(App[None]):
         self.title = "fwadvisor"
         self.catch_stop_signals()
         self.tell_startup_problems()
+        if self.loading_saved_runs:
+            self.load_saved_runs()
         if self.start_project is not None:
             self.action_start_from_project(self.start_project, scan_now=True)
+
+    @work(thread=True, exclusive=True, group="saved-runs", description="Read the saved profile runs")
+    def load_saved_runs(self) -> None:
+        """Read the saved runs and compute the evidence of the one the advice uses, off the event loop:
+        a large run costs seconds, and the app must answer keys meanwhile (issue 20)."""
+        found = self.state.read_saved_runs()
+        try:
+            self.call_from_thread(self.saved_runs_loaded, *found)
+        except RuntimeError:  # the app closed while the runs were read
+            pass
+
+    def saved_runs_loaded(self, *found: Any) -> None:
+        """Take the saved run found (on the event loop) and show it on the screen that is up."""
+        self.loading_saved_runs = False
+        if not self.state.finish_loading_runs(*found):
+            return
+        # The advice, the profiler's saved run, the report's source line and preview: whichever is up
+        # (the others recompute when they are shown again), once it has painted (a screen that has
+        # just been mounted has no table columns yet). Showing the run twice is harmless.
+        for refresh in ("refresh_advice", "show_saved_run", "show_answers_source"):
+            method = getattr(self.screen, refresh, None)
+            if callable(method):
+                self.screen.call_after_refresh(method)
+                break
 
     def tell_startup_problems(self) -> None:
         """What went wrong with the saved answers before the first screen showed (as plain text)."""

@@ -23,10 +23,13 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from fwadvisor.advisor.engine import ProjectAnswer, Recommendation
+    from fwadvisor.advisor.evidence import ProfileEvidence
     from fwadvisor.profiler.documents import RunDocument
     from fwadvisor.scan import ScanResult
 
 _NOT_LOOKED_UP = object()
+# The app is reading the saved runs in a thread (AdvisorState.begin_loading_runs): no run yet.
+_LOADING = object()
 # How load_answers_keeping's last problem starts when it copied the damaged file aside.
 BACKED_UP = "the file as it was is kept as "
 NOT_SAVING = "Your answers will not be saved this session, so that the file is not written over."
@@ -79,6 +82,9 @@ class AdvisorState:
         # Saved partial runs newer than the complete one picked at start: (file, why partial), newest first.
         self.passed_over_runs: list[tuple[Path, str]] = []
         self._cached: tuple[str, Recommendation] | None = None
+        # The evidence of the run in use, computed once per run (its intervals cost a bootstrap each):
+        # (id of the document, its path, the evidence).
+        self._evidence: tuple[int, Path | None, ProfileEvidence] | None = None
         self._release_check: Any = _NOT_LOOKED_UP  # the last `fwadvisor facts --online`, read when first needed
         # From "Start from a project folder": each library's share of the project's files, and the
         # answers taken from the project with their evidence.
@@ -113,18 +119,70 @@ class AdvisorState:
         """The profile run the advice and the report use: this session's, else the newest complete
         saved one, else the newest readable one (newer runs that fail to load are skipped and listed in
         `unreadable_runs`; newer partial ones passed over for a complete one, in `passed_over_runs`)."""
+        if self._profile is _LOADING:
+            return None
         if self._profile is _NOT_LOOKED_UP:
             self._profile = None
             if self._runs_folder is not None:
-                lookup = latest_profile(self._runs_folder)
-                self.unreadable_runs, self.passed_over_runs = lookup.unreadable, lookup.passed_over
-                if lookup.found:
-                    self._profile, self.profile_path = lookup.found
+                self._take_lookup(latest_profile(self._runs_folder))
         return self._profile
 
     @profile_document.setter
     def profile_document(self, document: RunDocument | None) -> None:
         self._profile = document
+
+    def _take_lookup(self, lookup: ProfileLookup) -> None:
+        self.unreadable_runs, self.passed_over_runs = lookup.unreadable, lookup.passed_over
+        self._profile, self.profile_path = lookup.found if lookup.found else (None, None)
+
+    def begin_loading_runs(self) -> bool:
+        """Mark the lookup of the saved runs as under way in a thread (the app's): until it is taken
+        (finish_loading_runs) there is no run. False when there is nothing to look up.
+
+        A saved run can be large (up to 64 MB, 200,000 samples a record) and its intervals cost a
+        bootstrap each: read on the event loop, a 1.8 MB run froze the app for 21 s at start (issue 20).
+        """
+        if self._runs_folder is None or self._profile is not _NOT_LOOKED_UP:
+            return False
+        if not any(self._runs_folder.glob("profile-*.json")):  # none saved: nothing to wait for
+            return False
+        self._profile = _LOADING
+        return True
+
+    @property
+    def loading_runs(self) -> bool:
+        """Whether the saved runs are still being read (the screens say so)."""
+        return self._profile is _LOADING
+
+    def read_saved_runs(self) -> tuple[ProfileLookup, ProfileEvidence | None]:
+        """The lookup of the saved runs and the evidence of the one found: the slow part, safe to run
+        in a thread (it reads files and computes, and changes nothing in the state)."""
+        from fwadvisor.advisor.evidence import evidence_from_profile
+
+        assert self._runs_folder is not None
+        lookup = latest_profile(self._runs_folder)
+        evidence = evidence_from_profile(*lookup.found) if lookup.found else None
+        return lookup, evidence
+
+    def finish_loading_runs(self, lookup: ProfileLookup, evidence: ProfileEvidence | None) -> bool:
+        """Take what read_saved_runs found; False when a run of this session took its place meanwhile."""
+        if self._profile is not _LOADING:
+            return False
+        self._take_lookup(lookup)
+        if lookup.found and evidence is not None:
+            self._evidence = (id(lookup.found[0]), lookup.found[1], evidence)
+        return True
+
+    def profile_evidence(self) -> ProfileEvidence | None:
+        """The evidence of the run in use (computed once per run)."""
+        from fwadvisor.advisor.evidence import evidence_from_profile
+
+        document = self.profile_document
+        if document is None:
+            return None
+        if self._evidence is None or self._evidence[:2] != (id(document), self.profile_path):
+            self._evidence = (id(document), self.profile_path, evidence_from_profile(document, self.profile_path))
+        return self._evidence[2]
 
     def profile_notice(self) -> str | None:
         """A line the app may show when the newest saved run could not be read (plain text, not markup)."""
@@ -276,7 +334,6 @@ class AdvisorState:
     def recommendation(self) -> Recommendation:
         """The advice for the current answers (recomputed only when an answer changed)."""
         from fwadvisor.advisor.engine import recommend
-        from fwadvisor.advisor.evidence import evidence_from_profile
 
         document = self.profile_document
         key = (
@@ -287,7 +344,7 @@ class AdvisorState:
             + repr(self.inferred)
         )
         if self._cached is None or self._cached[0] != key:
-            evidence = evidence_from_profile(document, self.profile_path) if document is not None else None
+            evidence = self.profile_evidence()
             if self._release_check is _NOT_LOOKED_UP:
                 from fwadvisor.advisor.facts import load_last_check
 

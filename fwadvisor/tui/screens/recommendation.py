@@ -105,6 +105,8 @@ class RecommendationScreen(Screen):
         source = self.app.state.answers_source()  # type: ignore[attr-defined]
         if source:  # an answers file, not the saved interview: said, with how to keep them
             priorities.append(f"\n{source} ({KEEP_HINT}).", style="yellow")
+        if self.app.state.loading_runs:  # type: ignore[attr-defined]
+            priorities.append("\nReading the saved profile runs ...", style="dim")
         notice = self.app.state.profile_notice()  # type: ignore[attr-defined]
         if notice:  # the newest saved run could not be read: it was skipped, and the person is told why
             priorities.append("\n" + one_line(notice), style="yellow")
