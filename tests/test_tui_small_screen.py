@@ -164,6 +164,8 @@ async def test_a_newer_one_benchmark_or_one_thread_run_is_not_the_evidence():
     save_run_file("profile-20200103T000000Z-quick.json", one_thread)
 
     app = make_app(save_path=None)
+    async with app.run_test(size=(80, 24)):
+        await app.workers.wait_for_complete()  # the saved runs are read in a thread (issue 20)
     assert app.state.profile_document is not None
     assert app.state.profile_path.name == "profile-20200101T000000Z-quick.json"
     line = app.state.evidence_line()
