@@ -44,11 +44,19 @@ MAX_CACHE_BYTES = 2 * MAX_FILE_BYTES
 CacheKey = tuple[str, int, int, int, str, str]
 
 
+def _path_text(path: Path) -> str:
+    # A file name need not be valid UTF-8 (`bad\xff.yaml`): its bytes as the file system has them,
+    # undecodable ones as \xff escapes, so the key is text msgpack can hold and still tells such names apart.
+    return os.fsencode(path.resolve()).decode("utf-8", "backslashreplace")
+
+
 def _cache_file(path: Path) -> Path:
     # A checksum names the cache file (the full path is in the key that is checked on load);
-    # zlib is already loaded, while hashlib costs milliseconds of start-up to import.
-    digest = f"{zlib.crc32(str(path.resolve()).encode()):08x}"
-    return user_cache_dir() / "parsed" / f"{path.stem}-{digest}.msgpack"
+    # zlib is already loaded, while hashlib costs milliseconds of start-up to import. The stem keeps
+    # only plain characters: a data file's name may hold anything a file name can.
+    digest = f"{zlib.crc32(os.fsencode(path.resolve())):08x}"
+    stem = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in path.stem)
+    return user_cache_dir() / "parsed" / f"{stem}-{digest}.msgpack"
 
 
 def _content_key(path: Path, model: type, content: bytes) -> CacheKey:
@@ -56,7 +64,7 @@ def _content_key(path: Path, model: type, content: bytes) -> CacheKey:
     # they were is out of reach (crc32 alone already catches every change of up to 32 adjacent bits).
     # Whoever can write the cache folder can write the rules themselves, so no cryptographic hash.
     version = f"{__version__}/{CACHE_REVISION}"
-    return str(path.resolve()), len(content), zlib.crc32(content), zlib.adler32(content), version, model.__qualname__
+    return _path_text(path), len(content), zlib.crc32(content), zlib.adler32(content), version, model.__qualname__
 
 
 def _read_cached(cache: Path, key: CacheKey, model: type[T]) -> T | None:

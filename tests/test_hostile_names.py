@@ -10,6 +10,7 @@ bounded in size, exit 2.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -353,3 +354,17 @@ def test_a_list_of_100001_unknown_choices_says_how_many_and_what_is_allowed(tmp_
     assert "alias" not in line
     assert "100,001" in line and "'x0', 'x1', 'x2'" in line and "'x99'" not in line
     assert "vision" in line and len(line) < 800
+
+
+@pytest.mark.parametrize("content, code", [(_rule("my-rule"), 0), ("rules: [\n", 2)], ids=["valid", "bad"])
+def test_a_rules_file_whose_name_is_not_utf8_is_read_twice_and_named_escaped(tmp_path, content, code):
+    # A file name is bytes: `bad\xff.yaml` was a UnicodeEncodeError traceback in the parse cache's key.
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / os.fsdecode(b"bad\xff.yaml")).write_text(content, encoding="utf-8")
+    for attempt in ("parsed", "from the parse cache"):
+        result = run_cli("rules", "check", str(folder))
+        assert result.returncode == code, (attempt, result.stderr)
+        assert "Traceback" not in result.stdout + result.stderr, attempt
+    if code == 2:
+        assert "bad\\udcff.yaml:2" in result.stdout + result.stderr
