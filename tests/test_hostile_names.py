@@ -14,6 +14,7 @@ import os
 import re
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from conftest import run_cli
@@ -368,3 +369,28 @@ def test_a_rules_file_whose_name_is_not_utf8_is_read_twice_and_named_escaped(tmp
         assert "Traceback" not in result.stdout + result.stderr, attempt
     if code == 2:
         assert "bad\\udcff.yaml:2" in result.stdout + result.stderr
+
+
+def _run_on_cpu(root: Path, name: str, cpu_model: str) -> Path:
+    document = RunDocument(
+        schema_version=1,
+        created="2026-12-07T00:00:00Z",
+        suite=SuiteInfo(name="quick", device="cpu", threads=1, benchmarks=["matmul"]),
+        environment={"cpu": {"model": cpu_model, "physical_cores": 4, "logical_cores": 8}},
+        workers={"torch": WorkerSummary(status="ok", framework_version="2.0")},
+        results=[msgspec.structs.replace(_record("torch"), framework_version="2.0")],
+    )
+    path = root / name
+    path.write_bytes(encode_run(document))
+    return path
+
+
+def test_compare_names_a_different_cpu_as_text_never_as_markup(tmp_path):
+    # Runs from two CPUs are not like for like (compare said nothing); the model is outside text.
+    first = _run_on_cpu(tmp_path, "a.json", "AMD EPYC 7B13")
+    second = _run_on_cpu(tmp_path, "b.json", "[red]cpu\u202ex[/red]")
+    result = run_cli("profile", "compare", str(first), str(second), env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "different CPU models" in result.stdout, result.stdout
+    assert "[red]cpu\\u202ex[/red]" in result.stdout and "AMD EPYC 7B13" in result.stdout, result.stdout
+    assert INVISIBLE.search(result.stdout) is None

@@ -100,6 +100,8 @@ _SETUP: Final[list[tuple[str, Callable[[RunDocument], Any], str]]] = [
     ("CUDA driver versions", lambda d: _mapping(d.environment.get("gpu")).get("cuda_driver"), ""),
     ("GPU power limits", _per_gpu("power_limit_w"), " W"),
     ("PCIe links", _pcie, ""),
+    # The CPU sets every CPU number and the launch overhead of GPU ones: a new CPU is a new baseline.
+    ("CPU models", lambda d: _mapping(d.environment.get("cpu")).get("model"), ""),
     ("CPU frequency governors", lambda d: _mapping(d.environment.get("cpu")).get("governor"), ""),
 ]
 
