@@ -2,9 +2,6 @@
 
 import sys
 
-try:
-    from fwadvisor.cli import main
-except KeyboardInterrupt:  # Ctrl+C while Python is still starting: the exit code of a later Ctrl+C, no traceback
-    sys.exit(130)
+from fwadvisor.launch import main
 
 sys.exit(main())

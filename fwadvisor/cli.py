@@ -253,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             code = _main(argv, signals)
             stopped_by = signals.exit_code()  # read last: a signal while the run was shown counts too
         return code if stopped_by is None else stopped_by
-    return _main(argv, None)
+    try:
+        return _main(argv, None)
+    except KeyboardInterrupt:  # Ctrl+C while the parser loads, before the command handles it: no traceback
+        return EXIT_INTERRUPTED
 
 
 def _is_profile_run(argv: list[str]) -> bool:

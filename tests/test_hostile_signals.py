@@ -442,3 +442,40 @@ def test_the_app_saves_the_partial_run_when_its_terminal_closes_or_it_is_termina
         _kill_leftovers(mark)
         if master >= 0:
             os.close(master)
+
+
+# ---- Ctrl+C while fwadvisor starts -----------------------------------------------------------------
+
+
+def _entry_points() -> dict[str, list[str]]:
+    entries = {"python -m fwadvisor": [sys.executable, "-m", "fwadvisor"]}
+    script = Path(sys.executable).parent / "fwadvisor"
+    if script.exists():  # the console script of an installed fwadvisor
+        entries["fwadvisor"] = [str(script)]
+    return entries
+
+
+@pytest.mark.parametrize("entry", list(_entry_points()))
+@pytest.mark.parametrize("command", [["--version"], ["rules", "list"]], ids=" ".join)
+def test_ctrl_c_while_fwadvisor_starts_never_shows_a_traceback_of_ours(entry, command):
+    """A Ctrl+C at each millisecond of the start: 130 quietly once fwadvisor's first line runs (the
+    parser's imports raised KeyboardInterrupt with a traceback through cli.py). Before that it is
+    Python's own start-up (its runpy, the console script's `import re`), which we cannot reach."""
+    ours = str(REPO / "fwadvisor")
+    seen = set()
+    for step in range(60):
+        proc = subprocess.Popen(
+            [*_entry_points()[entry], *command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_default_stop_signals,
+        )
+        time.sleep(0.002 * step)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        seen.add(proc.returncode)
+        assert ours not in stderr, f"Ctrl+C {2 * step} ms after start (exit {proc.returncode}):\n{stderr[-3000:]}"
+        if "Traceback" not in stderr:
+            assert proc.returncode in (0, 130, -signal.SIGINT), (2 * step, proc.returncode, stderr[-2000:])
+    assert seen & {130, -signal.SIGINT}, f"no Ctrl+C landed while it started: exit codes {seen}"
