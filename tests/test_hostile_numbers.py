@@ -288,12 +288,13 @@ def test_compare_of_runs_with_no_case_in_common_says_so_and_exits_1(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout + result.stderr
     assert "Traceback" not in out
-    assert "no case was measured in both runs" in out and "suites differ" in out
+    assert "no case was measured in both runs" in result.stderr and "suites differ" in out  # exit 1 says why
     assert "matmul" in out and "conv2d" in out and "case_00" in out  # what was left out, by name
     assert "case_29" not in out and "and 50 more" in out  # bounded: 60 left out of the second, 10 listed
     assert max(len(line) for line in out.splitlines()) <= 80
     as_json = run_cli("profile", "compare", first, second, "--format", "json")
     assert as_json.returncode == 1
+    assert "nothing to compare: no case was measured in both runs (4 only in the first run" in as_json.stderr
     data = json.loads(as_json.stdout)
     assert data["rows"] == [] and len(data["only_second"]) == 60 and len(data["only_first"]) == 4
 

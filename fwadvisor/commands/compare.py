@@ -41,6 +41,7 @@ def run_compare(args: argparse.Namespace) -> int:
     status = 0 if result["rows"] else 1
     if args.format == "json":
         print(json.dumps(result, indent=2))
+        _say_nothing_compared(result)
         return status
     console = stdout_console(highlight=False)
     for warning in result["warnings"]:
@@ -51,7 +52,7 @@ def run_compare(args: argparse.Namespace) -> int:
     _print_left_out(console, "first", result["only_first"])
     _print_left_out(console, "second", result["only_second"])
     if not result["rows"]:
-        console.print(Text("Nothing to compare: no case was measured in both runs.", style="bold"), overflow="fold")
+        _say_nothing_compared(result)
         return status
     if console.width < WIDE_TABLE:
         _print_narrow(console, result["rows"], first_status, second_status)
@@ -63,6 +64,18 @@ def run_compare(args: argparse.Namespace) -> int:
 
 # Cases measured in one run only are listed up to this many a run; the rest are counted (JSON has all).
 LEFT_OUT_LISTED = 10
+
+
+def _say_nothing_compared(result: dict[str, Any]) -> None:
+    """Exit 1 says why on stderr, in every format: no case was measured in both runs."""
+    from fwadvisor.commands.console import stderr_console
+
+    if result["rows"]:
+        return
+    only = f"{len(result['only_first'])} only in the first run, {len(result['only_second'])} only in the second"
+    stderr_console(highlight=False).print(
+        f"fwadvisor: nothing to compare: no case was measured in both runs ({only})", markup=False, overflow="fold"
+    )
 
 
 def _print_left_out(console: Console, run: str, cases: list[dict[str, Any]]) -> None:
