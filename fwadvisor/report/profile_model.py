@@ -13,6 +13,7 @@ from typing import Any
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
+from fwadvisor.profiler.intervals import LOWER_IS_BETTER
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
 from fwadvisor.report.held_equal import HeldEqual, held_equal
@@ -28,7 +29,7 @@ from fwadvisor.report.model import (
     SpeedTable,
     Table,
 )
-from fwadvisor.report.profile_table import LOWER_IS_BETTER, MARKS_LEGEND, Cell, Row, device_label, problems, rows
+from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row, device_label, problems, rows
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
 
 TITLE = "Evidence from this machine"
