@@ -27,7 +27,6 @@ ALL = (PYTORCH, TENSORFLOW)
 # Either id finds the framework.
 BY_ID = {fw.advisor_id: fw for fw in ALL} | {fw.profiler_id: fw for fw in ALL}
 PROFILER_IDS = tuple(fw.profiler_id for fw in ALL)
-ADVISOR_IDS = tuple(fw.advisor_id for fw in ALL)
 EITHER_NAME = "Either framework"
 EITHER_RICH_COLOUR = "cyan"
 

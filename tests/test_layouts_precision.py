@@ -22,6 +22,7 @@ from conftest import REPO, run_cli
 from fwadvisor.errors import InputError
 from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler import suites
+from fwadvisor.profiler.records import DTYPES, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 
 CONV_CPU = "{batch: 2, height: 8, width: 8, channels_in: 4, channels_out: 8, kernel: 3}"
@@ -59,7 +60,7 @@ def test_the_gpu_quick_suite_runs_channels_last_and_bf16_training() -> None:
 def test_standard_and_full_also_measure_nchw_and_fp32_on_a_gpu(suite_name: str) -> None:
     cases = layout_cases(suite_name, "cuda")
     conv = [(dtype, layout) for benchmark, dtype, layout in cases if benchmark == "conv2d"]
-    assert conv == [(dtype, layout) for dtype in suites.DTYPES for layout in ("channels_last", "nchw")]
+    assert conv == [(dtype, layout) for dtype in DTYPES for layout in ("channels_last", "nchw")]
     cnn = [(dtype, layout) for benchmark, dtype, layout in cases if benchmark == "train_cnn"]
     # bf16 first: the evidence takes a benchmark's first case both frameworks measured.
     assert cnn == [("bf16", "channels_last"), ("bf16", "nchw"), ("fp32", "channels_last"), ("fp32", "nchw")]
@@ -116,9 +117,14 @@ def test_a_bad_torch_layouts_entry_is_refused_with_its_file_and_line(tmp_path: P
     assert message in result.stderr and path.name in result.stderr
 
 
-def test_suites_and_the_worker_know_the_same_layouts() -> None:
-    assert suites.TORCH_LAYOUTS == ref.TORCH_LAYOUTS
-    assert suites.TORCH_LAYOUT_PARAM == ref.TORCH_LAYOUT_PARAM
+def test_the_worker_accepts_every_layout_a_suite_may_name_and_refuses_others() -> None:
+    # One list (records.TORCH_LAYOUTS) serves both sides now; what is left to check is that the
+    # worker's reading of a case's param agrees with it.
+    for layout in TORCH_LAYOUTS:
+        assert ref.torch_layout({TORCH_LAYOUT_PARAM: layout}) == layout
+    assert ref.torch_layout({}) is None
+    with pytest.raises(ValueError, match="channels_last or nchw"):
+        ref.torch_layout({TORCH_LAYOUT_PARAM: "nhwc"})
 
 
 # ---- the worker side's rules (NumPy only)

@@ -10,13 +10,13 @@ import pytest
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.peaks import (
-    DTYPES,
     Peak,
     load_table,
     lookup_gpu,
     peak_for,
     percent_of_peak,
 )
+from fwadvisor.profiler.records import DTYPES
 from fwadvisor.yamlio import load_yaml
 
 

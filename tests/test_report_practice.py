@@ -12,12 +12,12 @@ import xml.etree.ElementTree as ET
 
 import msgspec
 import pytest
-from practice_runs import practice_document, quick_document
+from practice_runs import evidence_html, evidence_markdown, evidence_text, practice_document, quick_document
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
 from fwadvisor.profiler.documents import Metric
-from fwadvisor.report import profile_section
+from fwadvisor.report.profile_json import profile_summary
 
 PATH = "/runs/profile-practice.json"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -33,7 +33,7 @@ def section(md: str, heading: str) -> str:
 
 
 def test_markdown_has_a_curve_table_per_model_the_final_accuracies_and_the_export():
-    md = profile_section.markdown_section(practice_document(), PATH)
+    md = evidence_markdown(practice_document(), PATH)
     cnn = section(md, "### Training curves: CNN on the 8x8 digits (practice_cnn)")
     assert (
         "| epoch | PyTorch train loss | PyTorch train acc | PyTorch test acc | PyTorch s | TensorFlow train loss "
@@ -69,38 +69,38 @@ def test_a_gap_of_three_points_or_less_is_no_finding():
     doc = practice_document()
     tf = next(r for r in doc.results if r.benchmark == "practice_cnn" and r.framework == "tensorflow")
     tf.metric = Metric("test accuracy", 0.9344)  # 3.0 points below PyTorch's 96.44%
-    md = profile_section.markdown_section(doc, PATH)
+    md = evidence_markdown(doc, PATH)
     assert "Final test accuracy: PyTorch 96.4%, TensorFlow 93.4% (3.0 points apart)." in md
     assert "Finding" not in md
     tf.metric = Metric("test accuracy", 0.9330)  # 3.1 points
-    assert "Finding: the CNN" in profile_section.markdown_section(doc, PATH)
+    assert "Finding: the CNN" in evidence_markdown(doc, PATH)
 
 
 def test_triggered_rules_get_a_sub_section_only_when_asked_for():
     doc = practice_document()
-    plain = profile_section.markdown_section(doc, PATH)
+    plain = evidence_markdown(doc, PATH)
     assert "What these numbers changed" not in plain
     triggered = [
         {"rule": "practice_accuracy_gap", "favors": "pytorch", "message": "PyTorch trained | better"},
         {"rule": "export_mismatch", "framework": "tensorflow", "message": "SavedModel did not <match>"},
     ]
-    md = profile_section.markdown_section(doc, PATH, triggered=triggered)
+    md = evidence_markdown(doc, PATH, triggered=triggered)
     assert "### What these numbers changed in the advice" in md
     assert "- practice_accuracy_gap (favours PyTorch): PyTorch trained \\| better" in md
     assert "export_mismatch (TensorFlow): SavedModel did not \\<match\\>" in md
-    empty = profile_section.markdown_section(doc, PATH, triggered=[])
+    empty = evidence_markdown(doc, PATH, triggered=[])
     assert "No rule used these numbers: the advice rests on your answers alone." in empty
-    page = profile_section.html_section(doc, PATH, triggered=triggered)
+    page = evidence_html(doc, PATH, triggered=triggered)
     assert "<h3>What these numbers changed in the advice</h3>" in page
     assert "SavedModel did not &lt;match&gt;" in page
-    assert "the advice rests on your answers alone" in profile_section.html_section(doc, PATH, triggered=[])
-    text = "\n".join(profile_section.text_section(doc, PATH, 100, triggered=[]))
+    assert "the advice rests on your answers alone" in evidence_html(doc, PATH, triggered=[])
+    text = "\n".join(evidence_text(doc, PATH, 100, triggered=[]))
     assert "No rule used these numbers" in text
-    assert "What these numbers changed" not in "\n".join(profile_section.text_section(doc, PATH, 100))
+    assert "What these numbers changed" not in "\n".join(evidence_text(doc, PATH, 100))
 
 
 def test_text_section_gives_the_final_accuracies_the_finding_and_the_export():
-    lines = profile_section.text_section(practice_document(), PATH, 100)
+    lines = evidence_text(practice_document(), PATH, 100)
     text = " ".join(" ".join(lines).split())  # the sentences wrap at 100 columns
     assert all(len(line) <= 100 for line in lines)
     assert "Final test accuracy: PyTorch 96.4%, TensorFlow 90.9% (5.5 points apart)." in text
@@ -115,7 +115,7 @@ def test_text_section_gives_the_final_accuracies_the_finding_and_the_export():
 def test_html_has_the_tables_and_one_self_contained_escaped_svg_per_model():
     doc = practice_document()
     doc.results[0].framework_version = "<script>alert(1)</script>"
-    page = profile_section.html_section(doc, "/tmp/<b>x</b>.json")
+    page = evidence_html(doc, "/tmp/<b>x</b>.json")
     assert "<script" not in page.lower() and "<b>x" not in page
     assert "worker crashed: &lt;oom&gt; | out of memory" in page
     assert not re.search(r"<link|src=|href=|@import|url\(|<img|<iframe|<image|<use", page)
@@ -161,11 +161,11 @@ def test_html_has_the_tables_and_one_self_contained_escaped_svg_per_model():
 def test_a_mixed_run_keeps_the_speed_chart_and_table_for_the_speeds_only():
     doc = practice_document()
     doc.results += quick_document().results
-    page = profile_section.html_section(doc, PATH)
+    page = evidence_html(doc, PATH)
     assert page.count("<svg") == 3
     speed_chart = page[page.index("<svg") : page.index("</svg>")]
     assert "matmul" in speed_chart and "practice_cnn" not in speed_chart and "export" not in speed_chart
-    md = profile_section.markdown_section(doc, PATH)
+    md = evidence_markdown(doc, PATH)
     assert "| matmul fp32 |" in md and "| practice_cnn" not in md and "| export_roundtrip" not in md
 
 
@@ -174,7 +174,7 @@ def test_a_mixed_run_keeps_the_speed_chart_and_table_for_the_speeds_only():
 
 def test_json_carries_each_practice_curve_and_the_export_details():
     doc = practice_document()
-    summary = json.loads(json.dumps(profile_section.profile_summary(doc, PATH)))
+    summary = json.loads(json.dumps(profile_summary(doc, PATH)))
     by_key = {(m["benchmark"], m["framework"]): m for m in summary["measurements"]}
     assert by_key[("practice_cnn", "torch")]["curve"] == msgspec.to_builtins(doc.results[0].curve)
     assert by_key[("practice_cnn", "torch")]["curve"][0] == {
@@ -190,7 +190,7 @@ def test_json_carries_each_practice_curve_and_the_export_details():
     assert by_key[("practice_rnn", "tensorflow")]["error"].startswith("worker crashed")
     assert by_key[("export_roundtrip", "tensorflow")]["extra"]["format"] == "SavedModel"
     assert by_key[("export_roundtrip", "tensorflow")]["usable"] is False
-    quick = profile_section.profile_summary(quick_document(), PATH)
+    quick = profile_summary(quick_document(), PATH)
     assert all("curve" not in m for m in quick["measurements"])
 
 
@@ -198,11 +198,11 @@ def test_a_hand_edited_curve_with_bad_points_is_refused_with_where_it_is():
     data = msgspec.to_builtins(practice_document())
     data["results"][0]["curve"][2]["train_loss"] = "NaN"
     with pytest.raises(InputError, match=r"results\[0\]\.curve\[2\]\.train_loss"):
-        profile_section.markdown_section(data, PATH)
+        evidence_markdown(data, PATH)
     data["results"][0]["curve"][2]["train_loss"] = None  # a diverged loss is recorded as null
-    md = profile_section.markdown_section(data, PATH)
+    md = evidence_markdown(data, PATH)
     assert "| 3 | - | 92.1% | 93.1% |" in md
-    ET.fromstring(re.findall(r"<svg.*?</svg>", profile_section.html_section(data, PATH), re.S)[0])
+    ET.fromstring(re.findall(r"<svg.*?</svg>", evidence_html(data, PATH), re.S)[0])
 
 
 def test_terminal_sparklines_for_the_cli_share_one_scale_per_measure():

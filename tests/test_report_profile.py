@@ -8,6 +8,7 @@ import re
 
 import msgspec
 import pytest
+from practice_runs import evidence_html, evidence_markdown
 
 from conftest import FIXTURES
 from fwadvisor.advisor.engine import recommend
@@ -15,7 +16,6 @@ from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.questionnaire import load_answers
 from fwadvisor.frameworks import identity
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, usable_as_evidence
-from fwadvisor.report import profile_section
 from fwadvisor.report.profile_table import device_label, rows
 from fwadvisor.report.render import render
 
@@ -209,9 +209,9 @@ def test_a_run_where_a_framework_was_missing_says_so(rec, real_run):
     for record in doc.results:
         if record.framework == "tensorflow":
             record.error, record.metric = "TensorFlow is not installed", Metric("", None)
-    md = profile_section.markdown_section(doc, None)
+    md = evidence_markdown(doc, None)
     assert "(missing framework)" in md
     assert "TensorFlow: TensorFlow is not installed. Fix: pip install" in md
     assert "saved as" not in md  # no path: the run was only in memory
-    page = profile_section.html_section(doc, None)
+    page = evidence_html(doc, None)
     assert page.count("not comparable (TensorFlow failed)") >= 2  # in the chart and in the table

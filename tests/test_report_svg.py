@@ -9,13 +9,13 @@ import xml.etree.ElementTree as ET
 
 import msgspec
 import pytest
-from practice_runs import document, practice_document
+from practice_runs import document, evidence_html, evidence_markdown, evidence_text, practice_document
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument
 from fwadvisor.profiler.records import failed_record, make_record
-from fwadvisor.report import chart_axis, profile_section
+from fwadvisor.report import chart_axis
 from fwadvisor.report.model import RatioBar, RatioChart
 from fwadvisor.report.profile_model import build_evidence
 from fwadvisor.report.profile_table import render_rich_table, rows
@@ -68,7 +68,7 @@ def test_pytorch_leads_grow_left_and_tensorflow_leads_right_as_in_the_app():
         speed("eager_overhead", "torch", 8.0, "us/op", ops=20, size=8),
         speed("eager_overhead", "tensorflow", 4.0, "us/op", ops=20, size=8),  # lower is better: TF 2x ahead
     )
-    section = profile_section.html_section(run, None)
+    section = evidence_html(run, None)
     svg = section[section.index("<svg") : section.index("</svg>") + 6]
     found = bars(svg)
     torch_bar, tf_bar = found["matmul"], found["eager_overhead"]
@@ -141,12 +141,12 @@ def test_one_classification_marks_cells_and_says_why_a_row_is_not_compared():
 
 def test_a_run_given_as_parsed_json_is_validated_first():
     data = msgspec.to_builtins(practice_document())
-    assert profile_section.markdown_section(data, None) == profile_section.markdown_section(practice_document(), None)
+    assert evidence_markdown(data, None) == evidence_markdown(practice_document(), None)
     data["results"][0]["median_s"] = -1.0
     with pytest.raises(InputError, match=r"median_s"):
-        profile_section.html_section(data, None)
+        evidence_html(data, None)
     with pytest.raises(InputError):
-        profile_section.text_section({"results": []}, None)
+        evidence_text({"results": []}, None)
 
 
 def test_the_cli_table_shows_outside_text_as_text_never_as_markup():

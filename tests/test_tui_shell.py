@@ -223,6 +223,22 @@ async def test_an_export_from_a_removed_working_directory_goes_to_the_data_folde
         assert any(f"Report saved to {target}" in text for text in notification_texts(app))
 
 
+async def test_a_screenshot_from_a_removed_working_directory_goes_where_exports_go(tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "no-home"))
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    app = make_app(LAB, save_path=None, load_last_profile=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        saved = app.deliver_screenshot("shot.svg")
+        await pilot.pause()
+        data = Path(os.environ["FWADVISOR_DATA_DIR"])
+        assert saved == str(data / "shot.svg"), notification_texts(app)
+        assert (data / "shot.svg").read_text(encoding="utf-8").startswith("<svg")
+        assert any(f"Saved to {saved}" in text for text in notification_texts(app))
+
+
 # ---- wording ---------------------------------------------------------------------------------------
 
 

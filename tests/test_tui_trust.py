@@ -31,6 +31,8 @@ from fwadvisor.profiler.documents import (
     encode_run,
     run_from_data,
 )
+from fwadvisor.profiler.load import fewer_threads_reason
+from fwadvisor.report.profile_model import busy_sentences
 from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.messages import MachineSampled, RunFinished, WorkerStarted, message_for_runner_event
 from fwadvisor.tui.screens.dialogs import EvidenceChoiceDialog
@@ -264,6 +266,27 @@ async def test_a_busy_run_shows_its_mark_colour_and_says_which_framework_was_bus
         assert "measured while other processes were busy" in chart.plain
         assert all(len(line) <= 80 for line in chart.plain.splitlines())
         assert any(BUSY_COLOUR in str(span.style) for span in chart.spans)
+
+
+async def test_the_app_says_of_a_busy_run_what_the_cli_and_the_reports_say():
+    # Only one of PyTorch's two numbers was busy, and the run had fewer threads because of it: the app's
+    # status gives the very sentences of profile_model.busy_sentences (the CLI's stderr, every report).
+    data = run_document(load={"torch": {"busy": False, "samples": 20}, "tensorflow": {"busy": False, "samples": 20}})
+    data["suite"].update(threads=1, threads_default=2, threads_reason=fewer_threads_reason(1, 2, 104.0))
+    data["results"][0].update(machine_busy=True, busy_reason="other processes used 180% CPU during this case")
+    path = save_run_file("profile-20200101T000000Z-quick.json", data)
+    document = run_from_data(data)
+    expected = busy_sentences(document)
+    assert expected[0].startswith("Other processes used 104% CPU just before the run")
+    assert "the 1 of its 2 numbers measured then are not used as evidence" in expected[1]
+    assert expected[-1].startswith("Why: ")
+    app = make_app(save_path=None, load_last_profile=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        app.screen.post_message(RunFinished(document, path))
+        assert await wait_for(pilot, lambda: "Why: " in status_text(app), 5), status_text(app)
+        assert status_text(app).splitlines()[-len(expected) :] == expected
 
 
 async def test_cancelled_cases_say_cancelled_in_every_cell_and_chart_entry(tmp_path):

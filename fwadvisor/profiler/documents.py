@@ -27,6 +27,9 @@ SCHEMA_VERSION: Final = 2
 # judged it; a record without one (saved before it existed) keeps its spread-based verdict.
 READABLE_VERSIONS: Final = (1, 2)
 KIND: Final = "fwadvisor-profile"
+# The runner starts each worker with its own pid here; the worker compares it with its parent after
+# asking to die with it: a parent already gone by then would never send the death signal.
+PARENT_PID_ENV: Final = "FWADVISOR_WORKER_PARENT"
 # The largest run file read: a full suite with every raw sample is a few megabytes.
 MAX_RUN_BYTES: Final = 64_000_000
 

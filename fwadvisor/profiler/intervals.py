@@ -157,19 +157,6 @@ def comparisons_for(document: RunDocument) -> list[Comparison]:
     return framework_comparisons(document.results)
 
 
-def comparison_for(document: RunDocument, benchmark: str, dtype: str | None, params: dict) -> Comparison | None:
-    """The comparison of one case of the run, if both frameworks measured it."""
-    key = msgspec.json.encode(params, order="sorted")
-    for comparison in comparisons_for(document):
-        if (
-            comparison.benchmark == benchmark
-            and (comparison.dtype or "") == (dtype or "")
-            and msgspec.json.encode(comparison.params, order="sorted") == key
-        ):
-            return comparison
-    return None
-
-
 def change_interval(first: Record, second: Record) -> tuple[float, float, float] | None:
     """How the same case moved from one run to another: (ratio, low, high), above 1 when the second
     run did better (faster, or less time per op), with its 95% interval. None when the two cannot be

@@ -21,11 +21,11 @@ from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
+from fwadvisor.profiler.records import DTYPES
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 
 TABLE_FILE = "gpus.yaml"
-DTYPES = ("fp32", "tf32", "fp16", "bf16")
 METRIC_KINDS = ("flops", "bandwidth")
 FLOPS_UNIT = "TFLOP/s"
 BANDWIDTH_UNIT = "GB/s"

@@ -44,6 +44,18 @@ CURVE_KEYS: tuple[str, ...] = CurvePoint.__struct_fields__
 # Same model, data, initial weights and optimiser: accuracies further apart than this are a finding.
 ACCURACY_GAP = 0.03
 
+# The dtype and layout names a case carries, on both sides of the process boundary: the suites check
+# them, the worker's recipes apply them (reference.py), the GPU table and the reports read them.
+DTYPES = ("fp32", "tf32", "fp16", "bf16")  # matmul and conv2d; each framework adapter maps these names
+CPU_DTYPES = ("fp32", "bf16")  # TF32 does not exist on a CPU; fp16 GEMM there is no fair result
+# Mixed-precision training: the forward pass and loss in that dtype, float32 weights and updates.
+MIXED_DTYPES = ("bf16", "fp16")
+# PyTorch's memory layouts for image tensors (a case's `torch_layout` param): channels_last keeps NCHW
+# shapes with NHWC strides, what PyTorch users run convolutions in on GPUs; "nchw" is PyTorch's default.
+# TensorFlow runs NHWC in every case: the param names the PyTorch side of a pair of records.
+TORCH_LAYOUTS = ("channels_last", "nchw")
+TORCH_LAYOUT_PARAM = "torch_layout"
+
 
 def make_record(
     *,

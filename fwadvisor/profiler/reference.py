@@ -15,18 +15,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-# Dtype rules every recipe applies, so the frameworks refuse and accept exactly the same cases.
-MATH_DTYPES = ("fp32", "tf32", "fp16", "bf16")  # matmul and conv2d; each adapter maps these names
-CPU_MATH_DTYPES = ("fp32", "bf16")  # TF32 does not exist on a CPU; fp16 GEMM there is no fair result
+from fwadvisor.profiler.records import CPU_DTYPES, DTYPES, MIXED_DTYPES, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
+
+# Dtype rules every recipe applies, so the frameworks refuse and accept exactly the same cases (the
+# names are records.DTYPES, CPU_DTYPES and MIXED_DTYPES, which the suites check too).
 FLOAT32_DTYPES = ("fp32", "tf32")  # float32 tensors; "tf32" allows TF32 math on the GPU
 
 
-def check_math_dtype(cuda: bool, dtype: str, known: Collection[str] = MATH_DTYPES) -> None:
+def check_math_dtype(cuda: bool, dtype: str, known: Collection[str] = DTYPES) -> None:
     """matmul/conv dtypes: fp32, tf32, fp16, bf16; tf32 and fp16 are GPU-only cases."""
     if dtype not in known:
         raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(known)}")
-    if not cuda and dtype not in CPU_MATH_DTYPES:
-        raise ValueError(f"dtype {dtype} is GPU-only; on a CPU use {' or '.join(CPU_MATH_DTYPES)}")
+    if not cuda and dtype not in CPU_DTYPES:
+        raise ValueError(f"dtype {dtype} is GPU-only; on a CPU use {' or '.join(CPU_DTYPES)}")
 
 
 def check_float32_only(cuda: bool, benchmark: str, dtype: str) -> None:
@@ -39,7 +40,6 @@ def check_float32_only(cuda: bool, benchmark: str, dtype: str) -> None:
 # "fp16": the forward pass and loss in that dtype, float32 weights and updates), as GPU training runs.
 # On a CPU they train in fp32 only: mixed precision there is no common practice, and its speed depends
 # on whether the CPU has bf16 instructions (AVX512-BF16, AMX) more than on the framework.
-MIXED_DTYPES = ("bf16", "fp16")
 TRAINING_DTYPES = ("fp32", "tf32", *MIXED_DTYPES)
 
 
@@ -54,13 +54,6 @@ def check_training_dtype(cuda: bool, benchmark: str, dtype: str) -> None:
 def mixed_precision(dtype: str) -> str | None:
     """The narrow dtype of a mixed-precision training case ("bf16", "fp16"), None for float32."""
     return dtype if dtype in MIXED_DTYPES else None
-
-
-# PyTorch's memory layouts for image tensors (a case's `torch_layout` param): channels_last keeps NCHW
-# shapes with NHWC strides, what PyTorch users run convolutions in on GPUs; "nchw" is PyTorch's default.
-# TensorFlow runs NHWC in every case: the param names the PyTorch side of a pair of records.
-TORCH_LAYOUTS = ("channels_last", "nchw")
-TORCH_LAYOUT_PARAM = "torch_layout"
 
 
 def torch_layout(params: Mapping[str, object]) -> str | None:

@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from fwadvisor.profiler.documents import (
+    PARENT_PID_ENV,
     BenchmarkCase,
     Done,
     Fatal,
@@ -72,9 +73,6 @@ class WorkerEvent(msgspec.Struct, frozen=True):
 
 
 EventHandler = Callable[[WorkerEvent], None]
-# The worker compares this with its parent after asking to die with it: a parent already gone by then
-# would never send the death signal.
-PARENT_PID_ENV = "FWADVISOR_WORKER_PARENT"
 
 
 @dataclass

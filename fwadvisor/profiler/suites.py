@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
-from fwadvisor.profiler.records import BENCHMARKS, GPU_ONLY
+from fwadvisor.profiler.records import BENCHMARKS, CPU_DTYPES, DTYPES, GPU_ONLY, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
 from fwadvisor.safe_text import excerpt, invisible_note, shown_name
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
@@ -83,13 +83,9 @@ BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
 # Yes/no parameters: 0 or 1 where every other parameter is a positive size; left out, they are 0 (so a
 # suite written before the flag existed keeps meaning what it meant).
 FLAG_PARAMS = frozenset({"pinned"})
-DTYPES = ("fp32", "tf32", "fp16", "bf16")
-CPU_DTYPES = ("fp32", "bf16")
-# PyTorch's memory layouts for image tensors (reference.TORCH_LAYOUTS, which the worker checks): a case
-# with a layout gets it as its `torch_layout` param, so the two frameworks' records of it pair up.
-# TensorFlow runs NHWC in every case, so it measures each pairing on its own.
-TORCH_LAYOUTS = ("channels_last", "nchw")
-TORCH_LAYOUT_PARAM = "torch_layout"
+# A case with a PyTorch layout (records.TORCH_LAYOUTS, which the worker checks too) gets it as its
+# `torch_layout` param, so the two frameworks' records of it pair up. TensorFlow runs NHWC in every
+# case, so it measures each pairing on its own.
 TORCH_LAYOUT_BENCHMARKS = ("conv2d", "train_cnn")
 # Without `torch_layouts`, GPU cases of those benchmarks run channels_last (what PyTorch users run on
 # GPUs) and say so in their params; CPU cases keep PyTorch's default NCHW and their params unchanged.

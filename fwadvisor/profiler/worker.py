@@ -28,6 +28,7 @@ from typing import IO, Any
 import msgspec
 
 from fwadvisor.profiler.documents import (
+    PARENT_PID_ENV,
     BenchmarkCase,
     Done,
     Fatal,
@@ -45,7 +46,6 @@ BACKEND_MODULES = {
 }
 INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'", "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
 EXIT_FATAL = 3
-PARENT_PID_ENV = "FWADVISOR_WORKER_PARENT"  # runner.PARENT_PID_ENV (not imported: runner is the parent side)
 Send = Callable[[WorkerMessage], None]
 
 

@@ -20,7 +20,7 @@ PLAN_INTRO = "One framework for everything is the wrong shape here"
 
 def build_report(rec: Recommendation, measured: EvidenceSection | None = None, replaced: Sequence[str] = ()) -> Report:
     """The whole report of `rec`; `measured` is the "Evidence from this machine" section of a
-    profile run (profile_section.evidence_for), placed after the what-ifs; `replaced` the ids of
+    profile run (profile_model.evidence_for), placed after the what-ifs; `replaced` the ids of
     rules that the user's rules replaced (RuleSet.replaced), named under the verdict."""
     advice = [
         _blockers(rec),

@@ -79,11 +79,6 @@ def next_steps_for(rec: Recommendation) -> str:
     return name(rec.recommendation)
 
 
-def plan_lines(rec: Recommendation) -> list[str]:
-    """The split plan, one line per part ("PyTorch for ...: why")."""
-    return [f"{name(part.framework)} for {part.covers.rstrip('.')}: {part.why}" for part in rec.plan]
-
-
 def reasons_by_area(rec: Recommendation) -> list[tuple[str, list[Reason]]]:
     grouped: dict[str, list[Reason]] = defaultdict(list)
     for reason in rec.reasons:
@@ -186,10 +181,6 @@ def what_it_takes_sentence(rec: Recommendation, takes: WhatItTakes) -> str:
 def left_out_note(count: int, where: str, what: str = "smaller ones") -> str:
     """The line under a shortened list; `where` is where the whole list is ("the JSON report")."""
     return f"… and {count} {what} (all of them in {where})"
-
-
-def score_line(rec: Recommendation) -> str:
-    return " / ".join(f"{name(fw)} {pts:g}" for fw, pts in rec.scores.items())
 
 
 def library_sentence(row: LibraryRow) -> str:

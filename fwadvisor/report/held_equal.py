@@ -14,6 +14,7 @@ from typing import Any
 
 from fwadvisor.frameworks import PROFILER_IDS, identity
 from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify
+from fwadvisor.profiler.records import MIXED_DTYPES
 from fwadvisor.report.profile_table import params_text
 
 TITLE = "What was held equal"
@@ -63,7 +64,6 @@ MOMENTUM = "PyTorch's and Keras' SGD momentum forms give the same update at a fi
 # Precision flags every record carries; any other flag (autocast, a Keras policy, loss scaling) is shown.
 KNOWN_FLAGS = {"tf32_matmul", "tf32_conv", "dtype", "reduced_precision_reduction"}
 PRECISION_TOPICS = {"weights": "weights kept in", "loss": "loss computed in"}
-MIXED_DTYPES = {"bf16", "fp16"}
 NOT_RUN = {ResultStatus.FAILED, ResultStatus.SKIPPED, ResultStatus.CANCELLED}
 
 
@@ -230,7 +230,7 @@ def _benchmark(benchmark: str, records: list[Record]) -> BenchmarkHeld:
     _compare(facts, "shapes", shapes, True, "{}" if count == 1 else f"the same {count} shapes in both")
     dtypes = {fw: _words(r.dtype or "" for r in rs) for fw, rs in by_fw.items()}
     training = benchmark.startswith(("train_", "practice_"))
-    mixed = training and bool(MIXED_DTYPES & {r.dtype for r in records})
+    mixed = training and any(r.dtype in MIXED_DTYPES for r in records)
     _compare(facts, "dtype", dtypes, True, "{} (mixed precision in both)" if mixed else "{}")
     run_dtypes = sorted({r.dtype or "" for r in records})
     for dtype in run_dtypes:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
+from fwadvisor.profiler.intervals import LOWER_IS_BETTER
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
 from fwadvisor.report.held_equal import HeldEqual, held_equal
@@ -28,8 +29,11 @@ from fwadvisor.report.model import (
     SpeedTable,
     Table,
 )
-from fwadvisor.report.profile_table import LOWER_IS_BETTER, MARKS_LEGEND, Cell, Row, device_label, problems, rows
+from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row, device_label, problems, rows
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
+
+if TYPE_CHECKING:  # only its type: the `profile` command builds sections without the engine
+    from fwadvisor.advisor.engine import Recommendation
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
@@ -339,3 +343,23 @@ def build_evidence(
         ),
         held=held_equal(document),
     )
+
+
+def triggered_rules(rec: Recommendation) -> list[dict[str, Any]] | None:
+    """The reasons, caveats and blockers whose rules the measured numbers triggered (None: no profile used)."""
+    if rec.profile is None:
+        return None
+    ids = {t["rule"] for t in rec.profile.get("triggered", [])}
+    found: list[dict[str, Any]] = [
+        {"rule": r.rule, "favors": r.favors, "weight": r.weight, "message": r.message}
+        for r in rec.reasons
+        if r.rule in ids
+    ]
+    found += [{"rule": c.rule, "framework": c.framework, "message": c.message} for c in rec.caveats if c.rule in ids]
+    found += [{"rule": b.rule, "framework": b.framework, "message": b.message} for b in rec.blockers if b.rule in ids]
+    return found
+
+
+def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> MeasuredEvidence:
+    """The section as it stands in the report of `rec`: with the rules its numbers triggered."""
+    return build_evidence(document, path, triggered_rules(rec))

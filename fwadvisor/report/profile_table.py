@@ -24,14 +24,13 @@ from fwadvisor.profiler.documents import (
     run_from_data,
     unsteady_words,
 )
-from fwadvisor.profiler.intervals import beyond_noise, speed_interval
+from fwadvisor.profiler.intervals import LOWER_IS_BETTER, beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-LOWER_IS_BETTER = frozenset({"us/op", "load s"})
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
 NAMES = {fw.profiler_id: fw.name for fw in ALL}

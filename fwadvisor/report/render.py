@@ -66,7 +66,7 @@ def render(
     measured = None
     if profile is not None:
         # Imported only here: the plain `recommend` path must not pay for it at start-up.
-        from fwadvisor.report.profile_section import evidence_for
+        from fwadvisor.report.profile_model import evidence_for
         from fwadvisor.report.profile_table import as_run
 
         profile = as_run(profile)

@@ -321,8 +321,9 @@ def print_report(
     width = terminal_columns()
     measured = None
     if profile is not None:
-        from fwadvisor.report.profile_section import evidence_for
+        from fwadvisor.report.profile_model import evidence_for
+        from fwadvisor.report.profile_table import as_run
 
-        measured = evidence_for(rec, profile, profile_path)
+        measured = evidence_for(rec, as_run(profile), profile_path)
     lines = report_lines(build_report(rec, measured, replaced), width, colour_wanted(stream), min(width, MAX_WIDTH))
     stream.write("\n".join(lines) + "\n")

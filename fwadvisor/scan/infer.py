@@ -525,8 +525,3 @@ def _spread(evidence: list[Evidence]) -> list[Evidence]:
 
 def _unique(evidence: list[Evidence]) -> list[Evidence]:
     return list(dict.fromkeys(evidence))
-
-
-def _is_container_file(file: str) -> bool:
-    name = file.rsplit("/", 1)[-1].lower()
-    return "docker" in name or "compose" in name or name == "containerfile"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import signal
 import time
 from collections.abc import Iterable
@@ -20,7 +19,7 @@ from textual.screen import Screen
 
 from fwadvisor.profiler.stop_signals import SIGNALS_TO_FORCE, STOP_SIGNALS, stop_signals_not_ignored
 from fwadvisor.safe_text import clean, one_line
-from fwadvisor.tui.state import AdvisorState, load_saved_answers
+from fwadvisor.tui.state import AdvisorState, load_saved_answers, output_folder
 from fwadvisor.tui.widgets import too_small
 
 # Bad answers listed when the app starts; the rest are counted (each is in the backed-up file).
@@ -160,23 +159,12 @@ class FwAdvisorApp(App[None]):
             await asyncio.sleep(0.05)
         self.exit(return_code=return_code)
 
-    def screenshot_folder(self) -> Path:
-        """Where a screenshot goes: the working directory, else the user data folder (made if need be)."""
-        from fwadvisor.paths import user_data_dir
-
-        here = Path.cwd()
-        if os.access(here, os.W_OK):
-            return here
-        folder = user_data_dir() / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
     def deliver_screenshot(
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
         # Textual saves to ~/Downloads, which a machine reached over SSH often lacks ("Failed to save").
         try:
-            folder = Path(path) if path else self.screenshot_folder()
+            folder = Path(path) if path else output_folder()  # where the report's exports go too
             name = filename or f"fwadvisor-{datetime.now().strftime(time_format or '%Y-%m-%dT%H_%M_%S')}.svg"
             target = folder / name
             target.write_text(self.export_screenshot(), encoding="utf-8")

@@ -361,9 +361,6 @@ class AdvisorState:
             self._cached = (key, rec)
         return self._cached[1]
 
-    def answered_count(self) -> int:
-        return sum(1 for q in self.questionnaire.questions if q.id in self.answers)
-
 
 def load_saved_answers(path: Path) -> tuple[Answers, list[str], bool]:
     """The answers saved last time, for the app: `(answers, problems, keep_saving)`.

@@ -27,7 +27,12 @@ from fwadvisor.profiler.backends.tensorflow_transformer import TensorFlowTransfo
 from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
 
 FRAMEWORK: Final = "tensorflow"
-DTYPES: dict[str, tf.DType] = {"fp32": tf.float32, "tf32": tf.float32, "fp16": tf.float16, "bf16": tf.bfloat16}
+TENSORFLOW_DTYPES: dict[str, tf.DType] = {
+    "fp32": tf.float32,
+    "tf32": tf.float32,
+    "fp16": tf.float16,
+    "bf16": tf.bfloat16,
+}
 # Mixed precision: the Keras dtype policy models are built under (float32 variables, narrow compute).
 MIXED_POLICIES = {"bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 # TensorFlow runs images NHWC in every case (a case's torch_layout names PyTorch's side of the pair).
@@ -59,7 +64,7 @@ def _compute_dtypes(model: Any, mixed: str) -> dict[str, str]:
     """The dtype each kind of layer with weights computes in. A model built outside model_precision has
     none in the mixed dtype: refused (a layer kept in float32 on purpose, e.g. an output layer, is fine)."""
     found = {type(layer).__name__: str(layer.compute_dtype) for layer in model.layers if layer.weights}
-    if DTYPES[mixed].name not in found.values():
+    if TENSORFLOW_DTYPES[mixed].name not in found.values():
         raise ValueError(
             f"{mixed} mixed precision, but the model's layers compute in {', '.join(sorted(set(found.values())))}: "
             "build the model inside adapter.model_precision(dtype)"
@@ -142,7 +147,7 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
 
     def tensor(self, array: np.ndarray, dtype: str | None = None) -> tf.Tensor:
         constant = tf.constant(array)
-        return tf.cast(constant, DTYPES[dtype]) if dtype else constant
+        return tf.cast(constant, TENSORFLOW_DTYPES[dtype]) if dtype else constant
 
     def numpy(self, tensor: tf.Tensor) -> np.ndarray:
         # Upcast first (NumPy has no bfloat16; fp16/bf16 -> fp32 is exact); only ever used on small tensors.
@@ -157,7 +162,7 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
     def random_normal(self, shapes: Sequence[tuple[int, ...]], dtype: str) -> list[tf.Tensor]:
         # Generated on the device in float32, then cast: the same recipe as the torch adapter.
         return [
-            tf.cast(tf.random.stateless_normal(shape, seed=(seed, 0)), DTYPES[dtype])
+            tf.cast(tf.random.stateless_normal(shape, seed=(seed, 0)), TENSORFLOW_DTYPES[dtype])
             for seed, shape in enumerate(shapes, start=1)
         ]
 

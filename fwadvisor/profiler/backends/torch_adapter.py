@@ -27,7 +27,7 @@ from fwadvisor.profiler.backends.torch_transformer import TorchTransformerParts
 from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
 
 FRAMEWORK: Final = "torch"
-DTYPES: dict[str, torch.dtype] = {
+TORCH_DTYPES: dict[str, torch.dtype] = {
     "fp32": torch.float32,
     "tf32": torch.float32,  # float32 tensors with TF32 math allowed (set_precision)
     "fp16": torch.float16,
@@ -183,7 +183,9 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
     # ---- tensors
 
     def tensor(self, array: np.ndarray, dtype: str | None = None) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(array)).to(self.torch_device, DTYPES[dtype] if dtype else None)
+        return torch.from_numpy(np.ascontiguousarray(array)).to(
+            self.torch_device, TORCH_DTYPES[dtype] if dtype else None
+        )
 
     def numpy(self, tensor: torch.Tensor) -> np.ndarray:
         # float() first: NumPy has no bfloat16, and an upcast of fp16/bf16 to fp32 is exact.
@@ -200,7 +202,9 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
 
     def random_normal(self, shapes: Sequence[tuple[int, ...]], dtype: str) -> list[torch.Tensor]:
         gen = self._generator()
-        return [torch.randn(*shape, generator=gen, device=self.torch_device).to(DTYPES[dtype]) for shape in shapes]
+        return [
+            torch.randn(*shape, generator=gen, device=self.torch_device).to(TORCH_DTYPES[dtype]) for shape in shapes
+        ]
 
     def random_uniform(self, size: int) -> torch.Tensor:
         return torch.rand(size, generator=self._generator(), device=self.torch_device)

@@ -25,6 +25,7 @@ from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.documents import Record, RunDocument
 from fwadvisor.profiler.records import CURVE_BENCHMARKS
 from fwadvisor.profiler.suites import Case
+from fwadvisor.report.profile_model import busy_sentences
 from fwadvisor.report.profile_table import problems
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.messages import (
@@ -44,7 +45,7 @@ from fwadvisor.tui.profile_run import finish_notice, run_and_save, saved_run_lab
 from fwadvisor.tui.screens.profiler_help import PROFILER_HELP
 from fwadvisor.tui.screens.run_evidence import RunEvidenceScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
-from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR, MachineLine, busy_sentences
+from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR, MachineLine
 from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls, suite_description
 from fwadvisor.tui.widgets.results import ResultsView
 from fwadvisor.tui.widgets.too_small import TooSmallNotice

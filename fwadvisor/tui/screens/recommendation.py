@@ -15,12 +15,13 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
+from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import EITHER_RICH_COLOUR, identity
 from fwadvisor.report import content
 from fwadvisor.safe_text import clean, one_line
 from fwadvisor.tui.screens.dialogs import EvidenceDialog, SaveAsInterviewCommands, ask_to_save_as_interview
 from fwadvisor.tui.screens.interview import KEEP_HINT
-from fwadvisor.tui.widgets.scorebars import ScoreBars, points_text
+from fwadvisor.tui.widgets.scorebars import ScoreBars
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 SHORT_HEIGHT = 32  # rows: below this the top of the screen folds to the verdict's line

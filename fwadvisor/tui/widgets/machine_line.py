@@ -15,8 +15,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from fwadvisor.frameworks import display_name
-from fwadvisor.profiler.documents import STATUS_MARKS, MachineSample, ResultStatus, RunDocument
-from fwadvisor.safe_text import clean, one_line
+from fwadvisor.profiler.documents import STATUS_MARKS, MachineSample, ResultStatus
+from fwadvisor.safe_text import one_line
 
 # The warning colour of a result measured on a busy machine, wherever the app shows one.
 BUSY_COLOUR = "dark_orange"
@@ -101,17 +101,6 @@ def _assemble(prefix: str, parts: list[str], busy: bool, busy_words: str) -> Tex
             text.append(SEPARATOR)
         text.append(part, style=f"bold {BUSY_COLOUR}" if part.startswith("throttled") else "")
     return text
-
-
-def busy_sentences(document: RunDocument) -> list[str]:
-    """One sentence per framework whose run the profiler found busy, in its own words (plain text)."""
-    sentences = []
-    for fw, load in document.load.items():
-        if load.busy:
-            reason = load.reason or f"other processes kept the machine busy during the {display_name(fw)} run"
-            mark = STATUS_MARKS[ResultStatus.BUSY]
-            sentences.append(clean(f"{mark} {reason}: its numbers are not used as evidence."))
-    return sentences
 
 
 class MachineLine(Static):

@@ -5,12 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import display_name, identity
-
-
-def points_text(value: float) -> str:
-    """A number of points in words: "1 point", "0 points", "2.5 points"."""
-    return f"{value:g} point{'' if value == 1 else 's'}"
 
 
 class ScoreBars(Static):
