@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fwadvisor.profiler.load import LoadMonitor
+from fwadvisor.profiler.telemetry import LoadMonitor
 
 
 def _cpu_seconds() -> float:

@@ -23,25 +23,28 @@ from fwadvisor.profiler.documents import (
     run_from_data,
     usable_as_evidence,
 )
-from fwadvisor.profiler.environment import GpuReading, clock_reason_names
 from fwadvisor.profiler.load import (
     BUSY_FLOOR_PERCENT,
-    LoadMonitor,
-    LoadSample,
     busy_threshold_percent,
     case_busy_reason,
     framework_load,
     gpu_telemetry,
     machine_sample,
-    other_cpu_now,
     record_load,
-    tree_cpu_delta,
-    window,
 )
 from fwadvisor.profiler.records import make_record
 from fwadvisor.profiler.runner import WorkerEvent
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite
+from fwadvisor.profiler.telemetry import (
+    GpuReading,
+    LoadMonitor,
+    LoadSample,
+    clock_reason_names,
+    other_cpu_now,
+    tree_cpu_delta,
+    window,
+)
 
 # Three back-to-back quarter-second samples: 0.75-1.0 s, 1.0-1.25 s, 1.25-1.5 s.
 SAMPLES = [

@@ -1,5 +1,5 @@
-"""This machine as the profiler sees it: OS, CPU, memory (psutil), NVIDIA GPUs (NVML), frameworks;
-and the live readings (CPU times, GPU clocks and processes) that profiler/load.py samples.
+"""This machine as the profiler sees it, once before a run: OS, CPU, memory (psutil), NVIDIA GPUs
+(NVML), frameworks. The live readings taken while a worker runs are profiler/telemetry.py's.
 
 Frameworks are asked in worker processes (never imported here). Without NVML, a driver or a GPU,
 the probe says so plainly and carries on.
@@ -13,10 +13,11 @@ import os
 import platform
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import psutil
+
+from fwadvisor.profiler.runner import probe_framework
 
 FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly")}
 CPU_GOVERNOR_FILE = "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"
@@ -149,8 +150,6 @@ def installed_version(framework: str) -> str | None:
 def collect_environment(
     *, probe_frameworks: bool = True, frameworks: tuple[str, ...] = ("torch", "tensorflow")
 ) -> dict[str, Any]:
-    from fwadvisor.profiler.runner import probe_framework
-
     env: dict[str, Any] = {**host_info(), "gpu": gpu_info(), "frameworks": {}}
     env["cuda_visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
     installed = {fw: installed_version(fw) for fw in frameworks}
@@ -179,168 +178,3 @@ def collect_environment(
             "error": probe.get("error"),
         }
     return env
-
-
-# Live readings for profiler/load.py's monitor, taken a few times a second while a worker runs.
-
-# NVML's clock-limiting reasons (nvmlClocksEventReason*, formerly nvmlClocksThrottleReason*; the bits
-# are the same). The idle GPU and application clock settings are no slowdown and are left out.
-CLOCK_REASON_BITS: Final = {
-    0x4: "sw_power_cap",
-    0x8: "hw_slowdown",
-    0x10: "sync_boost",
-    0x20: "sw_thermal",
-    0x40: "hw_thermal",
-    0x80: "hw_power_brake",
-    0x100: "display_clocks",
-    0x200: "board_limit",
-    0x400: "reliability",
-}
-
-
-def clock_reason_names(bits: int) -> list[str]:
-    """NVML's clock-limiting bit mask as short names, slowdowns only."""
-    return [name for bit, name in CLOCK_REASON_BITS.items() if bits & bit]
-
-
-@dataclass(frozen=True)
-class GpuReading:
-    """One NVML reading of the GPU the worker measures on; None where a sensor gave nothing."""
-
-    sm_clock_mhz: float | None = None
-    memory_clock_mhz: float | None = None
-    temperature_c: float | None = None
-    power_w: float | None = None
-    power_limit_w: float | None = None
-    utilization_percent: float | None = None
-    clock_reasons: tuple[str, ...] = ()
-    other_processes: tuple[str, ...] = ()  # "pid name" of other processes computing on it
-
-
-def system_cpu_seconds() -> tuple[float, float, float]:
-    """(busy, steal, total) CPU seconds since boot, all CPUs. On Linux `user` and `nice` already
-    include the guest time of virtual machines this one runs, so guest is not added again."""
-    t = psutil.cpu_times()
-    busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
-    steal = getattr(t, "steal", 0.0)
-    total = busy + t.idle + getattr(t, "iowait", 0.0) + steal
-    return busy, steal, total
-
-
-def process_tree(root: psutil.Process | None) -> list[psutil.Process]:
-    """A process and all its descendants (psutil reads every process's parent to find them)."""
-    if root is None:
-        return []
-    try:
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return [root]
-
-
-def processes_cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
-    """Each live process's CPU seconds so far, with those of its children it has reaped."""
-    times: dict[int, float] = {}
-    for process in processes:
-        try:
-            t = process.cpu_times()
-        except psutil.Error:
-            continue
-        # A child's time moves into its parent's children_* once reaped: counted here, it is not lost.
-        times[process.pid] = t.user + t.system + t.children_user + t.children_system
-    return times
-
-
-def process_name(pid: int) -> str | None:
-    try:
-        return psutil.Process(pid).name()
-    except psutil.Error:
-        return None
-
-
-class GpuReader:
-    """NVML readings of the worker's GPU: the card its processes compute on once NVML lists them,
-    until then the first one CUDA_VISIBLE_DEVICES names (or the first card)."""
-
-    def __init__(self) -> None:
-        import pynvml
-
-        self.nvml: Any = pynvml
-        pynvml.nvmlInit()
-        self.handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())]
-        self.handle: Any = self._visible_handle()
-        self.found = False
-        self.reasons = getattr(pynvml, "nvmlDeviceGetCurrentClocksEventReasons", None) or getattr(
-            pynvml, "nvmlDeviceGetCurrentClocksThrottleReasons", None
-        )
-
-    def _visible_handle(self) -> Any:
-        first = (os.environ.get("CUDA_VISIBLE_DEVICES") or "").split(",")[0].strip()
-        try:
-            if first.isdigit():
-                return self.handles[int(first)]
-            if first.startswith("GPU-"):
-                return self.nvml.nvmlDeviceGetHandleByUUID(first)
-        except (IndexError, self.nvml.NVMLError):
-            pass
-        return self.handles[0] if self.handles else None
-
-    def _read(self, fn: Any, *args: Any) -> Any:
-        try:
-            return fn(self.handle, *args)
-        except self.nvml.NVMLError:
-            return None
-
-    def _compute_pids(self, handle: Any) -> set[int]:
-        try:
-            return {p.pid for p in self.nvml.nvmlDeviceGetComputeRunningProcesses(handle)}
-        except self.nvml.NVMLError:
-            return set()
-
-    def read(self, tree: set[int]) -> GpuReading | None:
-        nvml = self.nvml
-        if not self.found and tree:
-            for handle in self.handles:
-                if self._compute_pids(handle) & tree:
-                    self.handle, self.found = handle, True
-                    break
-        if self.handle is None:
-            return None
-        power = self._read(nvml.nvmlDeviceGetPowerUsage)
-        limit = self._read(nvml.nvmlDeviceGetEnforcedPowerLimit)
-        utilization = self._read(nvml.nvmlDeviceGetUtilizationRates)
-        reasons = self._read(self.reasons) if self.reasons is not None else None
-        # A pid this process cannot see is left out: NVML in a container reports the host's pids, and
-        # one of them is the worker itself.
-        others = []
-        for pid in sorted(self._compute_pids(self.handle) - tree - {os.getpid()}):
-            name = process_name(pid)
-            if name is not None:
-                others.append(f"{pid} {name}")
-        return GpuReading(
-            sm_clock_mhz=self._read(nvml.nvmlDeviceGetClockInfo, nvml.NVML_CLOCK_SM),
-            memory_clock_mhz=self._read(nvml.nvmlDeviceGetClockInfo, nvml.NVML_CLOCK_MEM),
-            temperature_c=self._read(nvml.nvmlDeviceGetTemperature, nvml.NVML_TEMPERATURE_GPU),
-            power_w=round(power / 1000, 1) if power is not None else None,
-            power_limit_w=round(limit / 1000, 1) if limit is not None else None,
-            utilization_percent=float(utilization.gpu) if utilization is not None else None,
-            clock_reasons=tuple(clock_reason_names(int(reasons))) if reasons is not None else (),
-            other_processes=tuple(others),
-        )
-
-    def close(self) -> None:
-        try:
-            self.nvml.nvmlShutdown()
-        except self.nvml.NVMLError:
-            pass
-
-
-def open_gpu_reader() -> GpuReader | None:
-    """NVML for the live readings, or None without the package, a driver or a card."""
-    try:
-        reader = GpuReader()
-    except Exception:  # ImportError, NVMLError, a library that fails to load: no GPU readings then
-        return None
-    if reader.handle is None:
-        reader.close()
-        return None
-    return reader

@@ -1,25 +1,17 @@
-"""What else the machine does while a framework's worker measures: other processes' CPU, steal, the GPU.
+"""What else the machine did while a framework's worker measured, as the run document says it.
 
-A LoadMonitor is a daemon thread in the parent (psutil and NVML only, never a framework) that samples
-a few times a second. Each sample says how much CPU time the rest of the machine used over its
-interval: the system-wide busy time minus that of the worker's process tree and of this process,
-as percent of one logical CPU (200 = two CPUs busy, as top shows it). On a GPU it adds NVML's
-clocks, temperature, power, utilisation, clock-limiting reasons and the other processes computing
-on the card. The pure functions below turn the samples in a case's time window into the run
-document's RecordLoad / GpuTelemetry and a framework's run into its FrameworkLoad.
+profiler/telemetry.py samples the machine (other processes' CPU, steal, the GPU); the pure functions
+here turn the samples in a case's time window into the run document's RecordLoad / GpuTelemetry and a
+framework's run into its FrameworkLoad, decide what counts as busy, and word it. CaseLoads is the
+runner's handle on one worker's monitor.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Final
-
-import psutil
 
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.documents import (
@@ -30,22 +22,8 @@ from fwadvisor.profiler.documents import (
     Record,
     RecordLoad,
 )
-from fwadvisor.profiler.environment import (
-    GpuReading,
-    open_gpu_reader,
-    process_tree,
-    processes_cpu_seconds,
-    system_cpu_seconds,
-)
+from fwadvisor.profiler.telemetry import GpuReading, LoadMonitor, LoadSample
 
-SAMPLE_PERIOD_S: Final = 0.25
-# A sample taken on demand (when a case ends) closes the current interval only when it is at least
-# this long: CPU times tick every 10 ms, so a shorter interval would be mostly rounding.
-MIN_SAMPLE_S: Final = 0.1
-MAX_KEPT_SAMPLES: Final = 100_000  # a whole full-suite run at four samples a second
-# Finding the worker's children reads every process on the machine: done once a second, not at every
-# sample. A child that starts and ends in between is still counted, in its parent's reaped time.
-TREE_REFRESH_S: Final = 1.0
 LIVE_SAMPLE_PERIOD_S: Final = 0.5  # how often the runner passes a sample on to on_event
 
 # The busy rule. The worker uses `threads` CPUs; the others are free for the rest of the machine.
@@ -121,35 +99,6 @@ def busy_advice(threads: int | None, threads_default: int | None) -> str:
 def busy_threshold_percent(logical_cpus: int, worker_threads: int) -> float:
     """Other processes' CPU use (percent of one CPU) above which a case counts as measured while busy."""
     return max(BUSY_FLOOR_PERCENT, BUSY_SHARE_OF_FREE_CPU_PERCENT * (logical_cpus - worker_threads))
-
-
-@dataclass(frozen=True)
-class LoadSample:
-    """The machine over one interval ending at `end` (time.monotonic, the parent's clock)."""
-
-    end: float
-    duration_s: float
-    other_cpu_percent: float
-    steal_percent: float | None = None  # percent of all CPUs' time (top's "st")
-    gpu: GpuReading | None = None
-
-    @property
-    def start(self) -> float:
-        return self.end - self.duration_s
-
-
-def window(samples: Sequence[LoadSample], start: float, end: float) -> list[tuple[LoadSample, float]]:
-    """The samples covering [start, end], each with the seconds it overlaps it (its weight).
-
-    A case shorter than the sampling period may fall inside one sample, or between the last sample
-    and its end: it still gets the sample around it, or the nearest one, whole.
-    """
-    covering = [(s, min(s.end, end) - max(s.start, start)) for s in samples if s.end > start and s.start < end]
-    covering = [(s, overlap) for s, overlap in covering if overlap > 0]
-    if covering or not samples:
-        return covering
-    nearest = min(samples, key=lambda s: min(abs(s.end - start), abs(s.start - end)))
-    return [(nearest, nearest.duration_s)]
 
 
 def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
@@ -277,126 +226,6 @@ def machine_sample(sample: LoadSample) -> MachineSample:
     )
 
 
-# Sampling: psutil and NVML, read by the monitor thread.
-
-
-@dataclass
-class _CpuSnapshot:
-    at: float
-    busy_s: float  # all CPUs' time running something
-    steal_s: float
-    total_s: float
-    own_s: float  # this process, all its threads
-    tree: dict[int, float] = field(default_factory=dict)  # worker tree: pid -> its CPU time and its reaped children's
-
-
-def tree_cpu_delta(before: dict[int, float], after: dict[int, float], root_pid: int | None) -> float:
-    """The worker tree's CPU seconds between two snapshots. A process that ended moved its time into
-    its parent's (reaped children), so what was counted for it before is taken off once."""
-    grown = sum(value - before.get(pid, 0.0) for pid, value in after.items())
-    ended = sum(value for pid, value in before.items() if pid not in after and pid != root_pid)
-    return max(grown - ended, 0.0)
-
-
-class LoadMonitor:
-    """Samples the machine every `period_s` in a daemon thread while one worker runs.
-
-    `worker_pid` is the worker's process (its children count as the worker too); None samples the
-    machine with no worker (the load just before one starts). `gpu` adds NVML readings.
-    """
-
-    def __init__(self, worker_pid: int | None, *, gpu: bool = False, period_s: float = SAMPLE_PERIOD_S) -> None:
-        self.period_s = period_s
-        self.samples: deque[LoadSample] = deque(maxlen=MAX_KEPT_SAMPLES)
-        self._root_pid = worker_pid
-        self._root: psutil.Process | None = None
-        if worker_pid is not None:
-            try:
-                self._root = psutil.Process(worker_pid)
-            except psutil.Error:
-                pass
-        self._members: list[psutil.Process] = []
-        self._members_at = float("-inf")
-        self._own = psutil.Process()
-        self._gpu = open_gpu_reader() if gpu else None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fwadvisor-load", daemon=True)
-        self._last = self._snapshot()
-
-    def _snapshot(self) -> _CpuSnapshot:
-        if time.monotonic() - self._members_at >= TREE_REFRESH_S:
-            self._members, self._members_at = process_tree(self._root), time.monotonic()
-        busy, steal, total = system_cpu_seconds()
-        own = self._own.cpu_times()
-        tree = processes_cpu_seconds(self._members)
-        return _CpuSnapshot(time.monotonic(), busy, steal, total, own.user + own.system, tree)
-
-    def sample_now(self, min_s: float = MIN_SAMPLE_S) -> LoadSample | None:
-        """Close the current interval now (when it is at least `min_s` long) and keep its sample."""
-        with self._lock:
-            if time.monotonic() - self._last.at < min_s:
-                return None
-            now = self._snapshot()
-            before, self._last = self._last, now
-            root = self._root_pid
-            if root is not None and root in before.tree and root not in now.tree:
-                # The worker ended in this interval: its last CPU seconds can no longer be read, so the
-                # interval cannot be split into the worker's and everyone else's. No sample beats a
-                # sample that blames the worker's own last moments on other processes.
-                return None
-            wall = now.at - before.at
-            worker = tree_cpu_delta(before.tree, now.tree, self._root_pid)
-            other = now.busy_s - before.busy_s - worker - (now.own_s - before.own_s)
-            total = now.total_s - before.total_s
-            steal = 100.0 * (now.steal_s - before.steal_s) / total if total > 0 else None
-            gpu = None
-            if self._gpu is not None:
-                try:
-                    gpu = self._gpu.read(set(now.tree))
-                except Exception:  # a driver hiccup costs one reading, never the run
-                    gpu = None
-            sample = LoadSample(now.at, wall, max(100.0 * other / wall, 0.0), steal, gpu)
-            self.samples.append(sample)
-            return sample
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.period_s):
-            try:
-                self.sample_now(min_s=0.0)
-            except Exception:  # psutil on an odd /proc: the run goes on without load figures
-                continue
-
-    def start(self) -> LoadMonitor:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2.0)
-        if self._gpu is not None:
-            with self._lock:
-                self._gpu.close()
-                self._gpu = None
-
-    def between(self, start: float, end: float) -> list[tuple[LoadSample, float]]:
-        """The samples of [start, end] (parent clock), with their overlaps; see window()."""
-        with self._lock:
-            kept = list(self.samples)
-        return window(kept, start, end)
-
-    def all_samples(self) -> list[LoadSample]:
-        with self._lock:
-            return list(self.samples)
-
-    def __enter__(self) -> LoadMonitor:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-
 class CaseLoads:
     """The machine's load around one worker, for the runner: its monitor, each case's window (from
     its Start to its Result message, on this process's clock), and the samples already shown live."""
@@ -452,14 +281,3 @@ class CaseLoads:
             return None
         self.monitor.stop()
         return framework_load(framework, self.monitor.all_samples(), self.records, self.threshold())
-
-
-def other_cpu_now(duration_s: float = 0.5) -> float | None:
-    """Other processes' CPU use over the next `duration_s` (no worker running), percent of one CPU."""
-    try:
-        monitor = LoadMonitor(None)
-        time.sleep(duration_s)
-        sample = monitor.sample_now(min_s=0.0)
-    except Exception:  # no /proc or psutil cannot read it: nothing known
-        return None
-    return sample.other_cpu_percent if sample is not None else None

@@ -180,8 +180,8 @@ def run_profile(
     """Run `suite` in each framework, one after the other, and return the run document."""
     from fwadvisor.profiler.environment import collect_environment, gpu_info
     from fwadvisor.profiler.expected import add_expected
-    from fwadvisor.profiler.load import other_cpu_now
     from fwadvisor.profiler.pcie import add_link_share
+    from fwadvisor.profiler.telemetry import other_cpu_now
 
     environment = environment or collect_environment(probe_frameworks=False)
     resolved = resolve_device(device, environment)
