@@ -33,7 +33,7 @@ from fwadvisor.profiler.load import (
     record_load,
 )
 from fwadvisor.profiler.records import make_record
-from fwadvisor.profiler.runner import WorkerEvent
+from fwadvisor.profiler.runner import ProcessEvent
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite
 from fwadvisor.profiler.telemetry import (
@@ -185,7 +185,7 @@ def _hogs(count: int) -> list[subprocess.Popen[bytes]]:
 
 @pytest.mark.frameworks
 def test_a_cpu_hog_marks_the_records_busy_and_no_evidence():
-    events: list[WorkerEvent] = []
+    events: list[ProcessEvent] = []
     hogs = _hogs(max(2, min(os.cpu_count() or 2, 64)))  # one per CPU: busy whatever the thread count
     try:
         document = run_profile(

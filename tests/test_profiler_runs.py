@@ -15,7 +15,7 @@ import pytest
 
 from conftest import FIXTURES, REPO, run_cli
 from fwadvisor.profiler.documents import MachineSample, Result, Start
-from fwadvisor.profiler.runner import WorkerEvent, WorkerStarted, run_worker
+from fwadvisor.profiler.runner import ProcessEvent, ProcessStarted, run_worker
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 
@@ -40,7 +40,7 @@ def _workers_of(pid_marker: str) -> list[psutil.Process]:
 
 @pytest.fixture(scope="module")
 def tiny_document():
-    events: list[WorkerEvent] = []
+    events: list[ProcessEvent] = []
     doc = run_profile(load_suite(TINY), device="cpu", threads=1, on_event=events.append)
     return doc, events
 
@@ -71,10 +71,10 @@ def test_protocol_events_arrive_in_order(tiny_document):
             for e in events
             if e.framework == framework and not isinstance(e.message, MachineSample)
         ]
-        assert kinds[0] == "WorkerStarted" and kinds[1] == "Hello"
-        assert kinds[-2:] == ["Done", "WorkerFinished"]
+        assert kinds[0] == "ProcessStarted" and kinds[1] == "Hello"
+        assert kinds[-2:] == ["Done", "ProcessEnded"]
         assert kinds.count("Start") == kinds.count("Result") == 6
-    order = [e.framework for e in events if isinstance(e.message, WorkerStarted)]
+    order = [e.framework for e in events if isinstance(e.message, ProcessStarted)]
     assert order == ["torch", "tensorflow"]  # one after the other, never together
 
 
@@ -104,7 +104,7 @@ sys.stdout.write('{"type": "result", "index": "first", "record": {}}\n')
 sys.stdout.flush()
 """
     )
-    events: list[WorkerEvent] = []
+    events: list[ProcessEvent] = []
     cases = resolve_cases(load_suite(TINY), "cpu", ["matmul"])
     outcome = run_worker(
         "torch",
@@ -135,7 +135,7 @@ def test_killed_worker_keeps_earlier_results_and_says_what_happened():
     state: dict = {}
 
     def on_event(event):
-        if isinstance(event.message, WorkerStarted):
+        if isinstance(event.message, ProcessStarted):
             state["pid"] = event.message.pid
         if isinstance(event.message, Start) and event.message.index == 1:
             os.kill(state["pid"], signal.SIGKILL)

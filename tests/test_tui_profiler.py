@@ -35,12 +35,12 @@ from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.messages import (
     CaseStarted,
+    ProcessEnded,
+    ProcessFailed,
+    ProcessReady,
+    ProcessStarted,
     ResultArrived,
     RunFinished,
-    WorkerFailed,
-    WorkerFinished,
-    WorkerReady,
-    WorkerStarted,
     message_for_runner_event,
 )
 from fwadvisor.tui.widgets.ratio_chart import RatioChart, draw_chart
@@ -346,23 +346,23 @@ def test_the_runners_events_become_the_screens_messages():
     record = speed_record("matmul", "torch", 2.0)
     summary = WorkerSummary(status="ok", wall_s=1.5)
     events = [
-        runner.WorkerStarted(cases=3, pid=123),
+        runner.ProcessStarted(cases=3, pid=123),
         Hello(framework="torch", framework_version="2.5.1", device="cpu"),
         Start(index=1, benchmark="matmul", dtype="fp32"),
         Result(index=1, record=record),
         Fatal(kind="missing_framework", error="not installed", hint="pip install torch"),
-        runner.WorkerFinished(summary=summary),
+        runner.ProcessEnded(summary=summary),
     ]
     started, ready, case, result, failed, finished = (
-        message_for_runner_event(runner.WorkerEvent("torch", event)) for event in events
+        message_for_runner_event(runner.ProcessEvent("torch", event)) for event in events
     )
-    assert isinstance(started, WorkerStarted) and started.framework == "torch"
-    assert isinstance(ready, WorkerReady) and (ready.framework_version, ready.device) == ("2.5.1", "cpu")
+    assert isinstance(started, ProcessStarted) and started.framework == "torch"
+    assert isinstance(ready, ProcessReady) and (ready.framework_version, ready.device) == ("2.5.1", "cpu")
     assert isinstance(case, CaseStarted) and (case.index, case.benchmark, case.dtype) == (1, "matmul", "fp32")
     assert isinstance(result, ResultArrived) and result.record is record
-    assert isinstance(failed, WorkerFailed) and (failed.error, failed.hint) == ("not installed", "pip install torch")
-    assert isinstance(finished, WorkerFinished) and finished.summary is summary
-    assert message_for_runner_event(runner.WorkerEvent("torch", Done())) is None
+    assert isinstance(failed, ProcessFailed) and (failed.error, failed.hint) == ("not installed", "pip install torch")
+    assert isinstance(finished, ProcessEnded) and finished.summary is summary
+    assert message_for_runner_event(runner.ProcessEvent("torch", Done())) is None
 
 
 async def test_no_framework_ticked_is_a_warning_toast_and_no_run():

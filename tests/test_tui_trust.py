@@ -34,7 +34,7 @@ from fwadvisor.profiler.documents import (
 from fwadvisor.profiler.load import fewer_threads_reason
 from fwadvisor.report.profile_model import busy_sentences
 from fwadvisor.tui.app import FwAdvisorApp, make_app
-from fwadvisor.tui.messages import MachineSampled, RunFinished, WorkerStarted, message_for_runner_event
+from fwadvisor.tui.messages import MachineSampled, ProcessStarted, RunFinished, message_for_runner_event
 from fwadvisor.tui.screens.dialogs import EvidenceChoiceDialog
 from fwadvisor.tui.state import AdvisorState
 from fwadvisor.tui.widgets.curves import CurvesPanel
@@ -143,7 +143,7 @@ async def start_hanging_run(app: FwAdvisorApp, pilot, messages: list[Message]) -
         await pilot.click("#profiler-use-tensorflow")
     await pilot.pause()
     app.screen.run_profile()  # type: ignore[attr-defined]
-    started = await wait_for(pilot, lambda: any(isinstance(m, WorkerStarted) for m in messages), 60)
+    started = await wait_for(pilot, lambda: any(isinstance(m, ProcessStarted) for m in messages), 60)
     assert started, status_text(app)
 
 
@@ -154,7 +154,7 @@ async def cancel_and_wait(app: FwAdvisorApp, pilot, messages: list[Message]) -> 
 
 
 def test_a_machine_sample_from_the_runner_becomes_the_screens_message():
-    message = message_for_runner_event(runner.WorkerEvent("torch", GPU_SAMPLE))
+    message = message_for_runner_event(runner.ProcessEvent("torch", GPU_SAMPLE))
     assert isinstance(message, MachineSampled)
     assert message.framework == "torch" and message.sample is GPU_SAMPLE
 
@@ -355,7 +355,7 @@ async def test_a_cancelled_run_keeps_the_earlier_complete_run_as_evidence_unless
         # Again, and this time the person takes the partial run.
         messages.clear()
         app.screen.run_profile()  # type: ignore[attr-defined]
-        assert await wait_for(pilot, lambda: any(isinstance(m, WorkerStarted) for m in messages), 30)
+        assert await wait_for(pilot, lambda: any(isinstance(m, ProcessStarted) for m in messages), 30)
         await cancel_and_wait(app, pilot, messages)
         assert await wait_for(pilot, lambda: isinstance(app.screen, EvidenceChoiceDialog), 5)
         await pilot.click("#yes")

@@ -47,7 +47,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from fwadvisor.profiler.documents import Result, Start
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.records import BENCHMARKS
-    from fwadvisor.profiler.runner import WorkerEvent, WorkerFinished, WorkerStarted
+    from fwadvisor.profiler.runner import ProcessEnded, ProcessEvent, ProcessStarted
     from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_run
     from fwadvisor.profiler.suites import load_suite, resolve_cases
 
@@ -82,9 +82,9 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     )
     task = progress.add_task("starting", total=len(cases) * len(frameworks))
 
-    def on_event(event: WorkerEvent) -> None:
+    def on_event(event: ProcessEvent) -> None:
         fw, message = event.framework, event.message
-        if isinstance(message, WorkerStarted):
+        if isinstance(message, ProcessStarted):
             progress.update(task, description=f"{fw}: importing")
         elif isinstance(message, Start):
             progress.update(task, description=for_rich(f"{fw}: {message.benchmark} {message.dtype}"))
@@ -95,9 +95,9 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
                 progress.console.print(f"[dim]… {fw} {for_rich(record.benchmark)}: cancelled[/]")
             elif record.error:
                 progress.console.print(f"[red]✗ {fw} {for_rich(record.benchmark)}: {for_rich(record.error)}[/]")
-        elif isinstance(message, WorkerFinished) and message.summary.status == "cancelled":
+        elif isinstance(message, ProcessEnded) and message.summary.status == "cancelled":
             progress.console.print(f"[yellow]… {fw} cancelled: {for_rich(message.summary.error or 'stopped')}[/]")
-        elif isinstance(message, WorkerFinished) and message.summary.status not in ("ok", "failed"):
+        elif isinstance(message, ProcessEnded) and message.summary.status not in ("ok", "failed"):
             summary = message.summary
             hint = f" Fix: {summary.hint}" if summary.hint else ""
             progress.console.print(f"[red]✗ {fw}: {for_rich(summary.error)}.{for_rich(hint)}[/]")

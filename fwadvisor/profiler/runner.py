@@ -51,28 +51,28 @@ STDERR_TAIL_LINES = 15  # kept in the document: enough to show a traceback's end
 UNREADABLE_SHOWN_CHARS = 200
 
 
-class WorkerStarted(msgspec.Struct, frozen=True, kw_only=True):
+class ProcessStarted(msgspec.Struct, frozen=True, kw_only=True):
     """The runner started a worker process (before the framework is imported)."""
 
     cases: int
     pid: int
 
 
-class WorkerFinished(msgspec.Struct, frozen=True, kw_only=True):
+class ProcessEnded(msgspec.Struct, frozen=True, kw_only=True):
     """The worker ended, however it ended; every case has its record by now."""
 
     summary: WorkerSummary
 
 
-class WorkerEvent(msgspec.Struct, frozen=True):
+class ProcessEvent(msgspec.Struct, frozen=True):
     """What `on_event` receives: one framework's worker message, the runner's start/finish of it, or
     a sample of the machine's load and GPU state taken while that framework runs."""
 
     framework: str
-    message: WorkerMessage | WorkerStarted | WorkerFinished | MachineSample
+    message: WorkerMessage | ProcessStarted | ProcessEnded | MachineSample
 
 
-EventHandler = Callable[[WorkerEvent], None]
+EventHandler = Callable[[ProcessEvent], None]
 
 
 @dataclass
@@ -174,7 +174,7 @@ def run_worker(
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all PIPE
     stderr = proc.stderr
     watch = CaseLoads(proc.pid, device, threads)
-    emit(WorkerEvent(framework, WorkerStarted(cases=len(cases), pid=proc.pid)))
+    emit(ProcessEvent(framework, ProcessStarted(cases=len(cases), pid=proc.pid)))
     stderr_lines: deque[str] = deque(maxlen=60)
 
     def read_stderr() -> None:
@@ -207,7 +207,7 @@ def run_worker(
                 break
             sample = watch.live()
             if sample is not None:
-                emit(WorkerEvent(framework, sample))
+                emit(ProcessEvent(framework, sample))
             if not selector.select(timeout=0.1):
                 continue
             chunk = os.read(proc.stdout.fileno(), 65536)
@@ -243,7 +243,7 @@ def run_worker(
                         outcome.status, outcome.error, outcome.hint = message.kind, message.error, message.hint
                     case Done():
                         done = True
-                emit(WorkerEvent(framework, message))
+                emit(ProcessEvent(framework, message))
             if done:
                 break
     except KeyboardInterrupt:
@@ -263,7 +263,7 @@ def run_worker(
         outcome.stderr_tail = list(stderr_lines)
         outcome.wall_s = time.monotonic() - started
         _fill_records(outcome, cases, by_index, current, done, device)
-        emit(WorkerEvent(framework, WorkerFinished(summary=outcome.summary())))
+        emit(ProcessEvent(framework, ProcessEnded(summary=outcome.summary())))
     return outcome
 
 

@@ -4,8 +4,10 @@ The blocking parts (the machine check, the run) sit in thread workers that only 
 screen's handlers turn them into progress, table cells, the chart and the curves, so the UI stays
 responsive throughout (the layout of toolong's messages.py).
 
-`message_for_runner_event` is the one place where the runner's events (runner.WorkerEvent: a
-framework and its worker's message) become the app's messages.
+`message_for_runner_event` is the one place where the runner's events (runner.ProcessEvent: a
+framework and its worker's message) become the app's messages. A framework's worker is a process:
+its messages are named Process*, never Worker*, the names of Textual's own thread workers (the one
+that posts these, and its Worker.StateChanged).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class RunStarted(Message):
         self.cases = cases
 
 
-class WorkerStarted(Message):
+class ProcessStarted(Message):
     """A framework's worker process was started; it is importing its framework now."""
 
     def __init__(self, framework: str) -> None:
@@ -57,7 +59,7 @@ class WorkerStarted(Message):
         self.framework = framework
 
 
-class WorkerReady(Message):
+class ProcessReady(Message):
     """The worker said hello: its framework is loaded, on this device."""
 
     def __init__(self, framework: str, framework_version: str, device: str) -> None:
@@ -88,7 +90,7 @@ class ResultArrived(Message):
         self.record = record
 
 
-class WorkerFailed(Message):
+class ProcessFailed(Message):
     """The worker cannot run its framework at all (not installed, no GPU build, setup failed)."""
 
     def __init__(self, framework: str, error: str, hint: str | None) -> None:
@@ -98,7 +100,7 @@ class WorkerFailed(Message):
         self.hint = hint
 
 
-class WorkerFinished(Message):
+class ProcessEnded(Message):
     """A framework's worker ended; `summary` says how (ok, failed, crashed, cancelled ...)."""
 
     def __init__(self, framework: str, summary: WorkerSummary) -> None:
@@ -135,21 +137,21 @@ class RunFailed(Message):
         self.cancelled = cancelled
 
 
-def message_for_runner_event(event: runner.WorkerEvent) -> Message | None:
+def message_for_runner_event(event: runner.ProcessEvent) -> Message | None:
     """The message for one event of session.run_profile's on_event callback; None for those not shown."""
     framework, message = event.framework, event.message
-    if isinstance(message, runner.WorkerStarted):
-        return WorkerStarted(framework)
+    if isinstance(message, runner.ProcessStarted):
+        return ProcessStarted(framework)
     if isinstance(message, Hello):
-        return WorkerReady(framework, message.framework_version, message.device)
+        return ProcessReady(framework, message.framework_version, message.device)
     if isinstance(message, Start):
         return CaseStarted(framework, message.index, message.benchmark, message.dtype)
     if isinstance(message, Result):
         return ResultArrived(framework, message.index, message.record)
     if isinstance(message, Fatal):
-        return WorkerFailed(framework, message.error, message.hint)
-    if isinstance(message, runner.WorkerFinished):
-        return WorkerFinished(framework, message.summary)
+        return ProcessFailed(framework, message.error, message.hint)
+    if isinstance(message, runner.ProcessEnded):
+        return ProcessEnded(framework, message.summary)
     if isinstance(message, MachineSample):
         return MachineSampled(framework, message)
     return None  # Done, Probe: nothing to show

@@ -14,7 +14,7 @@ from textual.message import Message
 
 from fwadvisor.errors import InputError
 from fwadvisor.profiler.documents import RunDocument
-from fwadvisor.profiler.runner import WorkerEvent
+from fwadvisor.profiler.runner import ProcessEvent
 from fwadvisor.report.profile_table import device_label
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.messages import RunFailed, RunFinished, RunStarted, message_for_runner_event
@@ -35,7 +35,7 @@ def run_and_save(
     from fwadvisor.profiler import session
     from fwadvisor.profiler.suites import load_suite, resolve_cases
 
-    def post_event(event: WorkerEvent) -> None:
+    def post_event(event: ProcessEvent) -> None:
         message = message_for_runner_event(event)
         if message is not None:
             post(message)

@@ -32,14 +32,14 @@ from fwadvisor.tui.messages import (
     CaseStarted,
     EnvironmentChecked,
     MachineSampled,
+    ProcessEnded,
+    ProcessFailed,
+    ProcessReady,
+    ProcessStarted,
     ResultArrived,
     RunFailed,
     RunFinished,
     RunStarted,
-    WorkerFailed,
-    WorkerFinished,
-    WorkerReady,
-    WorkerStarted,
 )
 from fwadvisor.tui.profile_run import finish_notice, run_and_save, saved_run_label
 from fwadvisor.tui.screens.profiler_help import PROFILER_HELP
@@ -315,10 +315,10 @@ class ProfilerScreen(RunEvidenceScreen):
             f"benchmarks in {' then '.join(display_name(fw) for fw in message.frameworks)}."
         )
 
-    def on_worker_started(self, message: WorkerStarted) -> None:
+    def on_process_started(self, message: ProcessStarted) -> None:
         self.progress.note(message.framework, "starting the framework ...")
 
-    def on_worker_ready(self, message: WorkerReady) -> None:
+    def on_process_ready(self, message: ProcessReady) -> None:
         self.progress.note(message.framework, f"{message.framework_version} on {message.device}")
 
     def on_case_started(self, message: CaseStarted) -> None:
@@ -348,13 +348,13 @@ class ProfilerScreen(RunEvidenceScreen):
         if self.profiling:  # a sample that arrives after the run ended is about no run
             self.machine_line.show(message.framework, message.sample)
 
-    def on_worker_failed(self, message: WorkerFailed) -> None:
+    def on_process_failed(self, message: ProcessFailed) -> None:
         # Say it now, not at the end: the other framework may still take a minute.
         hint = f" Fix: {message.hint}" if message.hint else ""
         self.problems = [*self.problems, f"{display_name(message.framework)}: {message.error}.{hint}"]
 
-    def on_worker_finished(self, message: WorkerFinished) -> None:
-        self.progress.worker_finished(message.framework, message.summary)
+    def on_process_ended(self, message: ProcessEnded) -> None:
+        self.progress.process_ended(message.framework, message.summary)
 
     def app_progress(self, text: str | None) -> None:
         self.app.show_run_progress(text)  # type: ignore[attr-defined]

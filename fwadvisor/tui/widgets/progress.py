@@ -198,7 +198,7 @@ class ProgressPanel(Vertical):
     def advance(self, framework: str) -> None:
         self.bar(framework).advance(1)
 
-    def worker_finished(self, framework: str, summary: WorkerSummary) -> None:
+    def process_ended(self, framework: str, summary: WorkerSummary) -> None:
         bar = self.bar(framework)
         bar.update(total=bar.total or 1, progress=bar.total or 1)
         self.note(framework, f"{WORKER_NOTES.get(summary.status, summary.status)} in {summary.wall_s:.1f} s")
