@@ -8,22 +8,32 @@ same rules statically, and the layering between packages.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import pkgutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import fwadvisor
 
-# Worker-side code: imported only inside a worker process (frameworks, numpy, scikit-learn).
-WORKER_SIDE = (
-    "fwadvisor.profiler.backends",
-    "fwadvisor.profiler.reference",
-    "fwadvisor.profiler.roundtrip",
-    "fwadvisor.profiler.recipes",
-    "fwadvisor.profiler.adapters",
-)
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def _contract(contract_type: str, source: str | None = None) -> dict[str, Any]:
+    """The one import-linter contract of this type (and with this source module) in pyproject.toml."""
+    contracts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    (found,) = [c for c in contracts if c["type"] == contract_type and source in c.get("source_modules", [source])]
+    return found
+
+
+# Worker-side code: imported only inside a worker process (frameworks, numpy, scikit-learn). The names
+# are the import-linter contract's, read from pyproject.toml, so the two checks cannot drift apart.
+WORKER_SIDE = tuple(_contract("protected")["protected_modules"])
 FRAMEWORKS = ["torch", "tensorflow", "numpy", "sklearn", "jax"]
 UI = ["textual", "textual_plotext"]
 
@@ -61,6 +71,94 @@ def test_the_walk_finds_every_layer():
     assert "fwadvisor.advisor.engine" in PARENT_SIDE and "fwadvisor.profiler.session" in PARENT_SIDE
     assert "fwadvisor.report.render" in PARENT_SIDE and "fwadvisor.tui.app" in APP_SIDE
     assert not any(m.startswith(WORKER_SIDE) for m in PARENT_SIDE + APP_SIDE)
+
+
+def test_the_worker_side_is_the_exception_the_contracts_name():
+    # The headless contract lets exactly these packages import numpy and a framework.
+    headless = _contract("forbidden", source="fwadvisor.profiler")
+    ignored = {line.split(" -> ")[0].removesuffix(".**") for line in headless["ignore_imports"]}
+    assert ignored == set(WORKER_SIDE)
+    assert {"numpy", "torch", "tensorflow", "textual"} <= set(headless["forbidden_modules"])
+
+
+def _imports_of(name: str) -> set[str]:
+    """The fwadvisor modules one module imports, read from its source: function-level and
+    TYPE_CHECKING imports too, since an import deferred to break a circle still is one."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None
+    package = name if spec.submodule_search_locations else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from package import module` depends on that module, as import-linter counts it.
+            found.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in ALL else base for alias in node.names)
+    return {m for m in found if m in ALL and m != name}
+
+
+ALL = {"fwadvisor", *(m.name for m in pkgutil.walk_packages(fwadvisor.__path__, "fwadvisor."))}
+
+
+def _circles(modules: list[str]) -> list[list[str]]:
+    """The import circles among `modules` (strongly connected components of more than one)."""
+    graph = {m: _imports_of(m) & set(modules) for m in modules}
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in modules:  # first pass: finishing order (iterative, no recursion limit)
+        if start in seen:
+            continue
+        seen.add(start)
+        stack = [(start, iter(sorted(graph[start])))]
+        while stack:
+            node, edges = stack[-1]
+            step = next((m for m in edges if m not in seen), None)
+            if step is None:
+                order.append(node)
+                stack.pop()
+            else:
+                seen.add(step)
+                stack.append((step, iter(sorted(graph[step]))))
+    reverse: dict[str, set[str]] = {m: set() for m in modules}
+    for m, targets in graph.items():
+        for target in targets:
+            reverse[target].add(m)
+    assigned: set[str] = set()
+    circles = []
+    for start in reversed(order):  # second pass, on the reversed graph: one component at a time
+        if start in assigned:
+            continue
+        component, todo = [], [start]
+        assigned.add(start)
+        while todo:
+            node = todo.pop()
+            component.append(node)
+            for m in reverse[node] - assigned:
+                assigned.add(m)
+                todo.append(m)
+        if len(component) > 1:
+            circles.append(sorted(component))
+    return circles
+
+
+def test_the_circle_check_finds_a_circle():
+    # The worker side still has one (a function-level import), outside what the next test checks.
+    pair = ["fwadvisor.profiler.backends.tensorflow_adapter", "fwadvisor.profiler.backends.tensorflow_transformer"]
+    assert _circles(pair) == [pair]
+    assert _circles(["fwadvisor.profiler.records", "fwadvisor.profiler.documents"]) == []
+    assert "fwadvisor.profiler.telemetry" in _imports_of("fwadvisor.profiler.load")
+    assert "fwadvisor.profiler.runner" in _imports_of("fwadvisor.profiler.environment")
+
+
+def test_the_profilers_parent_side_has_no_import_circle():
+    # environment -> runner -> load -> environment was one, hidden by a function-level import.
+    parent = [m for m in PARENT_SIDE if m.startswith("fwadvisor.profiler")]
+    assert "fwadvisor.profiler.telemetry" in parent
+    assert _circles(parent) == []
 
 
 def test_every_parent_side_module_imports_no_ui_and_no_framework():
