@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from fwadvisor import __version__
 from fwadvisor.errors import InputError
+from fwadvisor.launch import EXIT_INTERRUPTED, caused_by_ctrl_c
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.stop_signals import StopOnSignals
@@ -20,7 +21,6 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # The reader of stdout went away (`fwadvisor recommend | head -1`): the code a shell reports for a
 # process ended by SIGPIPE (128 + 13), as `yes | head -1` gives. Nothing is printed for it.
 EXIT_BROKEN_PIPE = 141
-EXIT_INTERRUPTED = 130
 THREADS_PER_CPU = 4  # --threads above this many per logical CPU only slows a run down (or kills it)
 
 
@@ -255,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         return code if stopped_by is None else stopped_by
     try:
         return _main(argv, None)
-    except KeyboardInterrupt:  # Ctrl+C while the parser loads, before the command handles it: no traceback
-        return EXIT_INTERRUPTED
+    except BaseException as exc:  # Ctrl+C while the parser loads, before the command handles it: no traceback
+        if caused_by_ctrl_c(exc):
+            return EXIT_INTERRUPTED
+        raise
 
 
 def _is_profile_run(argv: list[str]) -> bool:
