@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import (
     Comparison,
     Record,
     ResultStatus,
     RunDocument,
+    case_key,
     classify,
     ran_and_checked,
     unsteady_words,
@@ -175,10 +174,6 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
     return evidence
 
 
-def _case(benchmark: str, dtype: str | None, params: dict[str, Any]) -> tuple[str, str, bytes]:
-    return benchmark, dtype or "", msgspec.json.encode(params, order="sorted")
-
-
 def _first_usable(comparisons: list[Comparison], benchmark: str, dtype: str | None = None) -> Comparison | None:
     """The first case of `benchmark` (of `dtype`, when given) whose two records both count as evidence
     and whose ratio is plausible: as the records ran, so the first dtype both measured."""
@@ -224,11 +219,11 @@ def _speed_metrics(evidence: ProfileEvidence, document: RunDocument) -> None:
     """
     comparisons = framework_comparisons(document.results)
     usable = (r for r in document.results if classify(r) is ResultStatus.OK)
-    records = {(*_case(r.benchmark, r.dtype, r.params), r.framework): r for r in usable}
+    records = {(case_key(r.benchmark, r.dtype, r.params), r.framework): r for r in usable}
 
     def labels(comparison: Comparison) -> str:
-        case = _case(comparison.benchmark, comparison.dtype, comparison.params)
-        torch, tensorflow = records.get((*case, "torch")), records.get((*case, "tensorflow"))
+        case = case_key(comparison.benchmark, comparison.dtype, comparison.params)
+        torch, tensorflow = records.get((case, "torch")), records.get((case, "tensorflow"))
         if torch is None or tensorflow is None:
             return comparison.benchmark
         return f"{PYTORCH.name} {_label(torch)}, {TENSORFLOW.name} {_label(tensorflow)}"

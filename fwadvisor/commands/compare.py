@@ -17,7 +17,7 @@ from fwadvisor.safe_text import for_rich, one_line, wrap_words
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from fwadvisor.profiler.documents import ResultStatus, RunDocument
+    from fwadvisor.profiler.documents import CaseKey, ResultStatus, RunDocument
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -109,7 +109,10 @@ CHANGE_HEADING = "change (95% interval), above 1: the second run is better"
 
 
 def _print_table(
-    console: Console, rows: list[dict[str, Any]], first: dict[Case, ResultStatus], second: dict[Case, ResultStatus]
+    console: Console,
+    rows: list[dict[str, Any]],
+    first: dict[tuple[CaseKey, str], ResultStatus],
+    second: dict[tuple[CaseKey, str], ResultStatus],
 ) -> None:
     from rich.table import Table
 
@@ -131,7 +134,10 @@ def _print_table(
 
 
 def _print_narrow(
-    console: Console, rows: list[dict[str, Any]], first: dict[Case, ResultStatus], second: dict[Case, ResultStatus]
+    console: Console,
+    rows: list[dict[str, Any]],
+    first: dict[tuple[CaseKey, str], ResultStatus],
+    second: dict[tuple[CaseKey, str], ResultStatus],
 ) -> None:
     """Two lines a case at terminal widths: the case (benchmark, dtype, shape, framework) whole, then
     its numbers in aligned columns: first -> second and the unit, the change with its interval, the verdict.
@@ -168,22 +174,18 @@ def _print_narrow(
             console.print(Text(line, style=style), overflow="fold")
 
 
-Case = tuple[str, str, str, str]
+def _key(row: dict[str, Any]) -> tuple[CaseKey, str]:
+    """A compared row's case and framework: the key of the records it was made from."""
+    from fwadvisor.profiler.documents import case_key
+
+    return case_key(row["benchmark"], row["dtype"], row["params"]), row["framework"]
 
 
-def _case(benchmark: str, framework: str, dtype: str | None, params: dict[str, Any]) -> Case:
-    return benchmark, framework, dtype or "", json.dumps(params, sort_keys=True)
-
-
-def _key(row: dict[str, Any]) -> Case:
-    return _case(row["benchmark"], row["framework"], row["dtype"], row["params"])
-
-
-def _statuses(document: RunDocument) -> dict[Case, ResultStatus]:
+def _statuses(document: RunDocument) -> dict[tuple[CaseKey, str], ResultStatus]:
     """Each record's one classification (documents.classify), by case and framework."""
-    from fwadvisor.profiler.documents import classify
+    from fwadvisor.profiler.documents import case_key, classify
 
-    return {_case(r.benchmark, r.framework, r.dtype, r.params): classify(r) for r in document.results}
+    return {(case_key(r.benchmark, r.dtype, r.params), r.framework): classify(r) for r in document.results}
 
 
 def _change(row: dict[str, Any]) -> str:

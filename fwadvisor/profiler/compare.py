@@ -13,10 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-import msgspec
-
 from fwadvisor.frameworks import display_name
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify, ran_and_checked
+from fwadvisor.profiler.documents import (
+    CaseKey,
+    Record,
+    ResultStatus,
+    RunDocument,
+    case_key,
+    classify,
+    ran_and_checked,
+)
 from fwadvisor.profiler.intervals import LOWER_IS_BETTER, beyond_noise, change_interval
 from fwadvisor.safe_text import excerpt
 
@@ -26,8 +32,9 @@ NO_INTERVAL: Final = "no interval (too few samples)"
 RUNS: Final = ("first", "second")
 
 
-def _key(record: Record) -> tuple[str, str, str, bytes]:
-    return (record.benchmark, record.framework, record.dtype or "", msgspec.json.encode(record.params, order="sorted"))
+def _key(record: Record) -> tuple[CaseKey, str]:
+    """A record's place in a run: its case and its framework."""
+    return case_key(record.benchmark, record.dtype, record.params), record.framework
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, NamedTuple
 
 import msgspec
 
@@ -197,6 +197,24 @@ class Record(msgspec.Struct, kw_only=True):
     load: RecordLoad | None = None
     gpu_telemetry: GpuTelemetry | None = None  # GPU cases only
     expected: Expected | None = None  # GPU cases of a card profiles/gpus.yaml has a range for
+
+
+class CaseKey(NamedTuple):
+    """What identifies a case everywhere: its benchmark, dtype and params (JSON with sorted keys).
+
+    Both frameworks' records of one case share it; what tells a run's records apart is the key and
+    the framework. The case's human-readable text (profile_table.params_text) is for display only:
+    two shapes can read alike.
+    """
+
+    benchmark: str
+    dtype: str
+    params: bytes
+
+
+def case_key(benchmark: str, dtype: str | None, params: dict[str, Any]) -> CaseKey:
+    """The key of a case, from the fields every record, comparison and planned case carries."""
+    return CaseKey(benchmark, dtype or "", msgspec.json.encode(params, order="sorted"))
 
 
 class ResultStatus(StrEnum):

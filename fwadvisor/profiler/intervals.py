@@ -28,9 +28,15 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Final
 
-import msgspec
-
-from fwadvisor.profiler.documents import Comparison, Record, RunDocument, ran_and_checked, usable_as_evidence
+from fwadvisor.profiler.documents import (
+    CaseKey,
+    Comparison,
+    Record,
+    RunDocument,
+    case_key,
+    ran_and_checked,
+    usable_as_evidence,
+)
 from fwadvisor.profiler.steadiness import EXACT_RESAMPLING_MAX_SAMPLES, drawn_median
 
 CONFIDENCE: Final = 0.95
@@ -113,20 +119,16 @@ def _speed_of(a: Record, b: Record) -> float | None:
     return y / x if a.metric.name in LOWER_IS_BETTER else x / y
 
 
-def _case_key(record: Record) -> tuple[str, str, bytes]:
-    return record.benchmark, record.dtype or "", msgspec.json.encode(record.params, order="sorted")
-
-
 def framework_comparisons(records: Iterable[Record]) -> list[Comparison]:
     """PyTorch against TensorFlow for every case both ran and checked, in the records' order.
 
     A wide-spread or busy record still gets its comparison (the reports show it, marked), but only a
     pair of records usable as evidence is `usable`.
     """
-    pairs: dict[tuple[str, str, bytes], dict[str, Record]] = {}
+    pairs: dict[CaseKey, dict[str, Record]] = {}
     for record in records:
         if ran_and_checked(record):
-            pairs.setdefault(_case_key(record), {})[record.framework] = record
+            pairs.setdefault(case_key(record.benchmark, record.dtype, record.params), {})[record.framework] = record
     comparisons = []
     for pair in pairs.values():
         torch, tensorflow = pair.get("torch"), pair.get("tensorflow")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fwadvisor.frameworks import PROFILER_IDS, identity
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify
+from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, case_key, classify
 from fwadvisor.profiler.records import MIXED_DTYPES
 from fwadvisor.report.profile_table import params_text
 
@@ -218,7 +218,7 @@ def _compare(facts: BenchmarkHeld, topic: str, values: dict[str, str], expected_
 def _benchmark(benchmark: str, records: list[Record]) -> BenchmarkHeld:
     by_fw = {fw: [r for r in records if r.framework == fw] for fw in PROFILER_IDS}
     # A case is a dtype and its params; the framework that ran more cases (layouts, say) gives the count.
-    cases = max(len({(r.dtype, str(sorted(r.params.items()))) for r in rs}) for rs in by_fw.values())
+    cases = max(len({case_key(r.benchmark, r.dtype, r.params) for r in rs}) for rs in by_fw.values())
     if not all(by_fw.values()):
         only = next(identity(fw).name for fw in PROFILER_IDS if by_fw[fw])
         return BenchmarkHeld(benchmark, cases, note=f"only {only} ran it: nothing to compare")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify, usable_as_evidence
+from fwadvisor.profiler.documents import (
+    CaseKey,
+    Record,
+    ResultStatus,
+    RunDocument,
+    case_key,
+    classify,
+    usable_as_evidence,
+)
 from fwadvisor.profiler.intervals import comparisons_for
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report.held_equal import held_equal
@@ -51,20 +58,16 @@ def measurement(record: Record) -> dict[str, Any]:
     return entry
 
 
-def _case(benchmark: str, dtype: str | None, params: dict[str, Any]) -> tuple[str, str, str]:
-    return benchmark, dtype or "", json.dumps(params, sort_keys=True)
-
-
 def comparisons(document: RunDocument) -> list[dict[str, Any]]:
     """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
     its most doubtful number (profile_table.ratio_status_of), which every table marks after the ratio."""
-    statuses: dict[tuple[str, str, str], list[ResultStatus]] = {}
+    statuses: dict[CaseKey, list[ResultStatus]] = {}
     for record in document.results:
-        statuses.setdefault(_case(record.benchmark, record.dtype, record.params), []).append(classify(record))
+        statuses.setdefault(case_key(record.benchmark, record.dtype, record.params), []).append(classify(record))
     out = []
     for comparison in comparisons_for(document):
         entry: dict[str, Any] = msgspec.to_builtins(comparison)
-        case = _case(comparison.benchmark, comparison.dtype, comparison.params)
+        case = case_key(comparison.benchmark, comparison.dtype, comparison.params)
         entry["status"] = ratio_status_of(statuses.get(case, ())).value
         out.append(entry)
     return out

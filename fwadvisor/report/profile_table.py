@@ -6,20 +6,23 @@ wrong, unsteady, failed, skipped or cancelled reads the same way in every table 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
 from fwadvisor.profiler.documents import (
     STATUS_MARKS,
     STATUS_WORDS,
+    CaseKey,
     Expected,
     GpuTelemetry,
     Record,
     ResultStatus,
     RunDocument,
+    case_key,
     classify,
     run_from_data,
     unsteady_words,
@@ -114,9 +117,10 @@ class Cell:
 class Row:
     benchmark: str
     dtype: str
-    params: str
+    params: str  # the shape in words, for display only (`key` identifies the case)
     unit: str
     cells: dict[str, Cell]
+    key: CaseKey
     # The 95% interval of the lead in `faster`, in the leader's direction (both bounds "how many
     # times faster the leader ran"); None without enough samples or without a lead.
     interval: tuple[float, float] | None = None
@@ -315,15 +319,16 @@ def params_text(params: dict[str, Any], benchmark: str = "") -> str:
 def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
     """One row per benchmark, dtype and shape, in the order the run first measured them."""
     results = records.results if isinstance(records, RunDocument) else records
-    grouped: dict[tuple[str, str, str], dict[str, Record]] = {}
+    grouped: dict[CaseKey, dict[str, Record]] = {}
     for record in results:
-        key = (record.benchmark, record.dtype or "", json.dumps(record.params, sort_keys=True))
-        grouped.setdefault(key, {})[record.framework] = record
+        grouped.setdefault(case_key(record.benchmark, record.dtype, record.params), {})[record.framework] = record
     out = []
-    for (benchmark, dtype, params_json), by_fw in grouped.items():
+    for key, by_fw in grouped.items():
         cells = {fw: cell(by_fw[fw]) for fw in PROFILER_IDS if fw in by_fw}
         unit = next((c.unit for c in cells.values() if c.unit), "")
-        row = Row(benchmark, dtype, params_text(json.loads(params_json), benchmark), unit, cells)
+        # The shape in words from the key's params (keys sorted), so every run words a case alike.
+        params = msgspec.json.decode(key.params)
+        row = Row(key.benchmark, key.dtype, params_text(params, key.benchmark), unit, cells, key)
         interval = _interval(by_fw, row)
         out.append(replace(row, interval=interval) if interval else row)
     return out

@@ -22,7 +22,7 @@ from textual.events import Resize
 from textual.widgets import DataTable
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
-from fwadvisor.profiler.documents import Record, ResultStatus
+from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, case_key
 from fwadvisor.profiler.intervals import LOWER_IS_BETTER
 from fwadvisor.profiler.records import EXPORT_BENCHMARK, PRACTICE_SUITE_BENCHMARKS
 from fwadvisor.profiler.suites import Case
@@ -44,14 +44,6 @@ NOT_MEASURED = "-"
 # From this many columns the metric and % of peak get columns of their own, the interval stays beside the ratio.
 WIDE_MIN = 100
 ROW_HEIGHT = 2  # the benchmark's shape (and, when narrow, the metric and the interval) on the second line
-
-
-def row_key(benchmark: str, dtype: str, params: str) -> str:
-    return f"{benchmark}|{dtype}|{params}"
-
-
-def case_key(case: Case) -> str:
-    return row_key(case.benchmark, case.dtype or "", params_text(case.params, case.benchmark))
 
 
 def benchmark_label(benchmark: str, dtype: str, params: str) -> Text:
@@ -89,7 +81,9 @@ class ResultsView(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, Entry] = {}  # by the table's row key (row_keys)
+        # The table's row key of each case: Textual keys rows by text, the case is known by its CaseKey.
+        self.row_keys: dict[CaseKey, str] = {}
         self.narrow = True  # until the first resize says otherwise: 80 columns is the size promised
         self.with_peak = False
 
@@ -180,12 +174,17 @@ class ResultsView(Vertical):
         for _, column in self.columns():
             table.update_cell(key, column, cells[column], update_width=True)
 
+    def row_key(self, case: CaseKey) -> str:
+        """The table's row key of a case (a new one for a case not seen since the run started)."""
+        return self.row_keys.setdefault(case, f"case-{len(self.row_keys)}")
+
     def prepare(self, cases: list[Case], frameworks: list[str]) -> None:
         """A run starts: a row per case, … where a chosen framework has yet to report."""
         self.entries = {}
+        self.row_keys = {}
         self.with_peak = False
         for case in cases:
-            key = case_key(case)
+            key = self.row_key(case_key(case.benchmark, case.dtype, case.params))
             if key in self.entries:
                 continue
             params = params_text(case.params, case.benchmark)
@@ -197,8 +196,8 @@ class ResultsView(Vertical):
         chart.show([])
 
     def mark_running(self, case: Case, framework: str) -> None:
-        key = case_key(case)
-        if key in self.entries:
+        key = self.row_keys.get(case_key(case.benchmark, case.dtype, case.params))
+        if key is not None and key in self.entries:
             self.entries[key].numbers[framework] = Text("running", style="italic yellow")
             self.refresh_entry(key)
 
@@ -208,19 +207,18 @@ class ResultsView(Vertical):
         `not_run`: frameworks whose run was cancelled; their empty cells say so instead of failed.
         """
         table_rows = rows(records)
-        by_key: dict[str, dict[str, Record]] = {}
+        by_case: dict[CaseKey, dict[str, Record]] = {}
         for record in records:
-            key = row_key(record.benchmark, record.dtype or "", params_text(record.params, record.benchmark))
-            by_key.setdefault(key, {})[record.framework] = record
+            by_case.setdefault(case_key(record.benchmark, record.dtype, record.params), {})[record.framework] = record
         with_peak = self.with_peak or any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
         changed: list[str] = []
         for row in table_rows:
-            key = row_key(row.benchmark, row.dtype, row.params)
+            key = self.row_key(row.key)
             if key not in self.entries:
                 dashes = {fw: dim(NOT_MEASURED) for fw in PROFILER_IDS}
                 self.entries[key] = Entry(benchmark_label(row.benchmark, row.dtype, row.params), numbers=dashes)
             entry = self.entries[key]
-            entry.records = by_key.get(key, {})
+            entry.records = by_case.get(row.key, {})
             self.fill(entry, row, final, not_run)
             changed.append(key)
         if with_peak != self.with_peak:
