@@ -402,15 +402,9 @@ def _say(message: str) -> None:
 
     On a terminal the line is wrapped at spaces to its width (the terminal itself would cut words in
     two at column 80); piped or redirected it stays one line, for grep and logs."""
-    if sys.stderr.isatty():
-        import shutil
+    from fwadvisor.safe_text import for_stderr
 
-        from fwadvisor.safe_text import wrap_words
-
-        width = shutil.get_terminal_size().columns - 1
-        message = "\n".join(
-            wrapped for line in message.splitlines() for wrapped in wrap_words(line, width, hang="  ") or [""]
-        )
+    message = for_stderr(message)
     try:
         print(message, file=sys.stderr, flush=True)
     except OSError:

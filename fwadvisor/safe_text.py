@@ -196,3 +196,24 @@ def wrap_words(text: str, width: int, indent: str = "", hang: str | None = None)
         if current.strip():
             out.append(current)
     return out
+
+
+def for_stderr(message: str, hang: str = "  ") -> str:
+    """`message` as it should reach stderr: on a terminal each line is wrapped at spaces to its width
+    (the terminal itself would cut words in two at column 80), continuation lines under the line's
+    own indent plus `hang`; piped or redirected it stays as it is, for grep and logs."""
+    import shutil
+    import sys
+
+    if not sys.stderr.isatty():
+        return message
+    # Wrap what the terminal will show: a character the stream escapes (a file name's undecodable
+    # byte, \udcff) takes the escape's columns.
+    encoding = sys.stderr.encoding or "utf-8"
+    message = message.encode(encoding, sys.stderr.errors or "backslashreplace").decode(encoding, "replace")
+    width = shutil.get_terminal_size().columns - 1
+    return "\n".join(
+        wrapped
+        for line in message.splitlines()
+        for wrapped in wrap_words(line, width, hang=line[: len(line) - len(line.lstrip(" "))] + hang) or [""]
+    )

@@ -171,3 +171,46 @@ def test_an_error_on_a_terminal_wraps_at_spaces_and_stays_one_line_when_piped(tm
     # The same words (the long temporary path is the one word broken to fit); only the line breaks differ.
     assert "".join("".join(lines).split()) == "".join(piped.stderr.split())
     assert lines[0].startswith("fwadvisor: error:") and all(line.startswith("  ") for line in lines[1:])
+
+
+def test_rules_check_problems_wrap_at_spaces_on_a_terminal(tmp_path):
+    """A new user saw 'did not find expected node con|tent' at 80 columns: each problem line wraps
+    under its indent on a terminal, and stays one line when piped."""
+    import pty
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "bad.yaml").write_text("rules: [\n", encoding="utf-8")
+    piped = run_cli("rules", "check", str(folder))
+    problem = [line for line in piped.stderr.splitlines() if "invalid YAML" in line]
+    assert piped.returncode == 2 and len(problem) == 1 and len(problem[0]) > 60
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "fwadvisor", "rules", "check", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env={**os.environ, "COLUMNS": "60"},
+            timeout=120,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other end is closed: all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    lines = b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+    assert done.returncode == 2
+    assert all(len(line) <= 60 for line in lines), lines
+    assert "".join("".join(lines).split()) == "".join(piped.stderr.split())
+    problem_lines = [line for line in lines if line.startswith("  ")]
+    assert len(problem_lines) > 1 and all(line.startswith("    ") for line in problem_lines[1:]), lines

@@ -14,7 +14,7 @@ from fwadvisor.advisor.model import Questionnaire
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.commands.output import emit, folder_files, refuse_inputs
 from fwadvisor.paths import builtin_rules_dir, user_rules_dir
-from fwadvisor.safe_text import clean, one_line, shown_name
+from fwadvisor.safe_text import clean, for_stderr, one_line, shown_name
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
             )
         )
         for item in [*problems, *failures]:
-            print(clean(f"  {item}"), file=sys.stderr)
+            print(for_stderr(clean(f"  {item}")), file=sys.stderr)
         stale = [w for entry in loaded for w in stale_evidence(entry)]
         if stale:
             print(
@@ -49,7 +49,7 @@ def run_check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             for item in stale:
-                print(clean(f"  warning: {item}"), file=sys.stderr)
+                print(for_stderr(clean(f"  warning: {item}")), file=sys.stderr)
         invalid += len(problems)
         failed += len(failures)
     if not args.dirs:  # the library knowledge base, and the rules it makes
@@ -62,7 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
         found = guidance_claim_problems(load_guidance())
         print(clean(f"{guidance}: {'OK' if not found else 'FAILED'}: release claims recorded as data"))
         for claim_problem in found:
-            print(clean(f"  {guidance}: {claim_problem}"), file=sys.stderr)
+            print(for_stderr(clean(f"  {guidance}: {claim_problem}")), file=sys.stderr)
         invalid += len(found)
     if invalid:
         print(f"{invalid} problem(s) make these rules unusable", file=sys.stderr)
@@ -90,7 +90,7 @@ def _check_libraries(questionnaire: Questionnaire, invalid: int, failed: int) ->
     status = "OK" if not problems and not failures else "FAILED"
     print(clean(f"{path}: {status}: {len(libraries)} libraries, {len(entries)} rules made from them"))
     for item in [*problems, *failures]:
-        print(clean(f"  {item}"), file=sys.stderr)
+        print(for_stderr(clean(f"  {item}")), file=sys.stderr)
     return invalid + len(problems), failed + len(failures)
 
 
