@@ -55,7 +55,7 @@ def main() -> int:
     if not torch.cuda.is_available():
         print(f"no usable CUDA GPU for torch {torch.__version__}: nothing to check", file=sys.stderr)
         return 2
-    from fwadvisor.profiler.backends import torch_backend as backend
+    from fwadvisor.bench.backends import torch_backend as backend
     from fwadvisor.profiler.environment import gpu_info
     from fwadvisor.profiler.pcie import add_link_share
     from fwadvisor.profiler.peaks import peak_for, percent_of_peak

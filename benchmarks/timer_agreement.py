@@ -20,7 +20,7 @@ import sys
 
 TORCH_SNIPPET = r"""
 import json, sys, msgspec, torch, torch.utils.benchmark as tb
-from fwadvisor.profiler.backends import torch_backend as backend
+from fwadvisor.bench.backends import torch_backend as backend
 size, threads, device, budget = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 backend.setup(device, threads)
 params = {"m": size, "n": size, "k": size}
@@ -56,7 +56,7 @@ TF_SNIPPET = r"""
 import json, sys, time, os
 import msgspec
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from fwadvisor.profiler.backends import tensorflow_backend as backend
+from fwadvisor.bench.backends import tensorflow_backend as backend
 size, threads, device, budget = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 backend.setup(device, threads)
 import tensorflow as tf

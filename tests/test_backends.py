@@ -15,8 +15,8 @@ import msgspec
 import numpy as np
 import pytest
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.backends import NoGPUError
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.backends import NoGPUError
 from fwadvisor.profiler.documents import Hello, Probe, Record
 
 BUDGET_S = 0.05
@@ -68,7 +68,7 @@ RECORD_FIELDS = {
 @pytest.fixture(scope="module")
 def torch_backend() -> Any:
     pytest.importorskip("torch")
-    from fwadvisor.profiler.backends import torch_backend as backend
+    from fwadvisor.bench.backends import torch_backend as backend
 
     info = backend.setup("cpu", THREADS)
     assert isinstance(info, Hello) and info.device == "cpu" and info.threads == THREADS
@@ -79,7 +79,7 @@ def torch_backend() -> Any:
 @pytest.fixture(scope="module")
 def tf_backend() -> Any:
     pytest.importorskip("tensorflow")
-    from fwadvisor.profiler.backends import tensorflow_backend as backend
+    from fwadvisor.bench.backends import tensorflow_backend as backend
 
     info = backend.setup("cpu", THREADS)
     assert isinstance(info, Hello) and info.device == "cpu" and info.threads == THREADS
@@ -192,8 +192,8 @@ def test_out_of_memory_becomes_memory_error(
     import tensorflow as tf
     import torch
 
-    from fwadvisor.profiler import recipes
-    from fwadvisor.profiler.recipes.skeleton import Recipe
+    from fwadvisor.bench import recipes
+    from fwadvisor.bench.recipes.skeleton import Recipe
 
     def torch_oom(*_: Any) -> Any:
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -216,8 +216,8 @@ def test_out_of_memory_becomes_memory_error(
 
 
 def test_other_runtime_errors_stay_what_they_are(torch_backend: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fwadvisor.profiler import recipes
-    from fwadvisor.profiler.recipes.skeleton import Recipe
+    from fwadvisor.bench import recipes
+    from fwadvisor.bench.recipes.skeleton import Recipe
 
     def broken(*_: Any) -> Any:
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
@@ -235,8 +235,8 @@ def test_probe_reports_versions(backend: Any) -> None:
 
 
 def test_every_benchmark_is_one_recipe_over_an_adapter(backend: Any) -> None:
-    from fwadvisor.profiler.recipes import RECIPES
-    from fwadvisor.profiler.recipes.adapter import Adapter
+    from fwadvisor.bench.recipes import RECIPES
+    from fwadvisor.bench.recipes.adapter import Adapter
     from fwadvisor.profiler.records import BENCHMARKS
 
     assert tuple(RECIPES) == BENCHMARKS  # one recipe per benchmark, in the records' order
@@ -248,7 +248,7 @@ def test_every_benchmark_is_one_recipe_over_an_adapter(backend: Any) -> None:
 def test_only_the_adapters_import_a_framework() -> None:
     """The recipes, written once for every framework, load NumPy but neither torch nor TensorFlow."""
     code = (
-        "import sys; import fwadvisor.profiler.recipes, fwadvisor.profiler.recipes.digits; "
+        "import sys; import fwadvisor.bench.recipes, fwadvisor.bench.recipes.digits; "
         "print(','.join(m for m in ('torch', 'tensorflow', 'keras', 'sklearn') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,9 +17,9 @@ import msgspec
 import pytest
 
 from conftest import REPO
+from fwadvisor.bench.recipes.copies import COPY_RECIPES, pinned_choice
 from fwadvisor.profiler.documents import Metric, Record, Result, decode_message
 from fwadvisor.profiler.pcie import RATE_SOURCE, PcieLink, add_link_share, lane_rate_gb_s, link_rate_gb_s, pcie_link
-from fwadvisor.profiler.recipes.copies import COPY_RECIPES, pinned_choice
 
 H100 = "NVIDIA H100 80GB HBM3"
 
@@ -174,8 +174,8 @@ def test_both_copies_need_a_gpu() -> None:
 # they exist already), ended as the worker's own __main__ ends.
 WORKER = """
 import os, sys
-from fwadvisor.profiler import recipes, worker
-from fwadvisor.profiler.recipes.copies import COPY_RECIPES
+from fwadvisor.bench import recipes, worker
+from fwadvisor.bench.recipes.copies import COPY_RECIPES
 for name, recipe in COPY_RECIPES.items():
     recipes.RECIPES.setdefault(name, recipe)
 code = worker.main(sys.argv[1:])
@@ -223,7 +223,7 @@ def test_copies_are_refused_on_a_cpu_through_the_real_worker(framework: str) -> 
 ADAPTER_PARTS = """
 import json, sys
 import numpy as np
-from fwadvisor.profiler.backends import {module} as backend
+from fwadvisor.bench.backends import {module} as backend
 backend.setup("cpu", 1)
 adapter = backend._ADAPTER
 host = np.arange(1000, dtype=np.float32) / 7

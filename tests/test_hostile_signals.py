@@ -35,7 +35,7 @@ def _workers_of(mark: str) -> list[psutil.Process]:
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
             if (
-                "fwadvisor.profiler.worker" in cmd
+                "fwadvisor.bench.worker" in cmd
                 and (proc.info["environ"] or {}).get("FWADVISOR_TEST_MARK") == mark
                 and proc.info["status"] != psutil.STATUS_ZOMBIE
             ):

@@ -73,12 +73,37 @@ def test_the_walk_finds_every_layer():
     assert not any(m.startswith(WORKER_SIDE) for m in PARENT_SIDE + APP_SIDE)
 
 
-def test_the_worker_side_is_the_exception_the_contracts_name():
-    # The headless contract lets exactly these packages import numpy and a framework.
+def test_the_worker_side_is_one_package_the_contracts_name_once():
+    # The headless contract forbids numpy and the frameworks to the whole parent side, with no list of
+    # exceptions: the worker side is its own package, protected from every importer but itself.
     headless = _contract("forbidden", source="fwadvisor.profiler")
-    ignored = {line.split(" -> ")[0].removesuffix(".**") for line in headless["ignore_imports"]}
-    assert ignored == set(WORKER_SIDE)
+    assert "ignore_imports" not in headless
     assert {"numpy", "torch", "tensorflow", "textual"} <= set(headless["forbidden_modules"])
+    assert WORKER_SIDE == ("fwadvisor.bench",)
+    assert _contract("protected")["allowed_importers"] == ["fwadvisor.bench"]
+    # The worker side may import of the parent side only the shared protocol.
+    bench_rule = _contract("forbidden", source="fwadvisor.bench")
+    parent_profiler = {m for m in PARENT_SIDE if m.startswith("fwadvisor.profiler.")}
+    shared = parent_profiler - set(bench_rule["forbidden_modules"])
+    assert shared <= SHARED_PROTOCOL, shared - SHARED_PROTOCOL
+
+
+# What the worker side may import of the parent side's profiler: the protocol both sides speak.
+SHARED_PROTOCOL = {
+    "fwadvisor.profiler.documents",
+    "fwadvisor.profiler.records",
+    "fwadvisor.profiler.timing",
+    "fwadvisor.profiler.steadiness",
+    "fwadvisor.profiler.catalog",
+}
+
+
+def test_the_worker_side_imports_only_the_shared_protocol():
+    imported = set()
+    for name in (m for m in ALL if m.startswith("fwadvisor.bench")):
+        imported |= {m for m in _imports_of(name) if not m.startswith("fwadvisor.bench")}
+    allowed = SHARED_PROTOCOL | {"fwadvisor", "fwadvisor.profiler", "fwadvisor.safe_text", "fwadvisor.clock"}
+    assert imported <= allowed, imported - allowed
 
 
 def _imports_of(name: str) -> set[str]:
@@ -147,7 +172,7 @@ def _circles(modules: list[str]) -> list[list[str]]:
 
 def test_the_circle_check_finds_a_circle():
     # The worker side still has one (a function-level import), outside what the next test checks.
-    pair = ["fwadvisor.profiler.backends.tensorflow_adapter", "fwadvisor.profiler.backends.tensorflow_transformer"]
+    pair = ["fwadvisor.bench.backends.tensorflow_adapter", "fwadvisor.bench.backends.tensorflow_transformer"]
     assert _circles(pair) == [pair]
     assert _circles(["fwadvisor.profiler.records", "fwadvisor.profiler.documents"]) == []
     assert "fwadvisor.profiler.telemetry" in _imports_of("fwadvisor.profiler.load")

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_cli
+from fwadvisor.bench import reference as ref
 from fwadvisor.errors import InputError
-from fwadvisor.profiler import reference as ref
 from fwadvisor.profiler import suites
 from fwadvisor.profiler.records import DTYPES, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
 from fwadvisor.profiler.suites import load_suite, resolve_cases
@@ -161,7 +161,7 @@ def test_a_torch_layout_param_is_checked() -> None:
 
 def test_training_recipes_take_the_training_dtype_rule() -> None:
     """bf16/fp16 training cases must reach the recipe on a GPU (the float32 rule would refuse them)."""
-    from fwadvisor.profiler.recipes import RECIPES
+    from fwadvisor.bench.recipes import RECIPES
 
     assert RECIPES["train_cnn"].dtypes == "training"
     assert RECIPES["train_rnn"].dtypes == "training"
@@ -212,10 +212,10 @@ def test_channels_last_and_nchw_run_on_the_cpu_checked_and_paired(tmp_path: Path
 
 MIXED_SCRIPT = """
 import json, sys
-from fwadvisor.profiler.backends import tensorflow_backend, torch_backend
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.recipes import models
-from fwadvisor.profiler.recipes.skeleton import Case, Recipe, run_recipe
+from fwadvisor.bench.backends import tensorflow_backend, torch_backend
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.recipes import models
+from fwadvisor.bench.recipes.skeleton import Case, Recipe, run_recipe
 
 CNN = {"batch": 4, "image": 8, "channels": 3, "classes": 3}
 RNN = {"batch": 4, "seq_len": 5, "features": 3, "hidden": 8, "classes": 3}

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from fwadvisor.profiler import roundtrip
+from fwadvisor.bench import roundtrip
+from fwadvisor.bench.recipes import digits
 from fwadvisor.profiler.documents import Metric, Record, RunDocument
-from fwadvisor.profiler.recipes import digits
 from fwadvisor.profiler.records import ACCURACY_GAP, CURVE_BENCHMARKS, CURVE_KEYS, accuracy_gap_findings
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
@@ -211,7 +211,7 @@ def test_a_truncated_artifact_is_reported_as_a_failure(tmp_path: Path, framework
 
     _truncate(target)
     result = subprocess.run(
-        [sys.executable, "-m", "fwadvisor.profiler.roundtrip", framework, str(artifact), str(inputs)],
+        [sys.executable, "-m", "fwadvisor.bench.roundtrip", framework, str(artifact), str(inputs)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -263,7 +263,7 @@ def test_practice_check_needs_falling_loss_and_accuracy_above_chance() -> None:
 def test_the_parent_side_imports_no_framework_numpy_or_sklearn() -> None:
     code = (
         "import sys; import fwadvisor.profiler.session, fwadvisor.profiler.runner, "
-        "fwadvisor.profiler.suites, fwadvisor.profiler.records, fwadvisor.profiler.roundtrip; "
+        "fwadvisor.profiler.suites, fwadvisor.profiler.records, fwadvisor.bench.roundtrip; "
         "fwadvisor.profiler.suites.load_suite('practice'); "
         "print(','.join(m for m in ('torch', 'tensorflow', 'numpy', 'sklearn') if m in sys.modules))"
     )

@@ -29,7 +29,7 @@ def _workers_of(pid_marker: str) -> list[psutil.Process]:
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
             if (
-                "fwadvisor.profiler.worker" in cmd
+                "fwadvisor.bench.worker" in cmd
                 and (proc.info["environ"] or {}).get("FWADVISOR_TEST_MARK") == pid_marker
             ):
                 found.append(proc)

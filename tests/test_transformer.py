@@ -19,8 +19,8 @@ import pytest
 
 from conftest import REPO, record_data, run_cli
 from fwadvisor.advisor.evidence import evidence_from_profile
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler import reference_transformer as tref
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.profiler.documents import Record, RunDocument, encode_run, run_from_data
 
 BUDGET_S = 0.05
@@ -50,13 +50,13 @@ import json, sys
 import msgspec
 framework, jobs, budget_s = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
 if framework == "torch":
-    from fwadvisor.profiler.backends import torch_backend as backend
+    from fwadvisor.bench.backends import torch_backend as backend
 else:
-    from fwadvisor.profiler.backends import tensorflow_backend as backend
+    from fwadvisor.bench.backends import tensorflow_backend as backend
 backend.setup("cpu", 2)
-from fwadvisor.profiler import reference_transformer as tref
-from fwadvisor.profiler.recipes import transformer
-from fwadvisor.profiler.recipes.skeleton import Case, Recipe, run_recipe
+from fwadvisor.bench import reference_transformer as tref
+from fwadvisor.bench.recipes import transformer
+from fwadvisor.bench.recipes.skeleton import Case, Recipe, run_recipe
 results = {}
 default_check_flops = tref.CHECK_FLOPS
 for name, (recipe, params, dtype, rule, check_flops) in jobs.items():
@@ -184,7 +184,7 @@ def test_a_small_case_checks_the_whole_batch_and_a_large_one_its_first_samples()
 
 def test_the_recipes_import_no_framework() -> None:
     code = (
-        "import sys; import fwadvisor.profiler.recipes.transformer; "
+        "import sys; import fwadvisor.bench.recipes.transformer; "
         "print(','.join(m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)

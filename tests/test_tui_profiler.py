@@ -87,7 +87,7 @@ def our_workers() -> list[psutil.Process]:
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if "fwadvisor.profiler.worker" in " ".join(child.cmdline()):
+            if "fwadvisor.bench.worker" in " ".join(child.cmdline()):
                 found.append(child)
         except psutil.NoSuchProcess:
             continue

@@ -1,4 +1,4 @@
-"""Headless profiler: suites, environment probe, runner (parent side) and worker (child side).
+"""Headless profiler, parent side: suites, environment probe, the runner and the saved documents.
 
-Only modules under fwadvisor.profiler.backends import a framework, and only inside a worker process.
+It never imports numpy or a framework; the worker side (fwadvisor.bench) does, inside its own process.
 """

@@ -1,6 +1,6 @@
 """The parent side of the profiler: one worker process per framework, one after the other.
 
-The parent never imports a framework. It starts `python -m fwadvisor.profiler.worker`, sends the
+The parent never imports a framework. It starts `python -m fwadvisor.bench.worker`, sends the
 cases on stdin, reads JSON lines from stdout and turns every way a worker can fail (missing
 framework, no GPU build, crash, kill -9, out of memory, hang, cancel) into records that say so,
 keeping everything already measured.
@@ -115,7 +115,7 @@ def benchmark_cases(cases: list[Case]) -> list[BenchmarkCase]:
 
 
 def worker_command(framework: str, device: str, threads: int | None, probe: bool = False) -> list[str]:
-    cmd = [sys.executable, "-m", "fwadvisor.profiler.worker", "--framework", framework, "--device", device]
+    cmd = [sys.executable, "-m", "fwadvisor.bench.worker", "--framework", framework, "--device", device]
     if threads:
         cmd += ["--threads", str(threads)]
     if probe:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwadvisor.profiler import reference as ref
+from fwadvisor.bench import reference as ref
 
 LN_EPSILON = 1e-5
 GELU = "tanh approximation"

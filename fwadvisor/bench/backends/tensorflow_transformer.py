@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from fwadvisor.profiler import reference_transformer as tref
-from fwadvisor.profiler.recipes.adapter import Kernel
+from fwadvisor.bench import reference_transformer as tref
+from fwadvisor.bench.recipes.adapter import Kernel
 
 # Keras dtype policies for the profiler's dtype names (tf32 = float32 tensors, TF32 math set apart).
 _POLICIES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
@@ -24,7 +24,7 @@ _POLICIES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "b
 
 def _keras() -> Any:
     # Imported when called: tensorflow_adapter imports this module.
-    from fwadvisor.profiler.backends.tensorflow_adapter import keras
+    from fwadvisor.bench.backends.tensorflow_adapter import keras
 
     return keras()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from fwadvisor.profiler.recipes.copy_adapter import CopyKernel
+from fwadvisor.bench.recipes.copy_adapter import CopyKernel
 
 PINNED_MEMORY = "pinned (page-locked, torch.Tensor.pin_memory())"
 PAGEABLE_MEMORY = "pageable (NumPy buffer, not pinned)"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.recipes.adapter import Adapter, Model, Tensor
-from fwadvisor.profiler.recipes.skeleton import Case, Outcome, case_layout, layout_extra
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
+from fwadvisor.bench.recipes.skeleton import Case, Outcome, case_layout, layout_extra
 from fwadvisor.profiler.timing import measure
 
 TRAIN_OPTIMIZER = f"SGD lr {ref.TRAIN_LR} momentum {ref.TRAIN_MOMENTUM}"

@@ -1,7 +1,7 @@
 """PyTorch backend: the worker's entry for torch (see backends/__init__.py for the contract).
 
 probe() and setup() are PyTorch's own; run_benchmark() runs the shared recipe
-(fwadvisor.profiler.recipes) over the TorchAdapter that setup() made.
+(fwadvisor.bench.recipes) over the TorchAdapter that setup() made.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any, Final
 
 import torch
 
-from fwadvisor.profiler import recipes
-from fwadvisor.profiler.backends import NoGPUError
-from fwadvisor.profiler.backends.torch_adapter import FRAMEWORK as _FRAMEWORK
-from fwadvisor.profiler.backends.torch_adapter import TorchAdapter
+from fwadvisor.bench import recipes
+from fwadvisor.bench.backends import NoGPUError
+from fwadvisor.bench.backends.torch_adapter import FRAMEWORK as _FRAMEWORK
+from fwadvisor.bench.backends.torch_adapter import TorchAdapter
 from fwadvisor.profiler.documents import GpuProperties, Hello, Probe, Record
 
 FRAMEWORK: Final = _FRAMEWORK

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.recipes.adapter import Adapter
-from fwadvisor.profiler.recipes.skeleton import Case, Outcome, case_layout, layout_extra
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.recipes.adapter import Adapter
+from fwadvisor.bench.recipes.skeleton import Case, Outcome, case_layout, layout_extra
 from fwadvisor.profiler.timing import measure
 
 

@@ -1,10 +1,10 @@
 """One backend per framework; imported only inside a worker process (never by the CLI or TUI).
 
 A framework is two modules here, the only code that imports it:
-    <framework>_adapter.py   its Adapter (fwadvisor.profiler.recipes.adapter): tensors, kernels, model
+    <framework>_adapter.py   its Adapter (fwadvisor.bench.recipes.adapter): tensors, kernels, model
                              builders, train step, epoch loop, sync, export
     <framework>_backend.py   the worker's entry: probe(), setup() (which makes the adapter) and
-                             run_benchmark(), which runs the shared recipe (fwadvisor.profiler.recipes)
+                             run_benchmark(), which runs the shared recipe (fwadvisor.bench.recipes)
 Adding a framework means these two modules and a line in worker.BACKEND_MODULES; adding a benchmark
 means one recipe.
 

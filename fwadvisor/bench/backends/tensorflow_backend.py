@@ -1,7 +1,7 @@
 """TensorFlow backend: the worker's entry for TensorFlow (see backends/__init__.py for the contract).
 
 probe() and setup() are TensorFlow's own; run_benchmark() runs the shared recipe
-(fwadvisor.profiler.recipes) over the TensorFlowAdapter that setup() made, inside its device scope.
+(fwadvisor.bench.recipes) over the TensorFlowAdapter that setup() made, inside its device scope.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any, Final
 
 import tensorflow as tf
 
-from fwadvisor.profiler import recipes
-from fwadvisor.profiler.backends import NoGPUError
-from fwadvisor.profiler.backends.tensorflow_adapter import FRAMEWORK as _FRAMEWORK
-from fwadvisor.profiler.backends.tensorflow_adapter import TensorFlowAdapter
+from fwadvisor.bench import recipes
+from fwadvisor.bench.backends import NoGPUError
+from fwadvisor.bench.backends.tensorflow_adapter import FRAMEWORK as _FRAMEWORK
+from fwadvisor.bench.backends.tensorflow_adapter import TensorFlowAdapter
 from fwadvisor.profiler.documents import GpuProperties, Hello, Probe, Record
 
 FRAMEWORK: Final = _FRAMEWORK

@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F  # the conventional alias
 from torch import nn
 
-from fwadvisor.profiler import reference_transformer as tref
-from fwadvisor.profiler.recipes.adapter import Kernel
+from fwadvisor.bench import reference_transformer as tref
+from fwadvisor.bench.recipes.adapter import Kernel
 
 _DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 

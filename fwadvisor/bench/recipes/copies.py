@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.recipes.adapter import Adapter
-from fwadvisor.profiler.recipes.copy_adapter import CopyKernel
-from fwadvisor.profiler.recipes.skeleton import Case, Outcome, Recipe
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.recipes.adapter import Adapter
+from fwadvisor.bench.recipes.copy_adapter import CopyKernel
+from fwadvisor.bench.recipes.skeleton import Case, Outcome, Recipe
 from fwadvisor.profiler.timing import measure
 
 # The pageable copy in one direction was the only copy before `pinned` existed: a case without it

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from fwadvisor.profiler.reference import Check, check_close, cnn_weights, lstm_weights
+from fwadvisor.bench.reference import Check, check_close, cnn_weights, lstm_weights
 
 PRACTICE_CLASSES = 10
 PRACTICE_SIDE = 8  # the digits are 8x8 images; the LSTM reads them as 8 steps of 8 pixels

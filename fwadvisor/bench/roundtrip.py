@@ -3,7 +3,7 @@
 A model that only works in the process that saved it is not deployable, so the worker saves the trained
 CNN (torch.export .pt2 / TensorFlow SavedModel) and starts this module in a NEW interpreter:
 
-    python -m fwadvisor.profiler.roundtrip FRAMEWORK ARTIFACT INPUTS.npy [--output OUT.npy]
+    python -m fwadvisor.bench.roundtrip FRAMEWORK ARTIFACT INPUTS.npy [--output OUT.npy]
                                            [--device cpu|cuda] [--threads N]
 
 It imports only that framework (and NumPy), loads the artifact, runs it on the saved inputs, writes the
@@ -60,7 +60,7 @@ def reload_in_fresh_process(
     cmd = [
         sys.executable,
         "-m",
-        "fwadvisor.profiler.roundtrip",
+        "fwadvisor.bench.roundtrip",
         framework,
         str(artifact),
         str(inputs),
@@ -165,7 +165,7 @@ def _run_tensorflow(artifact: Path, inputs: Path, device: str, threads: int | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fwadvisor.profiler.roundtrip")
+    parser = argparse.ArgumentParser(prog="python -m fwadvisor.bench.roundtrip")
     parser.add_argument("framework", choices=FRAMEWORKS)
     parser.add_argument("artifact", type=Path, help="the .pt2 file or the SavedModel folder")
     parser.add_argument("inputs", type=Path, help="a .npy file of inputs in the framework's layout")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 if TYPE_CHECKING:  # adapter.py imports this module: the protocol's types are for the checker only
-    from fwadvisor.profiler.recipes.adapter import Kernel
+    from fwadvisor.bench.recipes.adapter import Kernel
 
 
 class TransformerAdapterPart(Protocol):

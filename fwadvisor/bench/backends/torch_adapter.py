@@ -1,4 +1,4 @@
-"""PyTorch's adapter: the framework operations the recipes (fwadvisor.profiler.recipes) are written against.
+"""PyTorch's adapter: the framework operations the recipes (fwadvisor.bench.recipes) are written against.
 
 Plain, idiomatic PyTorch: NCHW tensors (channels_last in memory where a case asks, the default on a
 GPU), eager mode, nn.Module models with the shared NumPy weights copied in, SGD training loops (under
@@ -21,10 +21,10 @@ import torch
 import torch.nn.functional as F  # the conventional alias
 from torch import nn
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.backends.torch_copies import TorchCopyParts
-from fwadvisor.profiler.backends.torch_transformer import TorchTransformerParts
-from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.backends.torch_copies import TorchCopyParts
+from fwadvisor.bench.backends.torch_transformer import TorchTransformerParts
+from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
 
 FRAMEWORK: Final = "torch"
 TORCH_DTYPES: dict[str, torch.dtype] = {

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from fwadvisor.bench.recipes import copies, kernels, models, practice, transformer
+from fwadvisor.bench.recipes.adapter import Adapter
+from fwadvisor.bench.recipes.skeleton import Recipe, run_case
 from fwadvisor.profiler.documents import Record
-from fwadvisor.profiler.recipes import copies, kernels, models, practice, transformer
-from fwadvisor.profiler.recipes.adapter import Adapter
-from fwadvisor.profiler.recipes.skeleton import Recipe, run_case
 
 # In the order of records.BENCHMARKS (the "known:" list of an unknown-benchmark error).
 RECIPES: dict[str, Recipe] = {

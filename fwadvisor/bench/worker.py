@@ -1,6 +1,6 @@
 """The worker process: imports one framework, runs benchmark cases, reports JSON lines on stdout.
 
-Started by the parent (CLI or TUI) as `python -m fwadvisor.profiler.worker --framework torch ...`
+Started by the parent (CLI or TUI) as `python -m fwadvisor.bench.worker --framework torch ...`
 with the cases (a JSON list of documents.BenchmarkCase) on stdin. Every message is one
 documents.WorkerMessage, encoded as one JSON object on one line and told apart by its "type":
 
@@ -41,8 +41,8 @@ from fwadvisor.profiler.documents import (
 )
 
 BACKEND_MODULES = {
-    "torch": "fwadvisor.profiler.backends.torch_backend",
-    "tensorflow": "fwadvisor.profiler.backends.tensorflow_backend",
+    "torch": "fwadvisor.bench.backends.torch_backend",
+    "tensorflow": "fwadvisor.bench.backends.tensorflow_backend",
 }
 INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'", "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
 EXIT_FATAL = 3
@@ -102,7 +102,7 @@ def _describe(exc: BaseException) -> str:
 
 def _setup(backend: Any, framework: str, args: argparse.Namespace, send: Send) -> Hello | None:
     """The backend's Hello, or None once a fatal message has said why it could not set up."""
-    from fwadvisor.profiler.backends import NoGPUError
+    from fwadvisor.bench.backends import NoGPUError
 
     hint = f"check the installation: {INSTALL_HINTS[framework]}"
     try:
@@ -144,7 +144,7 @@ def _run_cases(backend: Any, framework: str, hello: Hello, cases: list[Benchmark
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fwadvisor.profiler.worker")
+    parser = argparse.ArgumentParser(prog="python -m fwadvisor.bench.worker")
     parser.add_argument("--framework", choices=sorted(BACKEND_MODULES), required=True)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--threads", type=int, default=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from fwadvisor.profiler.recipes.copy_adapter import CopyKernel
+from fwadvisor.bench.recipes.copy_adapter import CopyKernel
 
 NO_PINNED_API = "pageable: TensorFlow has no public API for pinned host memory, so this is its one path (NumPy buffer)"
 

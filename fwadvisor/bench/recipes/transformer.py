@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler import reference_transformer as tref
-from fwadvisor.profiler.recipes.adapter import Adapter
-from fwadvisor.profiler.recipes.skeleton import Case, Outcome
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench import reference_transformer as tref
+from fwadvisor.bench.recipes.adapter import Adapter
+from fwadvisor.bench.recipes.skeleton import Case, Outcome
 from fwadvisor.profiler.timing import measure
 
 TRAIN_OPTIMIZER = f"SGD lr {ref.TRAIN_LR} momentum {ref.TRAIN_MOMENTUM}"

@@ -30,8 +30,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from fwadvisor.profiler.recipes.copy_adapter import CopyAdapterPart
-from fwadvisor.profiler.recipes.transformer_adapter import TransformerAdapterPart
+from fwadvisor.bench.recipes.copy_adapter import CopyAdapterPart
+from fwadvisor.bench.recipes.transformer_adapter import TransformerAdapterPart
 
 Tensor = Any  # torch.Tensor, tf.Tensor ...
 Model = Any  # torch.nn.Module, keras.Model ...

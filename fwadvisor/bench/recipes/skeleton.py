@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 import msgspec
 
-from fwadvisor.profiler import reference as ref
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.recipes.adapter import Adapter, ImageLayout
 from fwadvisor.profiler.documents import Record
-from fwadvisor.profiler.recipes.adapter import Adapter, ImageLayout
 from fwadvisor.profiler.records import make_record, with_curve
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 

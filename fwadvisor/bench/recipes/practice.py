@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler import roundtrip
-from fwadvisor.profiler.recipes import digits
-from fwadvisor.profiler.recipes.adapter import Adapter, Model, Tensor
-from fwadvisor.profiler.recipes.skeleton import Case, Outcome
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench import roundtrip
+from fwadvisor.bench.recipes import digits
+from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
+from fwadvisor.bench.recipes.skeleton import Case, Outcome
 from fwadvisor.profiler.timing import Timing
 
 

@@ -1,4 +1,4 @@
-"""TensorFlow's adapter: the framework operations the recipes (fwadvisor.profiler.recipes) are written against.
+"""TensorFlow's adapter: the framework operations the recipes (fwadvisor.bench.recipes) are written against.
 
 Plain, idiomatic TensorFlow 2: NHWC tensors, ops run eagerly unless said otherwise (train steps in
 tf.function, XLA for the compiled run), Keras models with the shared NumPy weights set in (under a
@@ -21,10 +21,10 @@ from typing import Any, Final
 import numpy as np
 import tensorflow as tf
 
-from fwadvisor.profiler import reference as ref
-from fwadvisor.profiler.backends.tensorflow_copies import TensorFlowCopyParts
-from fwadvisor.profiler.backends.tensorflow_transformer import TensorFlowTransformerParts
-from fwadvisor.profiler.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
+from fwadvisor.bench import reference as ref
+from fwadvisor.bench.backends.tensorflow_copies import TensorFlowCopyParts
+from fwadvisor.bench.backends.tensorflow_transformer import TensorFlowTransformerParts
+from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
 
 FRAMEWORK: Final = "tensorflow"
 TENSORFLOW_DTYPES: dict[str, tf.DType] = {
