@@ -193,7 +193,6 @@ def test_out_of_memory_becomes_memory_error(
     import torch
 
     from fwadvisor.bench import recipes
-    from fwadvisor.bench.recipes.skeleton import Recipe
 
     def torch_oom(*_: Any) -> Any:
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -210,19 +209,18 @@ def test_out_of_memory_becomes_memory_error(
         (tf_backend, tf_oom, "out of host memory"),
     ]
     for backend, raise_oom, message in cases:
-        monkeypatch.setitem(recipes.RECIPES, "matmul", Recipe(raise_oom, "math"))
+        monkeypatch.setitem(recipes.RECIPES, "matmul", raise_oom)
         with pytest.raises(MemoryError, match=message):
             backend.run_benchmark("matmul", {"m": 8, "n": 8, "k": 8}, "fp32", 0.01)
 
 
 def test_other_runtime_errors_stay_what_they_are(torch_backend: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from fwadvisor.bench import recipes
-    from fwadvisor.bench.recipes.skeleton import Recipe
 
     def broken(*_: Any) -> Any:
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
 
-    monkeypatch.setitem(recipes.RECIPES, "matmul", Recipe(broken, "math"))
+    monkeypatch.setitem(recipes.RECIPES, "matmul", broken)
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
         torch_backend.run_benchmark("matmul", {"m": 8, "n": 8, "k": 8}, "fp32", 0.01)
 
@@ -237,9 +235,9 @@ def test_probe_reports_versions(backend: Any) -> None:
 def test_every_benchmark_is_one_recipe_over_an_adapter(backend: Any) -> None:
     from fwadvisor.bench.recipes import RECIPES
     from fwadvisor.bench.recipes.adapter import Adapter
-    from fwadvisor.profiler.records import BENCHMARKS
+    from fwadvisor.profiler.catalog import BENCHMARKS
 
-    assert tuple(RECIPES) == BENCHMARKS  # one recipe per benchmark, in the records' order
+    assert tuple(RECIPES) == BENCHMARKS  # one recipe per benchmark, in the catalogue's order
     adapter = backend._ADAPTER
     assert isinstance(adapter, Adapter), [m for m in dir(Adapter) if not hasattr(adapter, m)]
     assert adapter.framework == backend.FRAMEWORK and adapter.layout in ref.IMAGE_AXES

@@ -1,6 +1,6 @@
 """One case, one key (documents.case_key): every table, comparison and report pairs records by it.
 
-Two shapes whose words read alike (params_text shows a matmul's m, k and n, not an extra parameter)
+Two shapes whose words read alike (shape_text shows a matmul's m, k and n, not an extra parameter)
 are two cases; the same params written in another order are one.
 """
 
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from fwadvisor.profiler.catalog import shape_text
 from fwadvisor.profiler.compare import compare_documents
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, SuiteInfo, case_key
 from fwadvisor.profiler.intervals import framework_comparisons
 from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_json import comparisons
-from fwadvisor.report.profile_table import params_text, rows
+from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import make_app
 from fwadvisor.tui.widgets.results import ResultsView
 
@@ -47,7 +48,7 @@ def _records() -> list[Record]:
 
 
 def test_the_key_ignores_the_order_of_params_and_not_a_parameter_the_words_leave_out():
-    assert params_text(SHAPE, "matmul") == params_text(ALIKE, "matmul")
+    assert shape_text(SHAPE, "matmul") == shape_text(ALIKE, "matmul")
     assert case_key("matmul", "fp32", SHAPE) == case_key("matmul", "fp32", REORDERED)
     assert case_key("matmul", "fp32", SHAPE) != case_key("matmul", "fp32", ALIKE)
     assert case_key("matmul", "fp32", SHAPE) != case_key("matmul", "bf16", SHAPE)

@@ -17,7 +17,9 @@ import msgspec
 import pytest
 
 from conftest import REPO
-from fwadvisor.bench.recipes.copies import COPY_RECIPES, pinned_choice
+from fwadvisor.bench.dtype_rules import check_case
+from fwadvisor.bench.recipes.copies import pinned_choice
+from fwadvisor.profiler.catalog import CATALOG, HOST_LINK_BENCHMARKS
 from fwadvisor.profiler.documents import Metric, Record, Result, decode_message
 from fwadvisor.profiler.pcie import RATE_SOURCE, PcieLink, add_link_share, lane_rate_gb_s, link_rate_gb_s, pcie_link
 
@@ -164,20 +166,17 @@ def test_pinned_parameter() -> None:
 
 
 def test_both_copies_need_a_gpu() -> None:
-    assert set(COPY_RECIPES) == {"host_to_device", "device_to_host"}
-    for name, recipe in COPY_RECIPES.items():
-        assert recipe.needs_gpu and recipe.needs_gpu.startswith(f"{name} needs a GPU")
-        assert recipe.dtypes == "float32"
+    assert set(HOST_LINK_BENCHMARKS) == {"host_to_device", "device_to_host"}
+    for name in HOST_LINK_BENCHMARKS:
+        with pytest.raises(ValueError, match=f"^{name} needs a GPU"):
+            check_case(CATALOG[name], False, "fp32")
+        assert CATALOG[name].dtype_rule == "float32"
 
 
-# The real worker, with the copy recipes in its table (recipes.RECIPES keeps the lead's entries where
-# they exist already), ended as the worker's own __main__ ends.
+# The real worker, ended as the worker's own __main__ ends.
 WORKER = """
 import os, sys
-from fwadvisor.bench import recipes, worker
-from fwadvisor.bench.recipes.copies import COPY_RECIPES
-for name, recipe in COPY_RECIPES.items():
-    recipes.RECIPES.setdefault(name, recipe)
+from fwadvisor.bench import worker
 code = worker.main(sys.argv[1:])
 sys.stdout.flush()
 os._exit(code)

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_cli
+from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.errors import InputError
-from fwadvisor.profiler import suites
-from fwadvisor.profiler.records import DTYPES, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
+from fwadvisor.profiler.catalog import CATALOG, DTYPES, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 
 CONV_CPU = "{batch: 2, height: 8, width: 8, channels_in: 4, channels_out: 8, kernel: 3}"
@@ -72,7 +72,7 @@ def test_cpu_cases_keep_nchw_fp32_and_their_params(suite_name: str) -> None:
     for benchmark, dtype, layout in layout_cases(suite_name, "cpu"):
         assert (dtype, layout) == ("fp32", None), benchmark
     for case in resolve_cases(load_suite(suite_name), "cpu"):
-        assert set(case.params) == set(suites.BENCHMARK_PARAMS[case.benchmark])
+        assert set(case.params) == set(CATALOG[case.benchmark].params)
 
 
 def test_a_gpu_case_without_torch_layouts_runs_channels_last_and_says_so(tmp_path: Path) -> None:
@@ -118,13 +118,13 @@ def test_a_bad_torch_layouts_entry_is_refused_with_its_file_and_line(tmp_path: P
 
 
 def test_the_worker_accepts_every_layout_a_suite_may_name_and_refuses_others() -> None:
-    # One list (records.TORCH_LAYOUTS) serves both sides now; what is left to check is that the
+    # One list (catalog.TORCH_LAYOUTS) serves both sides now; what is left to check is that the
     # worker's reading of a case's param agrees with it.
     for layout in TORCH_LAYOUTS:
-        assert ref.torch_layout({TORCH_LAYOUT_PARAM: layout}) == layout
-    assert ref.torch_layout({}) is None
+        assert dtype_rules.torch_layout({TORCH_LAYOUT_PARAM: layout}) == layout
+    assert dtype_rules.torch_layout({}) is None
     with pytest.raises(ValueError, match="channels_last or nchw"):
-        ref.torch_layout({TORCH_LAYOUT_PARAM: "nhwc"})
+        dtype_rules.torch_layout({TORCH_LAYOUT_PARAM: "nhwc"})
 
 
 # ---- the worker side's rules (NumPy only)
@@ -132,14 +132,14 @@ def test_the_worker_accepts_every_layout_a_suite_may_name_and_refuses_others() -
 
 def test_training_runs_mixed_precision_on_a_gpu_only() -> None:
     for dtype in ("fp32", "tf32", "bf16", "fp16"):
-        ref.check_training_dtype(True, "train_cnn", dtype)
-    ref.check_training_dtype(False, "train_cnn", "fp32")
+        dtype_rules.check_training_dtype(True, "train_cnn", dtype)
+    dtype_rules.check_training_dtype(False, "train_cnn", "fp32")
     for dtype in ("bf16", "fp16", "tf32"):
         with pytest.raises(ValueError, match="on a GPU only: on a CPU use fp32"):
-            ref.check_training_dtype(False, "train_rnn", dtype)
+            dtype_rules.check_training_dtype(False, "train_rnn", dtype)
     with pytest.raises(ValueError, match="not int8"):
-        ref.check_training_dtype(True, "train_cnn", "int8")
-    assert [ref.mixed_precision(d) for d in ("fp32", "tf32", "bf16", "fp16")] == [None, None, "bf16", "fp16"]
+        dtype_rules.check_training_dtype(True, "train_cnn", "int8")
+    assert [dtype_rules.mixed_precision(d) for d in ("fp32", "tf32", "bf16", "fp16")] == [None, None, "bf16", "fp16"]
 
 
 def test_the_loss_check_takes_the_tolerance_of_the_precision() -> None:
@@ -153,18 +153,16 @@ def test_the_loss_check_takes_the_tolerance_of_the_precision() -> None:
 
 
 def test_a_torch_layout_param_is_checked() -> None:
-    assert ref.torch_layout({"batch": 2}) is None
-    assert ref.torch_layout({"torch_layout": "channels_last"}) == "channels_last"
+    assert dtype_rules.torch_layout({"batch": 2}) is None
+    assert dtype_rules.torch_layout({"torch_layout": "channels_last"}) == "channels_last"
     with pytest.raises(ValueError, match="channels_last or nchw"):
-        ref.torch_layout({"torch_layout": "NHWC"})
+        dtype_rules.torch_layout({"torch_layout": "NHWC"})
 
 
 def test_training_recipes_take_the_training_dtype_rule() -> None:
     """bf16/fp16 training cases must reach the recipe on a GPU (the float32 rule would refuse them)."""
-    from fwadvisor.bench.recipes import RECIPES
-
-    assert RECIPES["train_cnn"].dtypes == "training"
-    assert RECIPES["train_rnn"].dtypes == "training"
+    assert CATALOG["train_cnn"].dtype_rule == "training"
+    assert CATALOG["train_rnn"].dtype_rule == "training"
 
 
 # ---- both layouts, both frameworks, through the real CLI and workers on the CPU
@@ -213,9 +211,12 @@ def test_channels_last_and_nchw_run_on_the_cpu_checked_and_paired(tmp_path: Path
 MIXED_SCRIPT = """
 import json, sys
 from fwadvisor.bench.backends import tensorflow_backend, torch_backend
+from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes import models
-from fwadvisor.bench.recipes.skeleton import Case, Recipe, run_recipe
+from dataclasses import replace
+from fwadvisor.bench.recipes.skeleton import Case, run_recipe
+from fwadvisor.profiler.catalog import CATALOG
 
 CNN = {"batch": 4, "image": 8, "channels": 3, "classes": 3}
 RNN = {"batch": 4, "seq_len": 5, "features": 3, "hidden": 8, "classes": 3}
@@ -227,7 +228,8 @@ for backend in (torch_backend, tensorflow_backend):
     # bf16 through the real recipes; the "math" rule lets bf16 past on a CPU, as "training" does on a GPU.
     for name, recipe, params in (("train_cnn", models.train_cnn, CNN), ("train_rnn", models.train_rnn, RNN)):
         with adapter.case_scope():
-            record = run_recipe(adapter, Recipe(recipe, "math"), Case(name, params, "bf16", 0.05))
+            math_rule = replace(CATALOG[name], dtype_rule="math")
+            record = run_recipe(adapter, recipe, Case(name, params, "bf16", 0.05), math_rule)
         records[name] = {"correct": record.correct, "check": record.check, "precision": record.precision,
                          "extra": record.extra, "dtype": record.dtype}
     # fp16 with loss scaling, the adapter's train step alone (CPU fp16 LSTMs are not in oneDNN: the CNN).

@@ -9,6 +9,7 @@ import pytest
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
+from fwadvisor.profiler.catalog import DTYPES
 from fwadvisor.profiler.peaks import (
     Peak,
     load_table,
@@ -16,7 +17,6 @@ from fwadvisor.profiler.peaks import (
     peak_for,
     percent_of_peak,
 )
-from fwadvisor.profiler.records import DTYPES
 from fwadvisor.yamlio import load_yaml
 
 

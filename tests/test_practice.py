@@ -20,8 +20,9 @@ import pytest
 from conftest import REPO
 from fwadvisor.bench import roundtrip
 from fwadvisor.bench.recipes import digits
+from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import Metric, Record, RunDocument
-from fwadvisor.profiler.records import ACCURACY_GAP, CURVE_BENCHMARKS, CURVE_KEYS, accuracy_gap_findings
+from fwadvisor.profiler.records import ACCURACY_GAP, CURVE_KEYS, accuracy_gap_findings
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 

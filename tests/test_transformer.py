@@ -56,14 +56,16 @@ else:
 backend.setup("cpu", 2)
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.recipes import transformer
-from fwadvisor.bench.recipes.skeleton import Case, Recipe, run_recipe
+from dataclasses import replace
+from fwadvisor.bench.recipes.skeleton import Case, run_recipe
+from fwadvisor.profiler.catalog import CATALOG
 results = {}
 default_check_flops = tref.CHECK_FLOPS
 for name, (recipe, params, dtype, rule, check_flops) in jobs.items():
     tref.CHECK_FLOPS = default_check_flops if check_flops is None else check_flops
     with backend._ADAPTER.case_scope():
-        recipe_body = Recipe(getattr(transformer, recipe), rule)
-        record = run_recipe(backend._ADAPTER, recipe_body, Case(recipe, params, dtype, budget_s))
+        spec = replace(CATALOG[recipe], dtype_rule=rule)
+        record = run_recipe(backend._ADAPTER, getattr(transformer, recipe), Case(recipe, params, dtype, budget_s), spec)
     results[name] = msgspec.to_builtins(record)
 print("RESULTS " + json.dumps(results))
 """

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
 from fwadvisor.profiler.documents import (
     Comparison,
     Record,
@@ -27,8 +28,6 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.intervals import framework_comparisons
 from fwadvisor.safe_text import NAME_CHARS, cut
-
-SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn", "train_transformer")
 
 
 @dataclass
@@ -228,7 +227,7 @@ def _speed_metrics(evidence: ProfileEvidence, document: RunDocument) -> None:
             return comparison.benchmark
         return f"{PYTORCH.name} {_label(torch)}, {TENSORFLOW.name} {_label(tensorflow)}"
 
-    for benchmark in SPEED_BENCHMARKS:
+    for benchmark in SPEED_METRIC_BENCHMARKS:
         comparison = _first_usable(comparisons, benchmark)
         if comparison is not None:
             detail = f"{benchmark} {comparison.dtype or ''}".rstrip() + f": {labels(comparison)}"

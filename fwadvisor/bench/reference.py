@@ -1,69 +1,19 @@
-"""Pure-NumPy pieces every recipe shares: dtype rules, data, weights, float64 references and the check.
+"""Pure-NumPy pieces every recipe shares: data, weights, float64 references and the check.
 
 Both frameworks load the SAME arrays from here (inputs, labels and initial weights), so each benchmark
 is the same function on the same data in both, and each result is checked against a NumPy float64
 computation of that function. It imports NumPy only, and only worker-side code (recipes, framework
 adapters) imports it: the parent process never loads NumPy. The practice suite's data (scikit-learn's
-digits) is in recipes/digits.py.
+digits) is in recipes/digits.py; the dtype and layout rules are in dtype_rules.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-
-from fwadvisor.profiler.records import CPU_DTYPES, DTYPES, MIXED_DTYPES, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
-
-# Dtype rules every recipe applies, so the frameworks refuse and accept exactly the same cases (the
-# names are records.DTYPES, CPU_DTYPES and MIXED_DTYPES, which the suites check too).
-FLOAT32_DTYPES = ("fp32", "tf32")  # float32 tensors; "tf32" allows TF32 math on the GPU
-
-
-def check_math_dtype(cuda: bool, dtype: str, known: Collection[str] = DTYPES) -> None:
-    """matmul/conv dtypes: fp32, tf32, fp16, bf16; tf32 and fp16 are GPU-only cases."""
-    if dtype not in known:
-        raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(known)}")
-    if not cuda and dtype not in CPU_DTYPES:
-        raise ValueError(f"dtype {dtype} is GPU-only; on a CPU use {' or '.join(CPU_DTYPES)}")
-
-
-def check_float32_only(cuda: bool, benchmark: str, dtype: str) -> None:
-    allowed = FLOAT32_DTYPES if cuda else ("fp32",)
-    if dtype not in allowed:
-        raise ValueError(f"{benchmark} runs in float32: dtype must be {' or '.join(allowed)}, not {dtype}")
-
-
-# Training benchmarks: float32 (fp32; "tf32" allows TF32 math on a GPU) or mixed precision ("bf16",
-# "fp16": the forward pass and loss in that dtype, float32 weights and updates), as GPU training runs.
-# On a CPU they train in fp32 only: mixed precision there is no common practice, and its speed depends
-# on whether the CPU has bf16 instructions (AVX512-BF16, AMX) more than on the framework.
-TRAINING_DTYPES = ("fp32", "tf32", *MIXED_DTYPES)
-
-
-def check_training_dtype(cuda: bool, benchmark: str, dtype: str) -> None:
-    allowed = TRAINING_DTYPES if cuda else ("fp32",)
-    if dtype not in allowed:
-        if dtype in TRAINING_DTYPES:
-            raise ValueError(f"{benchmark} trains in {dtype} on a GPU only: on a CPU use fp32")
-        raise ValueError(f"{benchmark} trains in {' or '.join(allowed)}, not {dtype}")
-
-
-def mixed_precision(dtype: str) -> str | None:
-    """The narrow dtype of a mixed-precision training case ("bf16", "fp16"), None for float32."""
-    return dtype if dtype in MIXED_DTYPES else None
-
-
-def torch_layout(params: Mapping[str, object]) -> str | None:
-    """A case's torch_layout (None when it has none); ValueError for an unknown one."""
-    value = params.get(TORCH_LAYOUT_PARAM)
-    if value is None:
-        return None
-    if value not in TORCH_LAYOUTS:
-        raise ValueError(f"torch_layout must be {' or '.join(TORCH_LAYOUTS)}, not {value!r}")
-    return str(value)
 
 
 def flops_metric(cuda: bool, flops: float, seconds: float) -> tuple[str, float]:

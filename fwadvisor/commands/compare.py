@@ -95,11 +95,11 @@ def _print_left_out(console: Console, run: str, cases: list[dict[str, Any]]) -> 
 def _case_name(case: dict[str, Any]) -> str:
     """ "matmul fp32 · m=64 n=64 k=64 · PyTorch": a case as the narrow table names it."""
     from fwadvisor.frameworks import display_name
-    from fwadvisor.report.profile_table import params_text
+    from fwadvisor.profiler.catalog import shape_text
 
     head = f"{case['benchmark']} {case['dtype'] or ''}".strip()
     return " · ".join(
-        part for part in (head, params_text(case["params"], case["benchmark"]), display_name(case["framework"])) if part
+        part for part in (head, shape_text(case["params"], case["benchmark"]), display_name(case["framework"])) if part
     )
 
 
@@ -145,7 +145,7 @@ def _print_narrow(
     from rich.text import Text
 
     from fwadvisor.frameworks import display_name
-    from fwadvisor.report.profile_table import params_text
+    from fwadvisor.profiler.catalog import shape_text
 
     shown = [
         (
@@ -159,7 +159,7 @@ def _print_narrow(
     widths = [max((len(cells[i]) for cells in shown), default=0) for i in range(4)]
     console.print(Text(f"{CHANGE_HEADING}:", style="bold"), overflow="fold")
     for row, (a, b, metric, change) in zip(rows, shown, strict=True):
-        shape = params_text(row["params"], row["benchmark"])
+        shape = shape_text(row["params"], row["benchmark"])
         case = " · ".join(
             part
             for part in (f"{row['benchmark']} {row['dtype'] or ''}".strip(), shape, display_name(row["framework"]))

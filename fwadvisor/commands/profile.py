@@ -44,9 +44,9 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
 
     from fwadvisor.commands.console import stderr_console
     from fwadvisor.commands.output import check_output, refuse_inputs, suite_inputs
+    from fwadvisor.profiler.catalog import BENCHMARKS
     from fwadvisor.profiler.documents import Result, Start
     from fwadvisor.profiler.environment import collect_environment
-    from fwadvisor.profiler.records import BENCHMARKS
     from fwadvisor.profiler.runner import ProcessEnded, ProcessEvent, ProcessStarted
     from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_run
     from fwadvisor.profiler.suites import load_suite, resolve_cases

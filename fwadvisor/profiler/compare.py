@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from fwadvisor.frameworks import display_name
+from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.documents import (
     CaseKey,
     Record,
@@ -23,7 +24,7 @@ from fwadvisor.profiler.documents import (
     classify,
     ran_and_checked,
 )
-from fwadvisor.profiler.intervals import LOWER_IS_BETTER, beyond_noise, change_interval
+from fwadvisor.profiler.intervals import beyond_noise, change_interval
 from fwadvisor.safe_text import excerpt
 
 BEYOND: Final = "beyond the noise"

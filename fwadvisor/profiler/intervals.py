@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Final
 
+from fwadvisor.profiler.catalog import LOWER_IS_BETTER, NOT_A_SPEED
 from fwadvisor.profiler.documents import (
     CaseKey,
     Comparison,
@@ -43,10 +44,6 @@ CONFIDENCE: Final = 0.95
 RESAMPLES: Final = 2000
 SEED: Final = 20261127
 MIN_SAMPLES: Final = 2  # one sample has no spread to resample
-# Metrics where a smaller number is better (a time, not a rate).
-LOWER_IS_BETTER: Final = frozenset({"us/op", "load s"})
-# Metrics that are no speed: a speed-up factor (its ratio says nothing) and an accuracy.
-NOT_A_SPEED: Final = frozenset({"x", "test accuracy"})
 
 
 def _median(ordered: list[float]) -> float:

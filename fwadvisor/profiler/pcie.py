@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from fwadvisor.profiler.catalog import HOST_LINK_BENCHMARKS
 from fwadvisor.profiler.documents import Record
 
 # Transfer rate per lane (GT/s) and line encoding (payload bits, line bits) of each PCIe generation.
@@ -34,7 +35,6 @@ RATE_SOURCE: Final = (
     "(gen 1-2), 128b/130b (gen 3-5), 242B/256B FLIT (gen 6); per direction, before packet overhead"
 )
 MAX_WIDTH: Final = 32  # the widest link the specification defines
-COPY_BENCHMARKS: Final = ("host_to_device", "device_to_host")
 
 
 def lane_rate_gb_s(generation: int) -> float | None:
@@ -132,7 +132,7 @@ def add_link_share(records: Iterable[Record], environment: Mapping[str, Any]) ->
     gpus = _gpus(environment)
     for record in records:
         value = record.metric.value
-        if record.benchmark not in COPY_BENCHMARKS or record.metric.name != "GB/s" or value is None or value <= 0:
+        if record.benchmark not in HOST_LINK_BENCHMARKS or record.metric.name != "GB/s" or value is None or value <= 0:
             continue
         if not record.device.startswith("cuda"):
             continue

@@ -21,7 +21,7 @@ from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
-from fwadvisor.profiler.records import DTYPES
+from fwadvisor.profiler.catalog import DTYPES
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
 

@@ -1,4 +1,4 @@
-"""Building result records (documents.Record) and the names of the benchmarks they come from.
+"""Building result records (documents.Record); the benchmarks they come from are in catalog.py.
 
 The worker side builds records here from a timing.Timing; the parent side builds the ones that say
 why a benchmark has no number. The shapes themselves live in documents.py.
@@ -12,49 +12,13 @@ from typing import Any
 
 import msgspec
 
-from fwadvisor.frameworks import PROFILER_IDS
+from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import CurvePoint, Metric, Record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
-FRAMEWORKS = PROFILER_IDS
-BENCHMARKS = (
-    "matmul",
-    "conv2d",
-    "bandwidth",
-    "host_to_device",
-    "device_to_host",
-    "eager_overhead",
-    "compiled_speedup",
-    "train_cnn",
-    "train_rnn",
-    "train_transformer",
-    "practice_cnn",
-    "practice_rnn",
-    "export_roundtrip",
-)
-GPU_ONLY = {"host_to_device", "device_to_host"}
-# Practice benchmarks that train a real model: their records carry a per-epoch curve and the final
-# test accuracy as metric.
-CURVE_BENCHMARKS = ("practice_cnn", "practice_rnn")
-# The one that exports the trained CNN and reloads it in a fresh process.
-EXPORT_BENCHMARK = "export_roundtrip"
-# Every benchmark of the practice suite: reports show them apart from the speed comparisons.
-PRACTICE_SUITE_BENCHMARKS = (*CURVE_BENCHMARKS, EXPORT_BENCHMARK)
 CURVE_KEYS: tuple[str, ...] = CurvePoint.__struct_fields__
 # Same model, data, initial weights and optimiser: accuracies further apart than this are a finding.
 ACCURACY_GAP = 0.03
-
-# The dtype and layout names a case carries, on both sides of the process boundary: the suites check
-# them, the worker's recipes apply them (reference.py), the GPU table and the reports read them.
-DTYPES = ("fp32", "tf32", "fp16", "bf16")  # matmul and conv2d; each framework adapter maps these names
-CPU_DTYPES = ("fp32", "bf16")  # TF32 does not exist on a CPU; fp16 GEMM there is no fair result
-# Mixed-precision training: the forward pass and loss in that dtype, float32 weights and updates.
-MIXED_DTYPES = ("bf16", "fp16")
-# PyTorch's memory layouts for image tensors (a case's `torch_layout` param): channels_last keeps NCHW
-# shapes with NHWC strides, what PyTorch users run convolutions in on GPUs; "nchw" is PyTorch's default.
-# TensorFlow runs NHWC in every case: the param names the PyTorch side of a pair of records.
-TORCH_LAYOUTS = ("channels_last", "nchw")
-TORCH_LAYOUT_PARAM = "torch_layout"
 
 
 def make_record(

@@ -14,7 +14,9 @@ import msgspec
 from fwadvisor import __version__
 from fwadvisor.atomic import WriteError, write_atomic, write_new
 from fwadvisor.errors import InputError
+from fwadvisor.frameworks import PROFILER_IDS
 from fwadvisor.paths import runs_dir
+from fwadvisor.profiler.catalog import GPU_ONLY
 from fwadvisor.profiler.documents import (
     SCHEMA_VERSION,
     GpuProperties,
@@ -24,7 +26,7 @@ from fwadvisor.profiler.documents import (
     SuiteInfo,
     encode_run,
 )
-from fwadvisor.profiler.records import FRAMEWORKS, GPU_ONLY, failed_record
+from fwadvisor.profiler.records import failed_record
 from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
 from fwadvisor.profiler.stop_signals import cancel_reason
 from fwadvisor.profiler.suites import Case, Suite, resolve_cases, valid_suite_name
@@ -191,7 +193,7 @@ def run_profile(
     threads, threads_default, threads_reason = run_threads(threads, environment, before)
     outcomes: dict[str, WorkerOutcome] = {}
     cancelled = False
-    for framework in frameworks or list(FRAMEWORKS):
+    for framework in frameworks or list(PROFILER_IDS):
         cancelled = cancelled or (cancel is not None and cancel.is_set())  # e.g. SIGTERM between workers
         if cancelled:
             outcomes[framework] = _not_started(

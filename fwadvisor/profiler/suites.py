@@ -1,4 +1,5 @@
-"""Benchmark suites: YAML in profiles/ (and the user's profiles folder), checked against the model."""
+"""Benchmark suites: YAML in profiles/ (and the user's profiles folder), checked against the model and
+the benchmark catalogue (catalog.py: which benchmarks exist, their parameters, dtypes and layouts)."""
 
 from __future__ import annotations
 
@@ -11,92 +12,28 @@ from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
-from fwadvisor.profiler.records import BENCHMARKS, CPU_DTYPES, DTYPES, GPU_ONLY, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
+from fwadvisor.profiler.catalog import (
+    BENCHMARKS,
+    CATALOG,
+    CPU_DTYPES,
+    DTYPES,
+    GPU_DEFAULT_TORCH_LAYOUTS,
+    GPU_ONLY,
+    TORCH_LAYOUT_BENCHMARKS,
+    TORCH_LAYOUT_PARAM,
+    TORCH_LAYOUTS,
+    param_problem,
+)
 from fwadvisor.safe_text import excerpt, invisible_note, shown_name
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
-
-# Parameters each benchmark takes; both frameworks run the same function on these shapes.
-BENCHMARK_PARAMS: dict[str, dict[str, str]] = {
-    "matmul": {"m": "rows of A", "n": "columns of B", "k": "inner dimension"},
-    "conv2d": {
-        "batch": "images",
-        "height": "pixels",
-        "width": "pixels",
-        "channels_in": "input channels",
-        "channels_out": "output channels",
-        "kernel": "square kernel side",
-    },
-    "bandwidth": {"megabytes": "buffer size (1 MB = 1e6 bytes), read once and written once per call"},
-    "host_to_device": {
-        "megabytes": "bytes copied from host memory to the GPU per call",
-        "pinned": "1: from pinned (page-locked) host memory; 0: pageable (a NumPy buffer)",
-    },
-    "device_to_host": {
-        "megabytes": "bytes copied from the GPU to host memory per call",
-        "pinned": "1: into pinned (page-locked) host memory; 0: pageable",
-    },
-    "eager_overhead": {"ops": "tiny elementwise ops per call", "size": "elements per tensor"},
-    "compiled_speedup": {
-        "batch": "sequences",
-        "seq_len": "tokens per sequence",
-        "width": "model width",
-        "mlp": "MLP hidden units",
-    },
-    "train_cnn": {
-        "batch": "images per step",
-        "image": "square image side",
-        "channels": "input channels",
-        "classes": "output classes",
-    },
-    "train_rnn": {
-        "batch": "sequences per step",
-        "seq_len": "time steps",
-        "features": "inputs per step",
-        "hidden": "LSTM units",
-        "classes": "output classes",
-    },
-    "train_transformer": {
-        "batch": "sequences per step",
-        "seq_len": "tokens per sequence",
-        "width": "model width (d_model)",
-        "heads": "attention heads",
-        "mlp": "MLP hidden units",
-        "classes": "output classes",
-    },
-    # The practice suite trains for real on scikit-learn's digits (10 classes, 8x8 images).
-    "practice_cnn": {
-        "epochs": "passes over the training set",
-        "batch": "images per step",
-        "test_percent": "share of the digits held out for testing (stratified)",
-        "seed": "split, shuffle order and initial weights",
-    },
-    "practice_rnn": {
-        "epochs": "passes over the training set",
-        "batch": "images per step",
-        "hidden": "LSTM units (each image read as 8 rows of 8 pixels)",
-        "test_percent": "share of the digits held out for testing (stratified)",
-        "seed": "split, shuffle order and initial weights",
-    },
-    "export_roundtrip": {"batch": "test images run through the reloaded model and compared"},
-}
-# Yes/no parameters: 0 or 1 where every other parameter is a positive size; left out, they are 0 (so a
-# suite written before the flag existed keeps meaning what it meant).
-FLAG_PARAMS = frozenset({"pinned"})
-# A case with a PyTorch layout (records.TORCH_LAYOUTS, which the worker checks too) gets it as its
-# `torch_layout` param, so the two frameworks' records of it pair up. TensorFlow runs NHWC in every
-# case, so it measures each pairing on its own.
-TORCH_LAYOUT_BENCHMARKS = ("conv2d", "train_cnn")
-# Without `torch_layouts`, GPU cases of those benchmarks run channels_last (what PyTorch users run on
-# GPUs) and say so in their params; CPU cases keep PyTorch's default NCHW and their params unchanged.
-GPU_DEFAULT_TORCH_LAYOUTS = ("channels_last",)
 
 
 class DeviceCases(FileModel, frozen=True):
     """The cases of one benchmark on one kind of device: its shapes, the dtypes to run and, for image
     benchmarks, PyTorch's memory layouts to run (each dtype runs in each layout)."""
 
-    params: dict[str, Annotated[int, Meta(ge=0)]]  # sizes > 0, FLAG_PARAMS 0 or 1 (checked in load_suite)
+    params: dict[str, Annotated[int, Meta(ge=0)]]  # sizes > 0, a spec's flags 0 or 1 (checked in load_suite)
     dtypes: list[str] = msgspec.field(default_factory=lambda: ["fp32"])
     torch_layouts: list[str] | None = None
 
@@ -205,22 +142,14 @@ def load_suite(name_or_path: str) -> Suite:
             raise InputError(
                 f"benchmark '{item.benchmark}' runs on a GPU only: remove its `cpu:` cases", file=path, line=where
             )
-        for cases, allowed in ((item.cpu, CPU_DTYPES), (item.gpu, DTYPES)):
+        for device, cases, allowed in (("cpu", item.cpu, CPU_DTYPES), ("gpu", item.gpu, DTYPES)):
             if cases is None:
                 continue
-            expected = set(BENCHMARK_PARAMS[item.benchmark])
-            if set(cases.params) | (expected & FLAG_PARAMS) != expected:
-                raise InputError(
-                    f"benchmark '{item.benchmark}' takes the parameters "
-                    f"{', '.join(sorted(expected))}; got {', '.join(sorted(cases.params))}",
-                    file=path,
-                    line=where,
-                )
-            for name, value in cases.params.items():
-                if name in FLAG_PARAMS and value not in (0, 1):
-                    raise InputError(f"`{name}` is 0 or 1; got {value}", file=path, line=where)
-                if name not in FLAG_PARAMS and value == 0:
-                    raise InputError(f"`{name}` must be greater than 0", file=path, line=where)
+            problem = param_problem(item.benchmark, cases.params)
+            if problem is not None:
+                unknown = sorted(set(cases.params) - set(CATALOG[item.benchmark].params))
+                keys: list[str | int] = ["benchmarks", index, device, "params", *unknown[:1]]
+                raise InputError(problem, file=path, line=line_of(path, keys) or where)
             for dtype in cases.dtypes:
                 if dtype not in allowed:
                     raise InputError(
@@ -273,7 +202,7 @@ def resolve_cases(suite: Suite, device: str, only: list[str] | None = None) -> l
         for dtype in spec.dtypes:
             for layout in layouts:
                 params: dict[str, Any] = dict(spec.params)
-                for flag in FLAG_PARAMS & set(BENCHMARK_PARAMS[item.benchmark]):
+                for flag in CATALOG[item.benchmark].flags:
                     params.setdefault(flag, 0)  # explicit in the record: pageable, not "unknown"
                 if layout is not None:
                     params[TORCH_LAYOUT_PARAM] = layout

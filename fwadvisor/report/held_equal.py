@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fwadvisor.frameworks import PROFILER_IDS, identity
+from fwadvisor.profiler.catalog import MIXED_DTYPES, TORCH_LAYOUT_PARAM, shape_text, spec_of
 from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, case_key, classify
-from fwadvisor.profiler.records import MIXED_DTYPES
-from fwadvisor.report.profile_table import params_text
 
 TITLE = "What was held equal"
 INTRO = (
@@ -24,22 +23,6 @@ INTRO = (
 )
 PITFALLS_TITLE = "Pitfalls that made past comparisons unfair, and how this run avoided each"
 TORCH, TENSORFLOW = PROFILER_IDS
-# What the code gives both frameworks, per benchmark (reference.py builds it in NumPy from fixed seeds).
-INPUTS = {
-    "matmul": "identical NumPy operands for the check; timed operands of the same shape drawn on the device",
-    "conv2d": "identical NumPy operands for the check; timed operands of the same shape drawn on the device",
-    "bandwidth": "a float32 vector of the same size (y = x * 2)",
-    "host_to_device": "the same NumPy host buffer",
-    "device_to_host": "a device buffer of the same size",
-    "eager_overhead": "identical NumPy vectors, the same chain of adds",
-    "compiled_speedup": "identical NumPy weights and input",
-    "train_cnn": "identical NumPy weights and the same seeded synthetic batch",
-    "train_rnn": "identical NumPy weights and the same seeded synthetic batch",
-    "train_transformer": "identical NumPy weights and the same seeded synthetic batch",
-    "practice_cnn": "the same digits split, seeded batch order and NumPy initial weights",
-    "practice_rnn": "the same digits split, seeded batch order and NumPy initial weights",
-    "export_roundtrip": "the same trained CNN and test rows",
-}
 # `extra` keys that must match (a difference is a flaw of the run) and keys that may differ by design.
 MUST_MATCH = {
     "init": "initial weights",
@@ -174,7 +157,7 @@ def _tf32(records: list[Record]) -> str:
 def _shape(record: Record) -> str:
     # Framework-specific parameters (a torch_layout, say) are not shapes: leave them out of the comparison.
     params = {k: v for k, v in record.params.items() if not k.startswith(("torch_", "tf_", "tensorflow_"))}
-    return params_text(params, record.benchmark)
+    return shape_text(params, record.benchmark)
 
 
 def _precision_flag(records: list[Record], key: str) -> str:
@@ -196,7 +179,9 @@ def _extra_values(records: list[Record], key: str, framework: str) -> str:
         values = [_layout_text(framework, v) for v in values]
         if framework == TORCH:  # a case's torch_layout is PyTorch's alone, wherever a record carries it
             values += [
-                _layout_text(TORCH, str(r.params["torch_layout"])) for r in records if "torch_layout" in r.params
+                _layout_text(TORCH, str(r.params[TORCH_LAYOUT_PARAM]))
+                for r in records
+                if TORCH_LAYOUT_PARAM in r.params
             ]
     return _words(values)
 
@@ -223,8 +208,9 @@ def _benchmark(benchmark: str, records: list[Record]) -> BenchmarkHeld:
         only = next(identity(fw).name for fw in PROFILER_IDS if by_fw[fw])
         return BenchmarkHeld(benchmark, cases, note=f"only {only} ran it: nothing to compare")
     facts = BenchmarkHeld(benchmark, cases)
-    if benchmark in INPUTS:
-        facts.shared.append(Fact("inputs", INPUTS[benchmark]))
+    spec = spec_of(benchmark)
+    if spec is not None:
+        facts.shared.append(Fact("inputs", spec.inputs))
     shapes = {fw: _words(_shape(r) for r in rs) for fw, rs in by_fw.items()}
     count = len({_shape(r) for r in records})
     _compare(facts, "shapes", shapes, True, "{}" if count == 1 else f"the same {count} shapes in both")
@@ -279,7 +265,7 @@ def held_equal(document: RunDocument) -> HeldEqual | None:
 
 
 def _has_layout(record: Record) -> bool:
-    text = f"{record.extra.get('layout', '')} {record.params.get('torch_layout', '')}".upper()
+    text = f"{record.extra.get('layout', '')} {record.params.get(TORCH_LAYOUT_PARAM, '')}".upper()
     return any(word in text for word in ("NCHW", "NHWC", "CHANNELS_LAST"))
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fwadvisor.frameworks import PROFILER_IDS, identity
+from fwadvisor.profiler.catalog import CURVE_BENCHMARKS, PRACTICE_SUITE_BENCHMARKS
 from fwadvisor.profiler.documents import STATUS_MARKS, CurvePoint, Record, ResultStatus, RunDocument, classify
-from fwadvisor.profiler.records import CURVE_BENCHMARKS, PRACTICE_SUITE_BENCHMARKS
 
-# What each practice model (records.CURVE_BENCHMARKS) is, in a report's words.
+# What each practice model (catalog.CURVE_BENCHMARKS) is, in a report's words.
 PRACTICE_MODELS = dict(
     zip(CURVE_BENCHMARKS, ("CNN on the 8x8 digits", "LSTM reading each digit row by row"), strict=True)
 )

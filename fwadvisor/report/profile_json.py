@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
 from fwadvisor.profiler.documents import (
     CaseKey,
     Record,
@@ -17,7 +18,6 @@ from fwadvisor.profiler.documents import (
     usable_as_evidence,
 )
 from fwadvisor.profiler.intervals import comparisons_for
-from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.practice import PRACTICE_MODELS

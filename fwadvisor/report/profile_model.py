@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
+from fwadvisor.profiler.catalog import EXPORT_BENCHMARK, LOWER_IS_BETTER
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
-from fwadvisor.profiler.intervals import LOWER_IS_BETTER
-from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
 from fwadvisor.report.held_equal import HeldEqual, held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
+from fwadvisor.profiler.catalog import LOWER_IS_BETTER, NOT_A_SPEED, shape_text
 from fwadvisor.profiler.documents import (
     STATUS_MARKS,
     STATUS_WORDS,
@@ -27,7 +28,7 @@ from fwadvisor.profiler.documents import (
     run_from_data,
     unsteady_words,
 )
-from fwadvisor.profiler.intervals import LOWER_IS_BETTER, beyond_noise, speed_interval
+from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
 
@@ -131,7 +132,7 @@ class Row:
         a, b = self.cells.get("torch"), self.cells.get("tensorflow")
         if not a or not b or a.status not in COMPARABLE or b.status not in COMPARABLE:
             return None
-        if not a.value or not b.value or a.unit != b.unit or self.unit in ("x", ACCURACY):
+        if not a.value or not b.value or a.unit != b.unit or self.unit in NOT_A_SPEED:
             return None  # a ratio of two speed-up factors says nothing about which is faster
         ratio = a.value / b.value
         if self.unit in LOWER_IS_BETTER:
@@ -285,37 +286,6 @@ def _interval(by_framework: dict[str, Record], row: Row) -> tuple[float, float] 
     return (low, high) if ahead[0] == "torch" else (1 / high, 1 / low)
 
 
-def params_text(params: dict[str, Any], benchmark: str = "") -> str:
-    """Shapes in the short form people write them in (all values are in the JSON document)."""
-    p = params
-    layout = p.get("torch_layout")
-    if layout is not None:  # which PyTorch layout the row pairs with TensorFlow's NHWC
-        rest = {k: v for k, v in p.items() if k != "torch_layout"}
-        return f"{params_text(rest, benchmark)}, torch {'NCHW' if layout == 'nchw' else layout}"
-    try:
-        if benchmark == "matmul":
-            return f"{p['m']}×{p['k']} @ {p['k']}×{p['n']}"
-        if benchmark == "conv2d":
-            return f"{p['batch']}×{p['height']}×{p['width']}, {p['channels_in']}→{p['channels_out']}, k{p['kernel']}"
-        if benchmark == "bandwidth":
-            return f"{p['megabytes']} MB"
-        if benchmark in ("host_to_device", "device_to_host"):
-            return f"{p['megabytes']} MB, {'pinned' if p.get('pinned') else 'pageable'}"
-        if benchmark == "eager_overhead":
-            return f"{p['ops']} ops × {p['size']} elems"
-        if benchmark == "compiled_speedup":
-            return f"LN+MLP b{p['batch']} seq{p['seq_len']} {p['width']}→{p['mlp']}"
-        if benchmark == "train_transformer":
-            return f"block b{p['batch']} seq{p['seq_len']} d{p['width']} h{p['heads']}"
-        if benchmark == "train_cnn":
-            return f"CNN b{p['batch']} {p['image']}²×{p['channels']} →{p['classes']}"
-        if benchmark == "train_rnn":
-            return f"LSTM b{p['batch']} seq{p['seq_len']} {p['features']}→{p['hidden']}"
-    except KeyError:
-        pass
-    return " ".join(f"{k}={v}" for k, v in params.items())
-
-
 def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
     """One row per benchmark, dtype and shape, in the order the run first measured them."""
     results = records.results if isinstance(records, RunDocument) else records
@@ -328,7 +298,7 @@ def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
         unit = next((c.unit for c in cells.values() if c.unit), "")
         # The shape in words from the key's params (keys sorted), so every run words a case alike.
         params = msgspec.json.decode(key.params)
-        row = Row(key.benchmark, key.dtype, params_text(params, key.benchmark), unit, cells, key)
+        row = Row(key.benchmark, key.dtype, shape_text(params, key.benchmark), unit, cells, key)
         interval = _interval(by_fw, row)
         out.append(replace(row, interval=interval) if interval else row)
     return out

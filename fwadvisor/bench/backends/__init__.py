@@ -31,7 +31,7 @@ Structs of fwadvisor/profiler/documents.py, which the worker sends as they are:
         failure (the worker turns the exception into an error record): ValueError for an unknown
         benchmark or a case the device cannot run, MemoryError when memory ran out.
 
-Benchmark ids, parameters and metrics are listed in fwadvisor/profiler/suites.py (BENCHMARK_PARAMS).
+Benchmark ids, parameters and metrics are listed in the catalogue, fwadvisor/profiler/catalog.py.
 """
 
 

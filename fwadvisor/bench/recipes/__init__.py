@@ -2,15 +2,17 @@
 
     recipes/adapter.py    the Adapter protocol: what a framework supplies (tensors, kernels, models,
                           train step, epoch loop, sync, export); backends/*_adapter.py implement it
-    recipes/skeleton.py   the skeleton around every recipe: dtype rule, precision flags, record
+    recipes/skeleton.py   the skeleton around every recipe: the catalogue's device and dtype rule,
+                          precision flags, record
     recipes/kernels.py    matmul, conv2d, bandwidth, eager_overhead
     recipes/copies.py     host_to_device, device_to_host (pinned or pageable host memory)
     recipes/models.py     train_cnn, train_rnn
     recipes/transformer.py  train_transformer, compiled_speedup (a pre-norm block's MLP, eager vs compiled)
     recipes/practice.py   practice_cnn, practice_rnn, export_roundtrip (data in recipes/digits.py)
 
-A new benchmark is one recipe here (and its parameters in suites.py); a new framework is one adapter
-and its backend module. Only the adapters import a framework; recipes import NumPy.
+A new benchmark is one recipe here and its entry in the catalogue (profiler/catalog.py: parameters,
+unit, dtype rule, GPU need, shape in words); a new framework is one adapter and its backend module.
+Only the adapters import a framework; recipes import NumPy.
 """
 
 from __future__ import annotations
@@ -22,21 +24,22 @@ from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.skeleton import Recipe, run_case
 from fwadvisor.profiler.documents import Record
 
-# In the order of records.BENCHMARKS (the "known:" list of an unknown-benchmark error).
+# One recipe per catalogue entry, in the catalogue's order (the "known:" list of an unknown-benchmark
+# error); what each may run (device, dtype rule) is its catalogue entry's.
 RECIPES: dict[str, Recipe] = {
-    "matmul": Recipe(kernels.matmul, "math"),
-    "conv2d": Recipe(kernels.conv2d, "math"),
-    "bandwidth": Recipe(kernels.bandwidth, "float32"),
-    "host_to_device": copies.HOST_TO_DEVICE,
-    "device_to_host": copies.DEVICE_TO_HOST,
-    "eager_overhead": Recipe(kernels.eager_overhead, "float32"),
-    "compiled_speedup": Recipe(transformer.compiled_speedup, "math"),
-    "train_cnn": Recipe(models.train_cnn, "training"),
-    "train_rnn": Recipe(models.train_rnn, "training"),
-    "train_transformer": Recipe(transformer.train_transformer, "training"),
-    "practice_cnn": Recipe(practice.practice_cnn, "float32"),
-    "practice_rnn": Recipe(practice.practice_rnn, "float32"),
-    "export_roundtrip": Recipe(practice.export_roundtrip, "float32"),
+    "matmul": kernels.matmul,
+    "conv2d": kernels.conv2d,
+    "bandwidth": kernels.bandwidth,
+    "host_to_device": copies.host_to_device,
+    "device_to_host": copies.device_to_host,
+    "eager_overhead": kernels.eager_overhead,
+    "compiled_speedup": transformer.compiled_speedup,
+    "train_cnn": models.train_cnn,
+    "train_rnn": models.train_rnn,
+    "train_transformer": transformer.train_transformer,
+    "practice_cnn": practice.practice_cnn,
+    "practice_rnn": practice.practice_rnn,
+    "export_roundtrip": practice.export_roundtrip,
 }
 
 

@@ -7,7 +7,7 @@ recipe's, written once. Tensors and models are the framework's own objects; the 
 inside them, so they are typed `Any` here.
 
 Conventions every adapter follows:
-- dtype names are the profiler's ("fp32", "tf32", "fp16", "bf16"; records.DTYPES); None keeps
+- dtype names are the profiler's ("fp32", "tf32", "fp16", "bf16"; catalog.DTYPES); None keeps
   the array's own dtype.
 - Arrays arrive in the adapter's native `layout` (the recipes transpose with reference.IMAGE_AXES /
   FILTER_AXES); model builders take the shared NumPy weights (NHWC/HWIO, Keras' LSTM layout) and

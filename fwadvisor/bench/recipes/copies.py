@@ -15,7 +15,7 @@ from typing import Any
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
-from fwadvisor.bench.recipes.skeleton import Case, Outcome, Recipe
+from fwadvisor.bench.recipes.skeleton import Case, Outcome
 from fwadvisor.profiler.timing import measure
 
 # The pageable copy in one direction was the only copy before `pinned` existed: a case without it
@@ -81,13 +81,3 @@ def device_to_host(adapter: Adapter, case: Case) -> Outcome:
     nbytes = n * 4
     metric = ("GB/s", nbytes / timing.median_s / 1e9)
     return Outcome(timing, metric, check, _extra(kernel, nbytes, "device to host", pinned))
-
-
-# For recipes.RECIPES: both copies need a GPU, and take float32 buffers only.
-HOST_TO_DEVICE = Recipe(
-    host_to_device, "float32", needs_gpu="host_to_device needs a GPU (there is no host-to-device copy on a CPU)"
-)
-DEVICE_TO_HOST = Recipe(
-    device_to_host, "float32", needs_gpu="device_to_host needs a GPU (there is no device-to-host copy on a CPU)"
-)
-COPY_RECIPES: dict[str, Recipe] = {"host_to_device": HOST_TO_DEVICE, "device_to_host": DEVICE_TO_HOST}

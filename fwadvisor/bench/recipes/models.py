@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
 from fwadvisor.bench.recipes.skeleton import Case, Outcome, case_layout, layout_extra
@@ -36,7 +37,9 @@ def _train(
     A bf16/fp16 case trains in mixed precision (the model built inside adapter.model_precision); its
     first loss is checked against NumPy with that precision's tolerance.
     """
-    trainer = adapter.trainer(model, x, labels, ref.TRAIN_LR, ref.TRAIN_MOMENTUM, mixed=ref.mixed_precision(case.dtype))
+    trainer = adapter.trainer(
+        model, x, labels, ref.TRAIN_LR, ref.TRAIN_MOMENTUM, mixed=dtype_rules.mixed_precision(case.dtype)
+    )
     first = trainer.loss()
     timing = measure(trainer.step, adapter.sync, case.budget_s)
     final = trainer.loss()

@@ -1,29 +1,28 @@
 """The one skeleton every benchmark follows, and the record it ends in.
 
-    dtype rule -> precision flags -> [recipe: small check against NumPy, inputs,
-    measure(call, sync, budget), metric] -> record
+    device and dtype rule (the catalogue's) -> precision flags -> [recipe: small check against NumPy,
+    inputs, measure(call, sync, budget), metric] -> record
 
 A recipe (kernels.py, models.py, practice.py) writes only the bracketed part, against an Adapter;
-run_recipe() does the rest the same way for every benchmark and every framework.
+run_recipe() does the rest the same way for every benchmark and every framework, reading what the
+benchmark allows from its catalogue entry (profiler/catalog.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
+from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, ImageLayout
+from fwadvisor.profiler.catalog import CATALOG, BenchmarkSpec
 from fwadvisor.profiler.documents import Record
 from fwadvisor.profiler.records import make_record, with_curve
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
-
-# "math": matmul/conv dtypes (reference.check_math_dtype); "float32": float32 tensors only;
-# "training": float32 or, on a GPU, mixed precision (reference.check_training_dtype).
-DtypeRule = Literal["math", "float32", "training"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Case:
 
 def case_layout(adapter: Adapter, case: Case) -> ImageLayout:
     """The memory layout of a case's image tensors: its torch_layout param, or the device's default."""
-    return adapter.image_layout(ref.torch_layout(case.params))
+    return adapter.image_layout(dtype_rules.torch_layout(case.params))
 
 
 def layout_extra(layout: ImageLayout) -> dict[str, str]:
@@ -67,27 +66,16 @@ class Outcome:
     precision: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """A benchmark: its dtype rule, the GPU it may need, and the recipe body."""
-
-    measure: Callable[[Adapter, Case], Outcome]
-    dtypes: DtypeRule
-    needs_gpu: str | None = None  # the ValueError's text when the case cannot run on a CPU
+# A recipe: the body of one benchmark, written once against the Adapter protocol.
+Recipe = Callable[[Adapter, Case], Outcome]
 
 
-def run_recipe(adapter: Adapter, recipe: Recipe, case: Case) -> Record:
-    """The skeleton around one recipe (inside the adapter's case scope, set by the caller)."""
-    if recipe.needs_gpu and not adapter.cuda:
-        raise ValueError(recipe.needs_gpu)
-    if recipe.dtypes == "math":
-        ref.check_math_dtype(adapter.cuda, case.dtype)
-    elif recipe.dtypes == "training":
-        ref.check_training_dtype(adapter.cuda, case.benchmark, case.dtype)
-    else:
-        ref.check_float32_only(adapter.cuda, case.benchmark, case.dtype)
+def run_recipe(adapter: Adapter, recipe: Recipe, case: Case, spec: BenchmarkSpec | None = None) -> Record:
+    """The skeleton around one recipe (inside the adapter's case scope, set by the caller). `spec` is
+    the case's catalogue entry unless given (a test may run a recipe under another dtype rule)."""
+    dtype_rules.check_case(spec or CATALOG[case.benchmark], adapter.cuda, case.dtype)
     precision = adapter.set_precision(case.dtype)
-    outcome = recipe.measure(adapter, case)
+    outcome = recipe(adapter, case)
     record = make_record(
         benchmark=case.benchmark,
         framework=adapter.framework,

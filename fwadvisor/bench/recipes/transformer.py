@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.recipes.adapter import Adapter
@@ -28,7 +29,7 @@ def train_transformer(adapter: Adapter, case: Case) -> Outcome:
     with adapter.model_precision(case.dtype):
         model = adapter.transformer(weights, seq_len, heads, classes)
     x_np, y_np = ref.synthetic_sequences(batch, seq_len, width, classes)
-    mixed = ref.mixed_precision(case.dtype)
+    mixed = dtype_rules.mixed_precision(case.dtype)
     trainer = adapter.trainer(
         model, adapter.tensor(x_np), adapter.tensor(y_np), ref.TRAIN_LR, ref.TRAIN_MOMENTUM, mixed=mixed
     )

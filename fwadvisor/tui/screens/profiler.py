@@ -22,8 +22,8 @@ from textual.widgets import Button, Footer, Header, Select, Static
 from textual.worker import get_current_worker
 
 from fwadvisor.frameworks import display_name
+from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import Record, RunDocument
-from fwadvisor.profiler.records import CURVE_BENCHMARKS
 from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_model import busy_sentences
 from fwadvisor.report.profile_table import problems

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from fwadvisor.frameworks import ALL, identity
+from fwadvisor.profiler.catalog import spec_of
 from fwadvisor.profiler.documents import Record, ResultStatus, classify
 from fwadvisor.report.curve_axis import accuracy_axis_low, axis_ticks, loss_axis_top
 from fwadvisor.report.practice import (
@@ -29,8 +30,6 @@ from fwadvisor.report.practice import (
     practice_records,
 )
 
-# Short names: a plot is about 40 columns wide on an 80-column terminal.
-MODEL_TITLES = {"practice_cnn": "CNN", "practice_rnn": "LSTM"}
 # RGB so that plotext draws the same colour in every terminal: the frameworks' own colours on a dark
 # theme. They are too pale on a light background, so light themes get darker shades of the same two.
 DARK_COLOURS = {fw.profiler_id: Color.parse(fw.rich_colour).get_truecolor() for fw in ALL}
@@ -41,6 +40,12 @@ LINE_MARKER = "braille"
 POINT_MARKERS = {"torch": "●", "tensorflow": "■"}
 # Losses and accuracies this close, epoch by epoch, draw one line over the other.
 COINCIDE_TOLERANCE = 0.005
+
+
+def _model_title(model: str) -> str:
+    """The catalogue's short model name: a plot is about 40 columns wide on an 80-column terminal."""
+    spec = spec_of(model)
+    return spec.curve if spec is not None and spec.curve else model
 
 
 def colours(dark: bool) -> Mapping[str, tuple[int, int, int]]:
@@ -70,7 +75,7 @@ def accuracy_note(model: str, by_fw: dict[str, Record]) -> Text:
 
     Failures are not repeated here: the screen lists them, with their fixes, under the progress bars.
     """
-    note = Text(f"{MODEL_TITLES.get(model, model)} test accuracy: ", style="dim")
+    note = Text(f"{_model_title(model)} test accuracy: ", style="dim")
     for index, (fw, record) in enumerate(by_fw.items()):
         final = final_accuracy(record)
         note.append(" · " if index else "")
@@ -130,7 +135,7 @@ class CurvePlot(PlotextPlot):
         points_by_fw = {fw: curve_points(record) for fw, record in self.by_fw.items()}
         curves = {fw: points for fw, points in points_by_fw.items() if points and fw in palette}
         # The model's name goes under the x axis, not in a title row: 80x24 has few rows to spare.
-        plt.xlabel(f"{MODEL_TITLES.get(self.model, self.model)}: epoch")
+        plt.xlabel(f"{_model_title(self.model)}: epoch")
         epochs = sorted({float(p.epoch) for points in curves.values() for p in points})
         if not epochs:
             self.refresh()

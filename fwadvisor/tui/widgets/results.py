@@ -22,11 +22,10 @@ from textual.events import Resize
 from textual.widgets import DataTable
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
+from fwadvisor.profiler.catalog import EXPORT_BENCHMARK, LOWER_IS_BETTER, PRACTICE_SUITE_BENCHMARKS, shape_text
 from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, case_key
-from fwadvisor.profiler.intervals import LOWER_IS_BETTER
-from fwadvisor.profiler.records import EXPORT_BENCHMARK, PRACTICE_SUITE_BENCHMARKS
 from fwadvisor.profiler.suites import Case
-from fwadvisor.report.profile_table import Row, params_text, rows
+from fwadvisor.report.profile_table import Row, rows
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.widgets.curves import CurvesPanel
 from fwadvisor.tui.widgets.machine_line import BUSY_COLOUR
@@ -187,7 +186,7 @@ class ResultsView(Vertical):
             key = self.row_key(case_key(case.benchmark, case.dtype, case.params))
             if key in self.entries:
                 continue
-            params = params_text(case.params, case.benchmark)
+            params = shape_text(case.params, case.benchmark)
             pending = {fw: dim("…") if fw in frameworks else dim(NOT_MEASURED) for fw in PROFILER_IDS}
             self.entries[key] = Entry(benchmark_label(case.benchmark, case.dtype or "", params), numbers=pending)
         self.lay_out()
