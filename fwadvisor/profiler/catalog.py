@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from fwadvisor.safe_text import excerpt, invisible_note
+
 # The dtype and layout names a case carries, on both sides of the process boundary: the suites check
 # them, the worker's dtype rules apply them (bench/dtype_rules.py), the GPU table and the reports read them.
 DTYPES: Final = ("fp32", "tf32", "fp16", "bf16")  # matmul and conv2d; each framework adapter maps these names
@@ -54,6 +56,7 @@ class BenchmarkSpec:
     gpu_only: str | None = None  # why it cannot run on a CPU; None when it can
     flags: frozenset[str] = frozenset()  # yes/no params: 0 or 1, and 0 when a suite leaves them out
     torch_layouts: bool = False  # its image tensors have a PyTorch memory layout (the torch_layout param)
+    trains: bool = False  # trains a model (so a narrow dtype means mixed precision)
     curve: str | None = None  # a practice model that records a per-epoch curve: the model's short name
     practice: bool = False  # one of the practice suite's benchmarks (reports show them apart)
     host_link: bool = False  # a copy between host memory and the GPU: its share of the PCIe link counts
@@ -191,6 +194,7 @@ _SPECS: Final = (
         lambda p: f"CNN b{p['batch']} {p['image']}²×{p['channels']} →{p['classes']}",
         SAME_BATCH,
         torch_layouts=True,
+        trains=True,
         speed_metric="PyTorch / TensorFlow training steps per second, small CNN",
     ),
     BenchmarkSpec(
@@ -206,6 +210,7 @@ _SPECS: Final = (
         "training",
         lambda p: f"LSTM b{p['batch']} seq{p['seq_len']} {p['features']}→{p['hidden']}",
         SAME_BATCH,
+        trains=True,
         speed_metric="PyTorch / TensorFlow training steps per second, small LSTM",
     ),
     BenchmarkSpec(
@@ -222,6 +227,7 @@ _SPECS: Final = (
         "training",
         lambda p: f"block b{p['batch']} seq{p['seq_len']} d{p['width']} h{p['heads']}",
         SAME_BATCH,
+        trains=True,
         speed_metric="PyTorch / TensorFlow training steps per second, one transformer encoder block",
     ),
     # The practice suite trains for real on scikit-learn's digits (10 classes, 8x8 images).
@@ -233,6 +239,7 @@ _SPECS: Final = (
         _listed,
         SAME_DIGITS,
         compared_as_speed=False,
+        trains=True,
         curve="CNN",
         practice=True,
     ),
@@ -244,6 +251,7 @@ _SPECS: Final = (
         _listed,
         SAME_DIGITS,
         compared_as_speed=False,
+        trains=True,
         curve="LSTM",
         practice=True,
     ),
@@ -292,11 +300,9 @@ def param_problem(benchmark: str, params: Mapping[str, int]) -> str | None:
     spec = CATALOG[benchmark]
     expected = set(spec.params)
     unknown = sorted(set(params) - expected)
-    if unknown:
-        return (
-            f"benchmark '{benchmark}' has no parameter {', '.join(repr(name) for name in unknown)}; "
-            f"it takes {', '.join(sorted(expected))}"
-        )
+    if unknown:  # a parameter's name is outside text: shown cleaned, invisible characters named
+        named = ", ".join(f"'{excerpt(name, 40)}'{invisible_note(name)}" for name in unknown)
+        return f"benchmark '{benchmark}' has no parameter {named}; it takes {', '.join(sorted(expected))}"
     if set(params) | spec.flags != expected:
         return (
             f"benchmark '{benchmark}' takes the parameters "

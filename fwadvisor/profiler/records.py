@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
-from fwadvisor.profiler.documents import CurvePoint, Metric, Record
+from fwadvisor.profiler.documents import CurvePoint, FrameworkId, Metric, Record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
 CURVE_KEYS: tuple[str, ...] = CurvePoint.__struct_fields__
@@ -52,6 +52,13 @@ def make_record(
         params=params,
         threads=threads,
         precision=precision,
+        correct=correct,
+        check=check,
+        error=error,
+        skipped=skipped,
+        cancelled=cancelled,
+        extra=extra or {},
+        metric=Metric(metric_name, metric_value),
         repeats=timing.repeats if timing else 0,
         median_s=timing.median_s if timing else None,
         spread_s=timing.spread_s if timing else None,
@@ -64,16 +71,8 @@ def make_record(
         cold_s=timing.cold_s if timing else None,
         samples_s=list(timing.samples) if timing else [],
         calls_per_sample=timing.calls_per_sample if timing else 0,
-        metric=Metric(metric_name, metric_value),
-        percent_of_peak=None,  # filled in by the parent, which knows the device's peak
-        peak=None,
-        correct=correct,
-        check=check,
-        error=error,
-        skipped=skipped,
-        cancelled=cancelled,
-        extra=extra or {},
         sampling_extended=bool(timing and timing.extended),
+        # percent_of_peak and peak stay None: the parent fills them in, knowing the device's peak.
     )
 
 
@@ -114,21 +113,10 @@ def failed_record(
     cancelled: bool = False,
 ) -> Record:
     """A record for a benchmark that produced no number (crash, timeout, missing framework, cancel ...)."""
-    return make_record(
-        benchmark=benchmark,
-        framework=framework,
-        framework_version=framework_version,
-        device=device,
-        dtype=dtype,
-        params=params or {},
-        threads=None,
-        precision={},
-        timing=None,
-        metric_name="",
-        metric_value=None,
-        correct=None,
-        error=error,
-        cancelled=cancelled,
+    known = cast("FrameworkId", framework)  # checked where it is decoded
+    record = Record(benchmark=benchmark, framework=known, framework_version=framework_version, device=device)
+    return msgspec.structs.replace(
+        record, dtype=dtype, params=params or {}, metric=Metric("", None), error=error, cancelled=cancelled
     )
 
 

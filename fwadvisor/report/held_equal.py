@@ -215,7 +215,7 @@ def _benchmark(benchmark: str, records: list[Record]) -> BenchmarkHeld:
     count = len({_shape(r) for r in records})
     _compare(facts, "shapes", shapes, True, "{}" if count == 1 else f"the same {count} shapes in both")
     dtypes = {fw: _words(r.dtype or "" for r in rs) for fw, rs in by_fw.items()}
-    training = benchmark.startswith(("train_", "practice_"))
+    training = spec is not None and spec.trains
     mixed = training and any(r.dtype in MIXED_DTYPES for r in records)
     _compare(facts, "dtype", dtypes, True, "{} (mixed precision in both)" if mixed else "{}")
     run_dtypes = sorted({r.dtype or "" for r in records})

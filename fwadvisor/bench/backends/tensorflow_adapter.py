@@ -23,8 +23,10 @@ import tensorflow as tf
 
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends.tensorflow_copies import TensorFlowCopyParts
+from fwadvisor.bench.backends.tensorflow_keras import keras
 from fwadvisor.bench.backends.tensorflow_transformer import TensorFlowTransformerParts
-from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
+from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Trainer
+from fwadvisor.bench.recipes.timed_call import Kernel
 
 FRAMEWORK: Final = "tensorflow"
 TENSORFLOW_DTYPES: dict[str, tf.DType] = {
@@ -42,13 +44,6 @@ NHWC = ImageLayout("nhwc", "NHWC", "NHWC (TensorFlow's native layout)")
 def first_line(exc: BaseException) -> str:
     text = getattr(exc, "message", None) or str(exc)
     return (text.strip().splitlines() or [type(exc).__name__])[0]
-
-
-def keras() -> Any:
-    keras = tf.keras
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(f"Keras runs on {keras.backend.backend()}, not TensorFlow: unset KERAS_BACKEND")
-    return keras
 
 
 def _sync() -> None:

@@ -16,21 +16,15 @@ import numpy as np
 import tensorflow as tf
 
 from fwadvisor.bench import reference_transformer as tref
-from fwadvisor.bench.recipes.adapter import Kernel
+from fwadvisor.bench.backends.tensorflow_keras import keras
+from fwadvisor.bench.recipes.timed_call import Kernel
 
 # Keras dtype policies for the profiler's dtype names (tf32 = float32 tensors, TF32 math set apart).
 _POLICIES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
 
-def _keras() -> Any:
-    # Imported when called: tensorflow_adapter imports this module.
-    from fwadvisor.bench.backends.tensorflow_adapter import keras
-
-    return keras()
-
-
 def _mlp_layers(weights: dict[str, np.ndarray], dtype: str | None) -> list[Any]:
-    k = _keras()
+    k = keras()
     hidden, width = weights["mlp_down"].shape
     gelu_tanh = functools.partial(k.activations.gelu, approximate=True)  # Keras' "gelu" is the exact form
     return [
@@ -60,7 +54,7 @@ class TensorFlowTransformerParts:
     attention = "keras.layers.MultiHeadAttention: einsum scores, softmax in float32, einsum (no flash attention)"
 
     def transformer(self, weights: dict[str, np.ndarray], seq_len: int, heads: int, classes: int) -> Any:
-        k = _keras()
+        k = keras()
         width = weights["query"].shape[0]
         head_width = tref.check_shape(width, heads)
         inputs = k.Input((seq_len, width))
@@ -88,7 +82,7 @@ class TensorFlowTransformerParts:
         return model
 
     def mlp_block(self, weights: dict[str, np.ndarray], dtype: str) -> Any:
-        k = _keras()
+        k = keras()
         policy = _POLICIES[dtype]
         inputs = k.Input((None, weights["mlp_up"].shape[0]), dtype=policy)
         layers = _mlp_layers(weights, policy)

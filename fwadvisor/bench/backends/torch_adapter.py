@@ -24,7 +24,8 @@ from torch import nn
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends.torch_copies import TorchCopyParts
 from fwadvisor.bench.backends.torch_transformer import TorchTransformerParts
-from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Kernel, Trainer
+from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Trainer
+from fwadvisor.bench.recipes.timed_call import Kernel
 
 FRAMEWORK: Final = "torch"
 TORCH_DTYPES: dict[str, torch.dtype] = {

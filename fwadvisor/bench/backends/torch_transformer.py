@@ -16,7 +16,7 @@ import torch.nn.functional as F  # the conventional alias
 from torch import nn
 
 from fwadvisor.bench import reference_transformer as tref
-from fwadvisor.bench.recipes.adapter import Kernel
+from fwadvisor.bench.recipes.timed_call import Kernel
 
 _DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 

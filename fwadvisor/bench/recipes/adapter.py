@@ -31,18 +31,11 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from fwadvisor.bench.recipes.copy_adapter import CopyAdapterPart
+from fwadvisor.bench.recipes.timed_call import Kernel
 from fwadvisor.bench.recipes.transformer_adapter import TransformerAdapterPart
 
 Tensor = Any  # torch.Tensor, tf.Tensor ...
 Model = Any  # torch.nn.Module, keras.Model ...
-
-
-@dataclass(frozen=True)
-class Kernel:
-    """A timed call and what this framework says about it in the record's `extra`."""
-
-    call: Callable[[], Any]
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,11 @@ head-major) and rearranged as the framework needs, so each is the same function 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:  # adapter.py imports this module: the protocol's types are for the checker only
-    from fwadvisor.bench.recipes.adapter import Kernel
+from fwadvisor.bench.recipes.timed_call import Kernel
 
 
 class TransformerAdapterPart(Protocol):
