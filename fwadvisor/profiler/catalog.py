@@ -37,6 +37,9 @@ GPU_DEFAULT_TORCH_LAYOUTS: Final = ("channels_last",)
 # "math": any of DTYPES (tf32 and fp16 GPU-only); "float32": float32 tensors only; "training": float32
 # or, on a GPU, mixed precision. The worker applies the rule (bench/dtype_rules.py).
 DtypeRule = Literal["math", "float32", "training"]
+# A case's parameters: the catalogue's sizes and flags (ints) and, for PyTorch's image layouts, the
+# torch_layout name.
+Params = dict[str, int | str]
 ShapeWords = Callable[[Mapping[str, object]], str]
 
 
@@ -62,11 +65,6 @@ class BenchmarkSpec:
     host_link: bool = False  # a copy between host memory and the GPU: its share of the PCIe link counts
     # A rule metric `speed_<id>` compares the frameworks on it: what that metric says.
     speed_metric: str | None = None
-
-    @property
-    def unit(self) -> str:
-        """The unit in words: 'TFLOP/s or GFLOP/s', 'us/op'."""
-        return " or ".join(self.units)
 
 
 def _matmul(p: Mapping[str, object]) -> str:

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import msgspec
 
-from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
+from fwadvisor.profiler.catalog import CURVE_BENCHMARKS, Params
 from fwadvisor.profiler.documents import CurvePoint, FrameworkId, Metric, Record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
@@ -28,7 +28,7 @@ def make_record(
     framework_version: str | None,
     device: str,
     dtype: str | None,
-    params: dict[str, Any],
+    params: Params,
     threads: int | None,
     precision: dict[str, Any],
     timing: Timing | None,
@@ -108,7 +108,7 @@ def failed_record(
     *,
     device: str = "unknown",
     framework_version: str | None = None,
-    params: dict[str, Any] | None = None,
+    params: Params | None = None,
     dtype: str | None = None,
     cancelled: bool = False,
 ) -> Record:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -22,6 +22,7 @@ from fwadvisor.profiler.catalog import (
     TORCH_LAYOUT_BENCHMARKS,
     TORCH_LAYOUT_PARAM,
     TORCH_LAYOUTS,
+    Params,
     param_problem,
 )
 from fwadvisor.safe_text import excerpt, invisible_note, shown_name
@@ -57,7 +58,7 @@ class Case(msgspec.Struct, frozen=True):
     """One benchmark run on one device, as sent to a worker."""
 
     benchmark: str
-    params: dict[str, Any]
+    params: Params
     dtype: str
     budget_s: float
 
@@ -201,7 +202,7 @@ def resolve_cases(suite: Suite, device: str, only: list[str] | None = None) -> l
         layouts = torch_layouts(item.benchmark, spec, device)
         for dtype in spec.dtypes:
             for layout in layouts:
-                params: dict[str, Any] = dict(spec.params)
+                params: Params = dict(spec.params)
                 for flag in CATALOG[item.benchmark].flags:
                     params.setdefault(flag, 0)  # explicit in the record: pageable, not "unknown"
                 if layout is not None:

@@ -14,6 +14,7 @@ from fwadvisor.bench import recipes
 from fwadvisor.bench.backends import NoGPUError
 from fwadvisor.bench.backends.torch_adapter import FRAMEWORK as _FRAMEWORK
 from fwadvisor.bench.backends.torch_adapter import TorchAdapter
+from fwadvisor.profiler.catalog import Params
 from fwadvisor.profiler.documents import GpuProperties, Hello, Probe, Record
 
 FRAMEWORK: Final = _FRAMEWORK
@@ -99,7 +100,7 @@ def setup(device: str, threads: int | None) -> Hello:
     )
 
 
-def run_benchmark(benchmark: str, params: dict[str, Any], dtype: str, budget_s: float) -> Record:
+def run_benchmark(benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
     """Run one case and return its record; out-of-memory becomes MemoryError with a clear message."""
     if _ADAPTER is None:
         raise RuntimeError("call setup(device, threads) before run_benchmark")

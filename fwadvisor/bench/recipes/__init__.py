@@ -17,11 +17,10 @@ Only the adapters import a framework; recipes import NumPy.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fwadvisor.bench.recipes import copies, kernels, models, practice, transformer
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.skeleton import Recipe, run_case
+from fwadvisor.profiler.catalog import Params
 from fwadvisor.profiler.documents import Record
 
 # One recipe per catalogue entry, in the catalogue's order (the "known:" list of an unknown-benchmark
@@ -43,7 +42,7 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-def run_benchmark(adapter: Adapter, benchmark: str, params: dict[str, Any], dtype: str, budget_s: float) -> Record:
+def run_benchmark(adapter: Adapter, benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
     """One case in one framework: its record; ValueError for an unknown or refused case, MemoryError
     when the device or host ran out of memory; anything else the framework raised."""
     return run_case(adapter, RECIPES, benchmark, params, dtype, budget_s)

@@ -16,6 +16,7 @@ from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
 from fwadvisor.bench.recipes.skeleton import Case, Outcome
+from fwadvisor.profiler.catalog import Params
 from fwadvisor.profiler.timing import measure
 
 # The pageable copy in one direction was the only copy before `pinned` existed: a case without it
@@ -28,7 +29,7 @@ def _elements(case: Case) -> int:
     return max(int(float(case.params["megabytes"]) * 1e6) // 4, 1)
 
 
-def pinned_choice(params: dict[str, Any]) -> bool:
+def pinned_choice(params: Params) -> bool:
     """The `pinned` parameter: 1 pinned, 0 (or absent) pageable; anything else is refused."""
     value = params.get("pinned", PAGEABLE)
     if isinstance(value, bool) or value not in (PAGEABLE, PINNED):

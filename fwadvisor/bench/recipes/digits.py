@@ -6,8 +6,8 @@ Pure NumPy (scikit-learn only inside digits_split, in the worker); the recipes i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def full_batches(order: np.ndarray, batch: int) -> list[np.ndarray]:
     return steps or [order]
 
 
-def practice_settings(benchmark: str, params: dict[str, Any]) -> dict[str, int]:
+def practice_settings(benchmark: str, params: Mapping[str, int | str]) -> dict[str, int]:
     """The practice case's integer settings, defaults filled in for direct calls."""
     defaults = PRACTICE_RNN_DEFAULTS if benchmark == "practice_rnn" else PRACTICE_CNN_DEFAULTS
     settings = {key: int(params.get(key, value)) for key, value in defaults.items()}

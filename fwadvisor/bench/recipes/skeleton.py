@@ -19,7 +19,7 @@ import msgspec
 from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, ImageLayout
-from fwadvisor.profiler.catalog import CATALOG, BenchmarkSpec
+from fwadvisor.profiler.catalog import CATALOG, BenchmarkSpec, Params
 from fwadvisor.profiler.documents import Record
 from fwadvisor.profiler.records import make_record, with_curve
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
@@ -30,7 +30,7 @@ class Case:
     """One benchmark case as the worker asks for it."""
 
     benchmark: str
-    params: dict[str, Any]
+    params: Params
     dtype: str
     budget_s: float
 
@@ -73,9 +73,12 @@ Recipe = Callable[[Adapter, Case], Outcome]
 def run_recipe(adapter: Adapter, recipe: Recipe, case: Case, spec: BenchmarkSpec | None = None) -> Record:
     """The skeleton around one recipe (inside the adapter's case scope, set by the caller). `spec` is
     the case's catalogue entry unless given (a test may run a recipe under another dtype rule)."""
-    dtype_rules.check_case(spec or CATALOG[case.benchmark], adapter.cuda, case.dtype)
+    spec = spec or CATALOG[case.benchmark]
+    dtype_rules.check_case(spec, adapter.cuda, case.dtype)
     precision = adapter.set_precision(case.dtype)
     outcome = recipe(adapter, case)
+    if outcome.metric[0] not in spec.units:  # the parent reads the unit's meaning from the catalogue
+        raise ValueError(f"{case.benchmark} measured {outcome.metric[0]!r}, not one of its units {spec.units}")
     record = make_record(
         benchmark=case.benchmark,
         framework=adapter.framework,
@@ -103,7 +106,7 @@ def run_recipe(adapter: Adapter, recipe: Recipe, case: Case, spec: BenchmarkSpec
 
 
 def run_case(
-    adapter: Adapter, recipes: Mapping[str, Recipe], benchmark: str, params: dict[str, Any], dtype: str, budget_s: float
+    adapter: Adapter, recipes: Mapping[str, Recipe], benchmark: str, params: Params, dtype: str, budget_s: float
 ) -> Record:
     """Look the benchmark up and run it in the adapter's case scope (out-of-memory -> MemoryError)."""
     try:
