@@ -103,3 +103,12 @@ def test_a_missing_parameter_keeps_its_message(tmp_path: Path) -> None:
     flagless = write_suite(tmp_path, "- benchmark: host_to_device\n  gpu: {params: {megabytes: 0}}\n")
     with pytest.raises(InputError, match="`megabytes` must be greater than 0"):
         load_suite(str(flagless))
+
+
+def test_each_speed_rule_metric_is_a_catalogue_benchmark_and_the_other_way_round() -> None:
+    from fwadvisor.advisor.metrics import KNOWN_METRICS
+    from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
+
+    named = {name.removeprefix("speed_") for name in KNOWN_METRICS if name.startswith("speed_")}
+    expected = {f"{benchmark}{end}" for benchmark in SPEED_METRIC_BENCHMARKS for end in ("", "_low", "_high")}
+    assert named == expected

@@ -10,25 +10,26 @@ TensorFlow ahead (in a message, `inv_<ratio>_high` is then the low end of Tensor
 
 from __future__ import annotations
 
-from fwadvisor.profiler.catalog import CATALOG, SPEED_METRIC_BENCHMARKS
-
-
-def _speed_metrics(benchmark: str) -> dict[str, str]:
-    """`speed_<benchmark>` as the catalogue words it, and its interval's two ends."""
-    name = f"speed_{benchmark}"
-    return {
-        name: str(CATALOG[benchmark].speed_metric),
-        f"{name}_low": f"low end of the 95% interval of {name}",
-        f"{name}_high": f"high end of the 95% interval of {name}",
-    }
-
-
 KNOWN_METRICS: dict[str, str] = {
     "measured_on_gpu": "1 when the profile ran on a GPU, 0 when it ran on the CPU",
     "gpu_present": "1 when NVML found an NVIDIA GPU on the profiled machine, else 0",
     "torch_gpu_usable": "GPU runs only: 1 when PyTorch could use the GPU, 0 when it could not",
     "tensorflow_gpu_usable": "GPU runs only: 1 when TensorFlow could use the GPU, 0 when it could not",
-    **{name: words for benchmark in SPEED_METRIC_BENCHMARKS for name, words in _speed_metrics(benchmark).items()},
+    "speed_matmul": "PyTorch / TensorFlow matmul throughput (first dtype both measured)",
+    "speed_matmul_low": "low end of the 95% interval of speed_matmul",
+    "speed_matmul_high": "high end of the 95% interval of speed_matmul",
+    "speed_conv2d": "PyTorch / TensorFlow conv2d throughput",
+    "speed_conv2d_low": "low end of the 95% interval of speed_conv2d",
+    "speed_conv2d_high": "high end of the 95% interval of speed_conv2d",
+    "speed_train_cnn": "PyTorch / TensorFlow training steps per second, small CNN",
+    "speed_train_cnn_low": "low end of the 95% interval of speed_train_cnn",
+    "speed_train_cnn_high": "high end of the 95% interval of speed_train_cnn",
+    "speed_train_rnn": "PyTorch / TensorFlow training steps per second, small LSTM",
+    "speed_train_rnn_low": "low end of the 95% interval of speed_train_rnn",
+    "speed_train_rnn_high": "high end of the 95% interval of speed_train_rnn",
+    "speed_train_transformer": "PyTorch / TensorFlow training steps per second, one transformer encoder block",
+    "speed_train_transformer_low": "low end of the 95% interval of speed_train_transformer",
+    "speed_train_transformer_high": "high end of the 95% interval of speed_train_transformer",
     "eager_overhead_ratio": "TensorFlow / PyTorch time per tiny eager op (above 1: TensorFlow slower)",
     "eager_overhead_ratio_low": "low end of the 95% interval of eager_overhead_ratio",
     "eager_overhead_ratio_high": "high end of the 95% interval of eager_overhead_ratio",
