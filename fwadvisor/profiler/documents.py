@@ -203,7 +203,7 @@ class CaseKey(NamedTuple):
     """What identifies a case everywhere: its benchmark, dtype and params (JSON with sorted keys).
 
     Both frameworks' records of one case share it; what tells a run's records apart is the key and
-    the framework. The case's human-readable text (profile_table.params_text) is for display only:
+    the framework. The case's human-readable text (catalog.shape_text) is for display only:
     two shapes can read alike.
     """
 
