@@ -151,7 +151,9 @@ def test_killed_worker_keeps_earlier_results_and_says_what_happened():
 def test_hung_worker_is_stopped_after_its_timeout():
     cases = resolve_cases(load_suite(SLOW), "cpu")
     started = time.monotonic()
-    outcome = run_worker("torch", cases, "cpu", 1, timeout_s=3.0)
+    # 10 s of silence: longer than importing torch and the small first case take on a loaded 2-core
+    # machine (3 s was not), shorter than the 4000-cube matmul's 20 s budget, which sends nothing.
+    outcome = run_worker("torch", cases, "cpu", 1, timeout_s=10.0)
     assert time.monotonic() - started < 40
     assert outcome.status == "timed_out"
     assert outcome.records[0].error is None
