@@ -19,6 +19,7 @@ from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 if TYPE_CHECKING:
     from fwadvisor.advisor.engine import EvidenceRef
     from fwadvisor.profiler.documents import CurvePoint
+    from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.profile_table import Row
 
 # How an "ahead" verdict reads: a clean lead, a lead resting on unsteady numbers, or no comparison.
@@ -94,6 +95,20 @@ class PracticeModel:
     finding: str | None  # a large accuracy gap, in words
 
 
+# The GPU sub-heading of TrustNotes.
+GPU_STATE_TITLE = "GPU state while measuring"
+
+
+@dataclass(frozen=True)
+class TrustNotes:
+    """What says how far a run's numbers can be trusted, shown under its table in every format."""
+
+    busy: list[str] = field(default_factory=list)  # one sentence per framework whose run was busy
+    gpu: list[str] = field(default_factory=list)  # per GPU record: clocks, temperature, power, usual range
+    gpu_title: str = GPU_STATE_TITLE
+    below: str = ""  # what "below the usual range" usually means, when a number is below it
+
+
 @dataclass(frozen=True)
 class EvidenceSection:
     title: str
@@ -108,6 +123,8 @@ class EvidenceSection:
     triggered: list[str] | None  # the rules these numbers fired; None: no such sub-section
     no_trigger: str  # what to say when `triggered` is empty
     problems: list[str]
+    trust: TrustNotes  # how far the numbers can be trusted (busy runs, the GPU's state)
+    held: HeldEqual | None  # what the frameworks shared; None: no benchmark ran in either framework
 
     @property
     def evidence_sentence(self) -> str:

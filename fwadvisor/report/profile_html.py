@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.held_equal import HeldEqual
-from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, Table
-from fwadvisor.report.profile_model import TrustNotes, cell_text, held_of, trust_of
+from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, Table, TrustNotes
+from fwadvisor.report.profile_model import cell_text
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.report.svg import curve_svg, ratio_chart_svg
 from fwadvisor.safe_text import for_html as _e
@@ -117,12 +117,12 @@ def html_section(section: EvidenceSection) -> str:
         if section.chart is not None:
             parts.append(ratio_chart_svg(section.chart))
         parts += _speed_table(section.speed) if section.speed.lines else ["<p>The run holds no results.</p>"]
-    parts += _trust(trust_of(section))
+    parts += _trust(section.trust)
     for model in section.practice:
         parts += _practice(model)
     if section.exports is not None:
         parts += ["<h3>Saving and reloading a trained model</h3>", html_table(section.exports)]
-    if (held := held_of(section)) is not None:
+    if (held := section.held) is not None:
         parts += _held(held)
     if section.triggered is not None:
         parts.append(f"<h3>{_e(section.triggered_title)}</h3>")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fwadvisor.report.held_equal import HeldEqual
-from fwadvisor.report.model import EvidenceSection, SpeedTable, Table
-from fwadvisor.report.profile_model import TrustNotes, cell_text, held_of, trust_of
+from fwadvisor.report.model import EvidenceSection, SpeedTable, Table, TrustNotes
+from fwadvisor.report.profile_model import cell_text
 from fwadvisor.safe_text import for_markdown as md_escape
 
 
@@ -72,7 +72,7 @@ def markdown_section(section: EvidenceSection) -> str:
     out += [md_escape(section.evidence_sentence, starts_line=True), ""]
     if section.speed is not None:
         out += _speed_table(section.speed) if section.speed.lines else ["The run holds no results.", ""]
-    out += _trust(trust_of(section))
+    out += _trust(section.trust)
     for model in section.practice:
         out += [f"### Training curves: {md_escape(model.label)} ({md_escape(model.model)})", ""]
         if model.curve_table.body:
@@ -84,7 +84,7 @@ def markdown_section(section: EvidenceSection) -> str:
         out.append("")
     if section.exports is not None:
         out += ["### Saving and reloading a trained model", "", *md_table(section.exports), ""]
-    if (held := held_of(section)) is not None:
+    if (held := section.held) is not None:
         out += _held(held)
     if section.triggered is not None:
         out += [f"### {md_escape(section.triggered_title)}", ""]

@@ -6,7 +6,6 @@ a framework, numpy or textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.profiler.intervals import LOWER_IS_BETTER
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report import practice
-from fwadvisor.report.held_equal import HeldEqual, held_equal
+from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
     AheadTone,
@@ -28,6 +27,7 @@ from fwadvisor.report.model import (
     SpeedLine,
     SpeedTable,
     Table,
+    TrustNotes,
 )
 from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row, device_label, problems, rows
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
@@ -39,7 +39,6 @@ TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
 OTHER_MACHINE_TITLE = "Evidence from the machine the run was made on ({machine})"
 UNNAMED_MACHINE = "the run does not record which"
-GPU_STATE_TITLE = "GPU state while measuring"
 # What a marked ratio's mark means, said after it where there is room (Row.ratio_status).
 RATIO_DOUBT = {ResultStatus.WIDE_SPREAD: "(uncertain)", ResultStatus.BUSY: "(busy machine)"}
 BUSY = ResultStatus.BUSY
@@ -276,38 +275,9 @@ def _practice_model(document: RunDocument, model: str) -> PracticeModel:
     )
 
 
-@dataclass(frozen=True)
-class TrustNotes:
-    """What says how far a run's numbers can be trusted, shown under its table in every format."""
-
-    busy: list[str] = field(default_factory=list)  # one sentence per framework whose run was busy
-    gpu: list[str] = field(default_factory=list)  # per GPU record: clocks, temperature, power, usual range
-    gpu_title: str = GPU_STATE_TITLE
-    below: str = ""  # what "below the usual range" usually means, when a number is below it
-
-
-@dataclass(frozen=True)
-class MeasuredEvidence(EvidenceSection):
-    """The section with its trust notes and what was held equal (report.model's EvidenceSection has no
-    place for them yet)."""
-
-    trust: TrustNotes = field(default_factory=TrustNotes)
-    held: HeldEqual | None = None  # None: no benchmark ran in either framework
-
-
-def trust_of(section: EvidenceSection) -> TrustNotes:
-    """The section's trust notes (none for a section built without them)."""
-    return section.trust if isinstance(section, MeasuredEvidence) else TrustNotes()
-
-
-def held_of(section: EvidenceSection) -> HeldEqual | None:
-    """What the section's run held equal between the frameworks (None for a section built without it)."""
-    return section.held if isinstance(section, MeasuredEvidence) else None
-
-
 def build_evidence(
     document: RunDocument, path: Path | str | None, triggered: list[dict[str, Any]] | None = None
-) -> MeasuredEvidence:
+) -> EvidenceSection:
     """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
     speed_rows = rows(r for r in document.results if not practice.is_practice(r))
     lines = [_speed_line(row) for row in speed_rows]
@@ -315,7 +285,7 @@ def build_evidence(
     # A practice-only run has no speeds, and says nothing about their absence.
     speed = SpeedTable(lines, with_peak, MARKS_LEGEND) if lines or not practice.has_practice(document) else None
     exports = practice.practice_records(document, EXPORT_BENCHMARK)
-    return MeasuredEvidence(
+    return EvidenceSection(
         title=section_title(document),
         environment=environment_lines(document, path),
         usable=sum(1 for r in document.results if usable_as_evidence(r)),
@@ -360,6 +330,6 @@ def triggered_rules(rec: Recommendation) -> list[dict[str, Any]] | None:
     return found
 
 
-def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> MeasuredEvidence:
+def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> EvidenceSection:
     """The section as it stands in the report of `rec`: with the rules its numbers triggered."""
     return build_evidence(document, path, triggered_rules(rec))

@@ -9,8 +9,7 @@ from __future__ import annotations
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.held_equal import HeldEqual
-from fwadvisor.report.model import EvidenceSection, SpeedTable
-from fwadvisor.report.profile_model import TrustNotes, held_of, trust_of
+from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
 from fwadvisor.report.profile_table import Cell
 from fwadvisor.safe_text import clean, one_line, wrap_words
 
@@ -127,7 +126,7 @@ def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
     out.append("")
     if section.speed is not None:
         out += _speed_table(section.speed, width)
-    out += _trust(trust_of(section), width)
+    out += _trust(section.trust, width)
     for model in section.practice:
         out += ["", *_wrap(f"{model.label} ({model.model})", width - 2, indent="  ", hang="    ")]
         out += _wrap(model.summary, width - 2, indent="    ", hang="    ") if model.summary else []
@@ -140,7 +139,7 @@ def text_section(section: EvidenceSection, width: int = 100) -> list[str]:
         for name, fmt, export_s, load_s, size, match in section.exports.body:
             sentence = f"{name}: {fmt}, export {export_s} s, load {load_s} s, {size}; reloaded outputs match: {match}"
             out += _wrap(sentence, width - 2, indent="    ", hang="      ")
-    if (held := held_of(section)) is not None:
+    if (held := section.held) is not None:
         out += _held(held, width)
     if section.triggered is not None:
         out += ["", *_wrap(section.triggered_title, width - 2, indent="  ", hang="    ")]
