@@ -16,7 +16,7 @@ from practice_runs import evidence_html, evidence_markdown, evidence_text, pract
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
-from fwadvisor.profiler.documents import Metric
+from fwadvisor.profiler.documents import Metric, run_from_data
 from fwadvisor.report.profile_json import profile_summary
 
 PATH = "/runs/profile-practice.json"
@@ -198,11 +198,11 @@ def test_a_hand_edited_curve_with_bad_points_is_refused_with_where_it_is():
     data = msgspec.to_builtins(practice_document())
     data["results"][0]["curve"][2]["train_loss"] = "NaN"
     with pytest.raises(InputError, match=r"results\[0\]\.curve\[2\]\.train_loss"):
-        evidence_markdown(data, PATH)
+        evidence_markdown(run_from_data(data), PATH)
     data["results"][0]["curve"][2]["train_loss"] = None  # a diverged loss is recorded as null
-    md = evidence_markdown(data, PATH)
+    md = evidence_markdown(run_from_data(data), PATH)
     assert "| 3 | - | 92.1% | 93.1% |" in md
-    ET.fromstring(re.findall(r"<svg.*?</svg>", evidence_html(data, PATH), re.S)[0])
+    ET.fromstring(re.findall(r"<svg.*?</svg>", evidence_html(run_from_data(data), PATH), re.S)[0])
 
 
 def test_terminal_sparklines_for_the_cli_share_one_scale_per_measure():

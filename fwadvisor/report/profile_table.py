@@ -24,7 +24,6 @@ from fwadvisor.profiler.documents import (
     RunDocument,
     case_key,
     classify,
-    run_from_data,
     unsteady_words,
 )
 from fwadvisor.profiler.intervals import LOWER_IS_BETTER, beyond_noise, speed_interval
@@ -73,11 +72,6 @@ def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
     spread (the order documents.classify gives a record), else OK."""
     present = set(statuses)
     return next((s for s in (ResultStatus.BUSY, ResultStatus.WIDE_SPREAD) if s in present), ResultStatus.OK)
-
-
-def as_run(document: RunDocument | dict[str, Any]) -> RunDocument:
-    """The run as a RunDocument; a dict (parsed JSON) is validated as one (InputError if it is not)."""
-    return document if isinstance(document, RunDocument) else run_from_data(document)
 
 
 @dataclass(frozen=True)
@@ -334,12 +328,11 @@ def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
     return out
 
 
-def problems(document: RunDocument | dict[str, Any]) -> list[str]:
+def problems(document: RunDocument) -> list[str]:
     """Plain sentences for every failed worker or benchmark, with the fix where one is known.
 
     Clean of control characters, but they quote the run's errors and hints: to Rich they go through
     safe_text.for_rich (`pip install 'fwadvisor[tensorflow]'` must not lose its brackets)."""
-    document = as_run(document)
     lines = []
     for fw, worker in document.workers.items():
         if worker.status not in ("ok", "failed"):
@@ -359,7 +352,7 @@ def device_label(document: RunDocument) -> str:
     return cut(", ".join(devices) or document.suite.device, NAME_CHARS)
 
 
-def render_rich_table(document: RunDocument | dict[str, Any], width: int | None = None) -> Table:
+def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup.
 
     `width`: the terminal's columns. Below WIDE_COLUMNS a row takes two lines (the shape under the
@@ -368,7 +361,6 @@ def render_rich_table(document: RunDocument | dict[str, Any], width: int | None 
     from rich.table import Table
     from rich.text import Text
 
-    run = as_run(document)
     table_rows = rows(run)
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
     narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)

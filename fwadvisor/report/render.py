@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fwadvisor.advisor.engine import Recommendation
 from fwadvisor.report.advice_model import build_report
@@ -49,13 +49,13 @@ def render(
     fmt: str,
     *,
     width: int = 100,
-    profile: RunDocument | dict[str, Any] | None = None,
+    profile: RunDocument | None = None,
     profile_path: Path | str | None = None,
     replaced: Sequence[str] = (),
 ) -> str:
     """The whole report as a string in one of FORMATS.
 
-    `profile` is a saved profile run (a RunDocument; parsed JSON is validated into one): when given,
+    `profile` is a saved profile run: when given,
     every format gains its "Evidence from this machine" section (with the rules its numbers
     triggered, when the advice was given with it); without it the output is exactly the answers-only
     report. `replaced`: the ids of rules that the user's own rules replaced (RuleSet.replaced),
@@ -67,9 +67,7 @@ def render(
     if profile is not None:
         # Imported only here: the plain `recommend` path must not pay for it at start-up.
         from fwadvisor.report.profile_model import evidence_for
-        from fwadvisor.report.profile_table import as_run
 
-        profile = as_run(profile)
         if fmt != "json":
             measured = evidence_for(rec, profile, profile_path)
     if fmt == "json":

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.advisor.scoring import points_text
@@ -311,7 +311,7 @@ def print_report(
     rec: Recommendation,
     stream: TextIO | None = None,
     *,
-    profile: RunDocument | dict[str, Any] | None = None,
+    profile: RunDocument | None = None,
     profile_path: Path | str | None = None,
     replaced: Sequence[str] = (),
 ) -> None:
@@ -322,8 +322,7 @@ def print_report(
     measured = None
     if profile is not None:
         from fwadvisor.report.profile_model import evidence_for
-        from fwadvisor.report.profile_table import as_run
 
-        measured = evidence_for(rec, as_run(profile), profile_path)
+        measured = evidence_for(rec, profile, profile_path)
     lines = report_lines(build_report(rec, measured, replaced), width, colour_wanted(stream), min(width, MAX_WIDTH))
     stream.write("\n".join(lines) + "\n")
