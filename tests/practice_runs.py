@@ -6,14 +6,15 @@ format must show.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
+from fwadvisor.advisor.engine import Blocker, Caveat, Reason
 from fwadvisor.profiler.documents import Record, RunDocument, run_from_data
 from fwadvisor.profiler.records import failed_record, make_record, with_curve
-from fwadvisor.report import profile_html, profile_md, profile_text
+from fwadvisor.report import html, markdown, text
 from fwadvisor.report.profile_model import build_evidence
 
 # Five epochs each, as the practice workers record them: the CNN ends 5.6 points apart (a finding),
@@ -158,16 +159,16 @@ def quick_document() -> RunDocument:
 # The "Evidence from this machine" section of a run in each format, as the reports build it: built
 # once (profile_model), then laid out by the format.
 Run = RunDocument
-Triggered = list[dict[str, Any]] | None
+Triggered = Sequence[Reason | Caveat | Blocker] | None
 
 
 def evidence_markdown(document: Run, path: Path | str | None, triggered: Triggered = None) -> str:
-    return profile_md.markdown_section(build_evidence(document, path, triggered))
+    return markdown.evidence_markdown(build_evidence(document, path, triggered))
 
 
 def evidence_html(document: Run, path: Path | str | None, triggered: Triggered = None) -> str:
-    return profile_html.html_section(build_evidence(document, path, triggered))
+    return html.evidence_html(build_evidence(document, path, triggered))
 
 
 def evidence_text(document: Run, path: Path | str | None, width: int = 100, triggered: Triggered = None) -> list[str]:
-    return profile_text.text_section(build_evidence(document, path, triggered), width)
+    return text.evidence_lines(build_evidence(document, path, triggered), width)

@@ -14,10 +14,11 @@ import msgspec
 import pytest
 from practice_runs import evidence_html, evidence_markdown, evidence_text, practice_document, quick_document
 
+from fwadvisor.advisor.engine import Caveat, Reason
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
 from fwadvisor.profiler.documents import Metric, run_from_data
-from fwadvisor.report.profile_json import profile_summary
+from fwadvisor.report.json import profile_summary
 
 PATH = "/runs/profile-practice.json"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -81,8 +82,8 @@ def test_triggered_rules_get_a_sub_section_only_when_asked_for():
     plain = evidence_markdown(doc, PATH)
     assert "What these numbers changed" not in plain
     triggered = [
-        {"rule": "practice_accuracy_gap", "favors": "pytorch", "message": "PyTorch trained | better"},
-        {"rule": "export_mismatch", "framework": "tensorflow", "message": "SavedModel did not <match>"},
+        Reason("practice_accuracy_gap", "performance", "pytorch", 2.0, 2.0, "PyTorch trained | better", []),
+        Caveat("export_mismatch", "performance", "tensorflow", "SavedModel did not <match>", []),
     ]
     md = evidence_markdown(doc, PATH, triggered=triggered)
     assert "### What these numbers changed in the advice" in md

@@ -18,7 +18,8 @@ from fwadvisor.profiler.records import failed_record, make_record
 from fwadvisor.report import chart_axis
 from fwadvisor.report.model import RatioBar, RatioChart
 from fwadvisor.report.profile_model import build_evidence
-from fwadvisor.report.profile_table import render_rich_table, rows
+from fwadvisor.report.profile_table import rows
+from fwadvisor.report.run_table import render_rich_table
 from fwadvisor.report.svg import axis_scale, curve_svg, ratio_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -4,7 +4,7 @@ As in coverage.py's HTML report, everything a format shows is decided here, and 
 lays it out: Markdown, HTML and text render the same sections, so they cannot disagree about a
 number, a mark or a sentence. The advice (a Verdict, then Sections of Items) is built from a
 Recommendation by advice_model; the "Evidence from this machine" section (EvidenceSection) from a
-profile run by profile_model. The JSON report carries the raw data instead (profile_json).
+profile run by profile_model. The JSON report carries the raw data instead (report.json).
 
 Only typing imports beyond the standard library: `fwadvisor recommend` loads this module at start-up.
 """
@@ -17,10 +17,21 @@ from typing import TYPE_CHECKING, Literal
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fwadvisor.advisor.engine import EvidenceRef
-    from fwadvisor.profiler.documents import CurvePoint
+    from fwadvisor.profiler.documents import CurvePoint, RunDocument
     from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.profile_table import Row
+
+
+@dataclass(frozen=True)
+class RunShown:
+    """A saved profile run that a report shows, and the file it was read from (None: not saved)."""
+
+    document: RunDocument
+    path: Path | str | None
+
 
 # How an "ahead" verdict reads: a clean lead, a lead resting on unsteady numbers, or no comparison.
 AheadTone = Literal["ok", "wide", "none"]

@@ -6,6 +6,7 @@ a framework, numpy or textual.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +33,11 @@ from fwadvisor.report.model import (
 from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row, device_label, problems, rows
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
 
-if TYPE_CHECKING:  # only its type: the `profile` command builds sections without the engine
-    from fwadvisor.advisor.engine import Recommendation
+if TYPE_CHECKING:  # only their types: the `profile` command builds sections without the engine
+    from fwadvisor.advisor.engine import Blocker, Caveat, Reason, Recommendation
+
+    # A rule the measured numbers fired, as the advice states it.
+    Triggered = Reason | Caveat | Blocker
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
@@ -46,10 +50,8 @@ TRIGGERED_TITLE = "What these numbers changed in the advice"
 NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone."
 # Why a framework's number cannot be compared, per status (a missing cell: "not run").
 NOT_COMPARABLE = {
-    ResultStatus.FAILED: "failed",
+    **{status: status.value for status in (ResultStatus.FAILED, ResultStatus.SKIPPED, ResultStatus.CANCELLED)},
     ResultStatus.WRONG: "result wrong",
-    ResultStatus.SKIPPED: "skipped",
-    ResultStatus.CANCELLED: "cancelled",
 }
 
 
@@ -222,16 +224,18 @@ def cell_text(c: Cell | None) -> str:
     return c.text() + flags
 
 
-def trigger_lines(triggered: list[dict[str, Any]]) -> list[str]:
-    """Each rule the numbers fired, as "rule (favours PyTorch): message"."""
+def trigger_lines(triggered: Sequence[Triggered]) -> list[str]:
+    """Each rule the numbers fired, as "rule (favours PyTorch): message" ("rule (TensorFlow): message"
+    for a caveat or a blocker about one framework)."""
     out = []
     for item in triggered:
-        favours = item.get("favors")
-        about = f"favours {display_name(str(favours))}" if favours else ""
-        if not about and item.get("framework"):
-            about = display_name(str(item["framework"]))
-        head = str(item.get("rule") or "a rule") + (f" ({about})" if about else "")
-        out.append(f"{head}: {item.get('message') or ''}".rstrip(": "))
+        favours = getattr(item, "favors", "")
+        about = f"favours {display_name(favours)}" if favours else ""
+        framework = getattr(item, "framework", None)
+        if not about and framework:
+            about = display_name(framework)
+        head = (item.rule or "a rule") + (f" ({about})" if about else "")
+        out.append(f"{head}: {item.message or ''}".rstrip(": "))
     return out
 
 
@@ -276,7 +280,7 @@ def _practice_model(document: RunDocument, model: str) -> PracticeModel:
 
 
 def build_evidence(
-    document: RunDocument, path: Path | str | None, triggered: list[dict[str, Any]] | None = None
+    document: RunDocument, path: Path | str | None, triggered: Sequence[Triggered] | None = None
 ) -> EvidenceSection:
     """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
     speed_rows = rows(r for r in document.results if not practice.is_practice(r))
@@ -315,19 +319,12 @@ def build_evidence(
     )
 
 
-def triggered_rules(rec: Recommendation) -> list[dict[str, Any]] | None:
+def triggered_rules(rec: Recommendation) -> list[Triggered] | None:
     """The reasons, caveats and blockers whose rules the measured numbers triggered (None: no profile used)."""
     if rec.profile is None:
         return None
-    ids = {t["rule"] for t in rec.profile.get("triggered", [])}
-    found: list[dict[str, Any]] = [
-        {"rule": r.rule, "favors": r.favors, "weight": r.weight, "message": r.message}
-        for r in rec.reasons
-        if r.rule in ids
-    ]
-    found += [{"rule": c.rule, "framework": c.framework, "message": c.message} for c in rec.caveats if c.rule in ids]
-    found += [{"rule": b.rule, "framework": b.framework, "message": b.message} for b in rec.blockers if b.rule in ids]
-    return found
+    ids = {t.rule for t in rec.profile.triggered}
+    return [item for items in (rec.reasons, rec.caveats, rec.blockers) for item in items if item.rule in ids]
 
 
 def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> EvidenceSection:

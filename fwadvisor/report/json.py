@@ -1,28 +1,56 @@
-"""The JSON report's `profile` object, built in this one place: the run used and every measurement in it."""
+"""The report as JSON: the Recommendation's own object and, with a run, its `profile` object (the run
+used and every measurement in it, joined by the advice's view of it), built in this one place."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from fwadvisor.profiler.documents import (
-    CaseKey,
-    Record,
-    ResultStatus,
-    RunDocument,
-    case_key,
-    classify,
-    usable_as_evidence,
-)
+from fwadvisor.advisor.engine import Recommendation
+from fwadvisor.advisor.plain import plain_data
+from fwadvisor.profiler.documents import ResultStatus, case_key, classify, usable_as_evidence
 from fwadvisor.profiler.intervals import comparisons_for
 from fwadvisor.profiler.records import EXPORT_BENCHMARK
 from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
+from fwadvisor.report.model import RunShown
 from fwadvisor.report.practice import PRACTICE_MODELS
 from fwadvisor.report.profile_model import busy_sentences, framework_versions
 from fwadvisor.report.profile_table import device_label, ratio_status_of
+
+if TYPE_CHECKING:
+    from fwadvisor.profiler.documents import CaseKey, Record, RunDocument
+
+# JSON escapes C0 controls itself; DEL and the C1 range (an 8-bit CSI, 0x9b) it writes as they are,
+# which is valid JSON but would reach a terminal that shows the report. Inside a JSON text such a
+# character can only stand in a string, where its \u escape means the same.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def json_text(data: object) -> str:
+    """`data` as the JSON report writes it: indented, Unicode kept, no raw control character."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text) + "\n"
+
+
+def render_json(rec: Recommendation, run: RunShown | None, *, width: int, replaced: Sequence[str]) -> str:
+    """The JSON report (`width` is the terminal's: JSON has none). With `run`, the `profile` object is
+    the run's summary, joined by the engine's view of it (its metrics, what was used, what it triggered)
+    when the advice was given with these numbers."""
+    profile = None
+    if run is not None:
+        engine_view = plain_data(rec.profile) if rec.profile is not None else {}
+        profile = {**profile_summary(run.document, run.path), **engine_view}
+    data = rec.to_dict(profile)
+    if replaced:
+        # Which rules the user's own rules replaced; absent when none did (the object is as it always was).
+        data["replaced_rules"] = list(dict.fromkeys(replaced))
+    return json_text(data)
 
 
 def measurement(record: Record) -> dict[str, Any]:
@@ -94,11 +122,3 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         # Per benchmark, what both frameworks shared and what differed by design; the pitfalls avoided.
         "held_equal": held.as_data() if (held := held_equal(document)) is not None else None,
     }
-
-
-def profile_object(
-    document: RunDocument, path: Path | str | None, engine_view: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The `profile` object: the run's summary, joined by the engine's view of it (the metrics, what was
-    used and what it triggered) when the advice was given with these numbers."""
-    return {**profile_summary(document, path), **(engine_view or {})}
