@@ -112,7 +112,7 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         "this_machine": run_is_from_this_machine(document.environment),
         "suite": document.suite.name,
         "threads": document.suite.threads,
-        "frameworks": framework_versions(document),
+        "frameworks": msgspec.to_builtins(framework_versions(document)),
         "measurements": [measurement(r) for r in document.results],
         # Per framework, the machine's load around its run; and PyTorch against TensorFlow per case,
         # `speed` above 1 when PyTorch ran faster, with its 95% interval (low, high).

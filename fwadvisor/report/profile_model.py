@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
@@ -61,12 +63,20 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
-    """Per framework: the version that ran (or was found) and how its worker ended."""
+class FrameworkRun(msgspec.Struct, frozen=True):
+    """A framework in a run: the version that ran (or was found) and how its worker ended (None: no worker)."""
+
+    version: str | None
+    status: str | None
+    error: str | None
+
+
+def framework_versions(document: RunDocument) -> dict[str, FrameworkRun]:
+    """Per framework profiler id, in the frameworks' order: what ran and how it ended."""
     env_fws = _mapping(document.environment.get("frameworks"))
     seen = [fw for fw in PROFILER_IDS if fw in document.workers or fw in env_fws]
     seen += sorted(set(document.workers) - set(seen))
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, FrameworkRun] = {}
     for fw in seen:
         worker = document.workers.get(fw)
         version = (worker.framework_version if worker else None) or _mapping(env_fws.get(fw)).get("version")
@@ -75,11 +85,11 @@ def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
                 (r.framework_version for r in document.results if r.framework == fw and r.framework_version), None
             )
         # Outside text (the JSON report carries it too): bounded, never megabytes.
-        out[fw] = {
-            "version": cut(str(version), NAME_CHARS) if version is not None else None,
-            "status": worker.status if worker else None,
-            "error": cut(worker.error, MESSAGE_CHARS) if worker and worker.error is not None else None,
-        }
+        out[fw] = FrameworkRun(
+            cut(str(version), NAME_CHARS) if version is not None else None,
+            worker.status if worker else None,
+            cut(worker.error, MESSAGE_CHARS) if worker and worker.error is not None else None,
+        )
     return out
 
 
@@ -105,9 +115,9 @@ def environment_lines(document: RunDocument, path: Path | str | None) -> list[st
     """One or two plain sentences: what hardware and which framework versions, which run."""
     versions = []
     for fw, info in framework_versions(document).items():
-        text = f"{display_name(fw)} {info['version'] or '(version unknown)'}"
-        if info["status"] not in (None, "ok"):
-            text += f" ({str(info['status']).replace('_', ' ')})"
+        text = f"{display_name(fw)} {info.version or '(version unknown)'}"
+        if info.status not in (None, "ok"):
+            text += f" ({str(info.status).replace('_', ' ')})"
         versions.append(text)
     first = f"Measured on {hardware_text(document)}"
     first += f", with {' and '.join(versions)}." if versions else "."
