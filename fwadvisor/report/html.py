@@ -4,23 +4,22 @@ rule text and every name from a run escaped. The advice, then the evidence of a 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
-from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import report_of
-from fwadvisor.report.held_equal import HeldEqual
 from fwadvisor.report.model import Group, Item, Measured, Report, RunShown, Section, Table, Verdict
-from fwadvisor.report.profile_model import cell_text
-from fwadvisor.report.profile_table import Cell
-from fwadvisor.report.svg import curve_svg, ratio_chart_svg
 from fwadvisor.safe_text import for_html as _e
 
 if TYPE_CHECKING:
+    from fwadvisor.profiler.documents import ResultStatus
+    from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, TrustNotes
+    from fwadvisor.report.profile_table import Cell
 
 _CSS = (
     """
@@ -170,14 +169,22 @@ def html_page(report: Report) -> str:
 
 # ---- The evidence of a profile run ------------------------------------------------------------
 
-_STATUS_STYLE = {
-    ResultStatus.WRONG: "color:var(--bad);font-weight:600",
-    ResultStatus.FAILED: "color:var(--bad)",
-    ResultStatus.WIDE_SPREAD: "color:var(--warn)",
-    ResultStatus.BUSY: "color:var(--warn)",
-    ResultStatus.SKIPPED: "color:var(--muted)",
-    ResultStatus.CANCELLED: "color:var(--muted)",
-}
+
+@cache
+def _status_styles() -> dict[ResultStatus, str]:
+    """A number's style per status; built at the first run shown (the page without one imports no profiler)."""
+    from fwadvisor.profiler.documents import ResultStatus
+
+    return {
+        ResultStatus.WRONG: "color:var(--bad);font-weight:600",
+        ResultStatus.FAILED: "color:var(--bad)",
+        ResultStatus.WIDE_SPREAD: "color:var(--warn)",
+        ResultStatus.BUSY: "color:var(--warn)",
+        ResultStatus.SKIPPED: "color:var(--muted)",
+        ResultStatus.CANCELLED: "color:var(--muted)",
+    }
+
+
 _AHEAD_STYLE = {"ok": "font-weight:600", "wide": "color:var(--warn)", "none": "color:var(--muted)"}
 # Table cells that say something went wrong (a failure, a mismatch) are shown in the "bad" colour.
 _BAD_PREFIXES = ("✗", "NO", "≠")
@@ -186,7 +193,9 @@ _BAD_PREFIXES = ("✗", "NO", "≠")
 def _cell(c: Cell | None) -> str:
     if c is None:
         return '<td style="color:var(--muted)">not run</td>'
-    style = _STATUS_STYLE.get(c.status) or ("color:var(--warn)" if c.throttled else None)
+    from fwadvisor.report.profile_model import cell_text  # only with a run: not at start-up
+
+    style = _status_styles().get(c.status) or ("color:var(--warn)" if c.throttled else None)
     title = f' title="{_e(c.note)}"' if c.note else ""
     return f'<td style="text-align:right{";" + style if style else ""}"{title}>{_e(cell_text(c))}</td>'
 
@@ -227,6 +236,8 @@ def _speed_table(speed: SpeedTable) -> list[str]:
 def _practice(model: PracticeModel) -> list[str]:
     parts = [f"<h3>Training curves: {_e(model.label)} ({_e(model.model)})</h3>"]
     if model.chart is not None:
+        from fwadvisor.report.svg import curve_svg  # only with a run: not at start-up
+
         parts.append(curve_svg(model.chart))
     if model.curve_table.body:
         parts.append(html_table(model.curve_table) + f'<p class="muted">{_e(model.curve_note)}</p>')
@@ -276,6 +287,8 @@ def evidence_html(section: EvidenceSection) -> str:
     parts.append(f"<p>{_e(section.evidence_sentence)}</p>")
     if section.speed is not None:
         if section.chart is not None:
+            from fwadvisor.report.svg import ratio_chart_svg  # only with a run: not at start-up
+
             parts.append(ratio_chart_svg(section.chart))
         parts += _speed_table(section.speed) if section.speed.lines else ["<p>The run holds no results.</p>"]
     parts += _trust(section.trust)

@@ -1,5 +1,9 @@
 """The report as JSON: the Recommendation's own object and, with a run, its `profile` object (the run
-used and every measurement in it, joined by the advice's view of it), built in this one place."""
+used and every measurement in it, joined by the advice's view of it), built in this one place.
+
+What reads a run is imported in the functions that read one: `recommend --format json` without a run
+must not pay for the profiler's modules at start-up.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +17,10 @@ import msgspec
 
 from fwadvisor.advisor.engine import Recommendation
 from fwadvisor.advisor.plain import plain_data
-from fwadvisor.profiler.documents import ResultStatus, case_key, classify, usable_as_evidence
-from fwadvisor.profiler.intervals import comparisons_for
-from fwadvisor.profiler.records import EXPORT_BENCHMARK
-from fwadvisor.report.held_equal import held_equal
-from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.model import RunShown
-from fwadvisor.report.practice import PRACTICE_MODELS
-from fwadvisor.report.profile_model import busy_sentences, framework_versions
-from fwadvisor.report.profile_table import device_label, ratio_status_of
 
 if TYPE_CHECKING:
-    from fwadvisor.profiler.documents import CaseKey, Record, RunDocument
+    from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, RunDocument
 
 # JSON escapes C0 controls itself; DEL and the C1 range (an 8-bit CSI, 0x9b) it writes as they are,
 # which is valid JSON but would reach a terminal that shows the report. Inside a JSON text such a
@@ -55,6 +51,10 @@ def render_json(rec: Recommendation, run: RunShown | None, *, width: int, replac
 
 def measurement(record: Record) -> dict[str, Any]:
     """One record as the JSON report lists it, with whether it counts as evidence."""
+    from fwadvisor.profiler.documents import classify, usable_as_evidence
+    from fwadvisor.profiler.records import EXPORT_BENCHMARK
+    from fwadvisor.report.practice import PRACTICE_MODELS
+
     entry: dict[str, Any] = {
         "benchmark": record.benchmark,
         "framework": record.framework,
@@ -89,6 +89,10 @@ def measurement(record: Record) -> dict[str, Any]:
 def comparisons(document: RunDocument) -> list[dict[str, Any]]:
     """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
     its most doubtful number (profile_table.ratio_status_of), which every table marks after the ratio."""
+    from fwadvisor.profiler.documents import case_key, classify
+    from fwadvisor.profiler.intervals import comparisons_for
+    from fwadvisor.report.profile_table import ratio_status_of
+
     statuses: dict[CaseKey, list[ResultStatus]] = {}
     for record in document.results:
         statuses.setdefault(case_key(record.benchmark, record.dtype, record.params), []).append(classify(record))
@@ -103,6 +107,11 @@ def comparisons(document: RunDocument) -> list[dict[str, Any]]:
 
 def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str, Any]:
     """What the JSON report carries about the run: where it came from and every measurement."""
+    from fwadvisor.report.held_equal import held_equal
+    from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
+    from fwadvisor.report.profile_model import busy_sentences, framework_versions
+    from fwadvisor.report.profile_table import device_label
+
     return {
         "path": str(path) if path else None,
         "created": document.created or None,

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import report_of
-from fwadvisor.report.held_equal import HeldEqual
 from fwadvisor.report.model import Group, Item, Measured, Report, RunShown, Section, Table, Verdict
-from fwadvisor.report.profile_model import cell_text
 from fwadvisor.safe_text import for_markdown as _md
 
 if TYPE_CHECKING:
+    from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
 
 # Sections whose last line is the page's last (the page ends with one blank line of its own).
@@ -137,6 +136,8 @@ def md_table(table: Table) -> list[str]:
 
 
 def _speed_table(speed: SpeedTable) -> list[str]:
+    from fwadvisor.report.profile_model import cell_text  # only with a run: not at start-up
+
     head = speed.head
     out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
     for line in speed.lines:
