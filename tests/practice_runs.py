@@ -6,16 +6,16 @@ format must show.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
+from fwadvisor.advisor.engine import Blocker, Caveat, Reason
 from fwadvisor.profiler.documents import Record, RunDocument, run_from_data
 from fwadvisor.profiler.records import failed_record, make_record, with_curve
-from fwadvisor.report import profile_html, profile_md, profile_text
+from fwadvisor.report import html, markdown, text
 from fwadvisor.report.profile_model import build_evidence
-from fwadvisor.report.profile_table import as_run
 
 # Five epochs each, as the practice workers record them: the CNN ends 5.6 points apart (a finding),
 # the LSTM only in PyTorch (TensorFlow's worker crashed).
@@ -156,19 +156,19 @@ def quick_document() -> RunDocument:
     )
 
 
-# The "Evidence from this machine" section of a run (a RunDocument, or parsed JSON validated into one)
-# in each format, as the reports build it: built once (profile_model), then laid out by the format.
-Run = RunDocument | dict[str, Any]
-Triggered = list[dict[str, Any]] | None
+# The "Evidence from this machine" section of a run in each format, as the reports build it: built
+# once (profile_model), then laid out by the format.
+Run = RunDocument
+Triggered = Sequence[Reason | Caveat | Blocker] | None
 
 
 def evidence_markdown(document: Run, path: Path | str | None, triggered: Triggered = None) -> str:
-    return profile_md.markdown_section(build_evidence(as_run(document), path, triggered))
+    return markdown.evidence_markdown(build_evidence(document, path, triggered))
 
 
 def evidence_html(document: Run, path: Path | str | None, triggered: Triggered = None) -> str:
-    return profile_html.html_section(build_evidence(as_run(document), path, triggered))
+    return html.evidence_html(build_evidence(document, path, triggered))
 
 
 def evidence_text(document: Run, path: Path | str | None, width: int = 100, triggered: Triggered = None) -> list[str]:
-    return profile_text.text_section(build_evidence(as_run(document), path, triggered), width)
+    return text.evidence_lines(build_evidence(document, path, triggered), width)

@@ -13,7 +13,7 @@ from fwadvisor.profiler.compare import compare_documents
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, SuiteInfo, case_key
 from fwadvisor.profiler.intervals import framework_comparisons
 from fwadvisor.profiler.suites import Case
-from fwadvisor.report.profile_json import comparisons
+from fwadvisor.report.json import comparisons
 from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import make_app
 from fwadvisor.tui.widgets.results import ResultsView

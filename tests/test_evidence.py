@@ -53,8 +53,8 @@ def test_metrics_come_only_from_usable_numbers(real_run):
     evidence = evidence_from_profile(wrong, path)
     assert "speed_train_cnn" not in evidence.metrics  # a result that did not check out never counts
     assert evidence.metrics["profile_complete"] == 0
-    left_out = [c for c in evidence.considered if not c["used"]]
-    assert left_out and left_out[0]["why_not"] == "did not match its reference"
+    left_out = [c for c in evidence.considered if not c.used]
+    assert left_out and left_out[0].why_not == "did not match its reference"
 
 
 def test_a_rule_quotes_the_number_and_the_device(real_run):
@@ -72,9 +72,9 @@ def test_a_rule_quotes_the_number_and_the_device(real_run):
     reason = next(r for r in rec.reasons if r.rule == "measured-cnn-training-faster-in-pytorch")
     assert "2.50x" in reason.message and "On cpu (" in reason.message and "1 threads" in reason.message
     assert reason.area == "performance" and reason.weight <= 3
-    assert rec.profile["device"].startswith("cpu (")
-    assert {t["rule"] for t in rec.profile["triggered"]} >= {"measured-cnn-training-faster-in-pytorch"}
-    assert any(c["benchmark"] == "train_cnn" for c in rec.profile["considered"])
+    assert rec.profile is not None and rec.profile.device.startswith("cpu (")
+    assert {t.rule for t in rec.profile.triggered} >= {"measured-cnn-training-faster-in-pytorch"}
+    assert any(c.benchmark == "train_cnn" for c in rec.profile.considered)
 
 
 def test_gpu_the_framework_cannot_use(real_run):

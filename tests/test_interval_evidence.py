@@ -108,9 +108,9 @@ def test_busy_records_never_become_metrics_and_say_why():
     assert not any(name.startswith("speed_train_cnn") for name in m)
     assert m["speed_matmul"] == pytest.approx(3.0)  # the quiet pair still counts
     assert m["busy_measurements"] == 1 and m["profile_complete"] == 0 and m["usable_measurements"] == 3
-    busy = [c for c in evidence.considered if not c["used"]]
-    assert len(busy) == 1 and busy[0]["benchmark"] == "train_cnn" and busy[0]["framework"] == "torch"
-    assert busy[0]["why_not"] == f"measured while other processes were busy: {BUSY_REASON}"
+    busy = [c for c in evidence.considered if not c.used]
+    assert len(busy) == 1 and busy[0].benchmark == "train_cnn" and busy[0].framework == "torch"
+    assert busy[0].why_not == f"measured while other processes were busy: {BUSY_REASON}"
 
 
 def test_a_quiet_run_has_no_busy_measurements():

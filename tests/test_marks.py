@@ -19,7 +19,8 @@ from rich.console import Console
 
 from conftest import FIXTURES, record_data, run_cli
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, run_from_data
-from fwadvisor.report.profile_table import MARKS_LEGEND, render_rich_table, rows
+from fwadvisor.report.profile_table import MARKS_LEGEND, rows
+from fwadvisor.report.run_table import render_rich_table
 
 ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"
 TINY = FIXTURES / "suites" / "tiny.yaml"

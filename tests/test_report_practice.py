@@ -14,10 +14,11 @@ import msgspec
 import pytest
 from practice_runs import evidence_html, evidence_markdown, evidence_text, practice_document, quick_document
 
+from fwadvisor.advisor.engine import Caveat, Reason
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
-from fwadvisor.profiler.documents import Metric
-from fwadvisor.report.profile_json import profile_summary
+from fwadvisor.profiler.documents import Metric, run_from_data
+from fwadvisor.report.json import profile_summary
 
 PATH = "/runs/profile-practice.json"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -81,8 +82,8 @@ def test_triggered_rules_get_a_sub_section_only_when_asked_for():
     plain = evidence_markdown(doc, PATH)
     assert "What these numbers changed" not in plain
     triggered = [
-        {"rule": "practice_accuracy_gap", "favors": "pytorch", "message": "PyTorch trained | better"},
-        {"rule": "export_mismatch", "framework": "tensorflow", "message": "SavedModel did not <match>"},
+        Reason("practice_accuracy_gap", "performance", "pytorch", 2.0, 2.0, "PyTorch trained | better", []),
+        Caveat("export_mismatch", "performance", "tensorflow", "SavedModel did not <match>", []),
     ]
     md = evidence_markdown(doc, PATH, triggered=triggered)
     assert "### What these numbers changed in the advice" in md
@@ -198,11 +199,11 @@ def test_a_hand_edited_curve_with_bad_points_is_refused_with_where_it_is():
     data = msgspec.to_builtins(practice_document())
     data["results"][0]["curve"][2]["train_loss"] = "NaN"
     with pytest.raises(InputError, match=r"results\[0\]\.curve\[2\]\.train_loss"):
-        evidence_markdown(data, PATH)
+        evidence_markdown(run_from_data(data), PATH)
     data["results"][0]["curve"][2]["train_loss"] = None  # a diverged loss is recorded as null
-    md = evidence_markdown(data, PATH)
+    md = evidence_markdown(run_from_data(data), PATH)
     assert "| 3 | - | 92.1% | 93.1% |" in md
-    ET.fromstring(re.findall(r"<svg.*?</svg>", evidence_html(data, PATH), re.S)[0])
+    ET.fromstring(re.findall(r"<svg.*?</svg>", evidence_html(run_from_data(data), PATH), re.S)[0])
 
 
 def test_terminal_sparklines_for_the_cli_share_one_scale_per_measure():

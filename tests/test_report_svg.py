@@ -13,12 +13,13 @@ from practice_runs import document, evidence_html, evidence_markdown, evidence_t
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument
+from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, run_from_data
 from fwadvisor.profiler.records import failed_record, make_record
 from fwadvisor.report import chart_axis
 from fwadvisor.report.model import RatioBar, RatioChart
 from fwadvisor.report.profile_model import build_evidence
-from fwadvisor.report.profile_table import render_rich_table, rows
+from fwadvisor.report.profile_table import rows
+from fwadvisor.report.run_table import render_rich_table
 from fwadvisor.report.svg import axis_scale, curve_svg, ratio_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -141,12 +142,12 @@ def test_one_classification_marks_cells_and_says_why_a_row_is_not_compared():
 
 def test_a_run_given_as_parsed_json_is_validated_first():
     data = msgspec.to_builtins(practice_document())
-    assert evidence_markdown(data, None) == evidence_markdown(practice_document(), None)
+    assert evidence_markdown(run_from_data(data), None) == evidence_markdown(practice_document(), None)
     data["results"][0]["median_s"] = -1.0
     with pytest.raises(InputError, match=r"median_s"):
-        evidence_html(data, None)
+        evidence_html(run_from_data(data), None)
     with pytest.raises(InputError):
-        evidence_text({"results": []}, None)
+        evidence_text(run_from_data({"results": []}), None)
 
 
 def test_the_cli_table_shows_outside_text_as_text_never_as_markup():

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -34,8 +33,9 @@ from fwadvisor.advisor.model import (
     Questionnaire,
     Rule,
 )
+from fwadvisor.advisor.plain import plain_data
 from fwadvisor.advisor.questionnaire import Answers, load_questionnaire
-from fwadvisor.advisor.scoring import area_multipliers, decide, points_text, tally
+from fwadvisor.advisor.scoring import area_multipliers, decide, points_text, summary_sentence, tally
 from fwadvisor.advisor.whatif import WhatIf, WhatIfs, WhatItTakes, what_if
 from fwadvisor.frameworks import ALL as ALL_FRAMEWORKS
 from fwadvisor.parsecache import load_validated
@@ -44,18 +44,22 @@ from fwadvisor.validation import convert_or_explain
 from fwadvisor.yamlio import load_yaml
 
 if TYPE_CHECKING:  # a profile run is optional: its module is imported by whoever reads one
-    from fwadvisor.advisor.evidence import ProfileEvidence
+    from fwadvisor.advisor.evidence import ProfileEvidence, ProfileUse
 
 SCHEMA_VERSION = 1
 
 
 class EvidenceRef(msgspec.Struct, frozen=True):
+    """Where a rule's fact comes from, when it was checked, and how strong it is."""
+
     source: str
-    checked: str
-    strength: str
+    checked: str  # YYYY-MM-DD
+    strength: Literal["H", "M", "L"]  # H: primary source quoted; M: secondary or indirect; L: weak
 
 
 class Reason(msgspec.Struct, frozen=True):
+    """A fired rule's points for one framework, after the priorities' multipliers."""
+
     rule: str
     area: str
     favors: str
@@ -66,6 +70,8 @@ class Reason(msgspec.Struct, frozen=True):
 
 
 class Caveat(msgspec.Struct, frozen=True):
+    """A fired rule's warning: no points, something to know before choosing."""
+
     rule: str
     area: str
     framework: str | None
@@ -74,6 +80,8 @@ class Caveat(msgspec.Struct, frozen=True):
 
 
 class Blocker(msgspec.Struct, frozen=True):
+    """A fired rule that rules one framework out for the project, whatever the scores."""
+
     rule: str
     area: str
     framework: str
@@ -90,6 +98,8 @@ class Alternative(msgspec.Struct, frozen=True):
 
 
 class PlanPart(msgspec.Struct, frozen=True):
+    """One framework's part of a split plan: what it covers and why."""
+
     framework: str
     covers: str
     why: str
@@ -140,7 +150,7 @@ class PriorityEffect(msgspec.Struct, frozen=True):
     area_multipliers: dict[str, float]
 
 
-@dataclasses.dataclass  # a dataclass, not a Struct: reports add the profile with dataclasses.replace
+@dataclasses.dataclass  # a dataclass, not a Struct: recommend() fills the libraries and releases in after
 class Recommendation:
     schema_version: int
     recommendation: str
@@ -162,7 +172,7 @@ class Recommendation:
     plan: list[PlanPart] = dataclasses.field(default_factory=list)
     plan_rule: Plan | None = None
     facts_checked: FactDates | None = None
-    profile: dict | None = None
+    profile: ProfileUse | None = None  # the profile run the advice used, and what its numbers did
     # Releases newer than those the facts name, from the last `fwadvisor facts --online` (if any).
     newer_releases: list[Overtaken] = dataclasses.field(default_factory=list)
     releases_checked: str | None = None  # when that online check ran (ISO UTC)
@@ -176,45 +186,15 @@ class Recommendation:
     # ... and, when no single change gives the other framework, several that together would.
     what_it_takes: WhatItTakes | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of `recommend --format json` (schema_version 1)."""
-        return _plain(self)
-
-
-def _plain(value: Any) -> Any:
-    """Plain JSON data: fields in their declared order under their keys in the data files (`not`,
-    `in`); an optional field that is unset (None, where None is its default) is left out; a date
-    is YYYY-MM-DD."""
-    if isinstance(value, msgspec.Struct):
-        return {
-            key: _plain(item)
-            for name, key, default_is_none in _struct_fields(type(value))
-            if not ((item := getattr(value, name)) is None and default_is_none)
-        }
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(item)
-            for f in dataclasses.fields(value)
-            if not ((item := getattr(value, f.name)) is None and f.default is None)
-        }
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-@cache
-def _struct_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
-    """(attribute, key in the data, whether the default is None) for each field of a Struct."""
-    names = cls.__struct_fields__
-    defaults = (msgspec.NODEFAULT,) * (len(names) - len(cls.__struct_defaults__)) + cls.__struct_defaults__
-    return tuple(
-        (name, key, default is None)
-        for name, key, default in zip(names, cls.__struct_encode_fields__, defaults, strict=True)
-    )
+    def to_dict(self, profile: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON object of `recommend --format json` (schema_version 1). `profile`: the JSON report's
+        object for the run (its every measurement, with this advice's view of it), in the field's place."""
+        data = plain_data(self)
+        if profile is None:
+            return data
+        fields = [f.name for f in dataclasses.fields(self)]
+        keys = sorted({*data, "profile"}, key=fields.index)
+        return {key: profile if key == "profile" else data[key] for key in keys}
 
 
 def evidence_refs(evidence: list[Evidence]) -> list[EvidenceRef]:
@@ -320,7 +300,7 @@ def recommend(
         confidence=confidence,
         margin=margin,
         scores=scores,
-        summary=_summary(verdict, confidence, scores, blocked, answers, split=plan_rule is not None),
+        summary=summary_sentence(verdict, confidence, scores, blocked, answers, split=plan_rule is not None),
         reasons=reasons,
         caveats=caveats,
         blockers=blockers,
@@ -350,7 +330,7 @@ def recommend(
         )
         if ages
         else None,
-        profile=_profile_summary(evidence, fired) if evidence is not None else None,
+        profile=evidence.use([r for r in fired if referenced(r.when)[1]]) if evidence is not None else None,
         movers=changes.movers,
         what_it_takes=changes.takes,
     )
@@ -402,57 +382,3 @@ def _past_capped_caveat(framework: str, points: float, fired: list[Rule]) -> Cav
     )
     refs = [ref for r in needs for ref in evidence_refs(r.evidence)]
     return Caveat(PAST_CAPPED_RULE, "team", framework, message, refs)
-
-
-def _profile_summary(evidence: ProfileEvidence, fired: list[Rule]) -> dict[str, Any]:
-    """The run the advice used, what it measured, and which rules its numbers triggered."""
-    triggered = [
-        {"rule": r.id, "effect": r.effect, "framework": r.framework, "weight": r.weight}
-        for r in fired
-        if referenced(r.when)[1]
-    ]
-    return {**evidence.summary(), "triggered": triggered}
-
-
-def _summary(
-    verdict: str,
-    confidence: str,
-    scores: dict[str, float],
-    blocked: set[str],
-    answers: Mapping[str, AnswerValue],
-    *,
-    split: bool = False,
-) -> str:
-    text = _verdict_sentence(verdict, confidence, scores, blocked, answers)
-    if split:
-        text += " The answers pull both ways: see the split plan."
-    return text
-
-
-def _verdict_sentence(
-    verdict: str, confidence: str, scores: dict[str, float], blocked: set[str], answers: Mapping[str, AnswerValue]
-) -> str:
-    names = {fw.advisor_id: fw.name for fw in ALL_FRAMEWORKS}
-    if not answers:
-        return (
-            "Either framework (low confidence): no questions answered yet, so there is nothing "
-            "to decide on. Answer the questions (the interview, or your answers file) for advice."
-        )
-    if len(blocked) == 2:
-        return "Both frameworks have a blocker for this project; read the blockers before choosing either."
-    if len(blocked) == 1:
-        (bad,) = blocked
-        return (
-            f"{names[verdict]}, {confidence} confidence: {names[bad]} is ruled out for this "
-            "project by a blocker below, whatever the scores."
-        )
-    if verdict == "either":
-        return (
-            f"Either framework fits ({confidence} confidence): the reasons balance out "
-            f"(PyTorch {points_text(scores['pytorch'])}, TensorFlow {points_text(scores['tensorflow'])})."
-        )
-    other = "tensorflow" if verdict == "pytorch" else "pytorch"
-    return (
-        f"{names[verdict]}, {confidence} confidence: {points_text(scores[verdict])} against "
-        f"{points_text(scores[other])} for {names[other]}."
-    )

@@ -12,22 +12,54 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
-from fwadvisor.profiler.documents import (
-    Comparison,
-    Record,
-    ResultStatus,
-    RunDocument,
-    case_key,
-    classify,
-    ran_and_checked,
-    unsteady_words,
-)
+from fwadvisor.profiler.documents import ResultStatus, case_key, classify, ran_and_checked, unsteady_words
 from fwadvisor.profiler.intervals import framework_comparisons
 from fwadvisor.safe_text import NAME_CHARS, cut
+
+if TYPE_CHECKING:
+    from fwadvisor.advisor.model import Rule
+    from fwadvisor.profiler.documents import Comparison, Record, RunDocument
+
+
+class ConsideredNumber(msgspec.Struct, frozen=True):
+    """One number of the run, and whether it backs the advice (and why not, when it does not)."""
+
+    benchmark: str
+    framework: str
+    dtype: str | None
+    value: float | None
+    unit: str
+    used: bool
+    why_not: str | None
+
+
+class TriggeredRule(msgspec.Struct, frozen=True):
+    """A rule on measurements that fired: the numbers changed the advice through it."""
+
+    rule: str
+    effect: str
+    framework: str | None
+    weight: float
+
+
+class ProfileUse(msgspec.Struct, frozen=True):
+    """The Recommendation's `profile`: the run the advice used, what it measured, and which rules its
+    numbers triggered (the JSON report joins it to the run's own data)."""
+
+    path: str | None
+    created: str | None
+    device: str
+    suite: str | None
+    metrics: dict[str, float]
+    details: dict[str, str]
+    considered: list[ConsideredNumber]
+    triggered: list[TriggeredRule]
 
 
 @dataclass
@@ -40,7 +72,7 @@ class ProfileEvidence:
     suite: str | None
     metrics: dict[str, float] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)  # metric -> the numbers it came from
-    considered: list[dict[str, Any]] = field(default_factory=list)
+    considered: list[ConsideredNumber] = field(default_factory=list)
 
     def message_context(self) -> dict[str, Any]:
         """Names a rule's message may use: metrics, their inverses, the device and the suite."""
@@ -51,16 +83,18 @@ class ProfileEvidence:
                 context[f"inv_{name}"] = 1 / value
         return context
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "created": self.created,
-            "device": self.device,
-            "suite": self.suite,
-            "metrics": self.metrics,
-            "details": self.details,
-            "considered": self.considered,
-        }
+    def use(self, triggered: list[Rule]) -> ProfileUse:
+        """What the advice took from the run; `triggered`: the rules on measurements that fired."""
+        return ProfileUse(
+            self.path,
+            self.created,
+            self.device,
+            self.suite,
+            self.metrics,
+            self.details,
+            self.considered,
+            [TriggeredRule(r.id, r.effect, r.framework, r.weight) for r in triggered],
+        )
 
 
 # A ratio of the two frameworks' numbers outside this range is no finding but a broken number
@@ -120,19 +154,19 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
         status = classify(record)
         usable = status is ResultStatus.OK
         evidence.considered.append(
-            {
-                "benchmark": record.benchmark,
-                "framework": record.framework,
-                "dtype": record.dtype,
-                "value": record.metric.value,
-                "unit": record.metric.name,
-                "used": usable,
-                "why_not": _why_not(record, status),
-            }
+            ConsideredNumber(
+                record.benchmark,
+                record.framework,
+                record.dtype,
+                record.metric.value,
+                record.metric.name,
+                usable,
+                _why_not(record, status),
+            )
         )
 
     metrics = evidence.metrics
-    usable_count = sum(1 for c in evidence.considered if c["used"])
+    usable_count = sum(1 for c in evidence.considered if c.used)
     metrics["usable_measurements"] = float(usable_count)
     metrics["total_measurements"] = float(len(results))
     workers = document.workers

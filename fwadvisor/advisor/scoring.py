@@ -1,5 +1,5 @@
 """Points and the verdict: priorities multiply areas, fired rules add points or blockers, the margin
-between the frameworks gives the verdict and its confidence."""
+between the frameworks gives the verdict and its confidence, and the verdict sentence says so."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from fwadvisor.advisor.model import AREAS, FRAMEWORKS, AnswerValue, Questionnaire, Rule
+from fwadvisor.frameworks import ALL
 
 # Below this many points apart, neither framework is clearly better for the project.
 EITHER_BELOW = 2.0
@@ -92,3 +93,47 @@ def tally(
 def points_text(value: float) -> str:
     """A score in words: "1 point", "2.5 points", "0 points"."""
     return f"{value:g} point" + ("" if abs(value) == 1 else "s")
+
+
+def summary_sentence(
+    verdict: str,
+    confidence: str,
+    scores: dict[str, float],
+    blocked: set[str],
+    answers: Mapping[str, AnswerValue],
+    *,
+    split: bool = False,
+) -> str:
+    text = _verdict_sentence(verdict, confidence, scores, blocked, answers)
+    if split:
+        text += " The answers pull both ways: see the split plan."
+    return text
+
+
+def _verdict_sentence(
+    verdict: str, confidence: str, scores: dict[str, float], blocked: set[str], answers: Mapping[str, AnswerValue]
+) -> str:
+    names = {fw.advisor_id: fw.name for fw in ALL}
+    if not answers:
+        return (
+            "Either framework (low confidence): no questions answered yet, so there is nothing "
+            "to decide on. Answer the questions (the interview, or your answers file) for advice."
+        )
+    if len(blocked) == 2:
+        return "Both frameworks have a blocker for this project; read the blockers before choosing either."
+    if len(blocked) == 1:
+        (bad,) = blocked
+        return (
+            f"{names[verdict]}, {confidence} confidence: {names[bad]} is ruled out for this "
+            "project by a blocker below, whatever the scores."
+        )
+    if verdict == "either":
+        return (
+            f"Either framework fits ({confidence} confidence): the reasons balance out "
+            f"(PyTorch {points_text(scores['pytorch'])}, TensorFlow {points_text(scores['tensorflow'])})."
+        )
+    other = "tensorflow" if verdict == "pytorch" else "pytorch"
+    return (
+        f"{names[verdict]}, {confidence} confidence: {points_text(scores[verdict])} against "
+        f"{points_text(scores[other])} for {names[other]}."
+    )

@@ -140,7 +140,8 @@ def _render_run(document: RunDocument, fmt: str) -> None:
     from fwadvisor.profiler.documents import encode_run
     from fwadvisor.report.curves_text import curve_lines
     from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, gpu_lines
-    from fwadvisor.report.profile_table import problems, render_rich_table, rows
+    from fwadvisor.report.profile_table import problems, rows
+    from fwadvisor.report.run_table import render_rich_table
 
     if fmt == "json":
         sys.stdout.flush()

@@ -43,7 +43,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def _width() -> int:
     """The terminal's columns (80 when piped), at most WIDTH_MOST: the report wraps, it never cuts."""
-    from fwadvisor.report.text import terminal_columns
+    from fwadvisor.report.terminal import terminal_columns
 
     return max(40, min(terminal_columns(default=80), WIDTH_MOST))
 

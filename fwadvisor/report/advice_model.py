@@ -9,10 +9,14 @@ the misconceptions) and what each item is made of. A renderer only lays the sect
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from fwadvisor.advisor.engine import Recommendation, evidence_refs
 from fwadvisor.report import content as c
-from fwadvisor.report.model import EvidenceSection, Group, Item, Measured, Report, Score, Section, Table, Verdict
+from fwadvisor.report.model import Group, Item, Measured, Report, RunShown, Score, Section, Table, Verdict
+
+if TYPE_CHECKING:
+    from fwadvisor.report.model import EvidenceSection
 
 TITLE = "fwadvisor recommendation"
 PLAN_INTRO = "One framework for everything is the wrong shape here"
@@ -37,6 +41,18 @@ def build_report(rec: Recommendation, measured: EvidenceSection | None = None, r
     sections.append(Measured(measured))
     sections += [s for s in later if s is not None]
     return Report(_verdict(rec, replaced), sections)
+
+
+def report_of(rec: Recommendation, run: RunShown | None, replaced: Sequence[str] = ()) -> Report:
+    """The report every format renders: the advice of `rec`, with the "Evidence from this machine"
+    section of `run` (and the rules its numbers triggered, when the advice was given with it)."""
+    measured = None
+    if run is not None:
+        # Imported only here: the plain `recommend` path must not pay for it at start-up.
+        from fwadvisor.report.profile_model import evidence_for
+
+        measured = evidence_for(rec, run.document, run.path)
+    return build_report(rec, measured, replaced)
 
 
 def _verdict(rec: Recommendation, replaced: Sequence[str]) -> Verdict:

@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
-from fwadvisor.advisor.engine import LibraryRow, Reason, Recommendation, WhatIf, WhatItTakes
+from fwadvisor.advisor.engine import EvidenceRef, LibraryRow, Reason, Recommendation, WhatIf, WhatItTakes
 from fwadvisor.advisor.facts import FactAges, newer_release_lines
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
 from fwadvisor.advisor.scoring import points_text
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW, display_name
+from fwadvisor.safe_text import safe_link
+
+# A format's escaping of text, and its link: (the escaped label, the address) -> the markup.
+Escape = Callable[[str], str]
+MakeLink = Callable[[str, str], str]
+
+
+def linked(label: str, address: str, escape: Escape, link: MakeLink) -> str:
+    """A link when `address` is http(s); otherwise the label, with the address as text."""
+    target = safe_link(address)
+    if target is not None:
+        return link(escape(label), target)
+    return escape(label) if label == address else f"{escape(label)} ({escape(address)})"
+
+
+def sources_text(refs: list[EvidenceRef], escape: Escape, link: MakeLink) -> str:
+    """Each source, linked, with when it was checked and how strong it is, joined by "; "."""
+    return "; ".join(
+        f"{linked(r.source, r.source, escape, link)} (checked {escape(r.checked)}, {escape(r.strength)})" for r in refs
+    )
+
 
 # What-ifs shown in a report or the app, the ones that move the advice most first (JSON has all).
 WHAT_IF_SHOWN = 5

@@ -8,12 +8,10 @@ side with the first and last values written out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fwadvisor.frameworks import identity
 from fwadvisor.profiler.documents import CurvePoint, RunDocument
 from fwadvisor.report.practice import PRACTICE_MODELS, curve_points
-from fwadvisor.report.profile_table import as_run
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -29,9 +27,8 @@ def sparkline(values: list[float], low: float, high: float) -> str:
     return "".join(BLOCKS[min(len(BLOCKS) - 1, int((v - low) / span * (len(BLOCKS) - 1) + 0.5))] for v in values)
 
 
-def curve_lines(document: RunDocument | dict[str, Any]) -> list[str]:
+def curve_lines(run: RunDocument) -> list[str]:
     """Per practice model: training loss and test accuracy per epoch, both frameworks, one scale each."""
-    run = as_run(document)
     lines: list[str] = []
     measures: tuple[tuple[str, Callable[[float], str]], ...] = (
         ("train_loss", lambda v: f"{v:.3f}"),

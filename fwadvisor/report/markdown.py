@@ -1,27 +1,34 @@
-"""The report (report.model) as Markdown: one layout for every section of the advice."""
+"""The report (report.model) as Markdown: the advice, one layout for every section, and the evidence of a run."""
 
 from __future__ import annotations
 
-from fwadvisor.advisor.engine import EvidenceRef
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.report import content as c
-from fwadvisor.report.model import Group, Item, Measured, Report, Section, Verdict
+from fwadvisor.report.advice_model import report_of
+from fwadvisor.report.model import Group, Item, Measured, Report, RunShown, Section, Table, Verdict
 from fwadvisor.safe_text import for_markdown as _md
-from fwadvisor.safe_text import safe_link
+
+if TYPE_CHECKING:
+    from fwadvisor.report.held_equal import HeldEqual
+    from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
 
 # Sections whose last line is the page's last (the page ends with one blank line of its own).
 _OPEN_END = {"misconceptions"}
 
 
+def _markdown_link(text: str, target: str) -> str:
+    return f"[{text}]({target})"
+
+
 def _link(label: str, address: str) -> str:
-    """A link when `address` is http(s); otherwise the label, with the address as text."""
-    target = safe_link(address)
-    if target is not None:
-        return f"[{_md(label)}]({target})"
-    return _md(label) if label == address else f"{_md(label)} ({_md(address)})"
+    return c.linked(label, address, _md, _markdown_link)
 
 
 def _evidence(refs: list[EvidenceRef]) -> str:
-    return "; ".join(f"{_link(r.source, r.source)} (checked {_md(r.checked)}, {_md(r.strength)})" for r in refs)
+    return c.sources_text(refs, _md, _markdown_link)
 
 
 def _verdict(verdict: Verdict) -> list[str]:
@@ -88,8 +95,6 @@ def _section(section: Section) -> list[str]:
     if section.empty and not (section.items or section.groups):
         return [*out, _md(section.empty, starts_line=True), ""]
     if section.table is not None:
-        from fwadvisor.report.profile_md import md_table
-
         out += [*md_table(section.table), ""]
     for group in section.groups:
         out += _group(group)
@@ -100,15 +105,115 @@ def _section(section: Section) -> list[str]:
     return out if section.groups or section.key in _OPEN_END else [*out, ""]
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(rec: Recommendation, run: RunShown | None, *, width: int, replaced: Sequence[str]) -> str:
+    """The report as a Markdown page (`width` is the terminal's: a page has none)."""
+    return markdown_page(report_of(rec, run, replaced))
+
+
+def markdown_page(report: Report) -> str:
     out = _verdict(report.verdict)
     for section in report.sections:
         if isinstance(section, Measured):
             if section.section is not None:
-                from fwadvisor.report.profile_md import markdown_section
-
-                out += [markdown_section(section.section).rstrip("\n"), ""]
+                out += [evidence_markdown(section.section).rstrip("\n"), ""]
         else:
             out += _section(section)
     out.append("")
+    return "\n".join(out)
+
+
+# ---- The evidence of a profile run ------------------------------------------------------------
+
+
+def md_table(table: Table) -> list[str]:
+    """A Markdown table; its `numeric` columns are right-aligned."""
+    out = [
+        "| " + " | ".join(_md(h) for h in table.head) + " |",
+        "|" + "|".join("---:" if i in table.numeric else "---" for i in range(len(table.head))) + "|",
+    ]
+    out += ["| " + " | ".join(_md(c) for c in line) + " |" for line in table.body]
+    return out
+
+
+def _speed_table(speed: SpeedTable) -> list[str]:
+    from fwadvisor.report.profile_model import cell_text  # only with a run: not at start-up
+
+    head = speed.head
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
+    for line in speed.lines:
+        row = line.row
+        cells = [
+            _md(line.label),
+            _md(row.params),
+            _md(line.unit),
+            _md(cell_text(row.cells.get("torch"))),
+            _md(cell_text(row.cells.get("tensorflow"))),
+            f"**{_md(line.ahead)}**" if line.tone == "ok" else _md(line.ahead),
+        ]
+        if speed.with_peak:
+            cells.append(_md(row.peak_text()))
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, "", _md(speed.legend, starts_line=True), ""]
+
+
+def _trust(notes: TrustNotes) -> list[str]:
+    """Under the table: the busy runs, the GPU's state per record, and what a low GPU number usually means."""
+    out = [f"**{_md(line)}**  " for line in notes.busy] + ([""] if notes.busy else [])
+    if notes.gpu:
+        out += [f"### {_md(notes.gpu_title)}", "", *(f"- {_md(line)}" for line in notes.gpu), ""]
+    if notes.below:
+        out += [_md(notes.below, starts_line=True), ""]
+    return out
+
+
+def _held(held: HeldEqual) -> list[str]:
+    """One short block per benchmark (shared, by design, not held equal), then the pitfalls."""
+    out = [f"### {_md(held.title)}", "", _md(held.intro, starts_line=True), ""]
+    for block in held.benchmarks:
+        out.append(f"**{_md(block.heading)}**  ")
+        if block.note:
+            out.append(_md(block.note, starts_line=True) + "  ")
+        if block.shared:
+            out.append("Same in both: " + "; ".join(_md(f.text()) for f in block.shared) + ".  ")
+        if block.by_design:
+            out.append("Differed by design: " + "; ".join(_md(d.text()) for d in block.by_design) + ".  ")
+        if block.not_equal:
+            out.append("**Not held equal:** " + "; ".join(_md(d.text()) for d in block.not_equal) + ".  ")
+        out.append("")
+    out += [f"#### {_md(held.pitfalls_title)}", ""]
+    out += [f"- **{_md(p.pitfall)}**: {_md(p.how)}" for p in held.pitfalls]
+    return [*out, ""]
+
+
+def evidence_markdown(section: EvidenceSection) -> str:
+    """The "Evidence from this machine" section."""
+    out = [f"## {_md(section.title)}", ""]
+    out += [_md(line, starts_line=True) + "  " for line in section.environment]
+    out += [_md(section.evidence_sentence, starts_line=True), ""]
+    if section.speed is not None:
+        out += _speed_table(section.speed) if section.speed.lines else ["The run holds no results.", ""]
+    out += _trust(section.trust)
+    for model in section.practice:
+        out += [f"### Training curves: {_md(model.label)} ({_md(model.model)})", ""]
+        if model.curve_table.body:
+            out += [*md_table(model.curve_table), "", _md(model.curve_note, starts_line=True), ""]
+        out += [_md(model.summary, starts_line=True) + "  "] if model.summary else []
+        out += [f"{_md(name, starts_line=True)}: {_md(trouble)}  " for name, trouble in model.troubles]
+        if model.finding:
+            out += ["", f"**{_md(model.finding)}**"]
+        out.append("")
+    if section.exports is not None:
+        out += ["### Saving and reloading a trained model", "", *md_table(section.exports), ""]
+    if (held := section.held) is not None:
+        out += _held(held)
+    if section.triggered is not None:
+        out += [f"### {_md(section.triggered_title)}", ""]
+        out += (
+            [f"- {_md(line)}" for line in section.triggered]
+            if section.triggered
+            else [_md(section.no_trigger, starts_line=True)]
+        )
+        out.append("")
+    if section.problems:
+        out += ["### Problems in this run", "", *(f"- {_md(line)}" for line in section.problems), ""]
     return "\n".join(out)

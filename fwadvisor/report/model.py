@@ -4,7 +4,7 @@ As in coverage.py's HTML report, everything a format shows is decided here, and 
 lays it out: Markdown, HTML and text render the same sections, so they cannot disagree about a
 number, a mark or a sentence. The advice (a Verdict, then Sections of Items) is built from a
 Recommendation by advice_model; the "Evidence from this machine" section (EvidenceSection) from a
-profile run by profile_model. The JSON report carries the raw data instead (profile_json).
+profile run by profile_model. The JSON report carries the raw data instead (report.json).
 
 Only typing imports beyond the standard library: `fwadvisor recommend` loads this module at start-up.
 """
@@ -17,9 +17,21 @@ from typing import TYPE_CHECKING, Literal
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fwadvisor.advisor.engine import EvidenceRef
-    from fwadvisor.profiler.documents import CurvePoint
+    from fwadvisor.profiler.documents import CurvePoint, RunDocument
+    from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.profile_table import Row
+
+
+@dataclass(frozen=True)
+class RunShown:
+    """A saved profile run that a report shows, and the file it was read from (None: not saved)."""
+
+    document: RunDocument
+    path: Path | str | None
+
 
 # How an "ahead" verdict reads: a clean lead, a lead resting on unsteady numbers, or no comparison.
 AheadTone = Literal["ok", "wide", "none"]
@@ -94,6 +106,20 @@ class PracticeModel:
     finding: str | None  # a large accuracy gap, in words
 
 
+# The GPU sub-heading of TrustNotes.
+GPU_STATE_TITLE = "GPU state while measuring"
+
+
+@dataclass(frozen=True)
+class TrustNotes:
+    """What says how far a run's numbers can be trusted, shown under its table in every format."""
+
+    busy: list[str] = field(default_factory=list)  # one sentence per framework whose run was busy
+    gpu: list[str] = field(default_factory=list)  # per GPU record: clocks, temperature, power, usual range
+    gpu_title: str = GPU_STATE_TITLE
+    below: str = ""  # what "below the usual range" usually means, when a number is below it
+
+
 @dataclass(frozen=True)
 class EvidenceSection:
     title: str
@@ -108,6 +134,8 @@ class EvidenceSection:
     triggered: list[str] | None  # the rules these numbers fired; None: no such sub-section
     no_trigger: str  # what to say when `triggered` is empty
     problems: list[str]
+    trust: TrustNotes  # how far the numbers can be trusted (busy runs, the GPU's state)
+    held: HeldEqual | None  # what the frameworks shared; None: no benchmark ran in either framework
 
     @property
     def evidence_sentence(self) -> str:

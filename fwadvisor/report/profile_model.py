@@ -6,16 +6,18 @@ a framework, numpy or textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
 from fwadvisor.profiler.catalog import EXPORT_BENCHMARK, LOWER_IS_BETTER
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.report import practice
-from fwadvisor.report.held_equal import HeldEqual, held_equal
+from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
     AheadTone,
@@ -27,18 +29,21 @@ from fwadvisor.report.model import (
     SpeedLine,
     SpeedTable,
     Table,
+    TrustNotes,
 )
 from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row, device_label, problems, rows
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
 
-if TYPE_CHECKING:  # only its type: the `profile` command builds sections without the engine
-    from fwadvisor.advisor.engine import Recommendation
+if TYPE_CHECKING:  # only their types: the `profile` command builds sections without the engine
+    from fwadvisor.advisor.engine import Blocker, Caveat, Reason, Recommendation
+
+    # A rule the measured numbers fired, as the advice states it.
+    Triggered = Reason | Caveat | Blocker
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
 OTHER_MACHINE_TITLE = "Evidence from the machine the run was made on ({machine})"
 UNNAMED_MACHINE = "the run does not record which"
-GPU_STATE_TITLE = "GPU state while measuring"
 # What a marked ratio's mark means, said after it where there is room (Row.ratio_status).
 RATIO_DOUBT = {ResultStatus.WIDE_SPREAD: "(uncertain)", ResultStatus.BUSY: "(busy machine)"}
 BUSY = ResultStatus.BUSY
@@ -46,10 +51,8 @@ TRIGGERED_TITLE = "What these numbers changed in the advice"
 NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone."
 # Why a framework's number cannot be compared, per status (a missing cell: "not run").
 NOT_COMPARABLE = {
-    ResultStatus.FAILED: "failed",
+    **{status: status.value for status in (ResultStatus.FAILED, ResultStatus.SKIPPED, ResultStatus.CANCELLED)},
     ResultStatus.WRONG: "result wrong",
-    ResultStatus.SKIPPED: "skipped",
-    ResultStatus.CANCELLED: "cancelled",
 }
 
 
@@ -59,12 +62,20 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
-    """Per framework: the version that ran (or was found) and how its worker ended."""
+class FrameworkRun(msgspec.Struct, frozen=True):
+    """A framework in a run: the version that ran (or was found) and how its worker ended (None: no worker)."""
+
+    version: str | None
+    status: str | None
+    error: str | None
+
+
+def framework_versions(document: RunDocument) -> dict[str, FrameworkRun]:
+    """Per framework profiler id, in the frameworks' order: what ran and how it ended."""
     env_fws = _mapping(document.environment.get("frameworks"))
     seen = [fw for fw in PROFILER_IDS if fw in document.workers or fw in env_fws]
     seen += sorted(set(document.workers) - set(seen))
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, FrameworkRun] = {}
     for fw in seen:
         worker = document.workers.get(fw)
         version = (worker.framework_version if worker else None) or _mapping(env_fws.get(fw)).get("version")
@@ -73,11 +84,11 @@ def framework_versions(document: RunDocument) -> dict[str, dict[str, Any]]:
                 (r.framework_version for r in document.results if r.framework == fw and r.framework_version), None
             )
         # Outside text (the JSON report carries it too): bounded, never megabytes.
-        out[fw] = {
-            "version": cut(str(version), NAME_CHARS) if version is not None else None,
-            "status": worker.status if worker else None,
-            "error": cut(worker.error, MESSAGE_CHARS) if worker and worker.error is not None else None,
-        }
+        out[fw] = FrameworkRun(
+            cut(str(version), NAME_CHARS) if version is not None else None,
+            worker.status if worker else None,
+            cut(worker.error, MESSAGE_CHARS) if worker and worker.error is not None else None,
+        )
     return out
 
 
@@ -103,9 +114,9 @@ def environment_lines(document: RunDocument, path: Path | str | None) -> list[st
     """One or two plain sentences: what hardware and which framework versions, which run."""
     versions = []
     for fw, info in framework_versions(document).items():
-        text = f"{display_name(fw)} {info['version'] or '(version unknown)'}"
-        if info["status"] not in (None, "ok"):
-            text += f" ({str(info['status']).replace('_', ' ')})"
+        text = f"{display_name(fw)} {info.version or '(version unknown)'}"
+        if info.status not in (None, "ok"):
+            text += f" ({str(info.status).replace('_', ' ')})"
         versions.append(text)
     first = f"Measured on {hardware_text(document)}"
     first += f", with {' and '.join(versions)}." if versions else "."
@@ -222,16 +233,18 @@ def cell_text(c: Cell | None) -> str:
     return c.text() + flags
 
 
-def trigger_lines(triggered: list[dict[str, Any]]) -> list[str]:
-    """Each rule the numbers fired, as "rule (favours PyTorch): message"."""
+def trigger_lines(triggered: Sequence[Triggered]) -> list[str]:
+    """Each rule the numbers fired, as "rule (favours PyTorch): message" ("rule (TensorFlow): message"
+    for a caveat or a blocker about one framework)."""
     out = []
     for item in triggered:
-        favours = item.get("favors")
-        about = f"favours {display_name(str(favours))}" if favours else ""
-        if not about and item.get("framework"):
-            about = display_name(str(item["framework"]))
-        head = str(item.get("rule") or "a rule") + (f" ({about})" if about else "")
-        out.append(f"{head}: {item.get('message') or ''}".rstrip(": "))
+        favours = getattr(item, "favors", "")
+        about = f"favours {display_name(favours)}" if favours else ""
+        framework = getattr(item, "framework", None)
+        if not about and framework:
+            about = display_name(framework)
+        head = (item.rule or "a rule") + (f" ({about})" if about else "")
+        out.append(f"{head}: {item.message or ''}".rstrip(": "))
     return out
 
 
@@ -275,38 +288,9 @@ def _practice_model(document: RunDocument, model: str) -> PracticeModel:
     )
 
 
-@dataclass(frozen=True)
-class TrustNotes:
-    """What says how far a run's numbers can be trusted, shown under its table in every format."""
-
-    busy: list[str] = field(default_factory=list)  # one sentence per framework whose run was busy
-    gpu: list[str] = field(default_factory=list)  # per GPU record: clocks, temperature, power, usual range
-    gpu_title: str = GPU_STATE_TITLE
-    below: str = ""  # what "below the usual range" usually means, when a number is below it
-
-
-@dataclass(frozen=True)
-class MeasuredEvidence(EvidenceSection):
-    """The section with its trust notes and what was held equal (report.model's EvidenceSection has no
-    place for them yet)."""
-
-    trust: TrustNotes = field(default_factory=TrustNotes)
-    held: HeldEqual | None = None  # None: no benchmark ran in either framework
-
-
-def trust_of(section: EvidenceSection) -> TrustNotes:
-    """The section's trust notes (none for a section built without them)."""
-    return section.trust if isinstance(section, MeasuredEvidence) else TrustNotes()
-
-
-def held_of(section: EvidenceSection) -> HeldEqual | None:
-    """What the section's run held equal between the frameworks (None for a section built without it)."""
-    return section.held if isinstance(section, MeasuredEvidence) else None
-
-
 def build_evidence(
-    document: RunDocument, path: Path | str | None, triggered: list[dict[str, Any]] | None = None
-) -> MeasuredEvidence:
+    document: RunDocument, path: Path | str | None, triggered: Sequence[Triggered] | None = None
+) -> EvidenceSection:
     """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
     speed_rows = rows(r for r in document.results if not practice.is_practice(r))
     lines = [_speed_line(row) for row in speed_rows]
@@ -314,7 +298,7 @@ def build_evidence(
     # A practice-only run has no speeds, and says nothing about their absence.
     speed = SpeedTable(lines, with_peak, MARKS_LEGEND) if lines or not practice.has_practice(document) else None
     exports = practice.practice_records(document, EXPORT_BENCHMARK)
-    return MeasuredEvidence(
+    return EvidenceSection(
         title=section_title(document),
         environment=environment_lines(document, path),
         usable=sum(1 for r in document.results if usable_as_evidence(r)),
@@ -344,21 +328,14 @@ def build_evidence(
     )
 
 
-def triggered_rules(rec: Recommendation) -> list[dict[str, Any]] | None:
+def triggered_rules(rec: Recommendation) -> list[Triggered] | None:
     """The reasons, caveats and blockers whose rules the measured numbers triggered (None: no profile used)."""
     if rec.profile is None:
         return None
-    ids = {t["rule"] for t in rec.profile.get("triggered", [])}
-    found: list[dict[str, Any]] = [
-        {"rule": r.rule, "favors": r.favors, "weight": r.weight, "message": r.message}
-        for r in rec.reasons
-        if r.rule in ids
-    ]
-    found += [{"rule": c.rule, "framework": c.framework, "message": c.message} for c in rec.caveats if c.rule in ids]
-    found += [{"rule": b.rule, "framework": b.framework, "message": b.message} for b in rec.blockers if b.rule in ids]
-    return found
+    ids = {t.rule for t in rec.profile.triggered}
+    return [item for items in (rec.reasons, rec.caveats, rec.blockers) for item in items if item.rule in ids]
 
 
-def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> MeasuredEvidence:
+def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> EvidenceSection:
     """The section as it stands in the report of `rec`: with the rules its numbers triggered."""
     return build_evidence(document, path, triggered_rules(rec))

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
+from fwadvisor.frameworks import ALL, PROFILER_IDS, identity
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER, NOT_A_SPEED, shape_text
 from fwadvisor.profiler.documents import (
     STATUS_MARKS,
@@ -25,15 +24,11 @@ from fwadvisor.profiler.documents import (
     RunDocument,
     case_key,
     classify,
-    run_from_data,
     unsteady_words,
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
@@ -63,10 +58,6 @@ MARKS_LEGEND = (
     + f". Numbers marked {_UNSTEADY}, {_BUSY} or {_WRONG} are not used as evidence; a ratio built from a "
     f"{_UNSTEADY} or {_BUSY} number carries its mark."
 )
-# From this many columns the CLI table puts a ratio and its interval on one line (and from this many
-# more, a GPU run's share of the peak in a column of its own).
-WIDE_COLUMNS = 100
-PEAK_COLUMNS = 20
 
 
 def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
@@ -74,11 +65,6 @@ def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
     spread (the order documents.classify gives a record), else OK."""
     present = set(statuses)
     return next((s for s in (ResultStatus.BUSY, ResultStatus.WIDE_SPREAD) if s in present), ResultStatus.OK)
-
-
-def as_run(document: RunDocument | dict[str, Any]) -> RunDocument:
-    """The run as a RunDocument; a dict (parsed JSON) is validated as one (InputError if it is not)."""
-    return document if isinstance(document, RunDocument) else run_from_data(document)
 
 
 @dataclass(frozen=True)
@@ -304,12 +290,11 @@ def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
     return out
 
 
-def problems(document: RunDocument | dict[str, Any]) -> list[str]:
+def problems(document: RunDocument) -> list[str]:
     """Plain sentences for every failed worker or benchmark, with the fix where one is known.
 
     Clean of control characters, but they quote the run's errors and hints: to Rich they go through
     safe_text.for_rich (`pip install 'fwadvisor[tensorflow]'` must not lose its brackets)."""
-    document = as_run(document)
     lines = []
     for fw, worker in document.workers.items():
         if worker.status not in ("ok", "failed"):
@@ -327,70 +312,3 @@ def problems(document: RunDocument | dict[str, Any]) -> list[str]:
 def device_label(document: RunDocument) -> str:
     devices = sorted({r.device for r in document.results if r.device and r.device != "unknown"})
     return cut(", ".join(devices) or document.suite.device, NAME_CHARS)
-
-
-def render_rich_table(document: RunDocument | dict[str, Any], width: int | None = None) -> Table:
-    """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup.
-
-    `width`: the terminal's columns. Below WIDE_COLUMNS a row takes two lines (the shape under the
-    benchmark, the interval under the ratio) so that both frameworks and the ratio fit in 80 columns."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    run = as_run(document)
-    table_rows = rows(run)
-    with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
-    narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)
-    # Narrow: a number's share of the peak goes under it, not in a column of its own.
-    peak_column = with_peak and not narrow
-    title = f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
-    table = Table(
-        title=Text(one_line(title)),
-        title_justify="left",
-        caption=Text(MARKS_LEGEND),
-        caption_justify="left",
-        # Narrow: no outer frame, so its four columns go to the numbers.
-        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
-        show_edge=not narrow,
-        pad_edge=not narrow,
-    )
-    ratio = None if narrow else 2
-    # Narrow: the metric wraps ("lower is better" under "us/op") before the benchmark's name does.
-    table.add_column("benchmark", min_width=17 if narrow else None, ratio=None if narrow else 5)
-    table.add_column("metric", min_width=7, max_width=9 if narrow else None, ratio=ratio)
-    table.add_column(PYTORCH.name, justify="right", no_wrap=True, ratio=ratio)
-    table.add_column(TENSORFLOW.name, justify="right", no_wrap=True, ratio=ratio)
-    table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
-    if peak_column:
-        table.add_column("% of peak", justify="right", ratio=ratio)
-    colours = {
-        ResultStatus.FAILED: "red",
-        ResultStatus.WRONG: "red",
-        ResultStatus.WIDE_SPREAD: "yellow",
-        ResultStatus.BUSY: "magenta",
-        ResultStatus.SKIPPED: "dim",
-        ResultStatus.CANCELLED: "dim",
-    }
-    for row in table_rows:
-
-        def show(fw: str, row: Row = row) -> Text:
-            c = row.cells.get(fw)
-            if c is None:
-                return Text("-")
-            shown = Text(c.text(), style=colours.get(c.status, ""))
-            if narrow and c.percent_of_peak is not None:
-                shown.append(f"\n{c.percent_of_peak:.0f}% of peak")
-            if c.throttled:
-                shown.append("\nthrottled" if narrow else " throttled", style="yellow")
-            return shown
-
-        unit = Text(one_line(row.unit))
-        if row.unit in LOWER_IS_BETTER:
-            unit.append("\nlower is better" if narrow else " (lower is better)", style="dim")
-        label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
-        label.append(one_line(row.params), style="dim")
-        ahead = Text(row.faster_text(short=True, narrow=narrow), style="dim" if row.within_noise or row.busy else "")
-        cells = [label, unit, show("torch"), show("tensorflow"), ahead]
-        table.add_row(*cells, *([Text(row.peak_text())] if peak_column else []))
-    return table

@@ -1,135 +1,30 @@
-"""The report for the terminal: wrapped, indented lines with a little colour.
+"""The report for the terminal: the advice and the evidence of a run as wrapped, indented lines
+with a little colour (drawn without rich: see report.terminal).
 
-This is the one report drawn without rich. `fwadvisor recommend` must start in about 2.5 times
-a bare `import yaml, rich`, and importing rich's console costs more than the whole rest of the run,
-so the few styles used here are written as ANSI SGR codes directly. Colour follows the usual
-conventions: only on a terminal, never with NO_COLOR, always with FORCE_COLOR.
+Nothing of a profile run is imported at start-up: `fwadvisor recommend` without one must not pay for it.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.advisor.scoring import points_text
-from fwadvisor.frameworks import ALL
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.report import content as c
-from fwadvisor.report.advice_model import build_report
-from fwadvisor.report.model import Group, Item, ItemKind, Report, Section, Table, Verdict
+from fwadvisor.report.advice_model import report_of
+from fwadvisor.report.model import Group, Item, ItemKind, Report, RunShown, Section, Table, Verdict
+from fwadvisor.report.terminal import COLOURS, MAX_WIDTH, Writer, colour_wanted, terminal_columns
 from fwadvisor.safe_text import clean, one_line, wrap_words
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
-
-MAX_WIDTH = 110
-# SGR codes of the styles the report uses.
-_SGR = {
-    "bold": "1",
-    "dim": "2",
-    "underline": "4",
-    "red": "31",
-    "green": "32",
-    "yellow": "33",
-    "cyan": "36",
-    # Each framework's own colour (fwadvisor.frameworks), named by its advisor id.
-    **{fw.advisor_id: fw.ansi_colour for fw in ALL},
-}
-COLOURS = {fw.advisor_id: fw.advisor_id for fw in ALL} | {"either": "cyan"}
-
-
-def colour_wanted(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return stream.isatty() and os.environ.get("TERM") != "dumb"
-
-
-class _Writer:
-    def __init__(self, width: int, colour: bool):
-        self.width = max(40, min(width, MAX_WIDTH))
-        self.colour = colour
-        self.lines: list[str] = []
-
-    def style(self, text: str, *styles: str) -> str:
-        if not self.colour or not text:
-            return text
-        codes = ";".join(_SGR[s] for s in styles if s)
-        return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
-
-    def line(self, text: str = "", *styles: str) -> None:
-        text = clean(text)  # outside text (a rule's title, a path) never sends a control sequence
-        indent = " " * (len(text) - len(text.lstrip()))
-        # Wrapped at spaces only: a URL, a rule id or a range such as "p20-p80" stays whole.
-        for part in wrap_words(text.strip(), self.width, indent=indent) if len(text) > self.width else [text]:
-            self.lines.append(self.style(part.rstrip(), *styles))
-
-    def heading(self, title: str, *styles: str) -> None:
-        self.line()
-        self.line(title, *(styles or ("bold",)))
-
-    def item(
-        self,
-        marker: str,
-        body: str,
-        *,
-        marker_styles: tuple[str, ...] = (),
-        lead: str = "",
-        lead_styles: tuple[str, ...] = ("dim",),
-        indent: int = 2,
-        marker_width: int = 2,
-        evidence: str | None = None,
-    ) -> None:
-        """`marker`, then `lead` (styled) and `body`, wrapped with a hanging indent under the body."""
-        lead, body = clean(lead), clean(body)
-        first = " " * indent + marker.ljust(marker_width) + " "
-        hang = " " * len(first)
-        plain = " ".join(((lead + " ") if lead else "").split() + body.split())
-        wrapped = wrap_words(plain, self.width, indent=first, hang=hang)
-        # Style the marker and the lead where they landed; the lead may wrap onto a second line.
-        remaining_lead = len(lead)
-        for number, text in enumerate(wrapped):
-            start = len(first) if number == 0 else len(hang)
-            if number == 0 and marker:
-                text = " " * indent + self.style(marker, *marker_styles) + text[indent + len(marker) :]
-                start += len(self.style(marker, *marker_styles)) - len(marker)
-            if remaining_lead > 0:
-                taken = min(remaining_lead, len(text) - start)
-                text = text[:start] + self.style(text[start : start + taken], *lead_styles) + text[start + taken :]
-                remaining_lead -= taken + 1  # the space that joined the wrapped lines
-            self.lines.append(text)
-        if evidence:
-            # A source's URL is never broken: it goes on a line of its own when it does not fit.
-            for text in wrap_words(" ".join(clean(evidence).split()), self.width, indent=hang):
-                self.lines.append(self.style(text, "dim"))
-
-    def box(self, title: str, rows: list[str], border: str) -> None:
-        """A rounded frame around pre-styled rows (their visible width is measured without codes)."""
-        inner = self.width - 4
-        top = f"╭─ {title} " + "─" * max(0, inner - len(title) - 1) + "╮"
-        self.line(top, border)
-        for row in rows:
-            visible = _visible_len(row)
-            self.lines.append(
-                self.style("│", border) + " " + row + " " * max(0, inner - visible) + " " + self.style("│", border)
-            )
-        self.line("╰" + "─" * (inner + 2) + "╯", border)
-
-
-def _visible_len(text: str) -> int:
-    length, inside = 0, False
-    for char in text:
-        if char == "\x1b":
-            inside = True
-        elif inside and char == "m":
-            inside = False
-        elif not inside:
-            length += 1
-    return length
+    from fwadvisor.report.held_equal import HeldEqual
+    from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
+    from fwadvisor.report.profile_table import Cell
 
 
 def _evidence(refs: list[EvidenceRef] | None) -> str | None:
@@ -159,7 +54,7 @@ def _styles(styles: tuple[str, ...], tone: str | None) -> tuple[str, ...]:
     return tuple(COLOURS.get(tone or "", "") if s == _TONE else s for s in styles)
 
 
-def _item(out: _Writer, item: Item, indent: int = 2) -> None:
+def _item(out: Writer, item: Item, indent: int = 2) -> None:
     marker_styles, lead_styles, colon = _ITEM_LOOK[item.kind]
     where = f"({item.about + ', ' if item.about else ''}{item.rule})" if item.rule else ""
     lead = " ".join(part for part in (item.label, item.detail, where) if part)
@@ -178,7 +73,7 @@ def _item(out: _Writer, item: Item, indent: int = 2) -> None:
         out.item("✓", item.correction, marker_styles=("green",), indent=indent + 2)
 
 
-def _group(out: _Writer, group: Group) -> None:
+def _group(out: Writer, group: Group) -> None:
     if group.summary is None:
         out.heading(f"  {group.title}", "bold", "underline")
         for item in group.items:
@@ -224,7 +119,7 @@ def table_lines(table: Table, width: int) -> list[str]:
     return lines
 
 
-def _section(out: _Writer, section: Section) -> None:
+def _section(out: Writer, section: Section) -> None:
     intro = f": {section.intro[:1].lower()}{section.intro[1:]}" if section.intro else ""
     out.heading(section.title + intro, *_SECTION_STYLES[section.tone])
     if section.empty and not (section.items or section.groups):
@@ -240,7 +135,7 @@ def _section(out: _Writer, section: Section) -> None:
         out.line(f"  {c.left_out_note(section.left_out, '--format json', section.left_out_what)}", "dim")
 
 
-def _header(out: _Writer, verdict: Verdict) -> None:
+def _header(out: Writer, verdict: Verdict) -> None:
     colour = COLOURS.get(verdict.tone, "cyan")
     inner = out.width - 4
     rows = [out.style(line, "bold", colour) for line in wrap_words(clean(verdict.summary), inner)]
@@ -271,11 +166,158 @@ def _header(out: _Writer, verdict: Verdict) -> None:
     out.box(verdict.title, rows, colour)
 
 
+# ---- The evidence of a profile run ------------------------------------------------------------
+
+
+def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
+    """Wrapped at spaces, never inside a URL, a rule id or a range such as "p20-p80"."""
+    return wrap_words(text, max(width, 40), indent=indent, hang=hang or indent)
+
+
+def _cell(c: Cell | None, narrow: bool = False) -> str:
+    """A number with its marks; narrow, the word for a busy or wrong number goes on a line of its own."""
+    from fwadvisor.profiler.documents import ResultStatus  # only with a run: not at start-up
+
+    if c is None:
+        return "not run"
+    words = {ResultStatus.WRONG: "wrong", ResultStatus.BUSY: "busy"}.get(c.status, "")
+    words += " throttled" if c.throttled else ""
+    words = words.strip()
+    if not words:
+        return c.text()
+    return f"{c.text()}\n{words}" if narrow else f"{c.text()} {words}"
+
+
+Cells = list[list[str]]  # a row: each cell as its lines
+
+
+def _columns(table: list[Cells], right: frozenset[int], indent: int) -> list[str]:
+    """Rows of multi-line cells as aligned text; a row takes as many lines as its tallest cell."""
+    count = len(table[0])
+    widths = [max(len(line) for row in table for line in row[i]) for i in range(count)]
+    out: list[str] = []
+    for number, row in enumerate(table):
+        for depth in range(max(len(cell) for cell in row)):
+            parts = [cell[depth] if depth < len(cell) else "" for cell in row]
+            shown = [p.rjust(widths[i]) if i in right else p.ljust(widths[i]) for i, p in enumerate(parts)]
+            out.append((" " * indent + "  ".join(shown)).rstrip())
+        if number == 0:
+            out.append(" " * indent + "  ".join("-" * w for w in widths))
+    return out
+
+
+def _speed_table(speed: SpeedTable, width: int) -> list[str]:
+    """The speeds side by side: one line a row where that fits, else two (the interval under the
+    ratio, a busy or wrong number's word under it), and where even that is too wide, the benchmark on
+    a line of its own above its numbers. Nothing is cut: the ratio is the point of the table."""
+    head = ["benchmark", "metric", PYTORCH.name, TENSORFLOW.name, "ahead"]
+    right = frozenset({2, 3, 4})
+    lines: list[str] = []
+    for narrow in (False, True):
+        table: list[Cells] = [[[h] for h in head]]
+        for line in speed.lines:
+            # Symbols keep the terminal table narrow; the legend under it says what they mean.
+            # The ratio carries the mark of an unsteady or busy number it is built from (Row.ratio_mark).
+            row = line.row
+            ahead = "-" if line.tone == "none" else row.faster_text(short=True, narrow=narrow)
+            # A newline in a benchmark's name or unit cannot break its row.
+            cells = [one_line(line.label), one_line(row.unit)]
+            cells += [_cell(row.cells.get(fw), narrow) for fw in ("torch", "tensorflow")]
+            table.append(
+                [
+                    [cells[0]],
+                    [cells[1]],
+                    *([one_line(p) for p in c.split("\n")] for c in cells[2:]),
+                    [one_line(p) for p in ahead.split("\n")],
+                ]
+            )
+        lines = _columns(table, right, 2)
+        if max(len(text) for text in lines) <= width:
+            break
+        # Still too wide: each benchmark on a line of its own, its numbers under it.
+        numbers = _columns([shown[1:] for shown in table], frozenset({1, 2, 3}), 4)
+        body = iter(numbers[2:])
+        lines = ["  benchmark", *numbers[:2]]
+        for shown in table[1:]:
+            lines += wrap_words(shown[0][0], width, indent="  ", hang="    ")
+            lines += [next(body) for _ in range(max(len(cell) for cell in shown[1:]))]
+    # The legend's "p20-p80" and "(low-high)" are signs: never broken at their hyphen.
+    return [*lines, "", *wrap_words(speed.legend, max(width, 40), indent="  ")]
+
+
+def _trust(notes: TrustNotes, width: int) -> list[str]:
+    """Under the table: the busy runs, the GPU's state per record, and what a low GPU number usually means."""
+    out = [""] if notes.busy or notes.gpu or notes.below else []
+    for line in notes.busy:
+        out += _wrap(line, width - 2, indent="  ", hang="    ")
+    if notes.gpu:
+        out += ["", f"  {notes.gpu_title}"]
+        for line in notes.gpu:
+            out += _wrap(f"- {line}", width - 2, indent="  ", hang="    ")
+    if notes.below:
+        out += ["", *_wrap(notes.below, width - 2, indent="  ")]
+    return out
+
+
+def _held(held: HeldEqual, width: int) -> list[str]:
+    """One short block per benchmark (same, by design, not held equal), then the pitfalls."""
+    out = ["", *_wrap(held.title, width - 2, indent="  "), *_wrap(held.intro, width - 2, indent="  ")]
+    for block in held.benchmarks:
+        out += _wrap(one_line(block.heading), width - 2, indent="    ", hang="      ")
+        parts = [block.note] if block.note else []
+        parts += ["Same: " + "; ".join(f.text() for f in block.shared)] if block.shared else []
+        parts += ["By design: " + "; ".join(d.text() for d in block.by_design)] if block.by_design else []
+        parts += ["NOT held equal: " + "; ".join(d.text() for d in block.not_equal)] if block.not_equal else []
+        for part in parts:
+            out += _wrap(one_line(part), width - 2, indent="      ", hang="        ")
+    out += ["", *_wrap(held.pitfalls_title, width - 2, indent="  ")]
+    for pitfall in held.pitfalls:
+        out += _wrap(one_line(f"- {pitfall.text()}"), width - 2, indent="  ", hang="    ")
+    return out
+
+
+def evidence_lines(section: EvidenceSection, width: int = 100) -> list[str]:
+    """The "Evidence from this machine" section as plain lines: no colour (the coloured table lives in
+    `fwadvisor profile`). Practice runs get a few lines each (final accuracies, any finding, the
+    export); their curves are in the Markdown and HTML reports and the app."""
+    out = ["", *_wrap(section.title, width, hang="  ")]
+    for line in section.environment:
+        out += _wrap(line, width - 2, indent="  ", hang="    ")
+    out.append("")
+    if section.speed is not None:
+        out += _speed_table(section.speed, width)
+    out += _trust(section.trust, width)
+    for model in section.practice:
+        out += ["", *_wrap(f"{model.label} ({model.model})", width - 2, indent="  ", hang="    ")]
+        out += _wrap(model.summary, width - 2, indent="    ", hang="    ") if model.summary else []
+        for name, trouble in model.troubles:
+            out += _wrap(f"{name}: {trouble}", width - 2, indent="    ", hang="      ")
+        if model.finding:
+            out += _wrap(model.finding, width - 2, indent="    ", hang="    ")
+    if section.exports is not None:
+        out += ["", "  Saving and reloading a trained model"]
+        for name, fmt, export_s, load_s, size, match in section.exports.body:
+            sentence = f"{name}: {fmt}, export {export_s} s, load {load_s} s, {size}; reloaded outputs match: {match}"
+            out += _wrap(sentence, width - 2, indent="    ", hang="      ")
+    if (held := section.held) is not None:
+        out += _held(held, width)
+    if section.triggered is not None:
+        out += ["", *_wrap(section.triggered_title, width - 2, indent="  ", hang="    ")]
+        lines = [f"- {line}" for line in section.triggered] if section.triggered else [section.no_trigger]
+        for line in lines:
+            out += _wrap(line, width - 2, indent="  ", hang="    ")
+    for line in section.problems:
+        out += _wrap("! " + line, width - 2, indent="  ", hang="    ")
+    # The blocks each open with a blank line; one is enough between any two. Suite, benchmark and error
+    # texts are the run's: no control character of theirs reaches the terminal.
+    return [clean(line) for i, line in enumerate(out) if line or i == 0 or out[i - 1]]
+
+
 def report_lines(
     report: Report, width: int = 100, colour: bool = False, measured_width: int | None = None
 ) -> list[str]:
     """The report as terminal lines; the measured evidence (plain) is laid out `measured_width` wide."""
-    out = _Writer(width, colour)
+    out = Writer(width, colour)
     _header(out, report.verdict)
     for section in report.in_terminal_order():
         if isinstance(section, Section):
@@ -283,35 +325,20 @@ def report_lines(
             continue
         out.line()  # the advice ends with a blank line
         if section.section is not None:
-            from fwadvisor.report.profile_text import text_section  # only with a run: not at start-up
-
-            out.lines += [*text_section(section.section, measured_width or width), ""]
+            out.lines += [*evidence_lines(section.section, measured_width or width), ""]
     return out.lines
 
 
-def terminal_columns(default: int = 80) -> int:
-    """shutil.get_terminal_size's answer for the columns (COLUMNS, then the terminal, then a
-    default), without importing shutil, which costs `recommend` milliseconds of start-up.
-
-    Piped without COLUMNS the answer is 80, as Rich and shutil give: `fwadvisor recommend | less`
-    reads in an 80-column terminal."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or default
+def render_text(rec: Recommendation, run: RunShown | None, *, width: int, replaced: Sequence[str]) -> str:
+    """The terminal report as a plain string (no colour), `width` columns wide."""
+    return "\n".join(report_lines(report_of(rec, run, replaced), width, colour=False)) + "\n"
 
 
 def print_report(
     rec: Recommendation,
     stream: TextIO | None = None,
     *,
-    profile: RunDocument | dict[str, Any] | None = None,
+    profile: RunDocument | None = None,
     profile_path: Path | str | None = None,
     replaced: Sequence[str] = (),
 ) -> None:
@@ -319,11 +346,6 @@ def print_report(
     its "Evidence from this machine" section follows. `replaced` as in render.render."""
     stream = stream or sys.stdout
     width = terminal_columns()
-    measured = None
-    if profile is not None:
-        from fwadvisor.report.profile_model import evidence_for
-        from fwadvisor.report.profile_table import as_run
-
-        measured = evidence_for(rec, as_run(profile), profile_path)
-    lines = report_lines(build_report(rec, measured, replaced), width, colour_wanted(stream), min(width, MAX_WIDTH))
+    report = report_of(rec, RunShown(profile, profile_path) if profile is not None else None, replaced)
+    lines = report_lines(report, width, colour_wanted(stream), min(width, MAX_WIDTH))
     stream.write("\n".join(lines) + "\n")

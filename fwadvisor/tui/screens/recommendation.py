@@ -96,11 +96,11 @@ class RecommendationScreen(Screen):
         for line in content.release_lines(rec) if rec.newer_releases else []:
             priorities.append("\n" + one_line(line), style="yellow")
         if rec.profile is not None:
-            used = sum(1 for c in rec.profile["considered"] if c["used"])
-            run = Path(rec.profile["path"]).name if rec.profile.get("path") else "this session's run"
+            used = sum(1 for c in rec.profile.considered if c.used)
+            run = Path(rec.profile.path).name if rec.profile.path else "this session's run"
             priorities.append(
-                f"\nMeasured evidence: {one_line(run)} on {one_line(rec.profile['device'])} "
-                f"({used} of {len(rec.profile['considered'])} numbers usable; press 3 for the profiler).",
+                f"\nMeasured evidence: {one_line(run)} on {one_line(rec.profile.device)} "
+                f"({used} of {len(rec.profile.considered)} numbers usable; press 3 for the profiler).",
                 style="dim",
             )
         source = self.app.state.answers_source()  # type: ignore[attr-defined]

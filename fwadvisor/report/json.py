@@ -1,32 +1,60 @@
-"""The JSON report's `profile` object, built in this one place: the run used and every measurement in it."""
+"""The report as JSON: the Recommendation's own object and, with a run, its `profile` object (the run
+used and every measurement in it, joined by the advice's view of it), built in this one place.
+
+What reads a run is imported in the functions that read one: `recommend --format json` without a run
+must not pay for the profiler's modules at start-up.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
-from fwadvisor.profiler.documents import (
-    CaseKey,
-    Record,
-    ResultStatus,
-    RunDocument,
-    case_key,
-    classify,
-    usable_as_evidence,
-)
-from fwadvisor.profiler.intervals import comparisons_for
-from fwadvisor.report.held_equal import held_equal
-from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
-from fwadvisor.report.practice import PRACTICE_MODELS
-from fwadvisor.report.profile_model import busy_sentences, framework_versions
-from fwadvisor.report.profile_table import device_label, ratio_status_of
+from fwadvisor.advisor.engine import Recommendation
+from fwadvisor.advisor.plain import plain_data
+from fwadvisor.report.model import RunShown
+
+if TYPE_CHECKING:
+    from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, RunDocument
+
+# JSON escapes C0 controls itself; DEL and the C1 range (an 8-bit CSI, 0x9b) it writes as they are,
+# which is valid JSON but would reach a terminal that shows the report. Inside a JSON text such a
+# character can only stand in a string, where its \u escape means the same.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def json_text(data: object) -> str:
+    """`data` as the JSON report writes it: indented, Unicode kept, no raw control character."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text) + "\n"
+
+
+def render_json(rec: Recommendation, run: RunShown | None, *, width: int, replaced: Sequence[str]) -> str:
+    """The JSON report (`width` is the terminal's: JSON has none). With `run`, the `profile` object is
+    the run's summary, joined by the engine's view of it (its metrics, what was used, what it triggered)
+    when the advice was given with these numbers."""
+    profile = None
+    if run is not None:
+        engine_view = plain_data(rec.profile) if rec.profile is not None else {}
+        profile = {**profile_summary(run.document, run.path), **engine_view}
+    data = rec.to_dict(profile)
+    if replaced:
+        # Which rules the user's own rules replaced; absent when none did (the object is as it always was).
+        data["replaced_rules"] = list(dict.fromkeys(replaced))
+    return json_text(data)
 
 
 def measurement(record: Record) -> dict[str, Any]:
     """One record as the JSON report lists it, with whether it counts as evidence."""
+    from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
+    from fwadvisor.profiler.documents import classify, usable_as_evidence
+    from fwadvisor.report.practice import PRACTICE_MODELS
+
     entry: dict[str, Any] = {
         "benchmark": record.benchmark,
         "framework": record.framework,
@@ -61,6 +89,10 @@ def measurement(record: Record) -> dict[str, Any]:
 def comparisons(document: RunDocument) -> list[dict[str, Any]]:
     """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
     its most doubtful number (profile_table.ratio_status_of), which every table marks after the ratio."""
+    from fwadvisor.profiler.documents import case_key, classify
+    from fwadvisor.profiler.intervals import comparisons_for
+    from fwadvisor.report.profile_table import ratio_status_of
+
     statuses: dict[CaseKey, list[ResultStatus]] = {}
     for record in document.results:
         statuses.setdefault(case_key(record.benchmark, record.dtype, record.params), []).append(classify(record))
@@ -75,6 +107,11 @@ def comparisons(document: RunDocument) -> list[dict[str, Any]]:
 
 def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str, Any]:
     """What the JSON report carries about the run: where it came from and every measurement."""
+    from fwadvisor.report.held_equal import held_equal
+    from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
+    from fwadvisor.report.profile_model import busy_sentences, framework_versions
+    from fwadvisor.report.profile_table import device_label
+
     return {
         "path": str(path) if path else None,
         "created": document.created or None,
@@ -84,7 +121,7 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         "this_machine": run_is_from_this_machine(document.environment),
         "suite": document.suite.name,
         "threads": document.suite.threads,
-        "frameworks": framework_versions(document),
+        "frameworks": msgspec.to_builtins(framework_versions(document)),
         "measurements": [measurement(r) for r in document.results],
         # Per framework, the machine's load around its run; and PyTorch against TensorFlow per case,
         # `speed` above 1 when PyTorch ran faster, with its 95% interval (low, high).
@@ -94,11 +131,3 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str,
         # Per benchmark, what both frameworks shared and what differed by design; the pitfalls avoided.
         "held_equal": held.as_data() if (held := held_equal(document)) is not None else None,
     }
-
-
-def profile_object(
-    document: RunDocument, path: Path | str | None, engine_view: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The `profile` object: the run's summary, joined by the engine's view of it (the metrics, what was
-    used and what it triggered) when the advice was given with these numbers."""
-    return {**profile_summary(document, path), **(engine_view or {})}

@@ -1,0 +1,86 @@
+"""The run as a Rich table for `fwadvisor profile`: PyTorch and TensorFlow side by side, the ratio and
+its interval, every mark of the one classification (profile_table), every name and error as data."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.profiler.catalog import LOWER_IS_BETTER
+from fwadvisor.profiler.documents import ResultStatus, RunDocument
+from fwadvisor.report.profile_table import MARKS_LEGEND, Row, device_label, rows
+from fwadvisor.safe_text import one_line
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+# From this many columns the CLI table puts a ratio and its interval on one line (and from this many
+# more, a GPU run's share of the peak in a column of its own).
+WIDE_COLUMNS = 100
+PEAK_COLUMNS = 20
+
+
+def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
+    """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup.
+
+    `width`: the terminal's columns. Below WIDE_COLUMNS a row takes two lines (the shape under the
+    benchmark, the interval under the ratio) so that both frameworks and the ratio fit in 80 columns."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table_rows = rows(run)
+    with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
+    narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)
+    # Narrow: a number's share of the peak goes under it, not in a column of its own.
+    peak_column = with_peak and not narrow
+    title = f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
+    table = Table(
+        title=Text(one_line(title)),
+        title_justify="left",
+        caption=Text(MARKS_LEGEND),
+        caption_justify="left",
+        # Narrow: no outer frame, so its four columns go to the numbers.
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        show_edge=not narrow,
+        pad_edge=not narrow,
+    )
+    ratio = None if narrow else 2
+    # Narrow: the metric wraps ("lower is better" under "us/op") before the benchmark's name does.
+    table.add_column("benchmark", min_width=17 if narrow else None, ratio=None if narrow else 5)
+    table.add_column("metric", min_width=7, max_width=9 if narrow else None, ratio=ratio)
+    table.add_column(PYTORCH.name, justify="right", no_wrap=True, ratio=ratio)
+    table.add_column(TENSORFLOW.name, justify="right", no_wrap=True, ratio=ratio)
+    table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
+    if peak_column:
+        table.add_column("% of peak", justify="right", ratio=ratio)
+    colours = {
+        ResultStatus.FAILED: "red",
+        ResultStatus.WRONG: "red",
+        ResultStatus.WIDE_SPREAD: "yellow",
+        ResultStatus.BUSY: "magenta",
+        ResultStatus.SKIPPED: "dim",
+        ResultStatus.CANCELLED: "dim",
+    }
+    for row in table_rows:
+
+        def show(fw: str, row: Row = row) -> Text:
+            c = row.cells.get(fw)
+            if c is None:
+                return Text("-")
+            shown = Text(c.text(), style=colours.get(c.status, ""))
+            if narrow and c.percent_of_peak is not None:
+                shown.append(f"\n{c.percent_of_peak:.0f}% of peak")
+            if c.throttled:
+                shown.append("\nthrottled" if narrow else " throttled", style="yellow")
+            return shown
+
+        unit = Text(one_line(row.unit))
+        if row.unit in LOWER_IS_BETTER:
+            unit.append("\nlower is better" if narrow else " (lower is better)", style="dim")
+        label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
+        label.append(one_line(row.params), style="dim")
+        ahead = Text(row.faster_text(short=True, narrow=narrow), style="dim" if row.within_noise or row.busy else "")
+        cells = [label, unit, show("torch"), show("tensorflow"), ahead]
+        table.add_row(*cells, *([Text(row.peak_text())] if peak_column else []))
+    return table
