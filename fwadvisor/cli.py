@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fwadvisor import __version__
+from fwadvisor.ctrl_c import EXIT_INTERRUPTED, caused_by_ctrl_c
 from fwadvisor.errors import InputError
-from fwadvisor.launch import EXIT_INTERRUPTED, caused_by_ctrl_c
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.stop_signals import StopOnSignals
