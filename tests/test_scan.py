@@ -429,7 +429,7 @@ def test_dockerfiles_pip_install_lines_and_serving_images(tmp_path):
     assert serving.value == "tf_serving" and "also found" in serving.why
     assert "triton" in serving.why and "vllm_or_sglang" in serving.why and "torchserve" in serving.why
     assert serving.evidence == [Evidence("deploy/serving.Dockerfile", 1, "FROM tensorflow/serving:2.16.1")]
-    from fwadvisor.scan.project import file_kind
+    from fwadvisor.scan.file_kinds import file_kind
 
     assert file_kind("Dockerfile.gpu", "") == "dockerfile" and file_kind("x.Dockerfile", "") == "dockerfile"
     assert value(result, "deploy_targets") == ["cloud_server"]
@@ -643,7 +643,8 @@ def test_onnx_runtime_is_a_serving_stack_only_on_a_server(tmp_path):
 
 
 def test_answers_that_would_not_validate_together_are_dropped():
-    from fwadvisor.scan.infer import Collector
+    from fwadvisor.scan.collector import Collector
+    from fwadvisor.scan.infer import checked_answers
     from fwadvisor.scan.signals import Matcher
 
     collector = Collector(Matcher([]), [], load_questionnaire())
@@ -653,7 +654,7 @@ def test_answers_that_would_not_validate_together_are_dropped():
         "serving_stack": InferredAnswer("serving_stack", "triton", evidence, "Triton."),
         "existing_codebase": InferredAnswer("existing_codebase", "not-a-choice", evidence, "Bad."),
     }
-    kept = collector._checked(found)
+    kept = checked_answers(collector, found)
     assert list(kept) == ["deploy_targets"]
     assert any("not-a-choice" in note for note in collector.notes)
 

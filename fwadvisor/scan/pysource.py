@@ -1,16 +1,14 @@
-"""Python source and notebooks, read with `ast` (never imported, never run): which modules each file
-imports and which framework idioms it uses (tf.Session, keras.ops ...), each with its first line."""
+"""Python source, read with `ast` (never imported, never run): which modules each file imports and
+which framework idioms it uses (tf.Session, keras.ops ...), each with its first line. notebook.py
+hands it a notebook's code cells."""
 
 from __future__ import annotations
 
 import ast
-import json
 import re
-import shlex
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from fwadvisor.scan.requirements import Requirement, parse_requirement
 from fwadvisor.scan.signals import KERAS_BACKEND, Matcher, attribute_signals
 
 # key -> {top-level module the signal came from ("" for an idiom) -> first line}
@@ -23,9 +21,6 @@ _IMPORT_LINE = re.compile(
 )
 _TF_IDIOM = re.compile(r"\b(?:tf|tensorflow)\.([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)")
 _KERAS_IDIOM = re.compile(r"\bkeras\.(ops|config)\b")
-_PIP_MAGIC = re.compile(
-    r"^[!%]\s*(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|(?P<conda>conda|mamba))\s+install\s+(?P<args>.*)$"
-)
 # Statement types whose fields hold further statements (imports may sit in functions, ifs, trys ...).
 _BLOCKS: dict[type, tuple[str, ...]] = {
     ast.FunctionDef: ("body",),
@@ -298,186 +293,3 @@ def _analyse_lines(text: str, matcher: Matcher, facts: SourceFacts) -> None:
     for found in _KERAS_IDIOM.finditer(text):
         for key in attribute_signals("keras." + found.group(1)):
             facts.add(key, "", line_of(found.start()))
-
-
-class Notebook:
-    """A notebook's code cells as one Python source, with each code line's line in the .ipynb file."""
-
-    __slots__ = ("cells", "code", "file_lines", "installs", "lines", "problem")
-
-    def __init__(self, raw: str):
-        self.lines: list[str] = []  # code lines; magic lines are blanked (kept for the numbering)
-        self.file_lines: list[int] = []  # for each code line, its line in the .ipynb file (1-based)
-        self.cells: list[tuple[int, int]] = []  # each code cell's (first, end) index in `lines`
-        # (code line, `!pip install` arguments, conda, the line as written)
-        self.installs: list[tuple[int, str, bool, str]] = []
-        self.problem: str | None = None
-        self.code = ""
-        cells = _cells(raw)
-        if isinstance(cells, str):
-            self.problem = cells
-            return
-        raw_lines = raw.splitlines()
-        cursor = 0
-        for source in cells:
-            cell_lines = source.splitlines() or [""]
-            first = cell_lines[0].split()
-            cell_magic = first[0] if first and first[0].startswith("%%") else ""
-            shell = cell_magic in ("%%bash", "%%sh", "%%script")
-            skip_cell = bool(cell_magic) and cell_magic not in ("%%time", "%%timeit", "%%capture")
-            start = len(self.lines)
-            for index, line in enumerate(cell_lines):
-                cursor = _find_raw_line(raw_lines, line, cursor)
-                self.file_lines.append(cursor + 1)
-                stripped = line.strip()
-                if ((skip_cell or index == 0) and cell_magic) or stripped.startswith(("!", "%")) or _is_shell(stripped):
-                    install = _PIP_MAGIC.match(("!" + stripped) if shell and index else stripped)
-                    if install:
-                        self.installs.append(
-                            (len(self.lines) + 1, install.group("args"), bool(install.group("conda")), stripped)
-                        )
-                    self.lines.append("")
-                else:
-                    self.lines.append(line)
-            self.cells.append((start, len(self.lines)))
-        self.code = "\n".join(self.lines)
-
-
-def _is_shell(stripped: str) -> bool:
-    """IPython syntax that is not Python: `x = !ls`, `obj?`."""
-    return stripped.endswith("?") or "= !" in stripped
-
-
-def _cells(raw: str) -> list[str] | str:
-    """The source of each code cell, or why there are none."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        return f"not a readable notebook ({type(exc).__name__})"
-    if not isinstance(data, dict):
-        return "not a notebook (no cells)"
-    cells = data.get("cells")
-    if cells is None:  # nbformat 3: worksheets of cells
-        worksheets = data.get("worksheets")
-        if isinstance(worksheets, list):
-            cells = [c for w in worksheets if isinstance(w, dict) for c in w.get("cells") or []]
-    if not isinstance(cells, list):
-        return "not a notebook (no cells)"
-    sources = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", cell.get("input", ""))
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if isinstance(source, str):
-            sources.append(source)
-    return sources
-
-
-def _find_raw_line(raw_lines: list[str], line: str, start: int) -> int:
-    """The index of the .ipynb line holding `line` (as a JSON string), searching from `start`: a
-    line that is that string (as Jupyter writes a cell's source) first, else any line holding it."""
-    if not line.strip():
-        return start
-    needles = {json.dumps(line, ensure_ascii=False)[1:-1], json.dumps(line)[1:-1]}
-    end = min(len(raw_lines), start + 5000)
-    for index in range(start, end):
-        raw = raw_lines[index].lstrip()
-        if any(raw.startswith('"' + needle) for needle in needles):
-            return index
-    for index in range(start, end):
-        if any(needle in raw_lines[index] for needle in needles):
-            return index
-    return start
-
-
-def analyse_notebook(notebook: Notebook, matcher: Matcher) -> SourceFacts:
-    """A notebook's imports and idioms; when its code as a whole does not parse, each cell alone."""
-    tree = parse_python(notebook.code)
-    if not isinstance(tree, str):
-        facts = analyse_python(notebook.code, matcher, tree)
-    else:
-        facts = SourceFacts()
-        problems = []
-        for start, end in notebook.cells:
-            cell = "\n".join(notebook.lines[start:end])
-            if cell.strip():
-                part = analyse_python("\n" * start + cell, matcher)
-                problems += [part.error] if part.error else []
-                for key, tops in part.hits.items():
-                    for top, line in tops.items():
-                        facts.add(key, top, line)
-        facts.error = problems[0] if problems else None
-    return facts
-
-
-def pip_arguments(args: str, *, conda: bool = False) -> Iterator[tuple[str, Requirement | None]]:
-    """The packages of a `pip install` (or `conda install`) command line: (the word as written,
-    the requirement it names), up to the end of the command (&&, ;, |)."""
-    try:
-        words = shlex.split(args, comments=True)
-    except ValueError:
-        words = args.split()
-    skip_next = False
-    for word in words:
-        if word.startswith(("&&", "||", ";", "|", ")", ">")):
-            return
-        if skip_next:
-            skip_next = False
-            continue
-        end = word.endswith(";")
-        word = word.rstrip(";")
-        if word.startswith("-"):
-            skip_next = "=" not in word and word in _OPTIONS_WITH_VALUE
-        elif word and not word.startswith(("$", ".", "/", "~")):
-            yield word, parse_requirement(word, conda=conda)
-        if end:
-            return
-
-
-_OPTIONS_WITH_VALUE = frozenset(
-    [
-        "-r",
-        "--requirement",
-        "-c",
-        "--constraint",
-        "-e",
-        "--editable",
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-        "-f",
-        "--find-links",
-        "-t",
-        "--target",
-        "--prefix",
-        "--root",
-        "--python-version",
-        "--platform",
-        "--abi",
-        "--implementation",
-        "--src",
-        "--upgrade-strategy",
-        "--progress-bar",
-        "--cache-dir",
-        "--log",
-        "--timeout",
-        "--retries",
-        "--trusted-host",
-        "--proxy",
-        "--cert",
-        "--client-cert",
-        "--exists-action",
-        "--global-option",
-        "--config-settings",
-        "-C",
-        "--only-binary",
-        "--no-binary",
-        "--channel",
-        "-n",
-        "--name",
-        "-p",
-        "--python",
-    ]
-)
