@@ -11,6 +11,7 @@ from conftest import FIXTURES, run_cli
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
+from fwadvisor.advisor.questionnaire import Answers
 from fwadvisor.profiler.documents import Metric, WorkerSummary, encode_run
 
 RULES = load_rules(include_user=False)
@@ -72,7 +73,7 @@ def test_a_rule_quotes_the_number_and_the_device(real_run):
     reason = next(r for r in rec.reasons if r.rule == "measured-cnn-training-faster-in-pytorch")
     assert "2.50x" in reason.message and "On cpu (" in reason.message and "1 threads" in reason.message
     assert reason.area == "performance" and reason.weight <= 3
-    assert rec.profile["device"].startswith("cpu (")
+    assert rec.profile is not None and rec.profile["device"].startswith("cpu (")
     assert {t["rule"] for t in rec.profile["triggered"]} >= {"measured-cnn-training-faster-in-pytorch"}
     assert any(c["benchmark"] == "train_cnn" for c in rec.profile["considered"])
 
@@ -106,7 +107,7 @@ def test_measurements_weigh_less_than_hard_facts(real_run):
         if record.benchmark == "train_cnn" and record.framework == "tensorflow":
             record.metric = Metric(record.metric.name, record.metric.value * 10)
     evidence = evidence_from_profile(doc, path)
-    answers = {"domains": ["vision", "llm"], "model_sources": ["huggingface"], "existing_codebase": "pytorch"}
+    answers: Answers = {"domains": ["vision", "llm"], "model_sources": ["huggingface"], "existing_codebase": "pytorch"}
     assert recommend(answers, RULES, evidence=evidence).recommendation == "pytorch"  # ... facts still win
 
 

@@ -113,7 +113,7 @@ def _imports_of(name: str) -> set[str]:
     spec = importlib.util.find_spec(name)
     assert spec is not None and spec.origin is not None
     package = name if spec.submodule_search_locations else name.rpartition(".")[0]
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -27,7 +28,7 @@ PROJECTS = FIXTURES / "projects"
 # ---------------------------------------------------------------- helpers
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
+def write(root: Path, files: Mapping[str, str | bytes]) -> Path:
     for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,8 @@ def with_libraries(libraries: list[Library]) -> Questionnaire:
     return msgspec.structs.replace(questionnaire, questions=questions)
 
 
-def scan_with(root: Path, libraries: list[Library], **kwargs: int) -> ScanResult:
-    return scan_project(root, libraries=libraries, questionnaire=with_libraries(libraries), **kwargs)
+def scan_with(root: Path, libraries: list[Library]) -> ScanResult:
+    return scan_project(root, libraries=libraries, questionnaire=with_libraries(libraries))
 
 
 def value(result: ScanResult, question: str) -> str | list[str] | None:
