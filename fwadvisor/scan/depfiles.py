@@ -122,8 +122,7 @@ def read_requirements(rel: str, text: str) -> DepFacts:
 
 
 def read_pyproject(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    data = _toml(text, facts)
+    facts, data = _toml(text)
     if data is None:
         return facts
     lines = Lines(rel, text)
@@ -205,12 +204,14 @@ def _poetry_extras(spec: Any) -> str:
     return ""
 
 
-def _toml(text: str, facts: DepFacts) -> dict[str, Any] | None:
+def _toml(text: str) -> tuple[DepFacts, dict[str, Any] | None]:
+    """The facts to fill, and the file's data (None, and a problem in the facts, if it is not TOML)."""
+    facts = DepFacts()
     try:
-        return tomllib.loads(text)
+        return facts, tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         facts.problem = f"not valid TOML ({one_line_error(exc)})"
-        return None
+        return facts, None
 
 
 def table_at(data: Any, key: str) -> dict[str, Any]:
@@ -341,10 +342,7 @@ def read_environment(rel: str, text: str) -> DepFacts:
 
 
 def read_pipfile(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    data = _toml(text, facts)
-    if data is None:
-        return facts
+    facts, data = _toml(text)
     lines = Lines(rel, text)
     for section in ("packages", "dev-packages"):
         start = lines.header(section) or 1

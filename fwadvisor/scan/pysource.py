@@ -7,12 +7,14 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from fwadvisor.scan.signals import KERAS_BACKEND, Matcher, attribute_signals
 
 # key -> {top-level module the signal came from ("" for an idiom) -> first line}
 Hits = dict[str, dict[str, int]]
+# What the fields in _BLOCKS hold: statements, a try's handlers and a match's cases.
+Statement = ast.stmt | ast.excepthandler | ast.match_case
 
 _IMPORT_LINE = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<module>[A-Za-z_][\w.]*)[ \t]+import[ \t]+(?P<names>[^#\n;]+)"
@@ -122,15 +124,14 @@ def _analyse_tree(tree: ast.Module, text: str, matcher: Matcher, facts: SourceFa
 
 def _import_statements(tree: ast.Module) -> Iterator[ast.stmt]:
     """Every import statement, at any depth of statements (expressions are not walked: fast)."""
-    stack: list[list[ast.AST]] = [tree.body]  # type: ignore[list-item]
+    stack: list[Sequence[ast.AST]] = [tree.body]
     blocks = _BLOCKS
     while stack:
         for node in stack.pop():
-            kind = type(node)
-            if kind is ast.Import or kind is ast.ImportFrom:
-                yield node  # type: ignore[misc]
+            if type(node) is ast.Import or type(node) is ast.ImportFrom:
+                yield node
                 continue
-            fields = blocks.get(kind)
+            fields = blocks.get(type(node))
             if fields:
                 for field in fields:
                     stack.append(getattr(node, field))
@@ -203,20 +204,19 @@ def _analyse_idioms(tree: ast.Module, text: str, aliases: dict[str, str], facts:
             facts.add(found_key, "", found_line)
 
 
-def _span(node: ast.AST) -> tuple[int, int]:
-    if type(node) is ast.match_case:
-        case: ast.match_case = node
-        return case.pattern.lineno, case.body[-1].end_lineno or case.pattern.lineno
-    first: int = node.lineno  # type: ignore[attr-defined]
+def _span(node: Statement) -> tuple[int, int]:
+    if isinstance(node, ast.match_case):
+        return node.pattern.lineno, node.body[-1].end_lineno or node.pattern.lineno
+    first = node.lineno
     for decorator in getattr(node, "decorator_list", ()):
         first = min(first, decorator.lineno)
-    return first, node.end_lineno or first  # type: ignore[attr-defined]
+    return first, node.end_lineno or first
 
 
 def _statement_parts(tree: ast.Module, line: int) -> tuple[ast.AST | None, list[ast.AST]]:
     """The innermost statement holding `line` and its expressions: a compound statement's header
     only (its body is searched for a deeper statement instead)."""
-    body: list[ast.AST] = tree.body  # type: ignore[assignment]
+    body: Sequence[Statement] = tree.body
     while True:
         holder = next((node for node in body if _span(node)[0] <= line <= _span(node)[1]), None)
         if holder is None:
@@ -243,22 +243,20 @@ def _statement_parts(tree: ast.Module, line: int) -> tuple[ast.AST | None, list[
 
 def _signals_in(parts: list[ast.AST], aliases: dict[str, str]) -> Iterator[tuple[str, int]]:
     """The idioms in these expressions: (signal, line) for each."""
-    attribute, name_node, constant = ast.Attribute, ast.Name, ast.Constant
     for part in parts:
         for node in ast.walk(part):
-            kind = type(node)
-            if kind is attribute:
-                chain = [node.attr]  # type: ignore[attr-defined]
-                value = node.value  # type: ignore[attr-defined]
-                while type(value) is attribute:
+            if type(node) is ast.Attribute:
+                chain = [node.attr]
+                value = node.value
+                while type(value) is ast.Attribute:
                     chain.append(value.attr)
                     value = value.value
-                if type(value) is name_node and value.id in aliases:
+                if type(value) is ast.Name and value.id in aliases:
                     chain.append(aliases[value.id])
                     for key in attribute_signals(".".join(reversed(chain))):
-                        yield key, node.lineno  # type: ignore[attr-defined]
-            elif kind is constant and type(node.value) is str and node.value == "KERAS_BACKEND":  # type: ignore[attr-defined]
-                yield KERAS_BACKEND, node.lineno  # type: ignore[attr-defined]
+                        yield key, node.lineno
+            elif type(node) is ast.Constant and node.value == "KERAS_BACKEND":
+                yield KERAS_BACKEND, node.lineno
 
 
 def _analyse_lines(text: str, matcher: Matcher, facts: SourceFacts) -> None:
