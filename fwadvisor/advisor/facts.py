@@ -273,6 +273,9 @@ class Claim(msgspec.Struct, frozen=True):
     owners: list[str]  # the rules (and guidance parts) whose text names it
 
 
+ReleaseKind = Literal["stable", "pre-release"]
+
+
 class Overtaken(msgspec.Struct, frozen=True):
     """A claim that a newer release has overtaken."""
 
@@ -280,7 +283,7 @@ class Overtaken(msgspec.Struct, frozen=True):
     ecosystem: str
     claimed: str  # the version the facts name as the latest
     newer: str  # the newer release the index has
-    kind: Literal["stable", "pre-release"]
+    kind: ReleaseKind
     owners: list[str]
     date: str | None = None  # the newer release's date, where the index gives it
 
@@ -353,7 +356,11 @@ def overtaken(
         said = parse_version(record.version, record.ecosystem)
         if answer is None or said is None:
             continue
-        for newer_text, kind in ((answer.newest_stable, "stable"), (answer.newest_prerelease, "pre-release")):
+        newest: list[tuple[str | None, ReleaseKind]] = [
+            (answer.newest_stable, "stable"),
+            (answer.newest_prerelease, "pre-release"),
+        ]
+        for newer_text, kind in newest:
             newer = parse_version(newer_text, record.ecosystem) if newer_text else None
             if newer is None or newer <= said:
                 continue
@@ -367,7 +374,7 @@ def overtaken(
                     record.ecosystem,
                     record.version,
                     newer.text,
-                    kind,  # type: ignore[arg-type]
+                    kind,
                     claim.owners,
                     answer.dates.get(newer.text),
                 )

@@ -50,8 +50,8 @@ def read_dockerfile(rel: str, text: str) -> DepFacts:
             _image(facts, image, lines.evidence(first))
         elif word == "RUN":
             _installs(facts, instruction, first, lines)
-        elif word in ("ENV", "ARG") and _KERAS_BACKEND_SETTING.search(instruction):
-            offset = instruction[: _KERAS_BACKEND_SETTING.search(instruction).start()].count("\n")  # type: ignore[union-attr]
+        elif word in ("ENV", "ARG") and (setting := _KERAS_BACKEND_SETTING.search(instruction)):
+            offset = instruction[: setting.start()].count("\n")
             facts.signals.append((KERAS_BACKEND, lines.evidence(first + offset)))
     return facts
 
