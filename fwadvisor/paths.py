@@ -34,25 +34,25 @@ def _platformdirs():  # imported lazily: only paths that are really used cost st
     return platformdirs
 
 
-def user_config_dir() -> Path:
-    override = os.environ.get("FWADVISOR_CONFIG_DIR")
+def _user_dir(variable: str, platform_function: str) -> Path:
+    """The folder the environment variable names when it is set (tests, a portable install), else
+    the platform's (platformdirs' `platform_function`, e.g. user_config_dir)."""
+    override = os.environ.get(variable)
     if override:
         return Path(override)
-    return Path(_platformdirs().user_config_dir(APP_NAME, appauthor=False))
+    return Path(getattr(_platformdirs(), platform_function)(APP_NAME, appauthor=False))
+
+
+def user_config_dir() -> Path:
+    return _user_dir("FWADVISOR_CONFIG_DIR", "user_config_dir")
 
 
 def user_data_dir() -> Path:
-    override = os.environ.get("FWADVISOR_DATA_DIR")
-    if override:
-        return Path(override)
-    return Path(_platformdirs().user_data_dir(APP_NAME, appauthor=False))
+    return _user_dir("FWADVISOR_DATA_DIR", "user_data_dir")
 
 
 def user_cache_dir() -> Path:
-    override = os.environ.get("FWADVISOR_CACHE_DIR")
-    if override:
-        return Path(override)
-    return Path(_platformdirs().user_cache_dir(APP_NAME, appauthor=False))
+    return _user_dir("FWADVISOR_CACHE_DIR", "user_cache_dir")
 
 
 def user_rules_dir() -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 import msgspec
 
 from fwadvisor.advisor.engine import Blocker, Caveat, Reason
+from fwadvisor.profiler.catalog import Params
 from fwadvisor.profiler.documents import Record, RunDocument, run_from_data
 from fwadvisor.profiler.records import failed_record, make_record, with_curve
 from fwadvisor.report import html, markdown, text
@@ -50,7 +51,7 @@ def curve(points: list[tuple[int, float, float, float]], seconds: float) -> list
 
 
 def practice(benchmark: str, framework: str, points: list[tuple[int, float, float, float]], seconds: float) -> Record:
-    params = {"epochs": 5, "batch": 64, "test_percent": 25, "seed": 7}
+    params: Params = {"epochs": 5, "batch": 64, "test_percent": 25, "seed": 7}
     if benchmark == "practice_rnn":
         params["hidden"] = 64
     record = make_record(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def runs(tmp_path: Path) -> tuple[str, str]:
     return "first-run.json", "second-run.json"
 
 
-def check_fits(text: str, width: int, whole: list[str] = ()) -> None:
+def check_fits(text: str, width: int, whole: Sequence[str] = ()) -> None:
     """No line wider than `width` (a line holding one URL alone excepted), no word cut short with
     "…", and each of `whole` written out in full somewhere."""
     for number, line in enumerate(text.splitlines(), 1):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from fwadvisor.profiler.catalog import shape_text
+from fwadvisor.profiler.catalog import Params, shape_text
 from fwadvisor.profiler.compare import compare_documents
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, SuiteInfo, case_key
 from fwadvisor.profiler.intervals import framework_comparisons
@@ -18,12 +18,12 @@ from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import make_app
 from fwadvisor.tui.widgets.results import ResultsView
 
-SHAPE = {"m": 64, "n": 64, "k": 64}
-ALIKE = {"m": 64, "n": 64, "k": 64, "batch": 2}  # reads as SHAPE does: "64×64 @ 64×64"
+SHAPE: Params = {"m": 64, "n": 64, "k": 64}
+ALIKE: Params = {"m": 64, "n": 64, "k": 64, "batch": 2}  # reads as SHAPE does: "64×64 @ 64×64"
 REORDERED = {"k": 64, "n": 64, "m": 64}
 
 
-def _record(framework: str, value: float, params: dict[str, int]) -> Record:
+def _record(framework: str, value: float, params: Params) -> Record:
     samples = [1 / value] * 5
     return Record(
         benchmark="matmul",

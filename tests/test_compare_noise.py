@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ WANDERING_9_6MS = [0.0060, 0.0134, 0.0096, 0.0070, 0.0125, 0.0096, 0.0080, 0.011
 BUSY_REASON = "other processes used 180% CPU while this case ran"
 FLOPS = 2 * 64**3
 
-ENVIRONMENT = {
+ENVIRONMENT: dict[str, Any] = {
     "cpu": {"model": "Test CPU", "governor": "performance"},
     "gpu": {
         "driver": "570.86",

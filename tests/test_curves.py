@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from fwadvisor.tui.app import make_app
 from fwadvisor.tui.messages import ResultArrived, RunFinished
+from fwadvisor.tui.screens.profiler import ProfilerScreen
 from fwadvisor.tui.widgets.curves import DARK_COLOURS, LIGHT_COLOURS, CurvePlot, CurvesPanel
 from fwadvisor.tui.widgets.ratio_chart import RatioChart
 
@@ -25,6 +26,7 @@ async def test_profiler_shows_the_curves_when_a_finished_run_has_practice_record
         await pilot.press("3")
         await pilot.pause()
         screen = app.screen
+        assert isinstance(screen, ProfilerScreen)
         panel = screen.query_one(CurvesPanel)
         assert not panel.display and not screen.showing_curves
         assert screen.check_action("toggle_view", ()) is False  # no curves: the footer offers no v
@@ -87,6 +89,7 @@ async def test_a_quick_run_shows_no_curves_and_keeps_its_layout(theme):
         await pilot.press("3")
         await pilot.pause()
         screen = app.screen
+        assert isinstance(screen, ProfilerScreen)
         screen.post_message(RunFinished(quick_document(), None, "not saved in this test"))
         await pilot.pause(0.3)
         assert not screen.query_one(CurvesPanel).display and not screen.showing_curves
@@ -123,6 +126,7 @@ async def test_curves_fill_in_as_practice_results_arrive_and_follow_the_theme():
         await pilot.press("3")
         await pilot.pause()
         screen = app.screen
+        assert isinstance(screen, ProfilerScreen)
         panel = screen.query_one(CurvesPanel)
         for record in document.results[:1]:
             screen.post_message(ResultArrived(record.framework, 0, record))

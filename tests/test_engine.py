@@ -14,7 +14,7 @@ from fwadvisor.advisor.conditions import matches
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.model import Condition
-from fwadvisor.advisor.questionnaire import applies, load_answers, load_questionnaire, validate_answers
+from fwadvisor.advisor.questionnaire import Answers, applies, load_answers, load_questionnaire, validate_answers
 
 QUESTIONNAIRE = load_questionnaire()
 RULES = load_rules(include_user=False)
@@ -72,7 +72,7 @@ def test_nothing_answered_gives_either_with_low_confidence_and_no_reasons():
 
 
 def test_priorities_multiply_their_areas_and_say_so():
-    base = {"model_sources": ["huggingface"]}
+    base: Answers = {"model_sources": ["huggingface"]}
     plain = recommend(base, RULES)
     boosted = recommend({**base, "priorities": ["ecosystem"]}, RULES)
     hf_plain = next(r for r in plain.reasons if r.rule == "hf-transformers-v5-pytorch-only")
@@ -84,7 +84,7 @@ def test_priorities_multiply_their_areas_and_say_so():
 
 
 def test_a_blocker_decides_whatever_the_scores():
-    answers = {
+    answers: Answers = {
         "operating_systems": ["macos"],
         "accelerators": ["apple_silicon"],
         "training_scale": "single_device",
@@ -103,7 +103,11 @@ def test_a_blocker_decides_whatever_the_scores():
 def test_native_windows_gpu_is_a_strong_reason_not_a_blocker():
     # TF has no native Windows GPU since 2.11: a reason for PyTorch, but a TF team with a TF
     # codebase on Windows can stay on TensorFlow through WSL2.
-    windows = {"operating_systems": ["windows"], "accelerators": ["nvidia_gpu"], "training_scale": "single_device"}
+    windows: Answers = {
+        "operating_systems": ["windows"],
+        "accelerators": ["nvidia_gpu"],
+        "training_scale": "single_device",
+    }
     new_project = recommend(windows, RULES)
     assert new_project.recommendation == "pytorch" and not new_project.blockers
     tf_estate = recommend({**windows, "existing_codebase": "tensorflow", "team_experience": "tensorflow"}, RULES)
@@ -112,7 +116,7 @@ def test_native_windows_gpu_is_a_strong_reason_not_a_blocker():
 
 
 def test_what_if_lists_single_changes_that_flip_the_verdict():
-    answers = {"existing_codebase": "tensorflow"}
+    answers: Answers = {"existing_codebase": "tensorflow"}
     rec = recommend(answers, RULES)
     assert rec.recommendation == "tensorflow"
     flips = {(w.question, w.choice) for w in rec.what_if}
@@ -127,7 +131,7 @@ def test_what_if_lists_single_changes_that_flip_the_verdict():
 
 
 def test_condition_operators():
-    answers = {"domains": ["vision", "nlp"], "primary_goal": "research"}
+    answers: Answers = {"domains": ["vision", "nlp"], "primary_goal": "research"}
     leaf = Condition
     assert matches(leaf(question="primary_goal", equals="research"), answers, {})
     assert matches(leaf(question="domains", includes="nlp"), answers, {})

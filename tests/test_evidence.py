@@ -11,6 +11,7 @@ from conftest import FIXTURES, run_cli
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
+from fwadvisor.advisor.questionnaire import Answers
 from fwadvisor.profiler.documents import Metric, WorkerSummary, encode_run
 
 RULES = load_rules(include_user=False)
@@ -106,7 +107,7 @@ def test_measurements_weigh_less_than_hard_facts(real_run):
         if record.benchmark == "train_cnn" and record.framework == "tensorflow":
             record.metric = Metric(record.metric.name, record.metric.value * 10)
     evidence = evidence_from_profile(doc, path)
-    answers = {"domains": ["vision", "llm"], "model_sources": ["huggingface"], "existing_codebase": "pytorch"}
+    answers: Answers = {"domains": ["vision", "llm"], "model_sources": ["huggingface"], "existing_codebase": "pytorch"}
     assert recommend(answers, RULES, evidence=evidence).recommendation == "pytorch"  # ... facts still win
 
 

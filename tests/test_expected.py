@@ -4,50 +4,63 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
+import msgspec
 import pytest
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
-from fwadvisor.profiler.documents import Metric, Record
+from fwadvisor.profiler.documents import Expected, Metric, Record
 from fwadvisor.profiler.expected import ABOVE_USUALLY_MEANS, BELOW_USUALLY_MEANS, add_expected, expected_for
-from fwadvisor.profiler.peaks import load_table, lookup_gpu
+from fwadvisor.profiler.peaks import GpuPeaks, load_table, lookup_gpu
 from fwadvisor.yamlio import load_yaml
 
 QUICK_MATMUL = {"m": 8192, "n": 8192, "k": 8192}
 QUICK_BANDWIDTH = {"megabytes": 1024}
 
 
-def matmul_record(device: str, dtype: str, tflops: float | None, **changes) -> Record:
-    fields = {
-        "benchmark": "matmul",
-        "framework": "torch",
-        "device": device,
-        "dtype": dtype,
-        "params": dict(QUICK_MATMUL),
-        "precision": {"tf32_matmul": dtype == "tf32", "dtype": dtype},
-        "repeats": 20,
-        "median_s": 0.0014,
-        "metric": Metric("TFLOP/s", tflops),
-        "correct": True,
-    }
-    fields.update(changes)
-    return Record(**fields)
+def matmul_record(device: str, dtype: str, tflops: float | None, **changes: Any) -> Record:
+    record = Record(
+        benchmark="matmul",
+        framework="torch",
+        device=device,
+        dtype=dtype,
+        params=dict(QUICK_MATMUL),
+        precision={"tf32_matmul": dtype == "tf32", "dtype": dtype},
+        repeats=20,
+        median_s=0.0014,
+        metric=Metric("TFLOP/s", tflops),
+        correct=True,
+    )
+    return msgspec.structs.replace(record, **changes)
 
 
-def bandwidth_record(device: str, gbs: float, **changes) -> Record:
-    fields = {
-        "benchmark": "bandwidth",
-        "framework": "tensorflow",
-        "device": device,
-        "params": dict(QUICK_BANDWIDTH),
-        "repeats": 50,
-        "median_s": 0.0005,
-        "metric": Metric("GB/s", gbs),
-        "correct": True,
-    }
-    fields.update(changes)
-    return Record(**fields)
+def bandwidth_record(device: str, gbs: float, **changes: Any) -> Record:
+    record = Record(
+        benchmark="bandwidth",
+        framework="tensorflow",
+        device=device,
+        params=dict(QUICK_BANDWIDTH),
+        repeats=50,
+        median_s=0.0005,
+        metric=Metric("GB/s", gbs),
+        correct=True,
+    )
+    return msgspec.structs.replace(record, **changes)
+
+
+def expected_of(record: Record) -> Expected:
+    """The expected range a record gets: these records all have one."""
+    expected = expected_for(record)
+    assert expected is not None, record
+    return expected
+
+
+def card(device: str) -> GpuPeaks:
+    gpu = lookup_gpu(device)
+    assert gpu is not None, device
+    return gpu
 
 
 # Every card issue #11 names, as NVML / torch spell it, and the table entry it must reach.
@@ -105,8 +118,9 @@ def test_bandwidth_ranges_stay_under_the_datasheet_and_matmul_near_it():
     for gpu in load_table().gpus:
         for band in gpu.bands:
             if band.benchmark == "bandwidth":
-                assert band.high <= gpu.memory_bandwidth_gbs, gpu.name
+                assert gpu.memory_bandwidth_gbs is not None and band.high <= gpu.memory_bandwidth_gbs, gpu.name
             else:
+                assert band.dtype is not None, gpu.name  # a matmul range is for one dtype
                 peak = gpu.peaks_tflops[band.dtype]
                 # A measured range never reaches far past the dense datasheet peak. GeForce cards do pass
                 # it a little (an RTX 4090 measured 85.65 TF32 and 173 BF16 against 82.6 and 165.2): they
@@ -133,14 +147,14 @@ def test_matmul_verdicts(device, dtype, tflops, verdict):
     assert expected.unit == "TFLOP/s"
     assert expected.low <= expected.high
     assert expected.source.startswith("https://github.com/zzc0721/torch-performance-test-data")
-    assert expected.card == lookup_gpu(device).name
+    assert expected.card == card(device).name
 
 
 def test_the_bounds_themselves_are_inside():
-    gpu = lookup_gpu("NVIDIA H100 80GB HBM3")
+    gpu = card("NVIDIA H100 80GB HBM3")
     band = next(b for b in gpu.bands if b.dtype == "bf16")
     for value in (band.low, band.high):
-        assert expected_for(matmul_record("NVIDIA H100 80GB HBM3", "bf16", value)).verdict == "inside"
+        assert expected_of(matmul_record("NVIDIA H100 80GB HBM3", "bf16", value)).verdict == "inside"
 
 
 @pytest.mark.parametrize(("gbs", "verdict"), [(4300.0, "inside"), (1900.0, "below"), (5200.0, "above")])
@@ -172,7 +186,7 @@ def test_h100_sxm_bandwidth_verdicts(gbs, verdict):
 
 def test_units_are_converted_before_the_verdict():
     record = matmul_record("NVIDIA H100 80GB HBM3", "bf16", 798_000.0, metric=Metric("GFLOP/s", 798_000.0))
-    assert expected_for(record).verdict == "inside"
+    assert expected_of(record).verdict == "inside"
 
 
 @pytest.mark.parametrize(
@@ -209,8 +223,8 @@ def test_no_verdict_where_no_range_applies(record):
 def test_busy_and_unsteady_records_still_get_a_verdict():
     # The number ran and checked out; the verdict helps explain it (a busy GPU usually reads below).
     busy = matmul_record("NVIDIA H100 80GB HBM3", "bf16", 500.0, machine_busy=True, busy_reason="other processes")
-    assert expected_for(busy).verdict == "below"
-    assert expected_for(matmul_record("NVIDIA H100 80GB HBM3", "bf16", 790.0, wide_spread=True)).verdict == "inside"
+    assert expected_of(busy).verdict == "below"
+    assert expected_of(matmul_record("NVIDIA H100 80GB HBM3", "bf16", 790.0, wide_spread=True)).verdict == "inside"
 
 
 def test_add_expected_sets_each_record():
@@ -266,14 +280,14 @@ def test_a_user_file_overrides_the_range(isolated_user_dirs):
     # The user's entry has no fp32 range, and it wins for this card: no verdict rather than the built-in one.
     assert expected_for(matmul_record("NVIDIA H100 80GB HBM3", "fp32", 52.0)) is None
     # Other cards keep the built-in ranges.
-    assert expected_for(matmul_record("NVIDIA H200", "bf16", 790.0)).card == "H200 SXM"
+    assert expected_of(matmul_record("NVIDIA H200", "bf16", 790.0)).card == "H200 SXM"
 
 
 def test_a_user_file_without_ranges_still_loads(isolated_user_dirs):
     _user_file("gpus:\n  - name: Mine\n    match: ['my card']\n    memory_bandwidth_gbs: 900\n")
-    assert lookup_gpu("NVIDIA My Card").name == "Mine"
+    assert card("NVIDIA My Card").name == "Mine"
     assert expected_for(bandwidth_record("NVIDIA My Card", 800.0)) is None
-    assert expected_for(matmul_record("NVIDIA H100 80GB HBM3", "bf16", 790.0)).verdict == "inside"
+    assert expected_of(matmul_record("NVIDIA H100 80GB HBM3", "bf16", 790.0)).verdict == "inside"
 
 
 @pytest.mark.parametrize(

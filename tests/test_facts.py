@@ -29,7 +29,7 @@ from fwadvisor.advisor.facts import (
 from fwadvisor.advisor.index_check import ask_indexes, read_npm_answer, read_pip_answer
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.model import Evidence, Release
-from fwadvisor.advisor.versions import newest, parse_version
+from fwadvisor.advisor.versions import Ecosystem, Version, newest, parse_version
 
 FAKE_BIN = FIXTURES / "fake_index"
 RULES = load_rules(include_user=False)
@@ -155,16 +155,22 @@ def test_a_malformed_release_record_is_one_clear_message(tmp_path, record):
 # --- versions -------------------------------------------------------------------------------------
 
 
+def _version(text: str, ecosystem: Ecosystem) -> Version:
+    version = parse_version(text, ecosystem)
+    assert version is not None, text
+    return version
+
+
 def test_versions_sort_as_the_indexes_mean_them():
     pypi = ["2.21.0", "2.22.0rc0", "2.21.0rc1", "2.13.0+cpu", "2.15.0.post1", "2.22.0.dev20261101"]
     assert newest(pypi, "pypi") == ("2.21.0", "2.22.0rc0")
     assert parse_version("2.21", "pypi") == parse_version("2.21.0", "pypi")
-    assert parse_version("2.22.0rc0", "pypi") < parse_version("2.22.0", "pypi")
-    assert parse_version("2.22.0.dev1", "pypi") < parse_version("2.22.0rc0", "pypi")
-    assert parse_version("1.0.post1", "pypi") > parse_version("1.0", "pypi")
+    assert _version("2.22.0rc0", "pypi") < _version("2.22.0", "pypi")
+    assert _version("2.22.0.dev1", "pypi") < _version("2.22.0rc0", "pypi")
+    assert _version("1.0.post1", "pypi") > _version("1.0", "pypi")
     assert parse_version("not-a-version", "pypi") is None
     assert newest(["4.22.0", "4.23.0-rc.0", "4.9.0"], "npm") == ("4.22.0", "4.23.0-rc.0")
-    assert parse_version("4.23.0-rc.10", "npm") > parse_version("4.23.0-rc.9", "npm")
+    assert _version("4.23.0-rc.10", "npm") > _version("4.23.0-rc.9", "npm")
     # a pre-release older than the newest stable is no news
     assert newest(["2.21.0", "2.21.0rc1"], "pypi") == ("2.21.0", None)
 
@@ -228,7 +234,12 @@ def fake_index(tmp_path, monkeypatch):
 def test_ask_indexes_runs_in_parallel_within_its_time_limit(fake_index):
     data = {"slow-a": "slow", "slow-b": "slow", "broken": "broken", "garbage": "garbage", **CANNED}
     fake_index.write_text(json.dumps(data), encoding="utf-8")
-    packages = [("slow-a", "pypi"), ("slow-b", "pypi"), ("broken", "pypi"), ("garbage", "pypi")]
+    packages: list[tuple[str, Ecosystem]] = [
+        ("slow-a", "pypi"),
+        ("slow-b", "pypi"),
+        ("broken", "pypi"),
+        ("garbage", "pypi"),
+    ]
     packages += [("tensorflow", "pypi"), ("@tensorflow/tfjs", "npm")]
     start = time.monotonic()
     answers = {a.package: a for a in ask_indexes(packages, total_seconds=3)}

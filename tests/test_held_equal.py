@@ -226,7 +226,7 @@ def test_a_benchmark_one_framework_did_not_run_compares_nothing():
 
 
 def test_outside_text_in_the_records_stays_escaped(tmp_path):
-    train = {"benchmark": "train_cnn", "params": {"batch": 4, "image": 8, "channels": 3, "classes": 4}}
+    train: dict[str, Any] = {"benchmark": "train_cnn", "params": {"batch": 4, "image": 8, "channels": 3, "classes": 4}}
     run = _run(
         [
             _record("torch", **train, extra={"init": HOSTILE, "mode": "eager", "layout": "NCHW"}),
@@ -247,7 +247,7 @@ def test_mixed_precision_training_in_two_pytorch_layouts_reads_its_flags_from_th
     flags each framework recorded shown side by side, and what they share said once."""
     results = []
     for torch_layout, layout in (("channels_last", "channels_last (NHWC in memory)"), ("nchw", "NCHW")):
-        case = {
+        case: dict[str, Any] = {
             "benchmark": "train_cnn",
             "device": H100,
             "dtype": "bf16",

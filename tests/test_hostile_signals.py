@@ -495,7 +495,7 @@ def test_ctrl_c_while_fwadvisor_starts_never_shows_a_traceback_of_ours(entry, co
 def test_a_ctrl_c_that_python_wraps_while_a_class_is_made_still_counts_as_ctrl_c():
     """Python 3.11 turns a KeyboardInterrupt inside `__set_name__` into RuntimeError("Error calling
     __set_name__ ...") caused by it: CI saw that traceback (while `ipaddress` loaded, 32 ms in)."""
-    from fwadvisor.launch import caused_by_ctrl_c
+    from fwadvisor.ctrl_c import caused_by_ctrl_c
 
     class Interrupts:
         def __set_name__(self, owner: type, name: str) -> None:

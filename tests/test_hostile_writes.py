@@ -97,10 +97,11 @@ async def test_two_app_windows_that_change_one_answer_differently_are_told_not_o
 
 
 def test_a_merged_save_drops_an_answer_only_the_other_writer_removed(tmp_path):
+    from fwadvisor.advisor.questionnaire import Answers
     from fwadvisor.advisor.saved_answers import SavedAnswers
 
     saved = tmp_path / "answers.yaml"
-    base = {"primary_goal": "research", "domains": ["llm"]}
+    base: Answers = {"primary_goal": "research", "domains": ["llm"]}
     saved.write_text(yaml.safe_dump(base))
     window = SavedAnswers(saved, base)
     saved.write_text(yaml.safe_dump({"primary_goal": "research"}))  # the other writer cleared domains

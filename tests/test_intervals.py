@@ -32,7 +32,9 @@ def test_constant_samples_give_an_interval_of_the_point_itself():
 def test_two_samples_give_the_exact_bootstrap_percentiles():
     # A's resampled median is 1 (p 1/4), 1.5 (p 1/2) or 2 (p 1/4); B never moves. The ratio is scaled by
     # 1.5 / median*: 1.5, 1 or 0.75, so the 2.5th and 97.5th percentiles are 0.75 and 1.5 exactly.
-    low, high = speed_interval([1.0, 2.0], [1.0, 1.0], 1.0)
+    interval = speed_interval([1.0, 2.0], [1.0, 1.0], 1.0)
+    assert interval is not None
+    low, high = interval
     assert (low, high) == pytest.approx((0.75, 1.5))
 
 

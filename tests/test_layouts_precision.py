@@ -36,7 +36,7 @@ def write_suite(folder: Path, body: str, name: str = "layouts") -> Path:
     return path
 
 
-def layout_cases(suite_name: str, device: str) -> list[tuple[str, str, str | None]]:
+def layout_cases(suite_name: str, device: str) -> list[tuple[str, str, int | str | None]]:
     return [
         (case.benchmark, case.dtype, case.params.get("torch_layout"))
         for case in resolve_cases(load_suite(suite_name), device)

@@ -13,11 +13,11 @@ from fwadvisor.advisor.engine import PAST_CAPPED_RULE, recommend
 from fwadvisor.advisor.libraries import load_libraries
 from fwadvisor.advisor.library_rules import LIBRARY_WEIGHT, centrality_factor, library_id
 from fwadvisor.advisor.loader import load_rules
-from fwadvisor.advisor.questionnaire import load_questionnaire
+from fwadvisor.advisor.questionnaire import Answers, load_questionnaire
 from fwadvisor.report.render import render
 
 RULES = load_rules(include_user=False)
-TF_PAST = {"existing_codebase": "tensorflow", "team_experience": "tensorflow", "code_users": "own_team"}
+TF_PAST: Answers = {"existing_codebase": "tensorflow", "team_experience": "tensorflow", "code_users": "own_team"}
 
 
 def _rule_ids(rec) -> set[str]:
@@ -64,7 +64,7 @@ def test_a_library_found_in_few_files_counts_less():
 
 @pytest.mark.parametrize("change", ["leaving", "must_serve_other_frameworks"])
 def test_a_serving_stack_being_left_scores_nothing(change):
-    base = {"deploy_targets": ["cloud_server"], "serving_stack": "tf_serving"}
+    base: Answers = {"deploy_targets": ["cloud_server"], "serving_stack": "tf_serving"}
     assert "tf-serving-estate" in _rule_ids(recommend(base, RULES))
     rec = recommend({**base, "serving_change": change}, RULES)
     assert "tf-serving-estate" not in _rule_ids(rec) and "serving-stack-being-left" in _rule_ids(rec)

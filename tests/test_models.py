@@ -44,7 +44,7 @@ def _convert(tmp_path, text: str) -> RuleFile:
 
 def test_converts_nested_renamed_fields_and_round_trips(tmp_path):
     rule = _convert(tmp_path, RULE_FILE).rules[0]
-    assert isinstance(rule.when, Condition) and rule.when.not_.in_ == ["pytorch"]
+    assert isinstance(rule.when, Condition) and rule.when.not_ is not None and rule.when.not_.in_ == ["pytorch"]
     assert rule.weight == 2.0 and isinstance(rule.weight, float)
     assert rule.evidence[0].checked == dt.date(2026, 11, 27)
     data = msgspec.to_builtins(rule)

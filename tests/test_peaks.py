@@ -311,7 +311,8 @@ def test_user_entries_come_first(isolated_user_dirs):
     assert peak is not None
     assert (peak.value, peak.label) == (900.0, "My tuned H100 datasheet, dense BF16")
     assert peak.source == str(user_file)
-    assert lookup_gpu("NVIDIA H200").name == "H200 SXM"  # the built-in entries still follow
+    h200 = lookup_gpu("NVIDIA H200")
+    assert h200 is not None and h200.name == "H200 SXM"  # the built-in entries still follow
 
 
 def test_a_broken_user_file_names_itself(isolated_user_dirs):

@@ -21,12 +21,12 @@ from conftest import REPO
 from fwadvisor.bench import roundtrip
 from fwadvisor.bench.recipes import digits
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
-from fwadvisor.profiler.documents import Metric, Record, RunDocument
+from fwadvisor.profiler.documents import FrameworkId, Metric, Record, RunDocument
 from fwadvisor.profiler.records import ACCURACY_GAP, CURVE_KEYS, accuracy_gap_findings
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 
-FRAMEWORKS = ("torch", "tensorflow")
+FRAMEWORKS: tuple[FrameworkId, ...] = ("torch", "tensorflow")
 PRACTICE = ("practice_cnn", "practice_rnn", "export_roundtrip")
 
 
@@ -40,6 +40,12 @@ def _record(document: RunDocument, benchmark: str, framework: str) -> Record:
     found = [r for r in document.results if r.benchmark == benchmark and r.framework == framework]
     assert len(found) == 1, found
     return found[0]
+
+
+def _accuracy(document: RunDocument, benchmark: str, framework: str) -> float:
+    accuracy = _record(document, benchmark, framework).metric.value
+    assert accuracy is not None, (benchmark, framework)
+    return accuracy
 
 
 def _params(benchmark: str) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def test_the_cnn_learns_the_digits_with_a_full_curve(practice_document: RunDocum
     record = _record(practice_document, "practice_cnn", framework)
     epochs = _params("practice_cnn")["epochs"]
     assert record.metric.name == "test accuracy"
-    assert record.metric.value > 0.9
+    assert record.metric.value is not None and record.metric.value > 0.9
     curve = record.curve
     assert [point.epoch for point in curve] == list(range(1, epochs + 1))
     for point in curve:
@@ -77,8 +83,14 @@ def test_the_cnn_learns_the_digits_with_a_full_curve(practice_document: RunDocum
         assert 0.0 <= point.train_accuracy <= 1.0 and 0.0 <= point.test_accuracy <= 1.0
         assert point.seconds > 0 and point.train_loss is not None and np.isfinite(point.train_loss)
     assert curve[-1].test_accuracy == record.metric.value
-    assert curve[-1].train_loss < curve[0].train_loss
-    assert record.repeats == epochs and record.median_s > 0 and record.cold_s == curve[0].seconds
+    last_loss, first_loss = curve[-1].train_loss, curve[0].train_loss
+    assert last_loss is not None and first_loss is not None and last_loss < first_loss
+    assert (
+        record.repeats == epochs
+        and record.median_s is not None
+        and record.median_s > 0
+        and record.cold_s == curve[0].seconds
+    )
     extra = record.extra
     assert extra["split"]["train"] + extra["split"]["test"] == 1797 and extra["split"]["stratified"] is True
     assert extra["optimizer"].startswith("SGD") and extra["batch"] == 64 and "Glorot" in extra["init"]
@@ -88,7 +100,7 @@ def test_the_cnn_learns_the_digits_with_a_full_curve(practice_document: RunDocum
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_the_lstm_learns_reading_rows(practice_document: RunDocument, framework: str) -> None:
     record = _record(practice_document, "practice_rnn", framework)
-    assert record.metric.value > 0.5  # chance is 0.1
+    assert record.metric.value is not None and record.metric.value > 0.5  # chance is 0.1
     assert len(record.curve) == _params("practice_rnn")["epochs"]
     assert record.params["hidden"] == _params("practice_rnn")["hidden"]
 
@@ -122,13 +134,13 @@ def test_accuracy_gap_between_frameworks_is_a_finding(practice_document: RunDocu
     # (weights in the wrong layout, another optimiser, another loss) would open a gap and fail here.
     results = practice_document.results
     for benchmark in CURVE_BENCHMARKS:
-        accuracies = [_record(practice_document, benchmark, fw).metric.value for fw in FRAMEWORKS]
-        assert all(value is not None and value > 0.5 for value in accuracies), (benchmark, accuracies)
+        accuracies = [_accuracy(practice_document, benchmark, fw) for fw in FRAMEWORKS]
+        assert all(value > 0.5 for value in accuracies), (benchmark, accuracies)
         assert abs(accuracies[0] - accuracies[1]) <= ACCURACY_GAP, (benchmark, accuracies)
     assert accuracy_gap_findings(results) == []
     # The same records with TensorFlow's LSTM two gaps worse: exactly that finding, with the real numbers.
-    torch_rnn = _record(practice_document, "practice_rnn", "torch").metric.value
-    tf_rnn = _record(practice_document, "practice_rnn", "tensorflow").metric.value
+    torch_rnn = _accuracy(practice_document, "practice_rnn", "torch")
+    tf_rnn = _accuracy(practice_document, "practice_rnn", "tensorflow")
     lowered = [
         msgspec.structs.replace(r, metric=Metric(r.metric.name, tf_rnn - 2 * ACCURACY_GAP))
         if (r.benchmark, r.framework) == ("practice_rnn", "tensorflow")
@@ -149,7 +161,7 @@ def test_accuracy_gap_between_frameworks_is_a_finding(practice_document: RunDocu
             error=None,
             metric=Metric("test accuracy", value),
         )
-        for fw, value in (("torch", 0.98), ("tensorflow", 0.90))
+        for fw, value in zip(FRAMEWORKS, (0.98, 0.90), strict=True)
     ]
     (finding,) = accuracy_gap_findings(records)
     assert finding["benchmark"] == "practice_cnn" and finding["gap"] == pytest.approx(0.08)

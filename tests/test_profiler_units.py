@@ -35,7 +35,7 @@ from fwadvisor.profiler.timing import Timing, measure
 
 
 def test_measure_times_the_cold_call_apart_and_blocks_small_calls():
-    calls = []
+    calls: list[int] = []
 
     class FakeClock:  # a deterministic clock: each run() costs 1 ms, the first one 50 ms
         now = 0.0

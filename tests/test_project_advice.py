@@ -9,6 +9,7 @@ from tui_helpers import wait_for
 
 from conftest import FIXTURES, run_cli
 from fwadvisor.tui.app import make_app
+from fwadvisor.tui.screens.interview import InterviewScreen
 
 PROJECTS = FIXTURES / "projects"
 
@@ -57,5 +58,10 @@ async def test_the_app_starts_from_a_project_folder_and_goes_on_with_the_rest():
         # the interview goes on at the first question still open
         first_open = next(q for q in app.state.questionnaire.questions if q.id not in app.state.answers)
         assert await wait_for(
-            pilot, lambda: app.screen.index == app.state.questionnaire.questions.index(first_open), 10
+            pilot,
+            lambda: (
+                isinstance(app.screen, InterviewScreen)
+                and app.screen.index == app.state.questionnaire.questions.index(first_open)
+            ),
+            10,
         )

@@ -81,7 +81,7 @@ def test_triggered_rules_get_a_sub_section_only_when_asked_for():
     doc = practice_document()
     plain = evidence_markdown(doc, PATH)
     assert "What these numbers changed" not in plain
-    triggered = [
+    triggered: list[Reason | Caveat] = [
         Reason("practice_accuracy_gap", "performance", "pytorch", 2.0, 2.0, "PyTorch trained | better", []),
         Caveat("export_mismatch", "performance", "tensorflow", "SavedModel did not <match>", []),
     ]

@@ -26,7 +26,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 CENTRE = 190 + 360 / 2  # label column + half the chart (svg.ratio_chart_svg's layout)
 
 
-def speed(benchmark: str, framework: str, value: float, unit: str = "GFLOP/s", **params: object) -> Record:
+def speed(benchmark: str, framework: str, value: float, unit: str = "GFLOP/s", **params: int | str) -> Record:
     return make_record(
         benchmark=benchmark,
         framework=framework,

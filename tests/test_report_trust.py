@@ -34,7 +34,7 @@ def _samples(centre: float, spread: float, count: int = 12) -> list[float]:
     return [centre * (1 + spread * (2 * i / (count - 1) - 1)) for i in range(count)]
 
 
-def _record(framework: str, value: float, samples: list[float] | None = None, **fields: Any) -> dict[str, Any]:
+def _record(framework: str, value: float | None, samples: list[float] | None = None, **fields: Any) -> dict[str, Any]:
     data = record_data(framework, value, benchmark=fields.pop("benchmark", "matmul"))
     if samples is not None:
         data["samples_s"] = samples

@@ -149,7 +149,8 @@ def test_the_advice_is_built_once_in_order_and_the_measurements_follow_the_what_
     order += ["next_steps", "outlook", "misconceptions"]
     assert keys == [k for k in order if k in keys]
     assert {"plan", "reasons", "what_if", "measured"} <= set(keys)
-    assert isinstance(report.in_terminal_order()[-1], Measured) and report.in_terminal_order()[-1].section is None
+    last = report.in_terminal_order()[-1]
+    assert isinstance(last, Measured) and last.section is None
     what_if = next(s for s in report.sections if isinstance(s, Section) and s.key == "what_if")
     assert len(what_if.items) <= 5 and what_if.left_out == len(rec.what_if) - len(what_if.items)
     plan = next(s for s in report.sections if isinstance(s, Section) and s.key == "plan")

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -27,7 +28,7 @@ PROJECTS = FIXTURES / "projects"
 # ---------------------------------------------------------------- helpers
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
+def write(root: Path, files: Mapping[str, str | bytes]) -> Path:
     for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,8 @@ def with_libraries(libraries: list[Library]) -> Questionnaire:
     return msgspec.structs.replace(questionnaire, questions=questions)
 
 
-def scan_with(root: Path, libraries: list[Library], **kwargs: int) -> ScanResult:
-    return scan_project(root, libraries=libraries, questionnaire=with_libraries(libraries), **kwargs)
+def scan_with(root: Path, libraries: list[Library]) -> ScanResult:
+    return scan_project(root, libraries=libraries, questionnaire=with_libraries(libraries))
 
 
 def value(result: ScanResult, question: str) -> str | list[str] | None:
@@ -429,7 +430,7 @@ def test_dockerfiles_pip_install_lines_and_serving_images(tmp_path):
     assert serving.value == "tf_serving" and "also found" in serving.why
     assert "triton" in serving.why and "vllm_or_sglang" in serving.why and "torchserve" in serving.why
     assert serving.evidence == [Evidence("deploy/serving.Dockerfile", 1, "FROM tensorflow/serving:2.16.1")]
-    from fwadvisor.scan.project import file_kind
+    from fwadvisor.scan.file_kinds import file_kind
 
     assert file_kind("Dockerfile.gpu", "") == "dockerfile" and file_kind("x.Dockerfile", "") == "dockerfile"
     assert value(result, "deploy_targets") == ["cloud_server"]
@@ -643,7 +644,8 @@ def test_onnx_runtime_is_a_serving_stack_only_on_a_server(tmp_path):
 
 
 def test_answers_that_would_not_validate_together_are_dropped():
-    from fwadvisor.scan.infer import Collector
+    from fwadvisor.scan.collector import Collector
+    from fwadvisor.scan.infer import checked_answers
     from fwadvisor.scan.signals import Matcher
 
     collector = Collector(Matcher([]), [], load_questionnaire())
@@ -653,7 +655,7 @@ def test_answers_that_would_not_validate_together_are_dropped():
         "serving_stack": InferredAnswer("serving_stack", "triton", evidence, "Triton."),
         "existing_codebase": InferredAnswer("existing_codebase", "not-a-choice", evidence, "Bad."),
     }
-    kept = collector._checked(found)
+    kept = checked_answers(collector, found)
     assert list(kept) == ["deploy_targets"]
     assert any("not-a-choice" in note for note in collector.notes)
 

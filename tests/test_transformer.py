@@ -122,7 +122,7 @@ def test_reference_weights_and_outputs_have_the_documented_shapes() -> None:
 
 def _identity_attention(width: int) -> dict[str, np.ndarray]:
     eye, zero = np.eye(width, dtype=np.float32), np.zeros(width, np.float32)
-    w = {"ln1_gamma": np.ones(width, np.float32), "ln1_beta": zero}
+    w: dict[str, np.ndarray] = {"ln1_gamma": np.ones(width, np.float32), "ln1_beta": zero}
     for name in ("query", "key", "value", "attn_out"):
         w[name], w[f"{name}_b"] = eye, zero
     return w
@@ -200,7 +200,7 @@ def test_the_recipes_import_no_framework() -> None:
 def test_train_transformer_runs_checks_out_and_learns(records: dict[str, Record]) -> None:
     record = records["train"]
     assert record.correct is True, record.check
-    assert "first loss: max rel. error" in record.check and "NumPy float64" in record.check
+    assert record.check is not None and "first loss: max rel. error" in record.check and "NumPy float64" in record.check
     assert record.benchmark == "train_transformer" and record.params == TRAIN and record.device == "cpu"
     assert record.metric.name == "steps/s" and record.metric.value is not None and record.metric.value > 0
     extra = record.extra
@@ -240,7 +240,11 @@ def test_mixed_precision_training_runs_and_checks_out(torch_records, tensorflow_
 def test_a_large_case_checks_its_first_samples_through_the_trainer(records: dict[str, Record]) -> None:
     record = records["train_subset"]
     assert record.correct is True, record.check
-    assert "first loss on the first 1 of 4 samples" in record.check and record.extra["checked_samples"] == 1
+    assert (
+        record.check is not None
+        and "first loss on the first 1 of 4 samples" in record.check
+        and record.extra["checked_samples"] == 1
+    )
     assert "after the timed steps (lower)" in record.check
 
 

@@ -15,7 +15,7 @@ from conftest import FIXTURES, REPO
 from fwadvisor.tui.app import make_app
 from fwadvisor.tui.screens.dialogs import EvidenceDialog
 from fwadvisor.tui.screens.help import HelpScreen
-from fwadvisor.tui.screens.interview import OneChoiceList
+from fwadvisor.tui.screens.interview import InterviewScreen, OneChoiceList
 
 SIZE = (120, 40)
 
@@ -54,6 +54,7 @@ async def test_keyboard_walk_answers_are_saved_and_advice_follows(tmp_path):
         await pilot.press("1")
         await pilot.pause()
         screen = app.screen
+        assert isinstance(screen, InterviewScreen)
         await screen.show_question(10)  # existing_codebase
         await pilot.press("down", "enter")  # tensorflow
         await screen.show_question(9)  # team_experience
@@ -171,6 +172,7 @@ async def test_answers_that_contradict_each_other_are_refused_as_you_pick():
     app = make_app(save_path=None, load_last_profile=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
+        assert isinstance(screen, InterviewScreen)
         ids = [q.id for q in app.state.questionnaire.questions]
         await screen.show_question(ids.index("priorities"))
         await pilot.press("space", "down", "space", "down", "space", "down", "space")  # a fourth one

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import psutil
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 from tui_helpers import status_text, wait_for
@@ -27,6 +28,7 @@ from fwadvisor.profiler.documents import (
     Record,
     Result,
     Start,
+    WorkerMessage,
     WorkerSummary,
     load_run,
 )
@@ -43,6 +45,7 @@ from fwadvisor.tui.messages import (
     RunFinished,
     message_for_runner_event,
 )
+from fwadvisor.tui.screens.profiler import ProfilerScreen
 from fwadvisor.tui.widgets.ratio_chart import RatioChart, draw_chart
 
 SIZE = (120, 40)
@@ -80,7 +83,7 @@ async def open_profiler(app: FwAdvisorApp, pilot, suite: str, frameworks: tuple[
 
 
 def cell_text(table: DataTable, row: int, column: str) -> str:
-    return str(table.get_cell_at((row, table.get_column_index(column))))
+    return str(table.get_cell_at(Coordinate(row, table.get_column_index(column))))
 
 
 def our_workers() -> list[psutil.Process]:
@@ -157,11 +160,11 @@ async def test_cancel_stops_the_worker_at_once_and_keeps_what_was_measured():
         assert "Cancelled" in status_text(app)
         assert not our_workers()
         document = app.state.profile_document
-        assert document.cancelled is True
+        assert document is not None and document.cancelled is True
         first, stopped, _never = document.results
         assert first.error is None and first.metric.value is not None and first.metric.value > 0
         assert stopped.error and "cancelled" in stopped.error
-        assert app.state.profile_path.exists()
+        assert app.state.profile_path is not None and app.state.profile_path.exists()
 
 
 async def test_leaving_the_profiler_keeps_the_run_going_and_c_cancels_it():
@@ -181,7 +184,7 @@ async def test_leaving_the_profiler_keeps_the_run_going_and_c_cancels_it():
         assert await wait_for(pilot, lambda: finished(messages), 5), "c did not end the run within 5 s"
         await pilot.pause(0.3)
         assert not our_workers()
-        assert app.state.profile_document.cancelled is True
+        assert app.state.profile_document is not None and app.state.profile_document.cancelled is True
 
 
 async def test_missing_framework_shows_the_fix_and_keeps_the_other_results(tmp_path):
@@ -345,7 +348,7 @@ def test_each_framework_leads_on_its_side_of_the_chart_as_in_every_report():
 def test_the_runners_events_become_the_screens_messages():
     record = speed_record("matmul", "torch", 2.0)
     summary = WorkerSummary(status="ok", wall_s=1.5)
-    events = [
+    events: list[WorkerMessage | runner.ProcessStarted | runner.ProcessEnded] = [
         runner.ProcessStarted(cases=3, pid=123),
         Hello(framework="torch", framework_version="2.5.1", device="cpu"),
         Start(index=1, benchmark="matmul", dtype="fp32"),
@@ -374,5 +377,5 @@ async def test_no_framework_ticked_is_a_warning_toast_and_no_run():
         toasts = app.screen.query("Toast")  # Textual's notification widget, found by its type name
         assert [str(toast.render()) for toast in toasts] == ["Tick PyTorch, TensorFlow or both first."]
         assert toasts.first().has_class("-warning")
-        assert not app.screen.profiling
+        assert isinstance(app.screen, ProfilerScreen) and not app.screen.profiling
         assert not app.screen.query_one("#profiler-run").disabled

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from textual.widgets import Input
 
 from conftest import record_data
 from fwadvisor.profiler.documents import RunDocument, run_from_data
@@ -163,7 +164,7 @@ async def test_cancel_and_the_default_name(tmp_path, monkeypatch):
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, FileNameDialog)
-        assert dialog.query_one("Input").value == str(tmp_path / "fwadvisor-report.json")
+        assert dialog.query_one("Input", Input).value == str(tmp_path / "fwadvisor-report.json")
         await pilot.press("enter")  # the default as it is
         await app.workers.wait_for_complete()
         await pilot.pause()

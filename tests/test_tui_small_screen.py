@@ -37,6 +37,7 @@ async def test_toggles_sent_in_a_burst_all_count():
         for key in ["space", "down", "space", "down", "space", "down", "space", "down", "space"]:
             event = events.Key(key, " " if key == "space" else None)
             event.set_sender(app)
+            assert app._driver is not None  # the test app runs on its headless driver
             app._driver.send_message(event)
         await pilot.pause(0.5)
         expected = list(app.state.questionnaire.questions[1].choices)[:5]
@@ -67,6 +68,7 @@ async def test_the_advice_top_folds_to_the_verdict_at_24_rows():
         # The margin and priorities lead the list (they scroll with it); a reason has the highlight.
         assert reasons.get_option_at_index(0).id == "summary"
         assert "Margin" in str(reasons.get_option_at_index(0).prompt)
+        assert reasons.highlighted_option is not None
         assert str(reasons.highlighted_option.id).startswith(("reason:", "blocker:", "plan:"))
     tall = make_app(LAB, save_path=None, load_last_profile=False)
     async with tall.run_test(size=(120, 40)) as pilot:
@@ -167,8 +169,9 @@ async def test_a_newer_one_benchmark_or_one_thread_run_is_not_the_evidence():
     async with app.run_test(size=(80, 24)):
         await app.workers.wait_for_complete()  # the saved runs are read in a thread (issue 20)
     assert app.state.profile_document is not None
-    assert app.state.profile_path.name == "profile-20200101T000000Z-quick.json"
+    assert app.state.profile_path is not None and app.state.profile_path.name == "profile-20200101T000000Z-quick.json"
     line = app.state.evidence_line()
+    assert line is not None
     assert "profile-20200101T000000Z-quick.json" in line
     assert "profile-20200103T000000Z-quick.json is newer but not the whole suite (1 CPU thread of 2)" in line
     assert "2 newer runs passed over in all" in line

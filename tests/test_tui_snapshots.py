@@ -7,6 +7,7 @@ Only layout is checked here; behaviour is tested with Pilot in test_tui*.py. Rev
 from __future__ import annotations
 
 import pytest
+from textual.widgets import DataTable
 
 from conftest import FIXTURES
 from fwadvisor.tui.app import make_app
@@ -82,7 +83,7 @@ def test_row_details_at_80x24(snap_compare, facts_today):
 
     async def open_details(pilot) -> None:
         await pilot.press("3")
-        table = app.screen.query_one("#profiler-results")
+        table = app.screen.query_one("#profiler-results", DataTable)
         for _ in range(100):
             if table.row_count == 4:
                 break

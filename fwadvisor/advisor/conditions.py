@@ -15,17 +15,19 @@ def matches(cond: Condition, answers: Mapping[str, AnswerValue], metrics: Mappin
     if cond.not_ is not None:
         return not matches(cond.not_, answers, metrics)
     if cond.question is not None:
-        return _question_matches(cond, answers.get(cond.question))
+        answer = answers.get(cond.question)
+        if cond.answered is not None:
+            return (answer is not None) == cond.answered
+        return answer is not None and _answer_matches(cond, answer)
     if cond.metric is not None:
-        return _metric_matches(cond, metrics.get(cond.metric))
+        value = metrics.get(cond.metric)
+        if cond.present is not None:
+            return (value is not None) == cond.present
+        return value is not None and _value_matches(cond, value)
     return False
 
 
-def _question_matches(cond: Condition, answer: AnswerValue | None) -> bool:
-    if cond.answered is not None:
-        return (answer is not None) == cond.answered
-    if answer is None:
-        return False
+def _answer_matches(cond: Condition, answer: AnswerValue) -> bool:
     chosen = set(answer) if isinstance(answer, list) else {answer}
     if cond.equals is not None:
         return chosen == {cond.equals}
@@ -40,11 +42,7 @@ def _question_matches(cond: Condition, answer: AnswerValue | None) -> bool:
     return False
 
 
-def _metric_matches(cond: Condition, value: float | None) -> bool:
-    if cond.present is not None:
-        return (value is not None) == cond.present
-    if value is None:
-        return False
+def _value_matches(cond: Condition, value: float) -> bool:
     checks = ((cond.gt, value.__gt__), (cond.ge, value.__ge__), (cond.lt, value.__lt__), (cond.le, value.__le__))
     return all(test(bound) for bound, test in checks if bound is not None)
 

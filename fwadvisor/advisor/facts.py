@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import msgspec
 
 from fwadvisor import clock
-from fwadvisor.advisor.model import Evidence, Guidance, Release, Rule
+from fwadvisor.advisor.model import Evidence, Guidance, Misconception, NextStep, Outlook, Release, Rule
 from fwadvisor.advisor.versions import Ecosystem, Version, parse_version
 from fwadvisor.clock import age_words
-
-if TYPE_CHECKING:
-    from fwadvisor.advisor.engine import Recommendation
 
 CHECK_FILE = "release-check.json"
 
@@ -145,7 +142,36 @@ def all_facts(rules: Iterable[Rule], guidance: Guidance) -> list[FactEntry]:
     return entries
 
 
-def facts_behind(rec: Recommendation, rules: Iterable[Rule]) -> list[FactEntry]:
+class FromRule(Protocol):
+    """A part of the advice that one rule gave (a reason, caveat, blocker, other path or plan)."""
+
+    @property
+    def rule(self) -> str: ...
+
+
+class AdviceParts(Protocol):
+    """What the facts behind a piece of advice are read from: the parts of engine.Recommendation that
+    name rules and guidance. Named here, not imported, because the engine imports this module."""
+
+    @property
+    def reasons(self) -> Sequence[FromRule]: ...
+    @property
+    def caveats(self) -> Sequence[FromRule]: ...
+    @property
+    def blockers(self) -> Sequence[FromRule]: ...
+    @property
+    def alternatives(self) -> Sequence[FromRule]: ...
+    @property
+    def plan_rule(self) -> FromRule | None: ...
+    @property
+    def outlook(self) -> Mapping[str, Outlook]: ...
+    @property
+    def misconceptions(self) -> Sequence[Misconception]: ...
+    @property
+    def next_steps(self) -> Sequence[NextStep]: ...
+
+
+def facts_behind(rec: AdviceParts, rules: Iterable[Rule]) -> list[FactEntry]:
     """The evidence items behind one recommendation: its rules that fired and the guidance it shows."""
     used = rule_ids(rec)
     entries = [FactEntry(f"rule {rule.id}", rule.id, e) for rule in rules if rule.id in used for e in rule.evidence]
@@ -159,7 +185,7 @@ def facts_behind(rec: Recommendation, rules: Iterable[Rule]) -> list[FactEntry]:
     return entries
 
 
-def rule_ids(rec: Recommendation) -> set[str]:
+def rule_ids(rec: AdviceParts) -> set[str]:
     """The ids of the rules a recommendation rests on (reasons, caveats, blockers, other paths, the plan)."""
     ids = {item.rule for group in (rec.reasons, rec.caveats, rec.blockers, rec.alternatives) for item in group}
     if rec.plan_rule is not None:
@@ -247,6 +273,9 @@ class Claim(msgspec.Struct, frozen=True):
     owners: list[str]  # the rules (and guidance parts) whose text names it
 
 
+ReleaseKind = Literal["stable", "pre-release"]
+
+
 class Overtaken(msgspec.Struct, frozen=True):
     """A claim that a newer release has overtaken."""
 
@@ -254,7 +283,7 @@ class Overtaken(msgspec.Struct, frozen=True):
     ecosystem: str
     claimed: str  # the version the facts name as the latest
     newer: str  # the newer release the index has
-    kind: Literal["stable", "pre-release"]
+    kind: ReleaseKind
     owners: list[str]
     date: str | None = None  # the newer release's date, where the index gives it
 
@@ -327,7 +356,11 @@ def overtaken(
         said = parse_version(record.version, record.ecosystem)
         if answer is None or said is None:
             continue
-        for newer_text, kind in ((answer.newest_stable, "stable"), (answer.newest_prerelease, "pre-release")):
+        newest: list[tuple[str | None, ReleaseKind]] = [
+            (answer.newest_stable, "stable"),
+            (answer.newest_prerelease, "pre-release"),
+        ]
+        for newer_text, kind in newest:
             newer = parse_version(newer_text, record.ecosystem) if newer_text else None
             if newer is None or newer <= said:
                 continue
@@ -341,7 +374,7 @@ def overtaken(
                     record.ecosystem,
                     record.version,
                     newer.text,
-                    kind,  # type: ignore[arg-type]
+                    kind,
                     claim.owners,
                     answer.dates.get(newer.text),
                 )

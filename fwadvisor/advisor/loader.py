@@ -236,7 +236,8 @@ def condition_problems(
             found += condition_problems(child, questionnaire, [*keys, form, i])
         return found
     if form == "not_":
-        return condition_problems(cond.not_, questionnaire, [*keys, "not"])  # type: ignore[arg-type]
+        assert cond.not_ is not None  # `forms` names only the fields that are set
+        return condition_problems(cond.not_, questionnaire, [*keys, "not"])
     tests_used = [t for t in (*QUESTION_TESTS, *METRIC_TESTS) if getattr(cond, t) is not None]
     if form == "metric":
         if cond.metric not in KNOWN_METRICS:

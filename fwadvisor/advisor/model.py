@@ -8,7 +8,7 @@ parsed YAML into them with errors that name the file, the line and the field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 from msgspec import Meta, field
@@ -17,8 +17,8 @@ from fwadvisor.validation import FileModel
 
 Framework = Literal["pytorch", "tensorflow"]
 Area = Literal["ecosystem", "deployment", "research", "hardware", "team", "scale", "maintenance", "performance"]
-AREAS: tuple[str, ...] = Area.__args__  # type: ignore[attr-defined]
-FRAMEWORKS: tuple[str, ...] = Framework.__args__  # type: ignore[attr-defined]
+AREAS: tuple[str, ...] = get_args(Area)
+FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 AnswerValue = str | list[str]
 
 
@@ -119,7 +119,7 @@ class PlanPart(FileModel, frozen=True):
 
 
 Effect = Literal["favor", "blocker", "caveat", "alternative", "plan"]
-EFFECTS: tuple[str, ...] = Effect.__args__  # type: ignore[attr-defined]
+EFFECTS: tuple[str, ...] = get_args(Effect)
 
 
 class Rule(FileModel, frozen=True):

@@ -299,7 +299,7 @@ LOWER_IS_BETTER: Final = frozenset(unit for s in _SPECS if s.lower_is_better for
 NOT_A_SPEED: Final = frozenset(unit for s in _SPECS if not s.compared_as_speed for unit in s.units)
 
 
-def param_problem(benchmark: str, params: Mapping[str, int]) -> str | None:
+def param_problem(benchmark: str, params: Mapping[str, int | str]) -> str | None:
     """What is wrong with a case's params for `benchmark` (a known id), or None when they fit."""
     spec = CATALOG[benchmark]
     expected = set(spec.params)

@@ -1,6 +1,6 @@
 """Dependency and packaging files, read as data (never run): requirements and constraints files,
-pyproject.toml, setup.cfg, setup.py (with `ast`), environment.yml, Pipfile, Dockerfiles, compose
-files, .env files and package.json.
+pyproject.toml, setup.cfg, setup.py (with `ast`), environment.yml and Pipfile (deployfiles.py reads
+Dockerfiles, compose files, .env files and package.json into the same DepFacts).
 
 Each reader takes the file's path (relative to the scanned folder) and text and returns a DepFacts:
 the requirements it declares, other signals (container images, KERAS_BACKEND settings, a browser
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import json
 import posixpath
 import re
 import tomllib
@@ -20,9 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fwadvisor.scan.model import Evidence, make_evidence
-from fwadvisor.scan.pysource import pip_arguments
 from fwadvisor.scan.requirements import Requirement, parse_requirement
-from fwadvisor.scan.signals import BROWSER, KERAS_BACKEND, image_signals
 
 
 class Declared:
@@ -44,7 +41,7 @@ class DepFacts:
         self.problem: str | None = None
 
 
-class _Lines:
+class Lines:
     """A file's lines, for evidence: the line holding a value that a parser returned without one."""
 
     def __init__(self, rel: str, text: str):
@@ -92,7 +89,7 @@ _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
 
 def read_requirements(rel: str, text: str) -> DepFacts:
     facts = DepFacts()
-    lines = _Lines(rel, text)
+    lines = Lines(rel, text)
     logical = ""
     first = 0
     for number, raw in enumerate(lines.lines, start=1):
@@ -125,32 +122,31 @@ def read_requirements(rel: str, text: str) -> DepFacts:
 
 
 def read_pyproject(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    data = _toml(text, facts)
+    facts, data = _toml(text)
     if data is None:
         return facts
-    lines = _Lines(rel, text)
-    project = _table(data, "project")
+    lines = Lines(rel, text)
+    project = table_at(data, "project")
     strings: list[str] = []
     strings += _strings(project.get("dependencies"))
-    for group in _table(project, "optional-dependencies").values():
+    for group in table_at(project, "optional-dependencies").values():
         strings += _strings(group)
-    for group in _table(data, "dependency-groups").values():  # PEP 735 (uv, pip 25.1)
+    for group in table_at(data, "dependency-groups").values():  # PEP 735 (uv, pip 25.1)
         strings += _strings(group)
-    tool = _table(data, "tool")
-    uv = _table(tool, "uv")
+    tool = table_at(data, "tool")
+    uv = table_at(tool, "uv")
     for key in ("dev-dependencies", "constraint-dependencies", "override-dependencies"):
         strings += _strings(uv.get(key))
-    for group in _table(_table(tool, "pdm"), "dev-dependencies").values():
+    for group in table_at(table_at(tool, "pdm"), "dev-dependencies").values():
         strings += _strings(group)
     for item in strings:
         line = lines.find([f'"{item}"', f"'{item}'", item])
         _add(facts, item, lines.evidence(line))
-    poetry = _table(tool, "poetry")
-    tables = [("tool.poetry.dependencies", _table(poetry, "dependencies"))]
-    tables.append(("tool.poetry.dev-dependencies", _table(poetry, "dev-dependencies")))
-    for name, group in _table(poetry, "group").items():
-        tables.append((f"tool.poetry.group.{name}.dependencies", _table(group, "dependencies")))
+    poetry = table_at(tool, "poetry")
+    tables = [("tool.poetry.dependencies", table_at(poetry, "dependencies"))]
+    tables.append(("tool.poetry.dev-dependencies", table_at(poetry, "dev-dependencies")))
+    for name, group in table_at(poetry, "group").items():
+        tables.append((f"tool.poetry.group.{name}.dependencies", table_at(group, "dependencies")))
     for title, entries in tables:
         start = lines.header(title)
         for name, spec in entries.items():
@@ -161,23 +157,23 @@ def read_pyproject(rel: str, text: str) -> DepFacts:
     # A [project] name alone does not make a package (uv writes one for every application): it
     # counts when the project can be built (a [build-system] table) or installs commands.
     name_line = _name_line(lines, "project")
-    buildable = bool(_table(data, "build-system"))
+    buildable = bool(table_at(data, "build-system"))
     if isinstance(project.get("name"), str) and name_line and buildable:
         facts.published.append((f"name '{project['name']}'", lines.evidence(name_line)))
     for section in ("scripts", "gui-scripts", "entry-points"):
-        if _table(project, section):
+        if table_at(project, section):
             at = lines.header(f"project.{section}") or lines.find([f"{section} ="], default=1)
             facts.published.append(("entry points", lines.evidence(at)))
     name_line = _name_line(lines, "tool.poetry")
     if isinstance(poetry.get("name"), str) and name_line and poetry.get("package-mode") is not False:
         facts.published.append((f"name '{poetry['name']}'", lines.evidence(name_line)))
     for section in ("scripts", "plugins"):
-        if _table(poetry, section):
+        if table_at(poetry, section):
             facts.published.append(("entry points", lines.evidence(lines.header(f"tool.poetry.{section}") or 1)))
     return facts
 
 
-def _name_line(lines: _Lines, table: str) -> int:
+def _name_line(lines: Lines, table: str) -> int:
     header = lines.header(table)
     if not header:
         return 0
@@ -208,15 +204,17 @@ def _poetry_extras(spec: Any) -> str:
     return ""
 
 
-def _toml(text: str, facts: DepFacts) -> dict[str, Any] | None:
+def _toml(text: str) -> tuple[DepFacts, dict[str, Any] | None]:
+    """The facts to fill, and the file's data (None, and a problem in the facts, if it is not TOML)."""
+    facts = DepFacts()
     try:
-        return tomllib.loads(text)
+        return facts, tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         facts.problem = f"not valid TOML ({one_line_error(exc)})"
-        return None
+        return facts, None
 
 
-def _table(data: Any, key: str) -> dict[str, Any]:
+def table_at(data: Any, key: str) -> dict[str, Any]:
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, dict) else {}
 
@@ -241,7 +239,7 @@ def read_setup_cfg(rel: str, text: str) -> DepFacts:
     except (configparser.Error, ValueError) as exc:
         facts.problem = f"not a readable setup.cfg ({one_line_error(exc)})"
         return facts
-    lines = _Lines(rel, text)
+    lines = Lines(rel, text)
     values: list[tuple[str, str]] = []
     if parser.has_option("options", "install_requires"):
         values.append(("options", parser.get("options", "install_requires")))
@@ -269,7 +267,7 @@ def read_setup_py(rel: str, text: str, tree: ast.Module | str) -> DepFacts:
     if isinstance(tree, str):
         facts.problem = f"not valid Python 3 ({tree}): its setup() arguments were not read"
         return facts
-    lines = _Lines(rel, text)
+    lines = Lines(rel, text)
     assigned = {
         target.id: node.value
         for node in tree.body
@@ -329,7 +327,7 @@ def read_environment(rel: str, text: str) -> DepFacts:
     dependencies = data.get("dependencies") if isinstance(data, dict) else None
     if not isinstance(dependencies, list):
         return facts
-    lines = _Lines(rel, text)
+    lines = Lines(rel, text)
     start = lines.match(re.compile(r"^\s*dependencies\s*:"), default=1)
     for item in dependencies:
         if isinstance(item, str):
@@ -344,123 +342,11 @@ def read_environment(rel: str, text: str) -> DepFacts:
 
 
 def read_pipfile(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    data = _toml(text, facts)
-    if data is None:
-        return facts
-    lines = _Lines(rel, text)
+    facts, data = _toml(text)
+    lines = Lines(rel, text)
     for section in ("packages", "dev-packages"):
         start = lines.header(section) or 1
-        for name, spec in _table(data, section).items():
+        for name, spec in table_at(data, section).items():
             line = lines.match(_key_line(str(name)), start=start, default=start)
             _add(facts, f"{name}{_poetry_version(spec)}{_poetry_extras(spec)}", lines.evidence(line))
-    return facts
-
-
-# ---------------------------------------------------------------- Dockerfiles, compose files, .env files
-
-_INSTALL = re.compile(
-    r"(?:^|[\s;&|(])(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|(?P<conda>conda|mamba|micromamba))"
-    r"\s+install\s+"
-)
-_KERAS_BACKEND_SETTING = re.compile(r"\bKERAS_BACKEND\b\s*[=:\s]\s*[\"']?(jax|tensorflow|torch|numpy|openvino)\b")
-
-
-def read_dockerfile(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    lines = _Lines(rel, text)
-    logical: list[tuple[int, str]] = []  # (first line, joined text)
-    parts: list[str] = []
-    starts: list[int] = []  # offset in the joined text -> physical line
-    first = 0
-    for number, raw in enumerate(lines.lines, start=1):
-        stripped = raw.strip()
-        if parts and stripped.startswith("#"):
-            continue  # a comment inside a continued instruction
-        if not parts:
-            first = number
-        starts.append(number)
-        continued = stripped.endswith("\\")
-        parts.append(stripped[:-1] if continued else stripped)
-        if not continued:
-            logical.append((first, "\n".join(parts)))
-            parts = []
-    if parts:
-        logical.append((first, "\n".join(parts)))
-    for first, instruction in logical:
-        word, _, rest = instruction.partition(" ")
-        word = word.upper()
-        if word == "FROM":
-            image = next((w for w in rest.split() if not w.startswith("--")), "")
-            _image(facts, image, lines.evidence(first))
-        elif word == "RUN":
-            _installs(facts, instruction, first, lines)
-        elif word in ("ENV", "ARG") and _KERAS_BACKEND_SETTING.search(instruction):
-            offset = instruction[: _KERAS_BACKEND_SETTING.search(instruction).start()].count("\n")  # type: ignore[union-attr]
-            facts.signals.append((KERAS_BACKEND, lines.evidence(first + offset)))
-    return facts
-
-
-def _image(facts: DepFacts, image: str, evidence: Evidence) -> None:
-    keys, pinned = image_signals(image)
-    facts.signals += [(key, evidence) for key in keys]
-    if pinned is not None:
-        facts.declared.append(Declared(pinned, evidence))
-
-
-def _installs(facts: DepFacts, instruction: str, first: int, lines: _Lines) -> None:
-    """The packages of every `pip install` (and `conda install`) in a RUN instruction."""
-    for found in _INSTALL.finditer(instruction):
-        tail = instruction[found.end() :]
-        cursor = 0
-        for word, requirement in pip_arguments(tail.replace("\n", " "), conda=bool(found.group("conda"))):
-            at = tail.find(word, cursor)
-            cursor = at + len(word) if at >= 0 else cursor
-            line = first + instruction[: found.end() + max(at, 0)].count("\n")
-            if requirement is not None:
-                facts.declared.append(Declared(requirement, lines.evidence(line)))
-
-
-_COMPOSE_IMAGE = re.compile(r"^\s*image\s*:\s*[\"']?([^\s\"'#]+)")
-
-
-def read_compose(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    lines = _Lines(rel, text)
-    for number, line in enumerate(lines.lines, start=1):
-        found = _COMPOSE_IMAGE.match(line)
-        if found:
-            _image(facts, found.group(1), lines.evidence(number))
-        elif _KERAS_BACKEND_SETTING.search(line):
-            facts.signals.append((KERAS_BACKEND, lines.evidence(number)))
-    return facts
-
-
-def read_env_file(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    lines = _Lines(rel, text)
-    for number, line in enumerate(lines.lines, start=1):
-        if not line.lstrip().startswith("#") and _KERAS_BACKEND_SETTING.search(line):
-            facts.signals.append((KERAS_BACKEND, lines.evidence(number)))
-    return facts
-
-
-# ---------------------------------------------------------------- package.json (TensorFlow.js)
-
-
-def read_package_json(rel: str, text: str) -> DepFacts:
-    facts = DepFacts()
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        facts.problem = f"not valid JSON ({type(exc).__name__})"
-        return facts
-    if not isinstance(data, dict):
-        return facts
-    lines = _Lines(rel, text)
-    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
-        for name in _table(data, section):
-            # @tensorflow/tfjs-node runs in Node.js on a server, not in the browser
-            if str(name).startswith("@tensorflow/tfjs") and not str(name).startswith("@tensorflow/tfjs-node"):
-                facts.signals.append((BROWSER, lines.evidence(lines.find([f'"{name}"']))))
     return facts

@@ -36,14 +36,21 @@ The rules, in order of the questions:
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from fwadvisor.advisor.model import AnswerValue, Library, Question, Questionnaire
-from fwadvisor.scan.depfiles import Declared, DepFacts
-from fwadvisor.scan.model import Evidence, InferredAnswer, LibraryUse, ScanResult, make_evidence
-from fwadvisor.scan.pysource import SourceFacts
-from fwadvisor.scan.requirements import normalise
+from fwadvisor.advisor.model import AnswerValue, Question
+from fwadvisor.scan.collector import (
+    CENTRAL_SHARE,
+    KERAS_LIKE,
+    MAX_EVIDENCE,
+    SIGNAL_BITS,
+    TF_SIDE,
+    Collector,
+    Signals,
+    spread,
+    unique,
+)
+from fwadvisor.scan.model import Evidence, InferredAnswer, LibraryUse, ScanResult
 from fwadvisor.scan.signals import (
     BROWSER,
     EXECUTORCH,
@@ -57,20 +64,12 @@ from fwadvisor.scan.signals import (
     TF2,
     TORCH,
     WEB,
-    Matcher,
 )
 
-MAX_EVIDENCE = 5  # evidence lines per answer and per library
-KEEP_PER_SIGNAL = 8  # evidence kept per signal and module while scanning (some may turn out local)
 BOTH_SHARE = 0.10  # each framework in at least this share of the files importing either -> both
 TF1_SHARE = 0.25  # TF1 idioms in at least this share of the TensorFlow files -> tensorflow_v1
 KERAS3_SHARE = 0.5  # Keras imported by at least this share of the TensorFlow files -> Keras 3
-CENTRAL_SHARE = 0.05  # imported by at least this share of the Python files -> a key library
 MAX_NOTES_EACH = 10
-
-_BITS = {TORCH: 1, TF: 2, KERAS: 4, TF1: 8, TF2: 16, KERAS3: 32}
-TF_SIDE = _BITS[TF] | _BITS[KERAS] | _BITS[KERAS3]
-KERAS_LIKE = _BITS[KERAS] | _BITS[KERAS3]
 
 # A library category of rules/libraries.yaml -> the domains choice it hints at. Categories that are
 # not a kind of data (serving, edge, training, probabilistic) hint at none.
@@ -107,194 +106,70 @@ SERVING_NAMES = {
 }
 
 
-class Collector:
-    """Gathers what every file says during the walk; `result()` infers the answers."""
-
-    def __init__(self, matcher: Matcher, libraries: Sequence[Library], questionnaire: Questionnaire):
-        self.matcher = matcher
-        self.libraries = {library.id: library for library in libraries}
-        self.questionnaire = questionnaire
-        self.python_files = 0
-        self.file_bits: list[int] = []
-        self.key_files: dict[str, list[tuple[str, ...]]] = {}  # signal -> for each file, its modules
-        self.key_evidence: dict[tuple[str, str], list[Evidence]] = {}  # (signal, module) -> evidence
-        self.declared: list[Declared] = []
-        self.dep_signals: list[tuple[str, Evidence]] = []
-        self.published: list[tuple[str, Evidence]] = []
-        self.modules: set[tuple[str, str]] = set()  # (folder, module name) of every Python file
-        self.python_dirs: set[str] = set()
-        self.notes: list[str] = []
-        self.unparsed: list[str] = []
-
-    # ------------------------------------------------------------------ gathering
-
-    def add_python_file(self, rel: str) -> None:
-        folder, name = posixpath.split(rel)
-        stem = name[:-3] if name.endswith(".py") else ""
-        self.python_dirs.add(folder)
-        if stem == "__init__":
-            self.modules.add(posixpath.split(folder))
-        elif stem.isidentifier():
-            self.modules.add((folder, stem))
-
-    def add_source(
-        self, rel: str, facts: SourceFacts, line_text: Callable[[int], str], line_map: list[int] | None
-    ) -> None:
-        """One Python file's or notebook's signals; `line_map` turns a notebook's code lines into file lines."""
-        self.python_files += 1
-        bits = 0
-        for key, tops in facts.hits.items():
-            bits |= _BITS.get(key, 0)
-            self.key_files.setdefault(key, []).append(tuple(tops))
-            for top, line in tops.items():
-                kept = self.key_evidence.setdefault((key, top), [])
-                if len(kept) < KEEP_PER_SIGNAL:
-                    shown = line_map[line - 1] if line_map and 0 < line <= len(line_map) else line
-                    kept.append(make_evidence(rel, shown, line_text(line)))
-        self.file_bits.append(bits)
-        if facts.error:
-            self.unparsed.append(f"{rel}: not valid Python 3 ({facts.error}); its imports were read line by line")
-
-    def add_deps(self, rel: str, facts: DepFacts) -> None:
-        self.declared += facts.declared
-        self.dep_signals += facts.signals
-        if rel.count("/") <= 1:  # the project's own packaging, not an example's or a vendored one's
-            self.published += facts.published
-        if facts.problem:
-            self.notes.append(f"{rel}: {facts.problem}")
-
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-
-    # ------------------------------------------------------------------ inferring
-
-    def result(
-        self, root: str, *, files_read: int, skipped_binary: int, skipped_large: int, stopped: bool
-    ) -> ScanResult:
-        view = _View(self)
-        libraries = view.library_uses()
-        central = [use for use in libraries if view.is_central(use)]
-        builders: list[Callable[[], InferredAnswer | None]] = [
-            view.existing_codebase,
-            view.model_sources,
-            view.serving_stack,
-            lambda: view.deploy_targets(),
-            lambda: view.domains(central),
-            view.code_users,
-            lambda: view.key_libraries(central),
-        ]
-        found: dict[str, InferredAnswer] = {}
-        for build in builders:
-            answer = build()
-            if answer is not None:
-                found[answer.question] = answer
-        answers = self._checked(found)
-        notes = list(self.notes) + self.unparsed[:MAX_NOTES_EACH]
-        if len(self.unparsed) > MAX_NOTES_EACH:
-            notes.append(f"... and {len(self.unparsed) - MAX_NOTES_EACH} more files that are not valid Python 3")
-        return ScanResult(
-            root=root,
-            answers=answers,
-            libraries=libraries,
-            python_files=self.python_files,
-            files_read=files_read,
-            skipped_binary=skipped_binary,
-            skipped_large=skipped_large,
-            stopped_at_limit=stopped,
-            notes=notes,
-        )
-
-    def _checked(self, found: dict[str, InferredAnswer]) -> dict[str, InferredAnswer]:
-        """Only answers rules/questions.yaml accepts, alone and together, in questionnaire order."""
-        from fwadvisor.advisor.questionnaire import check_answer, sense_problems
-
-        by_id = self.questionnaire.by_id()
-        answers: dict[str, InferredAnswer] = {}
-        for question in self.questionnaire.questions:
-            answer = found.get(question.id)
-            if answer is None:
-                continue
-            problem = check_answer(question, answer.value)
-            if problem:
-                self.notes.append(f"an inferred answer was left out: {problem}")
-                continue
-            answers[question.id] = answer
-        while True:
-            values: dict[str, AnswerValue] = {qid: a.value for qid, a in answers.items()}
-            problems = [qid for qid, _ in sense_problems(values, self.questionnaire) if qid in by_id]
-            if not problems:
-                return answers
-            for qid in problems:
-                answers.pop(qid, None)
+def scan_result(
+    collector: Collector, root: str, *, files_read: int, skipped_binary: int, skipped_large: int, stopped: bool
+) -> ScanResult:
+    """The answers the gathered signals give, checked against rules/questions.yaml, and the scan's notes."""
+    view = _Answers(collector)
+    libraries = view.library_uses()
+    central = [use for use in libraries if view.is_central(use)]
+    builders: list[Callable[[], InferredAnswer | None]] = [
+        view.existing_codebase,
+        view.model_sources,
+        view.serving_stack,
+        lambda: view.deploy_targets(),
+        lambda: view.domains(central),
+        view.code_users,
+        lambda: view.key_libraries(central),
+    ]
+    found: dict[str, InferredAnswer] = {}
+    for build in builders:
+        answer = build()
+        if answer is not None:
+            found[answer.question] = answer
+    answers = checked_answers(collector, found)
+    notes = list(collector.notes) + collector.unparsed[:MAX_NOTES_EACH]
+    if len(collector.unparsed) > MAX_NOTES_EACH:
+        notes.append(f"... and {len(collector.unparsed) - MAX_NOTES_EACH} more files that are not valid Python 3")
+    return ScanResult(
+        root=root,
+        answers=answers,
+        libraries=libraries,
+        python_files=collector.python_files,
+        files_read=files_read,
+        skipped_binary=skipped_binary,
+        skipped_large=skipped_large,
+        stopped_at_limit=stopped,
+        notes=notes,
+    )
 
 
-class _View:
-    """The gathered signals with the project's own modules set aside, and the answers they give."""
+def checked_answers(collector: Collector, found: dict[str, InferredAnswer]) -> dict[str, InferredAnswer]:
+    """Only answers rules/questions.yaml accepts, alone and together, in questionnaire order."""
+    from fwadvisor.advisor.questionnaire import check_answer, sense_problems
 
-    def __init__(self, collector: Collector):
-        self.c = collector
-        folders = collector.python_dirs | {"", "src"}
-        self.local = {name for folder, name in collector.modules if folder in folders}
-        self.declared_names = {d.requirement.name for d in collector.declared}
-        self.declared_keys: dict[str, list[Evidence]] = {}
-        for declared in collector.declared:
-            for key in collector.matcher.package(declared.requirement):
-                self.declared_keys.setdefault(key, []).append(declared.evidence)
-        for key, evidence in collector.dep_signals:
-            self.declared_keys.setdefault(key, []).append(evidence)
-        self.choices = {q.id: q for q in collector.questionnaire.questions}
+    by_id = collector.questionnaire.by_id()
+    answers: dict[str, InferredAnswer] = {}
+    for question in collector.questionnaire.questions:
+        answer = found.get(question.id)
+        if answer is None:
+            continue
+        problem = check_answer(question, answer.value)
+        if problem:
+            collector.notes.append(f"an inferred answer was left out: {problem}")
+            continue
+        answers[question.id] = answer
+    while True:
+        values: dict[str, AnswerValue] = {qid: a.value for qid, a in answers.items()}
+        problems = [qid for qid, _ in sense_problems(values, collector.questionnaire) if qid in by_id]
+        if not problems:
+            return answers
+        for qid in problems:
+            answers.pop(qid, None)
 
-    # ------------------------------------------------------------------ signals
 
-    def _is_local(self, key: str, top: str) -> bool:
-        """An import of the project's own module that shares a library's name (a `datasets/` folder)."""
-        if not top or top not in self.local or normalise(top) in self.declared_names:
-            return False
-        return not (key.startswith("lib:") and key in self.declared_keys)
-
-    def files(self, key: str) -> int:
-        return sum(1 for tops in self.c.key_files.get(key, ()) if any(not self._is_local(key, t) for t in tops))
-
-    def code_evidence(self, key: str) -> list[Evidence]:
-        found = [
-            evidence
-            for (signal, top), kept in self.c.key_evidence.items()
-            if signal == key and not self._is_local(key, top)
-            for evidence in kept
-        ]
-        return _spread(found)
-
-    def declared(self, key: str) -> list[Evidence]:
-        return _spread(self.declared_keys.get(key, []))
-
-    def present(self, key: str) -> bool:
-        return self.files(key) > 0 or key in self.declared_keys
-
-    def evidence(self, key: str, limit: int = MAX_EVIDENCE) -> list[Evidence]:
-        """Declared lines first (one or two), then code lines."""
-        declared = self.declared(key)[:2]
-        return (declared + self.code_evidence(key))[:limit]
-
-    # ------------------------------------------------------------------ libraries
-
-    def library_uses(self) -> list[LibraryUse]:
-        uses = []
-        total = self.c.python_files
-        for library_id in self.c.libraries:
-            key = "lib:" + library_id
-            files = self.files(key)
-            declared = key in self.declared_keys
-            if not files and not declared:
-                continue
-            share = round(files / total, 4) if total else 0.0
-            uses.append(LibraryUse(library_id, share, files, declared, self.evidence(key)))
-        uses.sort(key=lambda u: (not self.is_central(u), -u.files, not u.declared, u.id))
-        return uses
-
-    def is_central(self, use: LibraryUse) -> bool:
-        return (use.declared and use.files > 0) or use.share >= CENTRAL_SHARE
-
-    # ------------------------------------------------------------------ answers
+class _Answers(Signals):
+    """The answers the signals give, one method per question."""
 
     def existing_codebase(self) -> InferredAnswer | None:
         bits = self.c.file_bits
@@ -302,9 +177,9 @@ class _View:
         keras3_project = bool(keras3)
         tf_side = sum(1 for b in bits if b & TF_SIDE)
         keras_like = sum(1 for b in bits if b & KERAS_LIKE)
-        torch_side = sum(1 for b in bits if b & _BITS[TORCH] and not (keras3_project and b & KERAS_LIKE))
-        either = sum(1 for b in bits if b & (TF_SIDE | _BITS[TORCH]))
-        tf1_files = sum(1 for b in bits if b & _BITS[TF1])
+        torch_side = sum(1 for b in bits if b & SIGNAL_BITS[TORCH] and not (keras3_project and b & KERAS_LIKE))
+        either = sum(1 for b in bits if b & (TF_SIDE | SIGNAL_BITS[TORCH]))
+        tf1_files = sum(1 for b in bits if b & SIGNAL_BITS[TF1])
         tf1_declared = self.declared(TF1)
         if not either:
             return self._codebase_from_declarations(keras3)
@@ -349,7 +224,7 @@ class _View:
             "TF1 idioms are in under a quarter of them and nothing says Keras 3."
         )
         evidence = (self.code_evidence(TF2)[:2] + self.evidence(TF) + self.evidence(KERAS))[:MAX_EVIDENCE]
-        return InferredAnswer("existing_codebase", "tensorflow", _unique(evidence), why)
+        return InferredAnswer("existing_codebase", "tensorflow", unique(evidence), why)
 
     def _keras3_signals(self) -> list[str]:
         found = []
@@ -379,7 +254,7 @@ class _View:
         else:
             value, why = "tensorflow", start + "TensorFlow."
         evidence = {"both": tf[:2] + torch[:2], "pytorch": torch}.get(value, self.declared(TF1) + tf)
-        return InferredAnswer("existing_codebase", value, _unique(evidence)[:MAX_EVIDENCE], why)
+        return InferredAnswer("existing_codebase", value, unique(evidence)[:MAX_EVIDENCE], why)
 
     def model_sources(self) -> InferredAnswer | None:
         chosen, evidence, reasons = [], [], []
@@ -443,7 +318,7 @@ class _View:
                 targets.update(choices)
                 evidence += self.evidence(key, 2)
                 reasons.append(f"{name} hints at {' and '.join(choices)}")
-        model_code = any(b & (TF_SIDE | _BITS[TORCH]) for b in self.c.file_bits) or any(
+        model_code = any(b & (TF_SIDE | SIGNAL_BITS[TORCH]) for b in self.c.file_bits) or any(
             self.present(k) for k in self._library_and_source_keys()
         )
         serving = self._serving()
@@ -461,7 +336,7 @@ class _View:
             return None
         ordered = [choice for choice in self.choices["deploy_targets"].choices if choice in targets]
         why = "Hints only: " + "; ".join(reasons) + "."
-        return InferredAnswer("deploy_targets", ordered, _unique(evidence)[:MAX_EVIDENCE], why)
+        return InferredAnswer("deploy_targets", ordered, unique(evidence)[:MAX_EVIDENCE], why)
 
     def _library_and_source_keys(self) -> list[str]:
         keys = ["lib:" + i for i in self.c.libraries] + ["src:" + c for c in SOURCE_NAMES]
@@ -482,13 +357,13 @@ class _View:
         ordered = [choice for choice in self.choices["domains"].choices if choice in found]
         parts = [f"{', '.join(found[d])} -> {d}" for d in ordered]
         why = "A hint from the categories of the key libraries: " + "; ".join(parts) + "."
-        return InferredAnswer("domains", ordered, _unique(evidence)[:MAX_EVIDENCE], why)
+        return InferredAnswer("domains", ordered, unique(evidence)[:MAX_EVIDENCE], why)
 
     def code_users(self) -> InferredAnswer | None:
         if not self.c.published:
             return None
         what = sorted({w for w, _ in self.c.published}, key=lambda w: (w != "entry points", w))
-        evidence = _spread([e for _, e in self.c.published])
+        evidence = spread([e for _, e in self.c.published])
         why = (
             f"The project is packaged for others to install ({', '.join(what)}); a team that only runs it "
             "itself would answer own_team."
@@ -510,18 +385,3 @@ class _View:
         )
         evidence = [e for use in chosen for e in use.evidence[:2]]
         return InferredAnswer("key_libraries", [u.id for u in chosen], evidence[:MAX_EVIDENCE], why)
-
-
-def _spread(evidence: list[Evidence]) -> list[Evidence]:
-    """Evidence from as many files as possible: the first line of each file, then the rest."""
-    seen: set[str] = set()
-    first: list[Evidence] = []
-    rest: list[Evidence] = []
-    for item in _unique(evidence):
-        (rest if item.file in seen else first).append(item)
-        seen.add(item.file)
-    return first + rest
-
-
-def _unique(evidence: list[Evidence]) -> list[Evidence]:
-    return list(dict.fromkeys(evidence))

@@ -29,9 +29,12 @@ from fwadvisor.advisor.model import Library, Questionnaire
 from fwadvisor.errors import InputError
 from fwadvisor.safe_text import one_line
 from fwadvisor.scan import depfiles
-from fwadvisor.scan.infer import Collector
-from fwadvisor.scan.model import Evidence, ScanResult, make_evidence
-from fwadvisor.scan.pysource import Notebook, analyse_notebook, analyse_python, parse_python, pip_arguments
+from fwadvisor.scan.collector import Collector
+from fwadvisor.scan.file_kinds import READERS, file_kind
+from fwadvisor.scan.infer import scan_result
+from fwadvisor.scan.model import Evidence, ScanResult
+from fwadvisor.scan.notebook import Notebook, analyse_notebook, notebook_installs
+from fwadvisor.scan.pysource import analyse_python, parse_python
 from fwadvisor.scan.signals import Matcher
 
 SKIP_FOLDERS = frozenset(
@@ -62,51 +65,6 @@ ENTRIES_PER_FILE = 50  # the walk also stops after max_files * this many directo
 MAX_LINK_NOTES = 5
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def file_kind(name: str, folder: str) -> str | None:
-    """What a file is to the scan, by its name; None for a file the scan does not read."""
-    lower = name.lower()
-    if lower.endswith(".py"):
-        return "setup.py" if name == "setup.py" else "python"
-    if lower.endswith(".ipynb"):
-        return "notebook"
-    if lower.endswith((".txt", ".in")) and (
-        "requirements" in lower
-        or lower.startswith("constraints")
-        or posixpath.basename(folder).lower() == "requirements"
-    ):
-        return "requirements"
-    if name == "pyproject.toml":
-        return "pyproject"
-    if name == "setup.cfg":
-        return "setup.cfg"
-    if name == "Pipfile":
-        return "pipfile"
-    if lower.startswith(("environment", "conda-env")) and lower.endswith((".yml", ".yaml")):
-        return "environment"
-    if lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
-        return "dockerfile"
-    if lower.startswith(("docker-compose", "compose")) and lower.endswith((".yml", ".yaml")):
-        return "compose"
-    if lower == ".env" or lower.endswith(".env") or lower.startswith(".env."):
-        return "env"
-    if name == "package.json":
-        return "package.json"
-    return None
-
-
-READERS: dict[str, Callable[[str, str], depfiles.DepFacts]] = {
-    "requirements": depfiles.read_requirements,
-    "pyproject": depfiles.read_pyproject,
-    "setup.cfg": depfiles.read_setup_cfg,
-    "pipfile": depfiles.read_pipfile,
-    "environment": depfiles.read_environment,
-    "dockerfile": depfiles.read_dockerfile,
-    "compose": depfiles.read_compose,
-    "env": depfiles.read_env_file,
-    "package.json": depfiles.read_package_json,
-}
 
 
 class _Skip(Exception):
@@ -296,7 +254,7 @@ class _Scan:
             facts = analyse_notebook(notebook, self.matcher)
             lines = notebook.lines
             collector.add_source(rel, facts, lambda n: lines[n - 1] if 0 < n <= len(lines) else "", notebook.file_lines)
-            collector.add_deps(rel, _notebook_installs(rel, notebook))
+            collector.add_deps(rel, notebook_installs(rel, notebook))
             return
         self.dep_files.add(rel)
         found = READERS[kind](rel, text)
@@ -335,18 +293,6 @@ class _Scan:
             facts = depfiles.read_requirements(target, text)
             self.collector.add_deps(target, facts)
             pending += facts.includes
-
-
-def _notebook_installs(rel: str, notebook: Notebook) -> depfiles.DepFacts:
-    """A notebook's `!pip install` lines as declarations."""
-    facts = depfiles.DepFacts()
-    for line, args, conda, written in notebook.installs:
-        shown = notebook.file_lines[line - 1] if 0 < line <= len(notebook.file_lines) else 1
-        evidence = make_evidence(rel, shown, written)
-        for _, requirement in pip_arguments(args, conda=conda):
-            if requirement is not None:
-                facts.declared.append(depfiles.Declared(requirement, evidence))
-    return facts
 
 
 def _line_getter(text: str) -> Callable[[int], str]:
@@ -405,7 +351,8 @@ def scan_project(
         collector.note(f"{_text_name(rel)}: a link to outside the folder, not followed")
     if len(scan.outside) > MAX_LINK_NOTES:
         collector.note(f"... and {len(scan.outside) - MAX_LINK_NOTES} more links to outside the folder, not followed")
-    return collector.result(
+    return scan_result(
+        collector,
         Path(os.path.abspath(path)).as_posix(),
         files_read=scan.files_read,
         skipped_binary=scan.skipped_binary,

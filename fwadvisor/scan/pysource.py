@@ -1,20 +1,20 @@
-"""Python source and notebooks, read with `ast` (never imported, never run): which modules each file
-imports and which framework idioms it uses (tf.Session, keras.ops ...), each with its first line."""
+"""Python source, read with `ast` (never imported, never run): which modules each file imports and
+which framework idioms it uses (tf.Session, keras.ops ...), each with its first line. notebook.py
+hands it a notebook's code cells."""
 
 from __future__ import annotations
 
 import ast
-import json
 import re
-import shlex
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from fwadvisor.scan.requirements import Requirement, parse_requirement
 from fwadvisor.scan.signals import KERAS_BACKEND, Matcher, attribute_signals
 
 # key -> {top-level module the signal came from ("" for an idiom) -> first line}
 Hits = dict[str, dict[str, int]]
+# What the fields in _BLOCKS hold: statements, a try's handlers and a match's cases.
+Statement = ast.stmt | ast.excepthandler | ast.match_case
 
 _IMPORT_LINE = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<module>[A-Za-z_][\w.]*)[ \t]+import[ \t]+(?P<names>[^#\n;]+)"
@@ -23,9 +23,6 @@ _IMPORT_LINE = re.compile(
 )
 _TF_IDIOM = re.compile(r"\b(?:tf|tensorflow)\.([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)")
 _KERAS_IDIOM = re.compile(r"\bkeras\.(ops|config)\b")
-_PIP_MAGIC = re.compile(
-    r"^[!%]\s*(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|(?P<conda>conda|mamba))\s+install\s+(?P<args>.*)$"
-)
 # Statement types whose fields hold further statements (imports may sit in functions, ifs, trys ...).
 _BLOCKS: dict[type, tuple[str, ...]] = {
     ast.FunctionDef: ("body",),
@@ -127,15 +124,14 @@ def _analyse_tree(tree: ast.Module, text: str, matcher: Matcher, facts: SourceFa
 
 def _import_statements(tree: ast.Module) -> Iterator[ast.stmt]:
     """Every import statement, at any depth of statements (expressions are not walked: fast)."""
-    stack: list[list[ast.AST]] = [tree.body]  # type: ignore[list-item]
+    stack: list[Sequence[ast.AST]] = [tree.body]
     blocks = _BLOCKS
     while stack:
         for node in stack.pop():
-            kind = type(node)
-            if kind is ast.Import or kind is ast.ImportFrom:
-                yield node  # type: ignore[misc]
+            if type(node) is ast.Import or type(node) is ast.ImportFrom:
+                yield node
                 continue
-            fields = blocks.get(kind)
+            fields = blocks.get(type(node))
             if fields:
                 for field in fields:
                     stack.append(getattr(node, field))
@@ -208,20 +204,19 @@ def _analyse_idioms(tree: ast.Module, text: str, aliases: dict[str, str], facts:
             facts.add(found_key, "", found_line)
 
 
-def _span(node: ast.AST) -> tuple[int, int]:
-    if type(node) is ast.match_case:
-        case: ast.match_case = node
-        return case.pattern.lineno, case.body[-1].end_lineno or case.pattern.lineno
-    first: int = node.lineno  # type: ignore[attr-defined]
+def _span(node: Statement) -> tuple[int, int]:
+    if isinstance(node, ast.match_case):
+        return node.pattern.lineno, node.body[-1].end_lineno or node.pattern.lineno
+    first = node.lineno
     for decorator in getattr(node, "decorator_list", ()):
         first = min(first, decorator.lineno)
-    return first, node.end_lineno or first  # type: ignore[attr-defined]
+    return first, node.end_lineno or first
 
 
 def _statement_parts(tree: ast.Module, line: int) -> tuple[ast.AST | None, list[ast.AST]]:
     """The innermost statement holding `line` and its expressions: a compound statement's header
     only (its body is searched for a deeper statement instead)."""
-    body: list[ast.AST] = tree.body  # type: ignore[assignment]
+    body: Sequence[Statement] = tree.body
     while True:
         holder = next((node for node in body if _span(node)[0] <= line <= _span(node)[1]), None)
         if holder is None:
@@ -248,22 +243,20 @@ def _statement_parts(tree: ast.Module, line: int) -> tuple[ast.AST | None, list[
 
 def _signals_in(parts: list[ast.AST], aliases: dict[str, str]) -> Iterator[tuple[str, int]]:
     """The idioms in these expressions: (signal, line) for each."""
-    attribute, name_node, constant = ast.Attribute, ast.Name, ast.Constant
     for part in parts:
         for node in ast.walk(part):
-            kind = type(node)
-            if kind is attribute:
-                chain = [node.attr]  # type: ignore[attr-defined]
-                value = node.value  # type: ignore[attr-defined]
-                while type(value) is attribute:
+            if type(node) is ast.Attribute:
+                chain = [node.attr]
+                value = node.value
+                while type(value) is ast.Attribute:
                     chain.append(value.attr)
                     value = value.value
-                if type(value) is name_node and value.id in aliases:
+                if type(value) is ast.Name and value.id in aliases:
                     chain.append(aliases[value.id])
                     for key in attribute_signals(".".join(reversed(chain))):
-                        yield key, node.lineno  # type: ignore[attr-defined]
-            elif kind is constant and type(node.value) is str and node.value == "KERAS_BACKEND":  # type: ignore[attr-defined]
-                yield KERAS_BACKEND, node.lineno  # type: ignore[attr-defined]
+                        yield key, node.lineno
+            elif type(node) is ast.Constant and node.value == "KERAS_BACKEND":
+                yield KERAS_BACKEND, node.lineno
 
 
 def _analyse_lines(text: str, matcher: Matcher, facts: SourceFacts) -> None:
@@ -298,186 +291,3 @@ def _analyse_lines(text: str, matcher: Matcher, facts: SourceFacts) -> None:
     for found in _KERAS_IDIOM.finditer(text):
         for key in attribute_signals("keras." + found.group(1)):
             facts.add(key, "", line_of(found.start()))
-
-
-class Notebook:
-    """A notebook's code cells as one Python source, with each code line's line in the .ipynb file."""
-
-    __slots__ = ("cells", "code", "file_lines", "installs", "lines", "problem")
-
-    def __init__(self, raw: str):
-        self.lines: list[str] = []  # code lines; magic lines are blanked (kept for the numbering)
-        self.file_lines: list[int] = []  # for each code line, its line in the .ipynb file (1-based)
-        self.cells: list[tuple[int, int]] = []  # each code cell's (first, end) index in `lines`
-        # (code line, `!pip install` arguments, conda, the line as written)
-        self.installs: list[tuple[int, str, bool, str]] = []
-        self.problem: str | None = None
-        self.code = ""
-        cells = _cells(raw)
-        if isinstance(cells, str):
-            self.problem = cells
-            return
-        raw_lines = raw.splitlines()
-        cursor = 0
-        for source in cells:
-            cell_lines = source.splitlines() or [""]
-            first = cell_lines[0].split()
-            cell_magic = first[0] if first and first[0].startswith("%%") else ""
-            shell = cell_magic in ("%%bash", "%%sh", "%%script")
-            skip_cell = bool(cell_magic) and cell_magic not in ("%%time", "%%timeit", "%%capture")
-            start = len(self.lines)
-            for index, line in enumerate(cell_lines):
-                cursor = _find_raw_line(raw_lines, line, cursor)
-                self.file_lines.append(cursor + 1)
-                stripped = line.strip()
-                if ((skip_cell or index == 0) and cell_magic) or stripped.startswith(("!", "%")) or _is_shell(stripped):
-                    install = _PIP_MAGIC.match(("!" + stripped) if shell and index else stripped)
-                    if install:
-                        self.installs.append(
-                            (len(self.lines) + 1, install.group("args"), bool(install.group("conda")), stripped)
-                        )
-                    self.lines.append("")
-                else:
-                    self.lines.append(line)
-            self.cells.append((start, len(self.lines)))
-        self.code = "\n".join(self.lines)
-
-
-def _is_shell(stripped: str) -> bool:
-    """IPython syntax that is not Python: `x = !ls`, `obj?`."""
-    return stripped.endswith("?") or "= !" in stripped
-
-
-def _cells(raw: str) -> list[str] | str:
-    """The source of each code cell, or why there are none."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        return f"not a readable notebook ({type(exc).__name__})"
-    if not isinstance(data, dict):
-        return "not a notebook (no cells)"
-    cells = data.get("cells")
-    if cells is None:  # nbformat 3: worksheets of cells
-        worksheets = data.get("worksheets")
-        if isinstance(worksheets, list):
-            cells = [c for w in worksheets if isinstance(w, dict) for c in w.get("cells") or []]
-    if not isinstance(cells, list):
-        return "not a notebook (no cells)"
-    sources = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", cell.get("input", ""))
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if isinstance(source, str):
-            sources.append(source)
-    return sources
-
-
-def _find_raw_line(raw_lines: list[str], line: str, start: int) -> int:
-    """The index of the .ipynb line holding `line` (as a JSON string), searching from `start`: a
-    line that is that string (as Jupyter writes a cell's source) first, else any line holding it."""
-    if not line.strip():
-        return start
-    needles = {json.dumps(line, ensure_ascii=False)[1:-1], json.dumps(line)[1:-1]}
-    end = min(len(raw_lines), start + 5000)
-    for index in range(start, end):
-        raw = raw_lines[index].lstrip()
-        if any(raw.startswith('"' + needle) for needle in needles):
-            return index
-    for index in range(start, end):
-        if any(needle in raw_lines[index] for needle in needles):
-            return index
-    return start
-
-
-def analyse_notebook(notebook: Notebook, matcher: Matcher) -> SourceFacts:
-    """A notebook's imports and idioms; when its code as a whole does not parse, each cell alone."""
-    tree = parse_python(notebook.code)
-    if not isinstance(tree, str):
-        facts = analyse_python(notebook.code, matcher, tree)
-    else:
-        facts = SourceFacts()
-        problems = []
-        for start, end in notebook.cells:
-            cell = "\n".join(notebook.lines[start:end])
-            if cell.strip():
-                part = analyse_python("\n" * start + cell, matcher)
-                problems += [part.error] if part.error else []
-                for key, tops in part.hits.items():
-                    for top, line in tops.items():
-                        facts.add(key, top, line)
-        facts.error = problems[0] if problems else None
-    return facts
-
-
-def pip_arguments(args: str, *, conda: bool = False) -> Iterator[tuple[str, Requirement | None]]:
-    """The packages of a `pip install` (or `conda install`) command line: (the word as written,
-    the requirement it names), up to the end of the command (&&, ;, |)."""
-    try:
-        words = shlex.split(args, comments=True)
-    except ValueError:
-        words = args.split()
-    skip_next = False
-    for word in words:
-        if word.startswith(("&&", "||", ";", "|", ")", ">")):
-            return
-        if skip_next:
-            skip_next = False
-            continue
-        end = word.endswith(";")
-        word = word.rstrip(";")
-        if word.startswith("-"):
-            skip_next = "=" not in word and word in _OPTIONS_WITH_VALUE
-        elif word and not word.startswith(("$", ".", "/", "~")):
-            yield word, parse_requirement(word, conda=conda)
-        if end:
-            return
-
-
-_OPTIONS_WITH_VALUE = frozenset(
-    [
-        "-r",
-        "--requirement",
-        "-c",
-        "--constraint",
-        "-e",
-        "--editable",
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-        "-f",
-        "--find-links",
-        "-t",
-        "--target",
-        "--prefix",
-        "--root",
-        "--python-version",
-        "--platform",
-        "--abi",
-        "--implementation",
-        "--src",
-        "--upgrade-strategy",
-        "--progress-bar",
-        "--cache-dir",
-        "--log",
-        "--timeout",
-        "--retries",
-        "--trusted-host",
-        "--proxy",
-        "--cert",
-        "--client-cert",
-        "--exists-action",
-        "--global-option",
-        "--config-settings",
-        "-C",
-        "--only-binary",
-        "--no-binary",
-        "--channel",
-        "-n",
-        "--name",
-        "-p",
-        "--python",
-    ]
-)

@@ -1,9 +1,12 @@
 """Requirement strings (PEP 508, conda and Poetry forms) as far as a scan needs them: the normalised
-name, the extras, and the major versions a version specifier allows."""
+name, the extras, and the major versions a version specifier allows; and the packages a `pip install`
+(or `conda install`) command line names, in a Dockerfile or a notebook."""
 
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Iterator
 
 import msgspec
 
@@ -92,3 +95,74 @@ def major_bounds(spec: str) -> tuple[int | None, int | None]:
             top = major - 1 if zero else major
             highest = top if highest is None else min(highest, top)
     return lowest, highest
+
+
+def pip_arguments(args: str, *, conda: bool = False) -> Iterator[tuple[str, Requirement | None]]:
+    """The packages of a `pip install` (or `conda install`) command line: (the word as written,
+    the requirement it names), up to the end of the command (&&, ;, |)."""
+    try:
+        words = shlex.split(args, comments=True)
+    except ValueError:
+        words = args.split()
+    skip_next = False
+    for word in words:
+        if word.startswith(("&&", "||", ";", "|", ")", ">")):
+            return
+        if skip_next:
+            skip_next = False
+            continue
+        end = word.endswith(";")
+        word = word.rstrip(";")
+        if word.startswith("-"):
+            skip_next = "=" not in word and word in _OPTIONS_WITH_VALUE
+        elif word and not word.startswith(("$", ".", "/", "~")):
+            yield word, parse_requirement(word, conda=conda)
+        if end:
+            return
+
+
+_OPTIONS_WITH_VALUE = frozenset(
+    [
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-e",
+        "--editable",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--python-version",
+        "--platform",
+        "--abi",
+        "--implementation",
+        "--src",
+        "--upgrade-strategy",
+        "--progress-bar",
+        "--cache-dir",
+        "--log",
+        "--timeout",
+        "--retries",
+        "--trusted-host",
+        "--proxy",
+        "--cert",
+        "--client-cert",
+        "--exists-action",
+        "--global-option",
+        "--config-settings",
+        "-C",
+        "--only-binary",
+        "--no-binary",
+        "--channel",
+        "-n",
+        "--name",
+        "-p",
+        "--python",
+    ]
+)
