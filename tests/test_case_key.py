@@ -20,7 +20,7 @@ from fwadvisor.tui.widgets.results import ResultsView
 
 SHAPE: Params = {"m": 64, "n": 64, "k": 64}
 ALIKE: Params = {"m": 64, "n": 64, "k": 64, "batch": 2}  # reads as SHAPE does: "64×64 @ 64×64"
-REORDERED = {"k": 64, "n": 64, "m": 64}
+REORDERED: Params = {"k": 64, "n": 64, "m": 64}
 
 
 def _record(framework: str, value: float, params: Params) -> Record:
