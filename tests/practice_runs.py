@@ -11,8 +11,9 @@ from typing import Any
 
 import msgspec
 
-from fwadvisor.profiler.documents import Record, RunDocument, run_from_data
+from fwadvisor.profiler.documents import Record, RunDocument
 from fwadvisor.profiler.records import failed_record, make_record, with_curve
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report import profile_html, profile_md, profile_text
 from fwadvisor.report.profile_model import build_evidence
 from fwadvisor.report.profile_table import as_run

@@ -11,6 +11,7 @@ from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import BENCHMARKS, CPU_DTYPES, DTYPES, GPU_ONLY, TORCH_LAYOUT_PARAM, TORCH_LAYOUTS
 from fwadvisor.safe_text import excerpt, invisible_note, shown_name
 from fwadvisor.validation import FileModel, convert_or_explain
@@ -114,15 +115,6 @@ class Suite(FileModel, frozen=True):
     benchmarks: Annotated[list[SuiteBenchmark], Meta(min_length=1)]
     budget_s: Annotated[float, Meta(gt=0, le=60)] = 1.0
     timeout_s: Annotated[float, Meta(gt=0, le=86400)] = 180.0  # a worker silent this long is declared hung
-
-
-class Case(msgspec.Struct, frozen=True):
-    """One benchmark run on one device, as sent to a worker."""
-
-    benchmark: str
-    params: dict[str, Any]
-    dtype: str
-    budget_s: float
 
 
 # A suite's name becomes part of a file name in the runs folder: letters, digits, '_', '.', '-' only.

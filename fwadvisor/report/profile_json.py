@@ -14,6 +14,7 @@ from fwadvisor.profiler.documents import (
     RunDocument,
     case_key,
     classify,
+    ratio_status_of,
     usable_as_evidence,
 )
 from fwadvisor.profiler.intervals import comparisons_for
@@ -22,7 +23,7 @@ from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
 from fwadvisor.report.practice import PRACTICE_MODELS
 from fwadvisor.report.profile_model import busy_sentences, framework_versions
-from fwadvisor.report.profile_table import device_label, ratio_status_of
+from fwadvisor.report.profile_table import device_label
 
 
 def measurement(record: Record) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def measurement(record: Record) -> dict[str, Any]:
 
 def comparisons(document: RunDocument) -> list[dict[str, Any]]:
     """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
-    its most doubtful number (profile_table.ratio_status_of), which every table marks after the ratio."""
+    its most doubtful number (documents.ratio_status_of), which every table marks after the ratio."""
     statuses: dict[CaseKey, list[ResultStatus]] = {}
     for record in document.results:
         statuses.setdefault(case_key(record.benchmark, record.dtype, record.params), []).append(classify(record))

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from fwadvisor.frameworks import ALL, PROFILER_IDS, PYTORCH, TENSORFLOW, identity
+
+# documents.COMPARABLE: the statuses whose number may be compared: a wide spread or a busy machine is
+# shown, marked, but still a number (neither is evidence: see documents.usable_as_evidence).
 from fwadvisor.profiler.documents import (
+    COMPARABLE,
     STATUS_MARKS,
     STATUS_WORDS,
     CaseKey,
@@ -24,10 +28,11 @@ from fwadvisor.profiler.documents import (
     RunDocument,
     case_key,
     classify,
-    run_from_data,
+    ratio_status_of,
     unsteady_words,
 )
 from fwadvisor.profiler.intervals import LOWER_IS_BETTER, beyond_noise, speed_interval
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
 
@@ -37,9 +42,6 @@ if TYPE_CHECKING:
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
 NAMES = {fw.profiler_id: fw.name for fw in ALL}
-# The statuses whose number may be compared: a wide spread or a busy machine is shown, marked, but
-# still a number (neither is evidence: see documents.usable_as_evidence).
-COMPARABLE = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.BUSY})
 # Said after a ratio whose 95% interval holds 1.0: either framework may be the faster one.
 WITHIN_NOISE = "within the noise"
 
@@ -66,13 +68,6 @@ MARKS_LEGEND = (
 # more, a GPU run's share of the peak in a column of its own).
 WIDE_COLUMNS = 100
 PEAK_COLUMNS = 20
-
-
-def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
-    """How far a ratio can be trusted: as far as its most doubtful number, a busy machine before a wide
-    spread (the order documents.classify gives a record), else OK."""
-    present = set(statuses)
-    return next((s for s in (ResultStatus.BUSY, ResultStatus.WIDE_SPREAD) if s in present), ResultStatus.OK)
 
 
 def as_run(document: RunDocument | dict[str, Any]) -> RunDocument:

@@ -24,7 +24,8 @@ from fwadvisor.bench import recipes
 from fwadvisor.bench.backends import NoGPUError
 from fwadvisor.bench.backends.tensorflow_adapter import FRAMEWORK as _FRAMEWORK
 from fwadvisor.bench.backends.tensorflow_adapter import TensorFlowAdapter
-from fwadvisor.profiler.documents import GpuProperties, Hello, Probe, Record
+from fwadvisor.profiler.documents import GpuProperties, Record
+from fwadvisor.profiler.protocol import Hello, Probe
 
 FRAMEWORK: Final = _FRAMEWORK
 

@@ -24,8 +24,8 @@ from textual.widgets import DataTable
 from fwadvisor.frameworks import PROFILER_IDS, display_name
 from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, case_key
 from fwadvisor.profiler.intervals import LOWER_IS_BETTER
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import EXPORT_BENCHMARK, PRACTICE_SUITE_BENCHMARKS
-from fwadvisor.profiler.suites import Case
 from fwadvisor.report.profile_table import Row, params_text, rows
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.widgets.curves import CurvesPanel
