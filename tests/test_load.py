@@ -13,15 +13,7 @@ import time
 import msgspec
 import pytest
 
-from fwadvisor.profiler.documents import (
-    MachineSample,
-    MinMax,
-    RecordLoad,
-    ResultStatus,
-    classify,
-    encode_run,
-    usable_as_evidence,
-)
+from fwadvisor.profiler.documents import MinMax, RecordLoad, ResultStatus, classify, encode_run, usable_as_evidence
 from fwadvisor.profiler.load import (
     BUSY_FLOOR_PERCENT,
     busy_threshold_percent,
@@ -41,6 +33,7 @@ from fwadvisor.profiler.telemetry import (
     GpuReading,
     LoadMonitor,
     LoadSample,
+    MachineSample,
     clock_reason_names,
     other_cpu_now,
     tree_cpu_delta,

@@ -14,12 +14,12 @@ import psutil
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
-from fwadvisor.profiler.documents import MachineSample
 from fwadvisor.profiler.plan import plan_run
 from fwadvisor.profiler.protocol import Result, Start
 from fwadvisor.profiler.runner import ProcessEvent, ProcessStarted, run_worker
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
+from fwadvisor.profiler.telemetry import MachineSample
 
 TINY = str(FIXTURES / "suites" / "tiny.yaml")
 SLOW = str(FIXTURES / "suites" / "slow_matmul.yaml")

@@ -355,21 +355,6 @@ class Comparison(msgspec.Struct, frozen=True, kw_only=True):
         return case_key(self.benchmark, self.dtype, self.params)
 
 
-class MachineSample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One sample of the machine while a run goes on, for the app's live line (not saved)."""
-
-    other_cpu_percent: Measured | None = None
-    steal_percent: Measured | None = None
-    sm_clock_mhz: Measured | None = None
-    memory_clock_mhz: Measured | None = None
-    temperature_c: Measured | None = None
-    power_w: Measured | None = None
-    power_limit_w: Measured | None = None
-    utilization_percent: Measured | None = None
-    gpu_other_processes: Count = 0
-    throttle_reasons: list[str] = []
-
-
 class SuiteInfo(msgspec.Struct, kw_only=True):
     name: str
     description: str = ""

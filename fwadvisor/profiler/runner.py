@@ -24,7 +24,6 @@ import msgspec
 from fwadvisor.profiler.documents import (
     FrameworkLoad,
     GpuProperties,
-    MachineSample,
     Record,
     WorkerStatus,
     WorkerSummary,
@@ -45,6 +44,7 @@ from fwadvisor.profiler.protocol import (
 from fwadvisor.profiler.records import failed_record
 from fwadvisor.profiler.run_environment import FrameworkInfo
 from fwadvisor.profiler.stop_signals import cancel_reason
+from fwadvisor.profiler.telemetry import MachineSample
 
 KILL_GRACE_S = 2.0
 EXIT_GRACE_S = 10.0

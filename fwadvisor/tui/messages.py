@@ -17,10 +17,11 @@ from pathlib import Path
 from textual.message import Message
 
 from fwadvisor.profiler import runner
-from fwadvisor.profiler.documents import MachineSample, Record, RunDocument, WorkerSummary
+from fwadvisor.profiler.documents import Record, RunDocument, WorkerSummary
 from fwadvisor.profiler.plan import RunPlan
 from fwadvisor.profiler.protocol import Fatal, Hello, Result, Start
 from fwadvisor.profiler.run_environment import Environment
+from fwadvisor.profiler.telemetry import MachineSample
 
 
 class EnvironmentChecked(Message):
