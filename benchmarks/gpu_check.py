@@ -59,6 +59,7 @@ def main() -> int:
     from fwadvisor.profiler.environment import gpu_info
     from fwadvisor.profiler.pcie import add_link_share
     from fwadvisor.profiler.peaks import peak_for, percent_of_peak
+    from fwadvisor.profiler.run_environment import Environment
 
     hello = backend.setup("cuda", None)
     print(f"{hello.device}, torch {hello.framework_version}")
@@ -102,7 +103,7 @@ def main() -> int:
         for name in ("host_to_device", "device_to_host")
         for pinned in (1, 0)
     ]
-    add_link_share(copies, {"gpu": gpu_info()})
+    add_link_share(copies, Environment(gpu=gpu_info()))
     records += copies
     for record in copies:
         link = record.extra.get("pcie_link", "link unknown")

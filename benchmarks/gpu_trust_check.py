@@ -19,7 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fwadvisor.profiler.documents import Record, classify, load_run
+from fwadvisor.profiler.documents import Record, classify
+from fwadvisor.profiler.run_environment import GpuDevice
+from fwadvisor.profiler.run_file import load_run
 
 
 def _span(pair: object, unit: str) -> str:
@@ -69,12 +71,11 @@ def main() -> int:
         sys.stderr.write(result.stderr)
         return 2
     document = load_run(output)
-    gpus = (document.environment.get("gpu") or {}).get("gpus") or [{}]
-    gpu = gpus[0]
+    gpu = document.environment.gpu_used() or GpuDevice()
     worker = document.workers.get(args.framework)
     print(
-        f"{gpu.get('name', '?')}: driver {(document.environment.get('gpu') or {}).get('driver')}, "
-        f"power limit {gpu.get('power_limit_w')} W, PCIe gen {gpu.get('pcie_generation')} x{gpu.get('pcie_width')}, "
+        f"{gpu.name or '?'}: driver {document.environment.gpu.driver}, "
+        f"power limit {gpu.power_limit_w} W, PCIe gen {gpu.pcie_generation} x{gpu.pcie_width}, "
         f"{args.framework} build {worker.build if worker else '?'}"
     )
     for framework, load in document.load.items():

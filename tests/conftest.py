@@ -79,11 +79,12 @@ def real_quick_run():
     The tiny suite, three benchmarks, one thread: a few seconds. Tests must not change it: they
     take a deep copy (copy.deepcopy works on the RunDocument) before editing a record.
     """
+    from fwadvisor.profiler.plan import plan_run
     from fwadvisor.profiler.session import run_profile
     from fwadvisor.profiler.suites import load_suite
 
     suite = load_suite(str(FIXTURES / "suites" / "tiny.yaml"))
-    return run_profile(suite, device="cpu", threads=1, benchmarks=["matmul", "eager_overhead", "train_cnn"])
+    return run_profile(plan_run(suite, device="cpu", threads=1, benchmarks=["matmul", "eager_overhead", "train_cnn"]))
 
 
 def record_data(framework: str, value: object, *, benchmark: str = "matmul", version: str = "1.0") -> dict:

@@ -13,8 +13,9 @@ import msgspec
 
 from fwadvisor.advisor.engine import Blocker, Caveat, Reason
 from fwadvisor.profiler.catalog import Params
-from fwadvisor.profiler.documents import Record, RunDocument, run_from_data
+from fwadvisor.profiler.documents import Record, RunDocument
 from fwadvisor.profiler.records import failed_record, make_record, with_curve
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report import html, markdown, text
 from fwadvisor.report.profile_model import build_evidence
 

@@ -20,7 +20,8 @@ import pytest
 from rich.cells import cell_len
 
 from conftest import FIXTURES, record_data, run_cli
-from fwadvisor.profiler.documents import RunDocument, encode_run, run_from_data
+from fwadvisor.profiler.documents import RunDocument, encode_run
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.safe_text import is_url
 
 WIDTHS = ("80", "60")
@@ -234,7 +235,7 @@ def test_profile_table_fits_and_the_busy_notice_goes_to_stderr_in_json(tmp_path)
     result = run_cli(*args, "--output", "run.json", cwd=tmp_path, env={"COLUMNS": "80", "NO_COLOR": "1"}, timeout=600)
     assert result.returncode == 0, result.stderr
     check_fits(result.stdout, 80, ["matmul", "train_rnn"])
-    from fwadvisor.profiler.documents import load_run
+    from fwadvisor.profiler.run_file import load_run
     from fwadvisor.report.profile_model import busy_sentences
 
     document = load_run(tmp_path / "run.json")

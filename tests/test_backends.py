@@ -17,7 +17,8 @@ import pytest
 
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends import NoGPUError
-from fwadvisor.profiler.documents import Hello, Probe, Record
+from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.protocol import Hello, Probe
 
 BUDGET_S = 0.05
 THREADS = 2

@@ -12,7 +12,7 @@ from fwadvisor.profiler.catalog import Params, shape_text
 from fwadvisor.profiler.compare import compare_documents
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, SuiteInfo, case_key
 from fwadvisor.profiler.intervals import framework_comparisons
-from fwadvisor.profiler.suites import Case
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.report.json import comparisons
 from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import make_app
@@ -64,7 +64,7 @@ def test_tables_comparisons_and_reports_pair_the_same_records():
     assert [entry["speed"] for entry in comparisons(document)] == [2.0, 4.0]
     # Run against itself: each record meets its own case, never the one that reads alike.
     compared = compare_documents(document, document)
-    assert len(compared["rows"]) == 4 and not compared["only_first"] and not compared["only_second"]
+    assert len(compared.rows) == 4 and not compared.only_first and not compared.only_second
 
 
 async def test_the_app_keeps_two_cases_that_read_alike_in_two_rows():

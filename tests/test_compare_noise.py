@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from conftest import record_data, run_cli
-from fwadvisor.profiler.compare import compare_documents
-from fwadvisor.profiler.documents import RunDocument, encode_run, run_from_data
+from fwadvisor.profiler.compare import ComparisonRow, compare_documents
+from fwadvisor.profiler.documents import RunDocument, encode_run
+from fwadvisor.profiler.run_file import run_from_data
 
 # Seconds per matmul call. 10 ms steady, 8 ms steady (25% faster: beyond the noise), and 9.6 ms
 # samples that wander +-40% (4% faster at the median: within the noise).
@@ -60,8 +61,8 @@ def save(tmp_path: Path, name: str, document: RunDocument) -> str:
     return str(path)
 
 
-def rows_by_framework(first: RunDocument, second: RunDocument) -> dict[str, dict]:
-    return {row["framework"]: row for row in compare_documents(first, second)["rows"]}
+def rows_by_framework(first: RunDocument, second: RunDocument) -> dict[str, ComparisonRow]:
+    return {row.framework: row for row in compare_documents(first, second).rows}
 
 
 def test_a_clear_change_is_beyond_the_noise_and_a_wandering_one_within_it():
@@ -69,26 +70,29 @@ def test_a_clear_change_is_beyond_the_noise_and_a_wandering_one_within_it():
     second = run(matmul("torch", STEADY_8MS), matmul("tensorflow", WANDERING_9_6MS))
     rows = rows_by_framework(first, second)
     faster, wandering = rows["torch"], rows["tensorflow"]
-    assert faster["ratio"] == pytest.approx(1.25) and 1 < faster["low"] < 1.25 < faster["high"]
-    assert faster["verdict"] == "beyond the noise" and not faster["busy"]
-    assert wandering["ratio"] == pytest.approx(10 / 9.6) and wandering["low"] < 1 < wandering["high"]
-    assert wandering["verdict"] == "within the noise"
-    assert compare_documents(first, second)["warnings"] == []  # the same set-up: nothing to warn of
+    assert faster.low is not None and faster.high is not None
+    assert wandering.low is not None and wandering.high is not None
+    assert faster.ratio == pytest.approx(1.25) and 1 < faster.low < 1.25 < faster.high
+    assert faster.verdict == "beyond the noise" and not faster.busy
+    assert wandering.ratio == pytest.approx(10 / 9.6) and wandering.low < 1 < wandering.high
+    assert wandering.verdict == "within the noise"
+    assert compare_documents(first, second).warnings == []  # the same set-up: nothing to warn of
 
 
 def test_the_same_run_twice_is_within_the_noise():
     document = run(matmul("torch", STEADY_10MS), matmul("tensorflow", WANDERING_9_6MS))
-    for row in compare_documents(document, document)["rows"]:
-        assert row["ratio"] == 1 and row["low"] <= 1 <= row["high"] and row["verdict"] == "within the noise"
+    for row in compare_documents(document, document).rows:
+        assert row.low is not None and row.high is not None
+        assert row.ratio == 1 and row.low <= 1 <= row.high and row.verdict == "within the noise"
 
 
 def test_records_without_samples_keep_their_ratio_but_get_no_verdict():
     first = run(matmul("torch", [0.01]), matmul("tensorflow", STEADY_10MS))
     second = run(matmul("torch", [0.008]), matmul("tensorflow", STEADY_8MS))
     rows = rows_by_framework(first, second)
-    assert rows["torch"]["ratio"] == pytest.approx(1.25) and rows["torch"]["verdict"] is None
-    assert rows["torch"]["low"] is None and "no interval" in rows["torch"]["note"]
-    assert rows["tensorflow"]["verdict"] == "beyond the noise"
+    assert rows["torch"].ratio == pytest.approx(1.25) and rows["torch"].verdict is None
+    assert rows["torch"].low is None and "no interval" in rows["torch"].note
+    assert rows["tensorflow"].verdict == "beyond the noise"
 
 
 def test_a_busy_record_is_named_in_its_row_and_a_busy_run_in_the_warnings():
@@ -99,12 +103,12 @@ def test_a_busy_record_is_named_in_its_row_and_a_busy_run_in_the_warnings():
         load={"torch": {"busy": True, "reason": "other processes used 180% CPU during the PyTorch run"}},
     )
     result = compare_documents(first, second)
-    rows = {row["framework"]: row for row in result["rows"]}
+    rows = {row.framework: row for row in result.rows}
     busy = rows["torch"]
-    assert busy["busy"] and busy["verdict"] is None and busy["ratio"] == pytest.approx(1.25)
-    assert busy["note"] == f"measured while other processes were busy in the second run ({BUSY_REASON})"
-    assert not rows["tensorflow"]["busy"] and rows["tensorflow"]["verdict"] == "within the noise"
-    assert result["warnings"] == [
+    assert busy.busy and busy.verdict is None and busy.ratio == pytest.approx(1.25)
+    assert busy.note == f"measured while other processes were busy in the second run ({BUSY_REASON})"
+    assert not rows["tensorflow"].busy and rows["tensorflow"].verdict == "within the noise"
+    assert result.warnings == [
         "the second run was measured while other processes were busy "
         "(other processes used 180% CPU during the PyTorch run)"
     ]
@@ -121,7 +125,7 @@ def test_each_difference_in_the_set_up_is_one_sentence():
     builds = {"torch": {"cuda": "13.0", "cudnn": "91002"}, "tensorflow": {"cuda": "12.5", "cudnn": "9"}}
     second_doc = run(matmul("torch", STEADY_8MS), environment=environment, builds=builds)
     second_doc.suite.threads = 2
-    warnings = compare_documents(first, second_doc)["warnings"]
+    warnings = compare_documents(first, second_doc).warnings
     expected = [
         "the runs used different GPUs: the second run's was NVIDIA H200, the first's NVIDIA H100 80GB HBM3",
         "the runs used different GPU drivers: the second run's was 580.65, the first's 570.86",
@@ -143,7 +147,7 @@ def test_a_fact_only_one_run_recorded_is_no_difference():
         builds={"torch": {}},
     )
     newer = run(matmul("torch", STEADY_10MS))
-    assert compare_documents(older, newer)["warnings"] == []
+    assert compare_documents(older, newer).warnings == []
 
 
 def test_cli_text_shows_the_interval_the_verdict_and_the_reasons(tmp_path):
@@ -155,8 +159,8 @@ def test_cli_text_shows_the_interval_the_verdict_and_the_reasons(tmp_path):
     result = run_cli("profile", "compare", first, second, env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    row = compare_documents(run_from_data(json.loads(Path(first).read_text())), second_doc)["rows"][0]
-    assert f"1.25x ({row['low']:.2f}-{row['high']:.2f})" in out
+    row = compare_documents(run_from_data(json.loads(Path(first).read_text())), second_doc).rows[0]
+    assert f"1.25x ({row.low:.2f}-{row.high:.2f})" in out
     assert "beyond the noise" in out and "within the noise" in out
     assert "! the runs used different GPU power limits: the second run's was 300 W, the first's 700 W" in out
 

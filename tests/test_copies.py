@@ -20,8 +20,10 @@ from conftest import REPO
 from fwadvisor.bench.dtype_rules import check_case
 from fwadvisor.bench.recipes.copies import pinned_choice
 from fwadvisor.profiler.catalog import CATALOG, HOST_LINK_BENCHMARKS
-from fwadvisor.profiler.documents import Metric, Record, Result, decode_message
+from fwadvisor.profiler.documents import Metric, Record
 from fwadvisor.profiler.pcie import RATE_SOURCE, PcieLink, add_link_share, lane_rate_gb_s, link_rate_gb_s, pcie_link
+from fwadvisor.profiler.protocol import Result, decode_message
+from fwadvisor.profiler.run_environment import Environment, GpuInfo
 
 H100 = "NVIDIA H100 80GB HBM3"
 
@@ -83,8 +85,8 @@ def copy_record(value: float | None, *, benchmark: str = "host_to_device", devic
     )
 
 
-def environment(*gpus: dict[str, Any]) -> dict[str, Any]:
-    return {"gpu": {"nvml": True, "gpus": list(gpus)}}
+def environment(*gpus: dict[str, Any]) -> Environment:
+    return msgspec.convert({"gpu": {"nvml": True, "gpus": list(gpus)}}, Environment)
 
 
 def gpu(name: str = H100, generation: Any = 5, width: Any = 16, **readings: Any) -> dict[str, Any]:
@@ -127,7 +129,7 @@ def test_a_copy_faster_than_the_link_is_called_out() -> None:
 def test_unknown_links_say_so() -> None:
     no_reading, no_gpu = copy_record(10.0), copy_record(10.0)
     add_link_share([no_reading], environment(gpu(generation=None, width=None)))
-    add_link_share([no_gpu], {"gpu": {"nvml": False, "gpus": []}})
+    add_link_share([no_gpu], Environment(gpu=GpuInfo(nvml=False)))
     assert no_reading.extra["pcie_link"].startswith("unknown") and "share_of_link" not in no_reading.extra
     assert no_gpu.extra["pcie_link"].startswith("unknown") and "share_of_link" not in no_gpu.extra
 

@@ -149,7 +149,7 @@ def test_cli_refuses_a_bad_profile_file(tmp_path, content, message):
 
 
 def test_the_app_skips_a_bad_last_run_and_says_why(tmp_path):
-    from fwadvisor.profiler.documents import run_from_data
+    from fwadvisor.profiler.run_file import run_from_data
     from fwadvisor.tui.state import AdvisorState
 
     older = run_from_data(

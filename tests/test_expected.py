@@ -13,7 +13,7 @@ from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.documents import Expected, Metric, Record
 from fwadvisor.profiler.expected import ABOVE_USUALLY_MEANS, BELOW_USUALLY_MEANS, add_expected, expected_for
-from fwadvisor.profiler.peaks import GpuPeaks, load_table, lookup_gpu
+from fwadvisor.profiler.gpu_table import GpuPeaks, load_table, lookup_gpu
 from fwadvisor.yamlio import load_yaml
 
 QUICK_MATMUL = {"m": 8192, "n": 8192, "k": 8192}

@@ -9,11 +9,11 @@ import pytest
 
 from conftest import run_cli
 from fwadvisor.profiler.environment import gpu_info
-from fwadvisor.profiler.session import GPU_DRIVER_PATHS
+from fwadvisor.profiler.plan import GPU_DRIVER_PATHS
 
 
 def _has_gpu() -> bool:
-    return bool(gpu_info()["gpus"]) or any(Path(path).exists() for path in GPU_DRIVER_PATHS)
+    return bool(gpu_info().gpus) or any(Path(path).exists() for path in GPU_DRIVER_PATHS)
 
 
 @pytest.mark.skipif(_has_gpu(), reason="this machine has a GPU: --device cuda is fine here")
@@ -35,6 +35,6 @@ def test_device_cuda_without_a_gpu_stops_at_once_with_one_line_and_saves_nothing
 @pytest.mark.skipif(_has_gpu(), reason="this machine has a GPU")
 def test_device_auto_without_a_gpu_still_runs_on_the_cpu():
     from fwadvisor.profiler.environment import collect_environment
-    from fwadvisor.profiler.session import resolve_device
+    from fwadvisor.profiler.plan import resolve_device
 
     assert resolve_device("auto", collect_environment(probe_frameworks=False)) == "cpu"

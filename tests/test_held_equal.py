@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import FIXTURES, record_data, run_cli
-from fwadvisor.profiler.documents import RunDocument, encode_run, run_from_data
+from fwadvisor.profiler.documents import RunDocument, encode_run
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.held_equal import PITFALLS_TITLE, TITLE, held_equal
 
 ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"

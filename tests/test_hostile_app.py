@@ -20,7 +20,8 @@ import yaml
 from textual.widgets import OptionList, Select, Static
 
 from conftest import FIXTURES, REPO, record_data
-from fwadvisor.profiler.documents import encode_run, run_from_data
+from fwadvisor.profiler.documents import encode_run
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.screens.dialogs import EvidenceDialog, FileNameDialog
 from fwadvisor.tui.screens.help import HelpScreen

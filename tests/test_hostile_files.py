@@ -339,7 +339,7 @@ def test_two_runs_saved_in_the_same_second_get_two_files(saved_run, isolated_use
     # The same document saved twice is two runs created in the same second: neither may replace the other.
     script = (
         "import sys; from pathlib import Path\n"
-        "from fwadvisor.profiler.documents import load_run\n"
+        "from fwadvisor.profiler.run_file import load_run\n"
         "from fwadvisor.profiler.session import save_document\n"
         "doc = load_run(Path(sys.argv[1]))\n"
         "print(save_document(doc)[0]); print(save_document(doc)[0])\n"

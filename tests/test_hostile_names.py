@@ -19,6 +19,7 @@ import pytest
 
 from conftest import run_cli
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, SuiteInfo, WorkerSummary, encode_run
+from fwadvisor.profiler.run_environment import CpuInfo, Environment
 
 # C0 (but tab and newline), DEL and C1.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -199,14 +200,17 @@ def _huge_run(root: Path) -> Path:
         schema_version=1,
         created="2026-12-07T00:00:00Z",
         suite=SuiteInfo(name="quick", description=HUGE, device="cpu", threads=1, benchmarks=["matmul"]),
-        environment={
-            "hostname": HUGE,
-            "os": HUGE,
-            "platform": HUGE,
-            "cpu": {"model": HUGE, "physical_cores": 4, "logical_cores": 8},
-            "gpu": {"gpus": [{"name": HUGE, "memory_mib": 1}], "driver": HUGE},
-            "frameworks": {"torch": {"installed": True, "version": HUGE}},
-        },
+        environment=msgspec.convert(
+            {
+                "hostname": HUGE,
+                "os": HUGE,
+                "platform": HUGE,
+                "cpu": {"model": HUGE, "physical_cores": 4, "logical_cores": 8},
+                "gpu": {"gpus": [{"name": HUGE, "memory_mib": 1}], "driver": HUGE},
+                "frameworks": {"torch": {"installed": True, "version": HUGE}},
+            },
+            Environment,
+        ),
         workers={
             "torch": WorkerSummary(status="ok", framework_version="2.0", stderr_tail=[HUGE]),
             "tensorflow": WorkerSummary(status="crashed", error=HUGE, hint=HUGE, stderr_tail=[HUGE]),
@@ -376,7 +380,7 @@ def _run_on_cpu(root: Path, name: str, cpu_model: str) -> Path:
         schema_version=1,
         created="2026-12-07T00:00:00Z",
         suite=SuiteInfo(name="quick", device="cpu", threads=1, benchmarks=["matmul"]),
-        environment={"cpu": {"model": cpu_model, "physical_cores": 4, "logical_cores": 8}},
+        environment=Environment(cpu=CpuInfo(model=cpu_model, physical_cores=4, logical_cores=8)),
         workers={"torch": WorkerSummary(status="ok", framework_version="2.0")},
         results=[msgspec.structs.replace(_record("torch"), framework_version="2.0")],
     )

@@ -14,11 +14,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from conftest import run_cli
 from fwadvisor.profiler.documents import Metric, Record, RunDocument, SuiteInfo, WorkerSummary, encode_run
 from fwadvisor.profiler.environment import host_info
+from fwadvisor.profiler.run_environment import Environment
 
 # Everything a careless or hostile text can hold, in one string.
 HOSTILE = (
@@ -112,7 +114,7 @@ def _run(root: Path, environment: dict[str, Any]) -> Path:
         schema_version=1,
         created=HOSTILE,
         suite=SuiteInfo(name=HOSTILE, description=HOSTILE, device="cpu", threads=1, benchmarks=[HOSTILE]),
-        environment=environment,
+        environment=msgspec.convert(environment, Environment),
         workers={
             "torch": WorkerSummary(status="ok", framework_version=HOSTILE, stderr_tail=[HOSTILE]),
             "tensorflow": WorkerSummary(
@@ -292,7 +294,7 @@ def test_a_run_from_another_machine_says_whose_machine_it_was(hostile, tmp_path)
 
 
 def test_a_run_from_this_machine_says_so(hostile, tmp_path):
-    here = _run(tmp_path / "here", host_info())
+    here = _run(tmp_path / "here", msgspec.to_builtins(host_info()))
     for fmt in ("text", "md", "html"):
         assert "Evidence from this machine" in _recommend(hostile, fmt, "--profile", str(here)), fmt
     assert json.loads(_recommend(hostile, "json", "--profile", str(here)))["profile"]["this_machine"] is True

@@ -92,6 +92,8 @@ def test_the_worker_side_is_one_package_the_contracts_name_once():
 # What the worker side may import of the parent side's profiler: the protocol both sides speak.
 SHARED_PROTOCOL = {
     "fwadvisor.profiler.documents",
+    "fwadvisor.profiler.protocol",
+    "fwadvisor.profiler.run_environment",
     "fwadvisor.profiler.records",
     "fwadvisor.profiler.timing",
     "fwadvisor.profiler.steadiness",

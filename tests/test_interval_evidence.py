@@ -10,7 +10,8 @@ import pytest
 
 from conftest import record_data, run_cli
 from fwadvisor.advisor.evidence import evidence_from_profile
-from fwadvisor.profiler.documents import Comparison, RunDocument, encode_run, run_from_data
+from fwadvisor.profiler.documents import Comparison, RunDocument, encode_run
+from fwadvisor.profiler.run_file import run_from_data
 
 BUSY_REASON = "other processes used 180% CPU while this case ran"
 # Seconds per training step: a steady PyTorch at 20 steps/s, a steady TensorFlow at 10 (2x), and a

@@ -215,7 +215,8 @@ from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes import models
 from dataclasses import replace
-from fwadvisor.bench.recipes.skeleton import Case, run_recipe
+from fwadvisor.bench.recipes.skeleton import run_recipe
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.catalog import CATALOG
 
 CNN = {"batch": 4, "image": 8, "channels": 3, "classes": 3}

@@ -13,16 +13,7 @@ import time
 import msgspec
 import pytest
 
-from fwadvisor.profiler.documents import (
-    MachineSample,
-    MinMax,
-    RecordLoad,
-    ResultStatus,
-    classify,
-    encode_run,
-    run_from_data,
-    usable_as_evidence,
-)
+from fwadvisor.profiler.documents import MinMax, RecordLoad, ResultStatus, classify, encode_run, usable_as_evidence
 from fwadvisor.profiler.load import (
     BUSY_FLOOR_PERCENT,
     busy_threshold_percent,
@@ -32,7 +23,9 @@ from fwadvisor.profiler.load import (
     machine_sample,
     record_load,
 )
+from fwadvisor.profiler.plan import plan_run
 from fwadvisor.profiler.records import make_record
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.profiler.runner import ProcessEvent
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite
@@ -40,6 +33,7 @@ from fwadvisor.profiler.telemetry import (
     GpuReading,
     LoadMonitor,
     LoadSample,
+    MachineSample,
     clock_reason_names,
     other_cpu_now,
     tree_cpu_delta,
@@ -189,10 +183,7 @@ def test_a_cpu_hog_marks_the_records_busy_and_no_evidence():
     hogs = _hogs(max(2, min(os.cpu_count() or 2, 64)))  # one per CPU: busy whatever the thread count
     try:
         document = run_profile(
-            load_suite("quick"),
-            frameworks=["torch"],
-            device="cpu",
-            benchmarks=["eager_overhead"],
+            plan_run(load_suite("quick"), frameworks=["torch"], device="cpu", benchmarks=["eager_overhead"]),
             on_event=events.append,
         )
     finally:
@@ -233,7 +224,7 @@ def test_a_quiet_machine_marks_nothing_busy():
         if before is None or before > BUSY_FLOOR_PERCENT:
             reasons.append(f"before the run other processes used {before or 0:.0f}% CPU")
             continue
-        document = run_profile(QUICK, frameworks=["torch"], device="cpu", benchmarks=BENCHMARK)
+        document = run_profile(plan_run(QUICK, frameworks=["torch"], device="cpu", benchmarks=BENCHMARK))
         (record,) = document.results
         assert record.load is not None and record.load.samples >= 1
         load = document.load["torch"]

@@ -18,7 +18,8 @@ import pytest
 from rich.console import Console
 
 from conftest import FIXTURES, record_data, run_cli
-from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, run_from_data
+from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.profile_table import MARKS_LEGEND, rows
 from fwadvisor.report.run_table import render_rich_table
 

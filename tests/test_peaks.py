@@ -10,13 +10,8 @@ import pytest
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.catalog import DTYPES
-from fwadvisor.profiler.peaks import (
-    Peak,
-    load_table,
-    lookup_gpu,
-    peak_for,
-    percent_of_peak,
-)
+from fwadvisor.profiler.gpu_table import load_table, lookup_gpu
+from fwadvisor.profiler.peaks import Peak, peak_for, percent_of_peak
 from fwadvisor.yamlio import load_yaml
 
 

@@ -22,6 +22,7 @@ from fwadvisor.bench import roundtrip
 from fwadvisor.bench.recipes import digits
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import FrameworkId, Metric, Record, RunDocument
+from fwadvisor.profiler.plan import plan_run
 from fwadvisor.profiler.records import ACCURACY_GAP, CURVE_KEYS, accuracy_gap_findings
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
@@ -33,7 +34,7 @@ PRACTICE = ("practice_cnn", "practice_rnn", "export_roundtrip")
 @pytest.fixture(scope="module")
 def practice_document() -> RunDocument:
     pytest.importorskip("sklearn")
-    return run_profile(load_suite("practice"), device="cpu", threads=2)
+    return run_profile(plan_run(load_suite("practice"), device="cpu", threads=2))
 
 
 def _record(document: RunDocument, benchmark: str, framework: str) -> Record:
@@ -172,7 +173,7 @@ def test_accuracy_gap_between_frameworks_is_a_finding(practice_document: RunDocu
 
 def test_export_roundtrip_alone_trains_its_model_first() -> None:
     document = run_profile(
-        load_suite("practice"), device="cpu", threads=2, frameworks=["torch"], benchmarks=["export_roundtrip"]
+        plan_run(load_suite("practice"), device="cpu", threads=2, frameworks=["torch"], benchmarks=["export_roundtrip"])
     )
     (record,) = document.results
     assert record.error is None and record.correct is True, record

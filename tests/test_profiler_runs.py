@@ -14,10 +14,12 @@ import psutil
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
-from fwadvisor.profiler.documents import MachineSample, Result, Start
+from fwadvisor.profiler.plan import plan_run
+from fwadvisor.profiler.protocol import Result, Start
 from fwadvisor.profiler.runner import ProcessEvent, ProcessStarted, run_worker
 from fwadvisor.profiler.session import run_profile
 from fwadvisor.profiler.suites import load_suite, resolve_cases
+from fwadvisor.profiler.telemetry import MachineSample
 
 TINY = str(FIXTURES / "suites" / "tiny.yaml")
 SLOW = str(FIXTURES / "suites" / "slow_matmul.yaml")
@@ -41,7 +43,7 @@ def _workers_of(pid_marker: str) -> list[psutil.Process]:
 @pytest.fixture(scope="module")
 def tiny_document():
     events: list[ProcessEvent] = []
-    doc = run_profile(load_suite(TINY), device="cpu", threads=1, on_event=events.append)
+    doc = run_profile(plan_run(load_suite(TINY), device="cpu", threads=1), on_event=events.append)
     return doc, events
 
 
@@ -84,7 +86,8 @@ def test_missing_framework_is_reported_and_the_other_keeps_its_results(tmp_path)
     (fake / "__init__.py").write_text("raise ImportError('simulated: TensorFlow is not installed')\n")
     pythonpath = os.pathsep.join([str(tmp_path / "fake"), str(REPO)])
     doc = run_profile(
-        load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul"], worker_env={"PYTHONPATH": pythonpath}
+        plan_run(load_suite(TINY), device="cpu", threads=1, benchmarks=["matmul"]),
+        worker_env={"PYTHONPATH": pythonpath},
     )
     tf = doc.workers["tensorflow"]
     assert tf.status == "missing_framework"

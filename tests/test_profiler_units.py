@@ -17,18 +17,16 @@ from fwadvisor.profiler.compare import compare_documents
 from fwadvisor.profiler.documents import (
     GpuProperties,
     Metric,
-    Result,
     ResultStatus,
     RunDocument,
     classify,
-    decode_message,
-    encode_message,
     encode_run,
-    load_run,
-    run_from_data,
     usable_as_evidence,
 )
+from fwadvisor.profiler.protocol import Result, decode_message, encode_message
 from fwadvisor.profiler.records import failed_record, make_record
+from fwadvisor.profiler.run_environment import Environment, GpuDevice, GpuInfo
+from fwadvisor.profiler.run_file import load_run, run_from_data
 from fwadvisor.profiler.session import add_peaks, peak_gpu_properties
 from fwadvisor.profiler.suites import load_suite, resolve_cases
 from fwadvisor.profiler.timing import Timing, measure
@@ -149,18 +147,18 @@ def test_compare_ratios_and_warnings():
     a = _doc([_rec("torch", 10.0), _rec("tensorflow", 8.0)])
     b = _doc([_rec("torch", 15.0, version="2", precision={"tf32_matmul": True}), _rec("tensorflow", 4.0)], driver="580")
     result = compare_documents(a, b)
-    ratios = {r["framework"]: r["ratio"] for r in result["rows"]}
+    ratios = {r.framework: r.ratio for r in result.rows}
     assert ratios == {"torch": 1.5, "tensorflow": 0.5}
-    text = " ".join(result["warnings"])
+    text = " ".join(result.warnings)
     assert "framework versions" in text and "precision flags differ" in text and "GPU drivers" in text
 
 
 def test_compare_lower_is_better_and_failed_rows():
     a = _doc([_rec("torch", 4.0, name="us/op"), _rec("tensorflow", 1.0)])
     b = _doc([_rec("torch", 2.0, name="us/op"), _rec("tensorflow", None, error="crashed")])
-    rows = {r["framework"]: r for r in compare_documents(a, b)["rows"]}
-    assert rows["torch"]["ratio"] == 2.0
-    assert rows["tensorflow"]["ratio"] is None and rows["tensorflow"]["note"]
+    rows = {r.framework: r for r in compare_documents(a, b).rows}
+    assert rows["torch"].ratio == 2.0
+    assert rows["tensorflow"].ratio is None and rows["tensorflow"].note
 
 
 @pytest.mark.parametrize(
@@ -304,7 +302,7 @@ def test_an_unknown_gpu_gets_an_estimated_peak_from_the_workers_and_nvml():
     name = "NVIDIA Future GPU 9000"
     from_torch = GpuProperties(name=name, total_memory_bytes=80 * 2**30, sm_count=100, compute_capability="9.0")
     from_tensorflow = GpuProperties(name=name, compute_capability="9.0")
-    environment = {"gpu": {"gpus": [{"index": 0, "name": name, "sm_clock_max_mhz": 1500}]}}
+    environment = Environment(gpu=GpuInfo(gpus=[GpuDevice(index=0, name=name, sm_clock_max_mhz=1500)]))
     properties = peak_gpu_properties([from_tensorflow, None, from_torch], environment)
     assert properties == GpuProperties(
         name=name, total_memory_bytes=80 * 2**30, sm_count=100, compute_capability="9.0", max_clock_mhz=1500.0
@@ -318,7 +316,7 @@ def test_an_unknown_gpu_gets_an_estimated_peak_from_the_workers_and_nvml():
     assert bf16.peak is None and cpu.peak is None  # no estimate for tensor-core dtypes, none for a CPU
     # Without NVML's clock there is nothing to estimate from.
     records = [_gpu_record("fp32", 19.2)]
-    add_peaks(records, peak_gpu_properties([from_torch], {"gpu": {"gpus": []}}))
+    add_peaks(records, peak_gpu_properties([from_torch], Environment()))
     assert records[0].peak is None and records[0].percent_of_peak is None
     # What the run saves carries the estimate back intact.
     document = copy.deepcopy(GOOD_RUN)

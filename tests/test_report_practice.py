@@ -17,7 +17,8 @@ from practice_runs import evidence_html, evidence_markdown, evidence_text, pract
 from fwadvisor.advisor.engine import Caveat, Reason
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import identity
-from fwadvisor.profiler.documents import Metric, run_from_data
+from fwadvisor.profiler.documents import Metric
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.json import profile_summary
 
 PATH = "/runs/profile-practice.json"

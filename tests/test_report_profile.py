@@ -74,7 +74,7 @@ def test_markdown_section_shows_environment_numbers_and_who_is_ahead(rec, real_r
     # It sits with the answers' sections, before the links and the outlook.
     assert md.index("## What would change the answer") < md.index("## Evidence") < md.index("## Outlook")
     assert device_label(doc) == "cpu"
-    cpu_model = doc.environment["cpu"]["model"]
+    cpu_model = doc.environment.cpu.model
     if cpu_model:
         assert cpu_model in section
     for fw, name in (("torch", "PyTorch"), ("tensorflow", "TensorFlow")):

@@ -13,8 +13,9 @@ from practice_runs import document, evidence_html, evidence_markdown, evidence_t
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, run_from_data
+from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument
 from fwadvisor.profiler.records import failed_record, make_record
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report import chart_axis
 from fwadvisor.report.model import RatioBar, RatioChart
 from fwadvisor.report.profile_model import build_evidence

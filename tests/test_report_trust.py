@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, record_data, run_cli
-from fwadvisor.profiler.documents import run_from_data
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.profile_table import rows
 
 ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"

@@ -22,13 +22,14 @@ from fwadvisor.profiler.documents import (
     SuiteInfo,
     classify,
     encode_run,
-    run_from_data,
     unsteady_words,
     usable_as_evidence,
 )
 from fwadvisor.profiler.load import busy_advice, fewer_threads_reason, free_cpu_threads
+from fwadvisor.profiler.plan import run_threads
 from fwadvisor.profiler.records import failed_record, make_record
-from fwadvisor.profiler.session import run_threads
+from fwadvisor.profiler.run_environment import CpuInfo, Environment
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.profiler.steadiness import MAX_DRIFT, MAX_HALF_WIDTH, halves_drift, judge, median_interval
 from fwadvisor.profiler.timing import EXTEND_BUDGET_FACTOR, EXTENDED_MAX_SAMPLES, WIDE_SPREAD, Timing, measure
 from fwadvisor.report.profile_model import busy_sentences
@@ -210,7 +211,7 @@ def test_the_workers_get_the_cpus_other_processes_leave_free():
 
 
 def test_a_run_uses_the_free_cpus_unless_the_user_chose_the_threads():
-    environment = {"cpu": {"physical_cores": 2, "logical_cores": 2}}
+    environment = Environment(cpu=CpuInfo(physical_cores=2, logical_cores=2))
     assert run_threads(None, environment, 5.0) == (2, None, None)
     threads, default, reason = run_threads(None, environment, 104.0)
     assert (threads, default) == (1, 2)

@@ -21,7 +21,8 @@ from conftest import REPO, record_data, run_cli
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench import reference_transformer as tref
-from fwadvisor.profiler.documents import Record, RunDocument, encode_run, run_from_data
+from fwadvisor.profiler.documents import Record, RunDocument, encode_run
+from fwadvisor.profiler.run_file import run_from_data
 
 BUDGET_S = 0.05
 TRAIN = {"batch": 4, "seq_len": 8, "width": 16, "heads": 2, "mlp": 32, "classes": 3}
@@ -57,7 +58,8 @@ backend.setup("cpu", 2)
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.recipes import transformer
 from dataclasses import replace
-from fwadvisor.bench.recipes.skeleton import Case, run_recipe
+from fwadvisor.bench.recipes.skeleton import run_recipe
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.catalog import CATALOG
 results = {}
 default_check_flops = tref.CHECK_FLOPS

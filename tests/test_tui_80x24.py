@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import msgspec
 import pytest
 from test_tui_trust import hanging_torch, save_run_file, start_hanging_run
 from textual.message import Message
@@ -17,7 +18,8 @@ from tui_helpers import status_text, wait_for
 
 from conftest import record_data
 from fwadvisor.paths import runs_dir
-from fwadvisor.profiler.documents import load_run
+from fwadvisor.profiler.run_environment import Environment, FrameworkInfo
+from fwadvisor.profiler.run_file import load_run
 from fwadvisor.tui.app import MODE_TITLES, FwAdvisorApp, make_app
 from fwadvisor.tui.messages import CaseStarted, EnvironmentChecked, RunFinished, RunStarted
 from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
@@ -243,13 +245,13 @@ async def test_a_framework_that_is_not_installed_cannot_be_ticked_and_says_so():
         panel = app.screen.query_one(EnvironmentPanel)
         assert await wait_for(pilot, panel.known.is_set, 30)
         await pilot.pause(0.2)
-        environment = {
-            **(panel.environment or {}),
-            "frameworks": {
-                "torch": {"installed": True, "version": "2.0", "gpu_available": False},
-                "tensorflow": {"installed": False, "version": None, "hint": "pip install 'fwadvisor[tensorflow]'"},
+        environment = msgspec.structs.replace(
+            panel.environment or Environment(),
+            frameworks={
+                "torch": FrameworkInfo(installed=True, version="2.0", gpu_available=False),
+                "tensorflow": FrameworkInfo(installed=False, version=None, hint="pip install 'fwadvisor[tensorflow]'"),
             },
-        }
+        )
         panel.post_message(EnvironmentChecked(environment))  # what the check reports without TensorFlow
         await pilot.pause(0.2)
         box = app.screen.query_one("#profiler-use-tensorflow", Checkbox)

@@ -19,19 +19,9 @@ from tui_helpers import status_text, wait_for
 
 from conftest import FIXTURES, REPO
 from fwadvisor.profiler import runner
-from fwadvisor.profiler.documents import (
-    Done,
-    Fatal,
-    FrameworkId,
-    Hello,
-    Metric,
-    Record,
-    Result,
-    Start,
-    WorkerMessage,
-    WorkerSummary,
-    load_run,
-)
+from fwadvisor.profiler.documents import FrameworkId, Metric, Record, WorkerSummary
+from fwadvisor.profiler.protocol import Done, Fatal, Hello, Result, Start, WorkerMessage
+from fwadvisor.profiler.run_file import load_run
 from fwadvisor.report.chart_axis import side_of
 from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import FwAdvisorApp, make_app

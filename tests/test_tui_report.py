@@ -8,7 +8,8 @@ import pytest
 from textual.widgets import Input
 
 from conftest import record_data
-from fwadvisor.profiler.documents import RunDocument, run_from_data
+from fwadvisor.profiler.documents import RunDocument
+from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report import content
 from fwadvisor.report.profile_model import OTHER_MACHINE_TITLE, TITLE
 from fwadvisor.tui.app import FwAdvisorApp, make_app

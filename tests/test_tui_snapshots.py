@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable
 
 from conftest import FIXTURES
+from fwadvisor.profiler.run_environment import CpuInfo, Environment, FrameworkInfo
 from fwadvisor.tui.app import make_app
 
 LAB = FIXTURES / "answers" / "good_research_lab.yaml"
@@ -29,15 +30,14 @@ def test_recommendation_layout(snap_compare, size, facts_today):
 
 # The profiler with the last saved run (hand-made, so the numbers stay put), and a fixed machine: the
 # snapshot must not depend on the computer it is taken on.
-FIXED_MACHINE = {
-    "cpu": {"model": "Test CPU", "physical_cores": 2, "logical_cores": 4},
-    "memory_gb": 16,
-    "gpu": {"gpus": []},
-    "frameworks": {
-        "torch": {"installed": True, "version": "2.0.0", "gpu_available": False},
-        "tensorflow": {"installed": True, "version": "2.16.0", "gpu_available": False},
+FIXED_MACHINE = Environment(
+    cpu=CpuInfo(model="Test CPU", physical_cores=2, logical_cores=4),
+    memory_gb=16,
+    frameworks={
+        "torch": FrameworkInfo(installed=True, version="2.0.0", gpu_available=False),
+        "tensorflow": FrameworkInfo(installed=True, version="2.16.0", gpu_available=False),
     },
-}
+)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

@@ -22,16 +22,16 @@ from fwadvisor.paths import runs_dir
 from fwadvisor.profiler import runner
 from fwadvisor.profiler.documents import (
     FrameworkLoad,
-    MachineSample,
     Metric,
     Record,
     RunDocument,
     SuiteInfo,
     WorkerSummary,
     encode_run,
-    run_from_data,
 )
 from fwadvisor.profiler.load import fewer_threads_reason
+from fwadvisor.profiler.run_file import run_from_data
+from fwadvisor.profiler.telemetry import MachineSample
 from fwadvisor.report.profile_model import busy_sentences
 from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.messages import MachineSampled, ProcessStarted, RunFinished, message_for_runner_event

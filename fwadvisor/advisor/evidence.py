@@ -120,7 +120,7 @@ def _device(document: RunDocument) -> str:
     devices = sorted({r.device for r in document.results if r.device and r.device != "unknown"})
     label = ", ".join(devices) or document.suite.device or "unknown device"
     if label == "cpu":
-        model = (document.environment.get("cpu") or {}).get("model")
+        model = document.environment.cpu.model
         model = cut(str(model), NAME_CHARS) if model else None  # outside text: a run may say anything
         threads = document.suite.threads
         details = ", ".join(x for x in (model, f"{threads} threads" if threads else None) if x)
@@ -177,7 +177,7 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
     metrics["busy_measurements"] = float(sum(1 for r in results if classify(r) is ResultStatus.BUSY))
     on_gpu = suite.device == "cuda"
     metrics["measured_on_gpu"] = 1.0 if on_gpu else 0.0
-    metrics["gpu_present"] = 1.0 if (document.environment.get("gpu") or {}).get("gpus") else 0.0
+    metrics["gpu_present"] = 1.0 if document.environment.gpu.gpus else 0.0
     if on_gpu:
         for framework in ("torch", "tensorflow"):
             worker = workers.get(framework)

@@ -1,7 +1,7 @@
 """The worker process: imports one framework, runs benchmark cases, reports JSON lines on stdout.
 
 Started by the parent (CLI or TUI) as `python -m fwadvisor.bench.worker --framework torch ...`
-with the cases (a JSON list of documents.BenchmarkCase) on stdin. Every message is one
+with the cases (a JSON list of protocol.Case) on stdin. Every message is one
 documents.WorkerMessage, encoded as one JSON object on one line and told apart by its "type":
 
     hello    the framework is set up: version, device, threads, GPU properties
@@ -27,12 +27,12 @@ from typing import IO, Any
 
 import msgspec
 
-from fwadvisor.profiler.documents import (
+from fwadvisor.profiler.documents import FatalKind
+from fwadvisor.profiler.protocol import (
     PARENT_PID_ENV,
-    BenchmarkCase,
+    Case,
     Done,
     Fatal,
-    FatalKind,
     Hello,
     Result,
     Start,
@@ -117,7 +117,7 @@ def _setup(backend: Any, framework: str, args: argparse.Namespace, send: Send) -
     return None
 
 
-def _run_cases(backend: Any, framework: str, hello: Hello, cases: list[BenchmarkCase], send: Send) -> None:
+def _run_cases(backend: Any, framework: str, hello: Hello, cases: list[Case], send: Send) -> None:
     from fwadvisor.profiler.records import failed_record
 
     for index, case in enumerate(cases):
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             return _fatal(send, "setup_failed", _describe(exc), f"reinstall it: {INSTALL_HINTS[framework]}")
         return 0
     try:
-        cases = msgspec.json.decode(sys.stdin.buffer.read().strip() or b"[]", type=list[BenchmarkCase])
+        cases = msgspec.json.decode(sys.stdin.buffer.read().strip() or b"[]", type=list[Case])
     except msgspec.DecodeError as exc:
         return _fatal(send, "setup_failed", f"the cases on stdin are not valid: {exc}", "this is a bug in fwadvisor")
     hello = _setup(backend, framework, args, send)

@@ -10,54 +10,50 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fwadvisor.safe_text import for_rich, one_line, wrap_words
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from fwadvisor.profiler.compare import ComparedCase, ComparisonRow, RunComparison
     from fwadvisor.profiler.documents import CaseKey, ResultStatus, RunDocument
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    import msgspec
     from rich.text import Text
 
     from fwadvisor.commands.console import stdout_console
     from fwadvisor.profiler.compare import compare_documents
-    from fwadvisor.profiler.documents import load_run
-    from fwadvisor.report.profile_table import COMPARABLE, MARKS_LEGEND, ratio_status_of
+    from fwadvisor.profiler.run_file import load_run
+    from fwadvisor.report.profile_table import MARKS_LEGEND
 
     a, b = load_run(args.baseline), load_run(args.candidate)
     result = compare_documents(a, b)
     first_status, second_status = _statuses(a), _statuses(b)
-    for row in result["rows"]:
-        # A change is as doubtful as its most doubtful number (ok, wide_spread or busy), marked as every
-        # other table marks a ratio; without a change, the status that stopped it (failed, wrong ...).
-        statuses = [s[_key(row)] for s in (first_status, second_status) if _key(row) in s]
-        stopped = [s for s in statuses if s not in COMPARABLE]
-        row["status"] = (stopped[0] if row["ratio"] is None and stopped else ratio_status_of(statuses)).value
     # Nothing compared is no comparison: exit 1, as a search that finds nothing does.
-    status = 0 if result["rows"] else 1
+    status = 0 if result.rows else 1
     if args.format == "json":
-        print(json.dumps(result, indent=2))
+        print(json.dumps(msgspec.to_builtins(result), indent=2))
         _say_nothing_compared(result)
         return status
     console = stdout_console(highlight=False)
-    for warning in result["warnings"]:
+    for warning in result.warnings:
         console.print(Text(f"! {one_line(warning)}", style="yellow"))
     # The files in the order given: the first is the baseline, each change is second / first.
     console.print(Text(f"first:  {one_line(args.baseline)}"), overflow="fold")
     console.print(Text(f"second: {one_line(args.candidate)}"), overflow="fold")
-    _print_left_out(console, "first", result["only_first"])
-    _print_left_out(console, "second", result["only_second"])
-    if not result["rows"]:
+    _print_left_out(console, "first", result.only_first)
+    _print_left_out(console, "second", result.only_second)
+    if not result.rows:
         _say_nothing_compared(result)
         return status
     if console.width < WIDE_TABLE:
-        _print_narrow(console, result["rows"], first_status, second_status)
+        _print_narrow(console, result.rows, first_status, second_status)
     else:
-        _print_table(console, result["rows"], first_status, second_status)
+        _print_table(console, result.rows, first_status, second_status)
     console.print(Text(MARKS_LEGEND), overflow="fold")
     return status
 
@@ -66,19 +62,19 @@ def run_compare(args: argparse.Namespace) -> int:
 LEFT_OUT_LISTED = 10
 
 
-def _say_nothing_compared(result: dict[str, Any]) -> None:
+def _say_nothing_compared(result: RunComparison) -> None:
     """Exit 1 says why on stderr, in every format: no case was measured in both runs."""
     from fwadvisor.commands.console import stderr_console
 
-    if result["rows"]:
+    if result.rows:
         return
-    only = f"{len(result['only_first'])} only in the first run, {len(result['only_second'])} only in the second"
+    only = f"{len(result.only_first)} only in the first run, {len(result.only_second)} only in the second"
     stderr_console(highlight=False).print(
         f"fwadvisor: nothing to compare: no case was measured in both runs ({only})", markup=False, overflow="fold"
     )
 
 
-def _print_left_out(console: Console, run: str, cases: list[dict[str, Any]]) -> None:
+def _print_left_out(console: Console, run: str, cases: list[ComparedCase]) -> None:
     """The cases only the `run` run measured, by name, at most LEFT_OUT_LISTED of them."""
     from rich.text import Text
 
@@ -92,14 +88,14 @@ def _print_left_out(console: Console, run: str, cases: list[dict[str, Any]]) -> 
         console.print(Text(f"  and {len(cases) - LEFT_OUT_LISTED} more"), overflow="fold")
 
 
-def _case_name(case: dict[str, Any]) -> str:
+def _case_name(case: ComparedCase) -> str:
     """ "matmul fp32 · m=64 n=64 k=64 · PyTorch": a case as the narrow table names it."""
     from fwadvisor.frameworks import display_name
     from fwadvisor.profiler.catalog import shape_text
 
-    head = f"{case['benchmark']} {case['dtype'] or ''}".strip()
+    head = f"{case.benchmark} {case.dtype or ''}".strip()
     return " · ".join(
-        part for part in (head, shape_text(case["params"], case["benchmark"]), display_name(case["framework"])) if part
+        part for part in (head, shape_text(case.params, case.benchmark), display_name(case.framework)) if part
     )
 
 
@@ -110,7 +106,7 @@ CHANGE_HEADING = "change (95% interval), above 1: the second run is better"
 
 def _print_table(
     console: Console,
-    rows: list[dict[str, Any]],
+    rows: list[ComparisonRow],
     first: dict[tuple[CaseKey, str], ResultStatus],
     second: dict[tuple[CaseKey, str], ResultStatus],
 ) -> None:
@@ -121,12 +117,12 @@ def _print_table(
         table.add_column(column, justify="right" if column in ("first", "second", "change") else "left")
     for row in rows:
         table.add_row(
-            for_rich(row["benchmark"]),
-            for_rich(row["framework"]),
-            for_rich(row["dtype"] or ""),
-            for_rich(row["metric"]),
-            _num(row["first"], first.get(_key(row))),
-            _num(row["second"], second.get(_key(row))),
+            for_rich(row.benchmark),
+            for_rich(row.framework),
+            for_rich(row.dtype or ""),
+            for_rich(row.metric),
+            _num(row.first, first.get(row.key)),
+            _num(row.second, second.get(row.key)),
             for_rich(_change(row)),
             _verdict(row),
         )
@@ -135,7 +131,7 @@ def _print_table(
 
 def _print_narrow(
     console: Console,
-    rows: list[dict[str, Any]],
+    rows: list[ComparisonRow],
     first: dict[tuple[CaseKey, str], ResultStatus],
     second: dict[tuple[CaseKey, str], ResultStatus],
 ) -> None:
@@ -144,14 +140,11 @@ def _print_narrow(
     A line too long for a narrow terminal wraps under itself, never cutting a name or an interval."""
     from rich.text import Text
 
-    from fwadvisor.frameworks import display_name
-    from fwadvisor.profiler.catalog import shape_text
-
     shown = [
         (
-            _num(row["first"], first.get(_key(row))),
-            _num(row["second"], second.get(_key(row))),
-            one_line(row["metric"]),
+            _num(row.first, first.get(row.key)),
+            _num(row.second, second.get(row.key)),
+            one_line(row.metric),
             one_line(_change(row)),
         )
         for row in rows
@@ -159,12 +152,7 @@ def _print_narrow(
     widths = [max((len(cells[i]) for cells in shown), default=0) for i in range(4)]
     console.print(Text(f"{CHANGE_HEADING}:", style="bold"), overflow="fold")
     for row, (a, b, metric, change) in zip(rows, shown, strict=True):
-        shape = shape_text(row["params"], row["benchmark"])
-        case = " · ".join(
-            part
-            for part in (f"{row['benchmark']} {row['dtype'] or ''}".strip(), shape, display_name(row["framework"]))
-            if part
-        )
+        case = _case_name(row)
         for line in wrap_words(one_line(case), console.width, hang="    "):
             console.print(Text(line, style="bold"), overflow="fold")
         numbers = f"{a.rjust(widths[0])} → {b.rjust(widths[1])} {metric.ljust(widths[2])}  {change.ljust(widths[3])}"
@@ -174,32 +162,25 @@ def _print_narrow(
             console.print(Text(line, style=style), overflow="fold")
 
 
-def _key(row: dict[str, Any]) -> tuple[CaseKey, str]:
-    """A compared row's case and framework: the key of the records it was made from."""
-    from fwadvisor.profiler.documents import case_key
-
-    return case_key(row["benchmark"], row["dtype"], row["params"]), row["framework"]
-
-
 def _statuses(document: RunDocument) -> dict[tuple[CaseKey, str], ResultStatus]:
     """Each record's one classification (documents.classify), by case and framework."""
-    from fwadvisor.profiler.documents import case_key, classify
+    from fwadvisor.profiler.documents import classify
 
-    return {(case_key(r.benchmark, r.dtype, r.params), r.framework): classify(r) for r in document.results}
+    return {(r.key, r.framework): classify(r) for r in document.results}
 
 
-def _change(row: dict[str, Any]) -> str:
+def _change(row: ComparisonRow) -> str:
     """ "1.50x (1.42-1.58)": the change and its 95% interval, or why there is no change to show; a
     change built from an unsteady or busy number ends in its mark."""
-    from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
+    from fwadvisor.profiler.documents import STATUS_MARKS
 
-    if row["ratio"] is None:
-        return row["note"]
-    mark = STATUS_MARKS[ResultStatus(row["status"])]
+    if row.ratio is None:
+        return row.note
+    mark = STATUS_MARKS[row.status]
     mark = f" {mark}" if mark else ""
-    if row["low"] is None or row["high"] is None:
-        return f"{change_figure(row['ratio'])}x{mark}"
-    return f"{change_figure(row['ratio'])}x ({change_figure(row['low'])}-{change_figure(row['high'])}){mark}"
+    if row.low is None or row.high is None:
+        return f"{change_figure(row.ratio)}x{mark}"
+    return f"{change_figure(row.ratio)}x ({change_figure(row.low)}-{change_figure(row.high)}){mark}"
 
 
 def change_figure(value: float) -> str:
@@ -212,30 +193,34 @@ def change_figure(value: float) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _verdict_words(row: dict[str, Any]) -> tuple[str, str]:
+def _verdict_words(row: ComparisonRow) -> tuple[str, str]:
     """The verdict as plain words and the style of its line (the narrow layout's _verdict)."""
-    if row["verdict"] == "beyond the noise":
+    from fwadvisor.profiler.compare import BEYOND
+
+    if row.verdict == BEYOND:
         return "beyond the noise", "bold"
-    if row["verdict"] is not None:
-        return one_line(row["verdict"]), "dim"
-    if row["ratio"] is None:
+    if row.verdict is not None:
+        return one_line(row.verdict), "dim"
+    if row.ratio is None:
         return "", ""
-    if row["busy"]:
+    if row.busy:
         return "! busy: no verdict", "yellow"
-    return one_line(row["note"]), ""
+    return one_line(row.note), ""
 
 
-def _verdict(row: dict[str, Any]) -> str:
+def _verdict(row: ComparisonRow) -> str:
     """Beyond or within the noise, in colour; a busy row or one without an interval says why not."""
-    if row["verdict"] == "beyond the noise":
+    from fwadvisor.profiler.compare import BEYOND
+
+    if row.verdict == BEYOND:
         return "[bold]beyond the noise[/]"
-    if row["verdict"] is not None:
-        return f"[dim]{for_rich(row['verdict'])}[/]"
-    if row["ratio"] is None:
+    if row.verdict is not None:
+        return f"[dim]{for_rich(row.verdict)}[/]"
+    if row.ratio is None:
         return ""
-    if row["busy"]:  # the warnings above the table say which run and how busy; JSON keeps the whole note
+    if row.busy:  # the warnings above the table say which run and how busy; JSON keeps the whole note
         return "[yellow]! busy: no verdict[/]"
-    return for_rich(row["note"])
+    return for_rich(row.note)
 
 
 def _num(value: float | None, status: ResultStatus | None = None) -> str:

@@ -45,11 +45,12 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from fwadvisor.commands.console import stderr_console
     from fwadvisor.commands.output import check_output, refuse_inputs, suite_inputs
     from fwadvisor.profiler.catalog import BENCHMARKS
-    from fwadvisor.profiler.documents import Result, Start
     from fwadvisor.profiler.environment import collect_environment
+    from fwadvisor.profiler.plan import plan_run
+    from fwadvisor.profiler.protocol import Result, Start
     from fwadvisor.profiler.runner import ProcessEnded, ProcessEvent, ProcessStarted
-    from fwadvisor.profiler.session import resolve_device, run_failed, run_profile, save_run
-    from fwadvisor.profiler.suites import load_suite, resolve_cases
+    from fwadvisor.profiler.session import run_failed, run_profile, save_run
+    from fwadvisor.profiler.suites import load_suite
 
     check_output(args.output)  # a bad --output is refused now, not after a long run
     if args.output is not None:
@@ -58,18 +59,23 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
         if name not in BENCHMARKS:
             raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
     suite = load_suite(args.suite)
-    frameworks = list(dict.fromkeys(args.framework or ["torch", "tensorflow"]))
     # Progress and messages go to a stderr that may be gone (`2>&1 | head -c 60`, a closed terminal):
     # they are then dropped, and the run is still measured, saved and shown on stdout.
     err = stderr_console(highlight=False)
-    environment = collect_environment(probe_frameworks=False)
-    device = resolve_device(args.device, environment)  # --device cuda without a GPU stops here (InputError)
-    cases = resolve_cases(suite, device, args.benchmark)
-    if not cases:
-        raise InputError(f"suite '{suite.name}' has no {device} cases for the benchmarks asked for")
+    # --device cuda without a GPU stops here (InputError), before any worker starts.
+    plan = plan_run(
+        suite,
+        environment=collect_environment(probe_frameworks=False),
+        frameworks=args.framework,
+        device=args.device,
+        threads=args.threads,
+        benchmarks=args.benchmark,
+    )
+    if not plan.cases:
+        raise InputError(f"suite '{suite.name}' has no {plan.device} cases for the benchmarks asked for")
     err.print(
-        f"Profiling suite [bold]{for_rich(suite.name)}[/] on [bold]{device}[/] with "
-        f"{', '.join(frameworks)}: {len(cases)} cases each, one framework at a time."
+        f"Profiling suite [bold]{for_rich(suite.name)}[/] on [bold]{plan.device}[/] with "
+        f"{', '.join(plan.frameworks)}: {len(plan.cases)} cases each, one framework at a time."
     )
 
     progress = Progress(
@@ -80,7 +86,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
         console=err,
         transient=False,
     )
-    task = progress.add_task("starting", total=len(cases) * len(frameworks))
+    task = progress.add_task("starting", total=plan.total_cases)
 
     def on_event(event: ProcessEvent) -> None:
         fw, message = event.framework, event.message
@@ -104,21 +110,12 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
 
     progress.start()
     try:
-        document = run_profile(
-            suite,
-            frameworks=frameworks,
-            device=device,
-            threads=args.threads,
-            benchmarks=args.benchmark,
-            environment=environment,
-            on_event=on_event,
-            cancel=signals.cancel,
-        )
+        document = run_profile(plan, on_event=on_event, cancel=signals.cancel)
         # Saved first, before the progress display closes and anything is shown: a stderr or stdout
         # that is gone, or a signal now (still caught: cli.main holds the handlers until the end),
         # cannot cost the run.
         written, failures = save_run(document, args.output)
-        progress.update(task, completed=len(cases) * len(frameworks), description="done")
+        progress.update(task, completed=plan.total_cases, description="done")
     finally:
         progress.stop()
     try:
@@ -190,6 +187,8 @@ def _tell_where_saved(err: Console, document: RunDocument, written: list[Path], 
 
 
 def run_env(args: argparse.Namespace) -> int:
+    import msgspec
+
     from fwadvisor.commands.console import stderr_console, stdout_console
     from fwadvisor.profiler.environment import collect_environment
 
@@ -199,47 +198,42 @@ def run_env(args: argparse.Namespace) -> int:
     with err.status("Asking PyTorch and TensorFlow what they see (each imported in its own process)…"):
         env = collect_environment(probe_frameworks=True)
     if args.format == "json":
-        print(json.dumps(env, indent=2))
+        print(json.dumps(msgspec.to_builtins(env), indent=2))
         return 0
     console = stdout_console(highlight=False)
-    cpu = env["cpu"]
+    cpu = env.cpu
     field = _EnvFields(console)
-    field.print("System", f"{one_line(env['os'])}, Python {one_line(env['python'])}")
+    field.print("System", f"{one_line(env.os)}, Python {one_line(env.python)}")
     field.print(
         "CPU",
-        f"{one_line(cpu['model'])}: {cpu['physical_cores']} cores, "
-        f"{cpu['logical_cores']} threads; memory {env['memory_gb']} GB "
-        f"({env['memory_available_gb']} GB free)"
-        + (f", CPU governor {one_line(cpu['governor'])}" if cpu.get("governor") else ""),
+        f"{one_line(cpu.model)}: {cpu.physical_cores} cores, "
+        f"{cpu.logical_cores} threads; memory {env.memory_gb} GB "
+        f"({env.memory_available_gb} GB free)" + (f", CPU governor {one_line(cpu.governor)}" if cpu.governor else ""),
     )
-    gpu = env["gpu"]
-    if not gpu["gpus"]:
-        why = one_line(gpu["error"] or "NVML found no GPU")
+    gpu = env.gpu
+    if not gpu.gpus:
+        why = one_line(gpu.error or "NVML found no GPU")
         field.print("GPU", f"none: {why}. The profiler runs on the CPU.")
     else:
-        field.print("GPU", f"driver {one_line(gpu['driver'])}, CUDA {one_line(gpu['cuda_driver'])}")
-        for g in gpu["gpus"]:
+        field.print("GPU", f"driver {one_line(gpu.driver)}, CUDA {one_line(gpu.cuda_driver)}")
+        for g in gpu.gpus:
             field.print(
                 "",
-                f"{g['index']}: {one_line(g['name'])}, {g['memory_total_gb']} GB, compute capability "
-                f"{one_line(g['compute_capability'])}, SM clock {g['sm_clock_mhz']}/{g['sm_clock_max_mhz']} "
-                f"MHz, {g['temperature_c']} °C, {g['power_w']}/{g['power_limit_w']} W"
-                + (
-                    f", PCIe gen {g.get('pcie_generation')} x{g.get('pcie_width')}"
-                    if g.get("pcie_generation") or g.get("pcie_width")
-                    else ""
-                ),
+                f"{g.index}: {one_line(g.name)}, {g.memory_total_gb} GB, compute capability "
+                f"{one_line(g.compute_capability)}, SM clock {g.sm_clock_mhz}/{g.sm_clock_max_mhz} "
+                f"MHz, {g.temperature_c} °C, {g.power_w}/{g.power_limit_w} W"
+                + (f", PCIe gen {g.pcie_generation} x{g.pcie_width}" if g.pcie_generation or g.pcie_width else ""),
             )
-    for fw, info in env["frameworks"].items():
+    for fw, info in env.frameworks.items():
         name = identity(fw).name
-        if not info["installed"]:
-            field.print(name, f"not installed: {one_line(info['hint'])}")
-        elif info.get("error"):
-            field.print(name, f"{one_line(info['version'])}: {one_line(info['error'])}", style="red")
+        if not info.installed:
+            field.print(name, f"not installed: {one_line(info.hint)}")
+        elif info.error:
+            field.print(name, f"{one_line(info.version)}: {one_line(info.error)}", style="red")
         else:
-            sees = "sees a GPU: " + ", ".join(info["gpu_devices"]) if info["gpu_available"] else "CPU only"
-            build = info.get("build") or "?"
-            field.print(name, f"{one_line(info['version'])} ({one_line(build)} build), {one_line(sees)}")
+            sees = "sees a GPU: " + ", ".join(info.gpu_devices) if info.gpu_available else "CPU only"
+            build = info.build or "?"
+            field.print(name, f"{one_line(info.version)} ({one_line(build)} build), {one_line(sees)}")
     return 0
 
 

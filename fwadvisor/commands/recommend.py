@@ -34,7 +34,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     profile = evidence = None
     if args.profile is not None:
         from fwadvisor.advisor.evidence import evidence_from_profile
-        from fwadvisor.profiler.documents import load_run
+        from fwadvisor.profiler.run_file import load_run
 
         profile = load_run(args.profile)
         evidence = evidence_from_profile(profile, args.profile)

@@ -11,20 +11,25 @@ the two machines or set-ups (driver, builds, power limit, PCIe link, governor, l
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.documents import (
+    COMPARABLE,
     CaseKey,
     Record,
     ResultStatus,
     RunDocument,
     case_key,
     classify,
-    ran_and_checked,
+    ratio_status_of,
 )
 from fwadvisor.profiler.intervals import beyond_noise, change_interval
+from fwadvisor.profiler.run_environment import GpuDevice
 from fwadvisor.safe_text import excerpt
 
 BEYOND: Final = "beyond the noise"
@@ -33,26 +38,60 @@ NO_INTERVAL: Final = "no interval (too few samples)"
 RUNS: Final = ("first", "second")
 
 
+class ComparedCase(msgspec.Struct, frozen=True, kw_only=True):
+    """A case of one framework in a run: what `profile compare` pairs, and lists when one run lacks it."""
+
+    benchmark: str
+    framework: str
+    dtype: str | None
+    params: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[CaseKey, str]:
+        """Its case and its framework, as the records it stands for are told apart."""
+        return case_key(self.benchmark, self.dtype, self.params), self.framework
+
+
+class ComparisonRow(ComparedCase, frozen=True, kw_only=True):
+    """One case of one framework in both runs: the two numbers and the change (second / first, turned so
+    that above 1 is better) with its 95% interval and verdict, or `note` saying why there is none.
+
+    `status` is the row's one classification: a change is as doubtful as its most doubtful number
+    (ok, wide_spread or busy), marked as every other table marks a ratio; without a change, the
+    status that stopped it (failed, wrong ...)."""
+
+    metric: str
+    first: float | None
+    second: float | None
+    ratio: float | None = None
+    low: float | None = None
+    high: float | None = None
+    verdict: str | None = None
+    busy: bool = False
+    note: str = ""
+    status: ResultStatus = ResultStatus.OK
+
+
+class RunComparison(msgspec.Struct, frozen=True, kw_only=True):
+    """Two runs compared: the rows of the cases both measured, why they are not like for like, and the
+    cases only one run measured."""
+
+    warnings: list[str]
+    rows: list[ComparisonRow]
+    only_first: list[ComparedCase]
+    only_second: list[ComparedCase]
+
+
 def _key(record: Record) -> tuple[CaseKey, str]:
     """A record's place in a run: its case and its framework."""
-    return case_key(record.benchmark, record.dtype, record.params), record.framework
+    return record.key, record.framework
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    """A section of a saved environment as a mapping; anything else (a hand-edited file) as empty."""
-    return value if isinstance(value, dict) else {}
-
-
-def _gpus(document: RunDocument) -> list[dict[str, Any]]:
-    gpus = _mapping(document.environment.get("gpu")).get("gpus")
-    return [_mapping(g) for g in gpus] if isinstance(gpus, list) else []
-
-
-def _recorded(value: Any) -> bool:
+def _recorded(value: object) -> bool:
     return value is not None and value != [] and value != {}
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     """A saved value in a sentence: short, one line ("unknown" when the run did not record it)."""
     if not _recorded(value):
         return "unknown"
@@ -63,54 +102,64 @@ def _text(value: Any) -> str:
     return excerpt(value, 60)
 
 
-def _describe(document: RunDocument) -> dict[str, Any]:
-    gpu = _mapping(document.environment.get("gpu"))
-    return {
-        "device": sorted({r.device for r in document.results if r.device != "unknown"}),
-        "driver": gpu.get("driver"),
-        "versions": {r.framework: r.framework_version for r in document.results if r.framework_version},
-        "gpu": [g.get("name") for g in _gpus(document)],
-        "threads": document.suite.threads,
-    }
+@dataclass(frozen=True)
+class _Setup:
+    """What must match for two runs to be like for like (compared whether or not a run recorded it)."""
+
+    devices: list[str]
+    driver: str | None
+    versions: dict[str, str]
+    gpus: list[str | None]
+    threads: int | None
 
 
-def _differs(label: str, first: Any, second: Any, unit: str = "") -> str:
+def _setup(document: RunDocument) -> _Setup:
+    return _Setup(
+        devices=sorted({r.device for r in document.results if r.device != "unknown"}),
+        driver=document.environment.gpu.driver,
+        versions={r.framework: r.framework_version for r in document.results if r.framework_version},
+        gpus=[g.name for g in document.environment.gpu.gpus],
+        threads=document.suite.threads,
+    )
+
+
+def _differs(label: str, first: object, second: object, unit: str = "") -> str:
     """One sentence: the runs differ in `label`, the second run's value first (it is the one compared)."""
     return (
         f"the runs used different {label}: the second run's was {_text(second)}{unit}, the first's {_text(first)}{unit}"
     )
 
 
-def _known_and_different(first: Any, second: Any) -> bool:
+def _known_and_different(first: object, second: object) -> bool:
     """Both runs recorded it and the records differ (a run that did not record it says nothing)."""
     return _recorded(first) and _recorded(second) and first != second
 
 
-def _per_gpu(key: str) -> Callable[[RunDocument], list[Any] | None]:
-    def read(document: RunDocument) -> list[Any] | None:
-        values = [g.get(key) for g in _gpus(document)]
+def _per_gpu(read: Callable[[GpuDevice], object]) -> Callable[[RunDocument], list[object] | None]:
+    def per_gpu(document: RunDocument) -> list[object] | None:
+        values = [read(g) for g in document.environment.gpu.gpus]
         return values if any(v is not None for v in values) else None
 
-    return read
+    return per_gpu
 
 
 def _pcie(document: RunDocument) -> list[str] | None:
     links = [
-        f"gen {g.get('pcie_generation')} x{g.get('pcie_width')}"
-        for g in _gpus(document)
-        if g.get("pcie_generation") is not None or g.get("pcie_width") is not None
+        f"gen {g.pcie_generation} x{g.pcie_width}"
+        for g in document.environment.gpu.gpus
+        if g.pcie_generation is not None or g.pcie_width is not None
     ]
     return links or None
 
 
 # Set-up facts compared only when both runs recorded them: (what they are, how to read them, unit).
-_SETUP: Final[list[tuple[str, Callable[[RunDocument], Any], str]]] = [
-    ("CUDA driver versions", lambda d: _mapping(d.environment.get("gpu")).get("cuda_driver"), ""),
-    ("GPU power limits", _per_gpu("power_limit_w"), " W"),
+_SETUP: Final[list[tuple[str, Callable[[RunDocument], object], str]]] = [
+    ("CUDA driver versions", lambda d: d.environment.gpu.cuda_driver, ""),
+    ("GPU power limits", _per_gpu(lambda g: g.power_limit_w), " W"),
     ("PCIe links", _pcie, ""),
     # The CPU sets every CPU number and the launch overhead of GPU ones: a new CPU is a new baseline.
-    ("CPU models", lambda d: _mapping(d.environment.get("cpu")).get("model"), ""),
-    ("CPU frequency governors", lambda d: _mapping(d.environment.get("cpu")).get("governor"), ""),
+    ("CPU models", lambda d: d.environment.cpu.model, ""),
+    ("CPU frequency governors", lambda d: d.environment.cpu.governor, ""),
 ]
 
 
@@ -144,27 +193,27 @@ def _busy_warnings(first: RunDocument, second: RunDocument) -> list[str]:
 
 def like_for_like_warnings(first: RunDocument, second: RunDocument) -> list[str]:
     """Why the two runs are not like for like, one sentence per difference ([] when nothing differs)."""
-    a, b = _describe(first), _describe(second)
+    a, b = _setup(first), _setup(second)
     warnings = []
-    if a["device"] != b["device"]:
-        warnings.append(_differs("devices", a["device"], b["device"]))
-    if a["gpu"] != b["gpu"]:
-        warnings.append(_differs("GPUs", a["gpu"], b["gpu"]))
-    if a["driver"] != b["driver"]:
-        warnings.append(_differs("GPU drivers", a["driver"], b["driver"]))
+    if a.devices != b.devices:
+        warnings.append(_differs("devices", a.devices, b.devices))
+    if a.gpus != b.gpus:
+        warnings.append(_differs("GPUs", a.gpus, b.gpus))
+    if a.driver != b.driver:
+        warnings.append(_differs("GPU drivers", a.driver, b.driver))
     for label, read, unit in _SETUP:
         if _known_and_different(read(first), read(second)):
             warnings.append(_differs(label, read(first), read(second), unit))
-    for framework in sorted(set(a["versions"]) | set(b["versions"])):
-        old, new = a["versions"].get(framework), b["versions"].get(framework)
+    for framework in sorted(set(a.versions) | set(b.versions)):
+        old, new = a.versions.get(framework), b.versions.get(framework)
         if old != new:
             warnings.append(
                 f"the runs used different framework versions: {display_name(framework)} {_text(new)} in the second "
                 f"run, {_text(old)} in the first"
             )
     warnings += _build_warnings(first, second)
-    if a["threads"] != b["threads"]:
-        warnings.append(_differs("CPU thread counts", a["threads"], b["threads"]))
+    if a.threads != b.threads:
+        warnings.append(_differs("CPU thread counts", a.threads, b.threads))
     warnings += _busy_warnings(first, second)
     return warnings
 
@@ -179,9 +228,10 @@ def _busy_note(record: Record, other: Record) -> str:
     return f"measured while other processes were busy in {which}" + (f" ({_text(reasons[0])})" if reasons else "")
 
 
-def _row(record: Record, other: Record) -> dict[str, Any]:
+def _row(record: Record, other: Record) -> ComparisonRow:
     x, y = record.metric.value, other.metric.value
-    usable = ran_and_checked(record) and ran_and_checked(other)  # steady or not: the ratio shows the move
+    statuses = [classify(record), classify(other)]
+    usable = all(status in COMPARABLE for status in statuses)  # steady or not: the ratio shows the move
     ratio = low = high = None
     verdict: str | None = None
     note = ""
@@ -201,30 +251,26 @@ def _row(record: Record, other: Record) -> dict[str, Any]:
             note = NO_INTERVAL
     else:
         note = "failed or wrong in one run"
-    return {
-        "benchmark": record.benchmark,
-        "framework": record.framework,
-        "dtype": record.dtype,
-        "params": record.params,
-        "metric": record.metric.name,
-        "first": x,
-        "second": y,
-        "ratio": ratio,
-        "low": low,
-        "high": high,
-        "verdict": verdict,
-        "busy": bool(_busy_note(record, other)),
-        "note": note,
-    }
+    stopped = [status for status in statuses if status not in COMPARABLE]
+    return ComparisonRow(
+        **msgspec.structs.asdict(_case(record)),
+        metric=record.metric.name,
+        first=x,
+        second=y,
+        ratio=ratio,
+        low=low,
+        high=high,
+        verdict=verdict,
+        busy=bool(_busy_note(record, other)),
+        note=note,
+        status=stopped[0] if ratio is None and stopped else ratio_status_of(statuses),
+    )
 
 
-def _case(record: Record) -> dict[str, Any]:
-    return {
-        "benchmark": record.benchmark,
-        "framework": record.framework,
-        "dtype": record.dtype,
-        "params": record.params,
-    }
+def _case(record: Record) -> ComparedCase:
+    return ComparedCase(
+        benchmark=record.benchmark, framework=record.framework, dtype=record.dtype, params=record.params
+    )
 
 
 def _suites_warning(first: RunDocument, second: RunDocument, only_first: int, only_second: int) -> str:
@@ -241,9 +287,8 @@ def _suites_warning(first: RunDocument, second: RunDocument, only_first: int, on
     )
 
 
-def compare_documents(first: RunDocument, second: RunDocument) -> dict[str, Any]:
-    """The rows of the cases both runs measured, the warnings, and the cases only one run measured
-    (`only_first`, `only_second`: benchmark, framework, dtype and params each)."""
+def compare_documents(first: RunDocument, second: RunDocument) -> RunComparison:
+    """The rows of the cases both runs measured, the warnings, and the cases only one run measured."""
     warnings = like_for_like_warnings(first, second)
     second_by_key = {_key(r): r for r in second.results}
     first_keys = {_key(r) for r in first.results}
@@ -264,4 +309,4 @@ def compare_documents(first: RunDocument, second: RunDocument) -> dict[str, Any]
             )
             flag_warned = True
         rows.append(_row(record, other))
-    return {"warnings": warnings, "rows": rows, "only_first": only_first, "only_second": only_second}
+    return RunComparison(warnings=warnings, rows=rows, only_first=only_first, only_second=only_second)

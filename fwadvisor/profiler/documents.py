@@ -1,23 +1,21 @@
-"""The profiler's data, typed: result records, worker messages, worker outcomes and the run document.
+"""The profiler's data, typed: result records, worker outcomes and the run document.
 
 Both sides of the process boundary import this module (it imports no framework and no numpy): the
-worker encodes its messages with it, the runner decodes them, and a run is saved and loaded through
+worker's messages (protocol.py) carry its records, and a run is saved and loaded through
 `RunDocument`. Decoding validates: a wrong type, a NaN or infinite number, a negative time or a
 missing field is an error that names where it is (`$.results[3].median_s`), never a crash later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, Final, Literal, NamedTuple
 
 import msgspec
 
-from fwadvisor.errors import InputError
+from fwadvisor.profiler.run_environment import Environment, GpuInfo
 from fwadvisor.profiler.steadiness import MAX_DRIFT, MAX_HALF_WIDTH
-from fwadvisor.safe_text import excerpt
-from fwadvisor.yamlio import read_regular_file
 
 SCHEMA_VERSION: Final = 2
 # Versions this fwadvisor reads. Version 2 added machine load, GPU telemetry and expected ranges; a
@@ -27,11 +25,6 @@ SCHEMA_VERSION: Final = 2
 # judged it; a record without one (saved before it existed) keeps its spread-based verdict.
 READABLE_VERSIONS: Final = (1, 2)
 KIND: Final = "fwadvisor-profile"
-# The runner starts each worker with its own pid here; the worker compares it with its parent after
-# asking to die with it: a parent already gone by then would never send the death signal.
-PARENT_PID_ENV: Final = "FWADVISOR_WORKER_PARENT"
-# The largest run file read: a full suite with every raw sample is a few megabytes.
-MAX_RUN_BYTES: Final = 64_000_000
 
 FrameworkId = Literal["torch", "tensorflow"]
 # Finite numbers only: NaN fails every bound and infinity is beyond the largest double's.
@@ -198,6 +191,11 @@ class Record(msgspec.Struct, kw_only=True):
     gpu_telemetry: GpuTelemetry | None = None  # GPU cases only
     expected: Expected | None = None  # GPU cases of a card profiles/gpus.yaml has a range for
 
+    @property
+    def key(self) -> CaseKey:
+        """The case this record measured (both frameworks' records of one case share it)."""
+        return case_key(self.benchmark, self.dtype, self.params)
+
 
 class CaseKey(NamedTuple):
     """What identifies a case everywhere: its benchmark, dtype and params (JSON with sorted keys).
@@ -266,6 +264,17 @@ def classify(record: Record) -> ResultStatus:
     return ResultStatus.OK
 
 
+# The statuses a number can still be compared with: it ran and matched its reference (ran_and_checked).
+COMPARABLE: Final = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.BUSY})
+
+
+def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
+    """How far a ratio can be trusted: as far as its most doubtful number, a busy machine before a wide
+    spread (the order classify gives a record), else OK."""
+    present = set(statuses)
+    return next((s for s in (ResultStatus.BUSY, ResultStatus.WIDE_SPREAD) if s in present), ResultStatus.OK)
+
+
 def unsteady_words(record: Record) -> str:
     """Why a number is unsteady, in words ("its median is uncertain by ±7% (95% interval)")."""
     if record.unsteady is None:  # saved before the median's interval was kept: judged by its spread
@@ -289,60 +298,7 @@ def usable_as_evidence(record: Record) -> bool:
 def ran_and_checked(record: Record) -> bool:
     """A number that ran and matched its reference, steady or not, busy machine or not: enough to
     compare two runs with, or for an accuracy (which depends on neither)."""
-    return classify(record) in (ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.BUSY)
-
-
-# Worker -> parent messages, one JSON object per line, told apart by their "type".
-class Hello(msgspec.Struct, tag="hello", tag_field="type", kw_only=True):
-    framework: FrameworkId
-    framework_version: str
-    device: str
-    threads: Count | None = None
-    gpu_properties: GpuProperties | None = None
-    # The framework's build, as it reports it: {"cuda": "12.8", "cudnn": "91002", "build": "cuda"}
-    # (torch.version.cuda, torch.backends.cudnn.version(), tf.sysconfig.get_build_info()); text only.
-    build: dict[str, str] = {}
-
-
-class Start(msgspec.Struct, tag="start", tag_field="type", kw_only=True):
-    index: Count
-    benchmark: str
-    dtype: str | None = None
-
-
-class Result(msgspec.Struct, tag="result", tag_field="type", kw_only=True):
-    index: Count
-    record: Record
-
-
-class Fatal(msgspec.Struct, tag="fatal", tag_field="type", kw_only=True):
-    kind: FatalKind
-    error: str
-    hint: str | None = None
-
-
-class Probe(msgspec.Struct, tag="probe", tag_field="type", kw_only=True):
-    framework: FrameworkId
-    framework_version: str
-    gpu_available: bool
-    gpu_devices: list[str] = []
-    build: str = "cpu"
-
-
-class Done(msgspec.Struct, tag="done", tag_field="type"):
-    pass
-
-
-WorkerMessage = Hello | Start | Result | Fatal | Probe | Done
-
-
-class BenchmarkCase(msgspec.Struct, frozen=True, kw_only=True):
-    """One case the parent sends a worker on stdin."""
-
-    benchmark: str
-    params: dict[str, Any]
-    dtype: str | None
-    budget_s: Seconds
+    return classify(record) in COMPARABLE
 
 
 class WorkerSummary(msgspec.Struct, kw_only=True):
@@ -394,20 +350,9 @@ class Comparison(msgspec.Struct, frozen=True, kw_only=True):
     high: Measured | None = None
     usable: bool = False
 
-
-class MachineSample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One sample of the machine while a run goes on, for the app's live line (not saved)."""
-
-    other_cpu_percent: Measured | None = None
-    steal_percent: Measured | None = None
-    sm_clock_mhz: Measured | None = None
-    memory_clock_mhz: Measured | None = None
-    temperature_c: Measured | None = None
-    power_w: Measured | None = None
-    power_limit_w: Measured | None = None
-    utilization_percent: Measured | None = None
-    gpu_other_processes: Count = 0
-    throttle_reasons: list[str] = []
+    @property
+    def key(self) -> CaseKey:
+        return case_key(self.benchmark, self.dtype, self.params)
 
 
 class SuiteInfo(msgspec.Struct, kw_only=True):
@@ -422,35 +367,6 @@ class SuiteInfo(msgspec.Struct, kw_only=True):
     threads_reason: str | None = None
 
 
-class _CpuShape(msgspec.Struct):
-    model: str | None = None
-    physical_cores: Count | None = None
-    logical_cores: Count | None = None
-
-
-class _GpuEntryShape(msgspec.Struct):
-    name: str | None = None
-
-
-class _GpuShape(msgspec.Struct):
-    gpus: list[_GpuEntryShape] | None = None
-    driver: str | None = None
-    error: str | None = None
-
-
-class _FrameworkShape(msgspec.Struct):
-    version: str | None = None
-
-
-class _EnvironmentShape(msgspec.Struct):
-    """The parts of `environment` that reports and the advice read (the rest is kept as saved):
-    checked on load so a hand-edited run cannot crash them (a list where a mapping belongs)."""
-
-    cpu: _CpuShape | None = None
-    gpu: _GpuShape | None = None
-    frameworks: dict[str, _FrameworkShape | None] | None = None
-
-
 class RunDocument(msgspec.Struct, kw_only=True):
     """A saved profile run: what `recommend --profile` and the report take as evidence."""
 
@@ -460,8 +376,8 @@ class RunDocument(msgspec.Struct, kw_only=True):
     created: str = ""
     finished: str | None = None
     suite: SuiteInfo
-    environment: dict[str, Any] = {}
-    gpu_after: dict[str, Any] | None = None
+    environment: Environment = msgspec.field(default_factory=Environment)
+    gpu_after: GpuInfo | None = None  # NVML's view after a GPU run (clocks, temperature, power)
     workers: dict[str, WorkerSummary] = {}
     cancelled: bool = False
     results: list[Record] = []
@@ -476,120 +392,10 @@ def _builtin(value: Any) -> Any:
     return str(value)
 
 
-_MESSAGE_DECODER = msgspec.json.Decoder(WorkerMessage)
-_ENCODER = msgspec.json.Encoder(enc_hook=_builtin)
-NOT_A_RUN = 'not a profile document (made by `fwadvisor profile`): no "kind": "fwadvisor-profile" at the top'
-
-
-def encode_message(message: WorkerMessage) -> bytes:
-    """One protocol line (without the newline). NaN and infinities become null, as JSON has neither."""
-    return _ENCODER.encode(message)
-
-
-def decode_message(line: bytes) -> WorkerMessage:
-    """Raises msgspec.DecodeError (a msgspec.ValidationError for a well-formed but wrong message)."""
-    return _MESSAGE_DECODER.decode(line)
+# The one encoder of both sides: the saved run here, the worker's messages in protocol.py.
+ENCODER: Final = msgspec.json.Encoder(enc_hook=_builtin)
 
 
 def encode_run(document: RunDocument) -> bytes:
     """The run as indented JSON, as it is saved."""
-    return msgspec.json.format(_ENCODER.encode(document), indent=2) + b"\n"
-
-
-def run_from_data(data: Any, source: Path | str = "<profile>") -> RunDocument:
-    """Validate already-parsed JSON data as a run document (see load_run for the errors)."""
-    if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise InputError(NOT_A_RUN, file=source)
-    if "schema_version" not in data:
-        raise InputError(
-            f"profile document has no schema_version (this fwadvisor reads version {SCHEMA_VERSION})", file=source
-        )
-    _check_version(data["schema_version"], source)
-    try:
-        document = msgspec.convert(data, RunDocument)
-    except msgspec.ValidationError as exc:
-        raise InputError(_invalid_field(str(exc), data), file=source) from None
-    for section, shape in (("environment", _EnvironmentShape), ("gpu_after", _GpuShape)):
-        try:
-            msgspec.convert(getattr(document, section) or {}, shape)
-        except msgspec.ValidationError as exc:
-            message = str(exc).replace("`$", f"`$.{section}", 1)
-            raise InputError(_invalid_field(message, data), file=source) from None
-    return document
-
-
-def _check_version(version: Any, source: Path | str) -> None:
-    """schema_version must be the whole number this fwadvisor reads: say plainly what else it is."""
-    if isinstance(version, bool) or not isinstance(version, int):
-        if isinstance(version, str) and version.strip().isdigit():
-            why = f'it is text ("{excerpt(version, 20)}"): write the number {version.strip()} without quotes'
-        elif isinstance(version, bool):
-            why = f"got {str(version).lower()}"
-        else:
-            why = f"got {excerpt(repr(version), 40)}"
-        raise InputError(
-            f"profile schema_version must be a whole number (this fwadvisor reads {SCHEMA_VERSION}); {why}",
-            file=source,
-        )
-    if version > SCHEMA_VERSION:
-        raise InputError(
-            f"profile schema version {excerpt(version, 20)} is newer than this fwadvisor reads ({SCHEMA_VERSION}); "
-            "upgrade fwadvisor",
-            file=source,
-        )
-    if version < 1:
-        raise InputError(
-            f"profile schema version {version} is not a valid version (versions start at 1; this fwadvisor reads "
-            f"{SCHEMA_VERSION})",
-            file=source,
-        )
-    if version not in READABLE_VERSIONS:
-        raise InputError(
-            f"profile schema version {version} is not one this fwadvisor reads (it reads {SCHEMA_VERSION})",
-            file=source,
-        )
-
-
-def _invalid_field(message: str, data: dict[str, Any]) -> str:
-    """msgspec's message, led by the section it is in and, inside `results`, the record it is about."""
-    _, found, at = message.rpartition(" - at `$")
-    if not found:  # a problem with the document itself, such as a missing section
-        return f"profile document is malformed: {message}"
-    at = at.rstrip("`")
-    section = at.lstrip(".").split(".")[0].split("[")[0]
-    which = ""
-    if at.startswith(".results[") and isinstance(data.get("results"), list):
-        index = int(at[len(".results[") :].split("]")[0])
-        record = data["results"][index] if index < len(data["results"]) else None
-        if isinstance(record, dict):
-            which = f" (record {index + 1}: {record.get('benchmark', '?')} in {record.get('framework', '?')})"
-    return f"profile document has a malformed `{section}`{which}: {message}"
-
-
-def _json_problem(raw: bytes, message: str) -> tuple[str, int | None]:
-    """What is wrong with text that is not JSON, in words, and the line it is on."""
-    if "truncated" in message:
-        return "invalid JSON, it ends early (truncated?)", None
-    at = message.rpartition("(byte ")[2].rstrip(")")
-    if not at.isdigit():
-        return f"invalid JSON: {message}", None
-    offset = int(at)
-    line = raw.count(b"\n", 0, offset) + 1
-    here = raw[max(offset - 1, 0) : offset + 9]
-    if any(word in here for word in (b"NaN", b"Infinity")):
-        return "invalid JSON: NaN and Infinity are not numbers JSON allows (a measurement must be finite)", line
-    return f"invalid JSON: {message.removeprefix('JSON is malformed: ')}", line
-
-
-def load_run(path: Path) -> RunDocument:
-    """Read and validate a saved run. Every problem is an InputError naming the file and the field."""
-    path = Path(path)
-    raw = read_regular_file(path, "profile file", MAX_RUN_BYTES)
-    try:
-        data = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        why, line = _json_problem(raw, str(exc))
-        raise InputError(f"not a valid profile document: {why}", file=path, line=line) from None
-    except RecursionError:
-        raise InputError("not a valid profile document: its JSON is nested too deeply", file=path) from None
-    return run_from_data(data, path)
+    return msgspec.json.format(ENCODER.encode(document), indent=2) + b"\n"

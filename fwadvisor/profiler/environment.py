@@ -12,11 +12,14 @@ import importlib.util
 import os
 import platform
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import msgspec
 import psutil
 
+from fwadvisor.profiler.run_environment import CpuInfo, Environment, FrameworkInfo, GpuDevice, GpuInfo
 from fwadvisor.profiler.runner import probe_framework
 
 FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly")}
@@ -44,65 +47,57 @@ def cpu_governor() -> str | None:
         return None
 
 
-def host_info() -> dict[str, Any]:
+def host_info() -> Environment:
+    """The host alone (no GPU, no frameworks): what tells one machine from another."""
     memory = psutil.virtual_memory()
     freq = psutil.cpu_freq()
-    return {
-        # The host name tells a report whether a saved run was made on the machine reading it.
-        "hostname": platform.node() or None,
-        "os": f"{platform.system()} {platform.release()}",
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "cpu": {
-            "model": cpu_model(),
-            "physical_cores": psutil.cpu_count(logical=False),
-            "logical_cores": psutil.cpu_count(logical=True),
-            "max_mhz": round(freq.max) if freq and freq.max else None,
-            "governor": cpu_governor(),
-        },
-        "memory_gb": round(memory.total / 1e9, 1),
-        "memory_available_gb": round(memory.available / 1e9, 1),
-    }
+    return Environment(
+        hostname=platform.node() or None,
+        os=f"{platform.system()} {platform.release()}",
+        platform=platform.platform(),
+        python=sys.version.split()[0],
+        cpu=CpuInfo(
+            model=cpu_model(),
+            physical_cores=psutil.cpu_count(logical=False),
+            logical_cores=psutil.cpu_count(logical=True),
+            max_mhz=round(freq.max) if freq and freq.max else None,
+            governor=cpu_governor(),
+        ),
+        memory_gb=round(memory.total / 1e9, 1),
+        memory_available_gb=round(memory.available / 1e9, 1),
+    )
 
 
 def _nvml_text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def gpu_info() -> dict[str, Any]:
+def gpu_info() -> GpuInfo:
     """NVIDIA GPUs through NVML (the nvidia-ml-py package); never raises."""
     try:
         import pynvml
     except ImportError:
-        return {"nvml": False, "error": "nvidia-ml-py is not installed (pip install nvidia-ml-py)", "gpus": []}
+        return GpuInfo(nvml=False, error="nvidia-ml-py is not installed (pip install nvidia-ml-py)")
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:
-        return {"nvml": False, "error": f"no NVIDIA driver or GPU found (NVML: {exc})", "gpus": []}
+        return GpuInfo(nvml=False, error=f"no NVIDIA driver or GPU found (NVML: {exc})")
     try:
         driver = _nvml_text(pynvml.nvmlSystemGetDriverVersion())
         cuda = pynvml.nvmlSystemGetCudaDriverVersion()
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            gpus.append(
-                {"index": index, "name": _nvml_text(pynvml.nvmlDeviceGetName(handle)), **_gpu_readings(pynvml, handle)}
-            )
-        return {
-            "nvml": True,
-            "error": None,
-            "driver": driver,
-            "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}",
-            "gpus": gpus,
-        }
+            gpus.append(_gpu_reading(pynvml, handle, index))
+        return GpuInfo(nvml=True, driver=driver, cuda_driver=f"{cuda // 1000}.{cuda % 1000 // 10}", gpus=gpus)
     finally:
         pynvml.nvmlShutdown()
 
 
-def _gpu_readings(pynvml: Any, handle: Any) -> dict[str, Any]:
+def _gpu_reading(pynvml: Any, handle: Any, index: int) -> GpuDevice:
     """Each reading on its own: a card that lacks one sensor still reports the others."""
 
-    def read(fn, *args):
+    def read(fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(handle, *args)
         except pynvml.NVMLError:
@@ -114,25 +109,25 @@ def _gpu_readings(pynvml: Any, handle: Any) -> dict[str, Any]:
     power_limit = read(pynvml.nvmlDeviceGetEnforcedPowerLimit)
     power_default = read(pynvml.nvmlDeviceGetPowerManagementDefaultLimit)
     persistence = read(pynvml.nvmlDeviceGetPersistenceMode)
-    return {
-        "memory_total_gb": round(memory.total / 1e9, 1) if memory else None,
-        "memory_used_gb": round(memory.used / 1e9, 1) if memory else None,
-        "compute_capability": f"{capability[0]}.{capability[1]}" if capability else None,
-        "sm_clock_mhz": read(pynvml.nvmlDeviceGetClockInfo, pynvml.NVML_CLOCK_SM),
-        "sm_clock_max_mhz": read(pynvml.nvmlDeviceGetMaxClockInfo, pynvml.NVML_CLOCK_SM),
-        "memory_clock_mhz": read(pynvml.nvmlDeviceGetClockInfo, pynvml.NVML_CLOCK_MEM),
-        "temperature_c": read(pynvml.nvmlDeviceGetTemperature, pynvml.NVML_TEMPERATURE_GPU),
-        "power_w": round(power / 1000, 1) if power is not None else None,
-        "power_limit_w": round(power_limit / 1000, 1) if power_limit is not None else None,
-        # What explains a slow card next to a like one: a lowered power limit, a narrow or older PCIe
-        # link (the current one drops while idle, so the maximum is kept too), persistence mode off.
-        "power_limit_default_w": round(power_default / 1000, 1) if power_default is not None else None,
-        "pcie_generation": read(pynvml.nvmlDeviceGetCurrPcieLinkGeneration),
-        "pcie_width": read(pynvml.nvmlDeviceGetCurrPcieLinkWidth),
-        "pcie_generation_max": read(pynvml.nvmlDeviceGetMaxPcieLinkGeneration),
-        "pcie_width_max": read(pynvml.nvmlDeviceGetMaxPcieLinkWidth),
-        "persistence_mode": bool(persistence) if persistence is not None else None,
-    }
+    return GpuDevice(
+        index=index,
+        name=_nvml_text(pynvml.nvmlDeviceGetName(handle)),
+        memory_total_gb=round(memory.total / 1e9, 1) if memory else None,
+        memory_used_gb=round(memory.used / 1e9, 1) if memory else None,
+        compute_capability=f"{capability[0]}.{capability[1]}" if capability else None,
+        sm_clock_mhz=read(pynvml.nvmlDeviceGetClockInfo, pynvml.NVML_CLOCK_SM),
+        sm_clock_max_mhz=read(pynvml.nvmlDeviceGetMaxClockInfo, pynvml.NVML_CLOCK_SM),
+        memory_clock_mhz=read(pynvml.nvmlDeviceGetClockInfo, pynvml.NVML_CLOCK_MEM),
+        temperature_c=read(pynvml.nvmlDeviceGetTemperature, pynvml.NVML_TEMPERATURE_GPU),
+        power_w=round(power / 1000, 1) if power is not None else None,
+        power_limit_w=round(power_limit / 1000, 1) if power_limit is not None else None,
+        power_limit_default_w=round(power_default / 1000, 1) if power_default is not None else None,
+        pcie_generation=read(pynvml.nvmlDeviceGetCurrPcieLinkGeneration),
+        pcie_width=read(pynvml.nvmlDeviceGetCurrPcieLinkWidth),
+        pcie_generation_max=read(pynvml.nvmlDeviceGetMaxPcieLinkGeneration),
+        pcie_width_max=read(pynvml.nvmlDeviceGetMaxPcieLinkWidth),
+        persistence_mode=bool(persistence) if persistence is not None else None,
+    )
 
 
 def installed_version(framework: str) -> str | None:
@@ -149,32 +144,22 @@ def installed_version(framework: str) -> str | None:
 
 def collect_environment(
     *, probe_frameworks: bool = True, frameworks: tuple[str, ...] = ("torch", "tensorflow")
-) -> dict[str, Any]:
-    env: dict[str, Any] = {**host_info(), "gpu": gpu_info(), "frameworks": {}}
-    env["cuda_visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
+) -> Environment:
     installed = {fw: installed_version(fw) for fw in frameworks}
-    probes: dict[str, dict[str, Any]] = {}
+    probes: dict[str, FrameworkInfo] = {}
     if probe_frameworks:
         # Probes only import and look; running them side by side halves the wait.
         wanted = [fw for fw, version in installed.items() if version]
         with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
             probes = dict(zip(wanted, pool.map(probe_framework, wanted), strict=True))
+    found: dict[str, FrameworkInfo] = {}
     for fw, version in installed.items():
         if version is None:
-            env["frameworks"][fw] = {
-                "installed": False,
-                "version": None,
-                "gpu_available": None,
-                "hint": f"pip install 'fwadvisor[{fw}]'",
-            }
+            found[fw] = FrameworkInfo(installed=False, hint=f"pip install 'fwadvisor[{fw}]'")
             continue
-        probe = probes.get(fw, {})
-        env["frameworks"][fw] = {
-            "installed": True,
-            "version": probe.get("framework_version", version),
-            "gpu_available": probe.get("gpu_available"),
-            "gpu_devices": probe.get("gpu_devices", []),
-            "build": probe.get("build"),
-            "error": probe.get("error"),
-        }
-    return env
+        # Installed, whatever its probe said: a probe that failed keeps the metadata's version.
+        probe = probes.get(fw, FrameworkInfo())
+        found[fw] = msgspec.structs.replace(probe, installed=True, version=probe.version or version, hint=None)
+    return msgspec.structs.replace(
+        host_info(), gpu=gpu_info(), frameworks=found, cuda_visible_devices=os.environ.get("CUDA_VISIBLE_DEVICES")
+    )

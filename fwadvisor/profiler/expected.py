@@ -7,7 +7,8 @@ import math
 from typing import Any, Literal
 
 from fwadvisor.profiler.documents import Expected, Record, ran_and_checked
-from fwadvisor.profiler.peaks import UNITS, canonical_dtype, lookup_gpu, normalize_device_name
+from fwadvisor.profiler.gpu_table import lookup_gpu, normalize_device_name
+from fwadvisor.profiler.peaks import UNITS, canonical_dtype
 
 # What a verdict usually means, in words for reports (issue #11: "is my number normal?").
 BELOW_USUALLY_MEANS = (

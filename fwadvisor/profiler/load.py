@@ -17,12 +17,11 @@ from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.documents import (
     FrameworkLoad,
     GpuTelemetry,
-    MachineSample,
     MinMax,
     Record,
     RecordLoad,
 )
-from fwadvisor.profiler.telemetry import GpuReading, LoadMonitor, LoadSample
+from fwadvisor.profiler.telemetry import GpuReading, LoadMonitor, LoadSample, MachineSample
 
 LIVE_SAMPLE_PERIOD_S: Final = 0.5  # how often the runner passes a sample on to on_event
 

@@ -11,12 +11,13 @@ a well-fed copy reaches about 80-90% of it, never 100%.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from fwadvisor.profiler.catalog import HOST_LINK_BENCHMARKS
 from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.run_environment import Environment, GpuDevice
 
 # Transfer rate per lane (GT/s) and line encoding (payload bits, line bits) of each PCIe generation.
 # Gen 6 sends 256-byte FLITs of which 242 bytes carry packets and link-layer data (the rest is CRC and
@@ -83,29 +84,23 @@ def _same_card(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
-def _gpu_for(device: str, gpus: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _gpu_for(device: str, gpus: list[GpuDevice]) -> GpuDevice | None:
     """NVML's entry for the card a record ran on: by name ("cuda:0 NVIDIA H100 ..."), else the first."""
     name = device.split(" ", 1)[1] if " " in device else ""
-    named = [gpu for gpu in gpus if name and _same_card(str(gpu.get("name", "")), name)]
+    named = [gpu for gpu in gpus if name and _same_card(gpu.name or "", name)]
     found = named or gpus
     return found[0] if found else None
 
 
-def _gpus(environment: Mapping[str, Any]) -> list[dict[str, Any]]:
-    gpu = environment.get("gpu")
-    found = gpu.get("gpus") if isinstance(gpu, Mapping) else None
-    return [entry for entry in found or [] if isinstance(entry, dict)]
-
-
-def link_share_extra(rate_gb_s: float, gpu: Mapping[str, Any]) -> dict[str, Any]:
+def link_share_extra(rate_gb_s: float, gpu: GpuDevice) -> dict[str, Any]:
     """What a copy record's extra says about the link: the link, its rate, and the share reached.
 
     The share is taken of the maximum link (NVML: the fastest the card and its slot allow), since the
     current reading drops while the GPU idles (to save power) and the environment is read before the
     run; the current reading is kept next to it. With no maximum, the current link is used.
     """
-    current = pcie_link(gpu.get("pcie_generation"), gpu.get("pcie_width"))
-    maximum = pcie_link(gpu.get("pcie_generation_max"), gpu.get("pcie_width_max"))
+    current = pcie_link(gpu.pcie_generation, gpu.pcie_width)
+    maximum = pcie_link(gpu.pcie_generation_max, gpu.pcie_width_max)
     link = maximum or current
     if link is None:
         return {"pcie_link": "unknown (NVML reported no PCIe generation and width)"}
@@ -123,13 +118,13 @@ def link_share_extra(rate_gb_s: float, gpu: Mapping[str, Any]) -> dict[str, Any]
     return extra
 
 
-def add_link_share(records: Iterable[Record], environment: Mapping[str, Any]) -> None:
+def add_link_share(records: Iterable[Record], environment: Environment) -> None:
     """Parent side, after the run: each measured GPU copy record gets its PCIe link and share of it.
 
-    Reads environment["gpu"]["gpus"] (environment.gpu_info). Records of other benchmarks, failed or
+    Reads environment.gpu.gpus (environment.gpu_info). Records of other benchmarks, failed or
     skipped ones, and CPU runs are left as they are.
     """
-    gpus = _gpus(environment)
+    gpus = environment.gpu.gpus
     for record in records:
         value = record.metric.value
         if record.benchmark not in HOST_LINK_BENCHMARKS or record.metric.name != "GB/s" or value is None or value <= 0:

@@ -18,32 +18,33 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
 from fwadvisor.profiler.documents import (
-    PARENT_PID_ENV,
-    BenchmarkCase,
-    Done,
-    Fatal,
     FrameworkLoad,
     GpuProperties,
-    Hello,
-    MachineSample,
-    Probe,
     Record,
+    WorkerStatus,
+    WorkerSummary,
+)
+from fwadvisor.profiler.load import CaseLoads
+from fwadvisor.profiler.protocol import (
+    PARENT_PID_ENV,
+    Case,
+    Done,
+    Fatal,
+    Hello,
+    Probe,
     Result,
     Start,
     WorkerMessage,
-    WorkerStatus,
-    WorkerSummary,
     decode_message,
 )
-from fwadvisor.profiler.load import CaseLoads
 from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.run_environment import FrameworkInfo
 from fwadvisor.profiler.stop_signals import cancel_reason
-from fwadvisor.profiler.suites import Case
+from fwadvisor.profiler.telemetry import MachineSample
 
 KILL_GRACE_S = 2.0
 EXIT_GRACE_S = 10.0
@@ -107,11 +108,6 @@ class WorkerOutcome:
             gpu_properties=self.gpu_properties,
             build=self.build,
         )
-
-
-def benchmark_cases(cases: list[Case]) -> list[BenchmarkCase]:
-    """The suite's cases as the worker protocol carries them."""
-    return [BenchmarkCase(benchmark=c.benchmark, params=c.params, dtype=c.dtype, budget_s=c.budget_s) for c in cases]
 
 
 def worker_command(framework: str, device: str, threads: int | None, probe: bool = False) -> list[str]:
@@ -184,7 +180,7 @@ def run_worker(
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        proc.stdin.write(msgspec.json.encode(benchmark_cases(cases)))
+        proc.stdin.write(msgspec.json.encode(cases))
         proc.stdin.close()
     except BrokenPipeError:
         pass
@@ -318,11 +314,11 @@ def _fill_records(
         outcome.error = "some benchmarks failed"
 
 
-def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
+def probe_framework(framework: str, timeout_s: float = 60.0) -> FrameworkInfo:
     """What a framework sees (version, GPU), asked in a worker so this process imports nothing.
 
-    Plain data, as the environment section of a run keeps it: {"installed", "error", "hint"} and,
-    when the probe answered, the documents.Probe fields.
+    `installed` is None when the probe could not tell (it timed out or crashed; `error` says how);
+    when the probe answered, its protocol.Probe fields are filled in.
     """
     try:
         result = subprocess.run(
@@ -333,17 +329,22 @@ def probe_framework(framework: str, timeout_s: float = 60.0) -> dict[str, Any]:
             env={**os.environ, PARENT_PID_ENV: str(os.getpid())},
         )
     except subprocess.TimeoutExpired:
-        return {"installed": None, "error": f"the probe did not answer within {timeout_s:g} s"}
+        return FrameworkInfo(installed=None, error=f"the probe did not answer within {timeout_s:g} s")
     for line in result.stdout.splitlines():
         try:
             message = decode_message(line)
         except msgspec.DecodeError:
             continue
         if isinstance(message, Probe):
-            return {"installed": True, "error": None, **msgspec.structs.asdict(message)}
+            return FrameworkInfo(
+                installed=True,
+                version=message.framework_version,
+                gpu_available=message.gpu_available,
+                gpu_devices=message.gpu_devices,
+                build=message.build,
+            )
         if isinstance(message, Fatal):
-            missing = message.kind == "missing_framework"
-            return {"installed": not missing, "error": message.error, "hint": message.hint}
+            return FrameworkInfo(installed=message.kind != "missing_framework", error=message.error, hint=message.hint)
     stderr = result.stderr.decode(errors="replace").strip()
     tail = (stderr.splitlines() or ["no output"])[-1]
-    return {"installed": None, "error": f"the probe failed (exit {result.returncode}): {tail}"}
+    return FrameworkInfo(installed=None, error=f"the probe failed (exit {result.returncode}): {tail}")

@@ -1,4 +1,4 @@
-"""A whole profile run: environment, each framework's worker in turn, peaks, the saved document."""
+"""A whole profile run, as planned (plan.py): each framework's worker in turn, peaks, the saved document."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from fwadvisor import __version__
 from fwadvisor.atomic import WriteError, write_atomic, write_new
-from fwadvisor.errors import InputError
-from fwadvisor.frameworks import PROFILER_IDS
 from fwadvisor.paths import runs_dir
 from fwadvisor.profiler.catalog import GPU_ONLY
 from fwadvisor.profiler.documents import (
@@ -26,80 +23,24 @@ from fwadvisor.profiler.documents import (
     SuiteInfo,
     encode_run,
 )
+from fwadvisor.profiler.plan import RunPlan, run_threads
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
 from fwadvisor.profiler.stop_signals import cancel_reason
-from fwadvisor.profiler.suites import Case, Suite, resolve_cases, valid_suite_name
-from fwadvisor.safe_text import one_line
+from fwadvisor.profiler.suites import valid_suite_name
 
 # The metrics a device peak can be read against, and the kind of peak each needs.
 PEAK_KINDS = {"TFLOP/s": "flops", "GFLOP/s": "flops", "GB/s": "bandwidth"}
 BEFORE_SAMPLE_S = 0.5  # the machine's load is sampled this long before each worker starts
 
 
-# Where a GPU driver shows itself when NVML cannot (no nvidia-ml-py, a ROCm card, WSL2): NVIDIA's
-# device node and its /proc entries, AMD's compute node (ROCm's torch runs "cuda" on it), WSL2's GPU.
-GPU_DRIVER_PATHS = ("/dev/nvidia0", "/proc/driver/nvidia/gpus", "/dev/kfd", "/dev/dxg")
-
-
-def _gpu_driver_present() -> bool:
-    """A GPU device node that exists, or a driver folder that lists a GPU."""
-    for path in map(Path, GPU_DRIVER_PATHS):
-        try:
-            if any(path.iterdir()) if path.is_dir() else path.exists():
-                return True
-        except OSError:
-            continue
-    return False
-
-
-def resolve_device(requested: str, environment: dict[str, Any]) -> str:
-    """The device a run uses. "cuda" with no GPU in sight is refused at once (an InputError: exit 2),
-    before any worker starts: otherwise every case fails slowly and a run full of failures is saved."""
-    if requested not in ("auto", "cpu", "cuda"):
-        raise InputError(f"unknown device '{requested}'; choose auto, cpu or cuda")
-    found = bool(environment.get("gpu", {}).get("gpus"))
-    if requested == "cuda" and not found and not _gpu_driver_present():
-        why = environment.get("gpu", {}).get("error") or "NVML lists no GPU"
-        raise InputError(
-            f"--device cuda asked for, but this machine has no usable GPU: {one_line(str(why))} and no "
-            "/dev/nvidia0; run with --device cpu or auto"
-        )
-    if requested == "auto":
-        return "cuda" if found else "cpu"
-    return requested
-
-
-def default_threads(environment: dict[str, Any]) -> int | None:
-    """Both frameworks get the same CPU thread count: the physical cores."""
-    cpu = environment.get("cpu", {})
-    return cpu.get("physical_cores") or cpu.get("logical_cores")
-
-
-def run_threads(
-    asked: int | None, environment: dict[str, Any], other_cpu_percent: float | None
-) -> tuple[int | None, int | None, str | None]:
-    """The CPU threads both frameworks run with: what the user asked for, as asked; else the default
-    (physical cores), cut to the CPUs other processes left free just before the run (load.free_cpu_threads).
-    Returns (threads, the default when it was cut, why it was cut in words). The same count for both
-    frameworks, decided once, so the comparison stays like for like."""
-    from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
-
-    default = default_threads(environment)
-    if asked or default is None or other_cpu_percent is None:
-        return asked or default, None, None
-    logical = environment.get("cpu", {}).get("logical_cores") or default
-    threads = free_cpu_threads(default, logical, other_cpu_percent)
-    if threads >= default:
-        return default, None, None
-    return threads, default, fewer_threads_reason(threads, default, other_cpu_percent)
-
-
 def _same_card(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
-def with_max_clock(properties: GpuProperties | None, environment: dict[str, Any]) -> GpuProperties | None:
+def with_max_clock(properties: GpuProperties | None, environment: Environment) -> GpuProperties | None:
     """The framework's GPU properties plus NVML's maximum SM clock of that card (frameworks report none).
 
     The card is found by name; a machine with one GPU needs no name to match (MIG slices and builds
@@ -107,16 +48,16 @@ def with_max_clock(properties: GpuProperties | None, environment: dict[str, Any]
     """
     if properties is None or properties.max_clock_mhz is not None:
         return properties
-    gpus = [gpu for gpu in environment.get("gpu", {}).get("gpus") or [] if isinstance(gpu, dict)]
-    named = [gpu for gpu in gpus if _same_card(str(gpu.get("name", "")), properties.name)]
+    gpus = environment.gpu.gpus
+    named = [gpu for gpu in gpus if _same_card(gpu.name or "", properties.name)]
     for gpu in named or (gpus if len(gpus) == 1 else []):
-        clock = gpu.get("sm_clock_max_mhz")
-        if isinstance(clock, (int, float)) and not isinstance(clock, bool) and clock > 0:
+        clock = gpu.sm_clock_max_mhz
+        if clock is not None and clock > 0:
             return msgspec.structs.replace(properties, max_clock_mhz=float(clock))
     return properties
 
 
-def peak_gpu_properties(found: Iterable[GpuProperties | None], environment: dict[str, Any]) -> GpuProperties | None:
+def peak_gpu_properties(found: Iterable[GpuProperties | None], environment: Environment) -> GpuProperties | None:
     """One card's properties from every worker's Hello (one framework may report what another does
     not: TensorFlow gives no SM count), with NVML's maximum SM clock added."""
     merged: GpuProperties | None = None
@@ -154,7 +95,7 @@ def add_peaks(records: list[Record], gpu_properties: GpuProperties | None) -> No
         )
 
 
-def _not_started(framework: str, cases: list[Case], device: str, reason: str) -> WorkerOutcome:
+def _not_started(framework: str, cases: Iterable[Case], device: str, reason: str) -> WorkerOutcome:
     """A framework whose turn never came: the run was cancelled before it (`reason`: what stopped it,
     as the records of a framework stopped mid-run say it)."""
     outcome = WorkerOutcome(framework, status="cancelled", error=f"cancelled before it started: {reason}")
@@ -168,36 +109,29 @@ def _not_started(framework: str, cases: list[Case], device: str, reason: str) ->
 
 
 def run_profile(
-    suite: Suite,
+    plan: RunPlan,
     *,
-    frameworks: list[str] | None = None,
-    device: str = "auto",
-    threads: int | None = None,
-    benchmarks: list[str] | None = None,
-    environment: dict[str, Any] | None = None,
     on_event: EventHandler | None = None,
     cancel: threading.Event | None = None,
     worker_env: dict[str, str] | None = None,
 ) -> RunDocument:
-    """Run `suite` in each framework, one after the other, and return the run document."""
-    from fwadvisor.profiler.environment import collect_environment, gpu_info
+    """Run the plan's cases in each of its frameworks, one after the other, and return the run document."""
+    from fwadvisor.profiler.environment import gpu_info
     from fwadvisor.profiler.expected import add_expected
     from fwadvisor.profiler.pcie import add_link_share
     from fwadvisor.profiler.telemetry import other_cpu_now
 
-    environment = environment or collect_environment(probe_frameworks=False)
-    resolved = resolve_device(device, environment)
-    cases = resolve_cases(suite, resolved, benchmarks)
+    environment, cases = plan.environment, list(plan.cases)
     started = dt.datetime.now(dt.UTC)
     before: float | None = other_cpu_now(BEFORE_SAMPLE_S)  # what else ran just before the first worker
-    threads, threads_default, threads_reason = run_threads(threads, environment, before)
+    threads, threads_default, threads_reason = run_threads(plan.threads, environment, before)
     outcomes: dict[str, WorkerOutcome] = {}
     cancelled = False
-    for framework in frameworks or list(PROFILER_IDS):
+    for framework in plan.frameworks:
         cancelled = cancelled or (cancel is not None and cancel.is_set())  # e.g. SIGTERM between workers
         if cancelled:
             outcomes[framework] = _not_started(
-                framework, cases, resolved, cancel_reason(cancel) if cancel else "cancelled"
+                framework, cases, plan.device, cancel_reason(cancel) if cancel else "cancelled"
             )
             continue
         if outcomes:  # a later worker: the load just before it, as for the first
@@ -205,9 +139,9 @@ def run_profile(
         outcome = run_worker(
             framework,
             cases,
-            resolved,
+            plan.device,
             threads,
-            timeout_s=suite.timeout_s,
+            timeout_s=plan.suite.timeout_s,
             on_event=on_event,
             cancel=cancel,
             env=worker_env,
@@ -228,16 +162,16 @@ def run_profile(
         created=started.isoformat(timespec="seconds"),
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         suite=SuiteInfo(
-            name=suite.name,
-            description=suite.description,
-            device=resolved,
+            name=plan.suite.name,
+            description=plan.suite.description,
+            device=plan.device,
             threads=threads,
             benchmarks=sorted({c.benchmark for c in cases}),
             threads_default=threads_default,
             threads_reason=threads_reason,
         ),
         environment=environment,
-        gpu_after=gpu_info() if resolved == "cuda" else None,
+        gpu_after=gpu_info() if plan.device == "cuda" else None,
         workers={fw: o.summary() for fw, o in outcomes.items()},
         cancelled=cancelled,
         results=results,

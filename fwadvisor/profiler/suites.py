@@ -25,6 +25,7 @@ from fwadvisor.profiler.catalog import (
     Params,
     param_problem,
 )
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.safe_text import excerpt, invisible_note, shown_name
 from fwadvisor.validation import FileModel, convert_or_explain
 from fwadvisor.yamlio import line_of, load_yaml
@@ -52,15 +53,6 @@ class Suite(FileModel, frozen=True):
     benchmarks: Annotated[list[SuiteBenchmark], Meta(min_length=1)]
     budget_s: Annotated[float, Meta(gt=0, le=60)] = 1.0
     timeout_s: Annotated[float, Meta(gt=0, le=86400)] = 180.0  # a worker silent this long is declared hung
-
-
-class Case(msgspec.Struct, frozen=True):
-    """One benchmark run on one device, as sent to a worker."""
-
-    benchmark: str
-    params: Params
-    dtype: str
-    budget_s: float
 
 
 # A suite's name becomes part of a file name in the runs folder: letters, digits, '_', '.', '-' only.

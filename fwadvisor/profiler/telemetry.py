@@ -5,7 +5,8 @@ A LoadMonitor is a daemon thread in the parent (psutil and NVML only, never a fr
 says how much CPU time the rest of the machine used over its interval: the system-wide busy time
 minus that of the worker's process tree and of this process, as percent of one logical CPU (200 = two
 CPUs busy, as top shows it); on a GPU it adds one GpuReading. profiler/load.py turns the samples into
-the run document's load figures; profiler/environment.py describes the machine once, before a run.
+the run document's load figures, and each sample's MachineSample for the app's live line;
+profiler/environment.py describes the machine once, before a run.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import msgspec
 import psutil
+
+from fwadvisor.profiler.documents import Count, Measured
 
 SAMPLE_PERIOD_S: Final = 0.25
 # A sample taken on demand (when a case ends) closes the current interval only when it is at least
@@ -28,6 +32,21 @@ MAX_KEPT_SAMPLES: Final = 100_000  # a whole full-suite run at four samples a se
 # Finding the worker's children reads every process on the machine: done once a second, not at every
 # sample. A child that starts and ends in between is still counted, in its parent's reaped time.
 TREE_REFRESH_S: Final = 1.0
+
+
+class MachineSample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One sample of the machine while a run goes on, for the app's live line (not saved)."""
+
+    other_cpu_percent: Measured | None = None
+    steal_percent: Measured | None = None
+    sm_clock_mhz: Measured | None = None
+    memory_clock_mhz: Measured | None = None
+    temperature_c: Measured | None = None
+    power_w: Measured | None = None
+    power_limit_w: Measured | None = None
+    utilization_percent: Measured | None = None
+    gpu_other_processes: Count = 0
+    throttle_reasons: list[str] = []
 
 
 # NVML's clock-limiting reasons (nvmlClocksEventReason*, formerly nvmlClocksThrottleReason*; the bits

@@ -88,10 +88,9 @@ def measurement(record: Record) -> dict[str, Any]:
 
 def comparisons(document: RunDocument) -> list[dict[str, Any]]:
     """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
-    its most doubtful number (profile_table.ratio_status_of), which every table marks after the ratio."""
-    from fwadvisor.profiler.documents import case_key, classify
+    its most doubtful number (documents.ratio_status_of), which every table marks after the ratio."""
+    from fwadvisor.profiler.documents import case_key, classify, ratio_status_of
     from fwadvisor.profiler.intervals import comparisons_for
-    from fwadvisor.report.profile_table import ratio_status_of
 
     statuses: dict[CaseKey, list[ResultStatus]] = {}
     for record in document.results:

@@ -9,11 +9,10 @@ not make a machine another one (only the OS name is compared, not its release).
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
+from fwadvisor.profiler.run_environment import Environment, GpuDevice
 from fwadvisor.safe_text import excerpt
 
 # Memory is recorded rounded to 0.1 GB; a little more leeway keeps one machine one machine.
@@ -44,25 +43,19 @@ class Machine:
         return ", ".join(shown) or None
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def recorded_machine(environment: dict[str, Any]) -> Machine:
-    """The machine as a run's `environment` describes it (any value may be missing or of a wrong type)."""
-    cpu = environment.get("cpu")
-    cpu = cpu if isinstance(cpu, dict) else {}
-    cores = _number(cpu.get("logical_cores"))
+def recorded_machine(environment: Environment) -> Machine:
+    """The machine as a run's `environment` describes it (any value may be missing)."""
+    cores = environment.cpu.logical_cores
     return Machine(
-        hostname=_text(environment.get("hostname")),
-        cpu_model=_text(cpu.get("model")),
-        logical_cores=int(cores) if cores is not None and cores.is_integer() else None,
-        memory_gb=_number(environment.get("memory_gb")),
-        os=_text(environment.get("os")),
+        hostname=_text(environment.hostname),
+        cpu_model=_text(environment.cpu.model),
+        logical_cores=cores or None,
+        memory_gb=float(environment.memory_gb) if environment.memory_gb is not None else None,
+        os=_text(environment.os),
     )
 
 
@@ -71,7 +64,7 @@ def this_machine() -> Machine:
     """This machine, described the way the profiler describes the machine of a run."""
     from fwadvisor.profiler.environment import host_info
 
-    return recorded_machine({**host_info(), "hostname": platform.node()})
+    return recorded_machine(host_info())
 
 
 def same_machine(run: Machine, here: Machine) -> bool | None:
@@ -89,7 +82,7 @@ def same_machine(run: Machine, here: Machine) -> bool | None:
     return not (run.os and here.os and run.os.split()[0] != here.os.split()[0])
 
 
-def run_is_from_this_machine(environment: dict[str, Any]) -> bool | None:
+def run_is_from_this_machine(environment: Environment) -> bool | None:
     """True, False, or None when the run does not say enough about its machine to tell."""
     return same_machine(recorded_machine(environment), this_machine())
 
@@ -99,7 +92,7 @@ def run_is_from_this_machine(environment: dict[str, Any]) -> bool | None:
 SETUP_VALUE_CHARS = 40
 
 
-def _shown(value: Any) -> str | None:
+def _shown(value: object) -> str | None:
     """A recorded setting as short text, or None when it is missing or not a plain value."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
@@ -107,47 +100,32 @@ def _shown(value: Any) -> str | None:
     return text or None
 
 
-def _gpu_used(gpu: dict[str, Any], visible: Any) -> dict[str, Any]:
-    """The recorded GPU the workers ran on: the one CUDA_VISIBLE_DEVICES names, else the first."""
-    gpus = [g for g in gpu.get("gpus") or [] if isinstance(g, dict)]
-    if not gpus:
-        return {}
-    if isinstance(visible, str) and visible.strip().isdigit():
-        chosen = next((g for g in gpus if g.get("index") == int(visible.strip())), None)
-        if chosen is not None:
-            return chosen
-    return gpus[0]
-
-
-def _pcie_text(card: dict[str, Any]) -> str | None:
-    generation, width = _shown(card.get("pcie_generation")), _shown(card.get("pcie_width"))
+def _pcie_text(card: GpuDevice) -> str | None:
+    generation, width = _shown(card.pcie_generation), _shown(card.pcie_width)
     if generation is None and width is None:
         return None
     text = f"PCIe gen {generation or '?'} x{width or '?'}"
-    most = _shown(card.get("pcie_generation_max")), _shown(card.get("pcie_width_max"))
+    most = _shown(card.pcie_generation_max), _shown(card.pcie_width_max)
     if any(most) and most != (generation, width):
         # A card running below its link's best (a x8 slot, gen 3) moves data more slowly.
         text += f" (card supports gen {most[0] or '?'} x{most[1] or '?'})"
     return text
 
 
-def setup_facts(environment: dict[str, Any], builds: dict[str, dict[str, str]]) -> list[str]:
+def setup_facts(environment: Environment, builds: dict[str, dict[str, str]]) -> list[str]:
     """The settings that explain why two runs differ, as short phrases: the GPU driver and the CUDA version it
     supports, the card's power limit and PCIe link, each framework's build (CUDA, cuDNN) and the CPU governor.
 
     `builds`: per framework name, its build as its worker reported it. Anything missing is left out.
     """
     facts = []
-    gpu = environment.get("gpu")
-    gpu = gpu if isinstance(gpu, dict) else {}
-    if gpu.get("gpus"):
-        driver, cuda = _shown(gpu.get("driver")), _shown(gpu.get("cuda_driver"))
+    card = environment.gpu_used()
+    if card is not None:
+        driver, cuda = _shown(environment.gpu.driver), _shown(environment.gpu.cuda_driver)
         facts += [f"GPU driver {driver}"] if driver else []
         facts += [f"CUDA driver {cuda}"] if cuda else []
-        card = _gpu_used(gpu, environment.get("cuda_visible_devices"))
-        limit = card.get("power_limit_w")
-        if isinstance(limit, int | float) and not isinstance(limit, bool):
-            facts.append(f"power limit {limit:g} W")
+        if card.power_limit_w is not None:
+            facts.append(f"power limit {card.power_limit_w:g} W")
         facts += [pcie] if (pcie := _pcie_text(card)) else []
     for name, build in builds.items():
         parts = {key: shown for key, value in build.items() if (shown := _shown(value)) is not None}
@@ -155,7 +133,6 @@ def setup_facts(environment: dict[str, Any], builds: dict[str, dict[str, str]]) 
         details = ", ".join(f"{excerpt(key, SETUP_VALUE_CHARS)} {value}" for key, value in parts.items())
         if kind or details:
             facts.append(f"{name} {kind + ' ' if kind else ''}build" + (f" ({details})" if details else ""))
-    cpu = environment.get("cpu")
-    governor = _shown(cpu.get("governor")) if isinstance(cpu, dict) else None
+    governor = _shown(environment.cpu.governor)
     facts += [f"CPU governor {governor}"] if governor else []
     return facts

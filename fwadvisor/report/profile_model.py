@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -56,12 +56,6 @@ NOT_COMPARABLE = {
 }
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    """A part of a run's free-form environment that should be a mapping; {} when it is not (a hand-edited
-    or hostile file may hold anything there, and the report still shows the rest)."""
-    return value if isinstance(value, dict) else {}
-
-
 class FrameworkRun(msgspec.Struct, frozen=True):
     """A framework in a run: the version that ran (or was found) and how its worker ended (None: no worker)."""
 
@@ -72,13 +66,14 @@ class FrameworkRun(msgspec.Struct, frozen=True):
 
 def framework_versions(document: RunDocument) -> dict[str, FrameworkRun]:
     """Per framework profiler id, in the frameworks' order: what ran and how it ended."""
-    env_fws = _mapping(document.environment.get("frameworks"))
+    env_fws = document.environment.frameworks
     seen = [fw for fw in PROFILER_IDS if fw in document.workers or fw in env_fws]
     seen += sorted(set(document.workers) - set(seen))
     out: dict[str, FrameworkRun] = {}
     for fw in seen:
         worker = document.workers.get(fw)
-        version = (worker.framework_version if worker else None) or _mapping(env_fws.get(fw)).get("version")
+        found = env_fws.get(fw)
+        version = (worker.framework_version if worker else None) or (found.version if found else None)
         if version is None:
             version = next(
                 (r.framework_version for r in document.results if r.framework == fw and r.framework_version), None
@@ -98,10 +93,10 @@ def hardware_text(document: RunDocument) -> str:
     threads = document.suite.threads
     if device.startswith("cuda") or document.suite.device == "cuda":
         return f"GPU {device}"
-    cpu = _mapping(document.environment.get("cpu"))
-    model = cut(str(cpu.get("model") or "unknown CPU model"), NAME_CHARS)
-    cores = cpu.get("physical_cores")
-    logical = cpu.get("logical_cores")
+    cpu = document.environment.cpu
+    model = cut(cpu.model or "unknown CPU model", NAME_CHARS)
+    cores = cpu.physical_cores
+    logical = cpu.logical_cores
     details = []
     if cores:
         details.append(f"{cores} cores" + (f", {logical} logical" if logical and logical != cores else ""))

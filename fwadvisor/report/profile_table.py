@@ -14,6 +14,7 @@ import msgspec
 from fwadvisor.frameworks import ALL, PROFILER_IDS, identity
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER, NOT_A_SPEED, shape_text
 from fwadvisor.profiler.documents import (
+    COMPARABLE,
     STATUS_MARKS,
     STATUS_WORDS,
     CaseKey,
@@ -24,6 +25,7 @@ from fwadvisor.profiler.documents import (
     RunDocument,
     case_key,
     classify,
+    ratio_status_of,
     unsteady_words,
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
@@ -33,9 +35,6 @@ from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
 NAMES = {fw.profiler_id: fw.name for fw in ALL}
-# The statuses whose number may be compared: a wide spread or a busy machine is shown, marked, but
-# still a number (neither is evidence: see documents.usable_as_evidence).
-COMPARABLE = frozenset({ResultStatus.OK, ResultStatus.WIDE_SPREAD, ResultStatus.BUSY})
 # Said after a ratio whose 95% interval holds 1.0: either framework may be the faster one.
 WITHIN_NOISE = "within the noise"
 
@@ -58,13 +57,6 @@ MARKS_LEGEND = (
     + f". Numbers marked {_UNSTEADY}, {_BUSY} or {_WRONG} are not used as evidence; a ratio built from a "
     f"{_UNSTEADY} or {_BUSY} number carries its mark."
 )
-
-
-def ratio_status_of(statuses: Iterable[ResultStatus]) -> ResultStatus:
-    """How far a ratio can be trusted: as far as its most doubtful number, a busy machine before a wide
-    spread (the order documents.classify gives a record), else OK."""
-    present = set(statuses)
-    return next((s for s in (ResultStatus.BUSY, ResultStatus.WIDE_SPREAD) if s in present), ResultStatus.OK)
 
 
 @dataclass(frozen=True)

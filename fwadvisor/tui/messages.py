@@ -13,42 +13,32 @@ that posts these, and its Worker.StateChanged).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from textual.message import Message
 
 from fwadvisor.profiler import runner
-from fwadvisor.profiler.documents import (
-    Fatal,
-    Hello,
-    MachineSample,
-    Record,
-    Result,
-    RunDocument,
-    Start,
-    WorkerSummary,
-)
-from fwadvisor.profiler.suites import Case
+from fwadvisor.profiler.documents import Record, RunDocument, WorkerSummary
+from fwadvisor.profiler.plan import RunPlan
+from fwadvisor.profiler.protocol import Fatal, Hello, Result, Start
+from fwadvisor.profiler.run_environment import Environment
+from fwadvisor.profiler.telemetry import MachineSample
 
 
 class EnvironmentChecked(Message):
     """The machine as the profiler sees it (or why it could not be checked)."""
 
-    def __init__(self, environment: dict[str, Any] | None, error: str | None = None) -> None:
+    def __init__(self, environment: Environment | None, error: str | None = None) -> None:
         super().__init__()
         self.environment = environment
         self.error = error
 
 
 class RunStarted(Message):
-    """The run is about to start its first worker: these cases, in these frameworks."""
+    """The run is about to start its first worker, as planned: its cases, in its frameworks."""
 
-    def __init__(self, suite: str, device: str, frameworks: list[str], cases: list[Case]) -> None:
+    def __init__(self, plan: RunPlan) -> None:
         super().__init__()
-        self.suite = suite
-        self.device = device
-        self.frameworks = frameworks
-        self.cases = cases
+        self.plan = plan
 
 
 class ProcessStarted(Message):

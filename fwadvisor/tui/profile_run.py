@@ -33,7 +33,8 @@ def run_and_save(
 ) -> None:
     """Run the suite and save the run, posting what happens; never raises (a failure is a RunFailed)."""
     from fwadvisor.profiler import session
-    from fwadvisor.profiler.suites import load_suite, resolve_cases
+    from fwadvisor.profiler.plan import plan_run
+    from fwadvisor.profiler.suites import load_suite
 
     def post_event(event: ProcessEvent) -> None:
         message = message_for_runner_event(event)
@@ -48,24 +49,10 @@ def run_and_save(
             if cancel.is_set():
                 post(RunFailed("cancelled before the run started", cancelled=True))
                 return
-        environment = machine.environment
-        if environment is None:
-            from fwadvisor.profiler.environment import collect_environment
-
-            environment = collect_environment(probe_frameworks=False)
-        device = session.resolve_device("auto", environment)
-        cases = resolve_cases(suite, device, benchmarks)
-        post(RunStarted(suite.name, device, frameworks, cases))
-        document = session.run_profile(
-            suite,
-            frameworks=frameworks,
-            device="auto",
-            benchmarks=benchmarks,
-            environment=environment,
-            on_event=post_event,
-            cancel=cancel,
-            worker_env=worker_env,
-        )
+        # machine.environment is None when the check failed: the plan looks at the machine itself then.
+        plan = plan_run(suite, environment=machine.environment, frameworks=frameworks, benchmarks=benchmarks)
+        post(RunStarted(plan))
+        document = session.run_profile(plan, on_event=post_event, cancel=cancel, worker_env=worker_env)
     except InputError as exc:
         post(RunFailed(str(exc)))
         return
@@ -83,8 +70,7 @@ def run_and_save(
 def saved_run_label(document: RunDocument) -> str:
     """A saved run's date and machine in a few words: "suite quick, 2026-11-27 13:19, cpu (AMD EPYC)"."""
     machine = device_label(document)
-    cpu = document.environment.get("cpu", {}) if isinstance(document.environment, dict) else {}
-    model = cpu.get("model") if isinstance(cpu, dict) else None
+    model = document.environment.cpu.model
     if machine == "cpu" and model:
         machine = f"cpu ({model})"
     return one_line(f"{run_label(document)}, {machine}")

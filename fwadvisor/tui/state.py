@@ -418,7 +418,6 @@ def narrow_reason(document: RunDocument) -> str | None:
     """Why a complete run is a poor stand-in for the suite on this machine ("1 benchmark of the
     suite's 7", "1 CPU thread of 2", "PyTorch only"); None when it ran the whole suite as a
     `profile` with no options would. A suite that cannot be loaded any more counts as whole."""
-    from fwadvisor.profiler.session import default_threads
     from fwadvisor.profiler.suites import load_suite
 
     reasons: list[str] = []
@@ -434,7 +433,7 @@ def narrow_reason(document: RunDocument) -> str | None:
             reasons.append(f"{len(ran)} benchmark{'' if len(ran) == 1 else 's'} of the suite's {len(whole)}")
     if len(document.workers) == 1:
         reasons.append(f"{display_name(next(iter(document.workers)))} only")
-    threads, usual = document.suite.threads, default_threads(document.environment)
+    threads, usual = document.suite.threads, document.environment.default_threads
     if document.suite.device != "cuda" and threads and isinstance(usual, int) and threads < usual:
         reasons.append(f"{threads} CPU thread{'' if threads == 1 else 's'} of {usual}")
     return one_line(", ".join(reasons)) if reasons else None
@@ -461,7 +460,7 @@ def latest_profile(runs: Path) -> ProfileLookup:
     `--threads 1`) a whole suite's, so newer ones are passed over and listed with why. A run that
     cannot be read is skipped and listed with why (a bad run never stops the app).
     """
-    from fwadvisor.profiler.documents import load_run
+    from fwadvisor.profiler.run_file import load_run
 
     unreadable: list[tuple[Path, str]] = []
     newer: list[tuple[RunDocument, Path, str]] = []  # passed over so far, newest first

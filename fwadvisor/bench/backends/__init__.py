@@ -9,15 +9,15 @@ Adding a framework means these two modules and a line in worker.BACKEND_MODULES;
 means one recipe.
 
 Contract every backend module (torch_backend, tensorflow_backend) implements; the types are the
-Structs of fwadvisor/profiler/documents.py, which the worker sends as they are:
+Structs of fwadvisor/profiler/protocol.py and documents.py, which the worker sends as they are:
 
     FRAMEWORK: str                       # "torch" or "tensorflow"
 
-    def probe() -> documents.Probe
+    def probe() -> protocol.Probe
         Import the framework and say what it sees, without running benchmarks: version, whether a
         GPU is available, the GPUs' names and the build ("cuda 12.8", "rocm 7.2" or "cpu").
 
-    def setup(device: str, threads: int | None) -> documents.Hello
+    def setup(device: str, threads: int | None) -> protocol.Hello
         device is "cpu" or "cuda". Import the framework, set the CPU thread count (both intra-op
         and inter-op where the framework has them; None = leave the default), pick the device.
         TensorFlow enables memory growth before touching a GPU. Raises NoGPUError when device is

@@ -15,7 +15,8 @@ from fwadvisor.bench.backends import NoGPUError
 from fwadvisor.bench.backends.torch_adapter import FRAMEWORK as _FRAMEWORK
 from fwadvisor.bench.backends.torch_adapter import TorchAdapter
 from fwadvisor.profiler.catalog import Params
-from fwadvisor.profiler.documents import GpuProperties, Hello, Probe, Record
+from fwadvisor.profiler.documents import GpuProperties, Record
+from fwadvisor.profiler.protocol import Hello, Probe
 
 FRAMEWORK: Final = _FRAMEWORK
 

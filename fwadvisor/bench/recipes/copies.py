@@ -15,8 +15,9 @@ from typing import Any
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
-from fwadvisor.bench.recipes.skeleton import Case, Outcome
+from fwadvisor.bench.recipes.skeleton import Outcome
 from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure
 
 # The pageable copy in one direction was the only copy before `pinned` existed: a case without it

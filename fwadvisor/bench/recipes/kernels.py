@@ -11,7 +11,8 @@ import numpy as np
 
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter
-from fwadvisor.bench.recipes.skeleton import Case, Outcome, case_layout, layout_extra
+from fwadvisor.bench.recipes.skeleton import Outcome, case_layout, layout_extra
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
-from fwadvisor.bench.recipes.skeleton import Case, Outcome, case_layout, layout_extra
+from fwadvisor.bench.recipes.skeleton import Outcome, case_layout, layout_extra
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure
 
 TRAIN_OPTIMIZER = f"SGD lr {ref.TRAIN_LR} momentum {ref.TRAIN_MOMENTUM}"

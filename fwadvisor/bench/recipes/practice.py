@@ -21,7 +21,8 @@ from fwadvisor.bench import reference as ref
 from fwadvisor.bench import roundtrip
 from fwadvisor.bench.recipes import digits
 from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
-from fwadvisor.bench.recipes.skeleton import Case, Outcome
+from fwadvisor.bench.recipes.skeleton import Outcome
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import Timing
 
 

@@ -21,21 +21,9 @@ from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, ImageLayout
 from fwadvisor.profiler.catalog import CATALOG, BenchmarkSpec, Params
 from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import make_record, with_curve
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
-
-
-@dataclass(frozen=True)
-class Case:
-    """One benchmark case as the worker asks for it."""
-
-    benchmark: str
-    params: Params
-    dtype: str
-    budget_s: float
-
-    def ints(self, *names: str) -> tuple[int, ...]:
-        return tuple(int(self.params[name]) for name in names)
 
 
 def case_layout(adapter: Adapter, case: Case) -> ImageLayout:

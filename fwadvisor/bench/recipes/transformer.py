@@ -16,7 +16,8 @@ from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.recipes.adapter import Adapter
-from fwadvisor.bench.recipes.skeleton import Case, Outcome
+from fwadvisor.bench.recipes.skeleton import Outcome
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure
 
 TRAIN_OPTIMIZER = f"SGD lr {ref.TRAIN_LR} momentum {ref.TRAIN_MOMENTUM}"

@@ -24,7 +24,8 @@ from textual.worker import get_current_worker
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import Record, RunDocument
-from fwadvisor.profiler.suites import Case
+from fwadvisor.profiler.protocol import Case
+from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.report.profile_model import busy_sentences
 from fwadvisor.report.profile_table import problems
 from fwadvisor.safe_text import clean, one_line
@@ -157,10 +158,9 @@ class ProfilerScreen(RunEvidenceScreen):
 
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
         """Frameworks that are not installed cannot be ticked; the suites' times follow the device."""
-        environment = message.environment or {}
-        frameworks = environment.get("frameworks", {})
-        missing = {fw for fw, info in frameworks.items() if not info.get("installed", True)}
-        device = "gpu" if environment.get("gpu", {}).get("gpus") else "cpu"
+        environment = message.environment or Environment()
+        missing = {fw for fw, info in environment.frameworks.items() if not info.installed}
+        device = "gpu" if environment.gpu.gpus else "cpu"
         self.controls.set_machine(missing, device)
         if not self.profiling:
             self.progress.not_installed(missing)
@@ -304,15 +304,17 @@ class ProfilerScreen(RunEvidenceScreen):
     # ---- live progress ------------------------------------------------------------------------
 
     def on_run_started(self, message: RunStarted) -> None:
+        plan = message.plan
+        cases, frameworks = list(plan.cases), list(plan.frameworks)
         self.machine_line.hide()  # until this run's first sample
-        self.cases = {fw: message.cases for fw in message.frameworks}
-        self.results.prepare(message.cases, message.frameworks)
-        self.progress.begin(message.frameworks, len(message.cases))
+        self.cases = {fw: cases for fw in frameworks}
+        self.results.prepare(cases, frameworks)
+        self.progress.begin(frameworks, len(cases))
         self.view_chosen = False
         self.show_curves([])
         self.status = (
-            f"Suite {message.suite} on the {message.device.upper()}: {len(message.cases)} "
-            f"benchmarks in {' then '.join(display_name(fw) for fw in message.frameworks)}."
+            f"Suite {plan.suite.name} on the {plan.device.upper()}: {len(cases)} "
+            f"benchmarks in {' then '.join(display_name(fw) for fw in frameworks)}."
         )
 
     def on_process_started(self, message: ProcessStarted) -> None:

@@ -14,6 +14,7 @@ from textual import work
 from textual.widgets import Static
 
 from fwadvisor.frameworks import display_name
+from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.messages import EnvironmentChecked
 
@@ -27,49 +28,50 @@ def counted(number: object, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def environment_lines(env: dict[str, Any]) -> Text:
+def environment_lines(env: Environment) -> Text:
     """A few lines on the CPU, the GPU and each framework, with the fix for a missing one.
 
     Everything in `env` was reported by the machine or a framework's process: each piece is cleaned
     of control characters, and Text never reads it as markup.
     """
     text = Text()
-    cpu = env.get("cpu", {})
+    cpu = env.cpu
     text.append("CPU  ", style="bold")
+    memory = "?" if env.memory_gb is None else env.memory_gb
     text.append(
         one_line(
-            f"{cpu.get('model', '?')}: {counted(cpu.get('physical_cores'), 'core')}, "
-            f"{counted(cpu.get('logical_cores'), 'thread')}; {env.get('memory_gb', '?')} GB memory"
+            f"{cpu.model or '?'}: {counted(cpu.physical_cores, 'core')}, "
+            f"{counted(cpu.logical_cores, 'thread')}; {memory} GB memory"
         )
         + "\n"
     )
-    gpus = env.get("gpu", {}).get("gpus") or []
+    gpus = env.gpu.gpus
     text.append("GPU  ", style="bold")
     if gpus:
         text.append(
             one_line(
-                ", ".join(f"{g['name']} ({g.get('memory_total_gb')} GB)" for g in gpus)
-                + f"; driver {env['gpu'].get('driver')}: runs on the GPU"
+                ", ".join(f"{g.name} ({g.memory_total_gb} GB)" for g in gpus)
+                + f"; driver {env.gpu.driver}: runs on the GPU"
             )
             + "\n"
         )
     else:
         text.append("no NVIDIA GPU: runs on the CPU\n")
     # Both frameworks on one line: the screen's top must stay short on an 80x24 terminal.
-    for index, (fw, info) in enumerate(env.get("frameworks", {}).items()):
+    for index, (fw, info) in enumerate(env.frameworks.items()):
         text.append(" · " if index else "")
         text.append(f"{display_name(fw)} ", style="bold")
-        if not info.get("installed"):
+        if not info.installed:
             text.append("not installed", style="red")
-            text.append(f" - fix: {one_line(info.get('hint'))}")
-        elif info.get("error"):
-            text.append(f"{one_line(info.get('version'))}: ")
-            text.append(one_line(info["error"]), style="red")
-            text.append(f" - fix: {one_line(info['hint'])}" if info.get("hint") else "")
-        elif info.get("gpu_available"):
-            text.append(one_line(f"{info.get('version')}, sees a GPU: {', '.join(info.get('gpu_devices') or [])}"))
+            text.append(f" - fix: {one_line(info.hint)}")
+        elif info.error:
+            text.append(f"{one_line(info.version)}: ")
+            text.append(one_line(info.error), style="red")
+            text.append(f" - fix: {one_line(info.hint)}" if info.hint else "")
+        elif info.gpu_available:
+            text.append(one_line(f"{info.version}, sees a GPU: {', '.join(info.gpu_devices)}"))
         else:
-            text.append(one_line(f"{info.get('version')}, CPU only"))
+            text.append(one_line(f"{info.version}, CPU only"))
     text.rstrip()
     return text
 
@@ -80,7 +82,7 @@ class EnvironmentPanel(Static):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(Text(CHECKING, style="italic"), **kwargs)
         # Written by the check's thread before it sets `known`; None if the check failed.
-        self.environment: dict[str, Any] | None = None
+        self.environment: Environment | None = None
         self.known = threading.Event()
 
     def on_mount(self) -> None:

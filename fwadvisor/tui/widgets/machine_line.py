@@ -1,7 +1,7 @@
 """The live machine line under the progress bars while a run goes on, like nvitop's one-line view.
 
 The runner samples the machine about every 0.5 s while a framework's worker runs
-(documents.MachineSample). On a GPU the line gives its clock, temperature, power and utilisation
+(telemetry.MachineSample). On a GPU the line gives its clock, temperature, power and utilisation
 and any throttle reasons; on a CPU how much the other processes use. Whether that counts as busy
 is the profiler's call, not the app's: the line says "busy" when the record that last arrived was
 marked machine_busy (the one threshold lives in the profiler).
@@ -15,7 +15,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from fwadvisor.frameworks import display_name
-from fwadvisor.profiler.documents import STATUS_MARKS, MachineSample, ResultStatus
+from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
+from fwadvisor.profiler.telemetry import MachineSample
 from fwadvisor.safe_text import one_line
 
 # The warning colour of a result measured on a busy machine, wherever the app shows one.

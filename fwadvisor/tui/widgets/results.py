@@ -24,7 +24,7 @@ from textual.widgets import DataTable
 from fwadvisor.frameworks import PROFILER_IDS, display_name
 from fwadvisor.profiler.catalog import EXPORT_BENCHMARK, LOWER_IS_BETTER, PRACTICE_SUITE_BENCHMARKS, shape_text
 from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, case_key
-from fwadvisor.profiler.suites import Case
+from fwadvisor.profiler.protocol import Case
 from fwadvisor.report.profile_table import Row, rows
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.widgets.curves import CurvesPanel

@@ -1,0 +1,114 @@
+"""A run planned once, before any worker starts: the suite, the frameworks, the device, the cases.
+
+`plan_run` resolves the device and the cases one time; the CLI's progress, the app and
+session.run_profile all read the same `RunPlan`, so what is shown as planned is what runs. The CPU
+thread count is decided when the run starts (it depends on the machine's load just before it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fwadvisor.errors import InputError
+from fwadvisor.frameworks import PROFILER_IDS
+from fwadvisor.profiler.environment import collect_environment
+from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
+from fwadvisor.profiler.protocol import Case
+from fwadvisor.profiler.run_environment import Environment
+from fwadvisor.profiler.suites import Suite, resolve_cases
+from fwadvisor.safe_text import one_line
+
+DEVICES = ("auto", "cpu", "cuda")
+# Where a GPU driver shows itself when NVML cannot (no nvidia-ml-py, a ROCm card, WSL2): NVIDIA's
+# device node and its /proc entries, AMD's compute node (ROCm's torch runs "cuda" on it), WSL2's GPU.
+GPU_DRIVER_PATHS = ("/dev/nvidia0", "/proc/driver/nvidia/gpus", "/dev/kfd", "/dev/dxg")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run will do: `device` is resolved ("cpu" or "cuda"), `cases` are the suite's cases on it,
+    in suite order, run by each framework in turn. `threads` is what the user asked for (None: the
+    default, decided at the start of the run)."""
+
+    suite: Suite
+    frameworks: tuple[str, ...]
+    device: str
+    cases: tuple[Case, ...]
+    environment: Environment
+    threads: int | None = None
+
+    @property
+    def total_cases(self) -> int:
+        """The cases of every framework together: what a progress bar counts to."""
+        return len(self.cases) * len(self.frameworks)
+
+
+def plan_run(
+    suite: Suite,
+    *,
+    environment: Environment | None = None,
+    frameworks: list[str] | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+    benchmarks: list[str] | None = None,
+) -> RunPlan:
+    """The plan of a run of `suite` on this machine (`environment`: looked at now when not given, without
+    probing the frameworks). An unknown device, or "cuda" on a machine without a GPU, is an InputError
+    (exit 2) now, before any worker starts."""
+    if environment is None:
+        environment = collect_environment(probe_frameworks=False)
+    resolved = resolve_device(device, environment)
+    return RunPlan(
+        suite=suite,
+        frameworks=tuple(dict.fromkeys(frameworks or PROFILER_IDS)),
+        device=resolved,
+        cases=tuple(resolve_cases(suite, resolved, benchmarks)),
+        environment=environment,
+        threads=threads,
+    )
+
+
+def _gpu_driver_present() -> bool:
+    """A GPU device node that exists, or a driver folder that lists a GPU."""
+    for path in map(Path, GPU_DRIVER_PATHS):
+        try:
+            if any(path.iterdir()) if path.is_dir() else path.exists():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def resolve_device(requested: str, environment: Environment) -> str:
+    """The device a run uses. "cuda" with no GPU in sight is refused at once (an InputError: exit 2),
+    before any worker starts: otherwise every case fails slowly and a run full of failures is saved."""
+    if requested not in DEVICES:
+        raise InputError(f"unknown device '{requested}'; choose auto, cpu or cuda")
+    found = bool(environment.gpu.gpus)
+    if requested == "cuda" and not found and not _gpu_driver_present():
+        why = environment.gpu.error or "NVML lists no GPU"
+        raise InputError(
+            f"--device cuda asked for, but this machine has no usable GPU: {one_line(why)} and no "
+            "/dev/nvidia0; run with --device cpu or auto"
+        )
+    if requested == "auto":
+        return "cuda" if found else "cpu"
+    return requested
+
+
+def run_threads(
+    asked: int | None, environment: Environment, other_cpu_percent: float | None
+) -> tuple[int | None, int | None, str | None]:
+    """The CPU threads both frameworks run with: what the user asked for, as asked; else the default
+    (physical cores), cut to the CPUs other processes left free just before the run (load.free_cpu_threads).
+    Returns (threads, the default when it was cut, why it was cut in words). The same count for both
+    frameworks, decided once, so the comparison stays like for like."""
+    default = environment.default_threads
+    if asked or default is None or other_cpu_percent is None:
+        return asked or default, None, None
+    logical = environment.cpu.logical_cores or default
+    threads = free_cpu_threads(default, logical, other_cpu_percent)
+    if threads >= default:
+        return default, None, None
+    return threads, default, fewer_threads_reason(threads, default, other_cpu_percent)
