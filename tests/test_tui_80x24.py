@@ -208,7 +208,7 @@ async def test_quitting_during_a_run_asks_first_then_cancels_and_saves_the_parti
         assert isinstance(app.screen, QuitDuringRunDialog)
         await pilot.press("n")  # keep running
         await pilot.pause(0.2)
-        assert app.is_running and app.run_in_progress
+        assert app.is_running and app.profile_run.running
         await pilot.press("ctrl+q")
         await pilot.pause(0.2)
         await pilot.press("y")

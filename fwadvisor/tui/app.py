@@ -6,7 +6,7 @@ import asyncio
 import gc
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState, WorkType
 
 from fwadvisor.profiler.stop_signals import SIGNALS_TO_FORCE, STOP_SIGNALS, stop_signals_not_ignored
 from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.profile_run import ProfileRun
+from fwadvisor.tui.screens.base import AdvisorScreen
 from fwadvisor.tui.state import AdvisorState, load_saved_answers, output_folder
 from fwadvisor.tui.widgets import too_small
 
@@ -97,8 +100,10 @@ class FwAdvisorApp(App[None]):
         self.start_project = project  # `fwadvisor --project PATH`: scan it as the app opens
         # The header's sub-title while no profile runs (a run shows its progress there on every screen).
         self.idle_sub_title = self.SUB_TITLE
-        # Whether a profile run is going (from its start until the profiler screen heard how it ended).
-        self.run_in_progress = False
+        # The profile run, one at a time: it goes on while any screen shows, and quitting cancels it.
+        self.profile_run = ProfileRun(self, state.worker_env)
+        # Who tells the error of each running worker started by run_guarded with an `on_error`.
+        self._error_listeners: dict[Worker[None], Callable[[BaseException], None]] = {}
         # The first stop signal (SIGHUP, SIGTERM, SIGINT) and how many came: see catch_stop_signals.
         self.stopped_by: signal.Signals | None = None
         self.stop_signals_received = 0
@@ -107,12 +112,11 @@ class FwAdvisorApp(App[None]):
 
     def show_run_progress(self, text: str | None) -> None:
         """How far the profile run is, in every screen's header; None once it ended."""
-        self.run_in_progress = text is not None
         self.sub_title = self.idle_sub_title if text is None else text
 
     async def action_quit(self) -> None:
         """Quit; while a profile runs, ask first: quitting cancels it and saves what was measured."""
-        if not self.run_in_progress:
+        if not self.profile_run.running:
             self.exit()
             return
         from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
@@ -139,7 +143,7 @@ class FwAdvisorApp(App[None]):
         if self.stopped_by is None:
             self.stopped_by = signum
             code = STOP_SIGNALS[signum][0]
-            if self.run_in_progress:
+            if self.profile_run.running:
                 self.cancel_run_and_exit(code)
             else:
                 self.exit(return_code=code)
@@ -150,12 +154,10 @@ class FwAdvisorApp(App[None]):
     @work(exclusive=True, group="quit", description="Cancel the run, save it and quit")
     async def cancel_run_and_exit(self, return_code: int = 0) -> None:
         self.notify("Stopping the run and saving what was measured ...", markup=False)
-        for worker in self.workers:
-            if worker.group == "profile":
-                worker.cancel()  # sets the event the runner polls: its framework process is killed at once
+        self.profile_run.cancel()  # sets the event the runner polls: its framework process is killed at once
         # The run's thread saves the partial run, then the profiler screen hears that it ended.
         deadline = time.monotonic() + QUIT_WAIT_S
-        while self.run_in_progress and time.monotonic() < deadline:
+        while self.profile_run.running and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         self.exit(return_code=return_code)
 
@@ -213,11 +215,50 @@ class FwAdvisorApp(App[None]):
         # The advice, the profiler's saved run, the report's source line and preview: whichever is up
         # (the others recompute when they are shown again), once it has painted (a screen that has
         # just been mounted has no table columns yet). Showing the run twice is harmless.
-        for refresh in ("refresh_advice", "show_saved_run", "show_answers_source"):
-            method = getattr(self.screen, refresh, None)
-            if callable(method):
-                self.screen.call_after_refresh(method)
-                break
+        if isinstance(self.screen, AdvisorScreen):
+            self.screen.call_after_refresh(self.screen.show_saved_runs)
+
+    def run_guarded(
+        self,
+        work: WorkType[None],
+        *,
+        group: str,
+        description: str,
+        thread: bool = False,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Worker[None]:
+        """Run `work` in a worker of the App, whose error handler (on_worker_state_changed) tells an
+        error nobody expected: to `on_error`, else in a notification. The screens' workers run here:
+        Textual tells a worker's end only to the node that runs it."""
+        worker = self.run_worker(
+            work, group=group, description=description, thread=thread, exclusive=True, exit_on_error=False
+        )
+        if on_error is not None:
+            self._error_listeners[worker] = on_error
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where a worker's unexpected error is told (the App's workers run with
+        exit_on_error=False, and none catches Exception): the profile run says it on the profiler
+        screen, a worker started with `on_error` there, the rest in a notification; always in plain
+        words, never as a traceback."""
+        worker, error = event.worker, event.worker.error
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        tell = self._error_listeners.pop(worker, None)
+        if event.state is not WorkerState.ERROR or error is None:
+            return
+        if self.profile_run.failed(worker, error):
+            return
+        if tell is not None:
+            tell(error)
+            return
+        self.notify(
+            f"{worker.description or worker.name} stopped: {one_line(error)}",
+            title="Something went wrong",
+            severity="error",
+            markup=False,
+        )
 
     def tell_startup_problems(self) -> None:
         """What went wrong with the saved answers before the first screen showed (as plain text)."""
@@ -281,6 +322,7 @@ class FwAdvisorApp(App[None]):
 
     def action_start_from_project(self, folder: Path | None = None, scan_now: bool = False) -> None:
         """Scan a project folder, let the person tick the answers to keep, then continue the interview."""
+        from fwadvisor.tui.screens.interview import InterviewScreen
         from fwadvisor.tui.screens.project import ProjectAnswers, ProjectDialog
 
         async def kept(result: ProjectAnswers | None) -> None:
@@ -293,17 +335,24 @@ class FwAdvisorApp(App[None]):
                 markup=False,
             )
             await self.switch_mode("interview")
-            self.screen.go_to_first_unanswered()  # type: ignore[attr-defined]
+            if isinstance(self.screen, InterviewScreen):
+                self.screen.go_to_first_unanswered()
 
         self.push_screen(ProjectDialog(folder, dict(self.state.answers), scan_now), kept)
 
     async def _run_quick_profile(self) -> None:
+        from fwadvisor.tui.screens.profiler import ProfilerScreen
+
         await self.switch_mode("profiler")
-        self.screen.run_profile(suite="quick")  # type: ignore[attr-defined]
+        if isinstance(self.screen, ProfilerScreen):
+            self.screen.run_profile(suite="quick")
 
     async def export_report(self, fmt: str) -> None:
+        from fwadvisor.tui.screens.report import ReportScreen
+
         await self.switch_mode("report")
-        self.screen.export(fmt)  # type: ignore[attr-defined]
+        if isinstance(self.screen, ReportScreen):
+            self.screen.export(fmt)
 
 
 def make_app(
