@@ -18,8 +18,9 @@ from tui_helpers import status_text, wait_for
 from conftest import record_data
 from fwadvisor.paths import runs_dir
 from fwadvisor.profiler.documents import load_run
-from fwadvisor.tui.app import MODE_TITLES, FwAdvisorApp, make_app
+from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.messages import CaseStarted, EnvironmentChecked, RunFinished, RunStarted
+from fwadvisor.tui.modes import MODE_TITLES
 from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
 from fwadvisor.tui.screens.row_details import RowDetailsScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel

@@ -66,7 +66,7 @@ async def test_a_worker_that_stops_on_an_unexpected_error_is_told_in_words():
         raise RuntimeError("disk on fire")
 
     async with app.run_test(size=(80, 24)) as pilot:
-        app.run_guarded(fails, group="tidy", description="Tidy the cache", thread=True)
+        app.guarded.run(fails, group="tidy", description="Tidy the cache", thread=True)
         assert await wait_for(pilot, lambda: notification_texts(app), 10)
         assert notification_texts(app) == ["Something went wrong: Tidy the cache stopped: disk on fire"]
         assert app.is_running
@@ -83,7 +83,7 @@ async def test_the_machine_check_says_why_it_failed_through_the_apps_handler():
         panel = app.screen.query_one(EnvironmentPanel)
         assert await wait_for(pilot, panel.known.is_set, 60)
         # The check's own wiring, with a probe that fails: the App's handler hands the error to the panel.
-        app.run_guarded(probe_fails, group="env", description="Check", thread=True, on_error=panel.check_failed)
+        app.guarded.run(probe_fails, group="env", description="Check", thread=True, on_error=panel.check_failed)
         assert await wait_for(pilot, lambda: "Could not check this machine" in str(panel.render()), 10)
         assert "OSError: no /proc here" in str(panel.render())
         assert not notification_texts(app)  # said where it belongs, not twice

@@ -6,63 +6,35 @@ import asyncio
 import gc
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState, WorkType
+from textual.worker import Worker
 
 from fwadvisor.profiler.stop_signals import SIGNALS_TO_FORCE, STOP_SIGNALS, stop_signals_not_ignored
 from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.modes import MODE_SCREENS, MODE_TITLES, SCREEN_TOOLTIPS, SCREENS_GROUP
 from fwadvisor.tui.profile_run import ProfileRun
 from fwadvisor.tui.screens.base import AdvisorScreen
 from fwadvisor.tui.state import AdvisorState, load_saved_answers, output_folder
 from fwadvisor.tui.widgets import too_small
+from fwadvisor.tui.worker_errors import GuardedWorkers
+
+if TYPE_CHECKING:
+    from fwadvisor.advisor.evidence import ProfileEvidence
+    from fwadvisor.tui.saved_runs import ProfileLookup
 
 # Bad answers listed when the app starts; the rest are counted (each is in the backed-up file).
 MAX_LISTED_PROBLEMS = 5
 # Quitting mid-run waits this long at most for the cancelled run to be saved (it takes well under a second).
 QUIT_WAIT_S = 10.0
-# One name per screen everywhere: the footer's tooltips, the palette, the help.
-MODE_TITLES = {"interview": "Interview", "advice": "Advice", "profiler": "Profiler", "report": "Report"}
-# The four screens share one footer entry ("1234 Screens") so that a screen's own keys fit 80 columns.
-SCREENS_GROUP = Binding.Group("Screens", compact=True)
-SCREEN_TOOLTIPS = {
-    "interview": "Answer questions about your project",
-    "advice": "The recommendation and its reasons",
-    "profiler": "Benchmark both frameworks here",
-    "report": "Preview and export the report",
-}
-
-
-def _interview() -> Screen:
-    from fwadvisor.tui.screens.interview import InterviewScreen
-
-    return InterviewScreen()
-
-
-def _advice() -> Screen:
-    from fwadvisor.tui.screens.recommendation import RecommendationScreen
-
-    return RecommendationScreen()
-
-
-def _profiler() -> Screen:
-    from fwadvisor.tui.screens.profiler import ProfilerScreen
-
-    return ProfilerScreen()
-
-
-def _report() -> Screen:
-    from fwadvisor.tui.screens.report import ReportScreen
-
-    return ReportScreen()
 
 
 class FwAdvisorApp(App[None]):
@@ -72,7 +44,7 @@ class FwAdvisorApp(App[None]):
     SUB_TITLE = "TensorFlow or PyTorch, for your project"
     CSS_PATH = "fwadvisor.tcss"
     # Screens are imported when first shown, so the first paint pays only for the interview.
-    MODES = {"interview": _interview, "advice": _advice, "profiler": _profiler, "report": _report}
+    MODES = MODE_SCREENS
     DEFAULT_MODE = "interview"
     BINDINGS = [
         *(
@@ -101,9 +73,9 @@ class FwAdvisorApp(App[None]):
         # The header's sub-title while no profile runs (a run shows its progress there on every screen).
         self.idle_sub_title = self.SUB_TITLE
         # The profile run, one at a time: it goes on while any screen shows, and quitting cancels it.
-        self.profile_run = ProfileRun(self, state.worker_env)
-        # Who tells the error of each running worker started by run_guarded with an `on_error`.
-        self._error_listeners: dict[Worker[None], Callable[[BaseException], None]] = {}
+        # The screens' workers run on the App, so that its one handler hears how each ended.
+        self.guarded = GuardedWorkers(self)
+        self.profile_run = ProfileRun(self.guarded, state.worker_env)
         # The first stop signal (SIGHUP, SIGTERM, SIGINT) and how many came: see catch_stop_signals.
         self.stopped_by: signal.Signals | None = None
         self.stop_signals_received = 0
@@ -201,16 +173,16 @@ class FwAdvisorApp(App[None]):
     def load_saved_runs(self) -> None:
         """Read the saved runs and compute the evidence of the one the advice uses, off the event loop:
         a large run costs seconds, and the app must answer keys meanwhile (issue 20)."""
-        found = self.state.read_saved_runs()
+        lookup, evidence = self.state.read_saved_runs()
         try:
-            self.call_from_thread(self.saved_runs_loaded, *found)
+            self.call_from_thread(self.saved_runs_loaded, lookup, evidence)
         except RuntimeError:  # the app closed while the runs were read
             pass
 
-    def saved_runs_loaded(self, *found: Any) -> None:
+    def saved_runs_loaded(self, lookup: ProfileLookup, evidence: ProfileEvidence | None) -> None:
         """Take the saved run found (on the event loop) and show it on the screen that is up."""
         self.loading_saved_runs = False
-        if not self.state.finish_loading_runs(*found):
+        if not self.state.finish_loading_runs(lookup, evidence):
             return
         # The advice, the profiler's saved run, the report's source line and preview: whichever is up
         # (the others recompute when they are shown again), once it has painted (a screen that has
@@ -218,47 +190,9 @@ class FwAdvisorApp(App[None]):
         if isinstance(self.screen, AdvisorScreen):
             self.screen.call_after_refresh(self.screen.show_saved_runs)
 
-    def run_guarded(
-        self,
-        work: WorkType[None],
-        *,
-        group: str,
-        description: str,
-        thread: bool = False,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> Worker[None]:
-        """Run `work` in a worker of the App, whose error handler (on_worker_state_changed) tells an
-        error nobody expected: to `on_error`, else in a notification. The screens' workers run here:
-        Textual tells a worker's end only to the node that runs it."""
-        worker = self.run_worker(
-            work, group=group, description=description, thread=thread, exclusive=True, exit_on_error=False
-        )
-        if on_error is not None:
-            self._error_listeners[worker] = on_error
-        return worker
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where a worker's unexpected error is told (the App's workers run with
-        exit_on_error=False, and none catches Exception): the profile run says it on the profiler
-        screen, a worker started with `on_error` there, the rest in a notification; always in plain
-        words, never as a traceback."""
-        worker, error = event.worker, event.worker.error
-        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            return
-        tell = self._error_listeners.pop(worker, None)
-        if event.state is not WorkerState.ERROR or error is None:
-            return
-        if self.profile_run.failed(worker, error):
-            return
-        if tell is not None:
-            tell(error)
-            return
-        self.notify(
-            f"{worker.description or worker.name} stopped: {one_line(error)}",
-            title="Something went wrong",
-            severity="error",
-            markup=False,
-        )
+        """The one handler of the workers' ends: an unexpected error is told (see worker_errors.py)."""
+        self.guarded.state_changed(event)
 
     def tell_startup_problems(self) -> None:
         """What went wrong with the saved answers before the first screen showed (as plain text)."""
@@ -368,11 +302,11 @@ def make_app(
 
     save_path True means the user data folder; None or False keeps answers in memory only.
     """
-    from fwadvisor.advisor.questionnaire import load_answers
+    from fwadvisor.advisor.questionnaire import Answers, load_answers
     from fwadvisor.paths import runs_dir, saved_answers_path
 
     target = saved_answers_path() if save_path is True else (save_path or None)
-    answers: dict[str, Any] = {}
+    answers: Answers = {}
     problems: list[str] = []
     if answers_file is not None:
         answers = load_answers(answers_file)

@@ -19,13 +19,13 @@ from fwadvisor.safe_text import one_line
 if TYPE_CHECKING:  # the App makes its ProfileRun before the first paint: the profiler loads with its screen
     import threading
 
-    from textual.app import App
     from textual.message_pump import MessagePump
 
     from fwadvisor.profiler.runner import ProcessEvent
     from fwadvisor.tui.widgets.environment import EnvironmentPanel
+    from fwadvisor.tui.worker_errors import GuardedWorkers
 
-# The thread worker's group: the App's error handler and its quit look for it.
+# The run's thread worker's group on the App: one run at a time.
 PROFILE_GROUP = "profile"
 
 
@@ -43,8 +43,8 @@ class RunRequest:
 class ProfileRun:
     """The profile run of this app: whether one is going, and starting, cancelling and ending it."""
 
-    def __init__(self, app: App[None], worker_env: dict[str, str]) -> None:
-        self._app = app
+    def __init__(self, workers: GuardedWorkers, worker_env: dict[str, str]) -> None:
+        self._workers = workers
         self.worker_env = worker_env
         self._worker: Worker[None] | None = None
         self._listener: MessagePump | None = None
@@ -60,8 +60,8 @@ class ProfileRun:
             # The runner polls it and kills the framework's worker at once.
             self._run_and_save(listener, request, get_current_worker().cancelled_event)
 
-        self._worker = self._app.run_worker(
-            run, group=PROFILE_GROUP, exclusive=True, thread=True, exit_on_error=False, description="Profile run"
+        self._worker = self._workers.run(
+            run, group=PROFILE_GROUP, description="Profile run", thread=True, on_error=self._failed
         )
 
     def cancel(self) -> None:
@@ -73,19 +73,18 @@ class ProfileRun:
         """The listener heard how the run ended (RunFinished or RunFailed)."""
         self.running = False
 
-    def failed(self, worker: Worker[None], error: BaseException) -> bool:
-        """Tell the listener that the run's thread stopped on an error it did not expect; False when
-        `worker` is not this run's (the App's error handler asks)."""
-        if worker is not self._worker or self._listener is None:
-            return False
+    def _failed(self, error: BaseException) -> None:
+        """The run's thread stopped on an error nobody expected (GuardedWorkers calls this): the
+        listener says so, as it says a run that did not start."""
+        if self._listener is None:
+            return
         from fwadvisor.tui.messages import RunFailed
 
         self._listener.post_message(RunFailed(f"the profiler stopped unexpectedly: {type(error).__name__}: {error}"))
-        return True
 
     def _run_and_save(self, listener: MessagePump, request: RunRequest, cancel: threading.Event) -> None:
         """Run the suite and save the run, posting what happens. A bad suite is a RunFailed; an error
-        nobody expected reaches the App's Worker.StateChanged handler (see failed)."""
+        nobody expected reaches the App's Worker.StateChanged handler (see _failed)."""
         from fwadvisor.profiler import session
         from fwadvisor.profiler.suites import load_suite, resolve_cases
         from fwadvisor.tui.messages import RunFailed, RunFinished, RunStarted, message_for_runner_event

@@ -12,12 +12,9 @@ from textual.app import App
 from textual.screen import Screen
 
 if TYPE_CHECKING:  # the interview paints first: it does not load the profiler's modules for a type
-    from collections.abc import Callable
-
-    from textual.worker import Worker, WorkType
-
     from fwadvisor.tui.profile_run import ProfileRun
     from fwadvisor.tui.state import AdvisorState
+    from fwadvisor.tui.worker_errors import GuardedWorkers
 
 ResultT = TypeVar("ResultT")
 
@@ -29,17 +26,9 @@ class AdvisorHost(Protocol):
     state: AdvisorState
     profile_run: ProfileRun
 
-    def show_run_progress(self, text: str | None) -> None: ...
+    guarded: GuardedWorkers
 
-    def run_guarded(
-        self,
-        work: WorkType[None],
-        *,
-        group: str,
-        description: str,
-        thread: bool = False,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> Worker[None]: ...
+    def show_run_progress(self, text: str | None) -> None: ...
 
 
 def host_of(app: App[Any]) -> AdvisorHost:

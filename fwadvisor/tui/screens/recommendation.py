@@ -84,7 +84,11 @@ def advice_options(report: Report) -> tuple[list[Option | None], dict[str, Evide
         title = DIALOG_TITLES.get(item.kind, "{section}: {label}" if item.label else "{section}").format(
             rule=item.rule, label=item.label, weight=item.weight, section=section.title
         )
-        entries[key] = EvidenceEntry(one_line(title), clean(text), item.evidence or [])
+        # A part of the split plan cites nothing of its own: it rests on the plan's rule (its meeting).
+        cited = item.evidence
+        if cited is None:
+            cited = next((other.evidence for other in section.items if other.evidence), [])
+        entries[key] = EvidenceEntry(one_line(title), clean(text), cited)
         options.append(Option(line, id=key))
 
     sections = {s.key: s for s in report.sections if isinstance(s, Section)}

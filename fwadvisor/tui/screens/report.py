@@ -147,7 +147,7 @@ class ReportScreen(AdvisorScreen[None]):
         """Export in a worker of the App (it waits for the person's answers in dialogs); whatever goes
         wrong is told in a notification, and the app stays up."""
         export = partial(self.ask_and_export, fmt)
-        self.host.run_guarded(
+        self.host.guarded.run(
             export, group="report-export", description="Export the report", on_error=self.export_failed
         )
 

@@ -84,7 +84,7 @@ class EnvironmentPanel(Static):
         self.known = threading.Event()
 
     def on_mount(self) -> None:
-        host_of(self.app).run_guarded(
+        host_of(self.app).guarded.run(
             self.check, group="env", description="Check the environment", thread=True, on_error=self.check_failed
         )
 
