@@ -20,8 +20,9 @@ from conftest import record_data
 from fwadvisor.paths import runs_dir
 from fwadvisor.profiler.run_environment import Environment, FrameworkInfo
 from fwadvisor.profiler.run_file import load_run
-from fwadvisor.tui.app import MODE_TITLES, FwAdvisorApp, make_app
+from fwadvisor.tui.app import FwAdvisorApp, make_app
 from fwadvisor.tui.messages import CaseStarted, EnvironmentChecked, RunFinished, RunStarted
+from fwadvisor.tui.modes import MODE_TITLES
 from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
 from fwadvisor.tui.screens.row_details import RowDetailsScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
@@ -211,7 +212,7 @@ async def test_quitting_during_a_run_asks_first_then_cancels_and_saves_the_parti
         assert isinstance(app.screen, QuitDuringRunDialog)
         await pilot.press("n")  # keep running
         await pilot.pause(0.2)
-        assert app.is_running and app.run_in_progress
+        assert app.is_running and app.profile_run.running
         await pilot.press("ctrl+q")
         await pilot.pause(0.2)
         await pilot.press("y")

@@ -399,7 +399,7 @@ async def test_the_profiler_says_which_saved_run_it_uses_at_start():
 
 @pytest.mark.parametrize("status", ["ok", "failed"])
 def test_a_run_whose_every_case_ran_is_complete(status):
-    from fwadvisor.tui.state import partial_reason
+    from fwadvisor.tui.saved_runs import partial_reason
 
     document = RunDocument(
         schema_version=2,

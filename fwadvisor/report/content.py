@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 
-from fwadvisor.advisor.engine import EvidenceRef, LibraryRow, Reason, Recommendation, WhatIf, WhatItTakes
+from fwadvisor.advisor.engine import EvidenceRef, Reason, Recommendation, WhatIf, WhatItTakes
 from fwadvisor.advisor.facts import FactAges, newer_release_lines
 from fwadvisor.advisor.model import AREAS
 from fwadvisor.advisor.questionnaire import load_questionnaire
@@ -203,16 +203,3 @@ def what_it_takes_sentence(rec: Recommendation, takes: WhatItTakes) -> str:
 def left_out_note(count: int, where: str, what: str = "smaller ones") -> str:
     """The line under a shortened list; `where` is where the whole list is ("the JSON report")."""
     return f"… and {count} {what} (all of them in {where})"
-
-
-def library_sentence(row: LibraryRow) -> str:
-    """One library's framework support in words, for the app's list."""
-    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
-    supported = ", ".join(names[f] for f in row.frameworks if f in names) or "no framework of its own"
-    dropped = (
-        "; dropped " + ", ".join(f"{names.get(f, f)} ({d})" for f, d in row.dropped.items()) if row.dropped else ""
-    )
-    status = f"; {row.status} since {row.status_since}" if row.status != "active" and row.status_since else ""
-    move = f"; move to {row.replacement}" if row.replacement and row.status in ("frozen", "archived") else ""
-    share = f" (imported by {round(100 * row.share)}% of your files)" if row.share is not None else ""
-    return f"{row.name}{share}: {supported}{dropped}{status}{move}."

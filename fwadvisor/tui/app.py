@@ -9,57 +9,32 @@ import time
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.worker import Worker
 
 from fwadvisor.profiler.stop_signals import SIGNALS_TO_FORCE, STOP_SIGNALS, stop_signals_not_ignored
 from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.modes import MODE_SCREENS, MODE_TITLES, SCREEN_TOOLTIPS, SCREENS_GROUP
+from fwadvisor.tui.profile_run import ProfileRun
+from fwadvisor.tui.screens.base import AdvisorScreen
 from fwadvisor.tui.state import AdvisorState, load_saved_answers, output_folder
 from fwadvisor.tui.widgets import too_small
+from fwadvisor.tui.worker_errors import GuardedWorkers
+
+if TYPE_CHECKING:
+    from fwadvisor.advisor.evidence import ProfileEvidence
+    from fwadvisor.tui.saved_runs import ProfileLookup
 
 # Bad answers listed when the app starts; the rest are counted (each is in the backed-up file).
 MAX_LISTED_PROBLEMS = 5
 # Quitting mid-run waits this long at most for the cancelled run to be saved (it takes well under a second).
 QUIT_WAIT_S = 10.0
-# One name per screen everywhere: the footer's tooltips, the palette, the help.
-MODE_TITLES = {"interview": "Interview", "advice": "Advice", "profiler": "Profiler", "report": "Report"}
-# The four screens share one footer entry ("1234 Screens") so that a screen's own keys fit 80 columns.
-SCREENS_GROUP = Binding.Group("Screens", compact=True)
-SCREEN_TOOLTIPS = {
-    "interview": "Answer questions about your project",
-    "advice": "The recommendation and its reasons",
-    "profiler": "Benchmark both frameworks here",
-    "report": "Preview and export the report",
-}
-
-
-def _interview() -> Screen:
-    from fwadvisor.tui.screens.interview import InterviewScreen
-
-    return InterviewScreen()
-
-
-def _advice() -> Screen:
-    from fwadvisor.tui.screens.recommendation import RecommendationScreen
-
-    return RecommendationScreen()
-
-
-def _profiler() -> Screen:
-    from fwadvisor.tui.screens.profiler import ProfilerScreen
-
-    return ProfilerScreen()
-
-
-def _report() -> Screen:
-    from fwadvisor.tui.screens.report import ReportScreen
-
-    return ReportScreen()
 
 
 class FwAdvisorApp(App[None]):
@@ -69,7 +44,7 @@ class FwAdvisorApp(App[None]):
     SUB_TITLE = "TensorFlow or PyTorch, for your project"
     CSS_PATH = "fwadvisor.tcss"
     # Screens are imported when first shown, so the first paint pays only for the interview.
-    MODES = {"interview": _interview, "advice": _advice, "profiler": _profiler, "report": _report}
+    MODES = MODE_SCREENS
     DEFAULT_MODE = "interview"
     BINDINGS = [
         *(
@@ -97,8 +72,10 @@ class FwAdvisorApp(App[None]):
         self.start_project = project  # `fwadvisor --project PATH`: scan it as the app opens
         # The header's sub-title while no profile runs (a run shows its progress there on every screen).
         self.idle_sub_title = self.SUB_TITLE
-        # Whether a profile run is going (from its start until the profiler screen heard how it ended).
-        self.run_in_progress = False
+        # The profile run, one at a time: it goes on while any screen shows, and quitting cancels it.
+        # The screens' workers run on the App, so that its one handler hears how each ended.
+        self.guarded = GuardedWorkers(self)
+        self.profile_run = ProfileRun(self.guarded, state.worker_env)
         # The first stop signal (SIGHUP, SIGTERM, SIGINT) and how many came: see catch_stop_signals.
         self.stopped_by: signal.Signals | None = None
         self.stop_signals_received = 0
@@ -107,12 +84,11 @@ class FwAdvisorApp(App[None]):
 
     def show_run_progress(self, text: str | None) -> None:
         """How far the profile run is, in every screen's header; None once it ended."""
-        self.run_in_progress = text is not None
         self.sub_title = self.idle_sub_title if text is None else text
 
     async def action_quit(self) -> None:
         """Quit; while a profile runs, ask first: quitting cancels it and saves what was measured."""
-        if not self.run_in_progress:
+        if not self.profile_run.running:
             self.exit()
             return
         from fwadvisor.tui.screens.quit_run import QuitDuringRunDialog
@@ -139,7 +115,7 @@ class FwAdvisorApp(App[None]):
         if self.stopped_by is None:
             self.stopped_by = signum
             code = STOP_SIGNALS[signum][0]
-            if self.run_in_progress:
+            if self.profile_run.running:
                 self.cancel_run_and_exit(code)
             else:
                 self.exit(return_code=code)
@@ -150,12 +126,10 @@ class FwAdvisorApp(App[None]):
     @work(exclusive=True, group="quit", description="Cancel the run, save it and quit")
     async def cancel_run_and_exit(self, return_code: int = 0) -> None:
         self.notify("Stopping the run and saving what was measured ...", markup=False)
-        for worker in self.workers:
-            if worker.group == "profile":
-                worker.cancel()  # sets the event the runner polls: its framework process is killed at once
+        self.profile_run.cancel()  # sets the event the runner polls: its framework process is killed at once
         # The run's thread saves the partial run, then the profiler screen hears that it ended.
         deadline = time.monotonic() + QUIT_WAIT_S
-        while self.run_in_progress and time.monotonic() < deadline:
+        while self.profile_run.running and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         self.exit(return_code=return_code)
 
@@ -199,25 +173,26 @@ class FwAdvisorApp(App[None]):
     def load_saved_runs(self) -> None:
         """Read the saved runs and compute the evidence of the one the advice uses, off the event loop:
         a large run costs seconds, and the app must answer keys meanwhile (issue 20)."""
-        found = self.state.read_saved_runs()
+        lookup, evidence = self.state.read_saved_runs()
         try:
-            self.call_from_thread(self.saved_runs_loaded, *found)
+            self.call_from_thread(self.saved_runs_loaded, lookup, evidence)
         except RuntimeError:  # the app closed while the runs were read
             pass
 
-    def saved_runs_loaded(self, *found: Any) -> None:
+    def saved_runs_loaded(self, lookup: ProfileLookup, evidence: ProfileEvidence | None) -> None:
         """Take the saved run found (on the event loop) and show it on the screen that is up."""
         self.loading_saved_runs = False
-        if not self.state.finish_loading_runs(*found):
+        if not self.state.finish_loading_runs(lookup, evidence):
             return
         # The advice, the profiler's saved run, the report's source line and preview: whichever is up
         # (the others recompute when they are shown again), once it has painted (a screen that has
         # just been mounted has no table columns yet). Showing the run twice is harmless.
-        for refresh in ("refresh_advice", "show_saved_run", "show_answers_source"):
-            method = getattr(self.screen, refresh, None)
-            if callable(method):
-                self.screen.call_after_refresh(method)
-                break
+        if isinstance(self.screen, AdvisorScreen):
+            self.screen.call_after_refresh(self.screen.show_saved_runs)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler of the workers' ends: an unexpected error is told (see worker_errors.py)."""
+        self.guarded.state_changed(event)
 
     def tell_startup_problems(self) -> None:
         """What went wrong with the saved answers before the first screen showed (as plain text)."""
@@ -281,6 +256,7 @@ class FwAdvisorApp(App[None]):
 
     def action_start_from_project(self, folder: Path | None = None, scan_now: bool = False) -> None:
         """Scan a project folder, let the person tick the answers to keep, then continue the interview."""
+        from fwadvisor.tui.screens.interview import InterviewScreen
         from fwadvisor.tui.screens.project import ProjectAnswers, ProjectDialog
 
         async def kept(result: ProjectAnswers | None) -> None:
@@ -293,17 +269,24 @@ class FwAdvisorApp(App[None]):
                 markup=False,
             )
             await self.switch_mode("interview")
-            self.screen.go_to_first_unanswered()  # type: ignore[attr-defined]
+            if isinstance(self.screen, InterviewScreen):
+                self.screen.go_to_first_unanswered()
 
         self.push_screen(ProjectDialog(folder, dict(self.state.answers), scan_now), kept)
 
     async def _run_quick_profile(self) -> None:
+        from fwadvisor.tui.screens.profiler import ProfilerScreen
+
         await self.switch_mode("profiler")
-        self.screen.run_profile(suite="quick")  # type: ignore[attr-defined]
+        if isinstance(self.screen, ProfilerScreen):
+            self.screen.run_profile(suite="quick")
 
     async def export_report(self, fmt: str) -> None:
+        from fwadvisor.tui.screens.report import ReportScreen
+
         await self.switch_mode("report")
-        self.screen.export(fmt)  # type: ignore[attr-defined]
+        if isinstance(self.screen, ReportScreen):
+            self.screen.export(fmt)
 
 
 def make_app(
@@ -319,11 +302,11 @@ def make_app(
 
     save_path True means the user data folder; None or False keeps answers in memory only.
     """
-    from fwadvisor.advisor.questionnaire import load_answers
+    from fwadvisor.advisor.questionnaire import Answers, load_answers
     from fwadvisor.paths import runs_dir, saved_answers_path
 
     target = saved_answers_path() if save_path is True else (save_path or None)
-    answers: dict[str, Any] = {}
+    answers: Answers = {}
     problems: list[str] = []
     if answers_file is not None:
         answers = load_answers(answers_file)

@@ -1,4 +1,4 @@
-"""What the profiler screen's thread workers post to it, one Message class per thing that happened.
+"""What the profiler's thread workers post to its screen, one Message dataclass per thing that happened.
 
 The blocking parts (the machine check, the run) sit in thread workers that only post these; the
 screen's handlers turn them into progress, table cells, the chart and the curves, so the UI stays
@@ -12,6 +12,7 @@ that posts these, and its Worker.StateChanged).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.message import Message
@@ -24,107 +25,100 @@ from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.profiler.telemetry import MachineSample
 
 
+@dataclass
 class EnvironmentChecked(Message):
     """The machine as the profiler sees it (or why it could not be checked)."""
 
-    def __init__(self, environment: Environment | None, error: str | None = None) -> None:
-        super().__init__()
-        self.environment = environment
-        self.error = error
+    environment: Environment | None
+    error: str | None = None
 
 
+@dataclass
 class RunStarted(Message):
     """The run is about to start its first worker, as planned: its cases, in its frameworks."""
 
-    def __init__(self, plan: RunPlan) -> None:
-        super().__init__()
-        self.plan = plan
+    plan: RunPlan
 
 
+@dataclass
 class ProcessStarted(Message):
     """A framework's worker process was started; it is importing its framework now."""
 
-    def __init__(self, framework: str) -> None:
-        super().__init__()
-        self.framework = framework
+    framework: str
 
 
+@dataclass
 class ProcessReady(Message):
     """The worker said hello: its framework is loaded, on this device."""
 
-    def __init__(self, framework: str, framework_version: str, device: str) -> None:
-        super().__init__()
-        self.framework = framework
-        self.framework_version = framework_version
-        self.device = device
+    framework: str
+    framework_version: str
+    device: str
 
 
+@dataclass
 class CaseStarted(Message):
     """The worker began case `index` (counted from 0) of its list."""
 
-    def __init__(self, framework: str, index: int, benchmark: str, dtype: str | None) -> None:
-        super().__init__()
-        self.framework = framework
-        self.index = index
-        self.benchmark = benchmark
-        self.dtype = dtype
+    framework: str
+    index: int
+    benchmark: str
+    dtype: str | None
 
 
+@dataclass
 class ResultArrived(Message):
     """One benchmark's record, as soon as the worker sent it."""
 
-    def __init__(self, framework: str, index: int, record: Record) -> None:
-        super().__init__()
-        self.framework = framework
-        self.index = index
-        self.record = record
+    framework: str
+    index: int
+    record: Record
 
 
+@dataclass
 class ProcessFailed(Message):
     """The worker cannot run its framework at all (not installed, no GPU build, setup failed)."""
 
-    def __init__(self, framework: str, error: str, hint: str | None) -> None:
-        super().__init__()
-        self.framework = framework
-        self.error = error
-        self.hint = hint
+    framework: str
+    error: str
+    hint: str | None
 
 
+@dataclass
 class ProcessEnded(Message):
     """A framework's worker ended; `summary` says how (ok, failed, crashed, cancelled ...)."""
 
-    def __init__(self, framework: str, summary: WorkerSummary) -> None:
-        super().__init__()
-        self.framework = framework
-        self.summary = summary
+    framework: str
+    summary: WorkerSummary
 
 
+@dataclass
 class MachineSampled(Message):
     """How busy the machine (and its GPU) is right now, while `framework`'s worker runs (about every 0.5 s)."""
 
-    def __init__(self, framework: str, sample: MachineSample) -> None:
-        super().__init__()
-        self.framework = framework
-        self.sample = sample
+    framework: str
+    sample: MachineSample
+
+    def can_replace(self, message: Message) -> bool:
+        # Only the newest reading is drawn: a backlog (the screen busy with a table) collapses to it.
+        return isinstance(message, MachineSampled) and message.framework == self.framework
 
 
+@dataclass
 class RunFinished(Message):
     """The run ended (done, failed or cancelled) and its document was saved to `path`."""
 
-    def __init__(self, document: RunDocument, path: Path | None, save_error: str | None = None) -> None:
-        super().__init__()
-        self.document = document
-        self.path = path
-        self.save_error = save_error
+    document: RunDocument
+    path: Path | None
+    save_error: str | None = None
 
 
+@dataclass
 class RunFailed(Message):
     """The run ended without a document: a bad suite file, say, or a cancel before it started."""
 
-    def __init__(self, error: str, cancelled: bool = False) -> None:
-        super().__init__()
-        self.error = error
-        self.cancelled = cancelled
+    error: str
+    cancelled: bool = False
 
 
 def message_for_runner_event(event: runner.ProcessEvent) -> Message | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -16,8 +16,10 @@ from textual.widgets import Button, Input, Label, Static
 
 from fwadvisor.report.content import STRENGTH_NOTE, STRENGTH_WORDS
 from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.screens.base import AdvisorHost, AdvisorScreen, host_of
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
+ResultT = TypeVar("ResultT")
 # Said under every dialog whose text may be longer than the screen.
 CLOSE_HINT = "Esc closes · ↑ ↓ PgUp PgDn scroll"
 
@@ -36,47 +38,37 @@ class CloseLine(Horizontal):
         yield Label(CLOSE_HINT, classes="close-hint")
 
 
-class EvidenceDialog(ModalScreen[None]):
-    """The rule behind a reason: its full message and every source with the date it was checked."""
+class ReadingDialog(ModalScreen[None]):
+    """A dialog of text to read: its title, the text (which scrolls) and the Close line, which always show.
 
-    BINDINGS = [Binding("escape,enter,e", "dismiss", "Close")]
-    # The text scrolls between the title and the Close line, which always show: 70% of the rows leaves
-    # room for them (the border, the title and the Close line take 6 of 24). At 80x24 a rule's
-    # sources once pushed the Close button off the screen, and nothing could scroll to it. At 80 columns
-    # the box takes all of them, so a source URL of up to 74 characters stays on one line (a URL broken
-    # in the middle cannot be copied).
-    DEFAULT_CSS = """
-    EvidenceDialog { align: center middle; }
-    EvidenceDialog > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    EvidenceDialog .dialog-title { margin-bottom: 0; }
-    EvidenceDialog VerticalScroll { height: auto; max-height: 70vh; }
+    The text has the focus, so the arrow keys and Page Up/Down scroll it at once. A subclass gives
+    its text (`body`), its width and its keys.
     """
 
-    def __init__(self, title: str, message: str, evidence: list[tuple[str, str, str]]):
+    DEFAULT_CSS = """
+    ReadingDialog { align: center middle; }
+    ReadingDialog > Vertical { height: auto; max-height: 100%; border: thick $primary; background: $surface;
+        padding: 0 1; }
+    ReadingDialog .dialog-title { margin-bottom: 0; }
+    ReadingDialog VerticalScroll { height: auto; max-height: 70vh; }
+    """
+
+    def __init__(self, title: str) -> None:
         super().__init__()
-        self.title_text, self.message, self.evidence = title, message, evidence
+        self.title_text = title
+
+    def body(self) -> ComposeResult:
+        raise NotImplementedError
 
     def compose(self) -> ComposeResult:
-        # Everything here comes from a rule file (maybe the person's own): cleaned, never markup.
         yield TooSmallNotice()
         with Vertical():
             yield Label(one_line(self.title_text), classes="dialog-title", markup=False)
             with VerticalScroll():
-                yield Static(clean(self.message), markup=False)
-                yield Label("Evidence", classes="dialog-subtitle")
-                for source, checked, strength in self.evidence:
-                    strength_text = STRENGTH_WORDS.get(strength, strength)
-                    yield Static(
-                        # The source alone on its line, with no bullet before it, so a URL is not broken.
-                        one_line(source) + "\n  " + one_line(f"checked {checked} ({strength}: {strength_text})"),
-                        markup=False,
-                    )
-                yield Static(STRENGTH_NOTE, markup=False, classes="dialog-note")
+                yield from self.body()
             yield CloseLine()
 
     def on_mount(self) -> None:
-        # The text has the focus, so the arrow keys and Page Up/Down scroll it at once.
         self.query_one(VerticalScroll).focus()
 
     @on(Button.Pressed, "#close")
@@ -84,16 +76,55 @@ class EvidenceDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-class FileNameDialog(ModalScreen[Path | None]):
+class EvidenceDialog(ReadingDialog):
+    """The rule behind a reason: its full message and every source with the date it was checked."""
+
+    BINDINGS = [Binding("escape,enter,e", "dismiss", "Close")]
+    # The text scrolls between the title and the Close line: 70% of the rows leaves room for them (the
+    # border, the title and the Close line take 6 of 24). At 80x24 a rule's sources once pushed the
+    # Close button off the screen, and nothing could scroll to it. At 80 columns the box takes all of
+    # them, so a source URL of up to 74 characters stays on one line (a URL broken in the middle
+    # cannot be copied).
+    DEFAULT_CSS = """
+    EvidenceDialog > Vertical { width: 100%; max-width: 100; }
+    """
+
+    def __init__(self, title: str, message: str, evidence: list[tuple[str, str, str]]):
+        super().__init__(title)
+        self.message, self.evidence = message, evidence
+
+    def body(self) -> ComposeResult:
+        # Everything here comes from a rule file (maybe the person's own): cleaned, never markup.
+        yield Static(clean(self.message), markup=False)
+        yield Label("Evidence", classes="dialog-subtitle")
+        for source, checked, strength in self.evidence:
+            strength_text = STRENGTH_WORDS.get(strength, strength)
+            yield Static(
+                # The source alone on its line, with no bullet before it, so a URL is not broken.
+                one_line(source) + "\n  " + one_line(f"checked {checked} ({strength}: {strength_text})"),
+                markup=False,
+            )
+        yield Static(STRENGTH_NOTE, markup=False, classes="dialog-note")
+
+
+class FormDialog(ModalScreen[ResultT]):
+    """A dialog that asks: its question, then its field or its buttons in a row. A subclass gives
+    its width and its border."""
+
+    DEFAULT_CSS = """
+    FormDialog { align: center middle; }
+    FormDialog > Vertical { height: auto; background: $surface; padding: 1 2; }
+    FormDialog Horizontal { height: auto; margin-top: 1; }
+    FormDialog Button { margin-right: 2; }
+    """
+
+
+class FileNameDialog(FormDialog[Path | None]):
     """Ask where to save a file; Escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    FileNameDialog { align: center middle; }
-    FileNameDialog > Vertical { width: 80%; max-width: 90; height: auto; border: thick $primary;
-        background: $surface; padding: 1 2; }
-    FileNameDialog Horizontal { height: auto; margin-top: 1; }
-    FileNameDialog Button { margin-right: 2; }
+    FileNameDialog > Vertical { width: 80%; max-width: 90; border: thick $primary; }
     """
 
     def __init__(self, prompt: str, default: str):
@@ -133,16 +164,12 @@ class FileNameDialog(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(FormDialog[bool]):
     """A yes/no question; Escape means no (the default: No has the focus)."""
 
     BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes")]
     DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 70%; max-width: 80; height: auto; border: thick $warning;
-        background: $surface; padding: 1 2; }
-    ConfirmDialog Horizontal { height: auto; margin-top: 1; }
-    ConfirmDialog Button { margin-right: 2; }
+    ConfirmDialog > Vertical { width: 70%; max-width: 80; border: thick $warning; }
     """
 
     def __init__(self, question: str, yes_label: str = "Yes, overwrite", no_label: str = "No"):
@@ -198,7 +225,7 @@ def ask_to_save_as_interview(app: App[Any], after: Callable[[], object] | None =
     `after` runs once the person has answered, whatever the answer (e.g. quitting the app, when the
     offer is made on quit: see AdvisorState.has_unsaved_answers).
     """
-    state = app.state  # type: ignore[attr-defined]
+    state = host_of(app).state
     if state.answers_file is None:
         app.notify("These answers are your interview already: they are saved as they change.", title="Nothing to do")
         if after is not None:
@@ -228,9 +255,8 @@ def ask_to_save_as_interview(app: App[Any], after: Callable[[], object] | None =
             title="Saved",
             markup=False,
         )
-        refresh = getattr(app.screen, "show_answers_source", None)
-        if refresh is not None:
-            refresh()
+        if isinstance(app.screen, AdvisorScreen):
+            app.screen.show_answers_source()
 
     app.push_screen(ConfirmDialog(question, yes_label="Yes, save them"), answered)
 
@@ -239,7 +265,7 @@ class SaveAsInterviewCommands(Provider):
     """The palette's "Save these answers as my interview", offered while an answers file is shown."""
 
     def _offered(self) -> bool:
-        return getattr(self.app, "state", None) is not None and self.app.state.answers_file is not None  # type: ignore[attr-defined]
+        return isinstance(self.app, AdvisorHost) and self.app.state.answers_file is not None
 
     def _run(self) -> None:
         ask_to_save_as_interview(self.app)

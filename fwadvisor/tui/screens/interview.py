@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from fwadvisor.advisor.model import AnswerValue, Question
 from fwadvisor.advisor.questionnaire import applies
 from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.screens.base import AdvisorScreen
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class OneChoiceList(OptionList):
     BINDINGS = [Binding("space", "select", "Pick", show=False)]
 
 
-class InterviewScreen(Screen):
+class InterviewScreen(AdvisorScreen[None]):
     """Answer the questions; every change is saved at once."""
 
     HELP = (
@@ -124,7 +124,7 @@ class InterviewScreen(Screen):
 
     @property
     def questions(self) -> list[Question]:
-        return self.app.state.questionnaire.questions  # type: ignore[attr-defined]
+        return self.state.questionnaire.questions
 
     def compose(self) -> ComposeResult:
         yield TooSmallNotice()
@@ -158,7 +158,7 @@ class InterviewScreen(Screen):
 
     def show_answers_source(self) -> None:
         """Say which answers these are when they come from an answers file (not the saved interview)."""
-        answers_file = self.app.state.answers_file  # type: ignore[attr-defined]
+        answers_file = self.state.answers_file
         line = self.query_one("#answers-source", Static)
         line.set_class(answers_file is not None, "-shown")
         if answers_file is not None:  # a file name: shown as written, never markup
@@ -170,12 +170,12 @@ class InterviewScreen(Screen):
         ask_to_save_as_interview(self.app)
 
     def _applies(self, question: Question) -> bool:
-        return applies(question, self.app.state.answers)  # type: ignore[attr-defined]
+        return applies(question, self.state.answers)
 
     def _list_label(self, question: Question) -> Text:
         if not self._applies(question):
             return Text(f"– {question_title(question)}", style="dim")
-        done = question.id in self.app.state.answers  # type: ignore[attr-defined]
+        done = question.id in self.state.answers
         return Text(f"{'✓' if done else '·'} {question_title(question)}")
 
     def _next_applicable(self, index: int, step: int) -> int:
@@ -185,7 +185,7 @@ class InterviewScreen(Screen):
         return index
 
     def _refresh_progress(self) -> None:
-        state = self.app.state  # type: ignore[attr-defined]
+        state = self.state
         # Questions that do not apply to the answers so far are not counted as still to answer.
         asked = [q for q in self.questions if self._applies(q)]
         answered, total = sum(1 for q in asked if q.id in state.answers), len(asked)
@@ -204,7 +204,7 @@ class InterviewScreen(Screen):
             question_list.replace_option_prompt(question.id, self._list_label(question))
 
     def _choices_widget(self, question: Question) -> OptionList | SelectionList[str]:
-        answer = self.app.state.answers.get(question.id)  # type: ignore[attr-defined]
+        answer = self.state.answers.get(question.id)
         if question.kind == "one":
             # A single choice is an OptionList with radio marks: the same widget family as the
             # multiple-choice SelectionList, which keeps the first paint light.
@@ -252,7 +252,7 @@ class InterviewScreen(Screen):
 
     def go_to_first_unanswered(self) -> None:
         """After answers came from a project folder: the first question that applies and is still open."""
-        answers = self.app.state.answers  # type: ignore[attr-defined]
+        answers = self.state.answers
         index = next(
             (i for i, q in enumerate(self.questions) if q.id not in answers and self._applies(q)),
             len(self.questions) - 1,
@@ -288,7 +288,7 @@ class InterviewScreen(Screen):
         self.leave_question()
 
     def _store(self, question: Question, value: str | list[str] | None) -> None:
-        state = self.app.state  # type: ignore[attr-defined]
+        state = self.state
         before = dict(state.answers)
         dropped = state.set_answer(question.id, value)
         for qid in dropped:
@@ -317,7 +317,7 @@ class InterviewScreen(Screen):
         question = self.questions[self.index]
         order = list(question.choices)
         picked = sorted(event.selection_list.selected, key=order.index)
-        before = self.app.state.answers.get(question.id) or []  # type: ignore[attr-defined]
+        before = self.state.answers.get(question.id) or []
         added = [choice for choice in picked if choice not in before]
         # Sense checks as the person picks: a choice that stands alone clears the others (and the
         # reverse), and a limit on the number of choices refuses one more.

@@ -12,14 +12,13 @@ from typing import ClassVar
 
 import msgspec
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.reactive import var
 from textual.widgets import Button, Footer, Header, Select, Static
-from textual.worker import get_current_worker
 
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
@@ -42,7 +41,8 @@ from fwadvisor.tui.messages import (
     RunFinished,
     RunStarted,
 )
-from fwadvisor.tui.profile_run import finish_notice, run_and_save, saved_run_label
+from fwadvisor.tui.profile_run import RunRequest, finish_notice
+from fwadvisor.tui.saved_runs import saved_run_label
 from fwadvisor.tui.screens.profiler_help import PROFILER_HELP
 from fwadvisor.tui.screens.run_evidence import RunEvidenceScreen
 from fwadvisor.tui.widgets.environment import EnvironmentPanel
@@ -102,42 +102,32 @@ class ProfilerScreen(RunEvidenceScreen):
         self.started = 0.0
         # Whether the person pressed v during this run: then a new curve does not switch views for them.
         self.view_chosen = False
+        # The areas each handler hands its part to (made here, so they are typed attributes, not queries).
+        self.machine = EnvironmentPanel(id="profiler-env")
+        self.controls = RunControls(id="profiler-controls")
+        self.progress = ProgressPanel(id="profiler-progress")
+        self.machine_line = MachineLine(id="profiler-machine")
+        self.results = ResultsView(id="profiler-results-view")
 
     def compose(self) -> ComposeResult:
         yield TooSmallNotice()
         yield Header()
-        yield EnvironmentPanel(id="profiler-env")
-        yield RunControls(id="profiler-controls")
-        yield ProgressPanel(id="profiler-progress")
-        yield MachineLine(id="profiler-machine")
+        yield self.machine
+        yield self.controls
+        yield self.progress
+        yield self.machine_line
         # Scrolls (Tab to it, then the arrow keys) where a short terminal gives it three rows.
         with VerticalScroll(id="profiler-status-box"):
             yield Static(id="profiler-status")
-        yield ResultsView(id="profiler-results-view")
+        yield self.results
         yield Footer()
-
-    @property
-    def controls(self) -> RunControls:
-        return self.query_one(RunControls)
-
-    @property
-    def progress(self) -> ProgressPanel:
-        return self.query_one(ProgressPanel)
-
-    @property
-    def results(self) -> ResultsView:
-        return self.query_one(ResultsView)
-
-    @property
-    def machine_line(self) -> MachineLine:
-        return self.query_one(MachineLine)
 
     def on_mount(self) -> None:
         self.status = "Pick a suite and the frameworks, then press r (or Run)."
         # After the first paint: looking up the last saved run reads a file (see AdvisorState).
-        self.call_after_refresh(self.show_saved_run)
+        self.call_after_refresh(self.show_saved_runs)
 
-    def show_saved_run(self) -> None:
+    def show_saved_runs(self) -> None:
         """The run the advice uses (the last saved one): its table, chart and curves, with its date and
         machine; r runs again."""
         saved: RunDocument | None = self.state.profile_document
@@ -178,12 +168,6 @@ class ProfilerScreen(RunEvidenceScreen):
             self.controls.refresh_suites()
         if self.pending_choice is not None:  # the run ended while the person was elsewhere
             self.call_after_refresh(self.ask_which_evidence)
-
-    def on_unmount(self) -> None:
-        # The screen goes only when the app does (switching screens keeps it, and its run goes on:
-        # design.md's process model). Cancelling the worker sets the event the runner polls, so the
-        # framework's process is killed within a fraction of a second: no orphan workers.
-        self.workers.cancel_node(self)
 
     # ---- state shown -------------------------------------------------------------------------
 
@@ -254,29 +238,13 @@ class ProfilerScreen(RunEvidenceScreen):
         self.cancelling = False
         self.profiling = True
         self.progress.waiting(chosen, controls.missing)
-        machine = self.query_one(EnvironmentPanel)
-        waiting = "" if machine.known.is_set() else " (waiting for the machine check to finish)"
+        waiting = "" if self.machine.known.is_set() else " (waiting for the machine check to finish)"
         self.problems, self.busy_notes = [], []
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
         self.app_progress(f"Profiling: starting suite {controls.chosen_suite}")
-        self.run_suite(controls.chosen_suite, chosen, benchmarks, machine)
+        # The App owns the run (it goes on while another screen shows); this screen hears how it goes.
+        self.host.profile_run.start(self, RunRequest(controls.chosen_suite, chosen, benchmarks, self.machine))
         return True
-
-    @work(thread=True, exclusive=True, group="profile", exit_on_error=False, description="Profile run")
-    def run_suite(
-        self, suite_name: str, frameworks: list[str], benchmarks: list[str] | None, machine: EnvironmentPanel
-    ) -> None:
-        # Textual sets this event when the worker is cancelled: by Cancel, by leaving the screen or
-        # by quitting the app. The runner polls it and kills the framework's worker at once.
-        run_and_save(
-            self.post_message,
-            suite_name,
-            frameworks,
-            benchmarks,
-            machine,
-            get_current_worker().cancelled_event,
-            self.app.state.worker_env,  # type: ignore[attr-defined]
-        )
 
     def action_run(self) -> None:
         self.run_profile()
@@ -285,7 +253,7 @@ class ProfilerScreen(RunEvidenceScreen):
         if not self.profiling or self.cancelling:
             return
         self.cancelling = True
-        self.workers.cancel_group(self, "profile")
+        self.host.profile_run.cancel()
         self.status = "Cancelling: stopping the worker ..."
 
     def action_toggle_view(self) -> None:
@@ -359,13 +327,18 @@ class ProfilerScreen(RunEvidenceScreen):
         self.progress.process_ended(message.framework, message.summary)
 
     def app_progress(self, text: str | None) -> None:
-        self.app.show_run_progress(text)  # type: ignore[attr-defined]
+        self.host.show_run_progress(text)
+
+    def run_ended(self) -> None:
+        """The run is over (finished, failed or cancelled): the controls, the header and the App follow."""
+        self.profiling = self.cancelling = False
+        self.host.profile_run.ended()
+        self.app_progress(None)
+        self.machine_line.hide()
 
     def on_run_finished(self, message: RunFinished) -> None:
         document = message.document
-        self.profiling = self.cancelling = False
-        self.app_progress(None)
-        self.machine_line.hide()
+        self.run_ended()
         # A cancelled framework's empty cells are not failures: say "not run" and keep them out of
         # the problems, so the lines left there are the ones that need a fix.
         stopped = {fw for fw, worker in document.workers.items() if worker.status == "cancelled"}
@@ -402,9 +375,7 @@ class ProfilerScreen(RunEvidenceScreen):
             self.notify(one_line(where), severity="error", markup=False)
 
     def on_run_failed(self, message: RunFailed) -> None:
-        self.profiling = self.cancelling = False
-        self.app_progress(None)
-        self.machine_line.hide()
+        self.run_ended()
         if message.cancelled:
             self.status = "Cancelled before the run started: nothing was measured."
         else:

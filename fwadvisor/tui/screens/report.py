@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Markdown
 
 from fwadvisor.atomic import write_atomic
 from fwadvisor.report.render import SUFFIXES, render
 from fwadvisor.safe_text import one_line
+from fwadvisor.tui.screens.base import AdvisorScreen
 from fwadvisor.tui.screens.dialogs import (
     ConfirmDialog,
     FileNameDialog,
@@ -30,7 +31,7 @@ FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "json": "JSON"}
 DEFAULT_STEM = "fwadvisor-report"
 
 
-class ReportScreen(Screen):
+class ReportScreen(AdvisorScreen[None]):
     """Re-rendered every time it is shown, so changed answers or a new profile run show at once."""
 
     HELP = (
@@ -80,7 +81,7 @@ class ReportScreen(Screen):
 
     def report_text(self, fmt: str) -> str:
         """The report in `fmt`, with the state's profile as evidence when there is one."""
-        state = self.app.state  # type: ignore[attr-defined]
+        state = self.state
         return render(
             state.recommendation(),
             fmt,
@@ -90,7 +91,7 @@ class ReportScreen(Screen):
         )
 
     async def refresh_preview(self) -> None:
-        state = self.app.state  # type: ignore[attr-defined]
+        state = self.state
         try:
             text = self.report_text("md")
         except Exception as exc:  # a damaged profile must not take the report down with it
@@ -142,9 +143,15 @@ class ReportScreen(Screen):
     def action_export(self, fmt: str) -> None:
         self.export(fmt)
 
-    # exit_on_error=False: whatever goes wrong while saving is told in a notification, the app stays up.
-    @work(exclusive=True, group="report-export", exit_on_error=False, description="Export the report")
-    async def export(self, fmt: str) -> None:
+    def export(self, fmt: str) -> None:
+        """Export in a worker of the App (it waits for the person's answers in dialogs); whatever goes
+        wrong is told in a notification, and the app stays up."""
+        export = partial(self.ask_and_export, fmt)
+        self.host.guarded.run(
+            export, group="report-export", description="Export the report", on_error=self.export_failed
+        )
+
+    async def ask_and_export(self, fmt: str) -> None:
         """Ask for a file name, confirm before replacing a file, then write the report atomically."""
         name = FORMAT_NAMES[fmt]
         # A folder that exists and can be written (the working directory, else the data folder):
@@ -173,12 +180,11 @@ class ReportScreen(Screen):
                 f"Could not save the report to {shown}: {reason}.", title="Not saved", severity="error", markup=False
             )
             return
-        except Exception as exc:  # shown to the person in plain words, never as a traceback
-            self.notify(
-                f"Could not make the {name} report: {one_line(exc)}", title="Not saved", severity="error", markup=False
-            )
-            return
         self.notify(f"Report saved to {shown}", title="Saved", markup=False)
+
+    def export_failed(self, error: BaseException) -> None:
+        """An export stopped on an error nobody expected (the App's worker handler calls this)."""
+        self.notify(f"Could not make the report: {one_line(error)}", title="Not saved", severity="error", markup=False)
 
     @staticmethod
     def _cannot_write(path: Path) -> str | None:

@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Static
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
 from fwadvisor.profiler.documents import STATUS_WORDS, Record, ResultStatus
 from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row
 from fwadvisor.safe_text import one_line
-from fwadvisor.tui.screens.dialogs import CloseLine
-from fwadvisor.tui.widgets.too_small import TooSmallNotice
+from fwadvisor.tui.screens.dialogs import ReadingDialog
 
 
 def duration_text(seconds: float) -> str:
@@ -93,37 +89,19 @@ def row_facts(row: Row, records: Mapping[str, Record] | None = None) -> Text:
     return text
 
 
-class RowDetailsScreen(ModalScreen[None]):
+class RowDetailsScreen(ReadingDialog):
     """One benchmark's row: both numbers, spread, interval, % of peak, GPU state, expected range, notes."""
 
     BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
     DEFAULT_CSS = """
-    RowDetailsScreen { align: center middle; }
-    RowDetailsScreen > Vertical { width: 95%; max-width: 100; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    RowDetailsScreen .dialog-title { margin-bottom: 0; }
-    RowDetailsScreen VerticalScroll { height: auto; max-height: 70vh; }
+    RowDetailsScreen > Vertical { width: 95%; max-width: 100; }
     RowDetailsScreen .row-legend { color: $text-muted; margin-top: 1; }
     """
 
     def __init__(self, row: Row, records: Mapping[str, Record] | None = None) -> None:
-        super().__init__()
+        super().__init__(" ".join(part for part in (row.benchmark, row.dtype, row.params) if part))
         self.row, self.records = row, dict(records or {})
 
-    def compose(self) -> ComposeResult:
-        row = self.row
-        yield TooSmallNotice()
-        with Vertical():
-            title = one_line(" ".join(part for part in (row.benchmark, row.dtype, row.params) if part))
-            yield Label(title, classes="dialog-title", markup=False)
-            with VerticalScroll():
-                yield Static(row_facts(row, self.records), id="row-facts")
-                yield Static(MARKS_LEGEND, classes="row-legend", markup=False)
-            yield CloseLine()
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
-
-    @on(Button.Pressed, "#close")
-    def close(self) -> None:
-        self.dismiss(None)
+    def body(self) -> ComposeResult:
+        yield Static(row_facts(self.row, self.records), id="row-facts")
+        yield Static(MARKS_LEGEND, classes="row-legend", markup=False)

@@ -1,7 +1,7 @@
 """Which run the advice uses: a partial run never takes a complete one's place without asking.
 
 The profiler screen builds on this: when a run ends it calls `adopt_run`; a cancelled or partial
-run (tui.state.partial_reason) while a complete run is the evidence waits in `pending_choice` and
+run (tui.saved_runs.partial_reason) while a complete run is the evidence waits in `pending_choice` and
 the person is asked, in a dialog whose default keeps the complete run.
 """
 
@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.reactive import var
-from textual.screen import Screen
 
 from fwadvisor.profiler.documents import RunDocument
+from fwadvisor.tui.saved_runs import partial_reason, run_label
+from fwadvisor.tui.screens.base import AdvisorScreen
 from fwadvisor.tui.screens.dialogs import EvidenceChoiceDialog
-from fwadvisor.tui.state import AdvisorState, partial_reason, run_label
 
 
-class RunEvidenceScreen(Screen):
+class RunEvidenceScreen(AdvisorScreen[None]):
     """A screen that makes finished runs the evidence, and says which run that is (`evidence`)."""
 
     # Which saved run the advice uses, in words (a line the screen shows).
@@ -27,10 +27,6 @@ class RunEvidenceScreen(Screen):
         super().__init__()
         # A partial run waiting for the person to say whether it replaces the complete run as evidence.
         self.pending_choice: tuple[RunDocument, Path, str] | None = None
-
-    @property
-    def state(self) -> AdvisorState:
-        return self.app.state  # type: ignore[attr-defined]
 
     def adopt_run(self, document: RunDocument, path: Path) -> bool:
         """Make a finished run the evidence, unless it is partial and a complete run is the evidence

@@ -10,13 +10,13 @@ import threading
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.widgets import Static
 
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.messages import EnvironmentChecked
+from fwadvisor.tui.screens.base import host_of
 
 CHECKING = "Checking this machine: CPU, GPU and the frameworks ..."
 
@@ -86,21 +86,24 @@ class EnvironmentPanel(Static):
         self.known = threading.Event()
 
     def on_mount(self) -> None:
-        self.check()
+        host_of(self.app).guarded.run(
+            self.check, group="env", description="Check the environment", thread=True, on_error=self.check_failed
+        )
 
-    @work(thread=True, exclusive=True, group="env", exit_on_error=False, description="Check the environment")
     def check(self) -> None:
+        """Probe the machine (in a thread of the App: it starts a process per framework)."""
         from fwadvisor.profiler.environment import collect_environment
 
         try:
             environment = collect_environment(probe_frameworks=True)
-        except Exception as exc:  # a failed probe must not stop profiling; say why
+            self.environment = environment  # before `known`: the run's thread reads it once that is set
+        finally:  # a failed probe must not stop profiling: a run waits for this, then goes on without
             self.known.set()
-            self.post_message(EnvironmentChecked(None, f"{type(exc).__name__}: {exc}"))
-            return
-        self.environment = environment
-        self.known.set()
         self.post_message(EnvironmentChecked(environment))
+
+    def check_failed(self, error: BaseException) -> None:
+        """The check stopped on an error (the App's worker handler calls this): say why."""
+        self.post_message(EnvironmentChecked(None, f"{type(error).__name__}: {error}"))
 
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
         # Not stopped: the screen hears it too (a framework that is not installed cannot be ticked).
