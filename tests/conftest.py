@@ -1,4 +1,11 @@
-"""Shared test helpers: run the real CLI in a subprocess with isolated user folders."""
+"""Shared test helpers: run the real CLI in a subprocess with isolated user folders.
+
+The tests are in three lanes, one folder each: tests/unit (no framework, no app), tests/app (drives
+the Textual app, starts no framework) and tests/frameworks (starts real PyTorch / TensorFlow workers).
+The folder is the lane: `pytest tests/unit tests/app` is the fast lane. This one conftest and the
+helper modules beside it serve every lane: pytest's default (prepend) import mode puts tests/ on
+sys.path for this conftest, so `from conftest import ...` works from each lane's folder.
+"""
 
 from __future__ import annotations
 
@@ -51,25 +58,6 @@ def run_cli(
         timeout=timeout,
         env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
-
-
-# Test modules that start real PyTorch / TensorFlow workers (or import a backend): the `frameworks`
-# lane. `pytest -m "not frameworks"` is the fast lane that starts no framework at all.
-FRAMEWORK_MODULES = {
-    "test_backends.py",
-    "test_practice.py",
-    "test_profiler_runs.py",
-    "test_tui_profiler.py",
-    "test_hostile_signals.py",
-}
-# Fixtures that run a real profile: any test using one belongs to the frameworks lane too.
-FRAMEWORK_FIXTURES = {"real_quick_run", "real_run"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name in FRAMEWORK_MODULES or FRAMEWORK_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.frameworks)
 
 
 @pytest.fixture(scope="session")

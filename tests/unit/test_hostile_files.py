@@ -1,5 +1,7 @@
 """Careless and hostile paths, names and streams (issue #10): nothing crashes, nothing is lost,
-nothing outside the paths asked for is touched. Every case runs the real CLI in a subprocess."""
+nothing outside the paths asked for is touched. Every case runs the real CLI in a subprocess.
+The tests with real workers are in tests/frameworks/test_hostile_files_real_runs.py.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostile_files_helpers import QUICK_RUN_MATMUL, _one_clean_message, _runs
 
 from conftest import FIXTURES, REPO, run_cli
 
-TINY = str(FIXTURES / "suites" / "tiny.yaml")
 ANSWERS = str(FIXTURES / "answers" / "good_research_lab.yaml")
-# One framework, one benchmark, one thread: the cheapest real run (a few seconds).
-QUICK_RUN = ("profile", "--suite", TINY, "--device", "cpu", "--threads", "1", "--framework", "torch")
-QUICK_RUN_MATMUL = (*QUICK_RUN, "--benchmark", "matmul")
-
-
-def _one_clean_message(stderr: str) -> None:
-    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
-    assert stderr.count("fwadvisor: error:") == 1, stderr
-
-
-def _runs(data_dir: Path) -> list[Path]:
-    return sorted((data_dir / "runs").glob("profile-*.json"))
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +29,6 @@ def saved_run(tmp_path_factory) -> Path:
     result = run_cli(*QUICK_RUN_MATMUL, "--output", str(out), env=env)
     assert result.returncode == 0, result.stderr
     return out
-
-
-# --- special files: written through, never replaced -------------------------------------------------
 
 
 def test_output_to_a_fifo_is_written_through_not_replaced(tmp_path):
@@ -141,9 +128,6 @@ def test_output_to_a_full_device_is_one_message():
     assert "/dev/full" in result.stderr and "No space left" in result.stderr
 
 
-# --- bad output paths: refused up front, exit 2 -------------------------------------------------------
-
-
 def _bad_paths(tmp_path: Path) -> dict[str, tuple[str, str]]:
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
@@ -178,9 +162,6 @@ def test_profile_checks_output_before_the_run_starts(tmp_path, isolated_user_dir
     assert "is a folder" in result.stderr and "Traceback" not in result.stderr
     assert "Profiling" not in result.stderr, "the run started although --output could not be written"
     assert _runs(isolated_user_dirs / "data") == []
-
-
-# --- closed and broken stdout -----------------------------------------------------------------------
 
 
 def test_broken_pipe_is_quiet_and_exits_141():
@@ -220,26 +201,12 @@ def test_closed_stdout_is_one_message_and_exit_1(args):
     assert "standard output" in result.stderr
 
 
-# --- ASCII-only terminals -----------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("args", [("recommend", "--answers", ANSWERS), ("rules", "list")])
 def test_ascii_only_stdout_does_not_crash(args):
     result = run_cli(*args, env={"PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0, result.stderr
     assert "UnicodeEncodeError" not in result.stderr
     result.stdout.encode("ascii")
-
-
-@pytest.mark.frameworks
-def test_ascii_only_profile_does_not_crash(isolated_user_dirs):
-    result = run_cli(*QUICK_RUN_MATMUL, env={"PYTHONIOENCODING": "ascii"})
-    assert result.returncode == 0, result.stderr
-    assert "UnicodeEncodeError" not in result.stderr
-    assert len(_runs(isolated_user_dirs / "data")) == 1
-
-
-# --- suite names ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -257,82 +224,6 @@ def test_suite_names_are_restricted_at_load_time(tmp_path, isolated_user_dirs, n
     assert "Traceback" not in result.stderr
     assert f"{suite}:1:" in result.stderr and "A-Z" in result.stderr and shown in result.stderr
     assert not list(isolated_user_dirs.rglob("*.json")), "something was written"
-
-
-# --- data folder problems: the run still reaches --output and stdout ---------------------------------
-
-
-@pytest.mark.frameworks
-def test_data_folder_that_is_a_file_still_delivers_the_run(tmp_path):
-    data = tmp_path / "data-is-a-file"
-    data.write_text("not a folder")
-    out = tmp_path / "run.json"
-    result = run_cli(*QUICK_RUN_MATMUL, "--format", "json", "--output", str(out), env={"FWADVISOR_DATA_DIR": str(data)})
-    assert result.returncode == 1
-    _one_clean_message(result.stderr)
-    assert "runs" in result.stderr
-    assert json.loads(out.read_text())["results"]
-    assert json.loads(result.stdout)["results"]
-    assert data.read_text() == "not a folder"
-
-
-def _mount_tmpfs(folder: Path, options: str) -> None:
-    """A small or read-only file system of our own (needs root; the test is skipped without it)."""
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
-
-
-@pytest.mark.frameworks
-def test_full_data_folder_still_delivers_the_run(tmp_path):
-    data = tmp_path / "small"
-    data.mkdir()
-    _mount_tmpfs(data, "size=64k")
-    try:
-        (data / "runs").mkdir()
-        try:  # fill it: the run's own file then gets ENOSPC
-            with open(data / "filler", "wb") as filler:
-                while True:
-                    filler.write(b"\0" * 4096)
-                    filler.flush()
-        except OSError:
-            pass
-        out = tmp_path / "run.json"
-        result = run_cli(*QUICK_RUN_MATMUL, "--output", str(out), env={"FWADVISOR_DATA_DIR": str(data)})
-        assert result.returncode == 1
-        _one_clean_message(result.stderr)
-        assert "No space left" in result.stderr
-        assert json.loads(out.read_text())["results"]
-        assert not [p for p in (data / "runs").iterdir()], "a partial file was left in runs/"
-    finally:
-        subprocess.run(["umount", str(data)], check=False)
-
-
-@pytest.mark.frameworks
-def test_read_only_data_folder_still_delivers_the_run(tmp_path):
-    data = tmp_path / "read-only"
-    data.mkdir()
-    _mount_tmpfs(data, "ro,size=64k")
-    try:
-        result = run_cli(*QUICK_RUN_MATMUL, "--format", "json", env={"FWADVISOR_DATA_DIR": str(data)})
-        assert result.returncode == 1
-        _one_clean_message(result.stderr)
-        assert "Read-only file system" in result.stderr and "runs folder" in result.stderr
-        assert json.loads(result.stdout)["results"]
-    finally:
-        subprocess.run(["umount", str(data)], check=False)
-
-
-@pytest.mark.frameworks
-def test_output_failure_still_saves_to_runs(isolated_user_dirs):
-    result = run_cli(*QUICK_RUN_MATMUL, "--output", "/dev/full")
-    assert result.returncode == 1
-    _one_clean_message(result.stderr)
-    assert "No space left" in result.stderr
-    assert len(_runs(isolated_user_dirs / "data")) == 1
-
-
-# --- runs/ file names -------------------------------------------------------------------------------
 
 
 def test_two_runs_saved_in_the_same_second_get_two_files(saved_run, isolated_user_dirs):
@@ -355,52 +246,6 @@ def test_two_runs_saved_in_the_same_second_get_two_files(saved_run, isolated_use
     assert sorted([first, second])[-1] == second
 
 
-# --- outside text is never Rich markup ---------------------------------------------------------------
-
-
-def _fake_tensorflow(tmp_path: Path, body: str) -> dict[str, str]:
-    fake = tmp_path / "fake" / "tensorflow"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text(body)
-    return {"PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), str(REPO)])}
-
-
-@pytest.mark.frameworks
-def test_worker_stderr_with_brackets_does_not_lose_the_run(tmp_path, isolated_user_dirs):
-    env = _fake_tensorflow(
-        tmp_path,
-        "import sys\nsys.stderr.write('loading [/usr/lib/libcuda.so] [bold]\\n')\n"
-        "raise RuntimeError('[/usr/lib/x86_64-linux-gnu] is broken')\n",
-    )
-    args = ("profile", "--suite", TINY, "--device", "cpu", "--threads", "1", "--benchmark", "matmul")
-    result = run_cli(*args, env=env)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr and "MarkupError" not in result.stderr
-    assert "[/usr/lib/x86_64-linux-gnu] is broken" in result.stdout + result.stderr
-    (saved,) = _runs(isolated_user_dirs / "data")
-    doc = json.loads(saved.read_text())
-    assert any(r["framework"] == "torch" and r["error"] is None for r in doc["results"])
-
-
-@pytest.mark.frameworks
-def test_install_hint_keeps_its_brackets(tmp_path):
-    env = _fake_tensorflow(tmp_path, "raise ImportError('simulated: no tensorflow[and-cuda]')\n")
-    args = ("profile", "--suite", TINY, "--device", "cpu", "--framework", "tensorflow", "--benchmark", "matmul")
-    result = run_cli(*args, env=env)
-    assert result.returncode == 1
-    shown = " ".join((result.stdout + result.stderr).split())  # Rich wraps long lines at spaces
-    assert "pip install 'fwadvisor[tensorflow]'" in shown and "tensorflow[and-cuda]" in shown
-    assert "'fwadvisor'" not in shown and "no tensorflow." not in shown, "Rich took [tensorflow] for markup"
-
-
-@pytest.mark.frameworks
-def test_env_framework_error_keeps_its_brackets(tmp_path):
-    body = "raise ImportError('simulated: needs tensorflow[and-cuda] from [/usr/lib/cuda]')\n"
-    result = run_cli("env", env=_fake_tensorflow(tmp_path, body))
-    assert result.returncode == 0, result.stderr
-    assert "needs tensorflow[and-cuda] from [/usr/lib/cuda]" in result.stdout.replace("\n", " ")
-
-
 def test_compare_paths_with_brackets(saved_run, tmp_path):
     odd = tmp_path / "a[" / "b][bold].json"
     odd.parent.mkdir()
@@ -408,9 +253,6 @@ def test_compare_paths_with_brackets(saved_run, tmp_path):
     result = run_cli("profile", "compare", str(saved_run), str(odd))
     assert result.returncode == 0, result.stderr
     assert "b][bold].json" in result.stdout.replace("\n", "")
-
-
-# --- --threads ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("threads", ["0", "-1", "100000", "many"])

@@ -1,6 +1,8 @@
 """Writes that lose nothing and leak nothing (issue 20): two app windows on one data folder, an
 --output that is one of the command's inputs, the mode and owner of a replaced file, a path ending
-in '/', a read-only file. The CLI runs in a subprocess; the app is driven with Pilot."""
+in '/', a read-only file. The CLI runs in a subprocess; the app is driven with Pilot.
+The tests with the app (Pilot) are in tests/app/test_hostile_writes_in_the_app.py.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hostile_writes_helpers import ANSWERS
 
 from conftest import FIXTURES, run_cli
-from fwadvisor.tui.app import FwAdvisorApp, make_app
 
-ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"
 TINY = FIXTURES / "suites" / "tiny.yaml"
-SIZE = (100, 30)
+
+
 RULE = (FIXTURES / "rules" / "override_builtin" / "ecosystem.yaml").read_text()
 
 
@@ -51,51 +53,6 @@ def _run_document(path: Path) -> Path:
     return path
 
 
-def _notifications(app: FwAdvisorApp) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
-
-
-def _saved() -> Path:
-    return Path(os.environ["FWADVISOR_DATA_DIR"]) / "answers.yaml"
-
-
-# ---- two app windows on one data folder ------------------------------------------------------------
-
-
-async def test_two_app_windows_on_one_data_folder_keep_each_others_answers():
-    # Both windows open on the same (empty) saved interview before either saves anything.
-    first, second = make_app(load_last_profile=False), make_app(load_last_profile=False)
-    async with first.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")  # primary_goal: research
-        await pilot.pause()
-    assert yaml.safe_load(_saved().read_text()) == {"primary_goal": "research"}
-    async with second.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
-        await pilot.press("n", "down", "down", "space")  # domains: llm (primary_goal left alone)
-        await pilot.pause()
-        assert second.state.save_error is None, second.state.save_error
-        # The other window's answer is in this one too now, so the next save keeps it as well.
-        assert second.state.answers == {"primary_goal": "research", "domains": ["llm"]}
-    assert yaml.safe_load(_saved().read_text()) == {"primary_goal": "research", "domains": ["llm"]}
-
-
-async def test_two_app_windows_that_change_one_answer_differently_are_told_not_overwritten():
-    first, second = make_app(load_last_profile=False), make_app(load_last_profile=False)
-    async with first.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")  # primary_goal: research
-        await pilot.pause()
-    async with second.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
-        await pilot.press("down", "enter")  # primary_goal: production, in the other window
-        await pilot.pause()
-        told = "\n".join(_notifications(second))
-        assert "primary_goal" in told and "another fwadvisor" in told, told
-        assert second.state.answers["primary_goal"] == "production"  # kept in this window
-    assert yaml.safe_load(_saved().read_text()) == {"primary_goal": "research"}
-
-
 def test_a_merged_save_drops_an_answer_only_the_other_writer_removed(tmp_path):
     from fwadvisor.advisor.questionnaire import Answers
     from fwadvisor.advisor.saved_answers import SavedAnswers
@@ -125,9 +82,6 @@ def test_a_merged_save_refuses_two_different_changes_of_one_answer(tmp_path):
     window.settle("primary_goal")
     assert window.save({"primary_goal": "production"}) == {"primary_goal": "production"}
     assert yaml.safe_load(saved.read_text()) == {"primary_goal": "production"}
-
-
-# ---- an --output that is one of the inputs ---------------------------------------------------------
 
 
 def _link(kind: str, target: Path, where: Path) -> Path:
@@ -216,9 +170,6 @@ def test_profile_refuses_to_write_over_its_suite_file_before_the_run(tmp_path):
     assert suite.read_text() == TINY.read_text()
 
 
-# ---- the mode and owner of a replaced file; a new file -----------------------------------------------
-
-
 def test_output_over_a_private_file_keeps_it_private(tmp_path):
     private = tmp_path / "report.md"
     private.write_text("secret\n")
@@ -253,9 +204,6 @@ def test_output_over_another_owners_file_keeps_its_owner(tmp_path):
     info = theirs.stat()
     assert (info.st_uid, info.st_gid) == (12345, 54321)
     assert "primary_goal" in theirs.read_text()
-
-
-# ---- a path ending in '/', a read-only file ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("command", ["recommend", "answers-template", "scan", "profile"])
@@ -297,36 +245,6 @@ def test_output_onto_a_read_only_file_is_refused(tmp_path, command):
     assert stat.S_IMODE(locked.stat().st_mode) == 0o444
 
 
-async def test_the_app_does_not_write_over_a_read_only_saved_interview():
-    saved = _saved()
-    saved.parent.mkdir(parents=True)
-    saved.write_text("primary_goal: research\n")
-    saved.chmod(0o444)
-    app = make_app(load_last_profile=False)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
-        await pilot.press("n", "down", "down", "space")  # domains: llm
-        await pilot.pause()
-        assert app.state.answers == {"primary_goal": "research", "domains": ["llm"]}
-        told = "\n".join(_notifications(app))
-        assert "read-only" in told, told
-    assert saved.read_text() == "primary_goal: research\n"
-
-
-async def test_the_app_keeps_a_private_saved_interview_private():
-    saved = _saved()
-    saved.parent.mkdir(parents=True)
-    saved.write_text("primary_goal: research\n")
-    saved.chmod(0o600)
-    app = make_app(load_last_profile=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("n", "down", "down", "space")  # domains: llm
-        await pilot.pause()
-    assert yaml.safe_load(saved.read_text()) == {"primary_goal": "research", "domains": ["llm"]}
-    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
-
-
 WINDOW_SCRIPT = """
 import sys
 from pathlib import Path
@@ -361,26 +279,3 @@ def test_two_processes_saving_at_once_lose_nothing(tmp_path):
         _, err = window.communicate(timeout=120)
         assert window.returncode == 0, err
     assert yaml.safe_load(saved.read_text()) == {"primary_goal": "research", "team_experience": "pytorch"}
-
-
-@pytest.mark.parametrize("typed", ["newdir/", "newdir/."])
-async def test_the_app_export_refuses_a_name_ending_in_a_slash(tmp_path, monkeypatch, typed):
-    from fwadvisor.tui.screens.dialogs import FileNameDialog
-
-    monkeypatch.chdir(tmp_path)
-    app = make_app(ANSWERS, save_path=None, load_last_profile=False)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("4")
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
-        assert isinstance(app.screen, FileNameDialog)
-        app.screen.query_one("Input").value = f"{tmp_path}/{typed}"  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        # The export's worker waits on the dialog, which must stay open: no wait_for_complete here.
-        await pilot.pause()
-        await pilot.pause()
-        told = "\n".join(_notifications(app))
-        assert "folder" in told, told
-        assert isinstance(app.screen, FileNameDialog), "the dialog closed on a name that is not a file's"
-    assert not (tmp_path / "newdir").exists(), "a file named like the folder was written"

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 import fwadvisor
+from conftest import REPO
 
-PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+PYPROJECT = REPO / "pyproject.toml"
 
 
 def _contract(contract_type: str, source: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ what the maintainers decided and why, the expected verdict) and an `answers:` bl
 people in that thread would have filled it in. The cases where the engine disagrees today are listed in
 DISAGREES with what drives the engine's verdict: they are strict expected failures, so a rule change that makes
 one agree fails the suite until it is taken off the list, and a case that starts to disagree fails at once.
-`python -m pytest -s tests/test_real_cases.py -k agreement` prints how many decisions the engine agrees with.
+`python -m pytest -s tests/unit/test_real_cases.py -k agreement` prints how many decisions the engine agrees with.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from conftest import FIXTURES
 from fwadvisor.advisor.engine import Recommendation, recommend
 from fwadvisor.advisor.loader import RuleSet, load_rules
 from fwadvisor.advisor.questionnaire import Answers, load_answers
 from fwadvisor.errors import InputError
 
-CASES = Path(__file__).parent / "cases"
+CASES = FIXTURES.parent / "cases"
 VERDICTS = {"pytorch", "tensorflow", "either"}
 CONFIDENCES = {"low", "medium", "high"}
 EARLIEST = dt.date(2023, 1, 1)

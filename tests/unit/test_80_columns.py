@@ -5,27 +5,28 @@ cell may be cut: no word ends in "…" and every benchmark name and rule id appe
 one thing allowed past the width, alone on its line: half an address opens nothing.
 
 The runs compared and used as evidence are built in the profiler's record format (no framework runs
-here), with every quick-suite benchmark so the longest names are in the tables; one test in the
-frameworks lane runs the real profiler on the tiny suite and checks its table.
+here), with every quick-suite benchmark so the longest names are in the tables; the real profiler's
+environment and table are checked in tests/frameworks/test_80_columns_real_runs.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from columns_helpers import WIDTHS, _cli, check_fits
 from rich.cells import cell_len
 
-from conftest import FIXTURES, record_data, run_cli
+from conftest import FIXTURES, record_data
 from fwadvisor.profiler.documents import RunDocument, encode_run
 from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.safe_text import is_url
 
-WIDTHS = ("80", "60")
 ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"
+
+
 # Every quick-suite case with its parameters, as `fwadvisor profile` saves them, and a median in seconds.
 QUICK_CASES = {
     "matmul": ({"m": 512, "n": 512, "k": 512}, "GFLOP/s", 0.024),
@@ -44,6 +45,8 @@ QUICK_CASES = {
         0.0122,
     ),
 }
+
+
 # Steady samples around 1.0 (a spread of well under 1%): every number is evidence.
 STEADY = [1.0, 1.002, 0.998, 1.001, 0.999, 1.0, 1.003, 0.997, 1.001, 0.999, 1.0, 1.002]
 
@@ -97,24 +100,6 @@ def runs(tmp_path: Path) -> tuple[str, str]:
     (tmp_path / "first-run.json").write_bytes(encode_run(first))
     (tmp_path / "second-run.json").write_bytes(encode_run(second))
     return "first-run.json", "second-run.json"
-
-
-def check_fits(text: str, width: int, whole: Sequence[str] = ()) -> None:
-    """No line wider than `width` (a line holding one URL alone excepted), no word cut short with
-    "…", and each of `whole` written out in full somewhere."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if cell_len(line) > width:
-            assert is_url(line.strip()) and " " not in line.strip(), f"line {number} is {cell_len(line)} wide: {line!r}"
-        assert not re.search(r"\S…", line), f"line {number} is cut: {line!r}"
-    words = set(re.findall(r"[\w.-]+", text))
-    for name in whole:
-        assert name in words, f"{name} is not shown whole"
-
-
-def _cli(width: str, *args: str, cwd: Path | None = None) -> str:
-    result = run_cli(*args, cwd=cwd, env={"COLUMNS": width, "NO_COLOR": "1"})
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -214,42 +199,6 @@ def test_answers_template_and_rules_check_fit(width):
     # The template is a file to edit (its lines are as the questionnaire writes them); rules check
     # prints a folder and its counts a line: both must at least not cut anything.
     assert not re.search(r"\S…", _cli(width, "answers-template"))
-
-
-@pytest.mark.frameworks
-@pytest.mark.parametrize("width", WIDTHS)
-def test_env_wraps_under_its_labels(width):
-    text = _cli(width, "env")
-    check_fits(text, int(width))
-    labels = ("System", "CPU", "GPU", "PyTorch", "TensorFlow", " ")
-    for line in text.splitlines():
-        assert line.startswith(labels), f"a line runs back to column 0: {line!r}"
-
-
-@pytest.mark.frameworks
-def test_profile_table_fits_and_the_busy_notice_goes_to_stderr_in_json(tmp_path):
-    """The real profiler on the tiny suite: its table at 80 and 60 columns (rendered from the saved run
-    as `fwadvisor profile` renders it), and with --format json, stdout is the run alone."""
-    suite = str(FIXTURES / "suites" / "tiny.yaml")
-    args = ("profile", "--suite", suite, "--threads", "1", "--benchmark", "matmul", "--benchmark", "train_rnn")
-    result = run_cli(*args, "--output", "run.json", cwd=tmp_path, env={"COLUMNS": "80", "NO_COLOR": "1"}, timeout=600)
-    assert result.returncode == 0, result.stderr
-    check_fits(result.stdout, 80, ["matmul", "train_rnn"])
-    from fwadvisor.profiler.run_file import load_run
-    from fwadvisor.report.profile_model import busy_sentences
-
-    document = load_run(tmp_path / "run.json")
-    for sentence in busy_sentences(document):  # a busy machine: said on stderr, not in the table's output
-        assert " ".join(sentence.split()[:4]) in " ".join(result.stderr.split())
-        assert " ".join(sentence.split()[:4]) not in " ".join(result.stdout.split())
-    compared = _cli("60", "profile", "compare", "run.json", "run.json", cwd=tmp_path)
-    check_fits(compared, 60, ["matmul", "train_rnn"])
-    as_json = run_cli(*args, "--format", "json", cwd=tmp_path, env={"COLUMNS": "80"}, timeout=600)
-    assert as_json.returncode == 0, as_json.stderr
-    json.loads(as_json.stdout)  # stdout is the run alone
-    document = run_from_data(json.loads(as_json.stdout))
-    for sentence in busy_sentences(document):
-        assert " ".join(sentence.split()[:4]) in " ".join(as_json.stderr.split())
 
 
 @pytest.mark.parametrize("width", WIDTHS)

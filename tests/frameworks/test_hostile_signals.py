@@ -22,8 +22,6 @@ import pytest
 
 from conftest import FIXTURES, REPO
 
-pytestmark = pytest.mark.frameworks
-
 SLOW = str(FIXTURES / "suites" / "slow_matmul.yaml")
 WORKER_CPU_BEFORE_SLOW_S = 4.0
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux; the name is in fcntl from Python 3.10

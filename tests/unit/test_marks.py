@@ -4,36 +4,29 @@ The legend under `fwadvisor profile`'s table and under every report's table is t
 profile_table.MARKS_LEGEND; a ratio built from an unsteady (or busy) number carries that number's mark
 in the CLI table, the text, Markdown and HTML reports, and a status in the JSON report; and the CLI
 table stays readable at 80 columns (both frameworks and the ratio on every row).
+The tests with real workers are in tests/frameworks/test_marks_real_runs.py.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
+from marks_helpers import ANSWERS, REPORT_FORMATS, _cli_rows, _flat, _report
 from rich.console import Console
 
-from conftest import FIXTURES, record_data, run_cli
+from conftest import record_data, run_cli
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus
 from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.profile_table import MARKS_LEGEND, rows
 from fwadvisor.report.run_table import render_rich_table
 
-ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"
-TINY = FIXTURES / "suites" / "tiny.yaml"
-TINY_BENCHMARKS = ("matmul", "conv2d", "bandwidth", "eager_overhead", "train_cnn", "train_rnn")
 UNSTEADY = STATUS_MARKS[ResultStatus.WIDE_SPREAD]
+
+
 BUSY = STATUS_MARKS[ResultStatus.BUSY]
-REPORT_FORMATS = ("text", "md", "html")
-
-
-def _flat(text: str) -> str:
-    """Text with every run of white space (a wrapped line, a table's padding) as one space."""
-    return " ".join(text.split())
 
 
 def _samples(centre: float, spread: float, count: int = 12) -> list[float]:
@@ -79,13 +72,6 @@ def _saved(tmp_path: Path, run: dict[str, Any]) -> Path:
     return path
 
 
-def _report(path: Path, fmt: str) -> str:
-    result = run_cli("recommend", "--answers", str(ANSWERS), "--profile", str(path), "--format", fmt)
-    assert result.returncode == 0, result.stderr
-    text = result.stdout[result.stdout.index("Evidence from") :]
-    return html.unescape(text) if fmt == "html" else text
-
-
 def _line_of(text: str, benchmark: str) -> str:
     """The benchmark's row of a report's speed table (text, Markdown or HTML)."""
     starts = (f"  {benchmark} ", f"| {benchmark} ", f"<tr><td>{benchmark} ")
@@ -98,74 +84,16 @@ def _cli_table(run: dict[str, Any], width: int) -> str:
     return console.export_text()
 
 
-def _cli_rows(table: str) -> dict[str, str]:
-    """Each benchmark's lines in the CLI table (a row may take two), flattened to one string."""
-    out: dict[str, str] = {}
-    current = ""
-    for line in table.splitlines():
-        found = re.match(r"^\W*([a-z_0-9]+) (fp32|bf16|fp16)\b", line)
-        if found:
-            current = found.group(1)
-        elif not line.strip("─━│┃ ") or line.startswith(("└", "┗", "╰")):
-            current = ""
-        if current:
-            out[current] = out.get(current, "") + " " + line
-    return {benchmark: _flat(text) for benchmark, text in out.items()}
-
-
-# ---- The legend -----------------------------------------------------------------------------------
-
-
 def test_the_legend_names_every_mark_a_table_shows():
     for mark in ("± is", "(low-high) after", "(≈)", f"{UNSTEADY} unsteady", f"{BUSY} measured", "≠ wrong", "✗ failed"):
         assert mark in MARKS_LEGEND, mark
     assert "… cancelled" in MARKS_LEGEND and "within the noise (≈)" in MARKS_LEGEND
 
 
-@pytest.fixture(scope="module")
-def cli_run_at_80(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    """One real `fwadvisor profile` of the tiny suite, both frameworks, at 80 columns: its table and its file."""
-    home = tmp_path_factory.mktemp("marks")
-    saved = home / "run.json"
-    result = run_cli(
-        "profile",
-        "--suite",
-        str(TINY),
-        "--device",
-        "cpu",
-        "--threads",
-        "1",
-        "--output",
-        str(saved),
-        env={
-            "COLUMNS": "80",
-            "NO_COLOR": "1",
-            "FWADVISOR_CONFIG_DIR": str(home / "config"),
-            "FWADVISOR_DATA_DIR": str(home / "data"),
-            "FWADVISOR_CACHE_DIR": str(home / "cache"),
-        },
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout, saved
-
-
-@pytest.mark.frameworks
-def test_the_cli_and_every_report_say_the_marks_in_the_same_words(cli_run_at_80):
-    stdout, saved = cli_run_at_80
-    legend = _flat(MARKS_LEGEND)
-    assert legend in _flat(stdout)
-    for fmt in REPORT_FORMATS:
-        assert legend in _flat(_report(saved, fmt)), fmt
-
-
 def test_the_svg_chart_describes_its_marks_with_the_legend(tmp_path):
     text = _report(_saved(tmp_path, _doubtful_run()), "html")
     description = re.search(r'<desc id="fw-chart-desc">(.*?)</desc>', text, re.S)
     assert description is not None and _flat(MARKS_LEGEND) in _flat(description.group(1))
-
-
-# ---- A ratio from doubtful numbers --------------------------------------------------------------
 
 
 def test_a_ratio_of_two_unsteady_numbers_is_marked_in_every_output(tmp_path):
@@ -222,24 +150,6 @@ def test_the_profile_compare_table_marks_a_change_built_from_an_unsteady_number(
     statuses = {(r["benchmark"], r["framework"]): r["status"] for r in data["rows"]}
     assert statuses[("bandwidth", "torch")] == "wide_spread" and statuses[("bandwidth", "tensorflow")] == "ok"
     assert statuses[("conv2d", "tensorflow")] == "busy"
-
-
-# ---- The CLI table at 80 columns ------------------------------------------------------------------
-
-
-@pytest.mark.frameworks
-def test_the_cli_table_at_80_columns_shows_both_frameworks_and_the_ratio_on_every_row(cli_run_at_80):
-    stdout, _ = cli_run_at_80
-    table = stdout[: stdout.index("± ")]
-    assert all(len(line) <= 80 for line in table.splitlines())
-    header = next(line for line in table.splitlines() if "PyTorch" in line)
-    assert "TensorFlow" in header and "ahead" in header
-    cli = _cli_rows(table)
-    assert set(cli) == set(TINY_BENCHMARKS), cli
-    number = r"\d[\d.]*(?:e[+-]\d+)? ±\d+%"
-    for benchmark, row in cli.items():
-        # Both numbers, then who is ahead by how much, each readable (not cut to "benchm…" or "TF 2.7").
-        assert re.search(rf"{number}.* {number}.* (torch|TF) \d+\.\d+x", row), (benchmark, row)
 
 
 def test_a_hand_made_table_at_80_columns_keeps_every_column(tmp_path):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import FIXTURES
 from fwadvisor.advisor.conditions import matches
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
@@ -151,12 +151,12 @@ def test_condition_operators():
 # The JSON of `recommend --format json` is a public contract: these files hold it, byte for byte, for
 # two whole projects (a split plan, alternatives, what-ifs, guidance with conditions; a blocker).
 # After a deliberate change to the rules or the guidance, rewrite them with FWADVISOR_WRITE_GOLDEN=1.
-GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+GOLDEN = FIXTURES / "golden"
 
 
 @pytest.mark.parametrize("scenario", ["tf_serving_estate_adds_llm", "mac_only_llm_tinkering"])
 def test_recommendation_json_matches_the_golden_file(scenario, facts_today):
-    answers = load_answers(Path(__file__).parent / "scenarios" / f"{scenario}.yaml")
+    answers = load_answers(FIXTURES.parent / "scenarios" / f"{scenario}.yaml")
     text = json.dumps(recommend(answers, RULES).to_dict(), indent=2, ensure_ascii=False) + "\n"
     golden = GOLDEN / f"{scenario}.json"
     if os.environ.get("FWADVISOR_WRITE_GOLDEN"):

@@ -293,7 +293,7 @@ async def test_the_what_would_change_list_can_be_reached_by_keyboard():
 
 
 async def test_a_confident_verdict_shows_what_moves_it_most_and_what_it_would_take():
-    answers = Path(__file__).parent / "scenarios" / "amd_rocm_research.yaml"
+    answers = FIXTURES.parent / "scenarios" / "amd_rocm_research.yaml"
     app = make_app(answers, save_path=None, load_last_profile=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")

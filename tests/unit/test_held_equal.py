@@ -4,25 +4,29 @@ A real quick run and hand-made runs go through the real CLI (`recommend --profil
 each benchmark present gets its block (what both shared, what differed by design), a channels_last
 record says so and an NCHW one says it is PyTorch's default, TF32 is read from the records' precision
 flags, and every pitfall line says how the run met it. Outside text from the file stays escaped.
+The tests with real workers are in tests/frameworks/test_held_equal_real_run.py.
 """
 
 from __future__ import annotations
 
-import html
 import json
-from pathlib import Path
 from typing import Any
 
-from conftest import FIXTURES, record_data, run_cli
-from fwadvisor.profiler.documents import RunDocument, encode_run
-from fwadvisor.profiler.run_file import run_from_data
-from fwadvisor.report.held_equal import PITFALLS_TITLE, TITLE, held_equal
+from held_equal_helpers import _held_part, _pitfall, _readable, _reports
 
-ANSWERS = FIXTURES / "answers" / "good_research_lab.yaml"
-FORMATS = ("text", "md", "html", "json")
+from conftest import record_data
+from fwadvisor.profiler.run_file import run_from_data
+from fwadvisor.report.held_equal import held_equal
+
 HOSTILE = "[bold]x[/] <script>alert(1)</script> *star* \x1b[2J"
+
+
 H100 = "cuda:0 NVIDIA H100 80GB HBM3"
+
+
 CONV = {"batch": 64, "height": 56, "width": 56, "channels_in": 128, "channels_out": 128, "kernel": 3}
+
+
 OFF = {"tf32_matmul": False, "tf32_conv": False}
 
 
@@ -65,84 +69,10 @@ def _conv_run(torch_layout: str, dtype: str = "bf16") -> dict[str, Any]:
     )
 
 
-def _reports(tmp_path: Path, run: dict[str, Any] | RunDocument) -> dict[str, str]:
-    path = tmp_path / "run.json"
-    path.write_bytes(encode_run(run) if isinstance(run, RunDocument) else json.dumps(run).encode())
-    out = {}
-    for fmt in FORMATS:
-        result = run_cli(
-            "recommend",
-            "--answers",
-            str(ANSWERS),
-            "--profile",
-            str(path),
-            "--format",
-            fmt,
-            env={"NO_COLOR": "1", "COLUMNS": "100"},
-        )
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
-        out[fmt] = result.stdout
-    return out
-
-
-def _held_part(report: str) -> str:
-    """From the "What was held equal" heading to the end of its pitfall list, on one line."""
-    start = report.index(TITLE)
-    end = report.find("What these numbers changed", start)
-    return " ".join(report[start : end if end > 0 else None].split())
-
-
-def _readable(fmt: str, report: str) -> str:
-    """The held-equal part as a person reads it (HTML entities decoded; only for tests of the words)."""
-    part = _held_part(report)
-    return html.unescape(part) if fmt == "html" else part
-
-
 def _data(run: dict[str, Any]) -> dict[str, Any]:
     held = held_equal(run_from_data(run))
     assert held is not None
     return held.as_data()
-
-
-def _pitfall(data: dict[str, Any], starts: str) -> dict[str, Any]:
-    return next(p for p in data["pitfalls"] if p["pitfall"].startswith(starts))
-
-
-def test_every_benchmark_of_a_real_run_gets_its_block_in_every_format(real_quick_run, tmp_path):
-    reports = _reports(tmp_path, real_quick_run)
-    benchmarks = list(dict.fromkeys(r.benchmark for r in real_quick_run.results))
-    assert benchmarks == ["matmul", "eager_overhead", "train_cnn"]
-    for fmt in ("text", "md", "html"):
-        part = _readable(fmt, reports[fmt])
-        for benchmark in benchmarks:
-            assert f"{benchmark} (1 case)" in part, (fmt, benchmark)
-        assert PITFALLS_TITLE in part, fmt
-        assert "TF32: off in both" in part and "dtype: fp32" in part, fmt
-        # train_cnn: eager against tf.function, and PyTorch's NCHW default against TensorFlow's NHWC.
-        assert "execution: PyTorch eager, TensorFlow tf.function" in part, fmt
-        assert "layout: PyTorch NCHW (PyTorch's default), TensorFlow NHWC" in part, fmt
-        assert "optimiser: SGD lr 0.05 momentum 0.9" in part, fmt
-    assert all(len(line) <= 100 for line in _held_lines(reports["text"])), "the terminal block fits its width"
-    held = json.loads(reports["json"])["profile"]["held_equal"]
-    assert [b["benchmark"] for b in held["benchmarks"]] == benchmarks
-    train = held["benchmarks"][2]
-    cnn = {r.framework: r for r in real_quick_run.results if r.benchmark == "train_cnn"}
-    assert {"topic": "optimiser", "value": cnn["torch"].extra["optimizer"]} in train["shared"]
-    assert {"topic": "threads", "value": f"{cnn['torch'].threads} in both"} in train["shared"]
-    execution = next(d for d in train["by_design"] if d["topic"] == "execution")
-    assert (execution["torch"], execution["tensorflow"]) == ("eager", "tf.function")
-    assert train["not_equal"] == []
-    assert len(held["pitfalls"]) == 6
-    assert _pitfall(held, "TF32")["avoided"] is True
-    assert _pitfall(held, "NCHW")["avoided"] is None  # a CPU run: no tensor cores
-
-
-def _held_lines(text: str) -> list[str]:
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == TITLE)
-    end = next(i for i, line in enumerate(lines) if line.strip().startswith("What these numbers changed"))
-    return lines[start:end]
 
 
 def test_a_channels_last_record_says_so_and_the_layout_pitfall_is_avoided(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.advisor.questionnaire import load_answers
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = FIXTURES.parent / "scenarios"
 RULES = load_rules(include_user=False)
 
 # file -> (verdict, confidences allowed, rules it must cite as reasons, blockers, caveats)

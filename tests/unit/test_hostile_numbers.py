@@ -1,6 +1,8 @@
 """Hostile and careless inputs to the numbers (issue 20): the parse cache, huge sample counts, runs
 from another machine, and comparisons with nothing in common. Each case uses the real code: the
-cache and the CLI in a subprocess where a failure could hang or exhaust this process."""
+cache and the CLI in a subprocess where a failure could hang or exhaust this process.
+The tests with the app (Pilot) are in tests/app/test_hostile_numbers_in_the_app.py.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +14,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hostile_numbers_helpers import _matmul, _noisy, _run_data
 
 from conftest import REPO, record_data, run_cli
-
-# --- the parse cache ----------------------------------------------------------------------------
 
 RULE_FILE = """\
 rules:
@@ -33,6 +34,7 @@ rules:
       - answers: {team_experience: pytorch}
         fires: true
 """
+
 
 # Loads the rules file argv[1] through the parse cache and prints its first rule's weight. It runs in
 # a child with a 1 GiB address-space cap, so a cache read of /dev/zero fails there, not in pytest.
@@ -135,37 +137,6 @@ def test_an_edit_that_keeps_size_and_time_is_not_served_stale(tmp_path):
     assert load_validated(path, RuleFile, parse).rules[0].weight == 9.0
 
 
-# --- huge sample counts -------------------------------------------------------------------------
-
-# Seconds per matmul call of a record, and the GFLOP/s its median gives (tests/test_compare_noise.py).
-FLOPS = 2 * 64**3
-
-
-def _matmul(framework: str, samples: list[float]) -> dict:
-    data = record_data(framework, 0.0)
-    median = sorted(samples)[len(samples) // 2]
-    data.update(samples_s=samples, median_s=median, metric={"name": "GFLOP/s", "value": FLOPS / median / 1e9})
-    return data
-
-
-def _run_data(*records: dict, environment: dict | None = None, suite: str = "quick") -> dict:
-    return {
-        "kind": "fwadvisor-profile",
-        "schema_version": 2,
-        "suite": {"name": suite, "device": "cpu", "threads": 1},
-        "environment": environment or {"cpu": {"model": "Test CPU"}},
-        "workers": {"torch": {"status": "ok"}, "tensorflow": {"status": "ok"}},
-        "results": list(records),
-    }
-
-
-def _noisy(count: int, centre: float, seed: int) -> list[float]:
-    import random
-
-    rng = random.Random(seed)
-    return [round(centre * rng.lognormvariate(0, 0.05), 9) for _ in range(count)]
-
-
 def test_intervals_of_small_sample_counts_are_as_before():
     """Up to the most samples a worker saves, the seeded resampling is the one every saved run was
     read with: the same numbers to the last digit (pinned from the code before issue 20)."""
@@ -231,9 +202,9 @@ def test_compare_of_runs_with_200000_samples_a_record_ends(tmp_path):
     assert rows["tensorflow"]["verdict"] == "within the noise"
 
 
-# --- a run from another machine -----------------------------------------------------------------
-
 ANSWERS_ON_GPU = str(REPO / "tests" / "fixtures" / "answers" / "good_research_lab.yaml")
+
+
 ELSEWHERE = {
     "hostname": "colleague-box",
     "cpu": {"model": "AMD EPYC 9654", "logical_cores": 192},
@@ -258,9 +229,6 @@ def test_a_run_from_another_machine_never_says_this_machine(tmp_path):
         assert "colleague-box" in result.stdout, fmt  # the heading names whose machine it was
         lines = [line for line in result.stdout.splitlines() if "this machine" in line]
         assert lines == [], f"{fmt}: {lines}"
-
-
-# --- runs with nothing in common ----------------------------------------------------------------
 
 
 def _save(tmp_path: Path, name: str, data: dict) -> str:
@@ -305,42 +273,6 @@ def test_compare_of_runs_with_some_cases_in_common_lists_the_rest(tmp_path):
     result = run_cli("profile", "compare", first, second, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert "suites differ" in result.stdout and "conv2d" in result.stdout and "bandwidth" in result.stdout
-
-
-# --- the app reads the saved runs off its event loop --------------------------------------------
-
-
-async def test_the_app_reads_a_large_saved_run_in_a_thread_and_then_shows_it():
-    """A run of 60 cases of 150 samples each (the most a worker saves): its intervals cost seconds
-    of bootstrap. The app paints and answers keys meanwhile, then shows the run as evidence."""
-    from textual.widgets import Static
-
-    from fwadvisor.paths import runs_dir
-    from fwadvisor.tui.app import make_app
-
-    records = []
-    for index in range(30):
-        records += [
-            _matmul("torch", _noisy(150, 0.010, 2 * index)),
-            _matmul("tensorflow", _noisy(150, 0.012, 2 * index + 1)),
-        ]
-        records[-2]["params"] = records[-1]["params"] = {"m": 64 + index, "n": 64, "k": 64}
-    runs = runs_dir()
-    runs.mkdir(parents=True)
-    (runs / "profile-20261201-000000-quick.json").write_text(json.dumps(_run_data(*records)), encoding="utf-8")
-    answers = REPO / "tests" / "fixtures" / "answers" / "good_research_lab.yaml"
-    app = make_app(answers, save_path=None)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")  # the advice, while the run is still being read
-        await pilot.pause()
-        priorities = app.screen.query_one("#priorities", Static)
-        shown = str(priorities.render())
-        assert "Reading the saved profile runs" in shown, f"read on the event loop, before the first key: {shown}"
-        assert app.state.loading_runs
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not app.state.loading_runs and app.state.profile_document is not None
-        assert "Measured evidence: profile-20261201-000000-quick.json" in str(priorities.render())
 
 
 def test_the_median_interval_of_many_samples_is_where_theory_puts_it():
