@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import record_data
 
-# Seconds per matmul call of a record, and the GFLOP/s its median gives (tests/test_compare_noise.py).
+# Seconds per matmul call of a record, and the GFLOP/s its median gives (tests/unit/test_compare_noise.py).
 FLOPS = 2 * 64**3
 
 

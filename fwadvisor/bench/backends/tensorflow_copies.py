@@ -30,7 +30,7 @@ class TensorFlowCopyParts:
         memory = NO_PINNED_API if pinned else "pageable (NumPy buffer, not pinned)"
         notes = {
             "op": "with tf.device('/GPU:0'): tf.constant(host)",
-            # Seen on a CPU (tests/test_copies.py): the tensor never shares the NumPy buffer.
+            # Seen on a CPU (tests/frameworks/test_copies_real_worker.py): the tensor never shares the NumPy buffer.
             "host_copy": "tf.constant copies the NumPy buffer into a TensorFlow host tensor first; timed with it",
         }
         return CopyKernel(copy, False, memory, notes)
