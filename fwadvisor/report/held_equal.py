@@ -330,9 +330,9 @@ def _sync_pitfall(ran: list[Record]) -> Pitfall:
 def _compile_pitfall(ran: list[Record]) -> Pitfall:
     how = "the first call (tracing, tf.function and XLA, torch.compile) is timed apart and kept out of the median"
     compiled = [
-        f"{identity(r.framework).name} {r.benchmark} {float(r.extra['compile_s']):.3g} s"
+        f"{identity(r.framework).name} {r.benchmark} {float(seconds):.3g} s"
         for r in ran
-        if isinstance(r.extra.get("compile_s"), int | float)
+        if isinstance(seconds := r.extra.get("compile_s"), int | float)
     ]
     traced = [
         f"TensorFlow's first {r.benchmark} step, with its tracing, took {r.cold_s:.3g} s"
