@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import msgspec
 
@@ -22,6 +22,7 @@ from fwadvisor.report.model import RunShown
 if TYPE_CHECKING:
     from fwadvisor.profiler.catalog import Params
     from fwadvisor.profiler.documents import CaseKey, Details, Record, ResultStatus, RunDocument
+    from fwadvisor.report.held_equal import HeldEqualData
 
 # JSON escapes C0 controls itself; DEL and the C1 range (an 8-bit CSI, 0x9b) it writes as they are,
 # which is valid JSON but would reach a terminal that shows the report. Inside a JSON text such a
@@ -74,6 +75,24 @@ class ComparisonEntry(TypedDict):
     high: float | None
     usable: bool
     status: str
+
+
+class ProfileSummary(TypedDict):
+    """The JSON report's `profile` object as the run gives it (the engine's view of it is added after)."""
+
+    path: str | None
+    created: str | None
+    device: str
+    machine: str | None
+    this_machine: bool | None
+    suite: str
+    threads: int | None
+    frameworks: dict[str, dict[str, str | None]]  # per profiler id: version, status, error
+    measurements: list[MeasurementEntry]
+    load: dict[str, dict[str, bool | str | float | list[str]]]  # per framework: documents.FrameworkLoad
+    busy: list[str]
+    comparisons: list[ComparisonEntry]
+    held_equal: HeldEqualData | None
 
 
 def json_text(data: object) -> str:
@@ -161,7 +180,7 @@ def comparisons(document: RunDocument) -> list[ComparisonEntry]:
     ]
 
 
-def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str, Any]:
+def profile_summary(document: RunDocument, path: Path | str | None) -> ProfileSummary:
     """What the JSON report carries about the run: where it came from and every measurement."""
     from fwadvisor.report.held_equal import held_equal
     from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
