@@ -102,7 +102,7 @@ def _readable(fmt: str, report: str) -> str:
 def _data(run: dict[str, Any]) -> dict[str, Any]:
     held = held_equal(run_from_data(run))
     assert held is not None
-    return held.as_data()
+    return dict(held.as_data())  # read as plain JSON, key by key
 
 
 def _pitfall(data: dict[str, Any], starts: str) -> dict[str, Any]:
