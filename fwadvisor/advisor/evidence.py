@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -74,9 +74,9 @@ class ProfileEvidence:
     details: dict[str, str] = field(default_factory=dict)  # metric -> the numbers it came from
     considered: list[ConsideredNumber] = field(default_factory=list)
 
-    def message_context(self) -> dict[str, Any]:
+    def message_context(self) -> dict[str, str | float]:
         """Names a rule's message may use: metrics, their inverses, the device and the suite."""
-        context: dict[str, Any] = {"device": self.device, "suite": self.suite or "?"}
+        context: dict[str, str | float] = {"device": self.device, "suite": self.suite or "?"}
         for name, value in self.metrics.items():
             context[name] = value
             if value:

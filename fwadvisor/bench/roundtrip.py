@@ -26,11 +26,21 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 FRAMEWORKS = ("torch", "tensorflow")
 EXIT_FAILED = 2
 RELOAD_TIMEOUT_S = 180.0  # a fresh TensorFlow import alone takes several seconds on a small CPU
+
+
+class _ReloadLine(TypedDict, total=False):
+    """The fresh process's one JSON line (the module docstring): the first four, or `error`."""
+
+    load_s: float
+    import_s: float
+    first_call_s: float
+    outputs_path: str
+    error: str
 
 
 @dataclass(frozen=True)
@@ -92,14 +102,14 @@ def reload_in_fresh_process(
     )
 
 
-def _last_json_line(text: str) -> dict[str, Any] | None:
+def _last_json_line(text: str) -> _ReloadLine | None:
     for line in reversed(text.strip().splitlines()):
         try:
             value = json.loads(line)
         except json.JSONDecodeError:
             continue
         if isinstance(value, dict):
-            return value
+            return cast("_ReloadLine", value)  # as the child wrote it; float() and Path() check it at use
     return None
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import msgspec
 
 from fwadvisor.frameworks import display_name
-from fwadvisor.profiler.catalog import LOWER_IS_BETTER
+from fwadvisor.profiler.catalog import LOWER_IS_BETTER, Params
 from fwadvisor.profiler.documents import (
     COMPARABLE,
     CaseKey,
@@ -44,7 +44,7 @@ class ComparedCase(msgspec.Struct, frozen=True, kw_only=True):
     benchmark: str
     framework: str
     dtype: str | None
-    params: dict[str, Any]
+    params: Params
 
     @property
     def key(self) -> tuple[CaseKey, str]:

@@ -8,12 +8,13 @@ missing field is an error that names where it is (`$.results[3].median_s`), neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal, NamedTuple
 
 import msgspec
 
+from fwadvisor.profiler.catalog import Params
 from fwadvisor.profiler.run_environment import Environment, GpuInfo
 from fwadvisor.profiler.steadiness import MAX_DRIFT, MAX_HALF_WIDTH
 
@@ -47,6 +48,13 @@ WorkerStatus = Literal[
     "cancelled",
 ]
 FatalKind = Literal["missing_framework", "no_gpu", "setup_failed"]
+# What a record says beside its number, as JSON: a precision flag is one scalar ("tf32": false,
+# "mixed_precision": "torch.autocast(...)"); an `extra` detail is a scalar, a list of them, or one
+# level of named scalars ("split": {"train": 1437, ...}, "compute_dtypes": {"Linear": "float16"}).
+JsonScalar = str | int | float | bool | None
+PrecisionFlags = dict[str, JsonScalar]
+Detail = JsonScalar | list[JsonScalar] | Mapping[str, JsonScalar]
+Details = dict[str, Detail]
 
 
 class Metric(msgspec.Struct, frozen=True):
@@ -150,9 +158,9 @@ class Record(msgspec.Struct, kw_only=True):
     framework_version: str | None = None
     device: str = "unknown"
     dtype: str | None = None
-    params: dict[str, Any] = {}
+    params: Params = {}
     threads: Count | None = None
-    precision: dict[str, Any] = {}
+    precision: PrecisionFlags = {}
     repeats: Count = 0
     median_s: Seconds | None = None
     # The samples' p20-p80 spread, absolute and relative to the median, and whether that passes 10%:
@@ -180,7 +188,7 @@ class Record(msgspec.Struct, kw_only=True):
     skipped: str | None = None
     cancelled: bool = False
     curve: list[CurvePoint] = []  # practice benchmarks only: one point per epoch
-    extra: dict[str, Any] = {}
+    extra: Details = {}
     # True when the sampling ran past its budget (up to a few times it) because the number was unsteady.
     sampling_extended: bool = False
     # Set by the parent from its load samples: a number measured while the machine was busy is no
@@ -210,7 +218,7 @@ class CaseKey(NamedTuple):
     params: bytes
 
 
-def case_key(benchmark: str, dtype: str | None, params: dict[str, Any]) -> CaseKey:
+def case_key(benchmark: str, dtype: str | None, params: Params) -> CaseKey:
     """The key of a case, from the fields every record, comparison and planned case carries."""
     return CaseKey(benchmark, dtype or "", msgspec.json.encode(params, order="sorted"))
 
@@ -343,7 +351,7 @@ class Comparison(msgspec.Struct, frozen=True, kw_only=True):
 
     benchmark: str
     dtype: str | None = None
-    params: dict[str, Any] = {}
+    params: Params = {}
     metric: str
     speed: Measured
     low: Measured | None = None

@@ -4,8 +4,9 @@ its card (profiles/gpus.yaml `expected:`, loaded with the peaks by peaks.py)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
+from fwadvisor.profiler.catalog import Params
 from fwadvisor.profiler.documents import Expected, Record, ran_and_checked
 from fwadvisor.profiler.gpu_table import lookup_gpu, normalize_device_name
 from fwadvisor.profiler.peaks import UNITS, canonical_dtype
@@ -75,7 +76,7 @@ def add_expected(records: list[Record]) -> None:
         record.expected = expected_for(record)
 
 
-def _same_params(wanted: dict[str, int | float | str], got: dict[str, Any]) -> bool:
+def _same_params(wanted: dict[str, int | float | str], got: Params) -> bool:
     """The record's params are exactly the range's: same keys, equal values (8192 == 8192.0)."""
     if set(wanted) != set(got):
         return False

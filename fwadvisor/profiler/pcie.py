@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from fwadvisor.profiler.catalog import HOST_LINK_BENCHMARKS
-from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.documents import Details, Record
 from fwadvisor.profiler.run_environment import Environment, GpuDevice
 
 # Transfer rate per lane (GT/s) and line encoding (payload bits, line bits) of each PCIe generation.
@@ -92,7 +92,7 @@ def _gpu_for(device: str, gpus: list[GpuDevice]) -> GpuDevice | None:
     return found[0] if found else None
 
 
-def link_share_extra(rate_gb_s: float, gpu: GpuDevice) -> dict[str, Any]:
+def link_share_extra(rate_gb_s: float, gpu: GpuDevice) -> Details:
     """What a copy record's extra says about the link: the link, its rate, and the share reached.
 
     The share is taken of the maximum link (NVML: the fastest the card and its slot allow), since the
@@ -105,7 +105,7 @@ def link_share_extra(rate_gb_s: float, gpu: GpuDevice) -> dict[str, Any]:
     if link is None:
         return {"pcie_link": "unknown (NVML reported no PCIe generation and width)"}
     share = rate_gb_s / link.rate_gb_s
-    extra: dict[str, Any] = {
+    extra: Details = {
         "pcie_link": link.text,
         "pcie_link_current": current.text if current is not None else "unknown",
         "share_of_link": round(share, 3),

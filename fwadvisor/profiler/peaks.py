@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from fwadvisor.profiler.catalog import DTYPES
 from fwadvisor.profiler.gpu_table import (
@@ -73,8 +73,24 @@ def canonical_dtype(dtype: str | None) -> str | None:
     return key if key in DTYPES else None
 
 
+class EstimateProperties(TypedDict, total=False):
+    """What an FP32 estimate reads of a GPU: documents.GpuProperties as a dict, or another source's
+    names for the same facts (a capability as "9.0", 9.0, (9, 0) or [9, 0]; see capability_text)."""
+
+    name: str
+    vendor: str | None
+    sm_count: float | None
+    multi_processor_count: float | None
+    multiprocessor_count: float | None
+    max_clock_mhz: float | None
+    sm_clock_max_mhz: float | None
+    compute_capability: str | float | tuple[int, int] | list[int] | None
+    total_memory_bytes: int | None
+    l2_cache_bytes: int | None
+
+
 def peak_for(
-    device_name: str, metric_kind: str, dtype: str | None, gpu_properties: dict[str, Any] | None = None
+    device_name: str, metric_kind: str, dtype: str | None, gpu_properties: EstimateProperties | None = None
 ) -> Peak | None:
     """The peak a result on `device_name` is compared with, or None when none is known.
 
@@ -125,11 +141,13 @@ def _datasheet_peak(gpu: GpuPeaks, metric_kind: str, dtype: str | None) -> Peak 
     )
 
 
-def _estimated_fp32_peak(device_name: str, name: str, props: dict[str, Any] | None) -> Peak | None:
+def _estimated_fp32_peak(device_name: str, name: str, props: EstimateProperties | None) -> Peak | None:
     if not props or not _looks_nvidia(name, props):
         return None
-    sm_count = _positive_number(props, ("sm_count", "multi_processor_count", "multiprocessor_count"))
-    clock_mhz = _positive_number(props, ("max_clock_mhz", "sm_clock_max_mhz"))
+    sm_count = _positive_number(
+        props.get("sm_count"), props.get("multi_processor_count"), props.get("multiprocessor_count")
+    )
+    clock_mhz = _positive_number(props.get("max_clock_mhz"), props.get("sm_clock_max_mhz"))
     capability = props.get("compute_capability")
     if sm_count is None or clock_mhz is None or capability is None:
         return None
@@ -148,16 +166,16 @@ def _estimated_fp32_peak(device_name: str, name: str, props: dict[str, Any] | No
     )
 
 
-def _looks_nvidia(name: str, props: dict[str, Any]) -> bool:
+def _looks_nvidia(name: str, props: EstimateProperties) -> bool:
     vendor = props.get("vendor")
     if isinstance(vendor, str) and vendor:
         return vendor.strip().lower() == "nvidia"
     return any(hint in name for hint in _NVIDIA_NAME_HINTS)
 
 
-def _positive_number(props: dict[str, Any], keys: tuple[str, ...]) -> float | None:
-    for key in keys:
-        value = props.get(key)
+def _positive_number(*values: float | None) -> float | None:
+    """The first of `values` that is a positive number (not a bool)."""
+    for value in values:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             return float(value)
     return None

@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 import msgspec
 
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS, Params
-from fwadvisor.profiler.documents import CurvePoint, FrameworkId, Metric, Record
+from fwadvisor.profiler.documents import CurvePoint, Details, FrameworkId, Metric, PrecisionFlags, Record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 
 CURVE_KEYS: tuple[str, ...] = CurvePoint.__struct_fields__
 # Same model, data, initial weights and optimiser: accuracies further apart than this are a finding.
 ACCURACY_GAP = 0.03
+
+
+class AccuracyGapFinding(TypedDict):
+    """Two frameworks' final test accuracies on one practice benchmark, further apart than the gap."""
+
+    benchmark: str
+    device: str
+    dtype: str | None
+    gap: float
+    accuracies: dict[str, float]  # by framework id
+    message: str
 
 
 def make_record(
@@ -30,7 +41,7 @@ def make_record(
     dtype: str | None,
     params: Params,
     threads: int | None,
-    precision: dict[str, Any],
+    precision: PrecisionFlags,
     timing: Timing | None,
     metric_name: str,
     metric_value: float | None,
@@ -39,7 +50,7 @@ def make_record(
     error: str | None = None,
     skipped: str | None = None,
     cancelled: bool = False,
-    extra: dict[str, Any] | None = None,
+    extra: Details | None = None,
 ) -> Record:
     """One result record. `metric_value` is None when the benchmark did not produce a number."""
     steadiness = timing.steadiness if timing else None
@@ -120,14 +131,14 @@ def failed_record(
     )
 
 
-def accuracy_gap_findings(results: Iterable[Record], gap: float = ACCURACY_GAP) -> list[dict[str, Any]]:
+def accuracy_gap_findings(results: Iterable[Record], gap: float = ACCURACY_GAP) -> list[AccuracyGapFinding]:
     """Practice benchmarks whose final test accuracy differs between frameworks by more than `gap`.
 
     Both frameworks train the same model on the same data from the same weights with the same optimiser,
     so a large gap says something about a framework (or a bug), and is reported rather than averaged away.
     """
     records = list(results)
-    findings: list[dict[str, Any]] = []
+    findings: list[AccuracyGapFinding] = []
     for benchmark in CURVE_BENCHMARKS:
         by_key: dict[tuple[str, str | None], dict[str, float]] = {}
         for record in records:

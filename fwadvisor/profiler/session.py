@@ -79,9 +79,18 @@ def peak_gpu_properties(found: Iterable[GpuProperties | None], environment: Envi
 def add_peaks(records: list[Record], gpu_properties: GpuProperties | None) -> None:
     """Set each FLOP/s and GB/s record's peak and percent of it: the datasheet's, or for a GPU the
     table does not know, an FP32 estimate from `gpu_properties` (SMs, max clock, compute capability)."""
-    from fwadvisor.profiler.peaks import peak_for, percent_of_peak
+    from fwadvisor.profiler.peaks import EstimateProperties, peak_for, percent_of_peak
 
-    properties = msgspec.structs.asdict(gpu_properties) if gpu_properties is not None else None
+    properties: EstimateProperties | None = None
+    if gpu_properties is not None:
+        properties = EstimateProperties(
+            name=gpu_properties.name,
+            total_memory_bytes=gpu_properties.total_memory_bytes,
+            sm_count=gpu_properties.sm_count,
+            compute_capability=gpu_properties.compute_capability,
+            l2_cache_bytes=gpu_properties.l2_cache_bytes,
+            max_clock_mhz=gpu_properties.max_clock_mhz,
+        )
     for record in records:
         kind = PEAK_KINDS.get(record.metric.name)
         if kind is None or record.metric.value is None or record.benchmark in GPU_ONLY:

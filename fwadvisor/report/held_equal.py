@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from fwadvisor.frameworks import PROFILER_IDS, identity
 from fwadvisor.profiler.catalog import MIXED_DTYPES, TORCH_LAYOUT_PARAM, shape_text, spec_of
@@ -98,6 +98,28 @@ class Pitfall:
         return f"{self.pitfall}: {self.how}"
 
 
+class BenchmarkHeldData(TypedDict):
+    """One benchmark in the JSON report's `held_equal`; a fact or difference is topic and value(s), all text."""
+
+    benchmark: str
+    cases: int
+    shared: list[dict[str, str]]  # {"topic", "value"}
+    by_design: list[dict[str, str]]  # {"topic", one value per profiler id, "note" where there is one}
+    not_equal: list[dict[str, str]]
+    note: NotRequired[str]
+
+
+class PitfallData(TypedDict):
+    pitfall: str
+    avoided: bool | None
+    how: str
+
+
+class HeldEqualData(TypedDict):
+    benchmarks: list[BenchmarkHeldData]
+    pitfalls: list[PitfallData]
+
+
 @dataclass(frozen=True)
 class HeldEqual:
     benchmarks: list[BenchmarkHeld]
@@ -106,24 +128,26 @@ class HeldEqual:
     intro: str = INTRO
     pitfalls_title: str = PITFALLS_TITLE
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> HeldEqualData:
         """The JSON report's structured form (framework keys are profiler ids, as in `measurements`)."""
 
-        def differences(items: list[Difference]) -> list[dict[str, Any]]:
+        def differences(items: list[Difference]) -> list[dict[str, str]]:
             return [{"topic": d.topic, **d.values, **({"note": d.note} if d.note else {})} for d in items]
 
+        def benchmark(b: BenchmarkHeld) -> BenchmarkHeldData:
+            data: BenchmarkHeldData = {
+                "benchmark": b.benchmark,
+                "cases": b.cases,
+                "shared": [{"topic": f.topic, "value": f.value} for f in b.shared],
+                "by_design": differences(b.by_design),
+                "not_equal": differences(b.not_equal),
+            }
+            if b.note:
+                data["note"] = b.note
+            return data
+
         return {
-            "benchmarks": [
-                {
-                    "benchmark": b.benchmark,
-                    "cases": b.cases,
-                    "shared": [{"topic": f.topic, "value": f.value} for f in b.shared],
-                    "by_design": differences(b.by_design),
-                    "not_equal": differences(b.not_equal),
-                    **({"note": b.note} if b.note else {}),
-                }
-                for b in self.benchmarks
-            ],
+            "benchmarks": [benchmark(b) for b in self.benchmarks],
             "pitfalls": [{"pitfall": p.pitfall, "avoided": p.avoided, "how": p.how} for p in self.pitfalls],
         }
 
@@ -330,9 +354,9 @@ def _sync_pitfall(ran: list[Record]) -> Pitfall:
 def _compile_pitfall(ran: list[Record]) -> Pitfall:
     how = "the first call (tracing, tf.function and XLA, torch.compile) is timed apart and kept out of the median"
     compiled = [
-        f"{identity(r.framework).name} {r.benchmark} {float(r.extra['compile_s']):.3g} s"
+        f"{identity(r.framework).name} {r.benchmark} {float(seconds):.3g} s"
         for r in ran
-        if isinstance(r.extra.get("compile_s"), int | float)
+        if isinstance(seconds := r.extra.get("compile_s"), int | float)
     ]
     traced = [
         f"TensorFlow's first {r.benchmark} step, with its tracing, took {r.cold_s:.3g} s"

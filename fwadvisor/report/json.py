@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import msgspec
 
@@ -20,12 +20,79 @@ from fwadvisor.advisor.plain import plain_data
 from fwadvisor.report.model import RunShown
 
 if TYPE_CHECKING:
-    from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, RunDocument
+    from fwadvisor.profiler.catalog import Params
+    from fwadvisor.profiler.documents import CaseKey, Details, Record, ResultStatus, RunDocument
+    from fwadvisor.report.held_equal import HeldEqualData
 
 # JSON escapes C0 controls itself; DEL and the C1 range (an 8-bit CSI, 0x9b) it writes as they are,
 # which is valid JSON but would reach a terminal that shows the report. Inside a JSON text such a
 # character can only stand in a string, where its \u escape means the same.
 _RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+class MetricEntry(TypedDict):
+    name: str
+    value: float | None
+
+
+class MeasurementEntry(TypedDict):
+    """One record in the JSON report's `measurements`; the last five keys only where they apply."""
+
+    benchmark: str
+    framework: str
+    dtype: str | None
+    params: Params
+    metric: MetricEntry
+    rel_spread: float | None
+    wide_spread: bool
+    percent_of_peak: float | None
+    correct: bool | None
+    error: str | None
+    skipped: str | None
+    cancelled: bool
+    status: str
+    machine_busy: bool
+    busy_reason: str | None
+    usable: bool
+    # msgspec.to_builtins of the record's RecordLoad, GpuTelemetry, Expected and curve points.
+    # (None fields of the first two are left out; a min/max pair is a two-number list).
+    load: NotRequired[dict[str, float | list[str]]]
+    gpu_telemetry: NotRequired[dict[str, int | bool | list[float] | list[str]]]
+    expected: NotRequired[dict[str, str | float]]
+    curve: NotRequired[list[dict[str, float | None]]]
+    extra: NotRequired[Details]
+
+
+class ComparisonEntry(TypedDict):
+    """One case in the JSON report's `comparisons`: documents.Comparison's fields, then its status."""
+
+    benchmark: str
+    dtype: str | None
+    params: Params
+    metric: str
+    speed: float
+    low: float | None
+    high: float | None
+    usable: bool
+    status: str
+
+
+class ProfileSummary(TypedDict):
+    """The JSON report's `profile` object as the run gives it (the engine's view of it is added after)."""
+
+    path: str | None
+    created: str | None
+    device: str
+    machine: str | None
+    this_machine: bool | None
+    suite: str
+    threads: int | None
+    frameworks: dict[str, dict[str, str | None]]  # per profiler id: version, status, error
+    measurements: list[MeasurementEntry]
+    load: dict[str, dict[str, bool | str | float | list[str]]]  # per framework: documents.FrameworkLoad
+    busy: list[str]
+    comparisons: list[ComparisonEntry]
+    held_equal: HeldEqualData | None
 
 
 def json_text(data: object) -> str:
@@ -49,13 +116,13 @@ def render_json(rec: Recommendation, run: RunShown | None, *, width: int, replac
     return json_text(data)
 
 
-def measurement(record: Record) -> dict[str, Any]:
+def measurement(record: Record) -> MeasurementEntry:
     """One record as the JSON report lists it, with whether it counts as evidence."""
     from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
     from fwadvisor.profiler.documents import classify, usable_as_evidence
     from fwadvisor.report.practice import PRACTICE_MODELS
 
-    entry: dict[str, Any] = {
+    entry: MeasurementEntry = {
         "benchmark": record.benchmark,
         "framework": record.framework,
         "dtype": record.dtype,
@@ -74,10 +141,12 @@ def measurement(record: Record) -> dict[str, Any]:
         "busy_reason": record.busy_reason,
         "usable": usable_as_evidence(record),
     }
-    for key in ("load", "gpu_telemetry", "expected"):
-        value = getattr(record, key)
-        if value is not None:
-            entry[key] = msgspec.to_builtins(value)
+    if record.load is not None:
+        entry["load"] = msgspec.to_builtins(record.load)
+    if record.gpu_telemetry is not None:
+        entry["gpu_telemetry"] = msgspec.to_builtins(record.gpu_telemetry)
+    if record.expected is not None:
+        entry["expected"] = msgspec.to_builtins(record.expected)
     if record.benchmark in PRACTICE_MODELS or record.curve:
         # Every point as recorded: the JSON report is the raw data for anyone's own plots.
         entry["curve"] = msgspec.to_builtins(record.curve)
@@ -86,7 +155,7 @@ def measurement(record: Record) -> dict[str, Any]:
     return entry
 
 
-def comparisons(document: RunDocument) -> list[dict[str, Any]]:
+def comparisons(document: RunDocument) -> list[ComparisonEntry]:
     """PyTorch against TensorFlow per case, each with its `status`: ok, wide_spread or busy, the doubt of
     its most doubtful number (documents.ratio_status_of), which every table marks after the ratio."""
     from fwadvisor.profiler.documents import case_key, classify, ratio_status_of
@@ -95,16 +164,23 @@ def comparisons(document: RunDocument) -> list[dict[str, Any]]:
     statuses: dict[CaseKey, list[ResultStatus]] = {}
     for record in document.results:
         statuses.setdefault(case_key(record.benchmark, record.dtype, record.params), []).append(classify(record))
-    out = []
-    for comparison in comparisons_for(document):
-        entry: dict[str, Any] = msgspec.to_builtins(comparison)
-        case = case_key(comparison.benchmark, comparison.dtype, comparison.params)
-        entry["status"] = ratio_status_of(statuses.get(case, ())).value
-        out.append(entry)
-    return out
+    return [
+        ComparisonEntry(
+            benchmark=c.benchmark,
+            dtype=c.dtype,
+            params=c.params,
+            metric=c.metric,
+            speed=c.speed,
+            low=c.low,
+            high=c.high,
+            usable=c.usable,
+            status=ratio_status_of(statuses.get(c.key, ())).value,
+        )
+        for c in comparisons_for(document)
+    ]
 
 
-def profile_summary(document: RunDocument, path: Path | str | None) -> dict[str, Any]:
+def profile_summary(document: RunDocument, path: Path | str | None) -> ProfileSummary:
     """What the JSON report carries about the run: where it came from and every measurement."""
     from fwadvisor.report.held_equal import held_equal
     from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine

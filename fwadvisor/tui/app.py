@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from fwadvisor.profiler.stop_signals import SIGNALS_TO_FORCE, STOP_SIGNALS, stop_signals_not_ignored
 from fwadvisor.safe_text import clean, one_line
+from fwadvisor.tui.machine_check import MachineCheck
 from fwadvisor.tui.modes import MODE_SCREENS, MODE_TITLES, SCREEN_TOOLTIPS, SCREENS_GROUP
 from fwadvisor.tui.profile_run import ProfileRun
 from fwadvisor.tui.screens.base import AdvisorScreen
@@ -76,6 +77,7 @@ class FwAdvisorApp(App[None]):
         # The screens' workers run on the App, so that its one handler hears how each ended.
         self.guarded = GuardedWorkers(self)
         self.profile_run = ProfileRun(self.guarded, state.worker_env)
+        self.machine_check = MachineCheck(self.guarded)
         # The first stop signal (SIGHUP, SIGTERM, SIGINT) and how many came: see catch_stop_signals.
         self.stopped_by: signal.Signals | None = None
         self.stop_signals_received = 0

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the App makes its ProfileRun before the first paint: the pr
     from textual.message_pump import MessagePump
 
     from fwadvisor.profiler.runner import ProcessEvent
-    from fwadvisor.tui.widgets.environment import EnvironmentPanel
+    from fwadvisor.tui.machine_check import MachineCheck
     from fwadvisor.tui.worker_errors import GuardedWorkers
 
 # The run's thread worker's group on the App: one run at a time.
@@ -37,7 +37,7 @@ class RunRequest:
     suite: str
     frameworks: list[str]
     benchmarks: list[str] | None
-    machine: EnvironmentPanel
+    machine: MachineCheck
 
 
 class ProfileRun:

@@ -13,6 +13,7 @@ import msgspec
 import pytest
 from test_tui_trust import hanging_torch, save_run_file, start_hanging_run
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Footer, Label, Select, Static
 from tui_helpers import status_text, wait_for
 
@@ -244,10 +245,10 @@ async def test_a_framework_that_is_not_installed_cannot_be_ticked_and_says_so():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         panel = app.screen.query_one(EnvironmentPanel)
-        assert await wait_for(pilot, panel.known.is_set, 30)
+        assert await wait_for(pilot, app.machine_check.known.is_set, 30)
         await pilot.pause(0.2)
         environment = msgspec.structs.replace(
-            panel.environment or Environment(),
+            app.machine_check.environment or Environment(),
             frameworks={
                 "torch": FrameworkInfo(installed=True, version="2.0", gpu_available=False),
                 "tensorflow": FrameworkInfo(installed=False, version=None, hint="pip install 'fwadvisor[tensorflow]'"),
@@ -270,10 +271,14 @@ async def test_the_footer_fits_80_columns_and_every_screen_has_one_name():
     async with app.run_test(size=(80, 24)) as pilot:
         for key in ("1", "2", "3", "4"):
             await pilot.press(key)
-            await pilot.pause(0.2)
-            footer = app.screen.query_one(Footer)
-            shown = [w for w in footer.query("FooterKey, FooterLabel") if w.region.width]
-            words = " ".join(str(getattr(w, "description", "") or w.render()) for w in shown)
+
+            def footer_words() -> tuple[list[Widget], str]:
+                shown = [w for w in app.screen.query_one(Footer).query("FooterKey, FooterLabel") if w.region.width]
+                return shown, " ".join(str(getattr(w, "description", "") or w.render()) for w in shown)
+
+            # The footer is drawn a few frames after the switch: a loaded machine took more than 0.2 s.
+            await wait_for(pilot, lambda: "Screens" in footer_words()[1], 10)
+            shown, words = footer_words()
             assert "Help" in words and "Quit" in words and "Screens" in words, (key, words)
             # Every key is drawn inside the 80 columns (none cut off at the right edge).
             assert all(w.region.right <= 80 for w in shown), (key, [(words, w.region) for w in shown])

@@ -81,9 +81,9 @@ async def test_the_machine_check_says_why_it_failed_through_the_apps_handler():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         panel = app.screen.query_one(EnvironmentPanel)
-        assert await wait_for(pilot, panel.known.is_set, 60)
+        assert await wait_for(pilot, app.machine_check.known.is_set, 60)
         # The check's own wiring, with a probe that fails: the App's handler hands the error to the panel.
-        app.guarded.run(probe_fails, group="env", description="Check", thread=True, on_error=panel.check_failed)
+        app.guarded.run(probe_fails, group="env", description="Check", thread=True, on_error=app.machine_check.failed)
         assert await wait_for(pilot, lambda: "Could not check this machine" in str(panel.render()), 10)
         assert "OSError: no /proc here" in str(panel.render())
         assert not notification_texts(app)  # said where it belongs, not twice

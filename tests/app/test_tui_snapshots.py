@@ -55,7 +55,7 @@ def test_profiler_layout_with_results(snap_compare, size, facts_today):
         await pilot.press("3")
         panel = app.screen.query_one(EnvironmentPanel)
         for _ in range(600):
-            if panel.known.is_set():
+            if app.machine_check.known.is_set():
                 break
             await pilot.pause(0.05)
         panel.post_message(EnvironmentChecked(FIXED_MACHINE))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import msgspec
 import pytest
@@ -110,7 +111,7 @@ def test_train_transformer_runs_checks_out_and_learns(records: dict[str, Record]
     assert record.check is not None and "first loss: max rel. error" in record.check and "NumPy float64" in record.check
     assert record.benchmark == "train_transformer" and record.params == TRAIN and record.device == "cpu"
     assert record.metric.name == "steps/s" and record.metric.value is not None and record.metric.value > 0
-    extra = record.extra
+    extra: dict[str, Any] = record.extra  # free JSON: each value is read as the type it is
     assert extra["final_loss"] < extra["first_loss"] and extra["checked_samples"] == TRAIN["batch"]
     assert extra["tokens_per_s"] == pytest.approx(record.metric.value * TRAIN["batch"] * TRAIN["seq_len"])
     assert extra["flops_per_step"] == tref.train_flops(

@@ -72,7 +72,7 @@ def _conv_run(torch_layout: str, dtype: str = "bf16") -> dict[str, Any]:
 def _data(run: dict[str, Any]) -> dict[str, Any]:
     held = held_equal(run_from_data(run))
     assert held is not None
-    return held.as_data()
+    return dict(held.as_data())  # read as plain JSON, key by key
 
 
 def test_a_channels_last_record_says_so_and_the_layout_pitfall_is_avoided(tmp_path):

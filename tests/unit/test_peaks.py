@@ -11,7 +11,7 @@ from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
 from fwadvisor.profiler.catalog import DTYPES
 from fwadvisor.profiler.gpu_table import load_table, lookup_gpu
-from fwadvisor.profiler.peaks import Peak, peak_for, percent_of_peak
+from fwadvisor.profiler.peaks import EstimateProperties, Peak, peak_for, percent_of_peak
 from fwadvisor.yamlio import load_yaml
 
 
@@ -137,7 +137,7 @@ def test_a_mode_the_card_lacks_has_no_peak(device_name, dtype):
     assert peak_for(device_name, "flops", dtype) is None
 
 
-HOPPER_LIKE = {"sm_count": 132, "max_clock_mhz": 1980, "compute_capability": "9.0"}
+HOPPER_LIKE: EstimateProperties = {"sm_count": 132, "max_clock_mhz": 1980, "compute_capability": "9.0"}
 
 
 def test_unknown_nvidia_gpu_gets_an_estimated_fp32_peak():
@@ -155,7 +155,7 @@ def test_unknown_nvidia_gpu_gets_an_estimated_fp32_peak():
     ("capability", "lanes"), [("7.0", 64), ("8.0", 64), ("8.6", 128), (9.0, 128), ((8, 9), 128), ([7, 5], 64)]
 )
 def test_estimate_uses_the_lanes_of_the_architecture(capability, lanes):
-    props = {"sm_count": 100, "max_clock_mhz": 1000, "compute_capability": capability}
+    props: EstimateProperties = {"sm_count": 100, "max_clock_mhz": 1000, "compute_capability": capability}
     peak = peak_for("NVIDIA Mystery", "flops", "fp32", props)
     assert peak is not None
     assert peak.value == pytest.approx(100 * lanes * 2 * 1000e6 / 1e12)
@@ -171,7 +171,7 @@ def test_estimate_reproduces_the_datasheet_fp32_figures():
         (132, 1980, "9.0", 67.0),
     ]
     for sm_count, clock, capability, datasheet in cases:
-        props = {"sm_count": sm_count, "max_clock_mhz": clock, "compute_capability": capability}
+        props: EstimateProperties = {"sm_count": sm_count, "max_clock_mhz": clock, "compute_capability": capability}
         peak = peak_for("NVIDIA Unlisted", "flops", "fp32", props)
         assert peak is not None
         assert peak.value == pytest.approx(datasheet, rel=0.01), capability
@@ -199,7 +199,7 @@ def test_no_estimate_without_usable_properties(props):
 
 def test_no_estimate_for_a_non_nvidia_gpu_reporting_a_capability():
     # ROCm reports gfx90a as capability 9.0; Hopper's lanes would be meaningless there.
-    props = {"sm_count": 104, "max_clock_mhz": 1700, "compute_capability": "9.0"}
+    props: EstimateProperties = {"sm_count": 104, "max_clock_mhz": 1700, "compute_capability": "9.0"}
     assert peak_for("AMD Instinct MI250X", "flops", "fp32", props) is None
     assert peak_for("Some Accelerator", "flops", "fp32", {**props, "vendor": "amd"}) is None
     assert peak_for("Some Accelerator", "flops", "fp32", {**props, "vendor": "NVIDIA"}) is not None

@@ -27,6 +27,7 @@ from fwadvisor.bench.backends.tensorflow_keras import keras
 from fwadvisor.bench.backends.tensorflow_transformer import TensorFlowTransformerParts
 from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Trainer
 from fwadvisor.bench.recipes.timed_call import Kernel
+from fwadvisor.profiler.documents import Details, PrecisionFlags
 
 FRAMEWORK: Final = "tensorflow"
 TENSORFLOW_DTYPES: dict[str, tf.DType] = {
@@ -106,7 +107,7 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
             where = "device" if self.cuda else "host"
             raise MemoryError(f"out of {where} memory: {first_line(exc)}") from exc
 
-    def set_precision(self, dtype: str) -> dict[str, Any]:
+    def set_precision(self, dtype: str) -> PrecisionFlags:
         """TF enables TF32 by default: set it explicitly, and record what is in force (one flag for both)."""
         tf.config.experimental.enable_tensor_float_32_execution(dtype == "tf32")
         on = bool(tf.config.experimental.tensor_float_32_execution_enabled())
@@ -170,14 +171,14 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
         return tf.matmul(a, b)
 
     def matmul_kernel(self, a: tf.Tensor, b: tf.Tensor) -> Kernel:
-        notes = {"mode": "eager", "output": "allocated per call by TF's allocator (tf.matmul has no out=)"}
+        notes: Details = {"mode": "eager", "output": "allocated per call by TF's allocator (tf.matmul has no out=)"}
         return Kernel(lambda: tf.matmul(a, b), notes)
 
     def conv2d(self, x: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
         return tf.nn.conv2d(x, w, strides=1, padding="SAME")
 
     def conv2d_kernel(self, x: tf.Tensor, w: tf.Tensor) -> Kernel:
-        notes: dict[str, Any] = {"mode": "eager"}
+        notes: Details = {"mode": "eager"}
         if self.cuda:
             notes["cudnn_autotune"] = os.environ.get("TF_CUDNN_USE_AUTOTUNE", "1") not in ("0", "false")
         return Kernel(lambda: tf.nn.conv2d(x, w, strides=1, padding="SAME"), notes)
@@ -186,7 +187,7 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
         """TensorFlow autotunes cuDNN convolutions by default (TF_CUDNN_USE_AUTOTUNE): nothing to set."""
 
     def scale_kernel(self, x: tf.Tensor, factor: float) -> Kernel:
-        notes = {
+        notes: Details = {
             "mode": "eager",
             "output": "allocated per call by TF's allocator, which reuses freed buffers (TF has no out=)",
         }
@@ -275,7 +276,7 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
 
         if mixed is None:
             return Trainer(step, loss)  # the cold call of step = tracing + graph optimisation
-        precision = {
+        precision: PrecisionFlags = {
             "mixed_precision": f"Keras {MIXED_POLICIES[mixed]} policy",
             "loss_scaling": "keras LossScaleOptimizer (dynamic)" if scaled else "none (bf16 has float32's range)",
             "weights": "float32",

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
+from fwadvisor.profiler.documents import Details
 
 NO_PINNED_API = "pageable: TensorFlow has no public API for pinned host memory, so this is its one path (NumPy buffer)"
 
@@ -28,7 +29,7 @@ class TensorFlowCopyParts:
             return tf.constant(host)
 
         memory = NO_PINNED_API if pinned else "pageable (NumPy buffer, not pinned)"
-        notes = {
+        notes: Details = {
             "op": "with tf.device('/GPU:0'): tf.constant(host)",
             # Seen on a CPU (tests/frameworks/test_copies_real_worker.py): the tensor never shares the NumPy buffer.
             "host_copy": "tf.constant copies the NumPy buffer into a TensorFlow host tensor first; timed with it",
@@ -44,7 +45,7 @@ class TensorFlowCopyParts:
             return memoryview(tf.identity(source))
 
         memory = NO_PINNED_API if pinned else "pageable (a host buffer TensorFlow allocates per call)"
-        notes = {"op": "memoryview(tf.identity(device_tensor))", "output": "allocated per call by TensorFlow"}
+        notes: Details = {"op": "memoryview(tf.identity(device_tensor))", "output": "allocated per call by TensorFlow"}
         return CopyKernel(copy, False, memory, notes)
 
     def host_array(self, copied: memoryview) -> np.ndarray:

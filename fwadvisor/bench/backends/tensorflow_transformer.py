@@ -18,6 +18,7 @@ import tensorflow as tf
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.backends.tensorflow_keras import keras
 from fwadvisor.bench.recipes.timed_call import Kernel
+from fwadvisor.profiler.documents import Details
 
 # Keras dtype policies for the profiler's dtype names (tf32 = float32 tensors, TF32 math set apart).
 _POLICIES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
@@ -95,7 +96,7 @@ class TensorFlowTransformerParts:
         def compiled(v: tf.Tensor) -> tf.Tensor:
             return model(v, training=False)
 
-        notes = {
+        notes: Details = {
             "eager": "Keras functional model: LayerNormalization, Dense(GELU tanh), Dense, Add; called eagerly",
             "compiled": "tf.function(jit_compile=True) (XLA)",
         }

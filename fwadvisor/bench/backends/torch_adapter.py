@@ -26,6 +26,7 @@ from fwadvisor.bench.backends.torch_copies import TorchCopyParts
 from fwadvisor.bench.backends.torch_transformer import TorchTransformerParts
 from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Trainer
 from fwadvisor.bench.recipes.timed_call import Kernel
+from fwadvisor.profiler.documents import Details, PrecisionFlags
 
 FRAMEWORK: Final = "torch"
 TORCH_DTYPES: dict[str, torch.dtype] = {
@@ -139,14 +140,14 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
             if self.cuda:
                 torch.cuda.empty_cache()  # give cached blocks back so the next case starts clean
 
-    def set_precision(self, dtype: str) -> dict[str, Any]:
+    def set_precision(self, dtype: str) -> PrecisionFlags:
         """Set TF32 explicitly (torch's defaults differ for matmul and cuDNN) and record what is in force."""
         tf32 = dtype == "tf32"
         # "highest" also keeps oneDNN's fp32 matmul at full precision on CPUs.
         torch.set_float32_matmul_precision("high" if tf32 else "highest")
         torch.backends.cuda.matmul.allow_tf32 = tf32
         torch.backends.cudnn.allow_tf32 = tf32
-        precision: dict[str, Any] = {
+        precision: PrecisionFlags = {
             "tf32_matmul": bool(torch.backends.cuda.matmul.allow_tf32),
             "tf32_conv": bool(torch.backends.cudnn.allow_tf32),
             "dtype": dtype,
@@ -336,14 +337,14 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
 
         if mixed is None:
             return Trainer(step, loss)
-        precision = {
+        precision: PrecisionFlags = {
             "mixed_precision": f"torch.autocast('{self.device}', dtype={AUTOCAST_DTYPES[mixed]})",
             "loss_scaling": "torch.amp.GradScaler (dynamic)" if scaler else "none (bf16 has float32's range)",
             "weights": "float32",
             "loss": "float32",
         }
         with autocast():
-            notes = {"compute_dtypes": _compute_dtypes(model, x)}
+            notes: Details = {"compute_dtypes": _compute_dtypes(model, x)}
         return Trainer(step, loss, precision, notes)
 
     def fitter(

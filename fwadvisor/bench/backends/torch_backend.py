@@ -6,7 +6,7 @@ probe() and setup() are PyTorch's own; run_benchmark() runs the shared recipe
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import torch
 
@@ -74,29 +74,30 @@ def setup(device: str, threads: int | None) -> Hello:
             torch.set_num_interop_threads(threads)
         except RuntimeError:
             pass  # only settable once, before inter-op work starts; intra-op threads are what count here
-    gpu_properties: dict[str, Any] = {}
+    gpu_properties: GpuProperties | None = None
     if device == "cuda":
         torch.cuda.set_device(0)
         props = torch.cuda.get_device_properties(0)
-        gpu_properties = {
-            "name": props.name,
-            "total_memory_bytes": int(props.total_memory),
-            "sm_count": int(props.multi_processor_count),
-            "compute_capability": f"{props.major}.{props.minor}",
-            "l2_cache_bytes": getattr(props, "L2_cache_size", None),
-        }
+        gpu_properties = GpuProperties(
+            name=props.name,
+            total_memory_bytes=int(props.total_memory),
+            sm_count=int(props.multi_processor_count),
+            compute_capability=f"{props.major}.{props.minor}",
+            l2_cache_bytes=getattr(props, "L2_cache_size", None),
+        )
         label = f"cuda:0 {props.name}"
         dev = torch.device("cuda", 0)
     else:
         label = "cpu"
         dev = torch.device("cpu")
-    _ADAPTER = TorchAdapter(dev, label, torch.get_num_threads(), gpu_properties.get("l2_cache_bytes"))
+    l2_cache_bytes = gpu_properties.l2_cache_bytes if gpu_properties else None
+    _ADAPTER = TorchAdapter(dev, label, torch.get_num_threads(), l2_cache_bytes)
     return Hello(
         framework=FRAMEWORK,
         framework_version=torch.__version__,
         device=label,
         threads=_ADAPTER.threads,
-        gpu_properties=GpuProperties(**gpu_properties) if gpu_properties else None,
+        gpu_properties=gpu_properties,
         build=build_info(),
     )
 

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
+from fwadvisor.profiler.documents import Details
 
 PINNED_MEMORY = "pinned (page-locked, torch.Tensor.pin_memory())"
 PAGEABLE_MEMORY = "pageable (NumPy buffer, not pinned)"
@@ -30,7 +31,7 @@ class TorchCopyParts:
             def copy_pinned() -> torch.Tensor:
                 return source.to(device, non_blocking=True)
 
-            notes = {"op": "pinned.to('cuda', non_blocking=True)"}
+            notes: Details = {"op": "pinned.to('cuda', non_blocking=True)"}
             return CopyKernel(copy_pinned, bool(source.is_pinned()), PINNED_MEMORY, notes)
 
         def copy_pageable() -> torch.Tensor:

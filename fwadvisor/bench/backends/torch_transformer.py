@@ -8,8 +8,6 @@ and GELU modules, torch.compile for the compiled run.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 import torch.nn.functional as F  # the conventional alias
@@ -17,6 +15,7 @@ from torch import nn
 
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.recipes.timed_call import Kernel
+from fwadvisor.profiler.documents import Details
 
 _DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
@@ -95,7 +94,7 @@ class TorchTransformerParts:
 
     def compiled_block(self, model: nn.Module, x: torch.Tensor) -> Kernel:
         compiled = torch.compile(model)  # default inductor backend and mode; compiles on the first call
-        notes: dict[str, Any] = {
+        notes: Details = {
             "eager": "nn.Module: LayerNorm, Linear, GELU(tanh), Linear, residual add; no_grad",
             "compiled": "torch.compile(model)",
             "note": "compile_s may include hits in inductor's on-disk cache",

@@ -33,6 +33,7 @@ import numpy as np
 from fwadvisor.bench.recipes.copy_adapter import CopyAdapterPart
 from fwadvisor.bench.recipes.timed_call import Kernel
 from fwadvisor.bench.recipes.transformer_adapter import TransformerAdapterPart
+from fwadvisor.profiler.documents import Details, PrecisionFlags
 
 Tensor = Any  # torch.Tensor, tf.Tensor ...
 Model = Any  # torch.nn.Module, keras.Model ...
@@ -55,8 +56,8 @@ class Trainer:
     loss: Callable[[], float]  # the current loss on the batch, inference mode (same precision as step)
     # Mixed precision only: the flags for the record's `precision` (how the narrow dtype is applied,
     # loss scaling, the weights' dtype) and notes for its `extra` (the dtype each layer computes in).
-    precision: dict[str, Any] = field(default_factory=dict)
-    notes: dict[str, Any] = field(default_factory=dict)
+    precision: PrecisionFlags = field(default_factory=dict)
+    notes: Details = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
         """Around one case: the framework's device scope; out-of-memory becomes MemoryError."""
         ...
 
-    def set_precision(self, dtype: str) -> dict[str, Any]:
+    def set_precision(self, dtype: str) -> PrecisionFlags:
         """Set TF32 explicitly for this dtype and return the flags in force (the record's `precision`)."""
         ...
 

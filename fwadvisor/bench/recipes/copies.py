@@ -17,6 +17,7 @@ from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
 from fwadvisor.bench.recipes.skeleton import Outcome
 from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.documents import Details
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure
 
@@ -44,7 +45,7 @@ def _require_gpu(adapter: Adapter, tensor: Any, what: str) -> None:
         raise RuntimeError(f"{what} is on {where}, not on the GPU")
 
 
-def _extra(kernel: CopyKernel, nbytes: int, direction: str, pinned: bool) -> dict[str, Any]:
+def _extra(kernel: CopyKernel, nbytes: int, direction: str, pinned: bool) -> Details:
     return {
         "bytes_per_call": nbytes,
         "direction": direction,

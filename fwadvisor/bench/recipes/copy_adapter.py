@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from fwadvisor.profiler.documents import Details
+
 
 @dataclass(frozen=True)
 class CopyKernel:
@@ -22,7 +24,7 @@ class CopyKernel:
     call: Callable[[], Any]
     pinned: bool  # the host side of the copy is page-locked memory
     host_memory: str  # in words, for the record: which host memory, and why where it is not what was asked
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: Details = field(default_factory=dict)
 
 
 class CopyAdapterPart(Protocol):

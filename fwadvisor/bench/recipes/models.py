@@ -10,12 +10,11 @@ function in every framework; its first loss or output is checked against NumPy f
 
 from __future__ import annotations
 
-from typing import Any
-
 from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
 from fwadvisor.bench.recipes.skeleton import Outcome, case_layout, layout_extra
+from fwadvisor.profiler.documents import Details
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure
 
@@ -31,7 +30,7 @@ def _train(
     x: Tensor,
     labels: Tensor,
     reference_loss: float,
-    extra: dict[str, Any],
+    extra: Details,
 ) -> Outcome:
     """Timed optimiser steps on one fixed batch; the loss must start where NumPy's does and fall.
 

@@ -13,7 +13,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from fwadvisor.bench import roundtrip
 from fwadvisor.bench.recipes import digits
 from fwadvisor.bench.recipes.adapter import Adapter, Model, Tensor
 from fwadvisor.bench.recipes.skeleton import Outcome
+from fwadvisor.profiler.documents import Details
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import Timing
 
@@ -32,7 +32,7 @@ class Trained:
 
     model: Model
     split: digits.DigitsSplit
-    settings: dict[str, Any]
+    settings: dict[str, int]
 
 
 # By framework: a worker runs one framework, but a test process may hold both.
@@ -83,7 +83,7 @@ def curve_timing(curve: list[dict[str, float]]) -> Timing:
     return Timing(cold_s=seconds[0], samples=seconds[1:] or seconds, calls_per_sample=1)
 
 
-def practice_extra(split: digits.DigitsSplit, settings: dict[str, int], fit: _Fit, layout: str) -> dict[str, Any]:
+def practice_extra(split: digits.DigitsSplit, settings: dict[str, int], fit: _Fit, layout: str) -> Details:
     """What a practice record says about how it trained (the same words in every framework)."""
     return {
         "data": "scikit-learn load_digits: 8x8 handwritten digits, pixels / 16 -> [0, 1] (ships with "
@@ -114,7 +114,7 @@ def practice_extra(split: digits.DigitsSplit, settings: dict[str, int], fit: _Fi
     }
 
 
-def _outcome(adapter: Adapter, fit: _Fit, reference_loss: float, extra: dict[str, Any]) -> Outcome:
+def _outcome(adapter: Adapter, fit: _Fit, reference_loss: float, extra: Details) -> Outcome:
     accuracy = fit.curve[-1]["test_accuracy"]
     check = digits.practice_check(fit.initial_loss, fit.final_loss, accuracy, reference_loss)
     return Outcome(
@@ -167,7 +167,7 @@ def export_extra(
     check: ref.Check,
     rows: int,
     source: str,
-) -> dict[str, Any]:
+) -> Details:
     """The export_roundtrip record's details."""
     return {
         "format": adapter.export_format,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
@@ -20,7 +19,7 @@ from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, ImageLayout
 from fwadvisor.profiler.catalog import CATALOG, BenchmarkSpec, Params
-from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.documents import Details, PrecisionFlags, Record
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import make_record, with_curve
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
@@ -43,7 +42,7 @@ class Outcome:
     timing: Timing
     metric: tuple[str, float]  # (name, value)
     check: ref.Check
-    extra: dict[str, Any]
+    extra: Details
     # A second timing the metric depends on (compiled_speedup's eager half): the record is only as
     # steady as its noisier half.
     paired_timing: Timing | None = None
@@ -51,7 +50,7 @@ class Outcome:
     curve: list[dict[str, float]] | None = None
     # Precision flags only the recipe knows (mixed precision: autocast / Keras policy, loss scaling),
     # added to the ones set_precision() put in force.
-    precision: dict[str, Any] = field(default_factory=dict)
+    precision: PrecisionFlags = field(default_factory=dict)
 
 
 # A recipe: the body of one benchmark, written once against the Adapter protocol.

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fwadvisor.profiler.documents import Details
+
 
 @dataclass(frozen=True)
 class Kernel:
     """A timed call and what this framework says about it in the record's `extra`."""
 
     call: Callable[[], Any]
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: Details = field(default_factory=dict)

@@ -12,6 +12,7 @@ from textual.app import App
 from textual.screen import Screen
 
 if TYPE_CHECKING:  # the interview paints first: it does not load the profiler's modules for a type
+    from fwadvisor.tui.machine_check import MachineCheck
     from fwadvisor.tui.profile_run import ProfileRun
     from fwadvisor.tui.state import AdvisorState
     from fwadvisor.tui.worker_errors import GuardedWorkers
@@ -25,6 +26,7 @@ class AdvisorHost(Protocol):
 
     state: AdvisorState
     profile_run: ProfileRun
+    machine_check: MachineCheck
 
     guarded: GuardedWorkers
 

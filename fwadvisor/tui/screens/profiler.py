@@ -238,12 +238,14 @@ class ProfilerScreen(RunEvidenceScreen):
         self.cancelling = False
         self.profiling = True
         self.progress.waiting(chosen, controls.missing)
-        waiting = "" if self.machine.known.is_set() else " (waiting for the machine check to finish)"
+        waiting = "" if self.host.machine_check.known.is_set() else " (waiting for the machine check to finish)"
         self.problems, self.busy_notes = [], []
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
         self.app_progress(f"Profiling: starting suite {controls.chosen_suite}")
         # The App owns the run (it goes on while another screen shows); this screen hears how it goes.
-        self.host.profile_run.start(self, RunRequest(controls.chosen_suite, chosen, benchmarks, self.machine))
+        self.host.profile_run.start(
+            self, RunRequest(controls.chosen_suite, chosen, benchmarks, self.host.machine_check)
+        )
         return True
 
     def action_run(self) -> None:

@@ -1,12 +1,11 @@
 """The profiler's top lines: this machine's CPU and GPU, and each framework with the fix for a missing one.
 
 The check starts a short process per framework (a few seconds), so it runs in a thread worker while
-the screen is already usable; a run waits for it (see `known`).
+the screen is already usable; the App owns it (tui/machine_check.py) and a run waits for it there.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from rich.text import Text
@@ -81,29 +80,10 @@ class EnvironmentPanel(Static):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(Text(CHECKING, style="italic"), **kwargs)
-        # Written by the check's thread before it sets `known`; None if the check failed.
-        self.environment: Environment | None = None
-        self.known = threading.Event()
 
     def on_mount(self) -> None:
-        host_of(self.app).guarded.run(
-            self.check, group="env", description="Check the environment", thread=True, on_error=self.check_failed
-        )
-
-    def check(self) -> None:
-        """Probe the machine (in a thread of the App: it starts a process per framework)."""
-        from fwadvisor.profiler.environment import collect_environment
-
-        try:
-            environment = collect_environment(probe_frameworks=True)
-            self.environment = environment  # before `known`: the run's thread reads it once that is set
-        finally:  # a failed probe must not stop profiling: a run waits for this, then goes on without
-            self.known.set()
-        self.post_message(EnvironmentChecked(environment))
-
-    def check_failed(self, error: BaseException) -> None:
-        """The check stopped on an error (the App's worker handler calls this): say why."""
-        self.post_message(EnvironmentChecked(None, f"{type(error).__name__}: {error}"))
+        # The App owns the check (a run waits on it there); this panel only shows what it found.
+        host_of(self.app).machine_check.start(self)
 
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
         # Not stopped: the screen hears it too (a framework that is not installed cannot be ticked).
