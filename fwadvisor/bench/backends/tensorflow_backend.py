@@ -114,7 +114,7 @@ def setup(device: str, threads: int | None) -> Hello:
         # TensorFlow fixes devices and thread pools when its runtime starts: a second setup can only
         # confirm the first one.
         if (_ADAPTER.device, _ADAPTER.requested_threads) == (device, threads):
-            return _hello(_ADAPTER)
+            return recipes.hello(_ADAPTER, _GPU_PROPERTIES, build_info())
         raise RuntimeError(
             "TensorFlow is already set up in this process for "
             f"{_ADAPTER.device} with threads={_ADAPTER.requested_threads}: use a new process"
@@ -144,22 +144,9 @@ def setup(device: str, threads: int | None) -> Hello:
         label = "cpu"
     intra = tf.config.threading.get_intra_op_parallelism_threads()
     _ADAPTER = TensorFlowAdapter(device, label, intra or os.cpu_count() or 1, threads)
-    return _hello(_ADAPTER)
-
-
-def _hello(adapter: TensorFlowAdapter) -> Hello:
-    return Hello(
-        framework=FRAMEWORK,
-        framework_version=tf.__version__,
-        device=adapter.label,
-        threads=adapter.threads,
-        gpu_properties=_GPU_PROPERTIES,
-        build=build_info(),
-    )
+    return recipes.hello(_ADAPTER, _GPU_PROPERTIES, build_info())
 
 
 def run_benchmark(benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
     """Run one case and return its record; out-of-memory becomes MemoryError with a clear message."""
-    if _ADAPTER is None:
-        raise RuntimeError("call setup(device, threads) before run_benchmark")
     return recipes.run_benchmark(_ADAPTER, benchmark, params, dtype, budget_s)

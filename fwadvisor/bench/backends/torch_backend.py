@@ -92,18 +92,9 @@ def setup(device: str, threads: int | None) -> Hello:
         dev = torch.device("cpu")
     l2_cache_bytes = gpu_properties.l2_cache_bytes if gpu_properties else None
     _ADAPTER = TorchAdapter(dev, label, torch.get_num_threads(), l2_cache_bytes)
-    return Hello(
-        framework=FRAMEWORK,
-        framework_version=torch.__version__,
-        device=label,
-        threads=_ADAPTER.threads,
-        gpu_properties=gpu_properties,
-        build=build_info(),
-    )
+    return recipes.hello(_ADAPTER, gpu_properties, build_info())
 
 
 def run_benchmark(benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
     """Run one case and return its record; out-of-memory becomes MemoryError with a clear message."""
-    if _ADAPTER is None:
-        raise RuntimeError("call setup(device, threads) before run_benchmark")
     return recipes.run_benchmark(_ADAPTER, benchmark, params, dtype, budget_s)

@@ -21,7 +21,8 @@ from fwadvisor.bench.recipes import copies, kernels, models, practice, transform
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.skeleton import Recipe, run_case
 from fwadvisor.profiler.catalog import Params
-from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.documents import GpuProperties, Record
+from fwadvisor.profiler.protocol import Hello
 
 # One recipe per catalogue entry, in the catalogue's order (the "known:" list of an unknown-benchmark
 # error); what each may run (device, dtype rule) is its catalogue entry's.
@@ -42,7 +43,22 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-def run_benchmark(adapter: Adapter, benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
+def run_benchmark(adapter: Adapter | None, benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
     """One case in one framework: its record; ValueError for an unknown or refused case, MemoryError
-    when the device or host ran out of memory; anything else the framework raised."""
+    when the device or host ran out of memory; anything else the framework raised. `adapter` is the
+    backend's, None until its setup() made one."""
+    if adapter is None:
+        raise RuntimeError("call setup(device, threads) before run_benchmark")
     return run_case(adapter, RECIPES, benchmark, params, dtype, budget_s)
+
+
+def hello(adapter: Adapter, gpu_properties: GpuProperties | None, build: dict[str, str]) -> Hello:
+    """What a backend's setup() answers: the adapter it made, its GPU (None on a CPU) and its build."""
+    return Hello(
+        framework=adapter.framework,  # type: ignore[arg-type]  # a backend's FRAMEWORK, a profiler id
+        framework_version=adapter.version,
+        device=adapter.label,
+        threads=adapter.threads,
+        gpu_properties=gpu_properties,
+        build=build,
+    )
