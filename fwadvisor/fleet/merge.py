@@ -162,7 +162,8 @@ def _node(label: str, document: RunDocument, source: str) -> FleetNode:
         created=_shown(document.created) if document.created else None,
         busy=busy,
         busy_reason=(
-            excerpt("; ".join(busy_reasons), MESSAGE_CHARS) or f"{busy_records} measurements marked busy"
+            excerpt("; ".join(busy_reasons), MESSAGE_CHARS)
+            or f"{busy_records} measurement{'' if busy_records == 1 else 's'} marked busy"
             if busy
             else None
         ),
