@@ -254,7 +254,16 @@ class FwAdvisorApp(App[None]):
             "Read answers from a project's code and dependencies, then go on with the rest",
             self.action_start_from_project,
         )
+        yield SystemCommand(
+            "Open a fleet report", "Merge saved runs of many machines (profile merge)", self.open_fleet_report
+        )
         yield SystemCommand("Help and FAQ", "What each screen does, and common questions", self.action_help)
+
+    def open_fleet_report(self) -> None:
+        from fwadvisor.paths import runs_dir
+        from fwadvisor.tui.screens.fleet import open_fleet_report
+
+        open_fleet_report(self, runs_dir())
 
     def action_start_from_project(self, folder: Path | None = None, scan_now: bool = False) -> None:
         """Scan a project folder, let the person tick the answers to keep, then continue the interview."""

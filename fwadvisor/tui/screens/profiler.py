@@ -67,6 +67,8 @@ class ProfilerScreen(RunEvidenceScreen):
             "Table/Curves",
             tooltip="Switch between the results table and the training curves of the practice suite",
         ),
+        # Not in the footer (its 80 columns are taken); the help and the command palette name it.
+        Binding("f", "fleet", "Fleet report", show=False, tooltip="Merge saved runs of many machines"),
     ]
     DEFAULT_CSS = """
     /* The table keeps room for three rows whatever the chart needs; on a short terminal the chart
@@ -257,6 +259,12 @@ class ProfilerScreen(RunEvidenceScreen):
         self.cancelling = True
         self.host.profile_run.cancel()
         self.status = "Cancelling: stopping the worker ..."
+
+    def action_fleet(self) -> None:
+        from fwadvisor.paths import runs_dir
+        from fwadvisor.tui.screens.fleet import open_fleet_report
+
+        open_fleet_report(self.app, runs_dir())
 
     def action_toggle_view(self) -> None:
         if self.has_curves:
