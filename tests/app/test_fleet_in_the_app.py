@@ -52,6 +52,7 @@ async def test_fleet_report_from_a_fleet_folder_at_80x24() -> None:
         await pilot.press("space", "m")
         assert await wait_for(pilot, lambda: isinstance(app.screen, FleetReportDialog), 5)
         dialog = app.screen
+        assert isinstance(dialog, FleetReportDialog)
         assert await wait_for(pilot, lambda: dialog.report is not None, 20)
         await pilot.pause()
         report = dialog.query_one("#fleet-report", Static)
