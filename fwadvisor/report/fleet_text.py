@@ -36,11 +36,11 @@ def _wrapped(text: str, width: int, style: str = "", indent: str = "", hang: str
     return [(line, style) for line in wrap_words(one_line(text), width, indent=indent, hang=indent + hang)]
 
 
-def fleet_lines(report: FleetReport, width: int = 80) -> list[StyledLine]:
+def fleet_lines(report: FleetReport, width: int = 80, *, title: bool = True) -> list[StyledLine]:
     """The whole fleet report as styled lines no wider than `width` (a word longer than a line, such
-    as a web address, keeps its own line whole)."""
+    as a web address, keeps its own line whole); `title`: False where a dialog's title shows it."""
     view = fleet_view(report)
-    lines: list[StyledLine] = _wrapped(view.title, width, "bold")
+    lines: list[StyledLine] = _wrapped(view.title, width, "bold") if title else []
     for sentence in view.intro:
         lines += _wrapped(sentence, width, "dim")
     lines += [("", ""), ("Nodes", "bold")]

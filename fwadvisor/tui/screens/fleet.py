@@ -129,7 +129,6 @@ class FleetReportDialog(ReadingDialog):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
     DEFAULT_CSS = """
     FleetReportDialog > Vertical { width: 95%; max-width: 110; }
-    FleetReportDialog VerticalScroll { max-height: 80vh; }
     """
 
     def __init__(self, paths: Sequence[Path]) -> None:
@@ -177,7 +176,7 @@ class FleetReportDialog(ReadingDialog):
         room = scroll.size.width - scroll.styles.scrollbar_size_vertical
         width = max(MIN_REPORT_COLUMNS, room if scroll.size.width else self.app.size.width - 8)
         text = Text()
-        for index, (line, style) in enumerate(fleet_lines(self.report, width)):
+        for index, (line, style) in enumerate(fleet_lines(self.report, width, title=False)):
             text.append(("\n" if index else "") + line, style=style)
         shown.update(text)
 
