@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from fwadvisor.errors import InputError
-from fwadvisor.fleet.model import FleetCase, FleetNode, FleetReport, NodeValue
+from fwadvisor.fleet.model import FLEET_KIND, FleetCase, FleetNode, FleetReport, NodeValue
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.compare import setup_differences
@@ -49,13 +49,24 @@ def run_files(paths: Iterable[Path | str]) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.json") if not p.name.startswith("."))
+            found = sorted(p for p in path.glob("*.json") if not p.name.startswith(".") and not _is_fleet_report(p))
             if not found:
                 raise InputError("this folder holds no saved run (*.json) to merge", file=path)
             files += found
         else:
             files.append(path)
     return files
+
+
+def _is_fleet_report(path: Path) -> bool:
+    """Whether a folder's file is a fleet report saved beside the runs (`--output fleet-x/fleet.json`):
+    no node's run, so not a missing node either. Its kind is within its first lines."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(200)
+    except OSError:
+        return False  # reading it as a run says why
+    return f'"kind": "{FLEET_KIND}"'.encode() in head or f'"kind":"{FLEET_KIND}"'.encode() in head
 
 
 def label_of(path: Path, document: RunDocument | None) -> str:

@@ -20,7 +20,7 @@ from conftest import FIXTURES, record_data, run_cli
 from fwadvisor.errors import InputError
 from fwadvisor.fleet.merge import load_runs, merge_runs, missing_node
 from fwadvisor.fleet.model import FLEET_KIND, FleetReport
-from fwadvisor.profiler.documents import Metric, RunDocument, encode_run
+from fwadvisor.profiler.documents import Expected, Metric, RunDocument, encode_run
 from fwadvisor.profiler.run_file import run_from_data
 from fwadvisor.report.fleet_render import render_fleet
 
@@ -103,6 +103,15 @@ def test_busy_node_listed_but_not_counted() -> None:
     assert any(w.startswith("c was measured while other processes were busy") for w in report.warnings)
     text = render_fleet(report, "text", width=80)
     assert "! busy" in text and "20 !" in text
+
+
+def test_expected_range_verdict_per_node() -> None:
+    slow = _run("b", matmul={"torch": 40})
+    slow.results[0].expected = Expected(verdict="below", low=90, high=110, unit="GFLOP/s", card="H100", source="x")
+    report = merge_runs([("a", _run("a", matmul={"torch": 100})), ("b", slow)])
+    value = next(v for v in _case(report, "matmul", "torch").nodes if v.node == "b")
+    assert value.expected == "below"
+    assert "straggler; below the usual range" in render_fleet(report, "md")
 
 
 def test_mismatched_suites_list_the_cases_some_nodes_ran() -> None:
@@ -210,7 +219,7 @@ def test_real_runs_through_the_cli(tmp_path: Path) -> None:
     assert "fleet report: 3 nodes, 1 missing" in result.stdout
     # PyTorch's eager_overhead: node-a and node-c at the median, node-b twice its time.
     assert "node-b, 2.00x slower than the median" in _flat(result.stdout)
-    out = tmp_path / "fleet.json"
+    out = fleet / "fleet.json"  # saved beside the runs: merging the folder again leaves it out
     result = run_cli(
         "profile", "merge", *(str(fleet / f"node-{n}.json") for n in "ab"), "--format", "json", "--output", str(out)
     )
@@ -218,6 +227,8 @@ def test_real_runs_through_the_cli(tmp_path: Path) -> None:
     parsed = json.loads(out.read_text())
     assert [n["label"] for n in parsed["nodes"]] == ["node-a", "node-b"]
     assert len(parsed["cases"]) == len(real.results) and parsed["spread"] == "min-max across nodes"
+    again = run_cli("profile", "merge", str(fleet), "--format", "json")
+    assert [n["label"] for n in json.loads(again.stdout)["nodes"]] == ["node-a", "node-b", "node-c", "node-d"]
 
 
 def test_nothing_readable_is_bad_input(tmp_path: Path) -> None:
