@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from fwadvisor.advisor.engine import EvidenceRef
     from fwadvisor.profiler.documents import CurvePoint, RunDocument
+    from fwadvisor.report.cluster_table import ClusterSection
     from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.profile_table import Row
 
@@ -136,6 +137,8 @@ class EvidenceSection:
     problems: list[str]
     trust: TrustNotes  # how far the numbers can be trusted (busy runs, the GPU's state)
     held: HeldEqual | None  # what the frameworks shared; None: no benchmark ran in either framework
+    # The cluster suite's all-reduce and scaling tables (report/cluster_table.py); None: no such record.
+    cluster: ClusterSection | None = None
 
     @property
     def evidence_sentence(self) -> str:
