@@ -124,6 +124,7 @@ def measurement(record: Record) -> MeasurementEntry:
     from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
     from fwadvisor.profiler.documents import classify, usable_as_evidence
     from fwadvisor.report.practice import PRACTICE_MODELS
+    from fwadvisor.safe_text import NAME_CHARS, clean, cut
 
     entry: MeasurementEntry = {
         "benchmark": record.benchmark,
@@ -153,9 +154,12 @@ def measurement(record: Record) -> MeasurementEntry:
     if record.benchmark in PRACTICE_MODELS or record.curve:
         # Every point as recorded: the JSON report is the raw data for anyone's own plots.
         entry["curve"] = msgspec.to_builtins(record.curve)
-    if record.benchmark == EXPORT_BENCHMARK or record.benchmark in CLUSTER_BENCHMARKS:
-        # The cluster suite's details: sizes, launcher, backend, bucketing, scaling efficiency.
+    if record.benchmark == EXPORT_BENCHMARK:
         entry["extra"] = record.extra
+    elif record.benchmark in CLUSTER_BENCHMARKS:
+        # The cluster suite's details (sizes, launcher, backend, bucketing, scaling efficiency); its words
+        # are the ranks' outside text: bounded, no control or invisible character, as a host name is.
+        entry["extra"] = {k: clean(cut(v, NAME_CHARS)) if isinstance(v, str) else v for k, v in record.extra.items()}
     return entry
 
 
