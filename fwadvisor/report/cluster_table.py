@@ -12,7 +12,6 @@ on CPU says the contract's sentence: its numbers test the plumbing, not a cluste
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from fwadvisor.advisor.cluster_evidence import (
     ALL_REDUCE,
@@ -33,7 +32,7 @@ from fwadvisor.advisor.cluster_evidence import (
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import shape_text
 from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify
-from fwadvisor.report.model import Table
+from fwadvisor.report.model import ClusterSection, Table, TitledTable
 from fwadvisor.report.profile_table import rows
 from fwadvisor.safe_text import NAME_CHARS, clean, cut
 
@@ -49,23 +48,6 @@ BUS_WORDS = (
     "Bus bandwidth as nccl-tests computes it: algorithm bandwidth (bytes / time of one all-reduce) x 2(n-1)/n, "
     "so it reads against the links' speed whatever the number of ranks."
 )
-
-
-@dataclass(frozen=True)
-class TitledTable:
-    title: str
-    table: Table
-    notes: list[str] = field(default_factory=list)  # sentences under it
-
-
-@dataclass(frozen=True)
-class ClusterSection:
-    title: str
-    plumbing: str  # the CPU sentence ("" on a GPU run)
-    tables: list[TitledTable]
-    notes: list[str]  # what was skipped or failed, in words
-    claim: str  # what the numbers mean for "TensorFlow has the more efficient distributed training"
-    legend: str = ""  # the marks' legend, when no speed table above says it
 
 
 def _label(record: Record) -> str:

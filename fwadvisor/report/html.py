@@ -17,9 +17,8 @@ from fwadvisor.safe_text import for_html as _e
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import ResultStatus
-    from fwadvisor.report.cluster_table import ClusterSection
     from fwadvisor.report.held_equal import HeldEqual
-    from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, TrustNotes
+    from fwadvisor.report.model import ClusterSection, EvidenceSection, PracticeModel, SpeedTable, TrustNotes
     from fwadvisor.report.profile_table import Cell
 
 _CSS = (

@@ -12,9 +12,8 @@ from fwadvisor.report.model import Group, Item, Measured, Report, RunShown, Sect
 from fwadvisor.safe_text import for_markdown as _md
 
 if TYPE_CHECKING:
-    from fwadvisor.report.cluster_table import ClusterSection
     from fwadvisor.report.held_equal import HeldEqual
-    from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
+    from fwadvisor.report.model import ClusterSection, EvidenceSection, SpeedTable, TrustNotes
 
 # Sections whose last line is the page's last (the page ends with one blank line of its own).
 _OPEN_END = {"misconceptions"}

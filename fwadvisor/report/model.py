@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from fwadvisor.advisor.engine import EvidenceRef
     from fwadvisor.profiler.documents import CurvePoint, RunDocument
-    from fwadvisor.report.cluster_table import ClusterSection
     from fwadvisor.report.held_equal import HeldEqual
     from fwadvisor.report.profile_table import Row
 
@@ -119,6 +118,27 @@ class TrustNotes:
     gpu: list[str] = field(default_factory=list)  # per GPU record: clocks, temperature, power, usual range
     gpu_title: str = GPU_STATE_TITLE
     below: str = ""  # what "below the usual range" usually means, when a number is below it
+
+
+@dataclass(frozen=True)
+class TitledTable:
+    """A table of the cluster section (report/cluster_table.py builds them) with its title and notes."""
+
+    title: str
+    table: Table
+    notes: list[str] = field(default_factory=list)  # sentences under it
+
+
+@dataclass(frozen=True)
+class ClusterSection:
+    """The cluster suite's all-reduce and scaling tables, the CPU sentence and the claim's answer."""
+
+    title: str
+    plumbing: str  # the CPU sentence ("" on a GPU run)
+    tables: list[TitledTable]
+    notes: list[str]  # what was skipped or failed, in words
+    claim: str  # what the numbers mean for "TensorFlow has the more efficient distributed training"
+    legend: str = ""  # the marks' legend, when no speed table above says it
 
 
 @dataclass(frozen=True)

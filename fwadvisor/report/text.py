@@ -22,9 +22,8 @@ from fwadvisor.safe_text import clean, one_line, wrap_words
 
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
-    from fwadvisor.report.cluster_table import ClusterSection
     from fwadvisor.report.held_equal import HeldEqual
-    from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
+    from fwadvisor.report.model import ClusterSection, EvidenceSection, SpeedTable, TrustNotes
     from fwadvisor.report.profile_table import Cell
 
 
