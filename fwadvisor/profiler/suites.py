@@ -148,8 +148,9 @@ def load_suite(name_or_path: str) -> Suite:
             if problem is not None:
                 spec = CATALOG[item.benchmark]
                 unknown = sorted(set(cases.params) - set(expected_params(spec, cases.params)))
-                if not unknown and spec.choice is not None and spec.choice.name in cases.params:
-                    unknown = [spec.choice.name]  # a choice that is not one: its line
+                choice = spec.choice.name if spec.choice is not None else None
+                if choice in cases.params and cases.params[choice] not in spec.choice.options:  # type: ignore[union-attr]
+                    unknown = [choice]  # a choice that is none of the allowed: its own line
                 keys: list[str | int] = ["benchmarks", index, device, "params", *unknown[:1]]
                 raise InputError(problem, file=path, line=line_of(path, keys) or where)
             allowed = CATALOG[item.benchmark].only_dtypes or allowed
