@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify
+from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, classify, ran_and_checked
 
 ALL_REDUCE: Final = "all_reduce"
 DDP_SCALING: Final = "ddp_scaling"
@@ -110,12 +110,15 @@ def baselines(records: Iterable[Record]) -> dict[tuple[str, str, tuple[tuple[str
     return {model_key(r): r for r in records if r.benchmark == DDP_SCALING and world_size(r) == 1}
 
 
-def efficiency(record: Record, baseline: Record | None) -> Efficiency | None:
+def efficiency(record: Record, baseline: Record | None, *, shown: bool = False) -> Efficiency | None:
     """The record's scaling efficiency: the parent's (extra), else t(1)/t(N) from its baseline record.
-    None when the record or its baseline is not usable, or at world size 1 (no scaling to speak of)."""
-    if not usable(record) or (world_size(record) or 0) < 2:
+    None when the record or its baseline is not usable, or at world size 1 (no scaling to speak of).
+    `shown`: for a table, which marks a doubtful number rather than hiding it: an unsteady or busy
+    record (or baseline) that ran and checked out gives its efficiency too."""
+    fit = ran_and_checked if shown else usable
+    if not fit(record) or (world_size(record) or 0) < 2:
         return None
-    if baseline is not None and not usable(baseline):
+    if baseline is not None and not fit(baseline):
         return None
     extra = record.extra
     value = number(extra, "scaling_efficiency")

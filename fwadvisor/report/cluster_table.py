@@ -31,7 +31,7 @@ from fwadvisor.advisor.cluster_evidence import (
 )
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import shape_text
-from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify
+from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument, classify, ratio_status_of
 from fwadvisor.report.model import ClusterSection, Table, TitledTable
 from fwadvisor.report.profile_table import rows
 from fwadvisor.safe_text import NAME_CHARS, clean, cut
@@ -209,14 +209,24 @@ def _scaling(records: list[Record]) -> list[TitledTable]:
             steps.append([str(size), t50, t90, f50, f90, row.faster_text(short=True) if row is not None else "-"])
             if size < 2:
                 continue
-            eff = {fw: efficiency(r, base.get(model_key(r))) for fw, r in pair.items()}
+            eff = {fw: efficiency(r, base.get(model_key(r)), shown=True) for fw, r in pair.items()}
             torch, tensorflow = eff.get("torch"), eff.get("tensorflow")
+            # A doubtful step or baseline (unsteady, busy) is shown with its mark, never as a clean number.
+            marks = {fw: _doubt(r, base.get(model_key(r))) for fw, r in pair.items()}
             between = "-"
             if torch is not None and tensorflow is not None:
                 between = f"{torch.value / tensorflow.value:.2f}"
                 if None not in (torch.low, torch.high, tensorflow.low, tensorflow.high) and tensorflow.low:
                     between += f" ({torch.low / tensorflow.high:.2f}-{torch.high / tensorflow.low:.2f})"  # type: ignore[operator]
-            effs.append([str(size), torch.text() if torch else "-", tensorflow.text() if tensorflow else "-", between])
+            doubt = " ".join(dict.fromkeys(m for m in marks.values() if m))
+            effs.append(
+                [
+                    str(size),
+                    f"{torch.text()}{marks.get('torch', '')}" if torch else "-",
+                    f"{tensorflow.text()}{marks.get('tensorflow', '')}" if tensorflow else "-",
+                    f"{between}{' ' + doubt if doubt and between != '-' else ''}",
+                ]
+            )
         head = ["N", f"{PYTORCH.name} p50 ms", "p90", f"{TENSORFLOW.name} p50 ms", "p90", "steps/s ahead"]
         tables.append(TitledTable(f"Step time, {name}", Table(head, steps, frozenset(range(6))), _setup_notes(by_size)))
         if effs:
@@ -229,14 +239,21 @@ def _scaling(records: list[Record]) -> list[TitledTable]:
     return tables
 
 
+def _doubt(record: Record, baseline: Record | None) -> str:
+    """ " ~" or " !": the mark of the more doubtful of a step and its baseline ("" when both are sound)."""
+    statuses = [classify(r) for r in (record, baseline) if r is not None]
+    status = ratio_status_of(statuses)
+    return f" {STATUS_MARKS[status]}" if STATUS_MARKS[status] else ""
+
+
 def _setup_notes(by_size: dict[int, dict[str, Record]]) -> list[str]:
     """How each framework ran at its largest N: strategy, launcher, backend, global batch, bucketing."""
     notes = ["N = 1 is each framework's plain one-device step, without any strategy."]
     largest = by_size[max(by_size)]
     for framework in ("torch", "tensorflow"):
         record = largest.get(framework)
-        if record is None or (world_size(record) or 0) < 2:
-            continue
+        if record is None or (world_size(record) or 0) < 2 or not words(record.extra, "strategy"):
+            continue  # a launch that failed before its first step says nothing about its settings
         extra = record.extra
         parts = [p for p in (words(extra, "strategy"), words(extra, "launcher"), words(extra, "backend")) if p]
         if (batch := number(extra, "global_batch")) is not None:
