@@ -139,6 +139,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
 def _render_run(document: RunDocument, fmt: str) -> None:
     from fwadvisor.commands.console import stdout_console
     from fwadvisor.profiler.documents import encode_run
+    from fwadvisor.report.cluster_table import run_lines
     from fwadvisor.report.curves_text import curve_lines
     from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, gpu_lines
     from fwadvisor.report.profile_table import problems, rows
@@ -162,6 +163,8 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         out.print(clean(line), highlight=False, markup=False)
     for line in problems(document):
         out.print(f"[red]•[/] {for_rich(line)}", highlight=False)
+    for line in run_lines(document):  # the cluster suite: CPU numbers test the plumbing; the claim
+        out.print(line, highlight=False, markup=False)
 
 
 def _tell_busy(err: Console, document: RunDocument) -> None:

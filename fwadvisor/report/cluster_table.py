@@ -325,3 +325,22 @@ def cluster_data(document: RunDocument) -> dict[str, object] | None:
         ],
         "notes": section.notes,
     }
+
+
+def run_lines(document: RunDocument) -> list[str]:
+    """Under `fwadvisor profile`'s table (which shows the cluster records as rows): the CPU sentence,
+    each model's scaling efficiency at its largest N, and what the run means for the claim."""
+    if not has_cluster_records(document):
+        return []
+    lines = [CPU_PLUMBING] if not on_gpu(document) else []
+    section = cluster_section(document)
+    for titled in section.tables if section is not None else []:
+        if titled.title.startswith("Scaling efficiency") and titled.table.body:
+            size, torch, tensorflow, between = titled.table.body[-1]
+            model = titled.title.removeprefix("Scaling efficiency, ")
+            lines.append(
+                f"Scaling efficiency at N = {size}, {model}: {PYTORCH.name} DDP {torch}, "
+                f"{TENSORFLOW.name} MultiWorkerMirroredStrategy {tensorflow}, PyTorch/TF {between} "
+                "(one-device step time / step time at N; 1.00 is perfect)."
+            )
+    return [clean(line) for line in [*lines, claim_sentence(document)] if line]

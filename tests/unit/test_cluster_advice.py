@@ -20,6 +20,7 @@ from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.profiler.documents import encode_run
+from fwadvisor.report.cluster_table import run_lines
 from fwadvisor.report.profile_model import build_evidence
 from fwadvisor.report.render import render
 
@@ -177,3 +178,12 @@ def test_outside_text_in_a_cluster_record_is_data_in_every_format():
     for fmt in ("text", "md", "html", "json"):
         page = render(rec, fmt, profile=document, profile_path="run.json", width=80)
         assert "\x1b" not in page and "\u202e" not in page, fmt
+
+
+def test_the_profile_commands_lines_under_its_table_say_what_the_cluster_numbers_are():
+    cpu = run_lines(cpu_run())
+    assert cpu[0] == CPU_PLUMBING and "plumbing check" in cpu[-1]
+    assert any(line.startswith("Scaling efficiency at N = 2, train_cnn fp32") for line in cpu)
+    gpu = run_lines(gpu_run("better"))
+    assert CPU_PLUMBING not in gpu and "the numbers support it" in gpu[-1]
+    assert run_lines(cluster_run()) == []
