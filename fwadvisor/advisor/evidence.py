@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from fwadvisor.advisor.cluster_evidence import distributed_evidence, skipped_by_design
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
 from fwadvisor.profiler.documents import ResultStatus, case_key, classify, ran_and_checked, unsteady_words
@@ -168,11 +169,11 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
     metrics = evidence.metrics
     usable_count = sum(1 for c in evidence.considered if c.used)
     metrics["usable_measurements"] = float(usable_count)
-    metrics["total_measurements"] = float(len(results))
+    # A case skipped by design (PyTorch has no one-process all-reduce to measure) is no gap in the run.
+    attempted = sum(1 for r in results if not skipped_by_design(r))
+    metrics["total_measurements"] = float(attempted)
     workers = document.workers
-    complete = (
-        not document.cancelled and usable_count == len(results) and all(w.status == "ok" for w in workers.values())
-    )
+    complete = not document.cancelled and usable_count == attempted and all(w.status == "ok" for w in workers.values())
     metrics["profile_complete"] = 1.0 if complete else 0.0  # a busy record is no usable one: 0 then too
     metrics["busy_measurements"] = float(sum(1 for r in results if classify(r) is ResultStatus.BUSY))
     on_gpu = suite.device == "cuda"
@@ -190,6 +191,10 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
                 metrics[f"{framework}_gpu_usable"] = 1.0
 
     _speed_metrics(evidence, document)
+    # The cluster suite's scaling and all-reduce numbers: GPU runs only (a CPU run says why it gives none).
+    cluster = distributed_evidence(document)
+    metrics.update(cluster.metrics)
+    evidence.details.update(cluster.details)
     # Accuracy does not depend on how steady the epoch timings were: any checked practice result counts.
     accuracies = {
         r.framework: r.metric.value

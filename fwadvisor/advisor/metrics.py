@@ -35,6 +35,22 @@ KNOWN_METRICS: dict[str, str] = {
     "eager_overhead_ratio_high": "high end of the 95% interval of eager_overhead_ratio",
     "practice_cnn_accuracy_gap": "PyTorch minus TensorFlow final test accuracy of the practice CNN, points",
     "practice_cnn_accuracy_gap_abs": "the size of that gap, points",
+    # The cluster suite (advisor/cluster_evidence.py): GPU runs only, from usable records and their
+    # usable one-device baselines. Efficiency = t(1)/t(N) at the same per-device batch (1.0 is perfect).
+    "scaling_efficiency_torch": "GPU runs only: PyTorch DDP's scaling efficiency at the largest N both "
+    "frameworks measured, low end of its 95% interval (the lowest over the models)",
+    "scaling_efficiency_tensorflow": "GPU runs only: TensorFlow MultiWorkerMirroredStrategy's scaling "
+    "efficiency at the largest N both measured, low end of its 95% interval (the lowest over the models)",
+    "scaling_ratio": "GPU runs only: PyTorch / TensorFlow scaling efficiency (above 1: PyTorch kept more of "
+    "its one-device speed), geometric mean over the models",
+    "scaling_ratio_low": "low end of scaling_ratio's 95% interval (the lowest over the models)",
+    "scaling_ratio_high": "high end of scaling_ratio's 95% interval (the highest over the models)",
+    "scaling_world_size": "GPU runs only: the number of devices the scaling ratio compares at",
+    "busbw_share_torch": "GPU runs only: PyTorch all-reduce bus bandwidth / nccl-tests', largest size, low end",
+    "busbw_share_tensorflow": "GPU runs only: TensorFlow all-reduce bus bandwidth / nccl-tests' (its better "
+    "launcher), largest size, low end",
+    "distributed_measured_on_cpu": "1 when the run's cluster-suite numbers came from CPU processes over "
+    "loopback (a plumbing check: no distributed metric is taken from them)",
     "profile_complete": "1 when every framework and benchmark of the run produced a usable number, else 0",
     "usable_measurements": "how many measurements of the run are usable as evidence",
     "total_measurements": "how many measurements the run attempted",

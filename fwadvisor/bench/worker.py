@@ -49,7 +49,7 @@ EXIT_FATAL = 3
 Send = Callable[[WorkerMessage], None]
 
 
-def _protocol_stream() -> IO[bytes]:
+def protocol_stream() -> IO[bytes]:
     """A private copy of stdout for messages; fd 1 then points at stderr for everything else."""
     stream = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -57,11 +57,13 @@ def _protocol_stream() -> IO[bytes]:
     return stream
 
 
-def _die_with_parent() -> None:
+def die_with_parent(*, started_by_runner: bool = True) -> None:
     """If the parent is killed outright, the kernel ends this worker too: no orphan keeps the GPU.
 
     SIGKILL, not SIGTERM: a Python handler runs only between bytecodes, so a worker deep inside
-    native code (or stopped) would outlive its parent; SIGKILL needs no cooperation.
+    native code (or stopped) would outlive its parent; SIGKILL needs no cooperation. Only a process
+    the runner started itself compares its parent with PARENT_PID_ENV (a cluster rank's parent is
+    its launcher).
     """
     if sys.platform.startswith("linux"):
         try:
@@ -72,17 +74,17 @@ def _die_with_parent() -> None:
             libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
         except OSError:
             pass
-    expected = os.environ.get(PARENT_PID_ENV)
+    expected = os.environ.get(PARENT_PID_ENV) if started_by_runner else None
     if expected and expected != str(os.getppid()):
         os._exit(EXIT_FATAL)  # the parent died before the death signal was armed: nobody reads us
 
 
-def _fatal(send: Send, kind: FatalKind, error: str, hint: str) -> int:
+def fatal(send: Send, kind: FatalKind, error: str, hint: str) -> int:
     send(Fatal(kind=kind, error=error, hint=hint))
     return EXIT_FATAL
 
 
-def _import_backend(framework: str, send: Send) -> Any | None:
+def import_backend(framework: str, send: Send) -> Any | None:
     try:
         return importlib.import_module(BACKEND_MODULES[framework])
     except ImportError as exc:
@@ -95,25 +97,24 @@ def _import_backend(framework: str, send: Send) -> Any | None:
         return None
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text if len(text) < 600 else text[:600] + " ..."
 
 
-def _setup(backend: Any, framework: str, args: argparse.Namespace, send: Send) -> Hello | None:
-    """The backend's Hello, or None once a fatal message has said why it could not set up."""
+def guarded_setup(framework: str, setup: Callable[[], Hello], send: Send) -> Hello | None:
+    """`setup`'s Hello, or None once a fatal message has said why it could not set up."""
     from fwadvisor.bench.backends import NoGPUError
 
     hint = f"check the installation: {INSTALL_HINTS[framework]}"
     try:
-        hello: Hello = backend.setup(args.device, args.threads)
-        return hello
+        return setup()
     except NoGPUError as exc:
-        _fatal(send, "no_gpu", str(exc), "run with --device cpu, or install a GPU build of the framework")
+        fatal(send, "no_gpu", str(exc), "run with --device cpu, or install a GPU build of the framework")
     except ImportError as exc:
-        _fatal(send, "missing_framework", _describe(exc), f"install it with: {INSTALL_HINTS[framework]}")
+        fatal(send, "missing_framework", describe(exc), f"install it with: {INSTALL_HINTS[framework]}")
     except Exception as exc:
-        _fatal(send, "setup_failed", _describe(exc), hint)
+        fatal(send, "setup_failed", describe(exc), hint)
     return None
 
 
@@ -129,7 +130,7 @@ def _run_cases(backend: Any, framework: str, hello: Hello, cases: list[Case], se
                 error = f"out of memory: {exc}"
             else:
                 traceback.print_exc(file=sys.stderr)
-                error = _describe(exc)
+                error = describe(exc)
             record = failed_record(
                 case.benchmark,
                 framework,
@@ -151,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe", action="store_true", help="report what the framework sees, then exit")
     args = parser.parse_args(argv)
 
-    out = _protocol_stream()
-    _die_with_parent()
+    out = protocol_stream()
+    die_with_parent()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
 
     def send(message: WorkerMessage) -> None:
@@ -160,20 +161,20 @@ def main(argv: list[str] | None = None) -> int:
         out.flush()  # the parent sees each message as it happens (and its silence timer restarts)
 
     framework = args.framework
-    backend = _import_backend(framework, send)
+    backend = import_backend(framework, send)
     if backend is None:
         return EXIT_FATAL
     if args.probe:
         try:
             send(backend.probe())
         except Exception as exc:
-            return _fatal(send, "setup_failed", _describe(exc), f"reinstall it: {INSTALL_HINTS[framework]}")
+            return fatal(send, "setup_failed", describe(exc), f"reinstall it: {INSTALL_HINTS[framework]}")
         return 0
     try:
         cases = msgspec.json.decode(sys.stdin.buffer.read().strip() or b"[]", type=list[Case])
     except msgspec.DecodeError as exc:
-        return _fatal(send, "setup_failed", f"the cases on stdin are not valid: {exc}", "this is a bug in fwadvisor")
-    hello = _setup(backend, framework, args, send)
+        return fatal(send, "setup_failed", f"the cases on stdin are not valid: {exc}", "this is a bug in fwadvisor")
+    hello = guarded_setup(framework, lambda: backend.setup(args.device, args.threads), send)
     if hello is None:
         return EXIT_FATAL
     send(hello)

@@ -48,7 +48,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.plan import plan_run
     from fwadvisor.profiler.protocol import Result, Start
-    from fwadvisor.profiler.runner import ProcessEnded, ProcessEvent, ProcessStarted
+    from fwadvisor.profiler.runner import LaunchStarted, ProcessEnded, ProcessEvent, ProcessStarted
     from fwadvisor.profiler.session import run_failed, run_profile, save_run
     from fwadvisor.profiler.suites import load_suite
 
@@ -92,6 +92,10 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
         fw, message = event.framework, event.message
         if isinstance(message, ProcessStarted):
             progress.update(task, description=f"{fw}: importing")
+        elif isinstance(message, LaunchStarted):  # a cluster launch: which one, on a line of its own
+            cases = f"{message.cases} case" + ("" if message.cases == 1 else "s")
+            progress.console.print(f"[dim]{fw}: {for_rich(message.label)} ({cases})[/]")
+            progress.update(task, description=f"{fw}: starting ranks")
         elif isinstance(message, Start):
             progress.update(task, description=for_rich(f"{fw}: {message.benchmark} {message.dtype}"))
         elif isinstance(message, Result):
@@ -135,6 +139,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
 def _render_run(document: RunDocument, fmt: str) -> None:
     from fwadvisor.commands.console import stdout_console
     from fwadvisor.profiler.documents import encode_run
+    from fwadvisor.report.cluster_table import run_lines
     from fwadvisor.report.curves_text import curve_lines
     from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, gpu_lines
     from fwadvisor.report.profile_table import problems, rows
@@ -158,6 +163,8 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         out.print(clean(line), highlight=False, markup=False)
     for line in problems(document):
         out.print(f"[red]•[/] {for_rich(line)}", highlight=False)
+    for line in run_lines(document):  # the cluster suite: CPU numbers test the plumbing; the claim
+        out.print(line, highlight=False, markup=False)
 
 
 def _tell_busy(err: Console, document: RunDocument) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
+from fwadvisor.advisor.cluster_evidence import single_process
 from fwadvisor.frameworks import PROFILER_IDS, identity
 from fwadvisor.profiler.catalog import MIXED_DTYPES, TORCH_LAYOUT_PARAM, shape_text, spec_of
 from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, case_key, classify
@@ -280,7 +281,8 @@ def _autotuning(facts: BenchmarkHeld, benchmark: str, by_fw: dict[str, list[Reco
 
 def held_equal(document: RunDocument) -> HeldEqual | None:
     """The run's "what was held equal"; None when no benchmark ran in either framework."""
-    ran = [r for r in document.results if _ran(r)]
+    # TensorFlow's one-process MirroredStrategy cases have no PyTorch partner by design: shown alone.
+    ran = [r for r in document.results if _ran(r) and not single_process(r)]
     order = list(dict.fromkeys(r.benchmark for r in ran))
     if not order:
         return None

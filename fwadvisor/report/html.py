@@ -18,7 +18,7 @@ from fwadvisor.safe_text import for_html as _e
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import ResultStatus
     from fwadvisor.report.held_equal import HeldEqual
-    from fwadvisor.report.model import EvidenceSection, PracticeModel, SpeedTable, TrustNotes
+    from fwadvisor.report.model import ClusterSection, EvidenceSection, PracticeModel, SpeedTable, TrustNotes
     from fwadvisor.report.profile_table import Cell
 
 _CSS = (
@@ -280,6 +280,20 @@ def _held(held: HeldEqual) -> list[str]:
     return parts
 
 
+def _cluster(cluster: ClusterSection) -> list[str]:
+    """The cluster suite's tables, each with its sentences; the CPU sentence first, the claim last."""
+    parts = [f"<h3>{_e(cluster.title)}</h3>"]
+    parts += [f'<p class="caveat"><strong>{_e(cluster.plumbing)}</strong></p>'] if cluster.plumbing else []
+    for titled in cluster.tables:
+        parts += [f"<h4>{_e(titled.title)}</h4>", html_table(titled.table)]
+        parts += [f'<p class="muted">{_e(note)}</p>' for note in titled.notes]
+    if cluster.notes:
+        parts.append("<ul>" + "".join(f'<li class="caveat">{_e(note)}</li>' for note in cluster.notes) + "</ul>")
+    parts += [f'<p class="muted">{_e(cluster.legend)}</p>'] if cluster.legend else []
+    parts += [f"<p><strong>{_e(cluster.claim)}</strong></p>"] if cluster.claim else []
+    return parts
+
+
 def evidence_html(section: EvidenceSection) -> str:
     """The "Evidence from this machine" section: inline SVG charts, no script, nothing fetched."""
     parts = [f'<section id="evidence"><h2>{_e(section.title)}</h2>']
@@ -292,6 +306,8 @@ def evidence_html(section: EvidenceSection) -> str:
             parts.append(ratio_chart_svg(section.chart))
         parts += _speed_table(section.speed) if section.speed.lines else ["<p>The run holds no results.</p>"]
     parts += _trust(section.trust)
+    if section.cluster is not None:
+        parts += _cluster(section.cluster)
     for model in section.practice:
         parts += _practice(model)
     if section.exports is not None:

@@ -93,6 +93,8 @@ class ProfileSummary(TypedDict):
     busy: list[str]
     comparisons: list[ComparisonEntry]
     held_equal: HeldEqualData | None
+    # Only for a run holding cluster-suite records (report/cluster_table.py: its tables as data).
+    cluster: NotRequired[dict[str, object]]
 
 
 def json_text(data: object) -> str:
@@ -118,9 +120,11 @@ def render_json(rec: Recommendation, run: RunShown | None, *, width: int, replac
 
 def measurement(record: Record) -> MeasurementEntry:
     """One record as the JSON report lists it, with whether it counts as evidence."""
+    from fwadvisor.advisor.cluster_evidence import CLUSTER_BENCHMARKS
     from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
     from fwadvisor.profiler.documents import classify, usable_as_evidence
     from fwadvisor.report.practice import PRACTICE_MODELS
+    from fwadvisor.safe_text import NAME_CHARS, clean, cut
 
     entry: MeasurementEntry = {
         "benchmark": record.benchmark,
@@ -152,6 +156,10 @@ def measurement(record: Record) -> MeasurementEntry:
         entry["curve"] = msgspec.to_builtins(record.curve)
     if record.benchmark == EXPORT_BENCHMARK:
         entry["extra"] = record.extra
+    elif record.benchmark in CLUSTER_BENCHMARKS:
+        # The cluster suite's details (sizes, launcher, backend, bucketing, scaling efficiency); its words
+        # are the ranks' outside text: bounded, no control or invisible character, as a host name is.
+        entry["extra"] = {k: clean(cut(v, NAME_CHARS)) if isinstance(v, str) else v for k, v in record.extra.items()}
     return entry
 
 
@@ -182,12 +190,13 @@ def comparisons(document: RunDocument) -> list[ComparisonEntry]:
 
 def profile_summary(document: RunDocument, path: Path | str | None) -> ProfileSummary:
     """What the JSON report carries about the run: where it came from and every measurement."""
+    from fwadvisor.report.cluster_table import cluster_data
     from fwadvisor.report.held_equal import held_equal
     from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
     from fwadvisor.report.profile_model import busy_sentences, framework_versions
     from fwadvisor.report.profile_table import device_label
 
-    return {
+    summary: ProfileSummary = {
         "path": str(path) if path else None,
         "created": document.created or None,
         "device": device_label(document),
@@ -206,3 +215,6 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> ProfileSu
         # Per benchmark, what both frameworks shared and what differed by design; the pitfalls avoided.
         "held_equal": held.as_data() if (held := held_equal(document)) is not None else None,
     }
+    if (cluster := cluster_data(document)) is not None:
+        summary["cluster"] = cluster
+    return summary

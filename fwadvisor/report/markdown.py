@@ -13,7 +13,7 @@ from fwadvisor.safe_text import for_markdown as _md
 
 if TYPE_CHECKING:
     from fwadvisor.report.held_equal import HeldEqual
-    from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
+    from fwadvisor.report.model import ClusterSection, EvidenceSection, SpeedTable, TrustNotes
 
 # Sections whose last line is the page's last (the page ends with one blank line of its own).
 _OPEN_END = {"misconceptions"}
@@ -185,6 +185,19 @@ def _held(held: HeldEqual) -> list[str]:
     return [*out, ""]
 
 
+def _cluster(cluster: ClusterSection) -> list[str]:
+    """The cluster suite's tables, each with its sentences; the CPU sentence first, the claim last."""
+    out = [f"### {_md(cluster.title)}", ""]
+    out += [f"**{_md(cluster.plumbing)}**", ""] if cluster.plumbing else []
+    for titled in cluster.tables:
+        out += [f"#### {_md(titled.title)}", "", *md_table(titled.table), ""]
+        out += [_md(note, starts_line=True) + "  " for note in titled.notes] + ([""] if titled.notes else [])
+    out += [f"- {_md(note)}" for note in cluster.notes] + ([""] if cluster.notes else [])
+    out += [_md(cluster.legend, starts_line=True), ""] if cluster.legend else []
+    out += [f"**{_md(cluster.claim)}**", ""] if cluster.claim else []
+    return out
+
+
 def evidence_markdown(section: EvidenceSection) -> str:
     """The "Evidence from this machine" section."""
     out = [f"## {_md(section.title)}", ""]
@@ -193,6 +206,8 @@ def evidence_markdown(section: EvidenceSection) -> str:
     if section.speed is not None:
         out += _speed_table(section.speed) if section.speed.lines else ["The run holds no results.", ""]
     out += _trust(section.trust)
+    if section.cluster is not None:
+        out += _cluster(section.cluster)
     for model in section.practice:
         out += [f"### Training curves: {_md(model.label)} ({_md(model.model)})", ""]
         if model.curve_table.body:

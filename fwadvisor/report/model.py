@@ -121,6 +121,27 @@ class TrustNotes:
 
 
 @dataclass(frozen=True)
+class TitledTable:
+    """A table of the cluster section (report/cluster_table.py builds them) with its title and notes."""
+
+    title: str
+    table: Table
+    notes: list[str] = field(default_factory=list)  # sentences under it
+
+
+@dataclass(frozen=True)
+class ClusterSection:
+    """The cluster suite's all-reduce and scaling tables, the CPU sentence and the claim's answer."""
+
+    title: str
+    plumbing: str  # the CPU sentence ("" on a GPU run)
+    tables: list[TitledTable]
+    notes: list[str]  # what was skipped or failed, in words
+    claim: str  # what the numbers mean for "TensorFlow has the more efficient distributed training"
+    legend: str = ""  # the marks' legend, when no speed table above says it
+
+
+@dataclass(frozen=True)
 class EvidenceSection:
     title: str
     environment: list[str]  # the hardware and versions, then the suite and the file
@@ -136,6 +157,8 @@ class EvidenceSection:
     problems: list[str]
     trust: TrustNotes  # how far the numbers can be trusted (busy runs, the GPU's state)
     held: HeldEqual | None  # what the frameworks shared; None: no benchmark ran in either framework
+    # The cluster suite's all-reduce and scaling tables (report/cluster_table.py); None: no such record.
+    cluster: ClusterSection | None = None
 
     @property
     def evidence_sentence(self) -> str:

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from fwadvisor.advisor.cluster_evidence import is_cluster
 from fwadvisor.frameworks import PROFILER_IDS, display_name, identity
 from fwadvisor.profiler.catalog import EXPORT_BENCHMARK, LOWER_IS_BETTER
 from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument, ran_and_checked, usable_as_evidence
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.report import practice
+from fwadvisor.report.cluster_table import cluster_section
 from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
@@ -287,11 +289,17 @@ def build_evidence(
     document: RunDocument, path: Path | str | None, triggered: Sequence[Triggered] | None = None
 ) -> EvidenceSection:
     """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
-    speed_rows = rows(r for r in document.results if not practice.is_practice(r))
+    # The cluster suite's records have a section of their own (scaling tables, all-reduce sizes).
+    speed_rows = rows(r for r in document.results if not practice.is_practice(r) and not is_cluster(r))
     lines = [_speed_line(row) for row in speed_rows]
     with_peak = any(c.percent_of_peak is not None for r in speed_rows for c in r.cells.values())
     # A practice-only run has no speeds, and says nothing about their absence.
-    speed = SpeedTable(lines, with_peak, MARKS_LEGEND) if lines or not practice.has_practice(document) else None
+    cluster = cluster_section(document, legend="" if lines else MARKS_LEGEND)
+    speed = (
+        SpeedTable(lines, with_peak, MARKS_LEGEND)
+        if lines or not (practice.has_practice(document) or cluster is not None)
+        else None
+    )
     exports = practice.practice_records(document, EXPORT_BENCHMARK)
     return EvidenceSection(
         title=section_title(document),
@@ -320,6 +328,7 @@ def build_evidence(
             below=BELOW_USUALLY_MEANS if any_below(speed_rows) else "",
         ),
         held=held_equal(document),
+        cluster=cluster,
     )
 
 

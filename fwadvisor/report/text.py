@@ -23,7 +23,7 @@ from fwadvisor.safe_text import clean, one_line, wrap_words
 if TYPE_CHECKING:
     from fwadvisor.profiler.documents import RunDocument
     from fwadvisor.report.held_equal import HeldEqual
-    from fwadvisor.report.model import EvidenceSection, SpeedTable, TrustNotes
+    from fwadvisor.report.model import ClusterSection, EvidenceSection, SpeedTable, TrustNotes
     from fwadvisor.report.profile_table import Cell
 
 
@@ -276,6 +276,25 @@ def _held(held: HeldEqual, width: int) -> list[str]:
     return out
 
 
+def _cluster(cluster: ClusterSection, width: int) -> list[str]:
+    """The cluster suite's tables, each with its sentences; the CPU sentence first, the claim last."""
+    out = ["", *_wrap(cluster.title, width - 2, indent="  ", hang="    ")]
+    if cluster.plumbing:
+        out += _wrap(cluster.plumbing, width - 2, indent="  ", hang="  ")
+    for titled in cluster.tables:
+        out += ["", *_wrap(titled.title, width - 2, indent="  ", hang="    ")]
+        out += table_lines(titled.table, width)
+        for note in titled.notes:
+            out += _wrap(note, width - 2, indent="  ", hang="    ")
+    for note in cluster.notes:
+        out += _wrap(f"! {note}", width - 2, indent="  ", hang="    ")
+    if cluster.legend:
+        out += ["", *wrap_words(cluster.legend, max(width, 40), indent="  ")]
+    if cluster.claim:
+        out += ["", *_wrap(cluster.claim, width - 2, indent="  ", hang="  ")]
+    return out
+
+
 def evidence_lines(section: EvidenceSection, width: int = 100) -> list[str]:
     """The "Evidence from this machine" section as plain lines: no colour (the coloured table lives in
     `fwadvisor profile`). Practice runs get a few lines each (final accuracies, any finding, the
@@ -287,6 +306,8 @@ def evidence_lines(section: EvidenceSection, width: int = 100) -> list[str]:
     if section.speed is not None:
         out += _speed_table(section.speed, width)
     out += _trust(section.trust, width)
+    if section.cluster is not None:
+        out += _cluster(section.cluster, width)
     for model in section.practice:
         out += ["", *_wrap(f"{model.label} ({model.model})", width - 2, indent="  ", hang="    ")]
         out += _wrap(model.summary, width - 2, indent="    ", hang="    ") if model.summary else []

@@ -147,6 +147,13 @@ def setup(device: str, threads: int | None) -> Hello:
     return recipes.hello(_ADAPTER, _GPU_PROPERTIES, build_info())
 
 
+def adapter() -> TensorFlowAdapter:
+    """The adapter setup() made (a cluster rank builds its models and tensors with it)."""
+    if _ADAPTER is None:
+        raise RuntimeError("call setup(device, threads) first")
+    return _ADAPTER
+
+
 def run_benchmark(benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
     """Run one case and return its record; out-of-memory becomes MemoryError with a clear message."""
     return recipes.run_benchmark(_ADAPTER, benchmark, params, dtype, budget_s)

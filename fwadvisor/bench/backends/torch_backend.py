@@ -52,8 +52,9 @@ def probe() -> Probe:
     )
 
 
-def setup(device: str, threads: int | None) -> Hello:
-    """Pick the device and thread counts; raises NoGPUError for "cuda" without a usable GPU."""
+def setup(device: str, threads: int | None, index: int = 0) -> Hello:
+    """Pick the device and thread counts; raises NoGPUError for "cuda" without a usable GPU. `index`:
+    which GPU (a cluster rank uses cuda:LOCAL_RANK)."""
     global _ADAPTER
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
@@ -76,8 +77,8 @@ def setup(device: str, threads: int | None) -> Hello:
             pass  # only settable once, before inter-op work starts; intra-op threads are what count here
     gpu_properties: GpuProperties | None = None
     if device == "cuda":
-        torch.cuda.set_device(0)
-        props = torch.cuda.get_device_properties(0)
+        torch.cuda.set_device(index)
+        props = torch.cuda.get_device_properties(index)
         gpu_properties = GpuProperties(
             name=props.name,
             total_memory_bytes=int(props.total_memory),
@@ -85,14 +86,21 @@ def setup(device: str, threads: int | None) -> Hello:
             compute_capability=f"{props.major}.{props.minor}",
             l2_cache_bytes=getattr(props, "L2_cache_size", None),
         )
-        label = f"cuda:0 {props.name}"
-        dev = torch.device("cuda", 0)
+        label = f"cuda:{index} {props.name}"
+        dev = torch.device("cuda", index)
     else:
         label = "cpu"
         dev = torch.device("cpu")
     l2_cache_bytes = gpu_properties.l2_cache_bytes if gpu_properties else None
     _ADAPTER = TorchAdapter(dev, label, torch.get_num_threads(), l2_cache_bytes)
     return recipes.hello(_ADAPTER, gpu_properties, build_info())
+
+
+def adapter() -> TorchAdapter:
+    """The adapter setup() made (a cluster rank builds its models and tensors with it)."""
+    if _ADAPTER is None:
+        raise RuntimeError("call setup(device, threads) first")
+    return _ADAPTER
 
 
 def run_benchmark(benchmark: str, params: Params, dtype: str, budget_s: float) -> Record:
