@@ -1,0 +1,176 @@
+"""`fwadvisor profile --slurm`: one Slurm job per node through submitit, each the ordinary profile.
+
+Each job runs `python -m fwadvisor profile ... --format json --output <file>` as a subprocess on its
+node (the Python that submitted it: submitit's jobs share the submitter's environment and folder)
+and returns the run's bytes, checked and saved here. A job that fails, is cancelled or runs out of
+time is one line; the others go on. `executor="local"` runs the same jobs as local processes
+(submitit's LocalExecutor): a trial without a cluster, and what the tests use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from fwadvisor.errors import InputError
+from fwadvisor.fleet.node_run import NodeProfile
+from fwadvisor.fleet.outcome import NodeOutcome, last_line, read_sent_run, save_node_run, unique_label
+from fwadvisor.safe_text import excerpt, one_line
+
+Executor = Literal["slurm", "local"]
+POLL_S = 0.5
+STOP_WAIT_S = 30.0  # a cancelled node's profile saves its partial run; then it is killed
+
+
+def run_node(run: NodeProfile, output: str) -> tuple[int, bytes, str]:
+    """On the node: the ordinary profile; its exit code, the run's bytes and its last stderr line.
+
+    The suite, when sent as text, is written beside the output. A stop (scancel's SIGTERM, the local
+    executor's SIGINT) stops the profile first, which then saves what it measured."""
+    folder = Path(tempfile.mkdtemp(prefix="fwadvisor-node-"))
+    try:
+        suite_path = None
+        if run.suite_text is not None:
+            suite_path = str(folder / "suite.yaml")
+            Path(suite_path).write_text(run.suite_text, encoding="utf-8")
+        command = [sys.executable, "-m", "fwadvisor", "profile", *run.arguments(suite_path)]
+        command += ["--format", "json", "--output", output]
+        with tempfile.TemporaryFile() as stderr:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+            try:
+                code = child.wait()
+            except BaseException:  # KeyboardInterrupt (local cancel), SystemExit (submitit's SIGTERM handling)
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(STOP_WAIT_S)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+                raise
+            stderr.seek(0)
+            said = last_line(stderr.read()[-8192:])
+        try:
+            data = Path(output).read_bytes()
+        except OSError:
+            data = b""
+        return code, data, said
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_slurm(
+    run: NodeProfile,
+    folder: Path,
+    *,
+    nodes: int,
+    job_folder: Path,
+    time_limit_min: int,
+    partition: str | None,
+    gpus_per_node: int,
+    cancel: threading.Event,
+    on_done: Callable[[str, NodeOutcome], None],
+    executor: Executor = "slurm",
+) -> list[NodeOutcome]:
+    """Submit `nodes` jobs, wait for them, save each run in `folder` as `<node's host name>.json`.
+    `on_done(job, outcome)` is called as each job ends."""
+    import submitit
+
+    if executor == "slurm" and shutil.which("sbatch") is None:
+        raise InputError(
+            "--slurm: Slurm's sbatch is not on PATH, so no job can be submitted from here; run this on a Slurm "
+            "login node (or add --slurm-executor local to try the jobs as local processes)"
+        )
+    submitter = submitit.AutoExecutor(folder=job_folder, cluster=executor)
+    parameters: dict[str, Any] = {"name": "fwadvisor-profile", "timeout_min": time_limit_min, "nodes": 1}
+    parameters["tasks_per_node"] = 1
+    if gpus_per_node:
+        parameters["gpus_per_node"] = gpus_per_node
+    if partition:
+        parameters["slurm_partition"] = partition
+    submitter.update_parameters(**parameters)
+    started = time.monotonic()
+    jobs = []
+    try:
+        for index in range(nodes):
+            output = job_folder / f"node-{index}.json"
+            jobs.append(submitter.submit(run_node, run, str(output)))
+    except Exception as exc:  # sbatch refused (a wrong partition, no such account): nothing was measured
+        for job in jobs:
+            with contextlib.suppress(Exception):
+                job.cancel(check=False)
+        raise InputError(f"--slurm: the job could not be submitted: {excerpt(one_line(exc), 400)}") from None
+    return _wait_for_jobs(jobs, folder, started, cancel, on_done)
+
+
+def _wait_for_jobs(
+    jobs: list[Any],
+    folder: Path,
+    started: float,
+    cancel: threading.Event,
+    on_done: Callable[[str, NodeOutcome], None],
+) -> list[NodeOutcome]:
+    outcomes: dict[str, NodeOutcome] = {}
+    labels: set[str] = set()
+    waiting = list(jobs)
+    cancelled = False
+    while waiting:
+        if cancel.is_set() and not cancelled:
+            cancelled = True
+            for job in waiting:
+                with contextlib.suppress(Exception):
+                    job.cancel(check=False)
+        for job in [job for job in waiting if job.done()]:
+            waiting.remove(job)
+            name = f"job {job.job_id}"
+            outcome = _outcome(job, folder, time.monotonic() - started, labels, cancelled)
+            outcomes[name] = outcome
+            on_done(name, outcome)
+        if waiting:
+            time.sleep(POLL_S)
+    return [outcomes[f"job {job.job_id}"] for job in jobs]
+
+
+def _outcome(job: Any, folder: Path, seconds: float, labels: set[str], cancelled: bool) -> NodeOutcome:
+    fallback = unique_label(f"job-{job.job_id}".replace("_", "-"), labels)
+    try:
+        code, data, said = job.result()
+    except Exception as exc:
+        labels.discard(fallback)
+        label = unique_label(fallback, labels)
+        status: Literal["failed", "cancelled"] = "cancelled" if cancelled else "failed"
+        return NodeOutcome(label, status, seconds, why=_job_error(exc))
+    try:
+        document = read_sent_run(data, fallback)
+    except InputError as exc:
+        why = f"{exc.message} (exit code {code})" + (f": {said}" if said else "")
+        return NodeOutcome(fallback, "cancelled" if cancelled else "failed", seconds, why=why)
+    # The node's host name labels its run (the fleet report's rows); two jobs on one node get -2.
+    hostname = document.environment.hostname or ""
+    if hostname:
+        labels.discard(fallback)
+        fallback = unique_label(_file_label(hostname), labels)
+    saved = save_node_run(folder, fallback, data)
+    return NodeOutcome(fallback, "ok", seconds, document=document, saved=saved)
+
+
+def _file_label(hostname: str) -> str:
+    import re
+
+    return (re.sub(r"[^A-Za-z0-9_.-]+", "-", hostname).strip("-.") or "node")[:64]
+
+
+def _job_error(exc: BaseException) -> str:
+    """submitit's failure as one line: its message ends with the job's stderr; the last line says most."""
+    text = str(exc)
+    said = last_line(text)
+    first = one_line(text.splitlines()[0]) if text.strip() else type(exc).__name__
+    return excerpt(first if said == first else f"{first} … {said}", 600)
