@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run micro-benchmarks in both frameworks on this machine",
         description="Run the same micro-benchmarks in PyTorch and TensorFlow, each framework in its "
         "own worker process, one after the other. `fwadvisor profile compare A.json "
-        "B.json` compares two saved runs.",
+        "B.json` compares two saved runs; `fwadvisor profile merge RUN...` merges many nodes' runs into "
+        "one fleet report.",
     )
     prof.add_argument(
         "--suite",
@@ -229,4 +230,19 @@ def build_compare_parser() -> argparse.ArgumentParser:
     parser.add_argument("baseline", type=Path, metavar="A.json")
     parser.add_argument("candidate", type=Path, metavar="B.json")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fwadvisor profile merge",
+        description="One fleet report from saved profile runs of many nodes: per-node rows, the fleet's "
+        "median and spread per benchmark, the slowest node (the straggler sets the pace), busy nodes and "
+        "expected-range verdicts, and a warning for every node set up differently from the rest. A RUN "
+        "is a saved run file or a folder of them (fleet-<stamp>/); a file that cannot be read is a "
+        "missing node (exit 1), the rest still merge.",
+    )
+    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN")
+    parser.add_argument("--format", choices=("text", "md", "markdown", "html", "json"), default="text")
+    parser.add_argument("--output", type=_output_path, metavar="FILE", help="write the report to FILE")
     return parser

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from fwadvisor.arguments import build_compare_parser, build_parser
+from fwadvisor.arguments import build_compare_parser, build_merge_parser, build_parser
 from fwadvisor.ctrl_c import EXIT_INTERRUPTED, caused_by_ctrl_c
 from fwadvisor.errors import InputError
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_profile_run(argv: list[str]) -> bool:
-    return argv[:1] == ["profile"] and argv[1:2] != ["compare"]
+    return argv[:1] == ["profile"] and argv[1:2] not in (["compare"], ["merge"])
 
 
 def _main(argv: list[str], signals: StopOnSignals | None) -> int:
@@ -70,6 +70,9 @@ def _run(argv: list[str], signals: StopOnSignals | None = None) -> int:
     if argv[:2] == ["profile", "compare"]:
         args = build_compare_parser().parse_args(argv[2:])
         args.command = "profile-compare"
+    elif argv[:2] == ["profile", "merge"]:
+        args = build_merge_parser().parse_args(argv[2:])
+        args.command = "profile-merge"
     else:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -98,6 +101,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fwadvisor.commands.rules import run_answers_template
 
         return run_answers_template(args)
+    if args.command == "profile-merge":
+        from fwadvisor.commands.merge import run_merge
+
+        return run_merge(args)
     if args.command in ("profile", "profile-compare", "env"):
         from fwadvisor.commands import compare as compare_command
         from fwadvisor.commands import profile as profile_commands

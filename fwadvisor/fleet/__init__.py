@@ -1,1 +1,6 @@
-"""Profiling many machines: the launchers of `fwadvisor profile --hosts | --slurm | --k8s` and the fleet report."""
+"""The fleet: one profile across many machines.
+
+The launchers (`fwadvisor profile --hosts | --slurm | --k8s`) run the ordinary `fwadvisor profile` on
+each node and copy each run back; merge.py reads the saved runs and builds one fleet report
+(model.py), which fwadvisor/report renders. Headless: no framework, no UI.
+"""

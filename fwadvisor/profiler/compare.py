@@ -123,11 +123,21 @@ def _setup(document: RunDocument) -> _Setup:
     )
 
 
-def _differs(label: str, first: object, second: object, unit: str = "") -> str:
-    """One sentence: the runs differ in `label`, the second run's value first (it is the one compared)."""
-    return (
-        f"the runs used different {label}: the second run's was {_text(second)}{unit}, the first's {_text(first)}{unit}"
-    )
+@dataclass(frozen=True)
+class SetupDifference:
+    """One way two runs' set-ups differ: what differs, each run's value as text, and the sentence
+    `profile compare` prints for it (a fleet report words the same facts per node)."""
+
+    what: str  # "CPU thread counts", "PyTorch versions", "PyTorch builds"
+    first: str
+    second: str
+    sentence: str
+
+
+def _differs(label: str, first: object, second: object, unit: str = "") -> SetupDifference:
+    """One difference in `label`, worded with the second run's value first (it is the one compared)."""
+    a, b = f"{_text(first)}{unit}", f"{_text(second)}{unit}"
+    return SetupDifference(label, a, b, f"the runs used different {label}: the second run's was {b}, the first's {a}")
 
 
 def _known_and_different(first: object, second: object) -> bool:
@@ -163,9 +173,9 @@ _SETUP: Final[list[tuple[str, Callable[[RunDocument], object], str]]] = [
 ]
 
 
-def _build_warnings(first: RunDocument, second: RunDocument) -> list[str]:
+def _build_differences(first: RunDocument, second: RunDocument) -> list[SetupDifference]:
     """Each framework's build (CUDA, cuDNN, ... as its worker reported them), where both runs have it."""
-    warnings = []
+    differences = []
     for framework in sorted(set(first.workers) & set(second.workers)):
         a, b = first.workers[framework].build, second.workers[framework].build
         changed = [key for key in sorted(set(a) & set(b)) if a[key] != b[key]]
@@ -173,8 +183,15 @@ def _build_warnings(first: RunDocument, second: RunDocument) -> list[str]:
             parts = "; ".join(
                 f"{key} {_text(b[key])} in the second run, {_text(a[key])} in the first" for key in changed
             )
-            warnings.append(f"the runs used different {display_name(framework)} builds: {parts}")
-    return warnings
+            differences.append(
+                SetupDifference(
+                    f"{display_name(framework)} builds",
+                    "; ".join(f"{key} {_text(a[key])}" for key in changed),
+                    "; ".join(f"{key} {_text(b[key])}" for key in changed),
+                    f"the runs used different {display_name(framework)} builds: {parts}",
+                )
+            )
+    return differences
 
 
 def _busy_warnings(first: RunDocument, second: RunDocument) -> list[str]:
@@ -191,31 +208,41 @@ def _busy_warnings(first: RunDocument, second: RunDocument) -> list[str]:
     return warnings
 
 
-def like_for_like_warnings(first: RunDocument, second: RunDocument) -> list[str]:
-    """Why the two runs are not like for like, one sentence per difference ([] when nothing differs)."""
+def setup_differences(first: RunDocument, second: RunDocument) -> list[SetupDifference]:
+    """How the two runs' software and settings differ, one entry per difference ([] when nothing does);
+    whether either machine was busy is no set-up and is not among them."""
     a, b = _setup(first), _setup(second)
-    warnings = []
+    differences = []
     if a.devices != b.devices:
-        warnings.append(_differs("devices", a.devices, b.devices))
+        differences.append(_differs("devices", a.devices, b.devices))
     if a.gpus != b.gpus:
-        warnings.append(_differs("GPUs", a.gpus, b.gpus))
+        differences.append(_differs("GPUs", a.gpus, b.gpus))
     if a.driver != b.driver:
-        warnings.append(_differs("GPU drivers", a.driver, b.driver))
+        differences.append(_differs("GPU drivers", a.driver, b.driver))
     for label, read, unit in _SETUP:
         if _known_and_different(read(first), read(second)):
-            warnings.append(_differs(label, read(first), read(second), unit))
+            differences.append(_differs(label, read(first), read(second), unit))
     for framework in sorted(set(a.versions) | set(b.versions)):
-        old, new = a.versions.get(framework), b.versions.get(framework)
+        old, new = _text(a.versions.get(framework)), _text(b.versions.get(framework))
         if old != new:
-            warnings.append(
-                f"the runs used different framework versions: {display_name(framework)} {_text(new)} in the second "
-                f"run, {_text(old)} in the first"
+            name = display_name(framework)
+            differences.append(
+                SetupDifference(
+                    f"{name} versions",
+                    old,
+                    new,
+                    f"the runs used different framework versions: {name} {new} in the second run, {old} in the first",
+                )
             )
-    warnings += _build_warnings(first, second)
+    differences += _build_differences(first, second)
     if a.threads != b.threads:
-        warnings.append(_differs("CPU thread counts", a.threads, b.threads))
-    warnings += _busy_warnings(first, second)
-    return warnings
+        differences.append(_differs("CPU thread counts", a.threads, b.threads))
+    return differences
+
+
+def like_for_like_warnings(first: RunDocument, second: RunDocument) -> list[str]:
+    """Why the two runs are not like for like, one sentence per difference ([] when nothing differs)."""
+    return [difference.sentence for difference in setup_differences(first, second)] + _busy_warnings(first, second)
 
 
 def _busy_note(record: Record, other: Record) -> str:
