@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from fwadvisor.fleet.hosts import Host
     from fwadvisor.fleet.node_run import NodeProfile
     from fwadvisor.fleet.outcome import NodeOutcome
+    from fwadvisor.fleet.slurm import Executor
     from fwadvisor.profiler.stop_signals import StopOnSignals
 
 LAUNCHERS = {"hosts": "--hosts", "slurm": "--slurm", "k8s": "--k8s"}
@@ -141,7 +142,7 @@ def _run_slurm(
 ) -> list[NodeOutcome]:
     from fwadvisor.fleet.slurm import run_slurm
 
-    executor = args.slurm_executor or "slurm"
+    executor: Executor = "local" if args.slurm_executor == "local" else "slurm"
     job_folder = args.slurm_folder or folder / "slurm"
     err.print(
         f"Submitting {args.nodes} job{'s' if args.nodes != 1 else ''} ({executor} executor), one a node, "

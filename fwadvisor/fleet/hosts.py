@@ -140,4 +140,3 @@ def _label_from_host(host: str) -> str:
     """A host's default label: the host itself, with what a file name should not hold made '-'."""
     label = re.sub(r"[^A-Za-z0-9_.-]+", "-", host).strip("-.") or "host"
     return label[:64]
-

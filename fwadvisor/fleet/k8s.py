@@ -23,10 +23,14 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?")
 _IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,499}")
 
 
-def k8s_manifest(run: NodeProfile, *, nodes: int, image: str, gpus_per_node: int, claim: str, name: str | None = None) -> str:
+def k8s_manifest(
+    run: NodeProfile, *, nodes: int, image: str, gpus_per_node: int, claim: str, name: str | None = None
+) -> str:
     """The manifest as YAML text, with the instructions to fetch and merge the runs as comments."""
     if not _IMAGE.fullmatch(image):
-        raise InputError(f"--image '{excerpt(image, 80)}' is not a container image reference (say ghcr.io/me/fwadvisor:1.0)")
+        raise InputError(
+            f"--image '{excerpt(image, 80)}' is not a container image reference (say ghcr.io/me/fwadvisor:1.0)"
+        )
     if not _NAME.fullmatch(claim):
         raise InputError(
             f"--k8s-claim '{excerpt(claim, 80)}' is not a Kubernetes name: 1 to 52 of a-z, 0-9 and '-', "
@@ -37,7 +41,7 @@ def k8s_manifest(run: NodeProfile, *, nodes: int, image: str, gpus_per_node: int
             "--k8s: the pods cannot read a suite file from this machine; give the name of a suite the image has "
             "(quick, standard, full, or one in its profiles folder)"
         )
-    job = name or f"fwadvisor-profile-{utc_stamp().lower()}"
+    job = name or f"fwadvisor-{utc_stamp().lower()}"
     output = f"{RESULTS}/node-$(JOB_COMPLETION_INDEX).json"
     # `$(VAR)` is Kubernetes' own expansion of a container's environment in `args`: no shell is needed.
     args = ["profile", *run.arguments(), "--format", "json", "--output", output]
@@ -105,19 +109,22 @@ def _instructions(job: str, nodes: int, claim: str) -> str:
     plural = "s" if nodes != 1 else ""
     return f"""\
 # fwadvisor profile on {nodes} Kubernetes node{plural}: an Indexed Job, one pod a node
-# (a required pod anti-affinity), and a pod {job}-fetch that holds the results.
-# Needs a PersistentVolumeClaim {claim} that every node can mount (ReadWriteMany).
+# (a required pod anti-affinity), and a pod $JOB-fetch that holds the runs.
+# Needs a PersistentVolumeClaim every node can mount (ReadWriteMany):
+#   {claim}
 #
+#   JOB={job}
 #   kubectl apply -f THIS_FILE
-#   kubectl wait --for=condition=complete --timeout=2h job/{job}
-#   kubectl get pods -l fwadvisor/job={job} -o wide   # node of each index
+#   kubectl wait --for=condition=complete --timeout=2h job/$JOB
+#   kubectl get pods -l fwadvisor/job=$JOB -o wide   # node of each index
 #
-# Then copy the runs back and merge them:
-#   mkdir -p fleet
+# Then copy the runs back (a fleet-* folder: each run is named by its file)
+# and merge them:
+#   mkdir -p fleet-$JOB
 #   for i in $(seq 0 {nodes - 1}); do
-#     kubectl cp {job}-fetch:{RESULTS}/node-$i.json fleet/node-$i.json
+#     kubectl cp $JOB-fetch:{RESULTS}/node-$i.json fleet-$JOB/node-$i.json
 #   done
-#   fwadvisor profile merge fleet/*.json
+#   fwadvisor profile merge fleet-$JOB
 #   kubectl delete -f THIS_FILE
 #
 # A node whose pod failed has no node-<i>.json: `kubectl logs` of its pod

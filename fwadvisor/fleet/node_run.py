@@ -129,7 +129,7 @@ COMMAND_NOT_FOUND = 127
 def node_command(python: Sequence[str], fwadvisor: Sequence[str], run: NodeProfile) -> list[str]:
     """The words that run `run` on a node through the wrapper above."""
     spec = {"command": list(fwadvisor), "args": run.arguments(), "suite_text": run.suite_text}
-    loader = "import base64;exec(base64.b64decode('%s').decode('utf-8'))" % _b64(_NODE_WRAPPER)
+    loader = f'import base64;exec(base64.b64decode("{_b64(_NODE_WRAPPER)}").decode("utf-8"))'
     return [*python, "-c", loader, _b64(json.dumps(spec))]
 
 

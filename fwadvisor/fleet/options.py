@@ -63,7 +63,10 @@ def add_fleet_options(parser: argparse.ArgumentParser) -> None:
         "runs/fleet-<UTC time>/<label>.json, then show the fleet report",
     )
     group.add_argument(
-        "--max-parallel", type=_whole(1, 1000, "hosts"), metavar="K", help=f"--hosts: at most K at once (default {DEFAULT_MAX_PARALLEL})"
+        "--max-parallel",
+        type=_whole(1, 1000, "hosts"),
+        metavar="K",
+        help=f"--hosts: at most K at once (default {DEFAULT_MAX_PARALLEL})",
     )
     group.add_argument(
         "--host-timeout",
@@ -75,7 +78,10 @@ def add_fleet_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--nodes", type=_whole(1, 1000, "nodes"), metavar="N", help="--slurm, --k8s: how many nodes")
     group.add_argument("--partition", metavar="NAME", help="--slurm: the Slurm partition")
     group.add_argument(
-        "--gpus-per-node", type=_whole(0, 64, "GPUs"), metavar="G", help="--slurm, --k8s: GPUs each node asks for (default 0)"
+        "--gpus-per-node",
+        type=_whole(0, 64, "GPUs"),
+        metavar="G",
+        help="--slurm, --k8s: GPUs each node asks for (default 0)",
     )
     group.add_argument(
         "--time-limit",
@@ -96,7 +102,9 @@ def add_fleet_options(parser: argparse.ArgumentParser) -> None:
         help="--slurm: 'local' runs the jobs as processes on this machine, to try it without a cluster",
     )
     group.add_argument(
-        "--k8s", action="store_true", help="write a Kubernetes Indexed Job manifest to --output (or stdout); applies nothing"
+        "--k8s",
+        action="store_true",
+        help="write a Kubernetes Indexed Job manifest to --output (or stdout); applies nothing",
     )
     group.add_argument("--image", metavar="IMAGE", help="--k8s: a container image with fwadvisor and the frameworks")
     group.add_argument(

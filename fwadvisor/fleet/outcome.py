@@ -114,7 +114,9 @@ def describe(outcome: NodeOutcome) -> str:
         cases = f"{count} result{'s' if count != 1 else ''}"
         if outcome.passed:
             return f"ok ({cases}, {took})"
-        problem = "cancelled on the node" if outcome.document.cancelled else "some benchmarks failed or did not check out"
+        problem = (
+            "cancelled on the node" if outcome.document.cancelled else "some benchmarks failed or did not check out"
+        )
         return f"ran, but {problem} ({cases}, {took})"
     return f"{outcome.status} after {took}: {one_line(outcome.why or 'no reason given')}"
 

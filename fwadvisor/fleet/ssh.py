@@ -25,7 +25,7 @@ from typing import IO
 from fwadvisor.errors import InputError
 from fwadvisor.fleet.hosts import Host
 from fwadvisor.fleet.node_run import COMMAND_NOT_FOUND, NodeProfile, node_command, remote_command_line
-from fwadvisor.fleet.outcome import NodeOutcome, last_line, read_sent_run, save_node_run
+from fwadvisor.fleet.outcome import NodeOutcome, Status, last_line, read_sent_run, save_node_run
 from fwadvisor.safe_text import one_line
 
 SSH_FAILED = 255  # ssh's own exit code for a connection or authentication failure
@@ -92,7 +92,8 @@ def _run_host(
     stdout, stderr, stopped = _wait(process, started + timeout_s, cancel)
     seconds = time.monotonic() - started
     code = process.returncode
-    status = "timed out" if stopped == "timeout" else "cancelled" if stopped == "cancel" else "ok"
+    status: Status = "timed out" if stopped == "timeout" else "cancelled" if stopped == "cancel" else "ok"
+    why: str | None
     if stopped == "timeout":
         why = f"no answer within {timeout_s:g} s (--host-timeout); ssh was stopped"
     elif stopped == "cancel":
@@ -107,11 +108,15 @@ def _run_host(
         return NodeOutcome(host.label, "failed" if status == "ok" else status, seconds, why=detail)
     saved = save_node_run(folder, host.label, stdout)
     if status != "ok":  # a partial run came back before the stop: saved, and still a timeout or a cancel
-        return NodeOutcome(host.label, status, seconds, why=f"{why}; its partial run was saved", document=document, saved=saved)
+        return NodeOutcome(
+            host.label, status, seconds, why=f"{why}; its partial run was saved", document=document, saved=saved
+        )
     return NodeOutcome(host.label, "ok", seconds, document=document, saved=saved)
 
 
-def _wait(process: subprocess.Popen[bytes], deadline: float, cancel: threading.Event) -> tuple[bytes, bytes, str | None]:
+def _wait(
+    process: subprocess.Popen[bytes], deadline: float, cancel: threading.Event
+) -> tuple[bytes, bytes, str | None]:
     """ssh's stdout and stderr once it ends, and why it was stopped ("timeout", "cancel") if it was.
 
     Not Popen.communicate: it closes stdin at once, which the node reads as "stop"."""
