@@ -103,14 +103,16 @@ try:
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(number, stop)
     def watch_connection():
+        # os.read, not sys.stdin: a daemon thread inside a buffered read aborts the interpreter at exit.
         try:
-            while sys.stdin.buffer.read(65536):
+            while os.read(0, 65536):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         stop()
     threading.Thread(target=watch_connection, daemon=True).start()
     code = child.wait()
+    code = 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + N
     try:
         with open(output, "rb") as file:
             sys.stdout.buffer.write(file.read())
