@@ -49,6 +49,11 @@ def node_profile(
 ) -> NodeProfile:
     """The run each node makes. The suite is read and checked here: a suite this machine refuses would
     be refused by every node."""
+    from fwadvisor.profiler.catalog import BENCHMARKS
+
+    for name in benchmarks or []:  # as `profile` itself checks it: once here, not once a node
+        if name not in BENCHMARKS:
+            raise InputError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
     loaded = load_suite(suite)
     path = Path(suite)
     text = None

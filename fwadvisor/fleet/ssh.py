@@ -26,6 +26,7 @@ from fwadvisor.errors import InputError
 from fwadvisor.fleet.hosts import Host
 from fwadvisor.fleet.node_run import COMMAND_NOT_FOUND, NodeProfile, node_command, remote_command_line
 from fwadvisor.fleet.outcome import NodeOutcome, Status, last_line, read_sent_run, save_node_run
+from fwadvisor.profiler.run_file import MAX_RUN_BYTES
 from fwadvisor.safe_text import one_line
 
 SSH_FAILED = 255  # ssh's own exit code for a connection or authentication failure
@@ -33,6 +34,7 @@ GRACE_S = 5.0  # after stdin closes, how long the node may take to stop its run 
 KILL_AFTER_S = 3.0  # after SIGTERM, before SIGKILL
 POLL_S = 0.2
 CONNECT_TIMEOUT_S = 30
+STDERR_KEPT = 64 * 1024  # the end of a node's stderr: its last line says why it failed
 
 
 def ssh_command(host: Host, remote: Sequence[str], ssh: str = "ssh", timeout_s: float | None = None) -> list[str]:
@@ -121,7 +123,8 @@ def _wait(
 
     Not Popen.communicate: it closes stdin at once, which the node reads as "stop"."""
     assert process.stdout is not None and process.stderr is not None
-    readers = [_Reader(process.stdout), _Reader(process.stderr)]
+    # One byte past the largest run: read_sent_run then says it is too large.
+    readers = [_Reader(process.stdout, MAX_RUN_BYTES), _Reader(process.stderr, STDERR_KEPT, tail=True)]
     stopped: str | None = None
     stop_at = 0.0
     while True:
@@ -144,10 +147,13 @@ def _wait(
 
 
 class _Reader:
-    """Reads one pipe to its end in a thread of its own, so a full pipe never blocks ssh."""
+    """Reads one pipe to its end in a thread of its own, so a full pipe never blocks ssh. Keeps at most
+    `limit` bytes (the first ones, or with `tail` the last ones): a host cannot fill this machine's memory."""
 
-    def __init__(self, pipe: IO[bytes]):
-        self._chunks: list[bytes] = []
+    def __init__(self, pipe: IO[bytes], limit: int, *, tail: bool = False):
+        self._kept = bytearray()
+        self._limit = limit
+        self._tail = tail
         self._pipe = pipe
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -155,7 +161,11 @@ class _Reader:
     def _read(self) -> None:
         try:
             while chunk := os.read(self._pipe.fileno(), 1 << 16):
-                self._chunks.append(chunk)
+                if self._tail:
+                    self._kept += chunk
+                    del self._kept[: max(0, len(self._kept) - self._limit)]
+                elif len(self._kept) <= self._limit:
+                    self._kept += chunk[: self._limit + 1 - len(self._kept)]
         except (OSError, ValueError):
             pass
 
@@ -166,7 +176,7 @@ class _Reader:
             self._pipe.close()
         except OSError:
             pass
-        return b"".join(self._chunks)
+        return bytes(self._kept)
 
 
 def _close_stdin(process: subprocess.Popen[bytes]) -> None:

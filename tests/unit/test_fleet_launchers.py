@@ -147,15 +147,19 @@ def test_the_kubernetes_manifest_is_an_indexed_job_one_pod_a_node(tmp_path):
 
 def test_failing_hanging_and_odd_hosts_are_reported_and_block_nothing(tmp_path):
     """A refused connection, a host that never answers (stopped at --host-timeout, nothing left
-    behind), and a node whose command fails with hostile text on stderr: one line each, exit 1."""
+    behind), a node whose command fails with hostile text on stderr and one that sends back what is
+    not a run: one line each, exit 1."""
     fake = FakeSsh(tmp_path)
     hostile = "sh -c 'printf \"[bold]boom \\033[2J it'\"'\"'s broken\\n\" >&2; exit 7'"
+    # Writes JSON that is no run to the --output it is given (its last argument), and exits 0.
+    junk = """sh -c 'for word; do out=$word; done; echo "{\\"kind\\": 1}" > "$out"' sh"""
     hosts = write_hosts(
         tmp_path / "hosts.yaml",
         [
             {"host": "refused.example", "user": "me", "port": 2222, "python": sys.executable},
             {"host": "hang.example", "python": sys.executable},
             {"host": "odd.example", "python": sys.executable, "fwadvisor": hostile},
+            {"host": "junk.example", "python": sys.executable, "fwadvisor": junk},
         ],
     )
     started = time.monotonic()
@@ -166,6 +170,7 @@ def test_failing_hanging_and_odd_hosts_are_reported_and_block_nothing(tmp_path):
     assert "✗ refused.example: failed after" in err and "Connection refused" in err and "(exit 255)" in err
     assert "✗ hang.example: timed out after" in err and "no answer within 2 s (--host-timeout)" in err
     assert "✗ odd.example: failed after" in err and "exit code 7: [bold]boom �[2J it's broken" in err
+    assert "✗ junk.example: failed after" in err and "not a profile document" in err and "(exit code 0)" in err
     assert "No node sent a run back" in err
     assert "\x1b" not in done.stderr + done.stdout
     assert took < 60
