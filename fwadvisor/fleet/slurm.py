@@ -45,7 +45,13 @@ def run_node(run: NodeProfile, output: str) -> tuple[int, bytes, str]:
         command = [sys.executable, "-m", "fwadvisor", "profile", *run.arguments(suite_path)]
         command += ["--format", "json", "--output", output]
         with tempfile.TemporaryFile() as stderr:
-            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+            child = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                preexec_fn=_stop_with_parent,  # the job process has no other thread
+            )
             try:
                 code = child.wait()
             except BaseException:  # KeyboardInterrupt (local cancel), SystemExit (submitit's SIGTERM handling)
@@ -65,6 +71,19 @@ def run_node(run: NodeProfile, output: str) -> tuple[int, bytes, str]:
         return code, data, said
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_with_parent() -> None:
+    """In the node's profile process, before it starts: SIGTERM it when the job process dies (the
+    local executor SIGKILLs a cancelled job a second after its SIGINT). SIGTERM, not SIGKILL: the
+    profile then saves what it measured, and its own workers die with it."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        except OSError:
+            pass
 
 
 def run_slurm(
@@ -98,13 +117,13 @@ def run_slurm(
         parameters["slurm_partition"] = partition
     submitter.update_parameters(**parameters)
     started = time.monotonic()
-    jobs = []
+    jobs: list[tuple[Any, Path]] = []
     try:
         for index in range(nodes):
             output = job_folder / f"node-{index}.json"
-            jobs.append(submitter.submit(run_node, run, str(output)))
+            jobs.append((submitter.submit(run_node, run, str(output)), output))
     except Exception as exc:  # sbatch refused (a wrong partition, no such account): nothing was measured
-        for job in jobs:
+        for job, _ in jobs:
             with contextlib.suppress(Exception):
                 job.cancel(check=False)
         raise InputError(f"--slurm: the job could not be submitted: {excerpt(one_line(exc), 400)}") from None
@@ -112,7 +131,7 @@ def run_slurm(
 
 
 def _wait_for_jobs(
-    jobs: list[Any],
+    jobs: list[tuple[Any, Path]],
     folder: Path,
     started: float,
     cancel: threading.Event,
@@ -121,44 +140,66 @@ def _wait_for_jobs(
     outcomes: dict[str, NodeOutcome] = {}
     labels: set[str] = set()
     waiting = list(jobs)
-    cancelled = False
+    cancelled_at: float | None = None
     while waiting:
-        if cancel.is_set() and not cancelled:
-            cancelled = True
-            for job in waiting:
+        if cancel.is_set() and cancelled_at is None:
+            cancelled_at = time.monotonic()
+            for job, _ in waiting:
                 with contextlib.suppress(Exception):
                     job.cancel(check=False)
-        for job in [job for job in waiting if job.done()]:
-            waiting.remove(job)
+        for job, output in [entry for entry in waiting if entry[0].done()]:
+            if cancelled_at is not None and not _settled(job, output, cancelled_at):
+                continue
+            waiting.remove((job, output))
             name = f"job {job.job_id}"
-            outcome = _outcome(job, folder, time.monotonic() - started, labels, cancelled)
+            outcome = _outcome(job, output, folder, time.monotonic() - started, labels, cancelled_at is not None)
             outcomes[name] = outcome
             on_done(name, outcome)
         if waiting:
             time.sleep(POLL_S)
-    return [outcomes[f"job {job.job_id}"] for job in jobs]
+    return [outcomes[f"job {job.job_id}"] for job, _ in jobs]
 
 
-def _outcome(job: Any, folder: Path, seconds: float, labels: set[str], cancelled: bool) -> NodeOutcome:
+def _settled(job: Any, output: Path, cancelled_at: float) -> bool:
+    """A cancelled job is settled once its result or its node's partial run is written, or after
+    STOP_WAIT_S (the profile saves what it measured when it is stopped)."""
+    has_result = job.paths.result_pickle.exists()
+    return has_result or output.exists() or time.monotonic() - cancelled_at > STOP_WAIT_S
+
+
+def _outcome(job: Any, output: Path, folder: Path, seconds: float, labels: set[str], cancelled: bool) -> NodeOutcome:
     fallback = unique_label(f"job-{job.job_id}".replace("_", "-"), labels)
-    try:
-        code, data, said = job.result()
-    except Exception as exc:
-        labels.discard(fallback)
-        label = unique_label(fallback, labels)
-        status: Literal["failed", "cancelled"] = "cancelled" if cancelled else "failed"
-        return NodeOutcome(label, status, seconds, why=_job_error(exc))
+    status: Literal["failed", "cancelled"] = "cancelled" if cancelled else "failed"
+    said = ""
+    if cancelled and not job.paths.result_pickle.exists():
+        # The job was stopped before it could return: the node's profile saved its partial run itself.
+        code: int | str = "stopped"
+        try:
+            data = output.read_bytes()
+        except OSError:
+            return NodeOutcome(
+                fallback, "cancelled", seconds, why="stopped (Ctrl+C or a signal) before a run was saved"
+            )
+    else:
+        try:
+            code, data, said = job.result()
+        except Exception as exc:
+            return NodeOutcome(fallback, status, seconds, why=_job_error(exc))
     try:
         document = read_sent_run(data, fallback)
     except InputError as exc:
         why = f"{exc.message} (exit code {code})" + (f": {said}" if said else "")
-        return NodeOutcome(fallback, "cancelled" if cancelled else "failed", seconds, why=why)
+        return NodeOutcome(fallback, status, seconds, why=why)
     # The node's host name labels its run (the fleet report's rows); two jobs on one node get -2.
     hostname = document.environment.hostname or ""
     if hostname:
         labels.discard(fallback)
         fallback = unique_label(_file_label(hostname), labels)
     saved = save_node_run(folder, fallback, data)
+    if cancelled:
+        return NodeOutcome(
+            fallback, "cancelled", seconds, why="stopped; its partial run was saved", document=document, saved=saved
+        )
     return NodeOutcome(fallback, "ok", seconds, document=document, saved=saved)
 
 
