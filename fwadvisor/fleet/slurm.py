@@ -53,7 +53,7 @@ def run_node(run: NodeProfile, output: str) -> tuple[int, bytes, str]:
                 preexec_fn=_stop_with_parent,  # the job process has no other thread
             )
             try:
-                code = child.wait()
+                code = _wait_or_stop(child, Path(stop_file(output)))
             except BaseException:  # KeyboardInterrupt (local cancel), SystemExit (submitit's SIGTERM handling)
                 child.send_signal(signal.SIGTERM)
                 try:
@@ -71,6 +71,23 @@ def run_node(run: NodeProfile, output: str) -> tuple[int, bytes, str]:
         return code, data, said
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_file(output: str | Path) -> str:
+    """The file whose appearance asks a node to stop its run (Ctrl+C here): the job folder is shared
+    with the nodes, and a stopped profile still returns what it measured."""
+    return f"{output}.stop"
+
+
+def _wait_or_stop(child: subprocess.Popen[bytes], stop: Path) -> int:
+    asked = False
+    while True:
+        try:
+            return child.wait(timeout=POLL_S)
+        except subprocess.TimeoutExpired:
+            if not asked and stop.exists():
+                asked = True
+                child.terminate()  # the profile saves its partial run and exits 143
 
 
 def _stop_with_parent() -> None:
@@ -144,7 +161,10 @@ def _wait_for_jobs(
     while waiting:
         if cancel.is_set() and cancelled_at is None:
             cancelled_at = time.monotonic()
-            for job, _ in waiting:
+            for job, output in waiting:
+                _ask_to_stop(job, output)
+        elif cancelled_at is not None and time.monotonic() - cancelled_at > STOP_WAIT_S:
+            for job, _ in waiting:  # a node that did not stop when asked: the scheduler stops it
                 with contextlib.suppress(Exception):
                     job.cancel(check=False)
         for job, output in [entry for entry in waiting if entry[0].done()]:
@@ -160,11 +180,23 @@ def _wait_for_jobs(
     return [outcomes[f"job {job.job_id}"] for job, _ in jobs]
 
 
+def _ask_to_stop(job: Any, output: Path) -> None:
+    """A running job is asked through its stop file (it then returns its partial run as usual); one
+    still waiting in the queue is cancelled outright."""
+    try:
+        Path(stop_file(output)).touch()
+    except OSError:
+        pass
+    with contextlib.suppress(Exception):
+        if job.state in ("PENDING", "REQUEUED", "CONFIGURING"):
+            job.cancel(check=False)
+
+
 def _settled(job: Any, output: Path, cancelled_at: float) -> bool:
     """A cancelled job is settled once its result or its node's partial run is written, or after
-    STOP_WAIT_S (the profile saves what it measured when it is stopped)."""
+    twice STOP_WAIT_S (the profile saves what it measured when it is stopped)."""
     has_result = job.paths.result_pickle.exists()
-    return has_result or output.exists() or time.monotonic() - cancelled_at > STOP_WAIT_S
+    return has_result or output.exists() or time.monotonic() - cancelled_at > 2 * STOP_WAIT_S
 
 
 def _outcome(job: Any, output: Path, folder: Path, seconds: float, labels: set[str], cancelled: bool) -> NodeOutcome:

@@ -5,15 +5,17 @@ command ends with the merged fleet report."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from fleet_helpers import FakeSsh, local_node, wait_for, write_hosts
+from fleet_helpers import FakeSsh, local_node, processes_holding, wait_for, write_hosts
 
 from conftest import FIXTURES, REPO, run_cli
 from fwadvisor.profiler.run_file import load_run
@@ -21,7 +23,8 @@ from fwadvisor.profiler.run_file import load_run
 TINY = str(FIXTURES / "suites" / "tiny.yaml")
 ONE_CASE = ["--suite", TINY, "--framework", "torch", "--benchmark", "matmul"]
 
-pytest.importorskip("torch")
+# The nodes import PyTorch, this process does not (find_spec only looks for it).
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 
 
 def _fleet_folder(data: Path) -> Path:
@@ -116,7 +119,7 @@ def test_one_host_through_the_real_ssh_client_to_a_loopback_server(tmp_path, iso
     (keys / "client_key").chmod(0o600)
     (keys / "client_key.pub").write_bytes(client_key.export_public_key())
     server = subprocess.Popen(
-        [sys.executable, str(REPO / "tests" / "loopback_ssh_server.py"), str(keys)],
+        [sys.executable, "-W", "ignore", str(REPO / "tests" / "loopback_ssh_server.py"), str(keys)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -149,3 +152,32 @@ def test_one_host_through_the_real_ssh_client_to_a_loopback_server(tmp_path, iso
     saved = _fleet_folder(isolated_user_dirs / "data") / "loopback.json"
     assert [r.benchmark for r in load_run(saved).results] == ["matmul"]
     assert wait_for(lambda: server.poll() is not None, 5)
+
+
+def test_sigterm_stops_the_slurm_nodes_and_keeps_their_partial_runs(tmp_path, isolated_user_dirs):
+    """SIGTERM to fwadvisor asks each running job to stop (its stop file in the shared job folder): the
+    node's profile saves what it measured, the job returns it, and no process is left."""
+    pytest.importorskip("submitit")
+    slow = str(FIXTURES / "suites" / "slow_matmul.yaml")
+    # The node's profile reads its suite from a folder in TMPDIR: this test's processes carry the path.
+    node_tmp = tmp_path / "node-tmp"
+    node_tmp.mkdir()
+    marker = str(node_tmp)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fwadvisor", "profile", "--slurm", "--slurm-executor", "local", "--nodes", "1",
+         "--suite", slow, "--framework", "torch"],
+        cwd=REPO, env={**os.environ, "TMPDIR": marker}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: processes_holding(marker), 120), "the node's profile never started"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, err
+    assert "cancelled after" in err and "its partial run was saved" in err, err
+    (saved,) = _fleet_folder(isolated_user_dirs / "data").glob("*.json")
+    run = load_run(saved)
+    assert run.cancelled and run.results[0].benchmark == "matmul"
+    assert wait_for(lambda: not processes_holding(marker), 10), processes_holding(marker)
