@@ -9,6 +9,7 @@ node ran and every run passed, 1 when any node failed or a run did not pass, 2 f
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,6 +104,10 @@ def _fleet(args: argparse.Namespace, signals: StopOnSignals) -> int:
         from fwadvisor.fleet.hosts import load_hosts
 
         hosts = load_hosts(args.hosts)  # a bad hosts file stops here (exit 2), before a folder is made
+        if shutil.which("ssh") is None:
+            raise InputError(
+                "--hosts runs the system's ssh client, and there is no `ssh` on PATH (Debian: openssh-client)"
+            )
         folder = new_fleet_folder()
         outcomes = _run_hosts(args, hosts, run, folder, err, signals)
     else:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from fwadvisor.atomic import WriteError
 from fwadvisor.errors import InputError
 from fwadvisor.fleet.node_run import NodeProfile
 from fwadvisor.fleet.outcome import NodeOutcome, last_line, read_sent_run, save_node_run, unique_label
@@ -227,7 +228,10 @@ def _outcome(job: Any, output: Path, folder: Path, seconds: float, labels: set[s
     if hostname:
         labels.discard(fallback)
         fallback = unique_label(_file_label(hostname), labels)
-    saved = save_node_run(folder, fallback, data)
+    try:
+        saved = save_node_run(folder, fallback, data)
+    except WriteError as exc:  # a full or read-only runs folder costs this run, not the others
+        return NodeOutcome(fallback, "failed", seconds, why=f"its run came back but was not saved: {exc}")
     if cancelled:
         return NodeOutcome(
             fallback, "cancelled", seconds, why="stopped; its partial run was saved", document=document, saved=saved

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import IO
 
+from fwadvisor.atomic import WriteError
 from fwadvisor.errors import InputError
 from fwadvisor.fleet.hosts import Host
 from fwadvisor.fleet.node_run import COMMAND_NOT_FOUND, NodeProfile, node_command, remote_command_line
@@ -108,7 +109,10 @@ def _run_host(
         # No run: the reason is ssh's or the node's, and the node's last stderr line, shown as data.
         detail = why or f"{exc.message} (exit code {code})"
         return NodeOutcome(host.label, "failed" if status == "ok" else status, seconds, why=detail)
-    saved = save_node_run(folder, host.label, stdout)
+    try:
+        saved = save_node_run(folder, host.label, stdout)
+    except WriteError as exc:  # a full or read-only runs folder costs this run, not the others
+        return NodeOutcome(host.label, "failed", seconds, why=f"its run came back but was not saved: {exc}")
     if status != "ok":  # a partial run came back before the stop: saved, and still a timeout or a cancel
         return NodeOutcome(
             host.label, status, seconds, why=f"{why}; its partial run was saved", document=document, saved=saved
