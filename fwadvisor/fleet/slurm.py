@@ -119,8 +119,10 @@ def run_slurm(
 ) -> list[NodeOutcome]:
     """Submit `nodes` jobs, wait for them, save each run in `folder` as `<node's host name>.json`.
     `on_done(job, outcome)` is called as each job ends."""
-    import submitit
-
+    try:
+        import submitit
+    except ImportError:
+        raise InputError("--slurm needs submitit, which is not installed: pip install 'fwadvisor[fleet]'") from None
     if executor == "slurm" and shutil.which("sbatch") is None:
         raise InputError(
             "--slurm: Slurm's sbatch is not on PATH, so no job can be submitted from here; run this on a Slurm "
