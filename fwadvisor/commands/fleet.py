@@ -111,6 +111,9 @@ def _fleet(args: argparse.Namespace, signals: StopOnSignals) -> int:
         folder = new_fleet_folder()
         outcomes = _run_hosts(args, hosts, run, folder, err, signals)
     else:
+        from fwadvisor.fleet.slurm import check_slurm_ready
+
+        check_slurm_ready("local" if args.slurm_executor == "local" else "slurm")
         folder = new_fleet_folder()
         outcomes = _run_slurm(args, run, folder, err, signals)
     report_failed = _show_report(outcomes, folder, args, err)

@@ -104,6 +104,19 @@ def _stop_with_parent() -> None:
             pass
 
 
+def check_slurm_ready(executor: Executor) -> None:
+    """submitit is installed and, for the Slurm executor, sbatch is on PATH; else one InputError."""
+    try:
+        import submitit  # noqa: F401
+    except ImportError:
+        raise InputError("--slurm needs submitit, which is not installed: pip install 'fwadvisor[fleet]'") from None
+    if executor == "slurm" and shutil.which("sbatch") is None:
+        raise InputError(
+            "--slurm: Slurm's sbatch is not on PATH, so no job can be submitted from here; run this on a Slurm "
+            "login node (or add --slurm-executor local to try the jobs as local processes)"
+        )
+
+
 def run_slurm(
     run: NodeProfile,
     folder: Path,
@@ -119,15 +132,9 @@ def run_slurm(
 ) -> list[NodeOutcome]:
     """Submit `nodes` jobs, wait for them, save each run in `folder` as `<node's host name>.json`.
     `on_done(job, outcome)` is called as each job ends."""
-    try:
-        import submitit
-    except ImportError:
-        raise InputError("--slurm needs submitit, which is not installed: pip install 'fwadvisor[fleet]'") from None
-    if executor == "slurm" and shutil.which("sbatch") is None:
-        raise InputError(
-            "--slurm: Slurm's sbatch is not on PATH, so no job can be submitted from here; run this on a Slurm "
-            "login node (or add --slurm-executor local to try the jobs as local processes)"
-        )
+    import submitit
+
+    check_slurm_ready(executor)
     submitter = submitit.AutoExecutor(folder=job_folder, cluster=executor)
     parameters: dict[str, Any] = {"name": "fwadvisor-profile", "timeout_min": time_limit_min, "nodes": 1}
     parameters["tasks_per_node"] = 1

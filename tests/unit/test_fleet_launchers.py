@@ -5,6 +5,7 @@ The runs that really profile are in tests/frameworks/test_fleet_runs.py."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -208,3 +209,11 @@ def test_sigterm_stops_every_host_and_leaves_no_process(tmp_path):
     assert flat.count("cancelled after") == 3, err  # two stopped, one never started
     assert "stopped before it started" in flat
     assert wait_for(lambda: not fake.leftovers(), 5), fake.leftovers()
+
+
+@pytest.mark.skipif(shutil.which("sbatch") is not None, reason="Slurm is installed here: the job would be submitted")
+def test_slurm_without_sbatch_is_one_message_and_nothing_is_made(isolated_user_dirs):
+    done = run_cli("profile", "--slurm", "--nodes", "2")
+    assert done.returncode == 2, done.stderr
+    assert "sbatch is not on PATH" in done.stderr and "--slurm-executor local" in done.stderr
+    assert not (isolated_user_dirs / "data" / "runs").exists()
