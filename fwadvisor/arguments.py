@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fwadvisor import __version__
+from fwadvisor.fleet.options import add_fleet_options
 
 THREADS_PER_CPU = 4  # --threads above this many per logical CPU only slows a run down (or kills it)
 
@@ -181,8 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="CPU threads for both frameworks (default: physical cores, fewer when other processes hold CPUs "
         "just before the run)",
     )
-    prof.add_argument("--format", choices=("text", "json"), default="text")
-    prof.add_argument("--output", type=_output_path, metavar="FILE", help="also save the run to FILE")
+    prof.add_argument(
+        "--format",
+        choices=("text", "md", "markdown", "html", "json"),
+        default="text",
+        help="text or json; md and html too for the fleet report (--hosts, --slurm)",
+    )
+    prof.add_argument(
+        "--output",
+        type=_output_path,
+        metavar="FILE",
+        help="also save the run to FILE (with --hosts or --slurm: the fleet report; with --k8s: the manifest)",
+    )
+    add_fleet_options(prof)
 
     facts = commands.add_parser(
         "facts",

@@ -105,6 +105,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fwadvisor.commands.merge import run_merge
 
         return run_merge(args)
+    if args.command == "profile":
+        from fwadvisor.commands import fleet as fleet_command
+
+        if fleet_command.fleet_asked(args):
+            return fleet_command.run_fleet_command(args)
+        fleet_command.check_single_run_format(args)
     if args.command in ("profile", "profile-compare", "env"):
         from fwadvisor.commands import compare as compare_command
         from fwadvisor.commands import profile as profile_commands
