@@ -180,8 +180,12 @@ def run_cases(side: Any, hello: Hello, cases: list[Case], send: Send) -> int:
                 return EXIT_CASE_FAILED
             continue
         send(Result(index=index, record=record))
-    side.barrier()  # no rank leaves (and tears its connections down) while another still reduces
     send(Done())
+    # No rank leaves (and closes its connections) while another still needs it for the last case's
+    # collectives. A rank may still leave this barrier while a slower one finishes it (a ring's last
+    # chunk): that one's error here is harmless, every record is sent.
+    with contextlib.suppress(Exception):
+        side.barrier()
     return 0
 
 
