@@ -139,11 +139,13 @@ def _skipped(hello: Hello, case: Case, why: str) -> Any:
     )
 
 
-def _failed(hello: Hello, case: Case, exc: BaseException) -> Any:
+def _failed(hello: Hello, case: Case, exc: BaseException, *, refused: bool = False) -> Any:
+    """The case's error record; `refused`: a case the prechecks turned down (no traceback to show)."""
     if isinstance(exc, MemoryError):
         error = f"out of memory: {exc}"
     else:
-        traceback.print_exc(file=sys.stderr)
+        if not refused:
+            traceback.print_exc(file=sys.stderr)
         error = describe(exc)
     return failed_record(
         case.benchmark,
@@ -168,7 +170,7 @@ def run_cases(side: Any, hello: Hello, cases: list[Case], send: Send) -> int:
         try:
             recipes.precheck(case, side.adapter.cuda, side.world_size)
         except (ValueError, KeyError) as exc:
-            send(Result(index=index, record=_failed(hello, case, exc)))
+            send(Result(index=index, record=_failed(hello, case, exc, refused=True)))
             continue
         try:
             with side.case_scope():

@@ -57,6 +57,7 @@ class TensorFlowSide:
         self.adapter: TensorFlowAdapter = tensorflow_backend.adapter()
         self.sync = self.adapter.sync
         self.strategy_object: Any = None
+        self.local_replicas: tuple[int, ...] = (0,)
         self.notes: Details = {}
         if world_size == 1:
             self.rank, self.local_replicas = 0, (0,)
@@ -86,9 +87,7 @@ class TensorFlowSide:
             raise RuntimeError(f"TF_CONFIG lists {workers} workers, the cases are for {self.world_size}")
         implementation = tf.distribute.experimental.CommunicationImplementation
         chosen = implementation.NCCL if cuda else implementation.RING
-        options = tf.distribute.experimental.CommunicationOptions(
-            bytes_per_pack=BYTES_PER_PACK, implementation=chosen
-        )
+        options = tf.distribute.experimental.CommunicationOptions(bytes_per_pack=BYTES_PER_PACK, implementation=chosen)
         self.strategy_object = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         self.rank, self.local_replicas = index, (index,)
         local_devices = tuple(self.strategy_object.extended.worker_devices)
