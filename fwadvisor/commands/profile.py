@@ -48,7 +48,7 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     from fwadvisor.profiler.environment import collect_environment
     from fwadvisor.profiler.plan import plan_run
     from fwadvisor.profiler.protocol import Result, Start
-    from fwadvisor.profiler.runner import ProcessEnded, ProcessEvent, ProcessStarted
+    from fwadvisor.profiler.runner import LaunchStarted, ProcessEnded, ProcessEvent, ProcessStarted
     from fwadvisor.profiler.session import run_failed, run_profile, save_run
     from fwadvisor.profiler.suites import load_suite
 
@@ -92,6 +92,10 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
         fw, message = event.framework, event.message
         if isinstance(message, ProcessStarted):
             progress.update(task, description=f"{fw}: importing")
+        elif isinstance(message, LaunchStarted):  # a cluster launch: which one, on a line of its own
+            cases = f"{message.cases} case" + ("" if message.cases == 1 else "s")
+            progress.console.print(f"[dim]{fw}: {for_rich(message.label)} ({cases})[/]")
+            progress.update(task, description=f"{fw}: starting ranks")
         elif isinstance(message, Start):
             progress.update(task, description=for_rich(f"{fw}: {message.benchmark} {message.dtype}"))
         elif isinstance(message, Result):

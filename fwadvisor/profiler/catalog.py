@@ -9,9 +9,15 @@ and what both frameworks were given from it. Adding a benchmark is an entry here
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
+from fwadvisor.profiler.benchmark_spec import WORLD_SIZE_PARAM as WORLD_SIZE_PARAM
+from fwadvisor.profiler.benchmark_spec import BenchmarkSpec as BenchmarkSpec
+from fwadvisor.profiler.benchmark_spec import DtypeRule as DtypeRule
+from fwadvisor.profiler.benchmark_spec import ParamChoice as ParamChoice
+from fwadvisor.profiler.benchmark_spec import Params as Params
+from fwadvisor.profiler.benchmark_spec import listed_params
+from fwadvisor.profiler.cluster_specs import cluster_specs
 from fwadvisor.safe_text import excerpt, invisible_note
 
 # The dtype and layout names a case carries, on both sides of the process boundary: the suites check
@@ -34,39 +40,6 @@ TORCH_LAYOUT_PARAM: Final = "torch_layout"
 # GPUs) and say so in their params; CPU cases keep PyTorch's default NCHW and their params unchanged.
 GPU_DEFAULT_TORCH_LAYOUTS: Final = ("channels_last",)
 
-# "math": any of DTYPES (tf32 and fp16 GPU-only); "float32": float32 tensors only; "training": float32
-# or, on a GPU, mixed precision. The worker applies the rule (bench/dtype_rules.py).
-DtypeRule = Literal["math", "float32", "training"]
-# A case's parameters: the catalogue's sizes and flags (ints) and, for PyTorch's image layouts, the
-# torch_layout name.
-Params = dict[str, int | str]
-ShapeWords = Callable[[Mapping[str, object]], str]
-
-
-@dataclass(frozen=True)
-class BenchmarkSpec:
-    """What one benchmark is, for every part of the program that names it."""
-
-    id: str
-    params: Mapping[str, str]  # parameter -> what it means (both frameworks run the same shapes)
-    units: tuple[str, ...]  # the metric names its records carry (a CPU figure never reads as a GPU one)
-    dtype_rule: DtypeRule
-    shape: ShapeWords  # the shape in the short form people write it in, from its params
-    inputs: str  # what the code gives both frameworks alike (reference.py builds it from fixed seeds)
-    lower_is_better: bool = False  # a time, not a rate
-    # The PyTorch / TensorFlow ratio of its metric is a speed (not a speed-up factor or an accuracy).
-    compared_as_speed: bool = True
-    gpu_only: str | None = None  # why it cannot run on a CPU; None when it can
-    flags: frozenset[str] = frozenset()  # yes/no params: 0 or 1, and 0 when a suite leaves them out
-    torch_layouts: bool = False  # its image tensors have a PyTorch memory layout (the torch_layout param)
-    trains: bool = False  # trains a model (so a narrow dtype means mixed precision)
-    curve: str | None = None  # a practice model that records a per-epoch curve: the model's short name
-    practice: bool = False  # one of the practice suite's benchmarks (reports show them apart)
-    host_link: bool = False  # a copy between host memory and the GPU: its share of the PCIe link counts
-    # Rules may test the frameworks' speed ratio on it, as the metric `speed_<id>` (advisor/metrics.py
-    # words it; advisor/evidence.py computes it from the run).
-    speed_rule_metric: bool = False
-
 
 def _matmul(p: Mapping[str, object]) -> str:
     return f"{p['m']}×{p['k']} @ {p['k']}×{p['n']}"
@@ -78,10 +51,6 @@ def _conv2d(p: Mapping[str, object]) -> str:
 
 def _copy(p: Mapping[str, object]) -> str:
     return f"{p['megabytes']} MB, {'pinned' if p.get('pinned') else 'pageable'}"
-
-
-def _listed(p: Mapping[str, object]) -> str:
-    return " ".join(f"{k}={v}" for k, v in p.items())
 
 
 FLOPS: Final = ("TFLOP/s", "GFLOP/s")
@@ -113,7 +82,7 @@ def _practice_model(benchmark: str, params: Mapping[str, str], model: str) -> Be
         params,
         ("test accuracy",),
         "float32",
-        _listed,
+        listed_params,
         SAME_DIGITS,
         compared_as_speed=False,
         trains=True,
@@ -265,14 +234,17 @@ _SPECS: Final = (
         {"batch": "test images run through the reloaded model and compared"},
         ("load s",),
         "float32",
-        _listed,
+        listed_params,
         "the same trained CNN and test rows",
         lower_is_better=True,
         practice=True,
     ),
 )
 
-CATALOG: Final[Mapping[str, BenchmarkSpec]] = {spec.id: spec for spec in _SPECS}
+
+CATALOG: Final[Mapping[str, BenchmarkSpec]] = {
+    spec.id: spec for spec in (*_SPECS, *cluster_specs({spec.id: spec for spec in _SPECS}))
+}
 BENCHMARKS: Final = tuple(CATALOG)  # in the order suites, recipes and "known benchmarks" lists name them
 
 
@@ -283,7 +255,7 @@ def spec_of(benchmark: str) -> BenchmarkSpec | None:
 
 def benchmarks_where(test: Callable[[BenchmarkSpec], object]) -> tuple[str, ...]:
     """The ids, in catalogue order, of the benchmarks whose spec passes `test`."""
-    return tuple(spec.id for spec in _SPECS if test(spec))
+    return tuple(spec.id for spec in CATALOG.values() if test(spec))
 
 
 GPU_ONLY: Final = frozenset(benchmarks_where(lambda s: s.gpu_only))
@@ -291,28 +263,55 @@ CURVE_BENCHMARKS: Final = benchmarks_where(lambda s: s.curve)
 PRACTICE_SUITE_BENCHMARKS: Final = benchmarks_where(lambda s: s.practice)
 TORCH_LAYOUT_BENCHMARKS: Final = benchmarks_where(lambda s: s.torch_layouts)
 HOST_LINK_BENCHMARKS: Final = benchmarks_where(lambda s: s.host_link)
+CLUSTER_BENCHMARKS: Final = benchmarks_where(lambda s: s.cluster)
+# The benchmarks the single-device worker runs, each with its recipe (bench/recipes).
+WORKER_BENCHMARKS: Final = benchmarks_where(lambda s: not s.cluster)
+NO_PEAK_BENCHMARKS: Final = frozenset(benchmarks_where(lambda s: s.no_peak))
 SPEED_METRIC_BENCHMARKS: Final = benchmarks_where(lambda s: s.speed_rule_metric)
 # The one practice benchmark that is timed, not trained: its row reads as a time.
 EXPORT_BENCHMARK: Final = "export_roundtrip"
 # Metrics where a smaller number is better (a time, not a rate), and metrics that are no speed.
-LOWER_IS_BETTER: Final = frozenset(unit for s in _SPECS if s.lower_is_better for unit in s.units)
-NOT_A_SPEED: Final = frozenset(unit for s in _SPECS if not s.compared_as_speed for unit in s.units)
+LOWER_IS_BETTER: Final = frozenset(unit for s in CATALOG.values() if s.lower_is_better for unit in s.units)
+NOT_A_SPEED: Final = frozenset(unit for s in CATALOG.values() if not s.compared_as_speed for unit in s.units)
+
+
+def expected_params(spec: BenchmarkSpec, params: Mapping[str, int | str]) -> dict[str, str]:
+    """The parameters a case of `spec` takes, with their meanings: its own, and those its choice
+    parameter's value picks (none when that value is missing or not one of the choices)."""
+    expected = dict(spec.params)
+    if spec.choice is not None:
+        expected.update(spec.choice.options.get(str(params.get(spec.choice.name, "")), {}))
+    return expected
 
 
 def param_problem(benchmark: str, params: Mapping[str, int | str]) -> str | None:
     """What is wrong with a case's params for `benchmark` (a known id), or None when they fit."""
     spec = CATALOG[benchmark]
-    expected = set(spec.params)
+    choice = spec.choice
+    if choice is not None:
+        value = params.get(choice.name)
+        allowed = ", ".join(choice.options)
+        if value is None:
+            return f"benchmark '{benchmark}' needs `{choice.name}` ({choice.meaning}): one of {allowed}"
+        if not isinstance(value, str) or value not in choice.options:
+            shown = f"'{excerpt(value, 40)}'{invisible_note(value)}" if isinstance(value, str) else str(value)
+            return f"`{choice.name}` of benchmark '{benchmark}' is one of {allowed}; got {shown}"
+    expected = set(expected_params(spec, params))
     unknown = sorted(set(params) - expected)
     if unknown:  # a parameter's name is outside text: shown cleaned, invisible characters named
         named = ", ".join(f"'{excerpt(name, 40)}'{invisible_note(name)}" for name in unknown)
         return f"benchmark '{benchmark}' has no parameter {named}; it takes {', '.join(sorted(expected))}"
-    if set(params) | spec.flags != expected:
+    if not expected - spec.flags - spec.planned <= set(params):
         return (
             f"benchmark '{benchmark}' takes the parameters "
             f"{', '.join(sorted(expected))}; got {', '.join(sorted(params))}"
         )
     for name, value in params.items():
+        if choice is not None and name == choice.name:
+            continue
+        if isinstance(value, str):
+            shown = f"'{excerpt(value, 40)}'{invisible_note(value)}"
+            return f"`{name}` of benchmark '{benchmark}' is a whole number; got {shown}"
         if name in spec.flags and value not in (0, 1):
             return f"`{name}` is 0 or 1; got {value}"
         if name not in spec.flags and value == 0:
@@ -328,6 +327,6 @@ def shape_text(params: Mapping[str, object], benchmark: str = "") -> str:
         return f"{shape_text(rest, benchmark)}, torch {'NCHW' if layout == 'nchw' else layout}"
     spec = CATALOG.get(benchmark)
     try:
-        return spec.shape(params) if spec is not None else _listed(params)
+        return spec.shape(params) if spec is not None else listed_params(params)
     except KeyError:  # a saved run's params that lack a shape's part
-        return _listed(params)
+        return listed_params(params)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Final, Literal, NamedTuple
 import msgspec
 
 from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.cluster_documents import CollectiveReference, LaunchSummary
 from fwadvisor.profiler.run_environment import Environment, GpuInfo
 from fwadvisor.profiler.steadiness import MAX_DRIFT, MAX_HALF_WIDTH
 
@@ -322,6 +323,8 @@ class WorkerSummary(msgspec.Struct, kw_only=True):
     stderr_tail: list[str] = []
     gpu_properties: GpuProperties | None = None
     build: dict[str, str] = {}  # from the worker's Hello
+    # A framework whose cases ran in more than one launch (the cluster suite): each launch's outcome.
+    launches: list[LaunchSummary] = []
 
 
 class FrameworkLoad(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -390,6 +393,7 @@ class RunDocument(msgspec.Struct, kw_only=True):
     cancelled: bool = False
     results: list[Record] = []
     load: dict[str, FrameworkLoad] = {}  # per framework; empty in version 1 runs
+    collective_reference: CollectiveReference | None = None  # nccl-tests, on a GPU where it is installed
 
 
 def _builtin(value: Any) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fwadvisor.errors import InputError
 from fwadvisor.frameworks import PROFILER_IDS
+from fwadvisor.profiler.cluster_plan import expand_world_sizes
 from fwadvisor.profiler.environment import collect_environment
 from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
 from fwadvisor.profiler.protocol import Case
@@ -63,7 +64,8 @@ def plan_run(
         suite=suite,
         frameworks=tuple(dict.fromkeys(frameworks or PROFILER_IDS)),
         device=resolved,
-        cases=tuple(resolve_cases(suite, resolved, benchmarks)),
+        # Cluster benchmarks run over every device: their world sizes come from this machine.
+        cases=tuple(expand_world_sizes(resolve_cases(suite, resolved, benchmarks), resolved, environment)),
         environment=environment,
         threads=threads,
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from fwadvisor.profiler.cluster_documents import LaunchSummary
 from fwadvisor.profiler.documents import (
     FrameworkLoad,
     GpuProperties,
@@ -65,12 +66,20 @@ class ProcessEnded(msgspec.Struct, frozen=True, kw_only=True):
     summary: WorkerSummary
 
 
+class LaunchStarted(msgspec.Struct, frozen=True, kw_only=True):
+    """A cluster launch of a framework begins (profiler/cluster_session.py): its launch in words."""
+
+    label: str
+    world_size: int
+    cases: int
+
+
 class ProcessEvent(msgspec.Struct, frozen=True):
     """What `on_event` receives: one framework's worker message, the runner's start/finish of it, or
     a sample of the machine's load and GPU state taken while that framework runs."""
 
     framework: str
-    message: WorkerMessage | ProcessStarted | ProcessEnded | MachineSample
+    message: WorkerMessage | ProcessStarted | ProcessEnded | LaunchStarted | MachineSample
 
 
 EventHandler = Callable[[ProcessEvent], None]
@@ -94,6 +103,7 @@ class WorkerOutcome:
     stderr_tail: list[str] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     wall_s: float = 0.0
+    launches: list[LaunchSummary] = field(default_factory=list)  # the cluster suite's launches
 
     def summary(self) -> WorkerSummary:
         return WorkerSummary(
@@ -107,7 +117,20 @@ class WorkerOutcome:
             stderr_tail=self.stderr_tail[-STDERR_TAIL_LINES:],
             gpu_properties=self.gpu_properties,
             build=self.build,
+            launches=self.launches,
         )
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A process tree run_worker starts instead of the single-device worker (a cluster launch group,
+    profiler/cluster_launch.py): its command, the environment it adds, and how many processes share
+    the framework's work, each with the run's threads (the busy rule counts the CPUs they all use).
+    Its cases travel in a file named on the command line; stdin gets nothing."""
+
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    processes: int = 1
 
 
 def worker_command(framework: str, device: str, threads: int | None, probe: bool = False) -> list[str]:
@@ -154,22 +177,27 @@ def run_worker(
     on_event: EventHandler | None = None,
     cancel: threading.Event | None = None,
     env: dict[str, str] | None = None,
+    launch: Launch | None = None,
 ) -> WorkerOutcome:
-    """Run one framework's worker over `cases`; never raises for a worker's failure."""
+    """Run one framework's worker over `cases` (or the `launch` that runs them over several processes);
+    never raises for a worker's failure."""
     emit = on_event or (lambda _event: None)
     outcome = WorkerOutcome(framework)
     started = time.monotonic()
+    command = launch.command if launch is not None else worker_command(framework, device, threads)
+    processes = launch.processes if launch is not None else 1
     proc = subprocess.Popen(
-        worker_command(framework, device, threads),
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, **(env or {}), PARENT_PID_ENV: str(os.getpid())},
+        env={**os.environ, **(env or {}), **(launch.env if launch else {}), PARENT_PID_ENV: str(os.getpid())},
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all PIPE
     stderr = proc.stderr
-    watch = CaseLoads(proc.pid, device, threads)
+    # The monitor counts the launch's whole process tree as the framework's own (every rank is a child).
+    watch = CaseLoads(proc.pid, device, threads * processes if threads else None)
     emit(ProcessEvent(framework, ProcessStarted(cases=len(cases), pid=proc.pid)))
     stderr_lines: deque[str] = deque(maxlen=60)
 
@@ -180,7 +208,7 @@ def run_worker(
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        proc.stdin.write(msgspec.json.encode(cases))
+        proc.stdin.write(msgspec.json.encode(cases) if launch is None else b"")
         proc.stdin.close()
     except BrokenPipeError:
         pass
@@ -227,7 +255,7 @@ def run_worker(
                         outcome.framework_version, outcome.device = message.framework_version, message.device
                         outcome.threads, outcome.gpu_properties = message.threads, message.gpu_properties
                         outcome.build = dict(message.build)
-                        watch.threads = message.threads or threads
+                        watch.threads = (message.threads or threads or 0) * processes or None
                     case Start():
                         current = message.index
                         watch.started(message.index)

@@ -13,7 +13,7 @@ import msgspec
 from fwadvisor import __version__
 from fwadvisor.atomic import WriteError, write_atomic, write_new
 from fwadvisor.paths import runs_dir
-from fwadvisor.profiler.catalog import GPU_ONLY
+from fwadvisor.profiler.catalog import GPU_ONLY, NO_PEAK_BENCHMARKS
 from fwadvisor.profiler.documents import (
     SCHEMA_VERSION,
     GpuProperties,
@@ -27,7 +27,7 @@ from fwadvisor.profiler.plan import RunPlan, run_threads
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import failed_record
 from fwadvisor.profiler.run_environment import Environment
-from fwadvisor.profiler.runner import EventHandler, WorkerOutcome, run_worker
+from fwadvisor.profiler.runner import EventHandler, WorkerOutcome
 from fwadvisor.profiler.stop_signals import cancel_reason
 from fwadvisor.profiler.suites import valid_suite_name
 
@@ -93,7 +93,7 @@ def add_peaks(records: list[Record], gpu_properties: GpuProperties | None) -> No
         )
     for record in records:
         kind = PEAK_KINDS.get(record.metric.name)
-        if kind is None or record.metric.value is None or record.benchmark in GPU_ONLY:
+        if kind is None or record.metric.value is None or record.benchmark in GPU_ONLY | NO_PEAK_BENCHMARKS:
             continue
         peak = peak_for(record.device, kind, record.dtype or "fp32", properties)
         if peak is None:
@@ -125,6 +125,8 @@ def run_profile(
     worker_env: dict[str, str] | None = None,
 ) -> RunDocument:
     """Run the plan's cases in each of its frameworks, one after the other, and return the run document."""
+    from fwadvisor.profiler.cluster_results import add_reference_share, add_scaling_efficiency, run_reference
+    from fwadvisor.profiler.cluster_session import run_framework
     from fwadvisor.profiler.environment import gpu_info
     from fwadvisor.profiler.expected import add_expected
     from fwadvisor.profiler.pcie import add_link_share
@@ -136,6 +138,10 @@ def run_profile(
     threads, threads_default, threads_reason = run_threads(plan.threads, environment, before)
     outcomes: dict[str, WorkerOutcome] = {}
     cancelled = False
+    # nccl-tests' all-reduce on the same GPUs, once, before the frameworks (and never while they run).
+    reference = None
+    if plan.device == "cuda" and any(c.benchmark == "all_reduce" for c in cases):
+        reference = run_reference(max(len(environment.gpu.gpus), 1))
     for framework in plan.frameworks:
         cancelled = cancelled or (cancel is not None and cancel.is_set())  # e.g. SIGTERM between workers
         if cancelled:
@@ -145,11 +151,12 @@ def run_profile(
             continue
         if outcomes:  # a later worker: the load just before it, as for the first
             before = other_cpu_now(BEFORE_SAMPLE_S)
-        outcome = run_worker(
+        outcome = run_framework(
             framework,
             cases,
             plan.device,
             threads,
+            environment,
             timeout_s=plan.suite.timeout_s,
             on_event=on_event,
             cancel=cancel,
@@ -165,6 +172,8 @@ def run_profile(
     add_peaks(results, peak_gpu_properties((o.gpu_properties for o in outcomes.values()), environment))
     add_expected(results)
     add_link_share(results, environment)  # copies: the share of the PCIe link they reached
+    add_scaling_efficiency(results)  # ddp_scaling: t(1)/t(N) against the framework's one-device step
+    add_reference_share(results, reference)  # all_reduce: the share of nccl-tests' bus bandwidth
     return RunDocument(
         schema_version=SCHEMA_VERSION,
         fwadvisor_version=__version__,
@@ -185,6 +194,7 @@ def run_profile(
         cancelled=cancelled,
         results=results,
         load={fw: o.load for fw, o in outcomes.items() if o.load is not None},
+        collective_reference=reference,
     )
 
 

@@ -23,6 +23,7 @@ from fwadvisor.profiler.catalog import (
     TORCH_LAYOUT_PARAM,
     TORCH_LAYOUTS,
     Params,
+    expected_params,
     param_problem,
 )
 from fwadvisor.profiler.protocol import Case
@@ -35,7 +36,8 @@ class DeviceCases(FileModel, frozen=True):
     """The cases of one benchmark on one kind of device: its shapes, the dtypes to run and, for image
     benchmarks, PyTorch's memory layouts to run (each dtype runs in each layout)."""
 
-    params: dict[str, Annotated[int, Meta(ge=0)]]  # sizes > 0, a spec's flags 0 or 1 (checked in load_suite)
+    # sizes > 0, a spec's flags 0 or 1, a choice parameter's name (all checked in load_suite)
+    params: dict[str, Annotated[int, Meta(ge=0)] | str]
     dtypes: list[str] = msgspec.field(default_factory=lambda: ["fp32"])
     torch_layouts: list[str] | None = None
 
@@ -135,14 +137,23 @@ def load_suite(name_or_path: str) -> Suite:
             raise InputError(
                 f"benchmark '{item.benchmark}' runs on a GPU only: remove its `cpu:` cases", file=path, line=where
             )
-        for device, cases, allowed in (("cpu", item.cpu, CPU_DTYPES), ("gpu", item.gpu, DTYPES)):
+        device_dtypes: tuple[tuple[str, DeviceCases | None, tuple[str, ...]], ...] = (
+            ("cpu", item.cpu, CPU_DTYPES),
+            ("gpu", item.gpu, DTYPES),
+        )
+        for device, cases, allowed in device_dtypes:
             if cases is None:
                 continue
             problem = param_problem(item.benchmark, cases.params)
             if problem is not None:
-                unknown = sorted(set(cases.params) - set(CATALOG[item.benchmark].params))
+                spec = CATALOG[item.benchmark]
+                unknown = sorted(set(cases.params) - set(expected_params(spec, cases.params)))
+                choice = spec.choice.name if spec.choice is not None else None
+                if choice in cases.params and cases.params[choice] not in spec.choice.options:  # type: ignore[union-attr]
+                    unknown = [choice]  # a choice that is none of the allowed: its own line
                 keys: list[str | int] = ["benchmarks", index, device, "params", *unknown[:1]]
                 raise InputError(problem, file=path, line=line_of(path, keys) or where)
+            allowed = CATALOG[item.benchmark].only_dtypes or allowed
             for dtype in cases.dtypes:
                 if dtype not in allowed:
                     raise InputError(

@@ -236,9 +236,9 @@ def test_probe_reports_versions(backend: Any) -> None:
 def test_every_benchmark_is_one_recipe_over_an_adapter(backend: Any) -> None:
     from fwadvisor.bench.recipes import RECIPES
     from fwadvisor.bench.recipes.adapter import Adapter
-    from fwadvisor.profiler.catalog import BENCHMARKS
+    from fwadvisor.profiler.catalog import WORKER_BENCHMARKS
 
-    assert tuple(RECIPES) == BENCHMARKS  # one recipe per benchmark, in the catalogue's order
+    assert tuple(RECIPES) == WORKER_BENCHMARKS  # one recipe per benchmark, in the catalogue's order
     adapter = backend._ADAPTER
     assert isinstance(adapter, Adapter), [m for m in dir(Adapter) if not hasattr(adapter, m)]
     assert adapter.framework == backend.FRAMEWORK and adapter.layout in ref.IMAGE_AXES

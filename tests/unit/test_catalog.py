@@ -14,11 +14,11 @@ import pytest
 from conftest import run_cli
 from fwadvisor.errors import InputError
 from fwadvisor.profiler.catalog import (
-    BENCHMARKS,
     CATALOG,
     LOWER_IS_BETTER,
     NOT_A_SPEED,
     TORCH_LAYOUT_PARAM,
+    WORKER_BENCHMARKS,
     param_problem,
     shape_text,
 )
@@ -31,10 +31,10 @@ def write_suite(folder: Path, entry: str) -> Path:
     return path
 
 
-def test_every_catalogue_entry_has_a_recipe_in_the_catalogues_order() -> None:
+def test_every_single_device_benchmark_has_a_recipe_in_the_catalogues_order() -> None:
     from fwadvisor.bench.recipes import RECIPES  # numpy only, no framework
 
-    assert tuple(RECIPES) == BENCHMARKS
+    assert tuple(RECIPES) == WORKER_BENCHMARKS
 
 
 def test_the_units_that_read_lower_is_better_and_those_that_are_no_speed() -> None:

@@ -93,6 +93,9 @@ def test_the_worker_side_is_one_package_the_contracts_name_once():
 # What the worker side may import of the parent side's profiler: the protocol both sides speak.
 SHARED_PROTOCOL = {
     "fwadvisor.profiler.documents",
+    "fwadvisor.profiler.benchmark_spec",
+    "fwadvisor.profiler.cluster_specs",
+    "fwadvisor.profiler.cluster_documents",
     "fwadvisor.profiler.protocol",
     "fwadvisor.profiler.run_environment",
     "fwadvisor.profiler.records",
