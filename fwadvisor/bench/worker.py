@@ -88,7 +88,7 @@ def import_backend(framework: str, send: Send) -> Any | None:
     try:
         return importlib.import_module(BACKEND_MODULES[framework])
     except ImportError as exc:
-        _fatal(
+        fatal(
             send,
             "missing_framework",
             f"{framework} cannot be imported: {exc}",

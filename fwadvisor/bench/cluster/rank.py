@@ -10,8 +10,8 @@ collectives need all ranks).
 A case that no rank can run (wrong dtype, unknown model ...) is refused by every rank alike before
 any collective, and the next case runs. An error inside a collective case ends the launch: rank 0
 sends that case's error record, every failing rank exits non-zero, and the launcher stops the rest
-(the parent records the cases left as not run). A rank dies with its launcher (PR_SET_PDEATHSIG), with
-the runner (torchrun's ranks watch its pid: torchrun itself cannot be asked to), and at once on SIGTERM.
+(the parent records the cases left as not run). A rank dies with its launcher (PR_SET_PDEATHSIG)
+and at once on SIGTERM.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import json
 import os
 import signal
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +40,7 @@ from fwadvisor.bench.worker import (
     import_backend,
     protocol_stream,
 )
-from fwadvisor.profiler.protocol import PARENT_PID_ENV, Case, Done, Hello, Result, Start, encode_message
+from fwadvisor.profiler.protocol import Case, Done, Hello, Result, Start, encode_message
 from fwadvisor.profiler.records import failed_record, make_record
 
 SIDE_MODULES = {
@@ -54,7 +52,6 @@ SINGLE_PROCESS_SKIP = (
     "not measured in PyTorch: one process driving several devices is DataParallel, which PyTorch calls "
     "legacy; DistributedDataParallel (one process per device, the torchrun rows) is what it recommends"
 )
-WATCH_INTERVAL_S = 0.5
 
 
 def launch_rank(framework: str, single_process: bool) -> int:
@@ -80,28 +77,12 @@ def launch_world_size(framework: str, requested: int | None) -> int:
         return 1
 
 
-def _watch_runner(pid: int) -> None:
-    """torchrun is not ours and does not die with the runner: its ranks end when the runner is gone."""
-
-    def watch() -> None:
-        while True:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(EXIT_FATAL)
-            except PermissionError:
-                pass  # it exists (under another user, after a pid reuse: nothing better to know)
-            time.sleep(WATCH_INTERVAL_S)
-
-    threading.Thread(target=watch, name="watch-runner", daemon=True).start()
-
-
 def _guard_process() -> None:
+    # A rank under torchrun has torchrun for a parent (which fwadvisor starts through
+    # profiler/exec_with_parent, so it dies with fwadvisor): only a rank the runner started itself
+    # compares its parent with PARENT_PID_ENV.
     under_torchrun = "TORCHELASTIC_RUN_ID" in os.environ or "LOCAL_RANK" in os.environ
     die_with_parent(started_by_runner=not under_torchrun)
-    runner = os.environ.get(PARENT_PID_ENV)
-    if under_torchrun and runner and runner.isdigit():
-        _watch_runner(int(runner))
     # The default action ends the process at once, even deep inside a collective, where a Python
     # handler would wait for the call to return.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -139,11 +120,13 @@ def _skipped(hello: Hello, case: Case, why: str) -> Any:
     )
 
 
-def _failed(hello: Hello, case: Case, exc: BaseException) -> Any:
+def _failed(hello: Hello, case: Case, exc: BaseException, *, refused: bool = False) -> Any:
+    """The case's error record; `refused`: a case the prechecks turned down (no traceback to show)."""
     if isinstance(exc, MemoryError):
         error = f"out of memory: {exc}"
     else:
-        traceback.print_exc(file=sys.stderr)
+        if not refused:
+            traceback.print_exc(file=sys.stderr)
         error = describe(exc)
     return failed_record(
         case.benchmark,
@@ -168,7 +151,7 @@ def run_cases(side: Any, hello: Hello, cases: list[Case], send: Send) -> int:
         try:
             recipes.precheck(case, side.adapter.cuda, side.world_size)
         except (ValueError, KeyError) as exc:
-            send(Result(index=index, record=_failed(hello, case, exc)))
+            send(Result(index=index, record=_failed(hello, case, exc, refused=True)))
             continue
         try:
             with side.case_scope():
@@ -180,8 +163,12 @@ def run_cases(side: Any, hello: Hello, cases: list[Case], send: Send) -> int:
                 return EXIT_CASE_FAILED
             continue
         send(Result(index=index, record=record))
-    side.barrier()  # no rank leaves (and tears its connections down) while another still reduces
     send(Done())
+    # No rank leaves (and closes its connections) while another still needs it for the last case's
+    # collectives. A rank may still leave this barrier while a slower one finishes it (a ring's last
+    # chunk): that one's error here is harmless, every record is sent.
+    with contextlib.suppress(Exception):
+        side.barrier()
     return 0
 
 

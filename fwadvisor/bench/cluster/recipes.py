@@ -21,7 +21,6 @@ from fwadvisor.bench import reference as ref
 from fwadvisor.bench import reference_transformer as tref
 from fwadvisor.bench.cluster.side import Batch, ClusterSide, Workload, gather_floats, side_process_count
 from fwadvisor.bench.cluster.timed_steps import TIMING_WORDS, Counts, TimedCalls, timed_calls
-from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.skeleton import case_layout, layout_extra
 from fwadvisor.profiler.documents import Details, PrecisionFlags, Record
 from fwadvisor.profiler.protocol import Case
@@ -41,8 +40,16 @@ def bus_bandwidth_factor(world_size: int) -> float:
     return 2.0 * (world_size - 1) / world_size
 
 
-def _record(side: ClusterSide, case: Case, timed: TimedCalls, metric: tuple[str, float], correct: bool, check: str,
-            extra: Details, precision: PrecisionFlags) -> Record:
+def _record(
+    side: ClusterSide,
+    case: Case,
+    timed: TimedCalls,
+    metric: tuple[str, float],
+    correct: bool,
+    check: str,
+    extra: Details,
+    precision: PrecisionFlags,
+) -> Record:
     adapter = side.adapter
     return make_record(
         benchmark=case.benchmark,
@@ -136,7 +143,9 @@ def _workload(side: ClusterSide, case: Case) -> tuple[Workload, int, Details]:
         batch, seq_len, width, heads, mlp, classes = case.ints("batch", "seq_len", "width", "heads", "mlp", "classes")
         tref.check_shape(width, heads)
         block_weights = tref.transformer_weights(width, heads, mlp, classes)
-        sequences = [ref.synthetic_sequences(batch, seq_len, width, classes, seed=ref.SEED + r) for r in side.local_replicas]
+        sequences = [
+            ref.synthetic_sequences(batch, seq_len, width, classes, seed=ref.SEED + r) for r in side.local_replicas
+        ]
         workload = Workload(
             build=lambda adapter: adapter.transformer(block_weights, seq_len, heads, classes),
             to_input=lambda adapter, x: adapter.tensor(x),
@@ -199,7 +208,13 @@ def ddp_scaling(side: ClusterSide, case: Case) -> Record:
         **trainer.notes,
     }
     return _record(
-        side, case, timed, ("steps/s", 1.0 / median), learned and identical, "; ".join(checks), extra,
+        side,
+        case,
+        timed,
+        ("steps/s", 1.0 / median),
+        learned and identical,
+        "; ".join(checks),
+        extra,
         {**precision, **trainer.precision},
     )
 

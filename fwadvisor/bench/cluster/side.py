@@ -19,6 +19,7 @@ import numpy as np
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.profiler.documents import Details, PrecisionFlags
 
+
 @dataclass(frozen=True)
 class Batch:
     """One replica's per-device batch: x in the adapter's native layout, integer labels."""

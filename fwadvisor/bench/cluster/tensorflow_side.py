@@ -57,6 +57,7 @@ class TensorFlowSide:
         self.adapter: TensorFlowAdapter = tensorflow_backend.adapter()
         self.sync = self.adapter.sync
         self.strategy_object: Any = None
+        self.local_replicas: tuple[int, ...] = (0,)
         self.notes: Details = {}
         if world_size == 1:
             self.rank, self.local_replicas = 0, (0,)
@@ -86,23 +87,38 @@ class TensorFlowSide:
             raise RuntimeError(f"TF_CONFIG lists {workers} workers, the cases are for {self.world_size}")
         implementation = tf.distribute.experimental.CommunicationImplementation
         chosen = implementation.NCCL if cuda else implementation.RING
-        options = tf.distribute.experimental.CommunicationOptions(
-            bytes_per_pack=BYTES_PER_PACK, implementation=chosen
-        )
+        options = tf.distribute.experimental.CommunicationOptions(bytes_per_pack=BYTES_PER_PACK, implementation=chosen)
         self.strategy_object = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         self.rank, self.local_replicas = index, (index,)
+        local_devices = tuple(self.strategy_object.extended.worker_devices)
+
+        def sync_local_devices() -> None:
+            # tf.test.experimental.sync_devices() syncs every logical device, the other workers' too,
+            # and fails under MultiWorkerMirroredStrategy ("Haven't set up remote eager worker"): the
+            # same SyncDevice op, on this worker's devices only.
+            for device in local_devices:
+                with tf.device(device):
+                    tf.raw_ops.SyncDevice()
+
+        self.sync = sync_local_devices
         self.backend = chosen.name
         self.launcher, self.strategy = "TF_CONFIG, one process per device", "MultiWorkerMirroredStrategy"
         self.notes = {
             "bytes_per_pack": BYTES_PER_PACK,
             "bytes_per_pack_words": "0: TensorFlow's default packing of gradients",
         }
-        self._sum = tf.function(
-            lambda values: self.strategy_object.run(
-                lambda v: tf.distribute.get_replica_context().all_reduce(SUM, v), args=(values,)
-            ),
-            input_signature=[tf.TensorSpec([None], tf.float64)],
-        )
+        strategy = self.strategy_object
+
+        def replica_sum(values: tf.Tensor) -> tf.Tensor:
+            # identity: a function argument has no device, and an all-reduce of it has no destination
+            # ("destinations can not be empty"); the copy is made on this replica's device.
+            return tf.distribute.get_replica_context().all_reduce(SUM, tf.identity(values))
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float64)])
+        def sum_over_workers(values: tf.Tensor) -> Any:
+            return strategy.run(replica_sum, args=(values,))
+
+        self._sum = sum_over_workers
 
     def close(self) -> None:
         """Nothing to tear down: the process ends with os._exit (TensorFlow's own teardown can hang)."""
@@ -140,9 +156,14 @@ class TensorFlowSide:
         variables = strategy.experimental_local_results(sources)
         latest: list[Any] = []
 
+        def replica_reduce(source: tf.Variable) -> tf.Tensor:
+            # A read on the replica's device (no copy of the data): the variable's handle, a function
+            # input, has no device, and an all-reduce of it would have no destination.
+            return tf.distribute.get_replica_context().all_reduce(SUM, tf.identity(source))
+
         @tf.function
         def reduce() -> Any:
-            return strategy.run(lambda v: tf.distribute.get_replica_context().all_reduce(SUM, v), args=(sources,))
+            return strategy.run(replica_reduce, args=(sources,))
 
         def call() -> None:
             latest[:] = strategy.experimental_local_results(reduce())

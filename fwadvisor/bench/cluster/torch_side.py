@@ -22,6 +22,7 @@ from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends import torch_backend
 from fwadvisor.bench.backends.torch_adapter import TorchAdapter
 from fwadvisor.bench.cluster.side import DistributedTrainer, ReduceBuffer, Workload
+from fwadvisor.profiler.documents import Details
 from fwadvisor.profiler.protocol import Hello
 
 # DistributedDataParallel's own default, passed explicitly so the record can say what ran.
@@ -88,7 +89,10 @@ class TorchSide:
             self.sync()
             return bool(torch.all(buffer == value))
 
-        return ReduceBuffer(call, buffer.fill_, all_equal, in_place=True, notes={"op": "dist.all_reduce(SUM)"})
+        def fill(value: float) -> None:
+            buffer.fill_(value)
+
+        return ReduceBuffer(call, fill, all_equal, in_place=True, notes={"op": "dist.all_reduce(SUM)"})
 
     def trainer(self, workload: Workload, dtype: str) -> DistributedTrainer:
         adapter = self.adapter
@@ -96,7 +100,7 @@ class TorchSide:
         with adapter.model_precision(dtype):
             model = workload.build(adapter)
         x, labels = workload.to_input(adapter, batch.x), adapter.tensor(batch.labels)
-        notes: dict[str, object] = {}
+        notes: Details = {}
         if self.distributed:
             # Same weights on every rank already (the shared NumPy weights); DDP checks and broadcasts anyway.
             model = DistributedDataParallel(
@@ -122,4 +126,3 @@ class TorchSide:
             return [total]
 
         return DistributedTrainer(plain.step, plain.loss, checksums, plain.precision, {**notes, **plain.notes})
-
