@@ -27,6 +27,7 @@ from typing import IO, Any
 
 import msgspec
 
+from fwadvisor import parent_death
 from fwadvisor.profiler.documents import FatalKind
 from fwadvisor.profiler.protocol import (
     PARENT_PID_ENV,
@@ -60,23 +61,11 @@ def protocol_stream() -> IO[bytes]:
 def die_with_parent(*, started_by_runner: bool = True) -> None:
     """If the parent is killed outright, the kernel ends this worker too: no orphan keeps the GPU.
 
-    SIGKILL, not SIGTERM: a Python handler runs only between bytecodes, so a worker deep inside
-    native code (or stopped) would outlive its parent; SIGKILL needs no cooperation. Only a process
-    the runner started itself compares its parent with PARENT_PID_ENV (a cluster rank's parent is
-    its launcher).
+    Only a process the runner started itself compares its parent with PARENT_PID_ENV (a cluster
+    rank's parent is its launcher).
     """
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except OSError:
-            pass
     expected = os.environ.get(PARENT_PID_ENV) if started_by_runner else None
-    if expected and expected != str(os.getppid()):
-        os._exit(EXIT_FATAL)  # the parent died before the death signal was armed: nobody reads us
+    parent_death.die_with_parent(expected, EXIT_FATAL)
 
 
 def fatal(send: Send, kind: FatalKind, error: str, hint: str) -> int:

@@ -18,7 +18,7 @@ SINGLE_PROCESS_MEANING: Final = (
 
 
 def _all_reduce(p: Mapping[str, object]) -> str:
-    ranks = f" ×{p[WORLD_SIZE_PARAM]}" if WORLD_SIZE_PARAM in p else ""
+    ranks = f" on {p[WORLD_SIZE_PARAM]}" if WORLD_SIZE_PARAM in p else ""
     return f"{p['mebibytes']} MiB{ranks}{', one process' if p.get('single_process') else ''}"
 
 
@@ -31,11 +31,11 @@ def cluster_specs(models: Mapping[str, BenchmarkSpec]) -> tuple[BenchmarkSpec, .
     """all_reduce and ddp_scaling; `models` holds the training benchmarks ddp_scaling scales."""
 
     def ddp_shape(p: Mapping[str, object]) -> str:
-        """The model's own shape (its batch is per device), then the ranks: "CNN b32 32²×3 →10 ×4 dev"."""
+        """The model's own shape (its batch is per device), then the ranks: "CNN b32 32²×3 →10 on 4"."""
         model = models.get(str(p.get("model", "")))
         inner = {k: v for k, v in p.items() if k not in ("model", WORLD_SIZE_PARAM)}
         shape = model.shape(inner) if model is not None else listed_params(inner)
-        return f"{shape} ×{p[WORLD_SIZE_PARAM]} dev" if WORLD_SIZE_PARAM in p else shape
+        return f"{shape} on {p[WORLD_SIZE_PARAM]}" if WORLD_SIZE_PARAM in p else shape
 
     return (
         BenchmarkSpec(

@@ -9,36 +9,20 @@ so the launcher runs with the same process id, session and death signal. It impo
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
+from fwadvisor.parent_death import die_with_parent
 from fwadvisor.profiler.protocol import PARENT_PID_ENV
 
 EXIT_PARENT_GONE = 3
-
-
-def die_with_parent() -> None:
-    """SIGKILL on the parent's death (Linux); exit at once when the parent is already not ours."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except OSError:
-            pass
-    # Consumed here: the launcher's own children (the ranks) have another parent and must not compare.
-    expected = os.environ.pop(PARENT_PID_ENV, None)
-    if expected and expected != str(os.getppid()):
-        os._exit(EXIT_PARENT_GONE)
 
 
 def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m fwadvisor.profiler.exec_with_parent COMMAND [ARG...]", file=sys.stderr)
         return 2
-    die_with_parent()
+    # Consumed here: the launcher's own children (the ranks) have another parent and must not compare.
+    die_with_parent(os.environ.pop(PARENT_PID_ENV, None), EXIT_PARENT_GONE)
     os.execvp(argv[0], argv)  # never returns; an OSError (no such program) ends this process with a traceback
 
 

@@ -343,4 +343,5 @@ def run_lines(document: RunDocument) -> list[str]:
                 f"{TENSORFLOW.name} MultiWorkerMirroredStrategy {tensorflow}, PyTorch/TF {between} "
                 "(one-device step time / step time at N; 1.00 is perfect)."
             )
-    return [clean(line) for line in [*lines, claim_sentence(document)] if line]
+    # A table cell's mark comes with its padding: one space between words in a sentence.
+    return [" ".join(clean(line).split()) for line in [*lines, claim_sentence(document)] if line]

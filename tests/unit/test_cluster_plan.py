@@ -61,9 +61,9 @@ def test_the_cluster_benchmarks_are_in_the_catalogue_as_launch_groups() -> None:
     choice = CATALOG["ddp_scaling"].choice
     assert choice is not None and tuple(choice.options) == ("train_cnn", "train_transformer")
     assert "per device" in choice.options["train_cnn"]["batch"]
-    assert shape_text({**CNN, "world_size": 4}, "ddp_scaling") == "CNN b4 8²×3 →4 ×4 dev"
+    assert shape_text({**CNN, "world_size": 4}, "ddp_scaling") == "CNN b4 8²×3 →4 on 4"
     assert shape_text({"mebibytes": 64, "world_size": 2, "single_process": 1}, "all_reduce") == (
-        "64 MiB ×2, one process"
+        "64 MiB on 2, one process"
     )
 
 
