@@ -49,6 +49,11 @@ def on_gpu(document: RunDocument) -> bool:
     return document.suite.device == "cuda"
 
 
+def plumbing_note(document: RunDocument) -> str:
+    """CPU_PLUMBING for a CPU run with cluster records (the app says it under the run), else ""."""
+    return CPU_PLUMBING if has_cluster_records(document) and not on_gpu(document) else ""
+
+
 def number(details: Mapping[str, object], key: str) -> float | None:
     """A finite number of a record's `extra` (None for text, a flag, a missing key or a NaN)."""
     value = details.get(key)

@@ -134,9 +134,12 @@ def _launcher_sentence(first: Record, records: list[Record]) -> str:
     in_place = extra.get("in_place")
     if in_place is not None:
         parts.append("in place" if in_place else "out of place (a new output tensor)")
-    if (iterations := number(extra, "iterations")) is not None:
+    # The count is each case's own (rank 0 raises it within the budget), so a launcher gives a range.
+    counts = sorted(n for r in same if (n := number(r.extra, "iterations")) is not None)
+    if counts:
         warmup = number(extra, "warmup")
-        parts.append(f"{iterations:.0f} timed calls" + (f" after {warmup:.0f} warm-up" if warmup is not None else ""))
+        timed = f"{counts[0]:.0f}" if counts[0] == counts[-1] else f"{counts[0]:.0f}-{counts[-1]:.0f}"
+        parts.append(f"{timed} timed calls a size" + (f" after {warmup:.0f} warm-up" if warmup is not None else ""))
     if timing := words(extra, "timing"):
         parts.append(cut(timing, NAME_CHARS))
     measured = [r for r in same if number(r.extra, "algbw_gbs") is not None and classify(r) is not ResultStatus.FAILED]

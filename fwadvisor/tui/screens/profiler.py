@@ -20,6 +20,7 @@ from textual.events import Resize
 from textual.reactive import var
 from textual.widgets import Button, Footer, Header, Select, Static
 
+from fwadvisor.advisor.cluster_evidence import plumbing_note
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import Record, RunDocument
@@ -93,6 +94,8 @@ class ProfilerScreen(RunEvidenceScreen):
     problems: var[list[str]] = var(list, init=False)
     # The frameworks whose run was busy (said under the status, with the evidence line).
     busy_notes: var[list[str]] = var(list, init=False)
+    # A CPU run of the cluster suite: what its numbers do and do not say (every report says it too).
+    cluster_note: var[str] = var("", init=False)
     showing_curves: var[bool] = var(False, init=False, toggle_class="-curves")
     short: var[bool] = var(False, init=False, toggle_class="-short")
 
@@ -140,6 +143,7 @@ class ProfilerScreen(RunEvidenceScreen):
         self.results.show_records(saved.results, final=True, not_run=stopped)
         self.show_curves(saved.results)
         self.progress.show_outcomes(saved.workers)
+        self.cluster_note = plumbing_note(saved)
         self.status = f"Last saved run: {saved_run_label(saved)}. r runs again."
 
     def on_resize(self, event: Resize) -> None:
@@ -183,13 +187,15 @@ class ProfilerScreen(RunEvidenceScreen):
         text = Text(clean(self.status))
         if self.evidence:
             text.append("\n" + clean(self.evidence), style="dim")
+        if self.cluster_note:
+            text.append("\n" + self.cluster_note, style="dim")
         for line in self.problems:
             text.append("\n✗ " + clean(line), style="red")
         for line in self.busy_notes:
             text.append("\n" + clean(line), style=BUSY_COLOUR)
         self.query_one("#profiler-status", Static).update(text)
 
-    watch_problems = watch_evidence = watch_busy_notes = watch_status
+    watch_problems = watch_evidence = watch_busy_notes = watch_cluster_note = watch_status
 
     @property
     def has_curves(self) -> bool:
@@ -241,7 +247,7 @@ class ProfilerScreen(RunEvidenceScreen):
         self.profiling = True
         self.progress.waiting(chosen, controls.missing)
         waiting = "" if self.host.machine_check.known.is_set() else " (waiting for the machine check to finish)"
-        self.problems, self.busy_notes = [], []
+        self.problems, self.busy_notes, self.cluster_note = [], [], ""
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
         self.app_progress(f"Profiling: starting suite {controls.chosen_suite}")
         # The App owns the run (it goes on while another screen shows); this screen hears how it goes.
@@ -370,6 +376,7 @@ class ProfilerScreen(RunEvidenceScreen):
             )
         )
         self.busy_notes = busy_sentences(document)
+        self.cluster_note = plumbing_note(document)
         if document.cancelled:
             self.status = (
                 f"Cancelled after {took:.0f} s: the workers were stopped and what was measured is kept. {where}."
