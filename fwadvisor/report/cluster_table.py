@@ -110,7 +110,7 @@ def _all_reduce(records: list[Record]) -> list[TitledTable]:
     sized = [r for r in records if number(r.extra, "reference_busbw_gbs")]
     tables = [
         TitledTable(
-            "All-reduce, bus bandwidth (in-place SUM, fp32)", Table(head, body, frozenset(range(len(head)))), notes
+            "All-reduce, bus bandwidth (SUM, fp32)", Table(head, body, frozenset(range(len(head)))), notes
         )
     ]
     if sized:

@@ -71,7 +71,7 @@ def test_a_rule_quotes_the_number_and_the_device(real_run):
         {"domains": ["vision"], "primary_goal": "research", "accelerators": ["cpu_only"]}, RULES, evidence=evidence
     )
     reason = next(r for r in rec.reasons if r.rule == "measured-cnn-training-faster-in-pytorch")
-    assert "2.50x" in reason.message and "On cpu (" in reason.message and "1 threads" in reason.message
+    assert "2.50x" in reason.message and "On cpu (" in reason.message and "1 thread)" in reason.message
     assert reason.area == "performance" and reason.weight <= 3
     assert rec.profile is not None and rec.profile.device.startswith("cpu (")
     assert {t.rule for t in rec.profile.triggered} >= {"measured-cnn-training-faster-in-pytorch"}
