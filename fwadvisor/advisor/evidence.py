@@ -124,7 +124,9 @@ def _device(document: RunDocument) -> str:
         model = document.environment.cpu.model
         model = cut(str(model), NAME_CHARS) if model else None  # outside text: a run may say anything
         threads = document.suite.threads
-        details = ", ".join(x for x in (model, f"{threads} thread{'' if threads == 1 else 's'}" if threads else None) if x)
+        details = ", ".join(
+            x for x in (model, f"{threads} thread{'' if threads == 1 else 's'}" if threads else None) if x
+        )
         return f"cpu ({details})" if details else label
     return label
 

@@ -109,9 +109,7 @@ def _all_reduce(records: list[Record]) -> list[TitledTable]:
         notes.append(_launcher_sentence(record, records))
     sized = [r for r in records if number(r.extra, "reference_busbw_gbs")]
     tables = [
-        TitledTable(
-            "All-reduce, bus bandwidth (SUM, fp32)", Table(head, body, frozenset(range(len(head)))), notes
-        )
+        TitledTable("All-reduce, bus bandwidth (SUM, fp32)", Table(head, body, frozenset(range(len(head)))), notes)
     ]
     if sized:
         tables.append(_reference_table(sized))
