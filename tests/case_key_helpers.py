@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import Metric, Record
 
 SHAPE: Params = {"m": 64, "n": 64, "k": 64}

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 
 from fwadvisor.advisor.engine import Blocker, Caveat, Reason
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import Record, RunDocument
 from fwadvisor.profiler.records import failed_record, make_record, with_curve
 from fwadvisor.profiler.run_file import run_from_data

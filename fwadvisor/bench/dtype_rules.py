@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from fwadvisor.profiler.benchmark_spec import BenchmarkSpec
 from fwadvisor.profiler.catalog import (
     CPU_DTYPES,
     DTYPES,
@@ -16,7 +17,6 @@ from fwadvisor.profiler.catalog import (
     TORCH_LAYOUT_PARAM,
     TORCH_LAYOUTS,
     TRAINING_DTYPES,
-    BenchmarkSpec,
 )
 
 

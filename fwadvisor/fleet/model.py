@@ -11,7 +11,7 @@ from typing import Final, Literal
 
 import msgspec
 
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import CaseKey, ResultStatus, case_key
 
 FLEET_KIND: Final = "fwadvisor-fleet"

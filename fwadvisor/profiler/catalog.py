@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from fwadvisor.profiler.benchmark_spec import WORLD_SIZE_PARAM as WORLD_SIZE_PARAM
-from fwadvisor.profiler.benchmark_spec import BenchmarkSpec as BenchmarkSpec
-from fwadvisor.profiler.benchmark_spec import DtypeRule as DtypeRule
-from fwadvisor.profiler.benchmark_spec import ParamChoice as ParamChoice
-from fwadvisor.profiler.benchmark_spec import Params as Params
-from fwadvisor.profiler.benchmark_spec import listed_params
+from fwadvisor.profiler.benchmark_spec import (
+    BenchmarkSpec,
+    listed_params,
+)
 from fwadvisor.profiler.cluster_specs import cluster_specs
 from fwadvisor.safe_text import excerpt, invisible_note
 

@@ -15,7 +15,8 @@ from typing import Final
 
 import msgspec
 
-from fwadvisor.profiler.catalog import CATALOG, WORLD_SIZE_PARAM
+from fwadvisor.profiler.benchmark_spec import WORLD_SIZE_PARAM
+from fwadvisor.profiler.catalog import CATALOG
 from fwadvisor.profiler.documents import Record
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import failed_record

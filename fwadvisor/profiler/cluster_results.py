@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Iterable
 from typing import Final
 
-from fwadvisor.profiler.catalog import WORLD_SIZE_PARAM
+from fwadvisor.profiler.benchmark_spec import WORLD_SIZE_PARAM
 from fwadvisor.profiler.cluster_documents import CollectiveReference, ReferenceRow
 from fwadvisor.profiler.documents import Record
 from fwadvisor.safe_text import one_line

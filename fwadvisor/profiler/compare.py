@@ -17,7 +17,8 @@ from typing import Final
 import msgspec
 
 from fwadvisor.frameworks import display_name
-from fwadvisor.profiler.catalog import LOWER_IS_BETTER, Params
+from fwadvisor.profiler.benchmark_spec import Params
+from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.documents import (
     COMPARABLE,
     CaseKey,

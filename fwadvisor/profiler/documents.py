@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final, Literal, NamedTuple
 
 import msgspec
 
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.cluster_documents import CollectiveReference, LaunchSummary
 from fwadvisor.profiler.run_environment import Environment, GpuInfo
 from fwadvisor.profiler.steadiness import MAX_DRIFT, MAX_HALF_WIDTH

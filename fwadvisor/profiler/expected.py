@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import Expected, Record, ran_and_checked
 from fwadvisor.profiler.gpu_table import lookup_gpu, normalize_device_name
 from fwadvisor.profiler.peaks import UNITS, canonical_dtype

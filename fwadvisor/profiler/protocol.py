@@ -10,7 +10,7 @@ from typing import Final
 
 import msgspec
 
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import (
     ENCODER,
     CaseKey,

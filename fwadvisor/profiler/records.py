@@ -12,7 +12,8 @@ from typing import Any, TypedDict, cast
 
 import msgspec
 
-from fwadvisor.profiler.catalog import CURVE_BENCHMARKS, Params
+from fwadvisor.profiler.benchmark_spec import Params
+from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
 from fwadvisor.profiler.documents import CurvePoint, Details, FrameworkId, Metric, PrecisionFlags, Record
 from fwadvisor.profiler.timing import WIDE_SPREAD, Timing
 

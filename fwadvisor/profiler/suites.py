@@ -12,6 +12,7 @@ from msgspec import Meta
 
 from fwadvisor.errors import InputError
 from fwadvisor.paths import builtin_profiles_dir, user_profiles_dir
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.catalog import (
     BENCHMARKS,
     CATALOG,
@@ -22,7 +23,6 @@ from fwadvisor.profiler.catalog import (
     TORCH_LAYOUT_BENCHMARKS,
     TORCH_LAYOUT_PARAM,
     TORCH_LAYOUTS,
-    Params,
     expected_params,
     param_problem,
 )

@@ -20,7 +20,7 @@ from fwadvisor.advisor.plain import plain_data
 from fwadvisor.report.model import RunShown
 
 if TYPE_CHECKING:
-    from fwadvisor.profiler.catalog import Params
+    from fwadvisor.profiler.benchmark_spec import Params
     from fwadvisor.profiler.documents import CaseKey, Details, Record, ResultStatus, RunDocument
     from fwadvisor.report.held_equal import HeldEqualData
 

@@ -24,7 +24,7 @@ from fwadvisor.bench import recipes
 from fwadvisor.bench.backends import NoGPUError
 from fwadvisor.bench.backends.tensorflow_adapter import FRAMEWORK as _FRAMEWORK
 from fwadvisor.bench.backends.tensorflow_adapter import TensorFlowAdapter
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import GpuProperties, Record
 from fwadvisor.profiler.protocol import Hello, Probe
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from fwadvisor.bench.recipes import copies, kernels, models, practice, transformer
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.skeleton import Recipe, run_case
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import GpuProperties, Record
 from fwadvisor.profiler.protocol import Hello
 

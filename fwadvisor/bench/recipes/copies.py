@@ -16,7 +16,7 @@ from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter
 from fwadvisor.bench.recipes.copy_adapter import CopyKernel
 from fwadvisor.bench.recipes.skeleton import Outcome
-from fwadvisor.profiler.catalog import Params
+from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import Details
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.timing import measure

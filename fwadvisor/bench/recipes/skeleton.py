@@ -18,7 +18,8 @@ import msgspec
 from fwadvisor.bench import dtype_rules
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.recipes.adapter import Adapter, ImageLayout
-from fwadvisor.profiler.catalog import CATALOG, BenchmarkSpec, Params
+from fwadvisor.profiler.benchmark_spec import BenchmarkSpec, Params
+from fwadvisor.profiler.catalog import CATALOG
 from fwadvisor.profiler.documents import Details, PrecisionFlags, Record
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.records import make_record, with_curve
