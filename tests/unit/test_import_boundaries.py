@@ -109,7 +109,14 @@ def test_the_worker_side_imports_only_the_shared_protocol():
     imported = set()
     for name in (m for m in ALL if m.startswith("fwadvisor.bench")):
         imported |= {m for m in _imports_of(name) if not m.startswith("fwadvisor.bench")}
-    allowed = SHARED_PROTOCOL | {"fwadvisor", "fwadvisor.profiler", "fwadvisor.safe_text", "fwadvisor.clock"}
+    # The standard-library-only helpers both sides use (safe_text, clock, parent_death).
+    allowed = SHARED_PROTOCOL | {
+        "fwadvisor",
+        "fwadvisor.profiler",
+        "fwadvisor.safe_text",
+        "fwadvisor.clock",
+        "fwadvisor.parent_death",
+    }
     assert imported <= allowed, imported - allowed
 
 
