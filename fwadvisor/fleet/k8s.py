@@ -44,6 +44,8 @@ def k8s_manifest(
     job = name or f"fwadvisor-{utc_stamp().lower()}"
     output = f"{RESULTS}/node-$(JOB_COMPLETION_INDEX).json"
     # `$(VAR)` is Kubernetes' own expansion of a container's environment in `args`: no shell is needed.
+    # The Job controller adds JOB_COMPLETION_INDEX to each container's env of an Indexed Job's pods
+    # (kubernetes pkg/controller/job, addCompletionIndexEnvVariable), so it expands here.
     args = ["profile", *run.arguments(), "--format", "json", "--output", output]
     container: dict[str, Any] = {
         "name": "fwadvisor",
