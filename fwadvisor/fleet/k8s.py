@@ -52,16 +52,6 @@ def k8s_manifest(
         "image": image,
         "command": ["fwadvisor"],
         "args": args,
-        # `$(VAR)` expands only variables the container's own `env` lists: the index is named here from
-        # the pod's annotation (the Job controller's copy of it is then left out, not doubled).
-        "env": [
-            {
-                "name": "JOB_COMPLETION_INDEX",
-                "valueFrom": {
-                    "fieldRef": {"fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}
-                },
-            }
-        ],
         "volumeMounts": [{"name": "results", "mountPath": RESULTS}],
     }
     if gpus_per_node:
