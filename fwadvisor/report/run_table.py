@@ -34,7 +34,8 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)
     # Narrow: a number's share of the peak goes under it, not in a column of its own.
     peak_column = with_peak and not narrow
-    title = f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {run.suite.threads} CPU threads"
+    threads = f"{run.suite.threads} CPU thread{'' if run.suite.threads == 1 else 's'}"
+    title = f"fwadvisor profile · suite {run.suite.name} · {device_label(run)} · {threads}"
     table = Table(
         title=Text(one_line(title)),
         title_justify="left",
