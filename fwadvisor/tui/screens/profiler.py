@@ -310,15 +310,15 @@ class ProfilerScreen(RunEvidenceScreen):
     def on_case_started(self, message: CaseStarted) -> None:
         fw = message.framework
         cases = self.cases.get(fw, [])
+        # How far this framework is: its results so far, not the case's place in the plan (the cluster
+        # suite runs its one-device cases first, whatever their place in the table).
+        position = sum(1 for record in self.records if record.framework == fw) + 1
         self.status = (
-            f"Running {display_name(fw)}: {message.benchmark} {message.dtype or ''} "
-            f"({message.index + 1} of {len(cases)})"
+            f"Running {display_name(fw)}: {message.benchmark} {message.dtype or ''} ({position} of {len(cases)})"
         )
         # Every screen's header says how far the run is (it goes on while another screen shows).
         total = sum(len(cases) for cases in self.cases.values())
-        self.app_progress(
-            f"Profiling {len(self.records)}/{total} done, {display_name(fw)} {message.index + 1}/{len(cases)}"
-        )
+        self.app_progress(f"Profiling {len(self.records)}/{total} done, {display_name(fw)} {position}/{len(cases)}")
         if 0 <= message.index < len(cases):
             self.results.mark_running(cases[message.index], fw)
 
