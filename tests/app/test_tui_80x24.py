@@ -287,10 +287,10 @@ async def test_the_footer_fits_80_columns_and_every_screen_has_one_name():
         assert "Go to Advice" in commands and not any("Recommendation" in title for title in commands)
 
 
-async def test_suites_are_listed_quick_standard_full_practice_with_their_time_and_description():
+async def test_suites_are_listed_quick_standard_full_practice_cluster_with_their_time_and_description():
     install_matmul_only()
-    assert ordered_suites()[:4] == ["quick", "standard", "full", "practice"]
-    assert ordered_suites()[4:] == ["matmul_only"]
+    assert ordered_suites()[:5] == ["quick", "standard", "full", "practice", "cluster"]
+    assert ordered_suites()[5:] == ["matmul_only"]
     app = make_app(save_path=None, load_last_profile=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
