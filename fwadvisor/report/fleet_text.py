@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from fwadvisor.profiler.documents import ResultStatus
 from fwadvisor.report.fleet_view import CaseBlock, fleet_view
+from fwadvisor.report.run_table import STATUS_STYLES
 from fwadvisor.report.text import table_lines
 from fwadvisor.safe_text import one_line, wrap_words
 
@@ -22,14 +22,6 @@ if TYPE_CHECKING:
 StyledLine = tuple[str, str]  # (text, Rich style)
 # A node's label gets at most this many columns before its numbers; a longer one has a line of its own.
 LABEL_COLUMNS: Final = 24
-STATUS_STYLES: Final = {
-    ResultStatus.FAILED: "red",
-    ResultStatus.WRONG: "red",
-    ResultStatus.WIDE_SPREAD: "yellow",
-    ResultStatus.BUSY: "magenta",
-    ResultStatus.SKIPPED: "dim",
-    ResultStatus.CANCELLED: "dim",
-}
 
 
 def _wrapped(text: str, width: int, style: str = "", indent: str = "", hang: str = "  ") -> list[StyledLine]:

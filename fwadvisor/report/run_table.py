@@ -3,13 +3,23 @@ its interval, every mark of the one classification (profile_table), every name a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.documents import ResultStatus, RunDocument
 from fwadvisor.report.profile_table import MARKS_LEGEND, Row, device_label, rows
 from fwadvisor.safe_text import one_line
+
+# A cell's colour on a terminal by its status (`profile`'s table and the fleet report's rows).
+STATUS_STYLES: Final = {
+    ResultStatus.FAILED: "red",
+    ResultStatus.WRONG: "red",
+    ResultStatus.WIDE_SPREAD: "yellow",
+    ResultStatus.BUSY: "magenta",
+    ResultStatus.SKIPPED: "dim",
+    ResultStatus.CANCELLED: "dim",
+}
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -55,21 +65,13 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
     if peak_column:
         table.add_column("% of peak", justify="right", ratio=ratio)
-    colours = {
-        ResultStatus.FAILED: "red",
-        ResultStatus.WRONG: "red",
-        ResultStatus.WIDE_SPREAD: "yellow",
-        ResultStatus.BUSY: "magenta",
-        ResultStatus.SKIPPED: "dim",
-        ResultStatus.CANCELLED: "dim",
-    }
     for row in table_rows:
 
         def show(fw: str, row: Row = row) -> Text:
             c = row.cells.get(fw)
             if c is None:
                 return Text("-")
-            shown = Text(c.text(), style=colours.get(c.status, ""))
+            shown = Text(c.text(), style=STATUS_STYLES.get(c.status, ""))
             if narrow and c.percent_of_peak is not None:
                 shown.append(f"\n{c.percent_of_peak:.0f}% of peak")
             if c.throttled:
