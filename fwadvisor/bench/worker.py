@@ -28,6 +28,7 @@ from typing import IO, Any
 import msgspec
 
 from fwadvisor import parent_death
+from fwadvisor.frameworks import INSTALL_HINTS
 from fwadvisor.profiler.documents import FatalKind
 from fwadvisor.profiler.protocol import (
     PARENT_PID_ENV,
@@ -44,8 +45,8 @@ from fwadvisor.profiler.protocol import (
 BACKEND_MODULES = {
     "torch": "fwadvisor.bench.backends.torch_backend",
     "tensorflow": "fwadvisor.bench.backends.tensorflow_backend",
+    "jax": "fwadvisor.bench.backends.jax_backend",
 }
-INSTALL_HINTS = {"torch": "pip install 'fwadvisor[torch]'", "tensorflow": "pip install 'fwadvisor[tensorflow]'"}
 EXIT_FATAL = 3
 Send = Callable[[WorkerMessage], None]
 

@@ -28,7 +28,7 @@ SCHEMA_VERSION: Final = 2
 READABLE_VERSIONS: Final = (1, 2)
 KIND: Final = "fwadvisor-profile"
 
-FrameworkId = Literal["torch", "tensorflow"]
+FrameworkId = Literal["torch", "tensorflow", "jax"]
 # Finite numbers only: NaN fails every bound and infinity is beyond the largest double's.
 Finite = Annotated[float, msgspec.Meta(ge=-1.7e308, le=1.7e308)]
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=1.7e308)]
@@ -44,11 +44,12 @@ WorkerStatus = Literal[
     "missing_framework",
     "no_gpu",
     "setup_failed",
+    "not_supported",
     "crashed",
     "timed_out",
     "cancelled",
 ]
-FatalKind = Literal["missing_framework", "no_gpu", "setup_failed"]
+FatalKind = Literal["missing_framework", "no_gpu", "setup_failed", "not_supported"]
 # What a record says beside its number, as JSON: a precision flag is one scalar ("tf32": false,
 # "mixed_precision": "torch.autocast(...)"); an `extra` detail is a scalar, a list of them, or one
 # level of named scalars ("split": {"train": 1437, ...}, "compute_dtypes": {"Linear": "float16"}).

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fwadvisor.errors import InputError
-from fwadvisor.frameworks import PROFILER_IDS
+from fwadvisor.frameworks import default_profiler_ids
 from fwadvisor.profiler.cluster_plan import expand_world_sizes
 from fwadvisor.profiler.environment import collect_environment
 from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
@@ -62,7 +62,7 @@ def plan_run(
     resolved = resolve_device(device, environment)
     return RunPlan(
         suite=suite,
-        frameworks=tuple(dict.fromkeys(frameworks or PROFILER_IDS)),
+        frameworks=tuple(dict.fromkeys(frameworks or default_profiler_ids())),
         device=resolved,
         # Cluster benchmarks run over every device: their world sizes come from this machine.
         cases=tuple(expand_world_sizes(resolve_cases(suite, resolved, benchmarks), resolved, environment)),

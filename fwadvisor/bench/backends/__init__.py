@@ -37,3 +37,8 @@ Benchmark ids, parameters and metrics are listed in the catalogue, fwadvisor/pro
 
 class NoGPUError(RuntimeError):
     """The framework is installed but cannot use a GPU (a CPU-only build, or no driver)."""
+
+
+class NotSupportedHere(RuntimeError):
+    """The framework has no maintained path to the asked device at all (TensorFlow on an Apple or Intel
+    GPU, JAX on Apple's GPU): not a fault but a result, said in words ("not supported here")."""
