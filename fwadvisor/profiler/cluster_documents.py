@@ -12,7 +12,16 @@ _Seconds = Annotated[float, msgspec.Meta(ge=0, le=1.7e308)]
 _Rate = Annotated[float, msgspec.Meta(ge=0, le=1e15)]
 _Count = Annotated[int, msgspec.Meta(ge=0)]
 LaunchStatus = Literal[
-    "ok", "failed", "missing_framework", "no_gpu", "setup_failed", "crashed", "timed_out", "cancelled", "not started"
+    "ok",
+    "failed",
+    "missing_framework",
+    "no_gpu",
+    "setup_failed",
+    "not_supported",
+    "crashed",
+    "timed_out",
+    "cancelled",
+    "not started",
 ]
 
 

@@ -94,6 +94,10 @@ class TensorFlowAdapter(TensorFlowTransformerParts, TensorFlowCopyParts):
     def cuda(self) -> bool:
         return self.device == "cuda"
 
+    @property
+    def gpu(self) -> bool:
+        return self.device != "cpu"
+
     def threads_in_use(self) -> int:
         return self.threads
 

@@ -121,6 +121,10 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
     def cuda(self) -> bool:
         return self.torch_device.type == "cuda"
 
+    @property
+    def gpu(self) -> bool:
+        return self.device != "cpu"
+
     def threads_in_use(self) -> int:
         return torch.get_num_threads()
 

@@ -149,7 +149,7 @@ def run_cases(side: Any, hello: Hello, cases: list[Case], send: Send) -> int:
             send(Result(index=index, record=_skipped(hello, case, SINGLE_PROCESS_SKIP)))
             continue
         try:
-            recipes.precheck(case, side.adapter.cuda, side.world_size)
+            recipes.precheck(case, side.adapter.gpu, side.world_size)
         except (ValueError, KeyError) as exc:
             send(Result(index=index, record=_failed(hello, case, exc, refused=True)))
             continue

@@ -167,7 +167,7 @@ def _p90(samples: list[float]) -> float:
 
 def ddp_scaling(side: ClusterSide, case: Case) -> Record:
     a = side.adapter
-    dtype_rules.check_training_dtype(a.cuda, case.benchmark, case.dtype)
+    dtype_rules.check_training_dtype(a.gpu, case.benchmark, case.dtype)
     workload, batch, words = _workload(side, case)
     precision = a.set_precision(case.dtype)
     trainer = side.trainer(workload, case.dtype)

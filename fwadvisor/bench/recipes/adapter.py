@@ -81,9 +81,9 @@ class Fitter:
 class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
     """One framework on one device, set up by its backend module's setup()."""
 
-    framework: str  # the profiler id: "torch", "tensorflow"
+    framework: str  # the profiler id: "torch", "tensorflow", "jax"
     version: str
-    device: str  # "cpu" or "cuda"
+    device: str  # the run's device id: "cpu", "cuda", "rocm", "mps" or "xpu"
     label: str  # "cpu" or "cuda:0 NVIDIA H100 80GB HBM3"
     threads: int  # CPU threads set up for this worker
     l2_cache_bytes: int | None  # the GPU's L2 size where the framework reports it
@@ -97,7 +97,9 @@ class Adapter(TransformerAdapterPart, CopyAdapterPart, Protocol):
     sync: Callable[[], None]  # returns when the device has finished all queued work
 
     @property
-    def cuda(self) -> bool: ...
+    def gpu(self) -> bool:
+        """Whether the cases run on a GPU of any vendor (asynchronous work, GPU-only benchmarks allowed)."""
+        ...
 
     def threads_in_use(self) -> int:
         """CPU threads the framework uses now (the record's `threads`)."""

@@ -29,7 +29,7 @@ def matmul(adapter: Adapter, case: Case) -> Outcome:
     a, b = adapter.random_normal([(m, k), (k, n)], dtype)
     kernel = adapter.matmul_kernel(a, b)
     timing = measure(kernel.call, adapter.sync, case.budget_s)
-    metric = ref.flops_metric(adapter.cuda, 2.0 * m * n * k, timing.median_s)
+    metric = ref.flops_metric(adapter.gpu, 2.0 * m * n * k, timing.median_s)
     return Outcome(timing, metric, check, {"flops_per_call": 2 * m * n * k, **kernel.notes})
 
 
@@ -66,7 +66,7 @@ def conv2d(adapter: Adapter, case: Case) -> Outcome:
     kernel = adapter.conv2d_kernel(x, w)
     timing = measure(kernel.call, adapter.sync, case.budget_s)
     flops = 2.0 * batch * height * width * c_out * c_in * kernel_side * kernel_side
-    metric = ref.flops_metric(adapter.cuda, flops, timing.median_s)
+    metric = ref.flops_metric(adapter.gpu, flops, timing.median_s)
     return Outcome(timing, metric, check, {**layout_extra(layout), "flops_per_call": flops, **kernel.notes})
 
 
@@ -75,7 +75,7 @@ def _vector_length(case: Case) -> int:
 
 
 def _cache_note(adapter: Adapter, nbytes: int) -> str:
-    if adapter.cuda:
+    if adapter.gpu:
         return ref.cache_note(nbytes, adapter.l2_cache_bytes, "GPU L2")
     return ref.cache_note(nbytes, ref.cpu_last_level_cache_bytes(), "CPU L3")
 

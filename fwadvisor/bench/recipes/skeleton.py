@@ -62,7 +62,7 @@ def run_recipe(adapter: Adapter, recipe: Recipe, case: Case, spec: BenchmarkSpec
     """The skeleton around one recipe (inside the adapter's case scope, set by the caller). `spec` is
     the case's catalogue entry unless given (a test may run a recipe under another dtype rule)."""
     spec = spec or CATALOG[case.benchmark]
-    dtype_rules.check_case(spec, adapter.cuda, case.dtype)
+    dtype_rules.check_case(spec, adapter.gpu, case.dtype)
     precision = adapter.set_precision(case.dtype)
     outcome = recipe(adapter, case)
     if outcome.metric[0] not in spec.units:  # the parent reads the unit's meaning from the catalogue

@@ -53,7 +53,7 @@ def train_transformer(adapter: Adapter, case: Case) -> Outcome:
         check = ref.training_check(first, final, reference_loss, case.dtype)
     steps_per_s = 1.0 / timing.median_s
     flops = tref.train_flops(batch, seq_len, width, mlp, classes)
-    rate_unit, rate = ref.flops_metric(adapter.cuda, flops, timing.median_s)
+    rate_unit, rate = ref.flops_metric(adapter.gpu, flops, timing.median_s)
     return Outcome(
         timing,
         ("steps/s", steps_per_s),
@@ -104,8 +104,8 @@ def compiled_speedup(adapter: Adapter, case: Case) -> Outcome:
         ref.check_close(compiled_out, eager_out, limit=compiled_limit, against="eager output", what="compiled"),
     )
     flops = tref.mlp_block_flops(batch, seq_len, width, mlp)
-    rate_unit, eager_rate = ref.flops_metric(adapter.cuda, flops, eager.median_s)
-    compiled_rate = ref.flops_metric(adapter.cuda, flops, timing.median_s)[1]
+    rate_unit, eager_rate = ref.flops_metric(adapter.gpu, flops, eager.median_s)
+    compiled_rate = ref.flops_metric(adapter.gpu, flops, timing.median_s)[1]
     return Outcome(
         timing,
         ("x", eager.median_s / timing.median_s),
