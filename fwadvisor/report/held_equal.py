@@ -23,7 +23,7 @@ INTRO = (
     "inputs), and what differed by design."
 )
 PITFALLS_TITLE = "Pitfalls that made past comparisons unfair, and how this run avoided each"
-TORCH, TENSORFLOW = PROFILER_IDS
+TORCH, TENSORFLOW = "torch", "tensorflow"
 # `extra` keys that must match (a difference is a flaw of the run) and keys that may differ by design.
 MUST_MATCH = {
     "init": "initial weights",
