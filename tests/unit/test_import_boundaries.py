@@ -109,8 +109,10 @@ def test_the_worker_side_imports_only_the_shared_protocol():
     imported = set()
     for name in (m for m in ALL if m.startswith("fwadvisor.bench")):
         imported |= {m for m in _imports_of(name) if not m.startswith("fwadvisor.bench")}
-    # The standard-library-only helpers both sides use (safe_text, clock, parent_death).
+    # The standard-library-only helpers both sides use (safe_text, clock, parent_death, and frameworks:
+    # each framework's identity and install command).
     allowed = SHARED_PROTOCOL | {
+        "fwadvisor.frameworks",
         "fwadvisor",
         "fwadvisor.profiler",
         "fwadvisor.safe_text",
