@@ -238,7 +238,10 @@ def _merge(framework: str, cases: Sequence[Case], split: FrameworkCases, parts: 
                 stderr_tail=outcome.stderr_tail[-5:] if outcome.status not in ("ok", "failed") else [],
             )
         )
-        if outcome.status not in ("ok",):
+        if outcome.status == "not_supported":  # the reason as it is: it names no launch's fault
+            failed.append(str(outcome.error))
+            merged.hint = merged.hint or outcome.hint
+        elif outcome.status != "ok":
             failed.append(f"{part.label}: {outcome.error}")
             merged.stderr_tail += [f"[{part.label}]", *outcome.stderr_tail[-8:]]
             if merged.returncode in (None, 0):
