@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fwadvisor.frameworks import installed
-from fwadvisor.profiler.catalog import UNIFIED_MEMORY_SKIP
+from fwadvisor.profiler.catalog import NO_TF32_SKIP, UNIFIED_MEMORY_SKIP
 from fwadvisor.profiler.documents import ResultStatus, classify
 from fwadvisor.profiler.plan import RunPlan
 from fwadvisor.profiler.run_environment import CpuInfo, Environment
@@ -49,6 +49,8 @@ def test_tensorflow_on_apple_silicon_is_not_supported_in_every_record_and_the_ru
         assert record.metric.value is None and record.error is None
         if record.benchmark in ("host_to_device", "device_to_host"):
             assert record.skipped == UNIFIED_MEMORY_SKIP  # answered by the parent: unified memory
+        elif record.dtype == "tf32":
+            assert record.skipped == NO_TF32_SKIP  # Apple's GPU has no TF32
         else:
             assert record.unsupported == worker.error and record.device == "mps"
     assert not run_failed(document)  # exit code 0: nothing failed
