@@ -59,3 +59,24 @@ def test_tensorflow_on_apple_silicon_is_not_supported_in_every_record_and_the_ru
     save_document(document, output)
     again = load_run(output)
     assert [r.unsupported for r in again.results] == [r.unsupported for r in document.results]
+
+
+@pytest.mark.parametrize(
+    ("device", "words"),
+    [("rocm", "is not a ROCm build"), ("mps", "was built without MPS"), ("xpu", "sees no Intel GPU (torch.xpu)")],
+)
+def test_torch_without_the_device_says_which_build_it_needs(device: str, words: str) -> None:
+    """On a machine without the GPU, the real torch backend's setup is a NoGPUError that says what is
+    missing (a fault to fix, unlike TensorFlow's "not supported here")."""
+    if not installed("torch"):
+        pytest.skip("torch is not installed")
+    import torch
+
+    from fwadvisor.bench.backends import NoGPUError, torch_backend, torch_devices
+
+    if torch_devices.available(device) or (device == "rocm" and torch.version.hip):
+        pytest.skip(f"this torch can use {device}")
+    if device == "mps" and torch.backends.mps.is_built():
+        words = "cannot use MPS here"
+    with pytest.raises(NoGPUError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        torch_backend.setup(device, None)
