@@ -135,12 +135,13 @@ def _run_torch(artifact: Path, inputs: Path, device: str, threads: int | None) -
     start = time.perf_counter()
     module = torch.export.load(str(artifact)).module()
     load_s = time.perf_counter() - start
-    x = torch.from_numpy(np.load(inputs)).to(device)
+    kind = "cuda" if device == "rocm" else device  # ROCm's torch runs the torch.cuda API over HIP
+    x = torch.from_numpy(np.load(inputs)).to(kind)
     start = time.perf_counter()
     with torch.no_grad():
         out = module(x)
-    if device == "cuda":
-        torch.cuda.synchronize()
+    if kind != "cpu":
+        getattr(torch, kind).synchronize()
     first_call_s = time.perf_counter() - start
     return out.detach().float().cpu().numpy(), import_s, load_s, first_call_s
 
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("artifact", type=Path, help="the .pt2 file or the SavedModel folder")
     parser.add_argument("inputs", type=Path, help="a .npy file of inputs in the framework's layout")
     parser.add_argument("--output", type=Path, default=None, help="where to write the outputs (.npy)")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--device", choices=("cpu", "cuda", "rocm", "mps", "xpu"), default="cpu")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
     output = args.output or args.inputs.with_name(args.inputs.stem + "-outputs.npy")
