@@ -4,7 +4,8 @@ GPU's clocks, temperature, power and other processes (NVML), sampled a few times
 A LoadMonitor is a daemon thread in the parent (psutil and NVML only, never a framework). Each sample
 says how much CPU time the rest of the machine used over its interval: the system-wide busy time
 minus that of the worker's process tree and of this process, as percent of one logical CPU (200 = two
-CPUs busy, as top shows it); on a GPU it adds one GpuReading. profiler/load.py turns the samples into
+CPUs busy, as top shows it); on a GPU it adds one GpuReading (NVML here; amdsmi on an AMD GPU,
+amd_telemetry.py; none on Apple and Intel GPUs). profiler/load.py turns the samples into
 the run document's load figures, and each sample's MachineSample for the app's live line;
 profiler/environment.py describes the machine once, before a run.
 """
