@@ -114,7 +114,8 @@ def row(record: Record) -> str:
     if record.skipped is not None:
         return f"{framework:<6}{case:<23}{device:<21}skipped"
     peak = "-" if record.percent_of_peak is None else f"{record.percent_of_peak:.0f}%"
-    return f"{framework:<6}{case:<23}{device:<21}{_value(record):<17}{peak:>5} {_check(record):<5}".rstrip()
+    busy = " !" if record.machine_busy else ""
+    return f"{framework:<6}{case:<23}{device:<21}{_value(record):<17}{peak:>5} {_check(record):<5}".rstrip() + busy
 
 
 def print_table(document: RunDocument) -> int:
@@ -137,6 +138,8 @@ def print_table(document: RunDocument) -> int:
     for note in notes:
         print("\n".join(wrap_words(note, WIDTH, hang="  ")))
     print("peak: share of the datasheet peak (profiles/gpus.yaml), - where none is known")
+    if any(record.machine_busy for record in document.results):
+        print("! measured while other processes were busy: no evidence (see the run's load)")
     return 1 if failed else 0
 
 
