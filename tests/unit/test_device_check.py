@@ -74,3 +74,21 @@ def test_a_result_that_did_not_check_out_exits_1(tmp_path):
     done = _table(run)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "WRONG" in done.stdout
+
+
+def test_a_framework_with_no_path_to_the_device_is_said_in_words_and_no_failure(tmp_path):
+    document = json.loads(REAL_RUN.read_text())
+    reason = (
+        "TensorFlow has no maintained GPU path on Apple silicon: tensorflow-metal stopped at 1.2.0 "
+        "(2025); TensorFlow would run on this Mac's CPU only"
+    )
+    document["workers"]["tensorflow"].update(status="not_supported", error=reason)
+    document["results"] = [r for r in document["results"] if r["framework"] != "tensorflow"]
+    run = tmp_path / "mps.json"
+    run.write_text(json.dumps(document))
+    done = _table(run)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    said = " ".join(line.strip() for line in lines if not line.startswith(("fw ", "torch ")))
+    assert "TensorFlow: not supported here: TensorFlow has no maintained GPU path on Apple silicon" in said
