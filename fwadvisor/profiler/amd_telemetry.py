@@ -131,8 +131,9 @@ class AmdGpuReader:
         return value
 
     def _power_w(self) -> float | None:
-        # MI300 reports current_socket_power and "N/A" for the average; older parts the other way round.
-        keys = ("current_socket_power", "average_socket_power", "socket_power")
+        # amdsmi 6.4 and later name the instant reading socket_power; MI300 on older releases reports
+        # current_socket_power and "N/A" for the average; older parts only the average.
+        keys = ("socket_power", "current_socket_power", "average_socket_power")
         value = _field(self._read("amdsmi_get_power_info"), *keys)
         if value is None:  # ROCm 6.0's name for the same reading
             value = _field(self._read("amdsmi_get_power_measure"), *keys)
@@ -145,6 +146,11 @@ class AmdGpuReader:
         # amdsmi gives the cap in microwatts (amdsmi_set_power_cap takes microwatts); a value that is
         # already plausible watts (no card draws 100 kW) is kept as it is.
         return round(cap / 1e6 if cap > 1e5 else cap, 1)
+
+    def _utilization_percent(self) -> float | None:
+        busy = _field(self._read("amdsmi_get_gpu_activity"), "gfx_activity")
+        # Older amdsmi passes the driver's "no reading" (0xFFFF) through as a number; newer says "N/A".
+        return busy if busy is not None and 0 <= busy <= 100 else None
 
     def read(self, tree: set[int]) -> GpuReading | None:
         if not self.found and tree:
@@ -166,7 +172,7 @@ class AmdGpuReader:
             temperature_c=self._temperature_c(),
             power_w=round(power, 1) if power is not None else None,
             power_limit_w=self._power_limit_w(),
-            utilization_percent=_field(self._read("amdsmi_get_gpu_activity"), "gfx_activity"),
+            utilization_percent=self._utilization_percent(),
             # amdsmi reports throttling only in its per-ASIC metrics table, whose fields differ by
             # generation: not read, so an AMD record is never marked throttled (said in the run).
             clock_reasons=(),
