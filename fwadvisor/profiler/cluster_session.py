@@ -281,4 +281,5 @@ def merge_loads(a: FrameworkLoad | None, b: FrameworkLoad | None) -> FrameworkLo
         busy_threshold_percent=a.busy_threshold_percent,
         busy_records=a.busy_records + b.busy_records,
         gpu_other_processes=sorted({*a.gpu_other_processes, *b.gpu_other_processes}),
+        gpu_telemetry=a.gpu_telemetry or b.gpu_telemetry,
     )

@@ -351,6 +351,7 @@ class FrameworkLoad(msgspec.Struct, kw_only=True, omit_defaults=True):
     busy_threshold_percent: Measured | None = None  # other processes above this count as busy
     busy_records: Count = 0
     gpu_other_processes: list[str] = []
+    gpu_telemetry: str | None = None  # the GPU readings the run had, in words (profiler/load.py)
 
 
 class Comparison(msgspec.Struct, frozen=True, kw_only=True):

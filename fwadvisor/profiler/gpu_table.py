@@ -26,8 +26,10 @@ from fwadvisor.yamlio import line_of, load_yaml
 TABLE_FILE = "gpus.yaml"
 FLOPS_UNIT = "TFLOP/s"
 BANDWIDTH_UNIT = "GB/s"
-# Device strings look like "cuda:0 NVIDIA H100 80GB HBM3" in result records; only the name matters.
-_DEVICE_PREFIX = re.compile(r"^(cuda|gpu)(:\d+)?\s+")
+# Device strings look like "cuda:0 NVIDIA H100 80GB HBM3" in result records ("rocm:0 AMD Instinct
+# MI300X", "xpu:0 Intel(R) Data Center GPU Max 1550", "mps Apple M2 Max" on other vendors' devices);
+# only the name matters.
+_DEVICE_PREFIX = re.compile(r"^(cuda|rocm|xpu|mps|gpu)(:\d+)?\s+")
 
 
 # The file's shape (profiles/gpus.yaml, or the user's): a misspelled key is refused with its line.

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from fwadvisor.frameworks import display_name
+from fwadvisor.profiler.amd_telemetry import open_amd_reader
 from fwadvisor.profiler.documents import (
     FrameworkLoad,
     GpuTelemetry,
@@ -21,7 +22,7 @@ from fwadvisor.profiler.documents import (
     Record,
     RecordLoad,
 )
-from fwadvisor.profiler.telemetry import GpuReading, LoadMonitor, LoadSample, MachineSample
+from fwadvisor.profiler.telemetry import GpuReading, GpuSource, LoadMonitor, LoadSample, MachineSample, open_gpu_reader
 
 LIVE_SAMPLE_PERIOD_S: Final = 0.5  # how often the runner passes a sample on to on_event
 
@@ -40,6 +41,43 @@ BUSY_STEAL_PERCENT: Final = 10.0
 # its power limit), so it would flag nearly every such record; it is still listed in throttle_reasons,
 # and a lowered power limit shows in the run's environment (power_limit_w against the default).
 THROTTLING_REASONS: Final = frozenset({"hw_slowdown", "sw_thermal", "hw_thermal", "hw_power_brake"})
+
+
+# Busy detection without a vendor library: other processes' CPU only, said in the run's words.
+_CPU_ONLY = "busy detection from other processes' CPU use only"
+_NO_READINGS: Final = {
+    "cuda": "none on this device (NVML could not be read: no nvidia-ml-py, driver or card)",
+    "rocm": "none on this device (no NVML/amdsmi: AMD's amdsmi Python package, matching the ROCm install, adds it)",
+    "mps": "none on this device (no NVML/amdsmi: Apple gives no GPU readings a process can take without root)",
+    "xpu": "none on this device (no NVML/amdsmi: fwadvisor does not read Intel's xpu-smi or Level Zero Sysman)",
+}
+_READINGS: Final = {
+    "cuda": "NVML (clocks, temperature, power, utilisation, clock-limit reasons, other processes on the GPU)",
+    "rocm": (
+        "amdsmi (clocks, temperature, power, utilisation, other processes on the GPU; no clock-limit reasons, "
+        "so no record is marked throttled)"
+    ),
+}
+
+
+def open_device_reader(device: str) -> GpuSource | None:
+    """The vendor library that reads the run's GPU live: NVML on "cuda", amdsmi on "rocm"; none on
+    "mps" and "xpu" (no such library fwadvisor reads) and on "cpu"."""
+    if device == "cuda":
+        return open_gpu_reader()
+    if device == "rocm":
+        return open_amd_reader()
+    return None
+
+
+def gpu_telemetry_words(device: str, reader: GpuSource | None) -> str | None:
+    """What the run knows of its GPU while it measures, in words; None on the CPU."""
+    if device == "cpu":
+        return None
+    if reader is not None and device in _READINGS:
+        return f"GPU telemetry: {_READINGS[device]}"
+    none = _NO_READINGS.get(device, "none on this device (no NVML/amdsmi)")
+    return f"GPU telemetry: {none}; {_CPU_ONLY}"
 
 
 def free_cpu_threads(wanted: int, logical_cpus: int, other_cpu_percent: float | None) -> int:
@@ -231,10 +269,15 @@ class CaseLoads:
 
     def __init__(self, pid: int, device: str, threads: int | None) -> None:
         self.monitor: LoadMonitor | None
+        reader = open_device_reader(device)
+        self.has_gpu_readings = reader is not None
+        self.telemetry_words = gpu_telemetry_words(device, reader)
         try:
-            self.monitor = LoadMonitor(pid, gpu=device == "cuda").start()
+            self.monitor = LoadMonitor(pid, gpu_reader=reader).start()
         except Exception:  # psutil cannot read this system: the run goes on without load figures
             self.monitor = None
+            if reader is not None:
+                reader.close()
         self.device = device
         self.threads = threads
         self.starts: dict[int, float] = {}
@@ -259,7 +302,7 @@ class CaseLoads:
         if not covered:
             return
         record.load = record_load(covered)
-        if self.device == "cuda":
+        if self.has_gpu_readings:
             record.gpu_telemetry = gpu_telemetry(covered)
         reason = case_busy_reason(record.load, self.threshold()) if measured(record) else None
         record.machine_busy, record.busy_reason = reason is not None, reason
@@ -279,4 +322,6 @@ class CaseLoads:
         if self.monitor is None:
             return None
         self.monitor.stop()
-        return framework_load(framework, self.monitor.all_samples(), self.records, self.threshold())
+        load = framework_load(framework, self.monitor.all_samples(), self.records, self.threshold())
+        load.gpu_telemetry = self.telemetry_words
+        return load

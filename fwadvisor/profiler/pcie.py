@@ -36,6 +36,13 @@ RATE_SOURCE: Final = (
     "(gen 1-2), 128b/130b (gen 3-5), 242B/256B FLIT (gen 6); per direction, before packet overhead"
 )
 MAX_WIDTH: Final = 32  # the widest link the specification defines
+# NVML describes NVIDIA cards only. An AMD card (ROCm runs the cuda API, so its records may read
+# "cuda:0 AMD Instinct ...") or an Intel one has a PCIe link too, but nothing here reads it: said,
+# never taken from the NVIDIA card that may sit beside it. Apple's mps GPU has no host link at all
+# (unified memory), so its copy records get no link words.
+NOT_NVML_DEVICES: Final = ("rocm", "xpu")
+NOT_NVML_NAMES: Final = ("amd ", "instinct", "radeon", "intel")
+NOT_READ_LINK: Final = "unknown (NVML reads NVIDIA cards' links only; this GPU's link was not read)"
 
 
 def lane_rate_gb_s(generation: int) -> float | None:
@@ -129,7 +136,13 @@ def add_link_share(records: Iterable[Record], environment: Environment) -> None:
         value = record.metric.value
         if record.benchmark not in HOST_LINK_BENCHMARKS or record.metric.name != "GB/s" or value is None or value <= 0:
             continue
-        if not record.device.startswith("cuda"):
+        device = record.device.lower()
+        if device.startswith(NOT_NVML_DEVICES) or (
+            device.startswith("cuda") and any(name in device for name in NOT_NVML_NAMES)
+        ):
+            record.extra = {**record.extra, "pcie_link": NOT_READ_LINK}
+            continue
+        if not device.startswith("cuda"):  # the CPU; mps (unified memory: no host link)
             continue
         gpu = _gpu_for(record.device, gpus)
         extra = link_share_extra(value, gpu) if gpu is not None else {"pcie_link": "unknown (NVML lists no GPU)"}

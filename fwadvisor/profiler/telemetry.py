@@ -4,7 +4,8 @@ GPU's clocks, temperature, power and other processes (NVML), sampled a few times
 A LoadMonitor is a daemon thread in the parent (psutil and NVML only, never a framework). Each sample
 says how much CPU time the rest of the machine used over its interval: the system-wide busy time
 minus that of the worker's process tree and of this process, as percent of one logical CPU (200 = two
-CPUs busy, as top shows it); on a GPU it adds one GpuReading. profiler/load.py turns the samples into
+CPUs busy, as top shows it); on a GPU it adds one GpuReading (NVML here; amdsmi on an AMD GPU,
+amd_telemetry.py; none on Apple and Intel GPUs). profiler/load.py turns the samples into
 the run document's load figures, and each sample's MachineSample for the app's live line;
 profiler/environment.py describes the machine once, before a run.
 """
@@ -17,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import msgspec
 import psutil
@@ -81,6 +82,14 @@ class GpuReading:
     utilization_percent: float | None = None
     clock_reasons: tuple[str, ...] = ()
     other_processes: tuple[str, ...] = ()  # "pid name" of other processes computing on it
+
+
+class GpuSource(Protocol):
+    """A vendor library's readings of the worker's GPU (NVML here, amdsmi in amd_telemetry.py)."""
+
+    def read(self, tree: set[int]) -> GpuReading | None: ...
+
+    def close(self) -> None: ...
 
 
 def system_cpu_seconds() -> tuple[float, float, float]:
@@ -263,10 +272,18 @@ class LoadMonitor:
     """Samples the machine every `period_s` in a daemon thread while one worker runs.
 
     `worker_pid` is the worker's process (its children count as the worker too); None samples the
-    machine with no worker (the load just before one starts). `gpu` adds NVML readings.
+    machine with no worker (the load just before one starts). `gpu` adds NVML readings;
+    `gpu_reader` adds another vendor's (the monitor closes it when it stops).
     """
 
-    def __init__(self, worker_pid: int | None, *, gpu: bool = False, period_s: float = SAMPLE_PERIOD_S) -> None:
+    def __init__(
+        self,
+        worker_pid: int | None,
+        *,
+        gpu: bool = False,
+        gpu_reader: GpuSource | None = None,
+        period_s: float = SAMPLE_PERIOD_S,
+    ) -> None:
         self.period_s = period_s
         self.samples: deque[LoadSample] = deque(maxlen=MAX_KEPT_SAMPLES)
         self._root_pid = worker_pid
@@ -279,7 +296,7 @@ class LoadMonitor:
         self._members: list[psutil.Process] = []
         self._members_at = float("-inf")
         self._own = psutil.Process()
-        self._gpu = open_gpu_reader() if gpu else None
+        self._gpu: GpuSource | None = gpu_reader if gpu_reader is not None else open_gpu_reader() if gpu else None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fwadvisor-load", daemon=True)

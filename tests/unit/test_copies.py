@@ -127,10 +127,22 @@ def test_unknown_links_say_so() -> None:
     assert str(no_gpu.extra["pcie_link"]).startswith("unknown") and "share_of_link" not in no_gpu.extra
 
 
+@pytest.mark.parametrize(
+    "device", ["rocm:0 AMD Instinct MI300X", "cuda:0 AMD Instinct MI300X", "xpu:0 Intel(R) Data Center GPU Max 1550"]
+)
+def test_a_gpu_nvml_does_not_describe_is_never_given_the_nvidia_card_s_link(device: str) -> None:
+    # ROCm runs the cuda API: an AMD card's record may read "cuda:0 AMD ..." beside an NVIDIA card in NVML's list.
+    record = copy_record(50.0, device=device)
+    add_link_share([record], environment(gpu(generation=5, width=16)))
+    assert str(record.extra["pcie_link"]).startswith("unknown (NVML reads NVIDIA cards' links only")
+    assert "share_of_link" not in record.extra
+
+
 def test_other_records_are_left_alone() -> None:
     others = [
         copy_record(None),  # a failed copy
         copy_record(10.0, device="cpu"),
+        copy_record(10.0, device="mps Apple M2 Max"),  # unified memory: no host link to describe
         Record(benchmark="bandwidth", framework="torch", device=f"cuda:0 {H100}", metric=Metric("GB/s", 3000.0)),
     ]
     before = [msgspec.json.encode(r) for r in others]
