@@ -222,14 +222,18 @@ def _speed_table(speed: SpeedTable) -> list[str]:
             f"<td>{_e(row.benchmark)} {_e(row.dtype)}</td>",
             f"<td>{_e(row.params)}</td>",
             f"<td>{_e(line.unit)}</td>",
-            _cell(row.cells.get("torch")),
-            _cell(row.cells.get("tensorflow")),
-            f'<td style="text-align:right;{_AHEAD_STYLE[line.tone]}">{_e(line.ahead)}</td>',
+            *(_cell(row.cells.get(fw)) for fw in speed.frameworks),
+            f'<td style="text-align:right;{_AHEAD_STYLE[line.tone]}">'
+            + "<br>".join(_e(part) for part in line.ahead.split("\n"))
+            + "</td>",
         ]
         if speed.with_peak:
             cells.append(f'<td style="text-align:right">{_e(row.peak_text())}</td>')
         parts.append("<tr>" + "".join(cells) + "</tr>")
-    parts.append(f'</tbody></table><p class="muted">{_e(speed.legend)}</p>')
+    parts.append("</tbody></table>")
+    if speed.notes:
+        parts.append("<ul>" + "".join(f"<li>{_e(note)}</li>" for note in speed.notes) + "</ul>")
+    parts.append(f'<p class="muted">{_e(speed.legend)}</p>')
     return parts
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW, identity
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -60,12 +60,15 @@ class SpeedTable:
     lines: list[SpeedLine]
     with_peak: bool  # whether any number has a share of the device's peak
     legend: str
+    # The profiler ids of the number columns, in frameworks.ALL order (report.columns.shown_frameworks).
+    frameworks: tuple[str, ...] = (PYTORCH.profiler_id, TENSORFLOW.profiler_id)
+    # Under the table: why a framework has no path to the run's device (outside text, escaped per format).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def head(self) -> list[str]:
-        return ["benchmark", "shape", "metric", PYTORCH.name, TENSORFLOW.name, "ahead"] + (
-            ["% of peak"] if self.with_peak else []
-        )
+        names = [identity(fw).name for fw in self.frameworks]
+        return ["benchmark", "shape", "metric", *names, "ahead"] + (["% of peak"] if self.with_peak else [])
 
 
 @dataclass(frozen=True)
