@@ -180,7 +180,7 @@ def _held(held: HeldEqual) -> list[str]:
         if block.note:
             out.append(_md(block.note, starts_line=True) + "  ")
         if block.shared:
-            out.append("Same in both: " + "; ".join(_md(f.text()) for f in block.shared) + ".  ")
+            out.append(f"Same in {block.everyone}: " + "; ".join(_md(f.text()) for f in block.shared) + ".  ")
         if block.by_design:
             out.append("Differed by design: " + "; ".join(_md(d.text()) for d in block.by_design) + ".  ")
         if block.not_equal:

@@ -86,6 +86,9 @@ class RatioChart:
     """How many times faster one framework ran each benchmark (see chart_axis for the sides)."""
 
     bars: list[RatioBar]
+    # The pair it draws (profiler ids): `left`'s lead grows to the left of the centre line.
+    left: str = PYTORCH.profiler_id
+    right: str = TENSORFLOW.profiler_id
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ class EvidenceSection:
     held: HeldEqual | None  # what the frameworks shared; None: no benchmark ran in either framework
     # The cluster suite's all-reduce and scaling tables (report/cluster_table.py); None: no such record.
     cluster: ClusterSection | None = None
+    # With three frameworks, the other pairs' charts (torch-JAX, TensorFlow-JAX) after `chart`.
+    pair_charts: list[RatioChart] = field(default_factory=list)
 
     @property
     def evidence_sentence(self) -> str:

@@ -7,6 +7,7 @@ a framework, numpy or textual.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,7 +93,7 @@ def framework_versions(document: RunDocument) -> dict[str, FrameworkRun]:
 
 
 def and_list(items: Sequence[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
+    """ "A", "A and B", "A, B and C"."""
     return " and ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
@@ -264,6 +265,37 @@ def _speed_line(row: Row, frameworks: Sequence[str] = PAIR) -> SpeedLine:
     return SpeedLine(row, f"{row.benchmark} {row.dtype}".strip(), unit, ahead, tone)
 
 
+def _ratio_charts(lines: list[SpeedLine], frameworks: Sequence[str]) -> list[RatioChart]:
+    """One chart per pair of the frameworks shown, in ALL order: PyTorch-TensorFlow (the advice's pair)
+    first when both are shown."""
+    if tuple(frameworks) == PAIR or len(frameworks) < 2:
+        return [_ratio_chart(lines)]
+    return [_pair_chart(lines, left, right) for left, right in combinations(frameworks, 2)]
+
+
+def _pair_chart(lines: list[SpeedLine], left: str, right: str) -> RatioChart:
+    bars = []
+    for line in lines:
+        row = line.row
+        lead = next((lead for lead in row.pair_leads() if lead.pair == (left, right)), None)
+        if lead is None:
+            text = f"not comparable ({_why_not_comparable(row, (left, right))})"
+        else:
+            words = RATIO_DOUBT.get(row.pair_status(lead))
+            text = row.lead_text(lead, short=True) + (f" {words}" if words else "")
+        bars.append(
+            RatioBar(
+                label=line.label,
+                tooltip=f"{row.benchmark} {row.params}: {text}",
+                text=text,
+                lead=lead.ahead if lead else None,
+                ratio=lead.ratio if lead else 1.0,
+                uncertain=lead is not None and row.pair_status(lead) is not ResultStatus.OK,
+            )
+        )
+    return RatioChart(bars, left, right)
+
+
 def _ratio_chart(lines: list[SpeedLine]) -> RatioChart:
     bars = []
     for line in lines:
@@ -307,6 +339,7 @@ def build_evidence(
     frameworks = shown_frameworks(document)
     lines = [_speed_line(row, frameworks) for row in speed_rows]
     notes = [clean(note) for note in unsupported_notes(speed_rows)]
+    charts = _ratio_charts(lines, frameworks) if lines else []
     with_peak = any(c.percent_of_peak is not None for r in speed_rows for c in r.cells.values())
     # A practice-only run has no speeds, and says nothing about their absence.
     cluster = cluster_section(document, legend="" if lines else MARKS_LEGEND)
@@ -322,7 +355,8 @@ def build_evidence(
         usable=sum(1 for r in document.results if usable_as_evidence(r)),
         total=len(document.results),
         speed=speed,
-        chart=_ratio_chart(lines) if lines else None,
+        chart=charts[0] if charts else None,
+        pair_charts=charts[1:],
         practice=[_practice_model(document, model) for model in practice.practice_models(document)],
         exports=(
             Table(

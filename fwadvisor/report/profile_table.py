@@ -284,6 +284,11 @@ class Row:
         lead = leads[0]
         return _lead_text(identity(lead.ahead).short, lead, self.pair_mark(lead), short, narrow)
 
+    def lead_text(self, lead: PairLead, short: bool = False) -> str:
+        """One pair's lead under the leader's name alone ("JAX 1.10x (1.05-1.15) ~"), for a place that
+        already names the pair (a chart of that pair)."""
+        return _lead_text(identity(lead.ahead).short, lead, self.pair_mark(lead), short, False)
+
     def _pairs_text(self, short: bool, narrow: bool) -> str:
         if self.unit == ACCURACY:
             lines = [

@@ -82,16 +82,18 @@ def ratio_chart_svg(chart: RatioChart) -> str:
     centre = label_w + chart_w / 2
     half = chart_w / 2 - 4
     scale = axis_scale([bar.ratio for bar in chart.bars if bar.lead])
-    left, right = identity(chart_axis.LEFT_FRAMEWORK), identity(chart_axis.RIGHT_FRAMEWORK)
+    left, right = identity(chart.left), identity(chart.right)
 
     def x_of(framework: str, ratio: float) -> float:
         offset = chart_axis.bar_fraction(ratio, scale) * half
-        return centre - offset if chart_axis.side_of(framework) == "left" else centre + offset
+        return centre - offset if framework in (left.profiler_id, left.advisor_id) else centre + offset
 
     root = _root(
         width,
         height,
-        "fw-chart",
+        "fw-chart"
+        if (chart.left, chart.right) == (chart_axis.LEFT_FRAMEWORK, chart_axis.RIGHT_FRAMEWORK)
+        else f"fw-chart-{chart.left}-{chart.right}",
         f"How many times faster {left.name} or {right.name} ran each benchmark",
         f"Log scale centred on 1x (equal speed). Bars to the left: {left.name} ahead; bars to the right: "
         f"{right.name} ahead. Beside each bar: the ratio and its 95% interval. Faint dashed bars rest on unsteady "
