@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from fwadvisor import __version__
-from fwadvisor.frameworks import PROFILER_IDS
 from fwadvisor.fleet.options import add_fleet_options
+from fwadvisor.frameworks import PROFILER_IDS
 
 THREADS_PER_CPU = 4  # --threads above this many per logical CPU only slows a run down (or kills it)
 

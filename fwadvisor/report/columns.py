@@ -8,7 +8,7 @@ pair ("torch>TF 1.29x"), which the legend explains. A framework with no path to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from fwadvisor.frameworks import PROFILER_IDS, PYTORCH, TENSORFLOW, identity
 from fwadvisor.profiler.documents import STATUS_MARKS, STATUS_WORDS, ResultStatus, RunDocument
@@ -21,6 +21,11 @@ UNSUPPORTED_LEGEND = (
     f"{STATUS_MARKS[_UNSUPPORTED]} {STATUS_WORDS[_UNSUPPORTED]}: the framework has no maintained path to "
     "this device (the reason is under the table); neither a result nor a failure."
 )
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C": the frameworks of a run in a sentence."""
+    return " and ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def shown_frameworks(run: RunDocument) -> tuple[str, ...]:

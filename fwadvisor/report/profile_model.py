@@ -20,7 +20,7 @@ from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.report import practice
 from fwadvisor.report.cluster_table import cluster_section
-from fwadvisor.report.columns import PAIR, legend, shown_frameworks, unsupported_notes
+from fwadvisor.report.columns import PAIR, and_list, legend, shown_frameworks, unsupported_notes
 from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
@@ -90,11 +90,6 @@ def framework_versions(document: RunDocument) -> dict[str, FrameworkRun]:
             cut(worker.error, MESSAGE_CHARS) if worker and worker.error is not None else None,
         )
     return out
-
-
-def and_list(items: Sequence[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    return " and ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def hardware_text(document: RunDocument) -> str:

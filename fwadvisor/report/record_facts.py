@@ -44,7 +44,7 @@ def shape(record: Record) -> str:
     return shape_text(params, record.benchmark)
 
 
-def _precisionflag(records: list[Record], key: str) -> str:
+def precision_flag(records: list[Record], key: str) -> str:
     return words(str(r.precision[key]) for r in records if key in r.precision)
 
 
