@@ -1,7 +1,8 @@
 """Reload a deployment artifact in a fresh process and run it: the second half of export_roundtrip.
 
 A model that only works in the process that saved it is not deployable, so the worker saves the trained
-CNN (torch.export .pt2 / TensorFlow SavedModel / jax.export's serialized StableHLO) and starts this module in a NEW interpreter:
+CNN (torch.export .pt2 / TensorFlow SavedModel / jax.export's serialized StableHLO) and starts this
+module in a NEW interpreter:
 
     python -m fwadvisor.bench.roundtrip FRAMEWORK ARTIFACT INPUTS.npy [--output OUT.npy]
                                            [--device cpu|cuda|rocm] [--threads N]

@@ -16,11 +16,9 @@ only when all of its work is done.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any, Final
 
 import jax
@@ -29,6 +27,7 @@ import numpy as np
 
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends import jax_models as jm
+from fwadvisor.bench.backends.jax_compile import compile_options
 from fwadvisor.bench.backends.jax_copies import JaxCopyParts
 from fwadvisor.bench.backends.jax_training import JaxTrainingParts
 from fwadvisor.bench.backends.jax_transformer import JaxTransformerParts
@@ -51,16 +50,6 @@ def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def compile_options() -> Details:
-    """The compilation cache and autotuning in force, in words, for every compiled record."""
-    cache = jax.config.jax_compilation_cache_dir or "off"
-    flags = os.environ.get("XLA_FLAGS", "").strip()
-    return {
-        "compilation_cache": cache,
-        "autotuning": f"XLA_FLAGS={flags}" if flags else "XLA's defaults (GPU: autotune level 4; CPU: none)",
-    }
-
-
 class JaxAdapter(JaxTrainingParts, JaxTransformerParts, JaxCopyParts):
     """JAX on one device (see recipes.adapter.Adapter for what each member means)."""
 
@@ -70,7 +59,9 @@ class JaxAdapter(JaxTrainingParts, JaxTransformerParts, JaxCopyParts):
     train_mode = "jax.jit (Flax linen + Optax step, compiled ahead of time)"
     fit_mode = "jax.jit (train step)"
     export_format = "jax.export (serialized StableHLO)"
-    export_how = "jax.export.export(jax.jit(apply)) with a symbolic batch, serialize(); reloaded with deserialize().call"
+    export_how = (
+        "jax.export.export(jax.jit(apply)) with a symbolic batch, serialize(); reloaded with deserialize().call"
+    )
     l2_cache_bytes: int | None = None  # JAX does not report the L2 size
 
     def __init__(self, jax_device: Any, device: str, label: str, threads: int) -> None:

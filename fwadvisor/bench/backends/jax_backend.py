@@ -55,7 +55,7 @@ def _gpu_devices() -> list[Any]:
 
 
 def _vendor(device: Any) -> str:
-    """"cuda" or "rocm" for a JAX GPU device (from its client's platform version)."""
+    """ "cuda" or "rocm" for a JAX GPU device (from its client's platform version)."""
     version = str(getattr(device.client, "platform_version", "")).lower()
     return "rocm" if "rocm" in version or "hip" in version else "cuda"
 

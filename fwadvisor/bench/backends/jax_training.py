@@ -24,6 +24,7 @@ import numpy as np
 import optax
 
 from fwadvisor.bench.backends import jax_models as jm
+from fwadvisor.bench.backends.jax_compile import compile_options
 from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, Trainer
 from fwadvisor.profiler.documents import Details, PrecisionFlags
 
@@ -100,7 +101,11 @@ class JaxTrainingParts:
         def loss() -> float:
             return float(eval_loss(model.params))
 
-        notes: Details = {"compile_s": compile_s, "train_step": "jax.jit(value_and_grad + optax.sgd), AOT-compiled"}
+        notes: Details = {
+            "compile_s": compile_s,  # measured apart: the timed steps start compiled
+            "train_step": "jax.jit(value_and_grad + optax.sgd), AOT-compiled",
+            **compile_options(),
+        }
         if mixed is None:
             return Trainer(self.timed(run_step), loss, {}, notes)
         precision: PrecisionFlags = {
@@ -171,5 +176,6 @@ class JaxTrainingParts:
             artifact.write_bytes(exported.serialize())
         except Exception as exc:
             text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise RuntimeError(f"export failed: jax.export could not serialize the CNN: {type(exc).__name__}: {text}") from exc
+            reason = f"{type(exc).__name__}: {text}"
+            raise RuntimeError(f"export failed: jax.export could not serialize the CNN: {reason}") from exc
         return artifact

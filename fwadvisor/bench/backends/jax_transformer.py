@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fwadvisor.bench.backends import jax_models as jm
+from fwadvisor.bench.backends.jax_compile import compile_options
 from fwadvisor.bench.recipes.timed_call import Kernel
 from fwadvisor.profiler.documents import Details
 
@@ -47,8 +48,6 @@ class JaxTransformerParts:
         return jm.JaxModel(module, jax.device_put(params, self.jax_device), "mlp_block")
 
     def compiled_block(self, model: jm.JaxModel, x: jax.Array) -> Kernel:
-        from fwadvisor.bench.backends.jax_adapter import compile_options
-
         start = time.perf_counter()
         executable = jax.jit(model.apply).lower(model.params, x).compile()
         compile_s = time.perf_counter() - start
