@@ -45,6 +45,7 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
 
     table_rows = rows(run)
     frameworks = shown_frameworks(run)
+    stacked = len(frameworks) > 2
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
     narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)
     # Narrow: a number's share of the peak goes under it, not in a column of its own.
@@ -60,12 +61,14 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
         box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
         show_edge=not narrow,
         pad_edge=not narrow,
+        # Narrow with three frameworks: a space before each column and the rule between, not a space each side.
+        padding=(0, 0, 0, 1) if narrow and stacked else (0, 1),
     )
     ratio = None if narrow else 2
     # Narrow: the metric wraps ("lower is better" under "us/op") before the benchmark's name does.
     table.add_column("benchmark", min_width=17 if narrow else None, ratio=None if narrow else 5)
     table.add_column("metric", min_width=7, max_width=9 if narrow else None, ratio=ratio)
-    stacked = narrow and len(frameworks) > 2
+    stacked = narrow and stacked
     for fw in frameworks:
         table.add_column(identity(fw).name, justify="right", no_wrap=True, ratio=ratio)
     table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
