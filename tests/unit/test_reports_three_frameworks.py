@@ -167,3 +167,13 @@ def test_framework_choices_name_jax() -> None:
     done = run_cli("profile", "--framework", "mxnet")
     assert done.returncode == 2 and "'jax'" in done.stderr
     assert "JAX where installed" in " ".join(run_cli("profile", "--help").stdout.split())
+
+
+def test_profile_compare_says_not_supported_here_never_failed(tmp_path: Path) -> None:
+    from fwadvisor.profiler.compare import compare_documents
+
+    result = compare_documents(load_run(THREE), load_run(_unsupported_run(tmp_path)))
+    jax = [row for row in result.rows if row.framework == "jax"]
+    assert jax and all(row.ratio is None and row.note == "not supported here in the second run" for row in jax)
+    assert "JAX ran in the first run only" in result.warnings
+    assert not any("precision flags differ" in warning for warning in result.warnings)
