@@ -19,7 +19,7 @@ PAIR: tuple[str, ...] = (PYTORCH.profiler_id, TENSORFLOW.profiler_id)
 _UNSUPPORTED = ResultStatus.UNSUPPORTED
 UNSUPPORTED_LEGEND = (
     f"{STATUS_MARKS[_UNSUPPORTED]} {STATUS_WORDS[_UNSUPPORTED]}: the framework has no maintained path to "
-    "this device (the reason is under the table); neither a result nor a failure."
+    "this device (the reason is under the table): a result, not a failure, and never evidence."
 )
 
 
