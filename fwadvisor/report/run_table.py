@@ -58,7 +58,7 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     table = Table(
         title=Text(one_line(title)),
         title_justify="left",
-        caption=Text(legend(frameworks, table_rows)),
+        caption=Text(legend(frameworks, table_rows, intervals_shown=not (narrow and stacked))),
         caption_justify="left",
         # Narrow: no outer frame, so its four columns go to the numbers.
         box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
