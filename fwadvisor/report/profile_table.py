@@ -1,13 +1,17 @@
-"""Profile results side by side (PyTorch | TensorFlow), as rows shared by the terminal, every report and the app.
+"""Profile results side by side (PyTorch | TensorFlow | JAX, whichever ran), as rows shared by the terminal,
+every report and the app.
 
 A row's cells carry the one classification of a result (documents.classify), so a number that is
-wrong, unsteady, failed, skipped or cancelled reads the same way in every table and chart.
+wrong, unsteady, failed, skipped or cancelled reads the same way in every table and chart. Ratios are
+pairwise (PairLead): one per pair of frameworks that both have a comparable number, in frameworks.ALL
+order, and each says which pair it is ("torch>TF 1.29x") once a row holds three frameworks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import combinations
 
 import msgspec
 
@@ -19,7 +23,6 @@ from fwadvisor.profiler.documents import (
     STATUS_WORDS,
     CaseKey,
     Expected,
-    GpuTelemetry,
     Record,
     ResultStatus,
     RunDocument,
@@ -30,7 +33,8 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
-from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
+from fwadvisor.report.gpu_words import expected_text, gpu_state_text
+from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut
 
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
@@ -72,17 +76,28 @@ class Cell:
     gpu_state: str = ""
     throttled: bool = False
     expected: Expected | None = None
+    # Seconds per call, one per timed block (Record.samples_s): the pairwise 95% intervals resample them.
+    samples_s: tuple[float, ...] = ()
 
     @property
     def expected_text(self) -> str:
         """Words such as "below the usual 740-820 TFLOP/s for H100 SXM"; "" when no range is known."""
         return expected_text(self.expected) if self.expected is not None else ""
 
-    def text(self) -> str:
+    def text(self, stacked: bool = False) -> str:
+        """The number, its spread and its mark ("45.98 ±1% ~"), or the status in words. `stacked`: the
+        spread and mark on a second line, and "not supported" over two, for a narrow table of three."""
+        if stacked and self.status is ResultStatus.UNSUPPORTED:
+            return f"{STATUS_MARKS[self.status]} not\nsupported"
+        if stacked and self.value is not None and self.status in COMPARABLE | {ResultStatus.WRONG}:
+            value, _, rest = self.text().partition(" ")
+            return f"{value}\n{rest}" if rest else value
         if self.status is ResultStatus.FAILED:
             return f"{STATUS_MARKS[self.status]} failed"
         if self.status is ResultStatus.SKIPPED:
             return "skipped"
+        if self.status is ResultStatus.UNSUPPORTED:  # the reason (`note`) goes below the table
+            return f"{STATUS_MARKS[self.status]} not supported"
         if self.status is ResultStatus.CANCELLED:
             return f"{STATUS_MARKS[self.status]} cancelled"
         mark = f" {STATUS_MARKS[self.status]}" if STATUS_MARKS[self.status] else ""
@@ -90,6 +105,66 @@ class Cell:
             return f"{100 * (self.value or 0):.1f}%{mark}"
         spread = f" ±{self.rel_spread * 50:.0f}%" if self.rel_spread is not None else ""
         return f"{self.value:.4g}{spread}{mark}"
+
+
+@dataclass(frozen=True)
+class PairLead:
+    """One pair of frameworks in a row: `ahead` ran `ratio` (>= 1) times faster than `behind`, with the
+    95% interval of that lead in the leader's direction (None without enough samples), and whether the
+    interval holds 1.0 (the lead may be noise)."""
+
+    ahead: str
+    behind: str
+    ratio: float
+    interval: tuple[float, float] | None
+    within_noise: bool
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The two profiler ids in frameworks.ALL order, whichever is ahead."""
+        first, second = sorted((self.ahead, self.behind), key=PROFILER_IDS.index)
+        return first, second
+
+    def label(self) -> str:
+        """ "torch>TF": the leader's short name, ">", the other's."""
+        return f"{identity(self.ahead).short}>{identity(self.behind).short}"
+
+    def interval_text(self) -> str:
+        """The interval as people write it, "(1.28-1.41)"; "" without one."""
+        return _interval_words(self.interval)
+
+
+def _interval_words(interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return ""
+    low, high = (ratio_text(bound).removesuffix("x") for bound in interval)
+    return f"({low}-{high})"
+
+
+def _speed(a: Cell, b: Cell, unit: str) -> float | None:
+    """How many times faster `a` ran than `b`; None when the two are not comparable as a speed."""
+    if a.status not in COMPARABLE or b.status not in COMPARABLE:
+        return None
+    if not a.value or not b.value or a.unit != b.unit or unit in NOT_A_SPEED:
+        return None  # a ratio of two speed-up factors says nothing about which is faster
+    ratio = a.value / b.value
+    return 1 / ratio if unit in LOWER_IS_BETTER else ratio
+
+
+def pair_lead(first: str, second: str, a: Cell, b: Cell, unit: str) -> PairLead | None:
+    """The lead between two frameworks' cells (profiler ids `first`, `second`), with its 95% interval
+    from both cells' samples (profiler.intervals); None when they are not comparable."""
+    speed = _speed(a, b, unit)
+    if speed is None:
+        return None
+    bounds = speed_interval(a.samples_s, b.samples_s, speed)
+    if speed >= 1:
+        ahead, behind, ratio, interval = first, second, speed, bounds
+    else:
+        ahead, behind, ratio = second, first, 1 / speed
+        interval = (1 / bounds[1], 1 / bounds[0]) if bounds else None
+    within = interval is not None and not beyond_noise(*interval)
+    return PairLead(ahead, behind, ratio, interval, within)
 
 
 @dataclass(frozen=True)
@@ -108,14 +183,49 @@ class Row:
     def faster(self) -> tuple[str, float] | None:
         """Which framework is ahead and by how much (e.g. ("torch", 1.4)); None if not comparable."""
         a, b = self.cells.get("torch"), self.cells.get("tensorflow")
-        if not a or not b or a.status not in COMPARABLE or b.status not in COMPARABLE:
+        ratio = _speed(a, b, self.unit) if a and b else None
+        if ratio is None:
             return None
-        if not a.value or not b.value or a.unit != b.unit or self.unit in NOT_A_SPEED:
-            return None  # a ratio of two speed-up factors says nothing about which is faster
-        ratio = a.value / b.value
-        if self.unit in LOWER_IS_BETTER:
-            ratio = 1 / ratio
         return ("torch", ratio) if ratio >= 1 else ("tensorflow", 1 / ratio)
+
+    def pair_leads(self) -> list[PairLead]:
+        """One lead per pair of frameworks that both have a comparable number, pairs in frameworks.ALL
+        order ((torch, tensorflow), (torch, jax), (tensorflow, jax)); [] for accuracy rows (pair_points)."""
+        present = [fw for fw in PROFILER_IDS if fw in self.cells]
+        leads = (pair_lead(a, b, self.cells[a], self.cells[b], self.unit) for a, b in combinations(present, 2))
+        return [lead for lead in leads if lead is not None]
+
+    def pair_points(self) -> list[tuple[str, str, float]]:
+        """Accuracy rows: (ahead, behind, points) per pair of frameworks both OK, pairs in ALL order;
+        points >= 0 (0.0 when equal to a tenth of a point, then ahead is the first of the pair)."""
+        if self.unit != ACCURACY:
+            return []
+        ok = [
+            fw
+            for fw in PROFILER_IDS
+            if (c := self.cells.get(fw)) is not None and c.status is ResultStatus.OK and c.value is not None
+        ]
+        out = []
+        for a, b in combinations(ok, 2):
+            points = 100 * ((self.cells[a].value or 0) - (self.cells[b].value or 0))
+            if round(points, 1) == 0:
+                out.append((a, b, 0.0))
+            else:
+                out.append((a, b, points) if points > 0 else (b, a, -points))
+        return out
+
+    def pair_status(self, lead: PairLead) -> ResultStatus:
+        """OK, BUSY or WIDE_SPREAD: the doubt of one pair's ratio, from its two numbers (ratio_status_of)."""
+        return ratio_status_of(self.cells[fw].status for fw in (lead.ahead, lead.behind) if fw in self.cells)
+
+    def pair_mark(self, lead: PairLead) -> str:
+        """The mark after one pair's ratio ("~", "!", or "")."""
+        return STATUS_MARKS[self.pair_status(lead)]
+
+    @property
+    def three_way(self) -> bool:
+        """Whether the row holds more than two frameworks: each ratio then names its pair."""
+        return len(self.cells) > 2
 
     @property
     def unsteady(self) -> bool:
@@ -149,37 +259,50 @@ class Row:
 
     def interval_text(self) -> str:
         """The interval as people write it, "(1.28-1.41)"; "" without one."""
-        if self.interval is None:
-            return ""
-        low, high = (ratio_text(bound).removesuffix("x") for bound in self.interval)
-        return f"({low}-{high})"
+        return _interval_words(self.interval)
 
     def faster_text(self, short: bool = False, narrow: bool = False) -> str:
         """Speeds compare as a ratio; a trained model by its test accuracy, in percentage points.
 
         A ratio built from an unsteady or busy number ends in its mark (ratio_mark) in every form.
         `short`: "≈" for "within the noise" (the legend explains the sign); `narrow`: short, and the
-        interval on a second line under the ratio ("torch 1.29x ~" over "(0.86-1.47) ≈")."""
+        interval on a second line under the ratio ("torch 1.29x ~" over "(0.86-1.47) ≈").
+        With two frameworks in the row, the leader's name and the ratio ("torch 1.29x"); with three, one
+        pair per line, each naming its pair ("torch>TF 1.29x", "JAX>torch 1.10x"), "-" when none compares.
+        Narrow three-way lines leave the interval out (the details and the reports' notes give it)."""
+        if self.three_way:
+            return self._pairs_text(short, narrow)
         if self.unit == ACCURACY:
-            a, b = self.cells.get("torch"), self.cells.get("tensorflow")
-            ok = ResultStatus.OK
-            if not a or not b or a.status is not ok or b.status is not ok or a.value is None or b.value is None:
+            points = self.pair_points()
+            if not points:
                 return "-"
-            points = 100 * (a.value - b.value)
-            if round(points, 1) == 0:
-                return "equal"
-            return f"{identity('torch' if points > 0 else 'tensorflow').short} +{abs(points):.1f} pts"
-        ahead = self.faster
-        if ahead is None:
+            ahead_id, _, gap = points[0]
+            return "equal" if gap == 0 else f"{identity(ahead_id).short} +{gap:.1f} pts"
+        leads = self.pair_leads()
+        if not leads:
             return "-"
-        mark = f" {self.ratio_mark}" if self.ratio_mark else ""
-        if self.interval is None:
-            return f"{identity(ahead[0]).short} {ahead[1]:.2f}x{mark}"
-        lead = f"{identity(ahead[0]).short} {ratio_text(ahead[1])}"
-        noise = (" ≈" if short or narrow else f", {WITHIN_NOISE}") if self.within_noise else ""
-        if narrow:
-            return f"{lead}{mark}\n{self.interval_text()}{noise}"
-        return f"{lead} {self.interval_text()}{noise}{mark}"
+        lead = leads[0]
+        return _lead_text(identity(lead.ahead).short, lead, self.pair_mark(lead), short, narrow)
+
+    def lead_text(self, lead: PairLead, short: bool = False) -> str:
+        """One pair's lead under the leader's name alone ("JAX 1.10x (1.05-1.15) ~"), for a place that
+        already names the pair (a chart of that pair)."""
+        return _lead_text(identity(lead.ahead).short, lead, self.pair_mark(lead), short, False)
+
+    def _pairs_text(self, short: bool, narrow: bool) -> str:
+        if self.unit == ACCURACY:
+            lines = [
+                f"{identity(a).short}={identity(b).short}"
+                if gap == 0
+                else f"{identity(a).short}>{identity(b).short} +{gap:.1f} pts"
+                for a, b, gap in self.pair_points()
+            ]
+        else:
+            lines = [
+                _lead_text(lead.label(), lead, self.pair_mark(lead), short or narrow, False, interval=not narrow)
+                for lead in self.pair_leads()
+            ]
+        return "\n".join(lines) or "-"
 
     def peak_text(self) -> str:
         parts = [
@@ -190,9 +313,25 @@ class Row:
         return ", ".join(parts) or "-"
 
 
+def _lead_text(name: str, lead: PairLead, mark: str, short: bool, narrow: bool, interval: bool = True) -> str:
+    """One lead: "torch 1.29x (1.28-1.41), within the noise ~" and its short and narrow forms."""
+    mark = f" {mark}" if mark else ""
+    if lead.interval is None:
+        return f"{name} {lead.ratio:.2f}x{mark}"
+    text = f"{name} {ratio_text(lead.ratio)}"
+    noise = (" ≈" if short or narrow else f", {WITHIN_NOISE}") if lead.within_noise else ""
+    if narrow:
+        return f"{text}{mark}\n{lead.interval_text()}{noise}"
+    if not interval:
+        return f"{text}{noise}{mark}"
+    return f"{text} {lead.interval_text()}{noise}{mark}"
+
+
 def _note(record: Record, status: ResultStatus) -> str:
     if status is ResultStatus.SKIPPED:
         return record.skipped or ""
+    if status is ResultStatus.UNSUPPORTED:
+        return record.unsupported or STATUS_WORDS[status]
     if status is ResultStatus.FAILED:
         return record.error or "no result"
     if status is ResultStatus.CANCELLED:
@@ -204,34 +343,6 @@ def _note(record: Record, status: ResultStatus) -> str:
     if status is ResultStatus.BUSY:
         return record.busy_reason or STATUS_WORDS[status]
     return record.check or ""
-
-
-def _range(values: tuple[float, float], unit: str) -> str:
-    low, high = round(values[0]), round(values[1])
-    return f"{low} {unit}" if low == high else f"{low}-{high} {unit}"
-
-
-def gpu_state_text(telemetry: GpuTelemetry | None) -> str:
-    """The GPU while a case ran, compactly: "SM 1755-1980 MHz, up to 64 °C, up to 612 W, throttled (sw_thermal)"."""
-    if telemetry is None or not telemetry.samples:
-        return ""
-    parts = []
-    if telemetry.sm_clock_mhz is not None:
-        parts.append("SM " + _range((telemetry.sm_clock_mhz.min, telemetry.sm_clock_mhz.max), "MHz"))
-    if telemetry.temperature_c is not None:
-        parts.append(f"up to {telemetry.temperature_c.max:.0f} °C")
-    if telemetry.power_w is not None:
-        parts.append(f"up to {telemetry.power_w.max:.0f} W")
-    if telemetry.throttled:
-        reasons = ", ".join(one_line(reason) for reason in telemetry.throttle_reasons)
-        parts.append("throttled" + (f" ({reasons})" if reasons else ""))
-    return ", ".join(parts)
-
-
-def expected_text(expected: Expected) -> str:
-    """Where a GPU number stands against what public runs measured on its card, in words."""
-    span = f"{expected.low:.4g}-{expected.high:.4g} {expected.unit}"
-    return one_line(f"{expected.verdict} the usual {span} for {expected.card}")
 
 
 def cell(record: Record) -> Cell:
@@ -247,21 +358,14 @@ def cell(record: Record) -> Cell:
         gpu_state=gpu_state_text(telemetry),
         throttled=bool(telemetry and telemetry.throttled),
         expected=record.expected if status in COMPARABLE else None,
+        samples_s=tuple(record.samples_s),
     )
 
 
-def _interval(by_framework: dict[str, Record], row: Row) -> tuple[float, float] | None:
-    """The 95% interval of the row's lead (profiler.intervals), turned to the leader's direction."""
-    ahead = row.faster
-    torch, tensorflow = by_framework.get("torch"), by_framework.get("tensorflow")
-    if ahead is None or torch is None or tensorflow is None:
-        return None
-    torch_speed = ahead[1] if ahead[0] == "torch" else 1 / ahead[1]
-    bounds = speed_interval(torch.samples_s, tensorflow.samples_s, torch_speed)
-    if bounds is None:
-        return None
-    low, high = bounds
-    return (low, high) if ahead[0] == "torch" else (1 / high, 1 / low)
+def _torch_tensorflow_interval(row: Row) -> tuple[float, float] | None:
+    """The 95% interval of `Row.faster` (the advice's pair), in the leader's direction."""
+    lead = next((lead for lead in row.pair_leads() if lead.pair == ("torch", "tensorflow")), None)
+    return lead.interval if lead is not None else None
 
 
 def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
@@ -277,7 +381,7 @@ def rows(records: RunDocument | Iterable[Record]) -> list[Row]:
         # The shape in words from the key's params (keys sorted), so every run words a case alike.
         params = msgspec.json.decode(key.params)
         row = Row(key.benchmark, key.dtype, shape_text(params, key.benchmark), unit, cells, key)
-        interval = _interval(by_fw, row)
+        interval = _torch_tensorflow_interval(row)
         out.append(replace(row, interval=interval) if interval else row)
     return out
 
@@ -289,7 +393,8 @@ def problems(document: RunDocument) -> list[str]:
     safe_text.for_rich (`pip install 'fwadvisor[tensorflow]'` must not lose its brackets)."""
     lines = []
     for fw, worker in document.workers.items():
-        if worker.status not in ("ok", "failed"):
+        # "not_supported" is a result (columns.unsupported_notes says why), never a problem.
+        if worker.status not in ("ok", "failed", "not_supported"):
             # Each cut on its own, so that a huge error never hides the fix after it.
             hint = f" Fix: {cut(worker.hint, MESSAGE_CHARS)}" if worker.hint else ""
             lines.append(f"{NAMES.get(fw, fw)}: {cut(str(worker.error), MESSAGE_CHARS)}.{hint}")
