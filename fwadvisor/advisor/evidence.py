@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from fwadvisor.advisor.cluster_evidence import distributed_evidence, skipped_by_design
-from fwadvisor.advisor.jax_evidence import add_device_evidence, add_jax_evidence
+from fwadvisor.advisor.jax_evidence import Findings, add_device_evidence, add_jax_evidence
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
 from fwadvisor.profiler.documents import ResultStatus, case_key, classify, ran_and_checked, unsteady_words
@@ -204,8 +204,12 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
                 metrics[f"{framework}_gpu_usable"] = 1.0
 
     _speed_metrics(evidence, document)
-    add_jax_evidence(evidence, document)
-    add_device_evidence(evidence, document)
+    jax_and_devices = Findings(evidence.device)
+    add_jax_evidence(jax_and_devices, document)
+    add_device_evidence(jax_and_devices, document)
+    metrics.update(jax_and_devices.metrics)
+    evidence.details.update(jax_and_devices.details)
+    evidence.texts.update(jax_and_devices.texts)
     # The cluster suite's scaling and all-reduce numbers: GPU runs only (a CPU run says why it gives none).
     cluster = distributed_evidence(document)
     metrics.update(cluster.metrics)

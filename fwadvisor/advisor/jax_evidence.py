@@ -14,6 +14,7 @@ Headless: reads a RunDocument, imports no framework or numpy.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fwadvisor.frameworks import JAX, PYTORCH, TENSORFLOW
@@ -22,7 +23,6 @@ from fwadvisor.profiler.documents import Comparison, case_key, ran_and_checked, 
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 
 if TYPE_CHECKING:
-    from fwadvisor.advisor.evidence import ProfileEvidence
     from fwadvisor.profiler.documents import CaseKey, Record, RunDocument
 
 NAMES = {fw.profiler_id: fw.name for fw in (PYTORCH, TENSORFLOW, JAX)}
@@ -43,6 +43,16 @@ CPU_CAUTION = (
     "This was a CPU run: JAX, PyTorch and TensorFlow are mostly used on GPUs and TPUs, where the "
     "ranking can differ, so run the profiler there before weighing it."
 )
+
+
+@dataclass
+class Findings:
+    """What this module adds to a run's ProfileEvidence (advisor/evidence.py merges it in)."""
+
+    device: str  # the run's device label, as the evidence says it
+    metrics: dict[str, float] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def jax_metric(other: str, benchmark: str) -> str:
@@ -105,7 +115,7 @@ def _first_usable(comparisons: list[Comparison], benchmark: str) -> Comparison |
     return next((c for c in comparisons if c.benchmark == benchmark and c.usable and 1e-4 <= c.speed <= 1e4), None)
 
 
-def add_jax_evidence(evidence: ProfileEvidence, document: RunDocument) -> None:
+def add_jax_evidence(evidence: Findings, document: RunDocument) -> None:
     """jax_over_<other>_<benchmark> (+ _low/_high), jax_usable_measurements, and the words
     `jax_measured_words` (the training pairs, else the kernels) when JAX has usable numbers."""
     results = document.results
@@ -134,7 +144,7 @@ def add_jax_evidence(evidence: ProfileEvidence, document: RunDocument) -> None:
         evidence.texts["jax_measured_words"] = f"In the profile run on {evidence.device}, {said}."
 
 
-def add_device_evidence(evidence: ProfileEvidence, document: RunDocument) -> None:
+def add_device_evidence(evidence: Findings, document: RunDocument) -> None:
     """measured_on_<vendor>_gpu for the run's device, and <framework>_not_supported (with the
     worker's reason in the details) for each framework that has no path to it."""
     device = document.suite.device

@@ -76,6 +76,7 @@ def test_a_jax_lead_names_jax_as_the_alternative_with_its_numbers_never_as_the_v
     assert f"JAX ran 2.00x (95% interval {low:.2f}-" in alternative.message
     assert "This was a CPU run" in alternative.message  # CPU runs are said to be CPU runs
     assert "{" not in alternative.message
+    assert advice.profile is not None
     assert TRANSFORMER_ALTERNATIVE in [t.rule for t in advice.profile.triggered]
 
 
@@ -114,23 +115,20 @@ def test_a_jax_lead_within_the_noise_is_said_so_and_names_nothing():
     assert TRANSFORMER_ALTERNATIVE not in [a.rule for a in advice.alternatives]
 
 
+def maxtext_message(evidence=None) -> str:
+    advice = recommend({"accelerators": ["google_tpu"]}, RULES, evidence=evidence)
+    return next(a.message for a in advice.alternatives if a.rule == "jax-maxtext-tpu-and-large-scale")
+
+
 def test_the_jax_alternative_cites_the_run_when_it_has_jax_numbers_and_only_then():
-    answers = {"accelerators": ["google_tpu"]}
-    without = next(a for a in recommend(answers, RULES).alternatives if a.rule == "jax-maxtext-tpu-and-large-scale")
-    assert "profile run" not in without.message and "{" not in without.message
+    without = maxtext_message()
+    assert "profile run" not in without and "{" not in without
     evidence = evidence_from_profile(run(three()))
-    cited = next(
-        a for a in recommend(answers, RULES, evidence=evidence).alternatives if a.rule == "jax-maxtext-tpu-and-large-scale"
-    )
-    assert cited.message.startswith(without.message)
-    assert evidence.texts["jax_measured_words"] in cited.message and "This was a CPU run" in cited.message
-    two_framework = evidence_from_profile(run(three()[:2]))  # no JAX in the run: the rule's own words
-    plain = next(
-        a
-        for a in recommend(answers, RULES, evidence=two_framework).alternatives
-        if a.rule == "jax-maxtext-tpu-and-large-scale"
-    )
-    assert plain.message == without.message
+    cited = maxtext_message(evidence)
+    assert cited.startswith(without)
+    assert evidence.texts["jax_measured_words"] in cited and "This was a CPU run" in cited
+    # No JAX in the run: the rule's own words, no placeholder left.
+    assert maxtext_message(evidence_from_profile(run(three()[:2]))) == without
 
 
 def test_tensorflow_not_supported_on_an_apple_gpu_is_a_result_the_advice_reads():
