@@ -115,6 +115,14 @@ def _first_usable(comparisons: list[Comparison], benchmark: str) -> Comparison |
     return next((c for c in comparisons if c.benchmark == benchmark and c.usable and 1e-4 <= c.speed <= 1e4), None)
 
 
+def _joined(pairs: list[str]) -> str:
+    """Two pairs as one clause: "JAX ran 2x as fast as PyTorch (...) and 3x as fast as TensorFlow (...)"."""
+    lead = f"{JAX.name} ran "
+    if len(pairs) == 2 and all(p.startswith(lead) for p in pairs):
+        return f"{pairs[0]} and {pairs[1].removeprefix(lead)}"
+    return " and ".join(pairs)
+
+
 def add_jax_evidence(evidence: Findings, document: RunDocument) -> None:
     """jax_over_<other>_<benchmark> (+ _low/_high), jax_usable_measurements, and the words
     `jax_measured_words` (the training pairs, else the kernels) when JAX has usable numbers."""
@@ -140,7 +148,7 @@ def add_jax_evidence(evidence: Findings, document: RunDocument) -> None:
             sentences.setdefault(benchmark, []).append(words)
     shown = [b for b in TRAINING_BENCHMARKS if b in sentences] or [b for b in KERNEL_BENCHMARKS if b in sentences]
     if shown:
-        said = "; ".join(f"on {b}, " + " and ".join(sentences[b]) for b in shown)
+        said = "; ".join(f"on {b}, " + _joined(sentences[b]) for b in shown)
         evidence.texts["jax_measured_words"] = f"In the profile run on {evidence.device}, {said}."
 
 

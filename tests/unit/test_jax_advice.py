@@ -8,13 +8,14 @@ import json
 
 import pytest
 
-from conftest import record_data, run_cli
+from conftest import FIXTURES, record_data, run_cli
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.frameworks import VERDICT
+from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
 from fwadvisor.profiler.documents import RunDocument, encode_run
-from fwadvisor.profiler.run_file import run_from_data
+from fwadvisor.profiler.run_file import load_run, run_from_data
 
 RULES = load_rules(include_user=False)
 # Seconds per training step, steady: JAX at 40 steps/s, PyTorch at 20, TensorFlow at 10.
@@ -63,7 +64,7 @@ def test_jax_ratios_are_pairwise_with_intervals_and_said_in_the_leaders_directio
     assert m["jax_usable_measurements"] == 1
     words = evidence.texts["jax_measured_words"]
     assert "on train_transformer, JAX ran 2.00x as fast as PyTorch (95% interval" in words
-    assert "JAX ran 4.00x as fast as TensorFlow" in words
+    assert "and 4.00x as fast as TensorFlow (95% interval" in words
     assert "cpu" in words
 
 
@@ -166,3 +167,19 @@ def test_recommend_reads_a_three_framework_run_file(tmp_path):
     assert advice["recommendation"] in ("pytorch", "tensorflow", "either")
     assert TRANSFORMER_ALTERNATIVE in [a["rule"] for a in advice["alternatives"]]
     assert advice["profile"]["metrics"]["jax_over_tensorflow_train_transformer"] == pytest.approx(4.0)
+
+
+def test_a_real_three_framework_run_backs_exactly_the_pairs_whose_records_both_count():
+    # Part 1's real tiny run on this (shared, loaded) CPU: whatever it holds, a JAX ratio exists
+    # exactly where both records are usable, and every number left out says why.
+    document = load_run(FIXTURES / "runs" / "real-tiny-cpu-3fw.json")
+    assert {r.framework for r in document.results} == {"torch", "tensorflow", "jax"}
+    evidence = evidence_from_profile(document)
+    used = {(c.benchmark, c.framework) for c in evidence.considered if c.used}
+    for other in ("torch", "tensorflow"):
+        for benchmark in SPEED_METRIC_BENCHMARKS:
+            both = (benchmark, "jax") in used and (benchmark, other) in used
+            assert (f"jax_over_{other}_{benchmark}" in evidence.metrics) == both
+    assert all(c.why_not for c in evidence.considered if not c.used)
+    advice = recommend({"accelerators": ["google_tpu"], "domains": ["llm"]}, RULES, evidence=evidence)
+    assert all("{" not in a.message for a in advice.alternatives)
