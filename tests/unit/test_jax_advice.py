@@ -14,7 +14,7 @@ from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
 from fwadvisor.frameworks import VERDICT
 from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
-from fwadvisor.profiler.documents import RunDocument, encode_run
+from fwadvisor.profiler.documents import Record, RunDocument, encode_run
 from fwadvisor.profiler.run_file import load_run, run_from_data
 
 RULES = load_rules(include_user=False)
@@ -183,3 +183,24 @@ def test_a_real_three_framework_run_backs_exactly_the_pairs_whose_records_both_c
     assert all(c.why_not for c in evidence.considered if not c.used)
     advice = recommend({"accelerators": ["google_tpu"], "domains": ["llm"]}, RULES, evidence=evidence)
     assert all("{" not in a.message for a in advice.alternatives)
+
+
+@pytest.mark.skipif(
+    "unsupported" not in Record.__struct_fields__, reason="Record.unsupported comes with Part 4 of issue 23"
+)
+def test_unsupported_records_are_neither_evidence_nor_a_gap():
+    reason = "TensorFlow has no maintained GPU path on Intel GPUs"
+    unsupported = record_data("tensorflow", None, benchmark="train_cnn")
+    unsupported.update(unsupported=reason, samples_s=[], median_s=None, check=None, correct=None)
+    unsupported["metric"]["name"] = "steps/s"
+    workers = {"torch": {"status": "ok"}, "tensorflow": {"status": "not_supported", "error": reason}}
+    torch = record("torch", 20.0, TORCH_STEPS, "train_cnn")
+    evidence = evidence_from_profile(run([torch, unsupported], "xpu", workers))
+    m = evidence.metrics
+    assert m["tensorflow_not_supported"] == 1 and m["measured_on_intel_gpu"] == 1
+    assert m["total_measurements"] == 1 and m["profile_complete"] == 1
+    tensorflow = next(c for c in evidence.considered if c.framework == "tensorflow")
+    assert not tensorflow.used and tensorflow.why_not == f"not supported here: {reason}"
+    advice = recommend({"accelerators": ["intel_gpu"]}, RULES, evidence=evidence)
+    assert "measured-tensorflow-not-supported-intel-gpu" in [r.rule for r in advice.reasons]
+    assert "measured-profile-incomplete" not in [c.rule for c in advice.caveats]
