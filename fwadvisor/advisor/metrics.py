@@ -14,8 +14,6 @@ message may quote, made from the numbers (never outside text).
 
 from __future__ import annotations
 
-from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
-
 KNOWN_METRICS: dict[str, str] = {
     "measured_on_gpu": "1 when the profile ran on a GPU, 0 when it ran on the CPU",
     "gpu_present": "1 when NVML found an NVIDIA GPU on the profiled machine, else 0",
@@ -71,9 +69,12 @@ KNOWN_METRICS: dict[str, str] = {
     "jax_not_supported": "1 when JAX has no path to the run's device, e.g. an Apple or Intel GPU",
 }
 
+# profiler/catalog.py's SPEED_METRIC_BENCHMARKS, spelled out: the advice without a run loads no profiler
+# code (tests/unit/test_jax_advice.py checks the two agree).
+SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn", "train_transformer")
 _FRAMEWORK_NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
 for _other, _name in _FRAMEWORK_NAMES.items():
-    for _benchmark in SPEED_METRIC_BENCHMARKS:
+    for _benchmark in SPEED_BENCHMARKS:
         _metric = f"jax_over_{_other}_{_benchmark}"
         KNOWN_METRICS[_metric] = f"JAX / {_name} {_benchmark} throughput (above 1: JAX faster; first dtype both ran)"
         KNOWN_METRICS[f"{_metric}_low"] = f"low end of the 95% interval of {_metric}"

@@ -12,6 +12,7 @@ from conftest import FIXTURES, record_data, run_cli
 from fwadvisor.advisor.engine import recommend
 from fwadvisor.advisor.evidence import evidence_from_profile
 from fwadvisor.advisor.loader import load_rules
+from fwadvisor.advisor.metrics import KNOWN_METRICS, SPEED_BENCHMARKS
 from fwadvisor.frameworks import VERDICT
 from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
 from fwadvisor.profiler.documents import Record, RunDocument, encode_run
@@ -51,6 +52,12 @@ def run(records: list[dict], device: str = "cpu", workers: dict | None = None) -
             "results": records,
         }
     )
+
+
+def test_the_jax_metrics_cover_every_speed_benchmark():
+    assert SPEED_BENCHMARKS == SPEED_METRIC_BENCHMARKS
+    for other in ("torch", "tensorflow"):
+        assert all(f"jax_over_{other}_{b}_low" in KNOWN_METRICS for b in SPEED_METRIC_BENCHMARKS)
 
 
 def test_jax_ratios_are_pairwise_with_intervals_and_said_in_the_leaders_direction():
