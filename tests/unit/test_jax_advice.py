@@ -211,3 +211,22 @@ def test_unsupported_records_are_neither_evidence_nor_a_gap():
     advice = recommend({"accelerators": ["intel_gpu"]}, RULES, evidence=evidence)
     assert "measured-tensorflow-not-supported-intel-gpu" in [r.rule for r in advice.reasons]
     assert "measured-profile-incomplete" not in [c.rule for c in advice.caveats]
+
+
+@pytest.mark.parametrize(
+    ("device", "vendor", "words"),
+    [
+        ("cpu", None, "the CPU"),
+        ("cuda", None, "an NVIDIA GPU (CUDA)"),
+        ("rocm", "measured_on_amd_gpu", "an AMD GPU (ROCm)"),
+        ("mps", "measured_on_apple_gpu", "an Apple-silicon GPU (MPS)"),
+        ("xpu", "measured_on_intel_gpu", "an Intel GPU (XPU)"),
+    ],
+)
+def test_each_device_id_is_labelled_for_the_rules(device, vendor, words):
+    evidence = evidence_from_profile(run(three(), device=device))
+    vendors = {name for name in evidence.metrics if name.startswith("measured_on_") and name != "measured_on_gpu"}
+    assert vendors == ({vendor} if vendor else set())
+    assert evidence.metrics["measured_on_gpu"] == (0 if device == "cpu" else 1)
+    assert evidence.texts["gpu_words"] == words
+    assert bool(evidence.texts["device_caution"]) == (device == "cpu")
