@@ -210,14 +210,20 @@ def load_guidance(path: Path | None = None) -> Guidance:
 
 
 def _message(rule: Rule, context: Mapping[str, Any]) -> str:
-    """A rule's message; a rule on measurements quotes them through {placeholders}."""
+    """A rule's message; a rule on measurements quotes them through {placeholders}, and a rule's
+    `measured` sentence follows when the run measured everything it names."""
     text = " ".join(rule.message.split())
-    if not referenced(rule.when)[1]:
-        return text
-    try:
-        return text.format_map(context)
-    except (KeyError, ValueError, IndexError):
-        return text  # a number the message names was not measured: say the fact without it
+    if referenced(rule.when)[1]:
+        try:
+            text = text.format_map(context).rstrip()  # a text such as device_caution may be empty
+        except (KeyError, ValueError, IndexError):
+            pass  # a number the message names was not measured: say the fact without it
+    if rule.measured:
+        try:
+            text = f"{text} {' '.join(rule.measured.split()).format_map(context)}".rstrip()
+        except (KeyError, ValueError, IndexError):
+            pass  # no run, or it did not measure what the sentence cites: the rule's own words stand
+    return text
 
 
 def recommend(

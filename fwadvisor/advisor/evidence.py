@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from fwadvisor.advisor.cluster_evidence import distributed_evidence, skipped_by_design
+from fwadvisor.advisor.jax_evidence import Findings, add_device_evidence, add_jax_evidence
 from fwadvisor.frameworks import PYTORCH, TENSORFLOW
 from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
 from fwadvisor.profiler.documents import ResultStatus, case_key, classify, ran_and_checked, unsteady_words
@@ -74,10 +75,12 @@ class ProfileEvidence:
     metrics: dict[str, float] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)  # metric -> the numbers it came from
     considered: list[ConsideredNumber] = field(default_factory=list)
+    # Words a message may quote (metrics.KNOWN_TEXTS): made here from the numbers, never outside text.
+    texts: dict[str, str] = field(default_factory=dict)
 
     def message_context(self) -> dict[str, str | float]:
-        """Names a rule's message may use: metrics, their inverses, the device and the suite."""
-        context: dict[str, str | float] = {"device": self.device, "suite": self.suite or "?"}
+        """Names a rule's message may use: metrics, their inverses, the texts, the device and the suite."""
+        context: dict[str, str | float] = {"device": self.device, "suite": self.suite or "?", **self.texts}
         for name, value in self.metrics.items():
             context[name] = value
             if value:
@@ -138,6 +141,8 @@ def _why_not(record: Record, status: ResultStatus) -> str | None:
     """Why a number does not back the advice, in words (None when it does)."""
     if status is ResultStatus.OK:
         return None
+    if unsupported := getattr(record, "unsupported", None):  # a result, not a failure (issue 23)
+        return f"not supported here: {unsupported}"
     if status is ResultStatus.WRONG:
         return "did not match its reference"
     if status is ResultStatus.WIDE_SPREAD:
@@ -172,17 +177,23 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
     usable_count = sum(1 for c in evidence.considered if c.used)
     metrics["usable_measurements"] = float(usable_count)
     # A case skipped by design (PyTorch has no one-process all-reduce to measure) is no gap in the run.
-    attempted = sum(1 for r in results if not skipped_by_design(r))
+    # So is a framework with no path to the device (TensorFlow on an Apple GPU): a result, not a failure.
+    attempted = sum(1 for r in results if not skipped_by_design(r) and not getattr(r, "unsupported", None))
     metrics["total_measurements"] = float(attempted)
     workers = document.workers
-    complete = not document.cancelled and usable_count == attempted and all(w.status == "ok" for w in workers.values())
+    complete = (
+        not document.cancelled
+        and usable_count == attempted
+        and all(w.status in ("ok", "not_supported") for w in workers.values())
+    )
     metrics["profile_complete"] = 1.0 if complete else 0.0  # a busy record is no usable one: 0 then too
     metrics["busy_measurements"] = float(sum(1 for r in results if classify(r) is ResultStatus.BUSY))
-    on_gpu = suite.device == "cuda"
+    # Any vendor's GPU (cuda, rocm, mps, xpu) is a GPU run; only the CPU is not.
+    on_gpu = suite.device not in ("cpu", "")
     metrics["measured_on_gpu"] = 1.0 if on_gpu else 0.0
     metrics["gpu_present"] = 1.0 if document.environment.gpu.gpus else 0.0
     if on_gpu:
-        for framework in ("torch", "tensorflow"):
+        for framework in ("torch", "tensorflow", "jax"):
             worker = workers.get(framework)
             if worker is None:
                 continue
@@ -193,6 +204,12 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
                 metrics[f"{framework}_gpu_usable"] = 1.0
 
     _speed_metrics(evidence, document)
+    jax_and_devices = Findings(evidence.device)
+    add_jax_evidence(jax_and_devices, document)
+    add_device_evidence(jax_and_devices, document)
+    metrics.update(jax_and_devices.metrics)
+    evidence.details.update(jax_and_devices.details)
+    evidence.texts.update(jax_and_devices.texts)
     # The cluster suite's scaling and all-reduce numbers: GPU runs only (a CPU run says why it gives none).
     cluster = distributed_evidence(document)
     metrics.update(cluster.metrics)
@@ -203,7 +220,7 @@ def evidence_from_profile(document: RunDocument, path: Path | str | None = None)
         for r in results
         if r.benchmark == "practice_cnn" and ran_and_checked(r) and r.metric.value is not None
     }
-    if len(accuracies) == 2:
+    if "torch" in accuracies and "tensorflow" in accuracies:  # JAX's accuracy is no part of this gap
         torch_accuracy, tf_accuracy = accuracies["torch"], accuracies["tensorflow"]
         gap = 100 * (torch_accuracy - tf_accuracy)
         metrics["practice_cnn_accuracy_gap"] = gap

@@ -11,7 +11,7 @@ import msgspec
 from fwadvisor import clock
 from fwadvisor.advisor.conditions import matches, referenced
 from fwadvisor.advisor.facts import records_not_in_text, unrecorded_claims
-from fwadvisor.advisor.metrics import KNOWN_METRICS
+from fwadvisor.advisor.metrics import KNOWN_METRICS, KNOWN_TEXTS
 from fwadvisor.advisor.model import METRIC_TESTS, QUESTION_TESTS, Condition, Questionnaire, Rule, RuleFile
 from fwadvisor.advisor.questionnaire import check_answer, load_questionnaire, sense_problems
 from fwadvisor.errors import InputError
@@ -187,15 +187,17 @@ def check_rule(entry: LoadedRule, questionnaire: Questionnaire, problems: list[P
         )
     for reason, keys in condition_problems(rule.when, questionnaire, ["when"]):
         problem(reason, keys)
-    if referenced(rule.when)[1]:
-        # A rule on measurements may quote them: every {placeholder} must name something measured.
-        sample: dict[str, object] = {"device": "cpu", "suite": "quick"}
-        for name in KNOWN_METRICS:
-            sample[name] = sample[f"inv_{name}"] = 1.0
+    # A rule on measurements may quote them (and any rule's `measured` sentence does): every
+    # {placeholder} must name something a run can give.
+    sample: dict[str, object] = {"device": "cpu", "suite": "quick", **dict.fromkeys(KNOWN_TEXTS, "words")}
+    for name in KNOWN_METRICS:
+        sample[name] = sample[f"inv_{name}"] = 1.0
+    quoted = [("message", rule.message)] if referenced(rule.when)[1] else []
+    for key, text in [*quoted, ("measured", rule.measured)]:
         try:
-            " ".join(rule.message.split()).format_map(sample)
+            " ".join(text.split()).format_map(sample)
         except (KeyError, ValueError, IndexError) as exc:
-            problem(f"message placeholder {exc} is not a metric, inv_<metric>, device or suite", ["message"])
+            problem(f"{key} placeholder {exc} is not a metric, inv_<metric>, text, device or suite", [key])
     if not any(t.fires for t in rule.tests) or all(t.fires for t in rule.tests):
         problem("tests need at least one case that fires and one that does not")
     by_id = questionnaire.by_id()

@@ -6,6 +6,10 @@ ratio has `_low` / `_high` twins, its 95% interval (bootstrap over the records' 
 profiler/intervals.py), present only when both records kept enough samples for one. A rule that
 says one framework was faster tests the conservative end: `_low` for PyTorch ahead, `_high` for
 TensorFlow ahead (in a message, `inv_<ratio>_high` is then the low end of TensorFlow's lead).
+
+JAX's ratios (advisor/jax_evidence.py) are JAX over the other framework, `jax_over_torch_<benchmark>`
+and `jax_over_tensorflow_<benchmark>`, with the same `_low` / `_high` twins. KNOWN_TEXTS are words a
+message may quote, made from the numbers (never outside text).
 """
 
 from __future__ import annotations
@@ -55,4 +59,30 @@ KNOWN_METRICS: dict[str, str] = {
     "usable_measurements": "how many measurements of the run are usable as evidence",
     "total_measurements": "how many measurements the run attempted",
     "busy_measurements": "how many measurements ran while other processes kept the machine busy (never evidence)",
+    "jax_gpu_usable": "GPU runs only: 1 when JAX could use the GPU, 0 when it could not",
+    "jax_usable_measurements": "how many JAX measurements of the run are usable as evidence (absent: JAX did not run)",
+    "measured_on_amd_gpu": "1 when the profile ran on an AMD GPU (device rocm)",
+    "measured_on_apple_gpu": "1 when the profile ran on an Apple-silicon GPU (device mps)",
+    "measured_on_intel_gpu": "1 when the profile ran on an Intel GPU (device xpu)",
+    "torch_not_supported": "1 when PyTorch has no path to the run's device (its worker said 'not supported here')",
+    "tensorflow_not_supported": "1 when TensorFlow has no path to the run's device, e.g. an Apple or Intel GPU",
+    "jax_not_supported": "1 when JAX has no path to the run's device, e.g. an Apple or Intel GPU",
+}
+
+# profiler/catalog.py's SPEED_METRIC_BENCHMARKS, spelled out: the advice without a run loads no profiler
+# code (tests/unit/test_jax_advice.py checks the two agree).
+SPEED_BENCHMARKS = ("matmul", "conv2d", "train_cnn", "train_rnn", "train_transformer")
+_FRAMEWORK_NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
+for _other, _name in _FRAMEWORK_NAMES.items():
+    for _benchmark in SPEED_BENCHMARKS:
+        _metric = f"jax_over_{_other}_{_benchmark}"
+        KNOWN_METRICS[_metric] = f"JAX / {_name} {_benchmark} throughput (above 1: JAX faster; first dtype both ran)"
+        KNOWN_METRICS[f"{_metric}_low"] = f"low end of the 95% interval of {_metric}"
+        KNOWN_METRICS[f"{_metric}_high"] = f"high end of the 95% interval of {_metric}"
+
+KNOWN_TEXTS: dict[str, str] = {
+    "jax_measured_words": "JAX's usable ratios against PyTorch and TensorFlow in words, each in its leader's "
+    "direction with its 95% interval (training benchmarks, else the kernels); present when JAX has one",
+    "device_caution": "for a CPU run, a sentence saying the numbers come from a CPU; empty for a GPU run",
+    "gpu_words": "the run's device in words: 'an Apple-silicon GPU (MPS)', 'an Intel GPU (XPU)', ... or 'the CPU'",
 }

@@ -149,6 +149,14 @@ class Rule(FileModel, frozen=True):
     option: Annotated[str, Meta(description="alternative only: the other path, e.g. JAX")] = ""
     fits: Annotated[str, Meta(description="alternative only: when that path fits, in one sentence")] = ""
     parts: Annotated[list[PlanPart], Meta(description="plan only: two or more parts, each with its framework")] = []
+    measured: Annotated[
+        str,
+        Meta(
+            description="A sentence added to the message when a profile run measured every {placeholder} it "
+            "names (metrics, inv_<metric>, the texts of advisor/metrics.py, device, suite), e.g. an "
+            "alternative citing what it did on the user's machine; left out otherwise"
+        ),
+    ] = ""
     basis: Annotated[
         Literal["need", "past", "other"],
         Meta(

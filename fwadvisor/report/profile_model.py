@@ -39,10 +39,10 @@ from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row, device_label
 from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, excerpt, shown_name
 
 if TYPE_CHECKING:  # only their types: the `profile` command builds sections without the engine
-    from fwadvisor.advisor.engine import Blocker, Caveat, Reason, Recommendation
+    from fwadvisor.advisor.engine import Alternative, Blocker, Caveat, Reason, Recommendation
 
     # A rule the measured numbers fired, as the advice states it.
-    Triggered = Reason | Caveat | Blocker
+    Triggered = Reason | Caveat | Blocker | Alternative
 
 TITLE = "Evidence from this machine"
 # A run made elsewhere (or one that does not say where) is never "this machine": it names its machine.
@@ -383,7 +383,8 @@ def triggered_rules(rec: Recommendation) -> list[Triggered] | None:
     if rec.profile is None:
         return None
     ids = {t.rule for t in rec.profile.triggered}
-    return [item for items in (rec.reasons, rec.caveats, rec.blockers) for item in items if item.rule in ids]
+    fired = (rec.reasons, rec.caveats, rec.blockers, rec.alternatives)  # a JAX alternative cites numbers too
+    return [item for items in fired for item in items if item.rule in ids]
 
 
 def evidence_for(rec: Recommendation, document: RunDocument, path: Path | str | None) -> EvidenceSection:
