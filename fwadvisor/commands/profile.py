@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fwadvisor.errors import InputError
-from fwadvisor.frameworks import identity
+from fwadvisor.frameworks import PROFILER_IDS, default_profiler_ids, identity
 from fwadvisor.safe_text import clean, for_rich, one_line, wrap_words
 
 if TYPE_CHECKING:
@@ -65,7 +65,10 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
     # --device cuda without a GPU stops here (InputError), before any worker starts.
     plan = plan_run(
         suite,
-        environment=collect_environment(probe_frameworks=False),
+        # The versions of the frameworks this run will start (JAX's too, where it runs).
+        environment=collect_environment(
+            probe_frameworks=False, frameworks=tuple(dict.fromkeys(args.framework or default_profiler_ids()))
+        ),
         frameworks=args.framework,
         device=args.device,
         threads=args.threads,
@@ -209,8 +212,8 @@ def run_env(args: argparse.Namespace) -> int:
     err = stderr_console(highlight=False)
     # Each framework is imported in a probe process of its own, side by side: seconds, not instant.
     # On a terminal a spinner says so (and is gone once the answer prints); nothing when redirected.
-    with err.status("Asking PyTorch and TensorFlow what they see (each imported in its own process)…"):
-        env = collect_environment(probe_frameworks=True)
+    with err.status("Asking PyTorch, TensorFlow and JAX what they see (each imported in its own process)…"):
+        env = collect_environment(probe_frameworks=True, frameworks=PROFILER_IDS)
     if args.format == "json":
         print(json.dumps(msgspec.to_builtins(env), indent=2))
         return 0

@@ -30,15 +30,18 @@ FRAMEWORK: Final = _FRAMEWORK
 
 CUDA_HINT = 'pip install -U "jax[cuda12]" (NVIDIA, Linux)'
 ROCM_HINT = "pip install jax-rocm7-plugin jax-rocm7-pjrt (AMD ROCm 7, Linux; see JAX's installation guide)"
-# Facts with their dates: what JAX offers on Apple and Intel GPUs (checked December 2026).
+# Facts with their dates (checked 2026-12-07 at pypi.org/project/jax-metal and in Intel's note of
+# 2026-09-15 on intel/intel-extension-for-openxla, the evidence of rules/hardware.yaml).
 NOT_SUPPORTED = {
     "mps": (
-        "JAX has no maintained GPU path on Apple silicon: Apple's jax-metal plugin stayed experimental and "
-        "stopped at 0.1.1 (2024), built for jax 0.4.x; JAX would run on this Mac's CPU only"
+        "JAX has no maintained GPU path on Apple silicon: Apple's jax-metal plugin is experimental (its own "
+        "words) and its newest release, 0.1.1, targets jaxlib 0.4.34 (October 2024); JAX would run on this "
+        "Mac's CPU only"
     ),
     "xpu": (
-        "JAX has no maintained path to Intel GPUs: intel-extension-for-openxla stopped at 0.7.0 on PyPI "
-        "(checked December 2026) and Intel has ended its development; JAX would run on this CPU only"
+        "JAX reaches Intel GPUs only through pre-release plugins: Intel Extension for OpenXLA (0.7.0) is being "
+        "archived and the upstream jax-oneapi plugin is a pre-release since September 2026; fwadvisor does not "
+        "measure pre-releases, and JAX would run on this CPU only"
     ),
 }
 GPU_PLUGINS = {"cuda": ("jax_cuda12_plugin", "jax_cuda13_plugin"), "rocm": ("jax_rocm7_plugin", "jax_rocm6_plugin")}
