@@ -22,11 +22,16 @@ def apply(module: Any, params: Any, x: jax.Array) -> jax.Array:
 
 
 def compile_options() -> Details:
-    """The persistent compilation cache ("off" unless configured: every compile_s is a real compile) and
-    the XLA flags that steer autotuning, in words."""
+    """The persistent compilation cache ("off" unless configured: every compile_s is a real compile),
+    autotuning in words, and the XLA flags in force (thread flags the worker set included)."""
     cache = config_value("jax_compilation_cache_dir") or "off"
     flags = os.environ.get("XLA_FLAGS", "").strip()
-    return {
-        "compilation_cache": cache,
-        "autotuning": f"XLA_FLAGS={flags}" if flags else "XLA's defaults (GPU: autotune level 4; CPU: none)",
-    }
+    level = next((f.split("=", 1)[1] for f in flags.split() if f.startswith("--xla_gpu_autotune_level=")), None)
+    on_gpu = jax.default_backend() != "cpu"
+    if not on_gpu:
+        autotuning = "none (XLA autotunes GPU kernels only)"
+    elif level is not None:
+        autotuning = f"XLA GPU autotune level {level} (XLA_FLAGS)"
+    else:
+        autotuning = "XLA's default GPU autotuning (level 4), while compiling"
+    return {"compilation_cache": cache, "autotuning": autotuning, "xla_flags": flags or "none"}
