@@ -171,9 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prof.add_argument(
         "--device",
-        choices=("auto", "cpu", "cuda"),
+        choices=("auto", "cpu", "cuda", "rocm", "mps", "xpu"),
         default="auto",
-        help="auto: the NVIDIA GPU when there is one, else the CPU",
+        help="cuda: NVIDIA, rocm: AMD, mps: Apple silicon, xpu: Intel GPU; auto: an NVIDIA, AMD or Apple "
+        "GPU when there is one, else the CPU (never an Intel GPU: ask for xpu)",
     )
     prof.add_argument(
         "--threads",

@@ -188,6 +188,9 @@ class Record(msgspec.Struct, kw_only=True):
     check: str | None = None
     error: str | None = None
     skipped: str | None = None
+    # Why the framework has no maintained path to the run's device (TensorFlow on an Apple GPU): a
+    # result, not a failure; the record has no number and is never evidence.
+    unsupported: str | None = None
     cancelled: bool = False
     curve: list[CurvePoint] = []  # practice benchmarks only: one point per epoch
     extra: Details = {}
@@ -234,6 +237,7 @@ class ResultStatus(StrEnum):
     BUSY = "busy"
     FAILED = "failed"
     SKIPPED = "skipped"
+    UNSUPPORTED = "unsupported"
     CANCELLED = "cancelled"
 
 
@@ -245,6 +249,7 @@ STATUS_MARKS = {
     ResultStatus.BUSY: "!",
     ResultStatus.FAILED: "✗",
     ResultStatus.SKIPPED: "–",
+    ResultStatus.UNSUPPORTED: "⊘",
     ResultStatus.CANCELLED: "…",
 }
 STATUS_WORDS = {
@@ -254,6 +259,7 @@ STATUS_WORDS = {
     ResultStatus.BUSY: "measured while other processes were busy",
     ResultStatus.FAILED: "failed",
     ResultStatus.SKIPPED: "skipped",
+    ResultStatus.UNSUPPORTED: "not supported here",
     ResultStatus.CANCELLED: "cancelled",
 }
 
@@ -261,6 +267,8 @@ STATUS_WORDS = {
 def classify(record: Record) -> ResultStatus:
     if record.cancelled:
         return ResultStatus.CANCELLED
+    if record.unsupported is not None:  # no number by design: neither evidence nor a failure
+        return ResultStatus.UNSUPPORTED
     if record.skipped is not None:
         return ResultStatus.SKIPPED
     if record.error is not None or record.metric.value is None:

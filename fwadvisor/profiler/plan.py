@@ -8,27 +8,24 @@ thread count is decided when the run starts (it depends on the machine's load ju
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from fwadvisor.errors import InputError
 from fwadvisor.frameworks import default_profiler_ids
 from fwadvisor.profiler.cluster_plan import expand_world_sizes
+from fwadvisor.profiler.devices import DEVICES, NVIDIA_DRIVER_PATHS, resolve_device
 from fwadvisor.profiler.environment import collect_environment
 from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.profiler.suites import Suite, resolve_cases
-from fwadvisor.safe_text import one_line
 
-DEVICES = ("auto", "cpu", "cuda")
-# Where a GPU driver shows itself when NVML cannot (no nvidia-ml-py, a ROCm card, WSL2): NVIDIA's
-# device node and its /proc entries, AMD's compute node (ROCm's torch runs "cuda" on it), WSL2's GPU.
-GPU_DRIVER_PATHS = ("/dev/nvidia0", "/proc/driver/nvidia/gpus", "/dev/kfd", "/dev/dxg")
+# Kept for the callers that read them here (the device ids and finders live in devices.py).
+__all__ = ["DEVICES", "GPU_DRIVER_PATHS", "RunPlan", "plan_run", "resolve_device", "run_threads"]
+GPU_DRIVER_PATHS = NVIDIA_DRIVER_PATHS
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """What a run will do: `device` is resolved ("cpu" or "cuda"), `cases` are the suite's cases on it,
+    """What a run will do: `device` is resolved (one of devices.DEVICE_IDS), `cases` are the suite's cases on it,
     in suite order, run by each framework in turn. `threads` is what the user asked for (None: the
     default, decided at the start of the run)."""
 
@@ -55,7 +52,7 @@ def plan_run(
     benchmarks: list[str] | None = None,
 ) -> RunPlan:
     """The plan of a run of `suite` on this machine (`environment`: looked at now when not given, without
-    probing the frameworks). An unknown device, or "cuda" on a machine without a GPU, is an InputError
+    probing the frameworks). An unknown device, or one this machine lacks ("mps" off a Mac), is an InputError
     (exit 2) now, before any worker starts."""
     if environment is None:
         environment = collect_environment(probe_frameworks=False)
@@ -69,34 +66,6 @@ def plan_run(
         environment=environment,
         threads=threads,
     )
-
-
-def _gpu_driver_present() -> bool:
-    """A GPU device node that exists, or a driver folder that lists a GPU."""
-    for path in map(Path, GPU_DRIVER_PATHS):
-        try:
-            if any(path.iterdir()) if path.is_dir() else path.exists():
-                return True
-        except OSError:
-            continue
-    return False
-
-
-def resolve_device(requested: str, environment: Environment) -> str:
-    """The device a run uses. "cuda" with no GPU in sight is refused at once (an InputError: exit 2),
-    before any worker starts: otherwise every case fails slowly and a run full of failures is saved."""
-    if requested not in DEVICES:
-        raise InputError(f"unknown device '{requested}'; choose auto, cpu or cuda")
-    found = bool(environment.gpu.gpus)
-    if requested == "cuda" and not found and not _gpu_driver_present():
-        why = environment.gpu.error or "NVML lists no GPU"
-        raise InputError(
-            f"--device cuda asked for, but this machine has no usable GPU: {one_line(why)} and no "
-            "/dev/nvidia0; run with --device cpu or auto"
-        )
-    if requested == "auto":
-        return "cuda" if found else "cpu"
-    return requested
 
 
 def run_threads(

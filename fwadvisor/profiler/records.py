@@ -132,6 +132,31 @@ def failed_record(
     )
 
 
+def unsupported_record(
+    benchmark: str,
+    framework: str,
+    reason: str,
+    *,
+    device: str,
+    framework_version: str | None = None,
+    params: Params | None = None,
+    dtype: str | None = None,
+) -> Record:
+    """A record for a case whose framework has no maintained path to the run's device: no number,
+    `unsupported` says why in one sentence (classify gives UNSUPPORTED: neither evidence nor failure)."""
+    known = cast("FrameworkId", framework)  # checked where it is decoded
+    return Record(
+        benchmark=benchmark,
+        framework=known,
+        framework_version=framework_version,
+        device=device,
+        dtype=dtype,
+        params=params or {},
+        metric=Metric("", None),
+        unsupported=reason,
+    )
+
+
 def accuracy_gap_findings(results: Iterable[Record], gap: float = ACCURACY_GAP) -> list[AccuracyGapFinding]:
     """Practice benchmarks whose final test accuracy differs between frameworks by more than `gap`.
 
