@@ -56,7 +56,7 @@ SHORT_HEIGHT = 32  # rows: below this the controls are compact and the curves vi
 
 
 class ProfilerScreen(RunEvidenceScreen):
-    """Benchmark both frameworks here; the finished run becomes evidence in the report."""
+    """Benchmark the frameworks here; the finished run becomes evidence in the report."""
 
     HELP = PROFILER_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,7 +109,7 @@ class ProfilerScreen(RunEvidenceScreen):
         self.view_chosen = False
         # The areas each handler hands its part to (made here, so they are typed attributes, not queries).
         self.machine = EnvironmentPanel(id="profiler-env")
-        self.controls = RunControls(id="profiler-controls")
+        self.controls = RunControls(self.framework_installed, id="profiler-controls")
         self.progress = ProgressPanel(id="profiler-progress")
         self.machine_line = MachineLine(id="profiler-machine")
         self.results = ResultsView(id="profiler-results-view")
@@ -127,7 +127,12 @@ class ProfilerScreen(RunEvidenceScreen):
         yield self.results
         yield Footer()
 
+    def framework_installed(self, framework: str) -> bool:
+        # The app's answer (make_app's `installed`), asked once the screen is in the app.
+        return self.state.framework_installed(framework)
+
     def on_mount(self) -> None:
+        self.progress.not_installed(self.controls.missing)
         self.status = "Pick a suite and the frameworks, then press r (or Run)."
         # After the first paint: looking up the last saved run reads a file (see AdvisorState).
         self.call_after_refresh(self.show_saved_runs)
@@ -140,9 +145,9 @@ class ProfilerScreen(RunEvidenceScreen):
         if self.profiling or saved is None:
             return
         stopped = {fw for fw, worker in saved.workers.items() if worker.status == "cancelled"}
-        self.results.show_records(saved.results, final=True, not_run=stopped)
+        self.results.show_records(saved.results, final=True, not_run=stopped, frameworks=saved.workers)
         self.show_curves(saved.results)
-        self.progress.show_outcomes(saved.workers)
+        self.progress.show_outcomes(saved.workers, self.controls.missing)
         self.cluster_note = plumbing_note(saved)
         self.status = f"Last saved run: {saved_run_label(saved)}. r runs again."
 
@@ -159,7 +164,7 @@ class ProfilerScreen(RunEvidenceScreen):
         device = "gpu" if environment.gpu.gpus else "cpu"
         self.controls.set_machine(missing, device)
         if not self.profiling:
-            self.progress.not_installed(missing)
+            self.progress.not_installed(self.controls.missing)
             if not self.results.has_rows:
                 self.status = suite_description(self.controls.chosen_suite, self.controls.device)
 
@@ -239,7 +244,7 @@ class ProfilerScreen(RunEvidenceScreen):
         controls.choose(suite, frameworks)
         chosen = controls.chosen_frameworks()
         if not chosen:
-            self.notify("Tick PyTorch, TensorFlow or both first.", severity="warning", markup=False)
+            self.notify("Tick at least one framework first.", severity="warning", markup=False)
             return False
         self.records, self.cases, self.chosen = [], {}, chosen
         self.started = time.monotonic()
@@ -358,12 +363,12 @@ class ProfilerScreen(RunEvidenceScreen):
         # A cancelled framework's empty cells are not failures: say "not run" and keep them out of
         # the problems, so the lines left there are the ones that need a fix.
         stopped = {fw for fw, worker in document.workers.items() if worker.status == "cancelled"}
-        self.results.show_records(document.results, final=True, not_run=stopped)
+        self.results.show_records(document.results, final=True, not_run=stopped, frameworks=document.workers)
         # The numbers have the focus now: Enter opens a row's details; it must not start another run
         # from the Run button that still had the focus.
         self.results.table.focus()
         self.show_curves(document.results)
-        self.progress.show_outcomes(document.workers)
+        self.progress.show_outcomes(document.workers, self.controls.missing)
         adopted = message.path is not None and self.adopt_run(document, message.path)
         took = time.monotonic() - self.started
         # The file's name here (the notification gives the whole path): the status stays short at 80 columns.
