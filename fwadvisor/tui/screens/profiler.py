@@ -52,6 +52,7 @@ from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls, suite_des
 from fwadvisor.tui.widgets.results import ResultsView
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
+WIDE_CONTROLS = 100  # columns: below this the controls are compact whatever the height
 SHORT_HEIGHT = 32  # rows: below this the controls are compact and the curves view hides the machine's lines
 
 
@@ -76,6 +77,7 @@ class ProfilerScreen(RunEvidenceScreen):
        takes a few lines (its mouse wheel scrolls it) and every line above the table is kept short. */
     ProfilerScreen #profiler-results { min-height: 7; }
     ProfilerScreen #profiler-chart-box, ProfilerScreen #profiler-status-box { height: auto; }
+    ProfilerScreen #profiler-chart-box { max-height: 50%; }
     ProfilerScreen.-short #profiler-chart-box { max-height: 5; }
     ProfilerScreen.-short #profiler-status-box { max-height: 3; }
     /* The curves take the place of the table and the chart (the v key), so 80x24 still has room. */
@@ -98,6 +100,8 @@ class ProfilerScreen(RunEvidenceScreen):
     cluster_note: var[str] = var("", init=False)
     showing_curves: var[bool] = var(False, init=False, toggle_class="-curves")
     short: var[bool] = var(False, init=False, toggle_class="-short")
+    # Below WIDE_CONTROLS columns the suite, the three boxes and the buttons fit on one line only compact.
+    narrow_controls: var[bool] = var(False, init=False)
 
     def __init__(self) -> None:
         super().__init__()
@@ -153,9 +157,12 @@ class ProfilerScreen(RunEvidenceScreen):
 
     def on_resize(self, event: Resize) -> None:
         self.short = event.size.height < SHORT_HEIGHT
+        self.narrow_controls = event.size.width < WIDE_CONTROLS
 
     def watch_short(self) -> None:
-        self.controls.set_compact(self.short)
+        self.controls.set_compact(self.short or self.narrow_controls)
+
+    watch_narrow_controls = watch_short
 
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
         """Frameworks that are not installed cannot be ticked; the suites' times follow the device."""

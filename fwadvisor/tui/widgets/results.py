@@ -71,6 +71,10 @@ def unit_text(row: Row) -> Text:
     return unit
 
 
+def narrow_unit(unit: Text) -> str:
+    return unit.plain.replace(" (lower is better)", " ↓better")
+
+
 @dataclass
 class Entry:
     """What one table row shows, kept apart from the columns so the table can be laid out again."""
@@ -157,11 +161,15 @@ class ResultsView(Vertical):
     def cells(self, entry: Entry) -> dict[str, Text]:
         """The entry's cells for the current layout."""
         values: dict[str, Text] = {"benchmark": entry.label, "metric": entry.unit, "peak": entry.peak}
+        # Three frameworks at 80 columns: the metric once, under the shape, not under each of three numbers.
+        unit_once = self.narrow and len(self.frameworks) > 2
+        if unit_once and entry.unit.plain:
+            values["benchmark"] = entry.label + Text("\n") + Text(narrow_unit(entry.unit), style="dim")
         for fw in self.frameworks:
             number = entry.numbers.get(fw, dim(NOT_MEASURED)).copy()
-            if self.narrow and entry.unit.plain and number.plain not in NO_UNIT_UNDER:
+            if self.narrow and not unit_once and entry.unit.plain and number.plain not in NO_UNIT_UNDER:
                 number.append("\n")
-                number.append_text(Text(entry.unit.plain.replace(" (lower is better)", " ↓better"), style="dim"))
+                number.append_text(Text(narrow_unit(entry.unit), style="dim"))
             values[fw] = number
         # The one form of every table (Row.faster_text): a ratio from an unsteady or busy number carries its
         # mark, "≈" says the interval holds 1.0; narrow, the interval goes under the ratio.
