@@ -3,6 +3,8 @@
 - torch: our worker's matmul record vs torch.utils.benchmark.Timer(...).blocked_autorange() on the
   same shape and thread count (goal: within 10%).
 - TensorFlow: our record vs a plain loop (warm up, sync_devices, N calls, sync_devices).
+- JAX: our record vs timeit of the same jitted matmul, blocked on every call
+  (f(a, b).block_until_ready()), float32 at jax.default_matmul_precision("highest") (goal: within 10%).
 - On an NVIDIA GPU (torch only here): matmul and bandwidth vs triton.testing.do_bench (goal: 5%),
   and bf16 matmul vs cuBLAS through torch directly (goal: at least 90%).
 
@@ -80,6 +82,30 @@ print(json.dumps({"ours_s": ours.median_s, "reference_s": samples[len(samples) /
                   "metric": msgspec.to_builtins(ours.metric), "ours_spread": ours.rel_spread}))
 """
 
+JAX_SNIPPET = r"""
+import json, sys, timeit
+import msgspec
+from fwadvisor.bench.backends import jax_backend as backend
+size, threads, device, budget = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+backend.setup(device, threads)
+import jax, jax.numpy as jnp
+ours = backend.run_benchmark("matmul", {"m": size, "n": size, "k": size}, "fp32", budget)
+with jax.default_matmul_precision("highest"):
+    a = jax.random.normal(jax.random.key(1), (size, size)); b = jax.random.normal(jax.random.key(2), (size, size))
+    f = jax.jit(jnp.matmul).lower(a, b).compile()
+timer = timeit.Timer(lambda: f(a, b).block_until_ready())
+number = max(1, int(timer.autorange()[0] * max(budget / 0.2, 1) / 7))
+samples = sorted(t / number for t in timer.repeat(repeat=7, number=number))
+print(json.dumps({"ours_s": ours.median_s, "reference_s": samples[len(samples) // 2],
+                  "metric": msgspec.to_builtins(ours.metric), "ours_spread": ours.rel_spread}))
+"""
+SNIPPETS = {"torch": TORCH_SNIPPET, "tensorflow": TF_SNIPPET, "jax": JAX_SNIPPET}
+REFERENCES = {
+    "torch": "torch.utils.benchmark Timer",
+    "tensorflow": "plain loop + sync_devices",
+    "jax": "timeit, block_until_ready per call",
+}
+
 
 def run(snippet: str, args: argparse.Namespace) -> dict:
     result = subprocess.run(
@@ -100,15 +126,14 @@ def main() -> None:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--budget", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3, help="independent process pairs; medians reported")
-    parser.add_argument("--framework", action="append", choices=("torch", "tensorflow"))
+    parser.add_argument("--framework", action="append", choices=tuple(SNIPPETS))
     args = parser.parse_args()
-    frameworks = args.framework or ["torch", "tensorflow"]
+    frameworks = args.framework or list(SNIPPETS)
     print(f"matmul {args.size}^3 fp32 on {args.device}, {args.threads} threads, {args.rounds} rounds")
     for framework in frameworks:
-        snippet = TORCH_SNIPPET if framework == "torch" else TF_SNIPPET
-        rounds = [run(snippet, args) for _ in range(args.rounds)]
+        rounds = [run(SNIPPETS[framework], args) for _ in range(args.rounds)]
         ratios = [r["ours_s"] / r["reference_s"] for r in rounds]
-        reference = "torch.utils.benchmark Timer" if framework == "torch" else "plain loop + sync_devices"
+        reference = REFERENCES[framework]
         print(
             f"{framework:10s} ours/reference time ratio per round: "
             + ", ".join(f"{x:.3f}" for x in ratios)

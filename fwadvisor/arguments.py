@@ -11,6 +11,7 @@ from typing import Any
 
 from fwadvisor import __version__
 from fwadvisor.fleet.options import add_fleet_options
+from fwadvisor.frameworks import PROFILER_IDS
 
 THREADS_PER_CPU = 4  # --threads above this many per logical CPU only slows a run down (or kills it)
 
@@ -149,9 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prof = commands.add_parser(
         "profile",
-        help="run micro-benchmarks in both frameworks on this machine",
-        description="Run the same micro-benchmarks in PyTorch and TensorFlow, each framework in its "
-        "own worker process, one after the other. `fwadvisor profile compare A.json "
+        help="run micro-benchmarks in PyTorch, TensorFlow (and JAX) on this machine",
+        description="Run the same micro-benchmarks in PyTorch and TensorFlow, and JAX where installed, each "
+        "framework in its own worker process, one after the other. `fwadvisor profile compare A.json "
         "B.json` compares two saved runs; `fwadvisor profile merge RUN...` merges many nodes' runs into "
         "one fleet report.",
     )
@@ -163,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument(
         "--framework",
         action="append",
-        choices=("torch", "tensorflow"),
-        help="only this framework (repeatable; default both)",
+        choices=PROFILER_IDS,
+        help="only this framework (repeatable; default: PyTorch and TensorFlow, and JAX where installed)",
     )
     prof.add_argument(
         "--benchmark", action="append", metavar="ID", help="only this benchmark of the suite (repeatable)"
@@ -180,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=_thread_count,
         metavar="N",
-        help="CPU threads for both frameworks (default: physical cores, fewer when other processes hold CPUs "
+        help="CPU threads for every framework (default: physical cores, fewer when other processes hold CPUs "
         "just before the run)",
     )
     prof.add_argument(

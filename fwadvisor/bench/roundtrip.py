@@ -1,10 +1,11 @@
 """Reload a deployment artifact in a fresh process and run it: the second half of export_roundtrip.
 
 A model that only works in the process that saved it is not deployable, so the worker saves the trained
-CNN (torch.export .pt2 / TensorFlow SavedModel) and starts this module in a NEW interpreter:
+CNN (torch.export .pt2 / TensorFlow SavedModel / jax.export's serialized StableHLO) and starts this
+module in a NEW interpreter:
 
     python -m fwadvisor.bench.roundtrip FRAMEWORK ARTIFACT INPUTS.npy [--output OUT.npy]
-                                           [--device cpu|cuda] [--threads N]
+                                           [--device cpu|cuda|rocm] [--threads N]
 
 It imports only that framework (and NumPy), loads the artifact, runs it on the saved inputs, writes the
 outputs as .npy and prints ONE JSON line on stdout:
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
-FRAMEWORKS = ("torch", "tensorflow")
+FRAMEWORKS = ("torch", "tensorflow", "jax")
 EXIT_FAILED = 2
 RELOAD_TIMEOUT_S = 180.0  # a fresh TensorFlow import alone takes several seconds on a small CPU
 
@@ -135,12 +136,13 @@ def _run_torch(artifact: Path, inputs: Path, device: str, threads: int | None) -
     start = time.perf_counter()
     module = torch.export.load(str(artifact)).module()
     load_s = time.perf_counter() - start
-    x = torch.from_numpy(np.load(inputs)).to(device)
+    kind = "cuda" if device == "rocm" else device  # ROCm's torch runs the torch.cuda API over HIP
+    x = torch.from_numpy(np.load(inputs)).to(kind)
     start = time.perf_counter()
     with torch.no_grad():
         out = module(x)
-    if device == "cuda":
-        torch.cuda.synchronize()
+    if kind != "cpu":
+        getattr(torch, kind).synchronize()
     first_call_s = time.perf_counter() - start
     return out.detach().float().cpu().numpy(), import_s, load_s, first_call_s
 
@@ -174,20 +176,43 @@ def _run_tensorflow(artifact: Path, inputs: Path, device: str, threads: int | No
     return result, import_s, load_s, first_call_s
 
 
+def _run_jax(artifact: Path, inputs: Path, device: str, threads: int | None) -> tuple[Any, float, float, float]:
+    # As in the worker: no 75% GPU memory grab, and a CPU reload never starts the GPU runtime.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    start = time.perf_counter()
+    import jax
+    import numpy as np
+
+    import_s = time.perf_counter() - start
+    if device == "cpu":
+        jax.config.update("jax_platforms", "cpu")
+    start = time.perf_counter()
+    exported = jax.export.deserialize(bytearray(artifact.read_bytes()))  # plain JAX: no Flax needed to serve it
+    load_s = time.perf_counter() - start
+    x = jax.device_put(np.load(inputs), jax.devices("cpu" if device == "cpu" else "gpu")[0])
+    start = time.perf_counter()
+    result = np.asarray(exported.call(x))  # np.asarray waits for the result
+    first_call_s = time.perf_counter() - start
+    return result, import_s, load_s, first_call_s
+
+
+_RUNNERS = {"torch": _run_torch, "tensorflow": _run_tensorflow, "jax": _run_jax}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fwadvisor.bench.roundtrip")
     parser.add_argument("framework", choices=FRAMEWORKS)
     parser.add_argument("artifact", type=Path, help="the .pt2 file or the SavedModel folder")
     parser.add_argument("inputs", type=Path, help="a .npy file of inputs in the framework's layout")
     parser.add_argument("--output", type=Path, default=None, help="where to write the outputs (.npy)")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--device", choices=("cpu", "cuda", "rocm", "mps", "xpu"), default="cpu")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
     output = args.output or args.inputs.with_name(args.inputs.stem + "-outputs.npy")
     try:
         if not args.artifact.exists():
             raise FileNotFoundError(f"no artifact at {args.artifact}")
-        runner = _run_torch if args.framework == "torch" else _run_tensorflow
+        runner = _RUNNERS[args.framework]
         result, import_s, load_s, first_call_s = runner(args.artifact, args.inputs, args.device, args.threads)
         import numpy as np
 

@@ -7,7 +7,8 @@ documents.WorkerMessage, encoded as one JSON object on one line and told apart b
     hello    the framework is set up: version, device, threads, GPU properties
     start    a case begins (index, benchmark, dtype)
     result   a case's documents.Record
-    fatal    the worker cannot run at all (missing_framework | no_gpu | setup_failed), with a hint
+    fatal    the worker cannot run at all (missing_framework | no_gpu | setup_failed), with a hint,
+             or the framework has no maintained path to the device (not_supported: a result, not a fault)
     probe    with --probe: what the framework sees, then exit
     done     every case has its result
 
@@ -31,6 +32,7 @@ from fwadvisor import parent_death
 from fwadvisor.frameworks import INSTALL_HINTS
 from fwadvisor.profiler.documents import FatalKind
 from fwadvisor.profiler.protocol import (
+    DEVICE_IDS,
     PARENT_PID_ENV,
     Case,
     Done,
@@ -94,11 +96,13 @@ def describe(exc: BaseException) -> str:
 
 def guarded_setup(framework: str, setup: Callable[[], Hello], send: Send) -> Hello | None:
     """`setup`'s Hello, or None once a fatal message has said why it could not set up."""
-    from fwadvisor.bench.backends import NoGPUError
+    from fwadvisor.bench.backends import NoGPUError, NotSupportedHere
 
     hint = f"check the installation: {INSTALL_HINTS[framework]}"
     try:
         return setup()
+    except NotSupportedHere as exc:
+        fatal(send, "not_supported", str(exc), "the other frameworks still run on this device; --device cpu runs all")
     except NoGPUError as exc:
         fatal(send, "no_gpu", str(exc), "run with --device cpu, or install a GPU build of the framework")
     except ImportError as exc:
@@ -137,7 +141,7 @@ def _run_cases(backend: Any, framework: str, hello: Hello, cases: list[Case], se
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fwadvisor.bench.worker")
     parser.add_argument("--framework", choices=sorted(BACKEND_MODULES), required=True)
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--device", choices=DEVICE_IDS, default="cpu")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--probe", action="store_true", help="report what the framework sees, then exit")
     args = parser.parse_args(argv)

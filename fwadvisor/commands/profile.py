@@ -107,6 +107,10 @@ def _profile(args: argparse.Namespace, signals: StopOnSignals) -> int:
                 progress.console.print(f"[red]✗ {fw} {for_rich(record.benchmark)}: {for_rich(record.error)}[/]")
         elif isinstance(message, ProcessEnded) and message.summary.status == "cancelled":
             progress.console.print(f"[yellow]… {fw} cancelled: {for_rich(message.summary.error or 'stopped')}[/]")
+        elif isinstance(message, ProcessEnded) and message.summary.status == "not_supported":
+            # A result, not a failure: said once, in words, with the reason (contract: never red).
+            why = for_rich(message.summary.error or "no maintained path to this device")
+            progress.console.print(f"[dim]⊘ {identity(fw).name} is not supported here: {why}[/]")
         elif isinstance(message, ProcessEnded) and message.summary.status not in ("ok", "failed"):
             summary = message.summary
             hint = f" Fix: {summary.hint}" if summary.hint else ""
@@ -140,6 +144,7 @@ def _render_run(document: RunDocument, fmt: str) -> None:
     from fwadvisor.commands.console import stdout_console
     from fwadvisor.profiler.documents import encode_run
     from fwadvisor.report.cluster_table import run_lines
+    from fwadvisor.report.columns import unsupported_notes
     from fwadvisor.report.curves_text import curve_lines
     from fwadvisor.report.profile_model import BELOW_USUALLY_MEANS, any_below, gpu_lines
     from fwadvisor.report.profile_table import problems, rows
@@ -161,6 +166,8 @@ def _render_run(document: RunDocument, fmt: str) -> None:
         out.print(f"[dim]{for_rich(BELOW_USUALLY_MEANS)}[/]", highlight=False)
     for line in curve_lines(document):
         out.print(clean(line), highlight=False, markup=False)
+    for line in unsupported_notes(table_rows):  # a result, not a problem: no red
+        out.print(f"[dim]⊘[/] {for_rich(clean(line))}", highlight=False)
     for line in problems(document):
         out.print(f"[red]•[/] {for_rich(line)}", highlight=False)
     for line in run_lines(document):  # the cluster suite: CPU numbers test the plumbing; the claim

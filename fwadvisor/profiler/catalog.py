@@ -266,6 +266,23 @@ CLUSTER_BENCHMARKS: Final = benchmarks_where(lambda s: s.cluster)
 WORKER_BENCHMARKS: Final = benchmarks_where(lambda s: not s.cluster)
 NO_PEAK_BENCHMARKS: Final = frozenset(benchmarks_where(lambda s: s.no_peak))
 SPEED_METRIC_BENCHMARKS: Final = benchmarks_where(lambda s: s.speed_rule_metric)
+# Devices whose GPU shares the host's memory (Apple silicon, mps): a "host to device" copy there crosses
+# no link and lands in the same memory, so the copy benchmarks would read as a link they do not measure.
+UNIFIED_MEMORY_DEVICES: Final = frozenset({"mps"})
+UNIFIED_MEMORY_SKIP: Final = (
+    "skipped on unified memory (Apple silicon): the GPU shares the host's memory, so there is no "
+    "separate device memory to copy to and no host link to measure"
+)
+
+
+def device_skip(benchmark: str, device: str) -> str | None:
+    """Why `benchmark` does not run on `device` although the device is a GPU (its record says so as
+    `skipped`); None when it runs."""
+    if device in UNIFIED_MEMORY_DEVICES and benchmark in HOST_LINK_BENCHMARKS:
+        return UNIFIED_MEMORY_SKIP
+    return None
+
+
 # The one practice benchmark that is timed, not trained: its row reads as a time.
 EXPORT_BENCHMARK: Final = "export_roundtrip"
 # Metrics where a smaller number is better (a time, not a rate), and metrics that are no speed.

@@ -16,15 +16,18 @@ from typing import Final
 import msgspec
 
 from fwadvisor.profiler.benchmark_spec import WORLD_SIZE_PARAM
-from fwadvisor.profiler.catalog import CATALOG
+from fwadvisor.profiler.catalog import CATALOG, device_skip
 from fwadvisor.profiler.documents import Record
 from fwadvisor.profiler.protocol import Case
-from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.records import failed_record, unsupported_record
 from fwadvisor.profiler.run_environment import Environment
 
 # On a CPU the ranks are logical CPU devices; more than four on a laptop tests nothing more of the
 # plumbing and divides the threads past usefulness.
 MAX_CPU_RANKS: Final = 4
+# Frameworks the cluster suite has no launches for: their cluster cases are "not supported here".
+NO_CLUSTER_FRAMEWORKS: Final = frozenset({"jax"})
+NO_CLUSTER_WHY: Final = "fwadvisor's cluster suite measures PyTorch and TensorFlow collectives; JAX's are not measured"
 ALL_REDUCE: Final = "all_reduce"
 SINGLE_PROCESS_PARAM: Final = "single_process"
 # Why PyTorch has no single-process all-reduce row: said in its skipped record.
@@ -127,6 +130,16 @@ def split_cases(framework: str, cases: Sequence[Case], device: str, environment:
     split = FrameworkCases()
     groups: dict[tuple[int, bool], LaunchGroup] = {}
     for index, case in enumerate(cases):
+        skip = device_skip(case.benchmark, device)
+        if skip is not None:
+            record = failed_record(case.benchmark, framework, skip, device=device, params=case.params, dtype=case.dtype)
+            split.answered[index] = msgspec.structs.replace(record, error=None, skipped=skip)
+            continue
+        if is_cluster(case) and framework in NO_CLUSTER_FRAMEWORKS:
+            split.answered[index] = unsupported_record(
+                case.benchmark, framework, NO_CLUSTER_WHY, device=device, params=case.params, dtype=case.dtype
+            )
+            continue
         if not is_cluster(case):
             split.worker.append(case)
             split.worker_indices.append(index)

@@ -21,7 +21,7 @@ from fwadvisor.profiler.cluster_launch import cases_file, launch_command
 from fwadvisor.profiler.cluster_plan import FrameworkCases, LaunchGroup, split_cases, threads_per_rank
 from fwadvisor.profiler.documents import FrameworkLoad, Record, WorkerStatus
 from fwadvisor.profiler.protocol import Case, Result, Start
-from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.records import failed_record, unsupported_record
 from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.profiler.runner import (
     EventHandler,
@@ -37,9 +37,18 @@ from fwadvisor.profiler.stop_signals import cancel_reason
 
 WORKER_LABEL = "single-device worker"
 # A launch that could not run the framework at all: the launches after it would only say it again.
-FRAMEWORK_UNUSABLE = ("missing_framework", "no_gpu")
+FRAMEWORK_UNUSABLE = ("missing_framework", "no_gpu", "not_supported")
 # Which launch's status the framework's summary takes, most telling first.
-STATUS_ORDER = ("cancelled", "missing_framework", "no_gpu", "setup_failed", "crashed", "timed_out", "failed")
+STATUS_ORDER = (
+    "cancelled",
+    "missing_framework",
+    "no_gpu",
+    "setup_failed",
+    "crashed",
+    "timed_out",
+    "failed",
+    "not_supported",
+)
 
 
 @dataclass
@@ -121,7 +130,8 @@ def _skipped(
         return _not_run(framework, cases, device, f"not run: {reason}", "cancelled")
     unusable = next((p.outcome for p in parts if p.outcome.status in FRAMEWORK_UNUSABLE), None)
     if unusable is not None:
-        why = f"{unusable.error}; {unusable.hint}" if unusable.hint else str(unusable.error)
+        hinted = unusable.hint and unusable.status != "not_supported"  # a reason needs no install hint
+        why = f"{unusable.error}; {unusable.hint}" if hinted else str(unusable.error)
         return _not_run(framework, cases, device, why, unusable.status)
     return None
 
@@ -177,6 +187,12 @@ class _Relay:
 
 def _not_run(framework: str, cases: list[Case], device: str, why: str, status: WorkerStatus) -> WorkerOutcome:
     outcome = WorkerOutcome(framework, status=status, error=why)
+    if status == "not_supported":
+        outcome.records = [
+            unsupported_record(c.benchmark, framework, why, device=device, params=c.params, dtype=c.dtype)
+            for c in cases
+        ]
+        return outcome
     outcome.records = [
         failed_record(
             c.benchmark,
@@ -222,7 +238,10 @@ def _merge(framework: str, cases: Sequence[Case], split: FrameworkCases, parts: 
                 stderr_tail=outcome.stderr_tail[-5:] if outcome.status not in ("ok", "failed") else [],
             )
         )
-        if outcome.status not in ("ok",):
+        if outcome.status == "not_supported":  # the reason as it is: it names no launch's fault
+            failed.append(str(outcome.error))
+            merged.hint = merged.hint or outcome.hint
+        elif outcome.status != "ok":
             failed.append(f"{part.label}: {outcome.error}")
             merged.stderr_tail += [f"[{part.label}]", *outcome.stderr_tail[-8:]]
             if merged.returncode in (None, 0):

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Final
 
 from fwadvisor.errors import InputError
+from fwadvisor.profiler.protocol import DEVICE_IDS
 from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.safe_text import one_line
 
-DEVICE_IDS: Final = ("cpu", "cuda", "rocm", "mps", "xpu")
 DEVICES: Final = ("auto", *DEVICE_IDS)
 # What a person reads for each id (labels, error messages, the help text).
 DEVICE_WORDS: Final = {

@@ -26,6 +26,9 @@ from fwadvisor.profiler.documents import (
 # The runner starts each worker with its own pid here; the worker compares it with its parent after
 # asking to die with it: a parent already gone by then would never send the death signal.
 PARENT_PID_ENV: Final = "FWADVISOR_WORKER_PARENT"
+# The device ids both sides know (the worker's --device, a backend's setup, the run's device):
+# cpu, cuda (NVIDIA), rocm (AMD, torch.cuda over HIP), mps (Apple silicon), xpu (Intel GPUs).
+DEVICE_IDS: Final = ("cpu", "cuda", "rocm", "mps", "xpu")
 
 
 # Worker -> parent messages, one JSON object per line, told apart by their "type".

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 
 import msgspec
 
@@ -42,7 +43,7 @@ from fwadvisor.profiler.protocol import (
     WorkerMessage,
     decode_message,
 )
-from fwadvisor.profiler.records import failed_record
+from fwadvisor.profiler.records import failed_record, unsupported_record
 from fwadvisor.profiler.run_environment import FrameworkInfo
 from fwadvisor.profiler.stop_signals import cancel_reason
 from fwadvisor.profiler.telemetry import MachineSample
@@ -51,6 +52,9 @@ KILL_GRACE_S = 2.0
 EXIT_GRACE_S = 10.0
 STDERR_TAIL_LINES = 15  # kept in the document: enough to show a traceback's end
 UNREADABLE_SHOWN_CHARS = 200
+# Set in every worker's environment (a probe's too): JAX would otherwise take 75% of the GPU's memory at
+# its first op, and the next framework, or the busy check, would see another tenant on the card.
+WORKER_ENV: Final = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
 
 
 class ProcessStarted(msgspec.Struct, frozen=True, kw_only=True):
@@ -192,7 +196,13 @@ def run_worker(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, **(env or {}), **(launch.env if launch else {}), PARENT_PID_ENV: str(os.getpid())},
+        env={
+            **os.environ,
+            **WORKER_ENV,
+            **(env or {}),
+            **(launch.env if launch else {}),
+            PARENT_PID_ENV: str(os.getpid()),
+        },
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all PIPE
     stderr = proc.stderr
@@ -319,6 +329,19 @@ def _fill_records(
         if index in by_index:
             outcome.records.append(by_index[index])
             continue
+        if outcome.status == "not_supported":  # a result: each case says why, none is a failure
+            outcome.records.append(
+                unsupported_record(
+                    case.benchmark,
+                    outcome.framework,
+                    str(outcome.error),
+                    device=outcome.device or device,
+                    framework_version=outcome.framework_version,
+                    params=case.params,
+                    dtype=case.dtype,
+                )
+            )
+            continue
         if index == current:
             error = f"{outcome.error} (during this benchmark)"
         elif outcome.status in ("missing_framework", "no_gpu", "setup_failed"):
@@ -354,7 +377,7 @@ def probe_framework(framework: str, timeout_s: float = 60.0) -> FrameworkInfo:
             capture_output=True,
             timeout=timeout_s,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, PARENT_PID_ENV: str(os.getpid())},
+            env={**os.environ, **WORKER_ENV, PARENT_PID_ENV: str(os.getpid())},
         )
     except subprocess.TimeoutExpired:
         return FrameworkInfo(installed=None, error=f"the probe did not answer within {timeout_s:g} s")

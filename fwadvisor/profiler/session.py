@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Final
 
 import msgspec
 
@@ -198,10 +199,16 @@ def run_profile(
     )
 
 
+# How a worker may end without the run failing: it ran, or its framework has no path to the device
+# ("not supported here" is a result, said in its records).
+NOT_FAILED: Final = ("ok", "not_supported")
+
+
 def run_failed(document: RunDocument) -> bool:
-    """True when any framework or benchmark failed or did not check out (exit code 1)."""
+    """True when any framework or benchmark failed or did not check out (exit code 1); a framework
+    that is not supported on the device is no failure."""
     return any(r.error is not None or r.correct is False for r in document.results) or any(
-        w.status != "ok" for w in document.workers.values()
+        w.status not in NOT_FAILED for w in document.workers.values()
     )
 
 

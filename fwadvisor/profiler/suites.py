@@ -188,18 +188,19 @@ def torch_layouts(benchmark: str, cases: DeviceCases, device: str) -> list[str |
     """The torch_layout params a benchmark's cases run with on `device` (None: no such param)."""
     if cases.torch_layouts is not None:
         return list(cases.torch_layouts)
-    if device == "cuda" and benchmark in TORCH_LAYOUT_BENCHMARKS:
+    if device != "cpu" and benchmark in TORCH_LAYOUT_BENCHMARKS:
         return list(GPU_DEFAULT_TORCH_LAYOUTS)
     return [None]
 
 
 def resolve_cases(suite: Suite, device: str, only: list[str] | None = None) -> list[Case]:
-    """The cases a worker runs on `device` ("cpu" or "cuda"), in suite order."""
+    """The cases a worker runs on `device`, in suite order: a suite's `gpu` entry on any GPU (cuda, rocm,
+    mps, xpu), its `cpu` entry on the CPU."""
     cases: list[Case] = []
     for item in suite.benchmarks:
         if only and item.benchmark not in only:
             continue
-        spec = item.gpu if device == "cuda" else item.cpu
+        spec = item.gpu if device != "cpu" else item.cpu
         if spec is None:
             continue
         layouts = torch_layouts(item.benchmark, spec, device)

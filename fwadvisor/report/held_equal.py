@@ -8,20 +8,22 @@ Every value read from a record is outside text: the renderers escape it for thei
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
 from fwadvisor.advisor.cluster_evidence import single_process
 from fwadvisor.frameworks import PROFILER_IDS, identity
-from fwadvisor.profiler.catalog import MIXED_DTYPES, TORCH_LAYOUT_PARAM, shape_text, spec_of
-from fwadvisor.profiler.documents import Record, ResultStatus, RunDocument, case_key, classify
+from fwadvisor.profiler.catalog import MIXED_DTYPES, TORCH_LAYOUT_PARAM, spec_of
+from fwadvisor.profiler.documents import Record, RunDocument, case_key
+from fwadvisor.report import record_facts
 
 TITLE = "What was held equal"
 INTRO = (
     "For each benchmark: what both frameworks shared, read from the records (the code fixes the "
     "inputs), and what differed by design."
 )
+# With three frameworks: "both" becomes this, in the intro and in every shared fact.
+ALL_THREE = "all three"
 PITFALLS_TITLE = "Pitfalls that made past comparisons unfair, and how this run avoided each"
 TORCH, TENSORFLOW = "torch", "tensorflow"
 # `extra` keys that must match (a difference is a flaw of the run) and keys that may differ by design.
@@ -48,7 +50,6 @@ MOMENTUM = "PyTorch's and Keras' SGD momentum forms give the same update at a fi
 # Precision flags every record carries; any other flag (autocast, a Keras policy, loss scaling) is shown.
 KNOWN_FLAGS = {"tf32_matmul", "tf32_conv", "dtype", "reduced_precision_reduction"}
 PRECISION_TOPICS = {"weights": "weights kept in", "loss": "loss computed in"}
-NOT_RUN = {ResultStatus.FAILED, ResultStatus.SKIPPED, ResultStatus.CANCELLED}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class BenchmarkHeld:
     by_design: list[Difference] = field(default_factory=list)
     not_equal: list[Difference] = field(default_factory=list)  # should have matched and did not
     note: str = ""  # why nothing was compared (one framework did not run it)
+    everyone: str = "both"  # the frameworks compared, in words ("Same in both", "Same in all three")
 
     @property
     def heading(self) -> str:
@@ -153,64 +155,6 @@ class HeldEqual:
         }
 
 
-def _ran(record: Record) -> bool:
-    return classify(record) not in NOT_RUN
-
-
-def _on_gpu(record: Record) -> bool:
-    return record.device.startswith("cuda")
-
-
-def _words(values: Iterable[str]) -> str:
-    return ", ".join(sorted(set(values)))
-
-
-def _flag(records: list[Record], key: str) -> str:
-    seen = {r.precision.get(key) for r in records}
-    if seen == {True}:
-        return "on"
-    if seen == {False}:
-        return "off"
-    return "not recorded" if seen == {None} else "mixed"
-
-
-def _tf32(records: list[Record]) -> str:
-    matmul, conv = _flag(records, "tf32_matmul"), _flag(records, "tf32_conv")
-    return matmul if matmul == conv else f"matmul {matmul}, conv {conv}"
-
-
-def _shape(record: Record) -> str:
-    # Framework-specific parameters (a torch_layout, say) are not shapes: leave them out of the comparison.
-    params = {k: v for k, v in record.params.items() if not k.startswith(("torch_", "tf_", "tensorflow_"))}
-    return shape_text(params, record.benchmark)
-
-
-def _precision_flag(records: list[Record], key: str) -> str:
-    return _words(str(r.precision[key]) for r in records if key in r.precision)
-
-
-def _layout_text(framework: str, value: str) -> str:
-    """A torch layout says whether it is channels_last or PyTorch's NCHW default."""
-    if framework == TORCH and "channels_last" in value.lower():
-        return "channels_last (NHWC in memory)"
-    if framework == TORCH and value.upper().startswith("NCHW"):
-        return "NCHW (PyTorch's default)"
-    return value
-
-
-def _extra_values(records: list[Record], key: str, framework: str) -> str:
-    values = [str(r.extra[key]) for r in records if key in r.extra]
-    if key == "layout":
-        values = [_layout_text(framework, v) for v in values]
-        if framework == TORCH:  # a case's torch_layout is PyTorch's alone, wherever a record carries it
-            values += [
-                _layout_text(TORCH, str(r.params[TORCH_LAYOUT_PARAM]))
-                for r in records
-                if TORCH_LAYOUT_PARAM in r.params
-            ]
-    return _words(values)
-
-
 def _compare(facts: BenchmarkHeld, topic: str, values: dict[str, str], expected_equal: bool, same: str = "") -> None:
     """File one topic under shared, by design or not equal (an empty value: not recorded, nothing said)."""
     if not all(values.values()):
@@ -225,53 +169,62 @@ def _compare(facts: BenchmarkHeld, topic: str, values: dict[str, str], expected_
         facts.by_design.append(Difference(topic, values))
 
 
-def _benchmark(benchmark: str, records: list[Record]) -> BenchmarkHeld:
-    by_fw = {fw: [r for r in records if r.framework == fw] for fw in PROFILER_IDS}
+def _benchmark(benchmark: str, records: list[Record], frameworks: tuple[str, ...]) -> BenchmarkHeld:
+    """What the frameworks that ran `benchmark` shared; `frameworks`: those that ran anything in the run."""
+    by_fw = {fw: [r for r in records if r.framework == fw] for fw in frameworks}
     # A case is a dtype and its params; the framework that ran more cases (layouts, say) gives the count.
     cases = max(len({case_key(r.benchmark, r.dtype, r.params) for r in rs}) for rs in by_fw.values())
-    if not all(by_fw.values()):
-        only = next(identity(fw).name for fw in PROFILER_IDS if by_fw[fw])
+    if sum(1 for rs in by_fw.values() if rs) < 2:
+        only = next(identity(fw).name for fw in frameworks if by_fw[fw])
         return BenchmarkHeld(benchmark, cases, note=f"only {only} ran it: nothing to compare")
-    facts = BenchmarkHeld(benchmark, cases)
+    by_fw = {fw: rs for fw, rs in by_fw.items() if rs}  # three frameworks, one without it: the other two
+    both = "both" if len(by_fw) < 3 else ALL_THREE
+    facts = BenchmarkHeld(benchmark, cases, everyone=both)
     spec = spec_of(benchmark)
     if spec is not None:
         facts.shared.append(Fact("inputs", spec.inputs))
-    shapes = {fw: _words(_shape(r) for r in rs) for fw, rs in by_fw.items()}
-    count = len({_shape(r) for r in records})
-    _compare(facts, "shapes", shapes, True, "{}" if count == 1 else f"the same {count} shapes in both")
-    dtypes = {fw: _words(r.dtype or "" for r in rs) for fw, rs in by_fw.items()}
+    shapes = {fw: record_facts.words(record_facts.shape(r) for r in rs) for fw, rs in by_fw.items()}
+    count = len({record_facts.shape(r) for r in records})
+    _compare(facts, "shapes", shapes, True, "{}" if count == 1 else f"the same {count} shapes in {both}")
+    dtypes = {fw: record_facts.words(r.dtype or "" for r in rs) for fw, rs in by_fw.items()}
     training = spec is not None and spec.trains
     mixed = training and any(r.dtype in MIXED_DTYPES for r in records)
-    _compare(facts, "dtype", dtypes, True, "{} (mixed precision in both)" if mixed else "{}")
+    _compare(facts, "dtype", dtypes, True, f"{{}} (mixed precision in {both})" if mixed else "{}")
     run_dtypes = sorted({r.dtype or "" for r in records})
     for dtype in run_dtypes:
-        tf32 = {fw: _tf32([r for r in rs if (r.dtype or "") == dtype]) for fw, rs in by_fw.items()}
+        tf32 = {fw: record_facts.tf32([r for r in rs if (r.dtype or "") == dtype]) for fw, rs in by_fw.items()}
         if "not recorded" not in tf32.values():
-            _compare(facts, f"TF32 ({dtype})" if len(run_dtypes) > 1 else "TF32", tf32, True, "{} in both")
+            _compare(facts, f"TF32 ({dtype})" if len(run_dtypes) > 1 else "TF32", tf32, True, f"{{}} in {both}")
     for key in sorted({k for r in records for k in r.precision} - KNOWN_FLAGS):
-        values = {fw: _precision_flag(rs, key) for fw, rs in by_fw.items()}
-        _compare(facts, PRECISION_TOPICS.get(key, key.replace("_", " ")), values, False, "{} in both")
-    threads = {fw: _words(str(r.threads) for r in rs if r.threads is not None) for fw, rs in by_fw.items()}
-    _compare(facts, "threads", threads, True, "{} in both")
+        values = {fw: record_facts.precision_flag(rs, key) for fw, rs in by_fw.items()}
+        topic = PRECISION_TOPICS.get(key, key.replace("_", " "))
+        _compare(facts, topic, values, False, f"{{}} in {both}")
+        if not all(values.values()) and any(values.values()):  # a flag of one framework's own (JAX's x64)
+            facts.by_design.append(Difference(topic, {fw: value for fw, value in values.items() if value}))
+    threads = {fw: record_facts.words(str(r.threads) for r in rs if r.threads is not None) for fw, rs in by_fw.items()}
+    _compare(facts, "threads", threads, True, f"{{}} in {both}")
     for key, topic in MUST_MATCH.items():
-        _compare(facts, topic, {fw: _extra_values(rs, key, fw) for fw, rs in by_fw.items()}, True)
+        _compare(facts, topic, {fw: record_facts.extra_values(rs, key, fw) for fw, rs in by_fw.items()}, True)
     if any("momentum" in f.value for f in facts.shared if f.topic == "optimiser"):
         facts.shared.append(Fact("momentum", MOMENTUM))
     _autotuning(facts, benchmark, by_fw)
     for key, topic in BY_DESIGN.items():
-        _compare(facts, topic, {fw: _extra_values(rs, key, fw) for fw, rs in by_fw.items()}, False, "{} in both")
+        values = {fw: record_facts.extra_values(rs, key, fw) for fw, rs in by_fw.items()}
+        _compare(facts, topic, values, False, f"{{}} in {both}")
     return facts
 
 
 def _autotuning(facts: BenchmarkHeld, benchmark: str, by_fw: dict[str, list[Record]]) -> None:
     """cuDNN autotuning on a GPU: from conv2d's records, or for train_cnn from the code (it turns it on)."""
-    gpu = {fw: [r for r in rs if _on_gpu(r)] for fw, rs in by_fw.items()}
+    gpu = {fw: [r for r in rs if record_facts.on_gpu(r)] for fw, rs in by_fw.items()}
     if not all(gpu.values()):
         return
     recorded = {TORCH: "cudnn_benchmark", TENSORFLOW: "cudnn_autotune"}
+    if set(by_fw) != set(recorded):  # cuDNN's autotuning is PyTorch's and TensorFlow's; JAX's is XLA's
+        return
     values = {
-        fw: _words(("on" if r.extra[recorded[fw]] else "off") for r in gpu[fw] if recorded[fw] in r.extra)
-        for fw in PROFILER_IDS
+        fw: record_facts.words(("on" if r.extra[recorded[fw]] else "off") for r in gpu[fw] if recorded[fw] in r.extra)
+        for fw in by_fw
     }
     if all(values.values()):
         _compare(facts, "cuDNN autotuning", values, True, "{} in both, in the untimed first call")
@@ -282,12 +235,16 @@ def _autotuning(facts: BenchmarkHeld, benchmark: str, by_fw: dict[str, list[Reco
 def held_equal(document: RunDocument) -> HeldEqual | None:
     """The run's "what was held equal"; None when no benchmark ran in either framework."""
     # TensorFlow's one-process MirroredStrategy cases have no PyTorch partner by design: shown alone.
-    ran = [r for r in document.results if _ran(r) and not single_process(r)]
+    ran = [r for r in document.results if record_facts.ran(r) and not single_process(r)]
     order = list(dict.fromkeys(r.benchmark for r in ran))
     if not order:
         return None
-    blocks = [_benchmark(name, [r for r in ran if r.benchmark == name]) for name in order]
-    return HeldEqual(blocks, pitfalls(ran, blocks))
+    frameworks = tuple(fw for fw in PROFILER_IDS if any(r.framework == fw for r in ran))
+    blocks = [_benchmark(name, [r for r in ran if r.benchmark == name], frameworks) for name in order]
+    if len(frameworks) < 3:
+        return HeldEqual(blocks, pitfalls(ran, blocks))
+    intro = INTRO.replace("both frameworks", "the three frameworks")
+    return HeldEqual(blocks, pitfalls(ran, blocks), intro=intro)
 
 
 def _has_layout(record: Record) -> bool:
@@ -298,7 +255,7 @@ def _has_layout(record: Record) -> bool:
 def _layout_pitfall(ran: list[Record]) -> Pitfall:
     name = "NCHW against NHWC on tensor cores"
     convs = [r for r in ran if _has_layout(r)]
-    torch_gpu = [r for r in convs if r.framework == TORCH and _on_gpu(r)]
+    torch_gpu = [r for r in convs if r.framework == TORCH and record_facts.on_gpu(r)]
     if not convs:
         return Pitfall(name, "no convolution in this run", None)
     if not torch_gpu:
@@ -307,7 +264,7 @@ def _layout_pitfall(ran: list[Record]) -> Pitfall:
             "a CPU run, no tensor cores: each framework ran its usual CPU layout (PyTorch NCHW, TensorFlow NHWC)",
             None,
         )
-    layouts = {_extra_values([r], "layout", TORCH) for r in torch_gpu}
+    layouts = {record_facts.extra_values([r], "layout", TORCH) for r in torch_gpu}
     if any("channels_last" in text for text in layouts):
         also = "; its NCHW default was measured too, as its own row" if any("NCHW" in t for t in layouts) else ""
         return Pitfall(name, f"PyTorch ran channels_last (NHWC in memory), as TensorFlow runs NHWC{also}", True)
@@ -325,7 +282,7 @@ def _tf32_pitfall(ran: list[Record], blocks: list[BenchmarkHeld]) -> Pitfall:
     if wrong:
         return Pitfall(name, f"not avoided in {', '.join(wrong)}: the records' TF32 flags differ", False)
     dtypes = sorted({r.dtype or "" for r in ran})
-    states = {dtype: _tf32([r for r in ran if (r.dtype or "") == dtype]) for dtype in dtypes}
+    states = {dtype: record_facts.tf32([r for r in ran if (r.dtype or "") == dtype]) for dtype in dtypes}
     if all(state == "not recorded" for state in states.values()):
         return Pitfall(name, "the records carry no TF32 flags (a run made before they were recorded)", None)
     said = ", ".join(f"{state} for {dtype}" if len(states) > 1 else state for dtype, state in states.items())
@@ -338,12 +295,12 @@ def _dtype_pitfall(ran: list[Record], blocks: list[BenchmarkHeld]) -> Pitfall:
     if wrong:
         return Pitfall(name, f"not avoided in {', '.join(wrong)}: the two frameworks ran different cases", False)
     mixed = any(f.topic == "dtype" and "mixed" in f.value for b in blocks for f in b.shared)
-    how = f"each row pairs the same dtype in both ({_words(r.dtype for r in ran if r.dtype)})"
+    how = f"each row pairs the same dtype in both ({record_facts.words(r.dtype for r in ran if r.dtype)})"
     return Pitfall(name, how + ("; bf16/fp16 training is mixed precision in both" if mixed else ""), True)
 
 
 def _sync_pitfall(ran: list[Record]) -> Pitfall:
-    if any(_on_gpu(r) for r in ran):
+    if any(record_facts.on_gpu(r) for r in ran):
         how = (
             "every timed block ends in a device sync: torch.cuda.synchronize() in PyTorch, "
             "tf.test.experimental.sync_devices() in TensorFlow"
@@ -372,7 +329,7 @@ def _compile_pitfall(ran: list[Record]) -> Pitfall:
 
 def _autotune_pitfall(blocks: list[BenchmarkHeld], ran: list[Record]) -> Pitfall:
     name = "first-call autotuning in the timing"
-    if not any(_on_gpu(r) for r in ran):
+    if not any(record_facts.on_gpu(r) for r in ran):
         return Pitfall(name, "a CPU run, no cuDNN; the first call is still timed apart", None)
     off = [b.benchmark for b in blocks if any(d.topic == "cuDNN autotuning" for d in b.not_equal)]
     if off:

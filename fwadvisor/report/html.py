@@ -186,6 +186,13 @@ def _status_styles() -> dict[ResultStatus, str]:
 
 
 _AHEAD_STYLE = {"ok": "font-weight:600", "wide": "color:var(--warn)", "none": "color:var(--muted)"}
+
+
+def _nowrap(ahead: str) -> str:
+    """Three frameworks: each named pair on a line of its own, never broken inside it."""
+    return ";white-space:nowrap" if "\n" in ahead else ""
+
+
 # Table cells that say something went wrong (a failure, a mismatch) are shown in the "bad" colour.
 _BAD_PREFIXES = ("✗", "NO", "≠")
 
@@ -222,14 +229,18 @@ def _speed_table(speed: SpeedTable) -> list[str]:
             f"<td>{_e(row.benchmark)} {_e(row.dtype)}</td>",
             f"<td>{_e(row.params)}</td>",
             f"<td>{_e(line.unit)}</td>",
-            _cell(row.cells.get("torch")),
-            _cell(row.cells.get("tensorflow")),
-            f'<td style="text-align:right;{_AHEAD_STYLE[line.tone]}">{_e(line.ahead)}</td>',
+            *(_cell(row.cells.get(fw)) for fw in speed.frameworks),
+            f'<td style="text-align:right;{_AHEAD_STYLE[line.tone]}{_nowrap(line.ahead)}">'
+            + "<br>".join(_e(part) for part in line.ahead.split("\n"))
+            + "</td>",
         ]
         if speed.with_peak:
             cells.append(f'<td style="text-align:right">{_e(row.peak_text())}</td>')
         parts.append("<tr>" + "".join(cells) + "</tr>")
-    parts.append(f'</tbody></table><p class="muted">{_e(speed.legend)}</p>')
+    notes = "".join(f"<li>{_e(note)}</li>" for note in speed.notes)
+    parts.append(
+        "</tbody></table>" + (f"<ul>{notes}</ul>" if notes else "") + f'<p class="muted">{_e(speed.legend)}</p>'
+    )
     return parts
 
 
@@ -267,7 +278,7 @@ def _held(held: HeldEqual) -> list[str]:
     for block in held.benchmarks:
         lines = [f"<strong>{_e(block.heading)}</strong>"] + ([_e(block.note)] if block.note else [])
         if block.shared:
-            lines.append("Same in both: " + "; ".join(_e(f.text()) for f in block.shared) + ".")
+            lines.append(f"Same in {block.everyone}: " + "; ".join(_e(f.text()) for f in block.shared) + ".")
         if block.by_design:
             lines.append("Differed by design: " + "; ".join(_e(d.text()) for d in block.by_design) + ".")
         if block.not_equal:
@@ -304,6 +315,7 @@ def evidence_html(section: EvidenceSection) -> str:
             from fwadvisor.report.svg import ratio_chart_svg  # only with a run: not at start-up
 
             parts.append(ratio_chart_svg(section.chart))
+            parts += [ratio_chart_svg(chart) for chart in section.pair_charts]
         parts += _speed_table(section.speed) if section.speed.lines else ["<p>The run holds no results.</p>"]
     parts += _trust(section.trust)
     if section.cluster is not None:

@@ -61,6 +61,8 @@ class MeasurementEntry(TypedDict):
     expected: NotRequired[dict[str, str | float]]
     curve: NotRequired[list[dict[str, float | None]]]
     extra: NotRequired[Details]
+    # Why the framework has no path to the run's device (status "unsupported"); only on such a record.
+    unsupported: NotRequired[str]
 
 
 class ComparisonEntry(TypedDict):
@@ -73,6 +75,24 @@ class ComparisonEntry(TypedDict):
     speed: float
     low: float | None
     high: float | None
+    usable: bool
+    status: str
+
+
+class PairEntry(TypedDict):
+    """One pair of frameworks on one case in the JSON report's `pairs` (profile_table.PairLead): `ahead`
+    ran `ratio` (>= 1) times faster than `behind`, with its 95% interval (low, high) in that direction."""
+
+    benchmark: str
+    dtype: str | None
+    params: Params
+    metric: str
+    ahead: str
+    behind: str
+    ratio: float
+    low: float | None
+    high: float | None
+    within_noise: bool
     usable: bool
     status: str
 
@@ -95,6 +115,9 @@ class ProfileSummary(TypedDict):
     held_equal: HeldEqualData | None
     # Only for a run holding cluster-suite records (report/cluster_table.py: its tables as data).
     cluster: NotRequired[dict[str, object]]
+    # Only for a run of other frameworks than PyTorch and TensorFlow alone (JAX): every pair's lead per
+    # case, pairs in frameworks.ALL order; `comparisons` stays PyTorch against TensorFlow.
+    pairs: NotRequired[list[PairEntry]]
 
 
 def json_text(data: object) -> str:
@@ -124,7 +147,7 @@ def measurement(record: Record) -> MeasurementEntry:
     from fwadvisor.profiler.catalog import EXPORT_BENCHMARK
     from fwadvisor.profiler.documents import classify, usable_as_evidence
     from fwadvisor.report.practice import PRACTICE_MODELS
-    from fwadvisor.safe_text import NAME_CHARS, clean, cut
+    from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut
 
     entry: MeasurementEntry = {
         "benchmark": record.benchmark,
@@ -145,6 +168,8 @@ def measurement(record: Record) -> MeasurementEntry:
         "busy_reason": record.busy_reason,
         "usable": usable_as_evidence(record),
     }
+    if record.unsupported is not None:
+        entry["unsupported"] = clean(cut(record.unsupported, MESSAGE_CHARS))
     if record.load is not None:
         entry["load"] = msgspec.to_builtins(record.load)
     if record.gpu_telemetry is not None:
@@ -188,9 +213,39 @@ def comparisons(document: RunDocument) -> list[ComparisonEntry]:
     ]
 
 
+def pairs(document: RunDocument) -> list[PairEntry]:
+    """Every pair of frameworks both with a comparable number, per case (profile_table.Row.pair_leads)."""
+    from fwadvisor.profiler.documents import ResultStatus
+    from fwadvisor.report.profile_table import rows
+
+    out: list[PairEntry] = []
+    for row in rows(document):
+        for lead in row.pair_leads():
+            status = row.pair_status(lead)
+            sound = all(row.cells[fw].status is ResultStatus.OK for fw in (lead.ahead, lead.behind))
+            out.append(
+                PairEntry(
+                    benchmark=row.benchmark,
+                    dtype=row.dtype,
+                    params=msgspec.json.decode(row.key.params),
+                    metric=row.unit,
+                    ahead=lead.ahead,
+                    behind=lead.behind,
+                    ratio=lead.ratio,
+                    low=lead.interval[0] if lead.interval else None,
+                    high=lead.interval[1] if lead.interval else None,
+                    within_noise=lead.within_noise,
+                    usable=sound,
+                    status=status.value,
+                )
+            )
+    return out
+
+
 def profile_summary(document: RunDocument, path: Path | str | None) -> ProfileSummary:
     """What the JSON report carries about the run: where it came from and every measurement."""
     from fwadvisor.report.cluster_table import cluster_data
+    from fwadvisor.report.columns import PAIR, shown_frameworks
     from fwadvisor.report.held_equal import held_equal
     from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine
     from fwadvisor.report.profile_model import busy_sentences, framework_versions
@@ -217,4 +272,6 @@ def profile_summary(document: RunDocument, path: Path | str | None) -> ProfileSu
     }
     if (cluster := cluster_data(document)) is not None:
         summary["cluster"] = cluster
+    if shown_frameworks(document) != PAIR:
+        summary["pairs"] = pairs(document)
     return summary

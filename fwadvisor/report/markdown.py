@@ -146,14 +146,20 @@ def _speed_table(speed: SpeedTable) -> list[str]:
             _md(line.label),
             _md(row.params),
             _md(line.unit),
-            _md(cell_text(row.cells.get("torch"))),
-            _md(cell_text(row.cells.get("tensorflow"))),
-            f"**{_md(line.ahead)}**" if line.tone == "ok" else _md(line.ahead),
+            *(_md(cell_text(row.cells.get(fw))) for fw in speed.frameworks),
+            _ahead(line.ahead, line.tone == "ok"),
         ]
         if speed.with_peak:
             cells.append(_md(row.peak_text()))
         out.append("| " + " | ".join(cells) + " |")
-    return [*out, "", _md(speed.legend, starts_line=True), ""]
+    notes = [f"- {_md(note)}" for note in speed.notes]
+    return [*out, "", *([*notes, ""] if notes else []), _md(speed.legend, starts_line=True), ""]
+
+
+def _ahead(text: str, bold: bool) -> str:
+    """The ahead cell: one named pair per line with three frameworks (a <br> between, a table cell being
+    one line), each in bold when the lead rests on sound numbers."""
+    return "<br>".join(f"**{_md(part)}**" if bold else _md(part) for part in text.split("\n"))
 
 
 def _trust(notes: TrustNotes) -> list[str]:
@@ -174,7 +180,7 @@ def _held(held: HeldEqual) -> list[str]:
         if block.note:
             out.append(_md(block.note, starts_line=True) + "  ")
         if block.shared:
-            out.append("Same in both: " + "; ".join(_md(f.text()) for f in block.shared) + ".  ")
+            out.append(f"Same in {block.everyone}: " + "; ".join(_md(f.text()) for f in block.shared) + ".  ")
         if block.by_design:
             out.append("Differed by design: " + "; ".join(_md(d.text()) for d in block.by_design) + ".  ")
         if block.not_equal:

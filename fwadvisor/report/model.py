@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.frameworks import PYTORCH, TENSORFLOW, identity
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -60,12 +60,15 @@ class SpeedTable:
     lines: list[SpeedLine]
     with_peak: bool  # whether any number has a share of the device's peak
     legend: str
+    # The profiler ids of the number columns, in frameworks.ALL order (report.columns.shown_frameworks).
+    frameworks: tuple[str, ...] = (PYTORCH.profiler_id, TENSORFLOW.profiler_id)
+    # Under the table: why a framework has no path to the run's device (outside text, escaped per format).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def head(self) -> list[str]:
-        return ["benchmark", "shape", "metric", PYTORCH.name, TENSORFLOW.name, "ahead"] + (
-            ["% of peak"] if self.with_peak else []
-        )
+        names = [identity(fw).name for fw in self.frameworks]
+        return ["benchmark", "shape", "metric", *names, "ahead"] + (["% of peak"] if self.with_peak else [])
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class RatioChart:
     """How many times faster one framework ran each benchmark (see chart_axis for the sides)."""
 
     bars: list[RatioBar]
+    # The pair it draws (profiler ids): `left`'s lead grows to the left of the centre line.
+    left: str = PYTORCH.profiler_id
+    right: str = TENSORFLOW.profiler_id
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,8 @@ class EvidenceSection:
     held: HeldEqual | None  # what the frameworks shared; None: no benchmark ran in either framework
     # The cluster suite's all-reduce and scaling tables (report/cluster_table.py); None: no such record.
     cluster: ClusterSection | None = None
+    # With three frameworks, the other pairs' charts (torch-JAX, TensorFlow-JAX) after `chart`.
+    pair_charts: list[RatioChart] = field(default_factory=list)
 
     @property
     def evidence_sentence(self) -> str:

@@ -73,6 +73,19 @@ def accuracy_gap(by_fw: dict[str, Record]) -> tuple[str, float] | None:
     return ("torch", points) if points >= 0 else ("tensorflow", -points)
 
 
+def widest_accuracy_gap(by_fw: dict[str, Record]) -> tuple[str, str, float] | None:
+    """The most and the least accurate framework and the points between them (ahead, behind, points);
+    with PyTorch and TensorFlow alone, accuracy_gap's answer. None with fewer than two accuracies."""
+    accuracies = {fw: acc for fw, r in by_fw.items() if (acc := final_accuracy(r)) is not None}
+    if len(accuracies) < 2:
+        return None
+    if set(accuracies) == {"torch", "tensorflow"} and (gap := accuracy_gap(by_fw)) is not None:
+        return gap[0], "tensorflow" if gap[0] == "torch" else "torch", gap[1]
+    ahead = max(accuracies, key=lambda fw: accuracies[fw])  # ties: the first in frameworks order
+    behind = min(accuracies, key=lambda fw: accuracies[fw])
+    return ahead, behind, round((accuracies[ahead] - accuracies[behind]) * 100, 6)
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
@@ -95,11 +108,10 @@ def finding_text(model: str, by_fw: dict[str, Record], explain: bool = True) -> 
 
     `explain`: add why it is shown and what may cause it (the app, short of room, leaves that out).
     """
-    gap = accuracy_gap(by_fw)
-    if gap is None or gap[1] <= GAP_POINTS:
+    gap = widest_accuracy_gap(by_fw)
+    if gap is None or gap[2] <= GAP_POINTS:
         return None
-    ahead, points = gap
-    behind = "tensorflow" if ahead == "torch" else "torch"
+    ahead, behind, points = gap
     text = (
         f"Finding: the {PRACTICE_MODELS.get(model, model)} reached {percent(final_accuracy(by_fw[ahead]))} "
         f"test accuracy in {identity(ahead).name} but {percent(final_accuracy(by_fw[behind]))} in "
@@ -120,8 +132,12 @@ def accuracy_summary(by_fw: dict[str, Record]) -> str:
     for fw, record in by_fw.items():
         accuracy = final_accuracy(record)
         parts.append(f"{identity(fw).name} {percent(accuracy) if accuracy is not None else 'no result'}")
-    gap = accuracy_gap(by_fw)
-    apart = f" ({gap[1]:.1f} points apart)" if gap else ""
+    gap = widest_accuracy_gap(by_fw)
+    apart = ""
+    if gap is not None and len(by_fw) < 3:
+        apart = f" ({gap[2]:.1f} points apart)"
+    elif gap is not None:  # three: the widest pair, named
+        apart = f" ({identity(gap[0]).name} and {identity(gap[1]).name} {gap[2]:.1f} points apart)"
     return f"Final test accuracy: {', '.join(parts)}{apart}." if parts else ""
 
 

@@ -7,6 +7,7 @@ a framework, numpy or textual.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from fwadvisor.profiler.documents import STATUS_MARKS, ResultStatus, RunDocument
 from fwadvisor.profiler.expected import BELOW_USUALLY_MEANS
 from fwadvisor.report import practice
 from fwadvisor.report.cluster_table import cluster_section
+from fwadvisor.report.columns import PAIR, and_list, legend, shown_frameworks, unsupported_notes
 from fwadvisor.report.held_equal import held_equal
 from fwadvisor.report.machine import recorded_machine, run_is_from_this_machine, setup_facts
 from fwadvisor.report.model import (
@@ -55,6 +57,7 @@ NO_TRIGGER = "No rule used these numbers: the advice rests on your answers alone
 NOT_COMPARABLE = {
     **{status: status.value for status in (ResultStatus.FAILED, ResultStatus.SKIPPED, ResultStatus.CANCELLED)},
     ResultStatus.WRONG: "result wrong",
+    ResultStatus.UNSUPPORTED: "not supported here",
 }
 
 
@@ -116,7 +119,7 @@ def environment_lines(document: RunDocument, path: Path | str | None) -> list[st
             text += f" ({str(info.status).replace('_', ' ')})"
         versions.append(text)
     first = f"Measured on {hardware_text(document)}"
-    first += f", with {' and '.join(versions)}." if versions else "."
+    first += f", with {and_list(versions)}." if versions else "."
     # Names from the run document and the file's path are outside text: one line each, bounded.
     created = excerpt(document.created, NAME_CHARS) if document.created else "at an unknown time"
     second = f"Suite {excerpt(document.suite.name, NAME_CHARS)}, run {created}"
@@ -197,18 +200,24 @@ def section_title(document: RunDocument) -> str:
     return OTHER_MACHINE_TITLE.format(machine=recorded_machine(document.environment).label or UNNAMED_MACHINE)
 
 
-def ahead_text(row: Row, short: bool = False) -> tuple[str, AheadTone]:
+def ahead_text(row: Row, short: bool = False, frameworks: Sequence[str] = PAIR) -> tuple[str, AheadTone]:
     """Who is ahead, and a tone: "ok", "wide" (a ratio of unsteady or busy-machine numbers) or "none".
-    `short`: "≈" instead of "within the noise" (for a chart's narrow margin)."""
+    `short`: "≈" instead of "within the noise" (for a chart's narrow margin). With three frameworks one
+    named pair per line, each with its own mark (the words of the doubt are the legend's)."""
+    if row.three_way and (leads := row.pair_leads()):
+        doubtful = any(row.pair_status(lead) is not ResultStatus.OK for lead in leads)
+        return row.faster_text(short), "wide" if doubtful else "ok"
     if row.faster is not None:
         # faster_text ends in the ratio's mark (Row.ratio_mark); the words say it once more.
         words = RATIO_DOUBT.get(row.ratio_status)
         return (f"{row.faster_text(short)} {words}", "wide") if words else (row.faster_text(short), "ok")
-    return f"not comparable ({_why_not_comparable(row)})", "none"
+    if not row.three_way and (leads := row.pair_leads()):  # two frameworks, not the advice's pair
+        return row.faster_text(short), "ok" if row.pair_status(leads[0]) is ResultStatus.OK else "wide"
+    return f"not comparable ({_why_not_comparable(row, frameworks)})", "none"
 
 
-def _why_not_comparable(row: Row) -> str:
-    for fw in PROFILER_IDS:
+def _why_not_comparable(row: Row, frameworks: Sequence[str] = PAIR) -> str:
+    for fw in frameworks:
         c = row.cells.get(fw)
         if c is None:
             return f"{identity(fw).name} not run"
@@ -245,10 +254,41 @@ def trigger_lines(triggered: Sequence[Triggered]) -> list[str]:
     return out
 
 
-def _speed_line(row: Row) -> SpeedLine:
-    ahead, tone = ahead_text(row)
+def _speed_line(row: Row, frameworks: Sequence[str] = PAIR) -> SpeedLine:
+    ahead, tone = ahead_text(row, frameworks=frameworks)
     unit = row.unit + (" (lower is better)" if row.unit in LOWER_IS_BETTER else "")
     return SpeedLine(row, f"{row.benchmark} {row.dtype}".strip(), unit, ahead, tone)
+
+
+def _ratio_charts(lines: list[SpeedLine], frameworks: Sequence[str]) -> list[RatioChart]:
+    """One chart per pair of the frameworks shown, in ALL order: PyTorch-TensorFlow (the advice's pair)
+    first when both are shown."""
+    if tuple(frameworks) == PAIR or len(frameworks) < 2:
+        return [_ratio_chart(lines)]
+    return [_pair_chart(lines, left, right) for left, right in combinations(frameworks, 2)]
+
+
+def _pair_chart(lines: list[SpeedLine], left: str, right: str) -> RatioChart:
+    bars = []
+    for line in lines:
+        row = line.row
+        lead = next((lead for lead in row.pair_leads() if lead.pair == (left, right)), None)
+        if lead is None:
+            text = f"not comparable ({_why_not_comparable(row, (left, right))})"
+        else:
+            words = RATIO_DOUBT.get(row.pair_status(lead))
+            text = row.lead_text(lead, short=True) + (f" {words}" if words else "")
+        bars.append(
+            RatioBar(
+                label=line.label,
+                tooltip=f"{row.benchmark} {row.params}: {text}",
+                text=text,
+                lead=lead.ahead if lead else None,
+                ratio=lead.ratio if lead else 1.0,
+                uncertain=lead is not None and row.pair_status(lead) is not ResultStatus.OK,
+            )
+        )
+    return RatioChart(bars, left, right)
 
 
 def _ratio_chart(lines: list[SpeedLine]) -> RatioChart:
@@ -291,12 +331,15 @@ def build_evidence(
     """The section for a run. `triggered`: the rules its numbers fired (None: the advice did not use them)."""
     # The cluster suite's records have a section of their own (scaling tables, all-reduce sizes).
     speed_rows = rows(r for r in document.results if not practice.is_practice(r) and not is_cluster(r))
-    lines = [_speed_line(row) for row in speed_rows]
+    frameworks = shown_frameworks(document)
+    lines = [_speed_line(row, frameworks) for row in speed_rows]
+    notes = [clean(note) for note in unsupported_notes(speed_rows)]
+    charts = _ratio_charts(lines, frameworks) if lines else []
     with_peak = any(c.percent_of_peak is not None for r in speed_rows for c in r.cells.values())
     # A practice-only run has no speeds, and says nothing about their absence.
     cluster = cluster_section(document, legend="" if lines else MARKS_LEGEND)
     speed = (
-        SpeedTable(lines, with_peak, MARKS_LEGEND)
+        SpeedTable(lines, with_peak, legend(frameworks, speed_rows), frameworks, notes)
         if lines or not (practice.has_practice(document) or cluster is not None)
         else None
     )
@@ -307,7 +350,8 @@ def build_evidence(
         usable=sum(1 for r in document.results if usable_as_evidence(r)),
         total=len(document.results),
         speed=speed,
-        chart=_ratio_chart(lines) if lines else None,
+        chart=charts[0] if charts else None,
+        pair_charts=charts[1:],
         practice=[_practice_model(document, model) for model in practice.practice_models(document)],
         exports=(
             Table(

@@ -23,7 +23,6 @@ from fwadvisor.profiler.documents import (
     STATUS_WORDS,
     CaseKey,
     Expected,
-    GpuTelemetry,
     Record,
     ResultStatus,
     RunDocument,
@@ -34,7 +33,8 @@ from fwadvisor.profiler.documents import (
 )
 from fwadvisor.profiler.intervals import beyond_noise, speed_interval
 from fwadvisor.report.chart_axis import ratio_text
-from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut, one_line
+from fwadvisor.report.gpu_words import expected_text, gpu_state_text
+from fwadvisor.safe_text import MESSAGE_CHARS, NAME_CHARS, clean, cut
 
 ACCURACY = "test accuracy"  # the practice models' metric: compared in points, not as a speed ratio
 # A person's name per profiler id ("torch" -> "PyTorch"), from fwadvisor.frameworks.
@@ -84,11 +84,20 @@ class Cell:
         """Words such as "below the usual 740-820 TFLOP/s for H100 SXM"; "" when no range is known."""
         return expected_text(self.expected) if self.expected is not None else ""
 
-    def text(self) -> str:
+    def text(self, stacked: bool = False) -> str:
+        """The number, its spread and its mark ("45.98 ±1% ~"), or the status in words. `stacked`: the
+        spread and mark on a second line, and "not supported" over two, for a narrow table of three."""
+        if stacked and self.status is ResultStatus.UNSUPPORTED:
+            return f"{STATUS_MARKS[self.status]} not\nsupported"
+        if stacked and self.value is not None and self.status in COMPARABLE | {ResultStatus.WRONG}:
+            value, _, rest = self.text().partition(" ")
+            return f"{value}\n{rest}" if rest else value
         if self.status is ResultStatus.FAILED:
             return f"{STATUS_MARKS[self.status]} failed"
         if self.status is ResultStatus.SKIPPED:
             return "skipped"
+        if self.status is ResultStatus.UNSUPPORTED:  # the reason (`note`) goes below the table
+            return f"{STATUS_MARKS[self.status]} not supported"
         if self.status is ResultStatus.CANCELLED:
             return f"{STATUS_MARKS[self.status]} cancelled"
         mark = f" {STATUS_MARKS[self.status]}" if STATUS_MARKS[self.status] else ""
@@ -275,6 +284,11 @@ class Row:
         lead = leads[0]
         return _lead_text(identity(lead.ahead).short, lead, self.pair_mark(lead), short, narrow)
 
+    def lead_text(self, lead: PairLead, short: bool = False) -> str:
+        """One pair's lead under the leader's name alone ("JAX 1.10x (1.05-1.15) ~"), for a place that
+        already names the pair (a chart of that pair)."""
+        return _lead_text(identity(lead.ahead).short, lead, self.pair_mark(lead), short, False)
+
     def _pairs_text(self, short: bool, narrow: bool) -> str:
         if self.unit == ACCURACY:
             lines = [
@@ -316,6 +330,8 @@ def _lead_text(name: str, lead: PairLead, mark: str, short: bool, narrow: bool, 
 def _note(record: Record, status: ResultStatus) -> str:
     if status is ResultStatus.SKIPPED:
         return record.skipped or ""
+    if status is ResultStatus.UNSUPPORTED:
+        return record.unsupported or STATUS_WORDS[status]
     if status is ResultStatus.FAILED:
         return record.error or "no result"
     if status is ResultStatus.CANCELLED:
@@ -327,34 +343,6 @@ def _note(record: Record, status: ResultStatus) -> str:
     if status is ResultStatus.BUSY:
         return record.busy_reason or STATUS_WORDS[status]
     return record.check or ""
-
-
-def _range(values: tuple[float, float], unit: str) -> str:
-    low, high = round(values[0]), round(values[1])
-    return f"{low} {unit}" if low == high else f"{low}-{high} {unit}"
-
-
-def gpu_state_text(telemetry: GpuTelemetry | None) -> str:
-    """The GPU while a case ran, compactly: "SM 1755-1980 MHz, up to 64 °C, up to 612 W, throttled (sw_thermal)"."""
-    if telemetry is None or not telemetry.samples:
-        return ""
-    parts = []
-    if telemetry.sm_clock_mhz is not None:
-        parts.append("SM " + _range((telemetry.sm_clock_mhz.min, telemetry.sm_clock_mhz.max), "MHz"))
-    if telemetry.temperature_c is not None:
-        parts.append(f"up to {telemetry.temperature_c.max:.0f} °C")
-    if telemetry.power_w is not None:
-        parts.append(f"up to {telemetry.power_w.max:.0f} W")
-    if telemetry.throttled:
-        reasons = ", ".join(one_line(reason) for reason in telemetry.throttle_reasons)
-        parts.append("throttled" + (f" ({reasons})" if reasons else ""))
-    return ", ".join(parts)
-
-
-def expected_text(expected: Expected) -> str:
-    """Where a GPU number stands against what public runs measured on its card, in words."""
-    span = f"{expected.low:.4g}-{expected.high:.4g} {expected.unit}"
-    return one_line(f"{expected.verdict} the usual {span} for {expected.card}")
 
 
 def cell(record: Record) -> Cell:
@@ -405,7 +393,8 @@ def problems(document: RunDocument) -> list[str]:
     safe_text.for_rich (`pip install 'fwadvisor[tensorflow]'` must not lose its brackets)."""
     lines = []
     for fw, worker in document.workers.items():
-        if worker.status not in ("ok", "failed"):
+        # "not_supported" is a result (columns.unsupported_notes says why), never a problem.
+        if worker.status not in ("ok", "failed", "not_supported"):
             # Each cut on its own, so that a huge error never hides the fix after it.
             hint = f" Fix: {cut(worker.hint, MESSAGE_CHARS)}" if worker.hint else ""
             lines.append(f"{NAMES.get(fw, fw)}: {cut(str(worker.error), MESSAGE_CHARS)}.{hint}")

@@ -1,14 +1,16 @@
-"""The run as a Rich table for `fwadvisor profile`: PyTorch and TensorFlow side by side, the ratio and
-its interval, every mark of the one classification (profile_table), every name and error as data."""
+"""The run as a Rich table for `fwadvisor profile`: PyTorch and TensorFlow (and JAX when it ran) side by
+side, the ratio and its interval (one named pair per line with three), every mark of the one
+classification (profile_table), every name and error as data."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.frameworks import identity
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.documents import ResultStatus, RunDocument
-from fwadvisor.report.profile_table import MARKS_LEGEND, Row, device_label, rows
+from fwadvisor.report.columns import legend, shown_frameworks
+from fwadvisor.report.profile_table import Row, device_label, rows
 from fwadvisor.safe_text import one_line
 
 # A cell's colour on a terminal by its status (`profile`'s table and the fleet report's rows).
@@ -18,6 +20,7 @@ STATUS_STYLES: Final = {
     ResultStatus.WIDE_SPREAD: "yellow",
     ResultStatus.BUSY: "magenta",
     ResultStatus.SKIPPED: "dim",
+    ResultStatus.UNSUPPORTED: "dim",
     ResultStatus.CANCELLED: "dim",
 }
 
@@ -34,12 +37,15 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     """The run as a Rich table for `fwadvisor profile`; every name and error in it is data, never markup.
 
     `width`: the terminal's columns. Below WIDE_COLUMNS a row takes two lines (the shape under the
-    benchmark, the interval under the ratio) so that both frameworks and the ratio fit in 80 columns."""
+    benchmark, the interval under the ratio) so that both frameworks and the ratio fit in 80 columns; with
+    three frameworks a number's spread and mark go under it too, and each pair's ratio takes a line."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     table_rows = rows(run)
+    frameworks = shown_frameworks(run)
+    stacked = len(frameworks) > 2
     with_peak = any(c.percent_of_peak is not None for r in table_rows for c in r.cells.values())
     narrow = width is not None and width < WIDE_COLUMNS + (PEAK_COLUMNS if with_peak else 0)
     # Narrow: a number's share of the peak goes under it, not in a column of its own.
@@ -49,19 +55,22 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     table = Table(
         title=Text(one_line(title)),
         title_justify="left",
-        caption=Text(MARKS_LEGEND),
+        caption=Text(legend(frameworks, table_rows)),
         caption_justify="left",
         # Narrow: no outer frame, so its four columns go to the numbers.
         box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
         show_edge=not narrow,
         pad_edge=not narrow,
+        # Narrow with three frameworks: a space before each column and the rule between, not a space each side.
+        padding=(0, 0, 0, 1) if narrow and stacked else (0, 1),
     )
     ratio = None if narrow else 2
     # Narrow: the metric wraps ("lower is better" under "us/op") before the benchmark's name does.
     table.add_column("benchmark", min_width=17 if narrow else None, ratio=None if narrow else 5)
     table.add_column("metric", min_width=7, max_width=9 if narrow else None, ratio=ratio)
-    table.add_column(PYTORCH.name, justify="right", no_wrap=True, ratio=ratio)
-    table.add_column(TENSORFLOW.name, justify="right", no_wrap=True, ratio=ratio)
+    stacked = narrow and stacked
+    for fw in frameworks:
+        table.add_column(identity(fw).name, justify="right", no_wrap=True, ratio=ratio)
     table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
     if peak_column:
         table.add_column("% of peak", justify="right", ratio=ratio)
@@ -71,7 +80,7 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
             c = row.cells.get(fw)
             if c is None:
                 return Text("-")
-            shown = Text(c.text(), style=STATUS_STYLES.get(c.status, ""))
+            shown = Text(c.text(stacked=stacked), style=STATUS_STYLES.get(c.status, ""))
             if narrow and c.percent_of_peak is not None:
                 shown.append(f"\n{c.percent_of_peak:.0f}% of peak")
             if c.throttled:
@@ -84,6 +93,6 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
         label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
         label.append(one_line(row.params), style="dim")
         ahead = Text(row.faster_text(short=True, narrow=narrow), style="dim" if row.within_noise or row.busy else "")
-        cells = [label, unit, show("torch"), show("tensorflow"), ahead]
+        cells = [label, unit, *(show(fw) for fw in frameworks), ahead]
         table.add_row(*cells, *([Text(row.peak_text())] if peak_column else []))
     return table

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fwadvisor.frameworks import identity
 from fwadvisor.profiler.documents import CurvePoint
 from fwadvisor.report import chart_axis
+from fwadvisor.report.columns import and_list
 from fwadvisor.report.model import CurveChart, RatioChart
 from fwadvisor.report.practice import percent
 from fwadvisor.report.profile_table import MARKS_LEGEND
@@ -20,7 +21,9 @@ from fwadvisor.safe_text import one_line
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # Each framework's points keep a shape of their own, so its lines part from the other's without colour.
-POINT_SHAPES = {"torch": "circle", "tensorflow": "square"}
+POINT_SHAPES = {"torch": "circle", "tensorflow": "square", "jax": "diamond"}
+# Wider lines drawn first, so that coinciding curves (the same initial weights) still show every colour.
+LINE_WIDTHS = {"tensorflow": 4, "jax": 3, "torch": 2}
 
 
 def _text(value: object) -> str:
@@ -82,16 +85,18 @@ def ratio_chart_svg(chart: RatioChart) -> str:
     centre = label_w + chart_w / 2
     half = chart_w / 2 - 4
     scale = axis_scale([bar.ratio for bar in chart.bars if bar.lead])
-    left, right = identity(chart_axis.LEFT_FRAMEWORK), identity(chart_axis.RIGHT_FRAMEWORK)
+    left, right = identity(chart.left), identity(chart.right)
 
     def x_of(framework: str, ratio: float) -> float:
         offset = chart_axis.bar_fraction(ratio, scale) * half
-        return centre - offset if chart_axis.side_of(framework) == "left" else centre + offset
+        return centre - offset if framework in (left.profiler_id, left.advisor_id) else centre + offset
 
     root = _root(
         width,
         height,
-        "fw-chart",
+        "fw-chart"
+        if (chart.left, chart.right) == (chart_axis.LEFT_FRAMEWORK, chart_axis.RIGHT_FRAMEWORK)
+        else f"fw-chart-{chart.left}-{chart.right}",
         f"How many times faster {left.name} or {right.name} ran each benchmark",
         f"Log scale centred on 1x (equal speed). Bars to the left: {left.name} ahead; bars to the right: "
         f"{right.name} ahead. Beside each bar: the ratio and its 95% interval. Faint dashed bars rest on unsteady "
@@ -169,6 +174,9 @@ def _point(parent: ET.Element, framework: str, x: float, y: float, tip: str) -> 
     colour = identity(framework).hex_colour
     if POINT_SHAPES.get(framework) == "circle":
         shape = _add(parent, "circle", cx=f"{x:.1f}", cy=f"{y:.1f}", r=3, fill=colour)
+    elif POINT_SHAPES.get(framework) == "diamond":
+        corners = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
+        shape = _add(parent, "polygon", points=corners, fill=colour)
     else:
         shape = _add(parent, "rect", x=f"{x - 4:.1f}", y=f"{y - 4:.1f}", width=8, height=8, fill=colour)
     _add(shape, "title", tip)
@@ -202,7 +210,7 @@ def curve_svg(chart: CurveChart) -> str:
     def y_of(value: float, low: float, high: float) -> float:
         return top + panel_h - (value - low) / ((high - low) or 1.0) * panel_h
 
-    names = " and ".join(identity(fw).name for fw in curves)
+    names = and_list([identity(fw).name for fw in curves])
     root = _root(width, height, ident, f"Training curves of the {chart.label}: {names}", _curve_description(curves))
     # title, measure, axis range, dash pattern, tick label and the exact value in a point's tooltip
     panels: tuple[tuple[str, str, float, float, str, Callable[[float], str], Callable[[float], str]], ...] = (
@@ -252,7 +260,7 @@ def curve_svg(chart: CurveChart) -> str:
         )
         # TensorFlow first and wider, PyTorch on top and thinner: the two runs start from the same
         # weights, so their curves often coincide, and both colours must still show.
-        for fw, points in sorted(curves.items(), key=lambda item: item[0] == "torch"):
+        for fw, points in sorted(curves.items(), key=lambda item: -LINE_WIDTHS.get(item[0], 2)):
             drawn = [(float(p.epoch), v) for p in points if (v := getattr(p, key)) is not None]
             if not drawn:
                 continue
@@ -263,7 +271,7 @@ def curve_svg(chart: CurveChart) -> str:
                 points=coords,
                 fill="none",
                 stroke=identity(fw).hex_colour,
-                stroke_width=2 if fw == "torch" else 4,
+                stroke_width=LINE_WIDTHS.get(fw, 2),
             )
             if dash:
                 line.set("stroke-dasharray", dash)
@@ -281,6 +289,8 @@ def _legend(root: ET.Element, frameworks: list[str], x: int, y: int) -> None:
         _add(root, "line", x1=x, y1=y - 4, x2=x + 24, y2=y - 4, stroke=colour, stroke_width=2)
         if POINT_SHAPES.get(fw) == "circle":
             _add(root, "circle", cx=x + 12, cy=y - 4, r=3, fill=colour)
+        elif POINT_SHAPES.get(fw) == "diamond":
+            _add(root, "polygon", points=f"{x + 12},{y - 8} {x + 16},{y - 4} {x + 12},{y} {x + 8},{y - 4}", fill=colour)
         else:
             _add(root, "rect", x=x + 9, y=y - 7, width=6, height=6, fill=colour)
         _add(root, "text", identity(fw).name, x=x + 30, y=y, fill="currentColor")

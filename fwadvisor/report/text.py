@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from fwadvisor.advisor.engine import EvidenceRef, Recommendation
 from fwadvisor.advisor.scoring import points_text
-from fwadvisor.frameworks import PYTORCH, TENSORFLOW
+from fwadvisor.frameworks import identity
 from fwadvisor.report import content as c
 from fwadvisor.report.advice_model import report_of
 from fwadvisor.report.model import Group, Item, ItemKind, Report, RunShown, Section, Table, Verdict
@@ -174,8 +174,9 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "") -> list[str]:
     return wrap_words(text, max(width, 40), indent=indent, hang=hang or indent)
 
 
-def _cell(c: Cell | None, narrow: bool = False) -> str:
-    """A number with its marks; narrow, the word for a busy or wrong number goes on a line of its own."""
+def _cell(c: Cell | None, narrow: bool = False, stacked: bool = False) -> str:
+    """A number with its marks; narrow, the word for a busy or wrong number goes on a line of its own;
+    `stacked` (narrow, three frameworks): its spread and mark too (Cell.text)."""
     from fwadvisor.profiler.documents import ResultStatus  # only with a run: not at start-up
 
     if c is None:
@@ -184,8 +185,8 @@ def _cell(c: Cell | None, narrow: bool = False) -> str:
     words += " throttled" if c.throttled else ""
     words = words.strip()
     if not words:
-        return c.text()
-    return f"{c.text()}\n{words}" if narrow else f"{c.text()} {words}"
+        return c.text(stacked)
+    return f"{c.text(stacked)}\n{words}" if narrow else f"{c.text()} {words}"
 
 
 Cells = list[list[str]]  # a row: each cell as its lines
@@ -210,8 +211,9 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
     """The speeds side by side: one line a row where that fits, else two (the interval under the
     ratio, a busy or wrong number's word under it), and where even that is too wide, the benchmark on
     a line of its own above its numbers. Nothing is cut: the ratio is the point of the table."""
-    head = ["benchmark", "metric", PYTORCH.name, TENSORFLOW.name, "ahead"]
-    right = frozenset({2, 3, 4})
+    head = ["benchmark", "metric", *(identity(fw).name for fw in speed.frameworks), "ahead"]
+    right = frozenset(range(2, len(head)))
+    stacked = len(speed.frameworks) > 2
     lines: list[str] = []
     for narrow in (False, True):
         table: list[Cells] = [[[h] for h in head]]
@@ -222,7 +224,7 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
             ahead = "-" if line.tone == "none" else row.faster_text(short=True, narrow=narrow)
             # A newline in a benchmark's name or unit cannot break its row.
             cells = [one_line(line.label), one_line(row.unit)]
-            cells += [_cell(row.cells.get(fw), narrow) for fw in ("torch", "tensorflow")]
+            cells += [_cell(row.cells.get(fw), narrow, stacked and narrow) for fw in speed.frameworks]
             table.append(
                 [
                     [cells[0]],
@@ -235,14 +237,15 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
         if max(len(text) for text in lines) <= width:
             break
         # Still too wide: each benchmark on a line of its own, its numbers under it.
-        numbers = _columns([shown[1:] for shown in table], frozenset({1, 2, 3}), 4)
+        numbers = _columns([shown[1:] for shown in table], frozenset(range(1, len(head) - 1)), 4)
         body = iter(numbers[2:])
         lines = ["  benchmark", *numbers[:2]]
         for shown in table[1:]:
             lines += wrap_words(shown[0][0], width, indent="  ", hang="    ")
             lines += [next(body) for _ in range(max(len(cell) for cell in shown[1:]))]
+    notes = [line for note in speed.notes for line in _wrap(note, width, indent="  ", hang="    ")]
     # The legend's "p20-p80" and "(low-high)" are signs: never broken at their hyphen.
-    return [*lines, "", *wrap_words(speed.legend, max(width, 40), indent="  ")]
+    return [*lines, *(["", *notes] if notes else []), "", *wrap_words(speed.legend, max(width, 40), indent="  ")]
 
 
 def _trust(notes: TrustNotes, width: int) -> list[str]:

@@ -21,15 +21,18 @@ from typing import Any, Final
 import tensorflow as tf
 
 from fwadvisor.bench import recipes
-from fwadvisor.bench.backends import NoGPUError
+from fwadvisor.bench.backends import NoGPUError, NotSupportedHere
+from fwadvisor.bench.backends.device_support import TENSORFLOW_ROCM_HINT, tensorflow_refusal
 from fwadvisor.bench.backends.tensorflow_adapter import FRAMEWORK as _FRAMEWORK
 from fwadvisor.bench.backends.tensorflow_adapter import TensorFlowAdapter
 from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import GpuProperties, Record
-from fwadvisor.profiler.protocol import Hello, Probe
+from fwadvisor.profiler.protocol import DEVICE_IDS, Hello, Probe
 
 FRAMEWORK: Final = _FRAMEWORK
 
+# The devices TensorFlow runs on as "GPU" devices: NVIDIA's CUDA, and AMD's with a ROCm build.
+GPU_DEVICES: Final = ("cuda", "rocm")
 _ADAPTER: TensorFlowAdapter | None = None
 _GPU_PROPERTIES: GpuProperties | None = None
 
@@ -105,10 +108,15 @@ def _no_gpu_message() -> str:
 def setup(device: str, threads: int | None) -> Hello:
     """Configure devices and threads; must run before any TensorFlow op in the process."""
     global _ADAPTER, _GPU_PROPERTIES
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
+    if device not in DEVICE_IDS:
+        raise ValueError(f"device must be one of {', '.join(DEVICE_IDS)}, not {device!r}")
+    refusal = tensorflow_refusal(device)
+    if refusal is not None:  # before any device is touched: Apple and Intel GPUs have no TF path
+        raise NotSupportedHere(refusal)
+    if device == "rocm" and not tf.test.is_built_with_rocm():
+        raise NoGPUError(f"TensorFlow {tf.__version__} is not a ROCm build. {TENSORFLOW_ROCM_HINT}")
     gpus = tf.config.list_physical_devices("GPU")
-    if device == "cuda" and not gpus:
+    if device in GPU_DEVICES and not gpus:
         raise NoGPUError(_no_gpu_message())
     if _ADAPTER is not None:
         # TensorFlow fixes devices and thread pools when its runtime starts: a second setup can only
@@ -128,7 +136,7 @@ def setup(device: str, threads: int | None) -> Hello:
     if threads is not None:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-    if device == "cuda":
+    if device in GPU_DEVICES:
         details: dict[str, Any] = {}
         try:
             details = dict(tf.config.experimental.get_device_details(gpus[0]))
@@ -139,7 +147,7 @@ def setup(device: str, threads: int | None) -> Hello:
             name=details.get("device_name", gpus[0].name),
             compute_capability=".".join(map(str, capability)) if capability else None,
         )
-        label = f"cuda:0 {_GPU_PROPERTIES.name}"
+        label = f"{device}:0 {_GPU_PROPERTIES.name}"
     else:
         label = "cpu"
     intra = tf.config.threading.get_intra_op_parallelism_threads()

@@ -23,6 +23,7 @@ from torch import nn
 
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends.torch_copies import TorchCopyParts
+from fwadvisor.bench.backends.torch_devices import LSTM_KERNELS, empty_cache, synchronizer
 from fwadvisor.bench.backends.torch_transformer import TorchTransformerParts
 from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, ImageLayout, Trainer
 from fwadvisor.bench.recipes.timed_call import Kernel
@@ -106,16 +107,24 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
         "torch.export.export (dynamic batch) + torch.export.save; reloaded with torch.export.load(...).module()"
     )
 
-    def __init__(self, device: torch.device, label: str, threads: int, l2_cache_bytes: int | None) -> None:
+    def __init__(
+        self,
+        device: torch.device,
+        label: str,
+        threads: int,
+        l2_cache_bytes: int | None,
+        device_id: str | None = None,
+    ) -> None:
         self.torch_device = device
-        self.device = device.type
+        # The run's device id ("rocm" where torch's own type is "cuda"); torch calls take torch_device.
+        self.device = device_id or device.type
         self.label = label
         self.threads = threads
         self.l2_cache_bytes = l2_cache_bytes
         self.version = str(torch.__version__)
-        # CUDA kernels run asynchronously: only a synchronize makes the clock see the finished work.
-        self.sync: Callable[[], None] = torch.cuda.synchronize if self.cuda else _no_sync
-        self.lstm_kernel = "cuDNN" if self.cuda else "native CPU kernel"
+        # GPU kernels run asynchronously: only a synchronize makes the clock see the finished work.
+        self.sync: Callable[[], None] = synchronizer(device) or _no_sync
+        self.lstm_kernel = LSTM_KERNELS.get(self.device, "native CPU kernel")
 
     @property
     def cuda(self) -> bool:
@@ -137,12 +146,11 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
             raise MemoryError(f"out of device memory: {first_line(exc)}") from exc
         except RuntimeError as exc:
             if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
-                where = "device" if self.cuda else "host"
+                where = "device" if self.gpu else "host"
                 raise MemoryError(f"out of {where} memory: {first_line(exc)}") from exc
             raise
         finally:
-            if self.cuda:
-                torch.cuda.empty_cache()  # give cached blocks back so the next case starts clean
+            empty_cache(self.torch_device)  # give cached blocks back so the next case starts clean
 
     def set_precision(self, dtype: str) -> PrecisionFlags:
         """Set TF32 explicitly (torch's defaults differ for matmul and cuDNN) and record what is in force."""
@@ -313,10 +321,10 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
         autocast: Callable[[], AbstractContextManager[Any]] = (
             contextlib.nullcontext
             if mixed is None
-            else functools.partial(torch.autocast, self.device, dtype=AUTOCAST_DTYPES[mixed])
+            else functools.partial(torch.autocast, self.torch_device.type, dtype=AUTOCAST_DTYPES[mixed])
         )
         # fp16's narrow range needs loss scaling; bf16 has float32's exponent range and needs none.
-        scaler = torch.amp.GradScaler(self.device) if mixed == "fp16" else None
+        scaler = torch.amp.GradScaler(self.torch_device.type) if mixed == "fp16" else None
 
         def forward_loss() -> torch.Tensor:
             with autocast():
@@ -342,7 +350,7 @@ class TorchAdapter(TorchTransformerParts, TorchCopyParts):
         if mixed is None:
             return Trainer(step, loss)
         precision: PrecisionFlags = {
-            "mixed_precision": f"torch.autocast('{self.device}', dtype={AUTOCAST_DTYPES[mixed]})",
+            "mixed_precision": f"torch.autocast('{self.torch_device.type}', dtype={AUTOCAST_DTYPES[mixed]})",
             "loss_scaling": "torch.amp.GradScaler (dynamic)" if scaler else "none (bf16 has float32's range)",
             "weights": "float32",
             "loss": "float32",

@@ -11,12 +11,12 @@ from typing import Final
 import torch
 
 from fwadvisor.bench import recipes
-from fwadvisor.bench.backends import NoGPUError
+from fwadvisor.bench.backends import torch_devices
 from fwadvisor.bench.backends.torch_adapter import FRAMEWORK as _FRAMEWORK
 from fwadvisor.bench.backends.torch_adapter import TorchAdapter
 from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.documents import GpuProperties, Record
-from fwadvisor.profiler.protocol import Hello, Probe
+from fwadvisor.profiler.protocol import DEVICE_IDS, Hello, Probe
 
 FRAMEWORK: Final = _FRAMEWORK
 
@@ -53,22 +53,13 @@ def probe() -> Probe:
 
 
 def setup(device: str, threads: int | None, index: int = 0) -> Hello:
-    """Pick the device and thread counts; raises NoGPUError for "cuda" without a usable GPU. `index`:
-    which GPU (a cluster rank uses cuda:LOCAL_RANK)."""
+    """Pick the device and thread counts; raises NoGPUError for a GPU this torch cannot use. `device` is
+    a run's device id (cpu, cuda, rocm, mps, xpu; torch_devices maps it to torch's). `index`: which
+    GPU (a cluster rank uses cuda:LOCAL_RANK)."""
     global _ADAPTER
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
-        if _build() == "cpu":
-            raise NoGPUError(
-                f"torch {torch.__version__} was built without CUDA: install a CUDA build "
-                "(the command for your system is on https://pytorch.org/get-started/locally/)"
-                ", or run with --device cpu"
-            )
-        raise NoGPUError(
-            f"torch {torch.__version__} ({_build()}) sees no usable GPU: check the driver "
-            "with nvidia-smi (rocm-smi on AMD) and CUDA_VISIBLE_DEVICES, or run with --device cpu"
-        )
+    if device not in DEVICE_IDS:
+        raise ValueError(f"device must be one of {', '.join(DEVICE_IDS)}, not {device!r}")
+    torch_devices.check(device)
     if threads is not None:
         torch.set_num_threads(threads)
         try:
@@ -76,23 +67,17 @@ def setup(device: str, threads: int | None, index: int = 0) -> Hello:
         except RuntimeError:
             pass  # only settable once, before inter-op work starts; intra-op threads are what count here
     gpu_properties: GpuProperties | None = None
-    if device == "cuda":
-        torch.cuda.set_device(index)
-        props = torch.cuda.get_device_properties(index)
-        gpu_properties = GpuProperties(
-            name=props.name,
-            total_memory_bytes=int(props.total_memory),
-            sm_count=int(props.multi_processor_count),
-            compute_capability=f"{props.major}.{props.minor}",
-            l2_cache_bytes=getattr(props, "L2_cache_size", None),
-        )
-        label = f"cuda:{index} {props.name}"
-        dev = torch.device("cuda", index)
+    kind = torch_devices.torch_type(device)
+    if device == "cpu":
+        label, dev = "cpu", torch.device("cpu")
     else:
-        label = "cpu"
-        dev = torch.device("cpu")
+        if kind == "cuda":
+            torch.cuda.set_device(index)
+        label, gpu_properties = torch_devices.properties(device, index)
+        # MPS has one device and no index.
+        dev = torch.device(kind) if device == "mps" else torch.device(kind, index)
     l2_cache_bytes = gpu_properties.l2_cache_bytes if gpu_properties else None
-    _ADAPTER = TorchAdapter(dev, label, torch.get_num_threads(), l2_cache_bytes)
+    _ADAPTER = TorchAdapter(dev, label, torch.get_num_threads(), l2_cache_bytes, device_id=device)
     return recipes.hello(_ADAPTER, gpu_properties, build_info())
 
 
