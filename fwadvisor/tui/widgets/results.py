@@ -75,6 +75,18 @@ def narrow_unit(unit: Text) -> str:
     return unit.plain.replace(" (lower is better)", " ↓better")
 
 
+def spread_below(number: Text) -> Text:
+    """ "19.76 ±15% !" as "19.76 !" over a dim "±15%": three numbers side by side fit 80 columns so."""
+    words = number.plain.split(" ")
+    spread = [word for word in words if word.startswith("±")]
+    if not spread or "\n" in number.plain:
+        return number
+    style = number.style
+    moved = Text(" ".join(word for word in words if not word.startswith("±")), style=style)
+    moved.append("\n" + " ".join(spread), style="dim")
+    return moved
+
+
 @dataclass
 class Entry:
     """What one table row shows, kept apart from the columns so the table can be laid out again."""
@@ -167,7 +179,9 @@ class ResultsView(Vertical):
             values["benchmark"] = entry.label + Text("\n") + Text(narrow_unit(entry.unit), style="dim")
         for fw in self.frameworks:
             number = entry.numbers.get(fw, dim(NOT_MEASURED)).copy()
-            if self.narrow and not unit_once and entry.unit.plain and number.plain not in NO_UNIT_UNDER:
+            if unit_once:
+                number = spread_below(number)
+            elif self.narrow and not unit_once and entry.unit.plain and number.plain not in NO_UNIT_UNDER:
                 number.append("\n")
                 number.append_text(Text(narrow_unit(entry.unit), style="dim"))
             values[fw] = number
