@@ -215,8 +215,11 @@ class ProgressPanel(Vertical):
     def waiting(self, chosen: list[str], missing: set[str]) -> None:
         """A run is starting: the bars pulse until the number of cases is known."""
         for fw in PROFILER_IDS:
+            if fw in missing:
+                self.show_missing(fw)
+                continue
             self.bar(fw).update(total=None if fw in chosen else 1, progress=0)
-            self.note(fw, "waiting" if fw in chosen else not_installed_text(fw) if fw in missing else "not chosen")
+            self.note(fw, "waiting" if fw in chosen else "not chosen")
 
     def begin(self, frameworks: list[str], cases: int) -> None:
         for fw in frameworks:
@@ -234,8 +237,10 @@ class ProgressPanel(Vertical):
         """How each worker of a finished run ended; one cancelled before it began was not run at all.
         A framework the run did not have says so (or how to install it, when it is `missing`)."""
         for fw in PROFILER_IDS:
-            if fw not in workers:
-                self.note(fw, not_installed_text(fw) if fw in missing else "not in this run")
+            if fw in missing:
+                self.show_missing(fw)
+            elif fw not in workers:
+                self.note(fw, "not in this run")
                 self.bar(fw).update(total=1, progress=0)
         for fw, worker in workers.items():
             note = WORKER_NOTES.get(worker.status, worker.status)
@@ -248,9 +253,14 @@ class ProgressPanel(Vertical):
             if bar.total is None or not bar.progress:  # a saved run, or one shown again: the bar says it ended
                 bar.update(total=1, progress=0 if worker.status == "cancelled" else 1)
 
-    def not_installed(self, missing: set[str]) -> None:
+    def not_installed(self, missing: Collection[str]) -> None:
         for fw in missing:
-            self.note(fw, not_installed_text(fw))
+            self.show_missing(fw)
+
+    def show_missing(self, framework: str) -> None:
+        # No run can fill its bar: the line gives the bar's room to the pip command, whole at 80 columns.
+        self.bar(framework).display = False
+        self.note(framework, not_installed_text(framework))
 
     def not_run(self, frameworks: list[str]) -> None:
         for fw in frameworks:
