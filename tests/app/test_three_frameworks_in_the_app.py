@@ -6,6 +6,7 @@ keeps its two columns; a framework with no path to the device reads "⊘ not sup
 
 from __future__ import annotations
 
+import msgspec
 from test_tui_80x24 import SAVED, saved_run, shown_lines
 from test_tui_trust import save_run_file
 from textual.widgets import Button, Checkbox, DataTable, Label, Select, Static
@@ -13,16 +14,16 @@ from tui_helpers import status_text, wait_for
 
 from conftest import FIXTURES
 from fwadvisor.paths import runs_dir
-from fwadvisor.profiler.documents import Record
+from fwadvisor.profiler.documents import RunDocument, WorkerSummary
 from fwadvisor.profiler.records import unsupported_record
 from fwadvisor.profiler.run_file import load_run
 from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.report.profile_table import rows
 from fwadvisor.tui.app import FwAdvisorApp, make_app
+from fwadvisor.tui.messages import ProcessFailed, RunFinished
 from fwadvisor.tui.screens.row_details import RowDetailsScreen
 from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls
 from fwadvisor.tui.widgets.ratio_chart import RatioChart
-from fwadvisor.tui.widgets.results import ResultsView
 
 THREE_FRAMEWORKS = FIXTURES / "runs" / "real-tiny-cpu-3fw.json"
 
@@ -43,14 +44,19 @@ def save_three_framework_run() -> int:
     return len(rows(load_run(THREE_FRAMEWORKS)))
 
 
-def unsupported_tf_conv2d(reason: str) -> list[Record]:
-    """The fixture's records with TensorFlow's conv2d "not supported here" (records.unsupported_record)."""
-    return [
+def unsupported_tensorflow(reason: str) -> RunDocument:
+    """The fixture's run as it ends where TensorFlow has no path to the device: its worker "not_supported",
+    each of its cases a record that says why (records.unsupported_record)."""
+    document = load_run(THREE_FRAMEWORKS)
+    results = [
         unsupported_record(r.benchmark, r.framework, reason, device=r.device, params=r.params, dtype=r.dtype)
-        if r.framework == "tensorflow" and r.benchmark == "conv2d"
+        if r.framework == "tensorflow"
         else r
-        for r in load_run(THREE_FRAMEWORKS).results
+        for r in document.results
     ]
+    workers = dict(document.workers)
+    workers["tensorflow"] = WorkerSummary(status="not_supported", error=reason)
+    return msgspec.structs.replace(document, results=results, workers=workers)
 
 
 async def open_profiler(app: FwAdvisorApp, pilot, row_count: int) -> DataTable:
@@ -133,11 +139,18 @@ async def test_a_real_three_framework_run_shows_three_columns_and_every_pair_who
         await pilot.press("escape")
         await pilot.pause(0.2)
 
-        # The same run where TensorFlow had no path to the device for conv2d (as the session records it).
+        # The same run had TensorFlow no path to the device (as the session records it): it ends so.
         reason = "TensorFlow has no maintained GPU path on Apple silicon (test)"
-        results = app.screen.query_one(ResultsView)
-        results.show_records(unsupported_tf_conv2d(reason), final=True, frameworks=("torch", "tensorflow", "jax"))
-        await pilot.pause(0.2)
+        # Said as the worker says it, never as a problem to fix.
+        app.screen.post_message(ProcessFailed("tensorflow", reason, None, kind="not_supported"))
+        await pilot.pause(0.3)
+        assert f"⊘ TensorFlow: {reason}" in status_text(app) and "✗" not in status_text(app)
+        app.screen.post_message(RunFinished(unsupported_tensorflow(reason), None, "not saved in this test"))
+        await pilot.pause(0.5)
+        status = status_text(app)
+        assert f"⊘ TensorFlow: {reason}" in status and "✗" not in status, status
+        note = str(app.screen.query_one("#progress-note-tensorflow", Label).content)
+        assert note == "⊘ not supported here", note
         table.focus()
         table.move_cursor(row=1)  # conv2d, the second row
         await pilot.pause(0.2)

@@ -23,7 +23,7 @@ from textual.widgets import Button, Footer, Header, Select, Static
 from fwadvisor.advisor.cluster_evidence import plumbing_note
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
-from fwadvisor.profiler.documents import Record, RunDocument
+from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.report.profile_model import busy_sentences
@@ -42,7 +42,7 @@ from fwadvisor.tui.messages import (
     RunFinished,
     RunStarted,
 )
-from fwadvisor.tui.profile_run import RunRequest, finish_notice
+from fwadvisor.tui.profile_run import RunRequest, finish_notice, unsupported_sentences
 from fwadvisor.tui.saved_runs import saved_run_label
 from fwadvisor.tui.screens.profiler_help import PROFILER_HELP
 from fwadvisor.tui.screens.run_evidence import RunEvidenceScreen
@@ -96,6 +96,8 @@ class ProfilerScreen(RunEvidenceScreen):
     problems: var[list[str]] = var(list, init=False)
     # The frameworks whose run was busy (said under the status, with the evidence line).
     busy_notes: var[list[str]] = var(list, init=False)
+    # Frameworks with no path to the run's device, with the reason: a result, not a problem.
+    unsupported: var[list[str]] = var(list, init=False)
     # A CPU run of the cluster suite: what its numbers do and do not say (every report says it too).
     cluster_note: var[str] = var("", init=False)
     showing_curves: var[bool] = var(False, init=False, toggle_class="-curves")
@@ -113,7 +115,8 @@ class ProfilerScreen(RunEvidenceScreen):
         self.view_chosen = False
         # The areas each handler hands its part to (made here, so they are typed attributes, not queries).
         self.machine = EnvironmentPanel(id="profiler-env")
-        self.controls = RunControls(self.framework_installed, id="profiler-controls")
+        # The app's answer to "is it installed" (make_app's `installed`), asked once the screen is in the app.
+        self.controls = RunControls(lambda fw: self.state.framework_installed(fw), id="profiler-controls")
         self.progress = ProgressPanel(id="profiler-progress")
         self.machine_line = MachineLine(id="profiler-machine")
         self.results = ResultsView(id="profiler-results-view")
@@ -130,10 +133,6 @@ class ProfilerScreen(RunEvidenceScreen):
             yield Static(id="profiler-status")
         yield self.results
         yield Footer()
-
-    def framework_installed(self, framework: str) -> bool:
-        # The app's answer (make_app's `installed`), asked once the screen is in the app.
-        return self.state.framework_installed(framework)
 
     def on_mount(self) -> None:
         self.progress.not_installed(self.controls.missing)
@@ -153,6 +152,7 @@ class ProfilerScreen(RunEvidenceScreen):
         self.show_curves(saved.results)
         self.progress.show_outcomes(saved.workers, self.controls.missing)
         self.cluster_note = plumbing_note(saved)
+        self.unsupported = unsupported_sentences(saved)
         self.status = f"Last saved run: {saved_run_label(saved)}. r runs again."
 
     def on_resize(self, event: Resize) -> None:
@@ -205,9 +205,11 @@ class ProfilerScreen(RunEvidenceScreen):
             text.append("\n✗ " + clean(line), style="red")
         for line in self.busy_notes:
             text.append("\n" + clean(line), style=BUSY_COLOUR)
+        for line in self.unsupported:
+            text.append(f"\n{STATUS_MARKS[ResultStatus.UNSUPPORTED]} " + clean(line), style="dim")
         self.query_one("#profiler-status", Static).update(text)
 
-    watch_problems = watch_evidence = watch_busy_notes = watch_cluster_note = watch_status
+    watch_problems = watch_evidence = watch_busy_notes = watch_cluster_note = watch_unsupported = watch_status
 
     @property
     def has_curves(self) -> bool:
@@ -259,7 +261,7 @@ class ProfilerScreen(RunEvidenceScreen):
         self.profiling = True
         self.progress.waiting(chosen, controls.missing)
         waiting = "" if self.host.machine_check.known.is_set() else " (waiting for the machine check to finish)"
-        self.problems, self.busy_notes, self.cluster_note = [], [], ""
+        self.problems, self.busy_notes, self.cluster_note, self.unsupported = [], [], "", []
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
         self.app_progress(f"Profiling: starting suite {controls.chosen_suite}")
         # The App owns the run (it goes on while another screen shows); this screen hears how it goes.
@@ -347,6 +349,9 @@ class ProfilerScreen(RunEvidenceScreen):
             self.machine_line.show(message.framework, message.sample)
 
     def on_process_failed(self, message: ProcessFailed) -> None:
+        if message.kind == "not_supported":  # not a failure: the reason is said, without a fix
+            self.unsupported = [*self.unsupported, f"{display_name(message.framework)}: {message.error}"]
+            return
         # Say it now, not at the end: the other framework may still take a minute.
         hint = f" Fix: {message.hint}" if message.hint else ""
         self.problems = [*self.problems, f"{display_name(message.framework)}: {message.error}.{hint}"]
@@ -388,6 +393,7 @@ class ProfilerScreen(RunEvidenceScreen):
             )
         )
         self.busy_notes = busy_sentences(document)
+        self.unsupported = unsupported_sentences(document)
         self.cluster_note = plumbing_note(document)
         if document.cancelled:
             self.status = (

@@ -54,6 +54,12 @@ def not_installed_text(framework: str) -> str:
     return f"✗ {NOT_INSTALLED}: {INSTALL_HINTS.get(framework, f'pip install {framework}')}"
 
 
+def outcome_note(status: str, wall_s: float | None) -> str:
+    """How a worker ended, with its time ("done in 2.0 s"); "not supported here" has no time to give."""
+    words = WORKER_NOTES.get(status, status)
+    return words if status == "not_supported" else f"{words} in {wall_s or 0:.1f} s"
+
+
 def ordered_suites() -> list[str]:
     names = list(suite_paths())
     builtin = [name for name in BUILTIN_ORDER if name in names]
@@ -231,7 +237,7 @@ class ProgressPanel(Vertical):
     def process_ended(self, framework: str, summary: WorkerSummary) -> None:
         bar = self.bar(framework)
         bar.update(total=bar.total or 1, progress=bar.total or 1)
-        self.note(framework, f"{WORKER_NOTES.get(summary.status, summary.status)} in {summary.wall_s:.1f} s")
+        self.note(framework, outcome_note(summary.status, summary.wall_s))
 
     def show_outcomes(self, workers: dict[str, WorkerSummary], missing: Collection[str] = ()) -> None:
         """How each worker of a finished run ended; one cancelled before it began was not run at all.
@@ -243,11 +249,9 @@ class ProgressPanel(Vertical):
                 self.note(fw, "not in this run")
                 self.bar(fw).update(total=1, progress=0)
         for fw, worker in workers.items():
-            note = WORKER_NOTES.get(worker.status, worker.status)
+            note = outcome_note(worker.status, worker.wall_s)
             if worker.status == "cancelled" and not worker.returncode and not worker.wall_s:
                 note = "not run (cancelled)"
-            else:
-                note += f" in {worker.wall_s or 0:.1f} s"
             self.note(fw, note)
             bar = self.bar(fw)
             if bar.total is None or not bar.progress:  # a saved run, or one shown again: the bar says it ended
