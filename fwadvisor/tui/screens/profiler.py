@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.reactive import var
-from textual.widgets import Button, Footer, Header, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Select, Static
 
 from fwadvisor.advisor.cluster_evidence import plumbing_note
 from fwadvisor.frameworks import display_name
@@ -136,6 +136,7 @@ class ProfilerScreen(RunEvidenceScreen):
 
     def on_mount(self) -> None:
         self.progress.not_installed(self.controls.missing)
+        self.results.show_frameworks(self.controls.chosen_frameworks())
         self.status = "Pick a suite and the frameworks, then press r (or Run)."
         # After the first paint: looking up the last saved run reads a file (see AdvisorState).
         self.call_after_refresh(self.show_saved_runs)
@@ -174,6 +175,11 @@ class ProfilerScreen(RunEvidenceScreen):
             self.progress.not_installed(self.controls.missing)
             if not self.results.has_rows:
                 self.status = suite_description(self.controls.chosen_suite, self.controls.device)
+
+    @on(Checkbox.Changed)
+    def frameworks_chosen(self) -> None:
+        if not self.profiling:
+            self.results.show_frameworks(self.controls.chosen_frameworks())
 
     @on(Select.Changed, "#profiler-suite")
     def suite_chosen(self) -> None:

@@ -170,6 +170,11 @@ class ResultsView(Vertical):
         self.frameworks = ordered
         return True
 
+    def show_frameworks(self, frameworks: Collection[str]) -> None:
+        """Before any numbers: a column per framework that would run (the ticked boxes)."""
+        if not self.entries and self.set_frameworks(frameworks):
+            self.lay_out()
+
     def cells(self, entry: Entry) -> dict[str, Text]:
         """The entry's cells for the current layout."""
         values: dict[str, Text] = {"benchmark": entry.label, "metric": entry.unit, "peak": entry.peak}
