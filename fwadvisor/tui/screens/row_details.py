@@ -115,7 +115,7 @@ def pair_lines(row: Row) -> Text:
             if lead.within_noise:
                 text.append(": it holds 1.0, so the lead may be noise")
         if mark:
-            text.append(f" ({STATUS_WORDS[row.pair_status(lead)]}: not used as evidence)")
+            text.append(f"; {STATUS_WORDS[row.pair_status(lead)]}: not used as evidence")
     return text
 
 
