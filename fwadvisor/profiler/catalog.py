@@ -275,11 +275,19 @@ UNIFIED_MEMORY_SKIP: Final = (
 )
 
 
-def device_skip(benchmark: str, device: str) -> str | None:
-    """Why `benchmark` does not run on `device` although the device is a GPU (its record says so as
-    `skipped`); None when it runs."""
+# TF32 is a tensor-core math mode of NVIDIA's GPUs (and AMD's CDNA3 through ROCm); Apple's GPU has none,
+# so a "tf32" case there would run fp32 under a tf32 label.
+NO_TF32_DEVICES: Final = frozenset({"mps"})
+NO_TF32_SKIP: Final = "skipped: Apple silicon's GPU has no TF32 mode; the fp32 case is its float32 number"
+
+
+def device_skip(benchmark: str, device: str, dtype: str | None = None) -> str | None:
+    """Why a case of `benchmark` does not run on `device` although the device is a GPU (its record
+    says so as `skipped`); None when it runs."""
     if device in UNIFIED_MEMORY_DEVICES and benchmark in HOST_LINK_BENCHMARKS:
         return UNIFIED_MEMORY_SKIP
+    if device in NO_TF32_DEVICES and dtype == "tf32":
+        return NO_TF32_SKIP
     return None
 
 

@@ -130,7 +130,7 @@ def split_cases(framework: str, cases: Sequence[Case], device: str, environment:
     split = FrameworkCases()
     groups: dict[tuple[int, bool], LaunchGroup] = {}
     for index, case in enumerate(cases):
-        skip = device_skip(case.benchmark, device)
+        skip = device_skip(case.benchmark, device, case.dtype)
         if skip is not None:
             record = failed_record(case.benchmark, framework, skip, device=device, params=case.params, dtype=case.dtype)
             split.answered[index] = msgspec.structs.replace(record, error=None, skipped=skip)

@@ -16,7 +16,7 @@ from typing import Final
 
 import msgspec
 
-from fwadvisor.frameworks import display_name
+from fwadvisor.frameworks import OPTIONAL_PROFILER_IDS, display_name
 from fwadvisor.profiler.benchmark_spec import Params
 from fwadvisor.profiler.catalog import LOWER_IS_BETTER
 from fwadvisor.profiler.documents import (
@@ -225,7 +225,12 @@ def setup_differences(first: RunDocument, second: RunDocument) -> list[SetupDiff
             differences.append(_differs(label, read(first), read(second), unit))
     for framework in sorted(set(a.versions) | set(b.versions)):
         old, new = _text(a.versions.get(framework)), _text(b.versions.get(framework))
-        if old != new:
+        if framework in OPTIONAL_PROFILER_IDS and (framework in a.versions) != (framework in b.versions):
+            # An optional framework (JAX) that ran in one run only is no version difference.
+            run = "first" if framework in a.versions else "second"
+            name = display_name(framework)
+            differences.append(SetupDifference(f"{name} versions", old, new, f"{name} ran in the {run} run only"))
+        elif old != new:
             name = display_name(framework)
             differences.append(
                 SetupDifference(
@@ -277,6 +282,9 @@ def _row(record: Record, other: Record) -> ComparisonRow:
             verdict = BEYOND if beyond_noise(low, high) else WITHIN
         else:
             note = NO_INTERVAL
+    elif ResultStatus.UNSUPPORTED in statuses:  # a result of its own, never called a failure
+        runs = [run for run, status in zip(RUNS, statuses, strict=True) if status is ResultStatus.UNSUPPORTED]
+        note = "not supported here in " + ("both runs" if len(runs) == 2 else f"the {runs[0]} run")
     else:
         note = "failed or wrong in one run"
     stopped = [status for status in statuses if status not in COMPARABLE]
@@ -330,7 +338,9 @@ def compare_documents(first: RunDocument, second: RunDocument) -> RunComparison:
         other = second_by_key.get(_key(record))
         if other is None:
             continue
-        if record.precision != other.precision and not flag_warned:
+        # A case "not supported here" ran nothing: it has no flags to differ.
+        unsupported = ResultStatus.UNSUPPORTED in (classify(record), classify(other))
+        if record.precision != other.precision and not flag_warned and not unsupported:
             warnings.append(
                 f"precision flags differ ({record.benchmark} {record.framework}: "
                 f"{record.precision} vs {other.precision})"

@@ -22,7 +22,11 @@ import psutil
 from fwadvisor.profiler.run_environment import CpuInfo, Environment, FrameworkInfo, GpuDevice, GpuInfo
 from fwadvisor.profiler.runner import probe_framework
 
-FRAMEWORK_PACKAGES = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly")}
+FRAMEWORK_PACKAGES = {
+    "torch": ("torch",),
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-rocm", "tf-nightly"),
+    "jax": ("jax",),
+}
 CPU_GOVERNOR_FILE = "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"
 
 

@@ -1,4 +1,6 @@
-"""95% intervals on ratios of two timed results: PyTorch against TensorFlow, or a run against an earlier one.
+"""95% intervals on ratios of two timed results: one framework against another (every pair of a run's
+frameworks: report.profile_table.Row.pair_leads calls speed_interval per pair; framework_comparisons is
+PyTorch against TensorFlow, the advice's question), or a run against an earlier one.
 
 Method: a percentile bootstrap of the ratio of medians (Efron and Tibshirani, ch. 13; what
 scipy.stats.bootstrap's "percentile" method computes). Each record keeps its raw samples (seconds

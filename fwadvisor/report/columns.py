@@ -19,7 +19,7 @@ PAIR: tuple[str, ...] = (PYTORCH.profiler_id, TENSORFLOW.profiler_id)
 _UNSUPPORTED = ResultStatus.UNSUPPORTED
 UNSUPPORTED_LEGEND = (
     f"{STATUS_MARKS[_UNSUPPORTED]} {STATUS_WORDS[_UNSUPPORTED]}: the framework has no maintained path to "
-    "this device (the reason is under the table); neither a result nor a failure."
+    "this device (the reason is under the table): a result, not a failure, and never evidence."
 )
 
 
@@ -48,11 +48,18 @@ def pairs_legend(frameworks: Iterable[str]) -> str:
     )
 
 
-def legend(frameworks: Iterable[str], table_rows: Iterable[Row]) -> str:
+# Said under a narrow table of three frameworks, whose ratio lines leave their intervals out.
+INTERVALS_LEFT_OUT = "Each ratio's 95% interval shows from 100 columns, and in the reports."
+
+
+def legend(frameworks: Iterable[str], table_rows: Iterable[Row], intervals_shown: bool = True) -> str:
     """MARKS_LEGEND, then the pairs' and the "not supported" sign's meaning where the table needs them
-    (a run of PyTorch and TensorFlow on a device both support reads exactly MARKS_LEGEND)."""
+    (a run of PyTorch and TensorFlow on a device both support reads exactly MARKS_LEGEND).
+    `intervals_shown`: False for a narrow table of three, which then says where the intervals are."""
     unsupported = any(c.status is _UNSUPPORTED for row in table_rows for c in row.cells.values())
-    extra = [pairs_legend(frameworks), UNSUPPORTED_LEGEND if unsupported else ""]
+    pairs = pairs_legend(frameworks)
+    left_out = INTERVALS_LEFT_OUT if pairs and not intervals_shown else ""
+    extra = [pairs, left_out, UNSUPPORTED_LEGEND if unsupported else ""]
     return " ".join([MARKS_LEGEND, *(text for text in extra if text)])
 
 

@@ -206,7 +206,7 @@ def ahead_text(row: Row, short: bool = False, frameworks: Sequence[str] = PAIR) 
     named pair per line, each with its own mark (the words of the doubt are the legend's)."""
     if row.three_way and (leads := row.pair_leads()):
         doubtful = any(row.pair_status(lead) is not ResultStatus.OK for lead in leads)
-        return row.faster_text(short), "wide" if doubtful else "ok"
+        return row.faster_text(short=True), "wide" if doubtful else "ok"  # "≈": three lines stay short
     if row.faster is not None:
         # faster_text ends in the ratio's mark (Row.ratio_mark); the words say it once more.
         words = RATIO_DOUBT.get(row.ratio_status)
@@ -265,7 +265,9 @@ def _ratio_charts(lines: list[SpeedLine], frameworks: Sequence[str]) -> list[Rat
     first when both are shown."""
     if tuple(frameworks) == PAIR or len(frameworks) < 2:
         return [_ratio_chart(lines)]
-    return [_pair_chart(lines, left, right) for left, right in combinations(frameworks, 2)]
+    charts = [_pair_chart(lines, left, right) for left, right in combinations(frameworks, 2)]
+    # A pair with no bar at all (JAX not supported here) says so in the table's notes, not in an empty chart.
+    return charts[:1] + [chart for chart in charts[1:] if any(bar.lead for bar in chart.bars)]
 
 
 def _pair_chart(lines: list[SpeedLine], left: str, right: str) -> RatioChart:

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 # more, a GPU run's share of the peak in a column of its own).
 WIDE_COLUMNS = 100
 PEAK_COLUMNS = 20
+# Three frameworks below this many columns: the metric goes under the shape and the columns take the
+# frameworks' short names ("torch", "TF", "JAX"), so that a 60-column terminal still holds the table.
+TIGHT_COLUMNS = 78
 
 
 def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
@@ -55,7 +58,7 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     table = Table(
         title=Text(one_line(title)),
         title_justify="left",
-        caption=Text(legend(frameworks, table_rows)),
+        caption=Text(legend(frameworks, table_rows, intervals_shown=not (narrow and stacked))),
         caption_justify="left",
         # Narrow: no outer frame, so its four columns go to the numbers.
         box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
@@ -69,8 +72,13 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
     table.add_column("benchmark", min_width=17 if narrow else None, ratio=None if narrow else 5)
     table.add_column("metric", min_width=7, max_width=9 if narrow else None, ratio=ratio)
     stacked = narrow and stacked
+    tight = stacked and width is not None and width < TIGHT_COLUMNS
+    if tight:
+        table.columns.pop()  # the metric goes under the shape
+        table.columns[0].min_width = 14
     for fw in frameworks:
-        table.add_column(identity(fw).name, justify="right", no_wrap=True, ratio=ratio)
+        name = identity(fw).short if tight else identity(fw).name
+        table.add_column(name, justify="right", no_wrap=True, ratio=ratio)
     table.add_column("ahead", justify="right", no_wrap=True, ratio=ratio)
     if peak_column:
         table.add_column("% of peak", justify="right", ratio=ratio)
@@ -93,6 +101,9 @@ def render_rich_table(run: RunDocument, width: int | None = None) -> Table:
         label = Text(one_line(f"{row.benchmark} {row.dtype}") + "\n")
         label.append(one_line(row.params), style="dim")
         ahead = Text(row.faster_text(short=True, narrow=narrow), style="dim" if row.within_noise or row.busy else "")
-        cells = [label, unit, *(show(fw) for fw in frameworks), ahead]
+        if tight:
+            label.append("\n")
+            label.append_text(unit)
+        cells = [label, *([] if tight else [unit]), *(show(fw) for fw in frameworks), ahead]
         table.add_row(*cells, *([Text(row.peak_text())] if peak_column else []))
     return table

@@ -236,7 +236,10 @@ def _speed_table(speed: SpeedTable, width: int) -> list[str]:
         lines = _columns(table, right, 2)
         if max(len(text) for text in lines) <= width:
             break
-        # Still too wide: each benchmark on a line of its own, its numbers under it.
+        # Still too wide: each benchmark on a line of its own, its numbers under it (three frameworks: under
+        # their short names, "torch", "TF", "JAX").
+        if stacked:
+            table[0][2:-1] = [[identity(fw).short] for fw in speed.frameworks]
         numbers = _columns([shown[1:] for shown in table], frozenset(range(1, len(head) - 1)), 4)
         body = iter(numbers[2:])
         lines = ["  benchmark", *numbers[:2]]

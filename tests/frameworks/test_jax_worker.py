@@ -145,3 +145,21 @@ def test_apple_and_intel_gpus_are_not_supported_here_with_a_dated_reason() -> No
             jax_backend.setup(device, None)
         reason = str(raised.value)
         assert words in reason and "CPU only" in reason and "20" in reason, reason
+
+
+def test_fp16_loss_scaling_skips_a_step_with_infinite_gradients_and_halves_the_scale() -> None:
+    import jax.numpy as jnp
+    import optax
+
+    from fwadvisor.bench.backends.jax_training import SCALE_START, _scaled_update
+
+    optimizer = optax.sgd(0.1)
+    params = {"w": jnp.float32(1.0)}
+    state = (optimizer.init(params), jnp.float32(SCALE_START), jnp.int32(5))
+    # d/dw of w * 1e36 * scale overflows float32: the step is skipped, the scale halves, the streak restarts.
+    skipped, (_, scale, good), _ = _scaled_update(lambda p: p["w"] * 1e36, optimizer, params, state)
+    assert float(skipped["w"]) == 1.0 and float(scale) == SCALE_START / 2 and int(good) == 0
+    # A finite step is applied (w - 0.1 * 2, the gradient unscaled) and extends the streak.
+    stepped, (_, scale, good), loss = _scaled_update(lambda p: p["w"] * 2.0, optimizer, params, state)
+    assert abs(float(stepped["w"]) - 0.8) < 1e-6 and float(scale) == SCALE_START and int(good) == 6
+    assert abs(float(loss) - 2.0) < 1e-6

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fwadvisor.frameworks import installed
-from fwadvisor.profiler.catalog import UNIFIED_MEMORY_SKIP
+from fwadvisor.profiler.catalog import NO_TF32_SKIP, UNIFIED_MEMORY_SKIP
 from fwadvisor.profiler.documents import ResultStatus, classify
 from fwadvisor.profiler.plan import RunPlan
 from fwadvisor.profiler.run_environment import CpuInfo, Environment
@@ -49,6 +49,8 @@ def test_tensorflow_on_apple_silicon_is_not_supported_in_every_record_and_the_ru
         assert record.metric.value is None and record.error is None
         if record.benchmark in ("host_to_device", "device_to_host"):
             assert record.skipped == UNIFIED_MEMORY_SKIP  # answered by the parent: unified memory
+        elif record.dtype == "tf32":
+            assert record.skipped == NO_TF32_SKIP  # Apple's GPU has no TF32
         else:
             assert record.unsupported == worker.error and record.device == "mps"
     assert not run_failed(document)  # exit code 0: nothing failed
@@ -57,3 +59,24 @@ def test_tensorflow_on_apple_silicon_is_not_supported_in_every_record_and_the_ru
     save_document(document, output)
     again = load_run(output)
     assert [r.unsupported for r in again.results] == [r.unsupported for r in document.results]
+
+
+@pytest.mark.parametrize(
+    ("device", "words"),
+    [("rocm", "is not a ROCm build"), ("mps", "was built without MPS"), ("xpu", "sees no Intel GPU (torch.xpu)")],
+)
+def test_torch_without_the_device_says_which_build_it_needs(device: str, words: str) -> None:
+    """On a machine without the GPU, the real torch backend's setup is a NoGPUError that says what is
+    missing (a fault to fix, unlike TensorFlow's "not supported here")."""
+    if not installed("torch"):
+        pytest.skip("torch is not installed")
+    import torch
+
+    from fwadvisor.bench.backends import NoGPUError, torch_backend, torch_devices
+
+    if torch_devices.available(device) or (device == "rocm" and torch.version.hip):
+        pytest.skip(f"this torch can use {device}")
+    if device == "mps" and torch.backends.mps.is_built():
+        words = "cannot use MPS here"
+    with pytest.raises(NoGPUError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        torch_backend.setup(device, None)

@@ -15,7 +15,7 @@ import pytest
 from conftest import run_cli
 from fwadvisor.bench.backends.device_support import tensorflow_refusal
 from fwadvisor.errors import InputError
-from fwadvisor.profiler.catalog import UNIFIED_MEMORY_SKIP
+from fwadvisor.profiler.catalog import NO_TF32_SKIP, UNIFIED_MEMORY_SKIP
 from fwadvisor.profiler.cluster_plan import NO_CLUSTER_WHY, split_cases
 from fwadvisor.profiler.devices import (
     HostDevices,
@@ -175,9 +175,13 @@ def test_copies_on_unified_memory_are_skipped_with_the_reason_and_jax_has_no_clu
     cases = resolve_cases(suite, "mps")
     assert {"host_to_device", "device_to_host"} <= {c.benchmark for c in cases}  # planned, then answered
     split = split_cases("torch", cases, "mps", NO_GPU)
-    skipped = {cases[i].benchmark: r for i, r in split.answered.items()}
-    assert set(skipped) == {"host_to_device", "device_to_host"}
-    assert all(r.skipped == UNIFIED_MEMORY_SKIP and classify(r) is ResultStatus.SKIPPED for r in skipped.values())
+    skipped = {(cases[i].benchmark, cases[i].dtype): r for i, r in split.answered.items()}
+    copies = {key: r for key, r in skipped.items() if key[0] in ("host_to_device", "device_to_host")}
+    assert {benchmark for benchmark, _ in copies} == {"host_to_device", "device_to_host"}
+    assert all(r.skipped == UNIFIED_MEMORY_SKIP and classify(r) is ResultStatus.SKIPPED for r in copies.values())
+    # Apple's GPU has no TF32: its tf32 cases are skipped with the reason, the fp32 ones run.
+    assert skipped[("matmul", "tf32")].skipped == NO_TF32_SKIP
+    assert ("matmul", "fp32") not in skipped
     assert "no separate device memory to copy to" in UNIFIED_MEMORY_SKIP
     # On an NVIDIA GPU the same cases run.
     assert not split_cases("torch", resolve_cases(suite, "cuda"), "cuda", NO_GPU).answered

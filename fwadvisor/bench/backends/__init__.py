@@ -18,10 +18,12 @@ Structs of fwadvisor/profiler/protocol.py and documents.py, which the worker sen
         GPU is available, the GPUs' names and the build ("cuda 12.8", "rocm 7.2" or "cpu").
 
     def setup(device: str, threads: int | None) -> protocol.Hello
-        device is "cpu" or "cuda". Import the framework, set the CPU thread count (both intra-op
-        and inter-op where the framework has them; None = leave the default), pick the device.
-        TensorFlow enables memory growth before touching a GPU. Raises NoGPUError when device is
-        "cuda" and the framework cannot use a GPU. The Hello says the version, the device label
+        device is a protocol.DEVICE_IDS id (cpu, cuda, rocm, mps, xpu). Import the framework, set
+        the CPU thread count (both intra-op and inter-op where the framework has them; None = leave
+        the default), pick the device. TensorFlow enables memory growth before touching a GPU.
+        Raises NotSupportedHere (device_support.py's reason) when the framework has no maintained
+        path to the device, before touching it; NoGPUError when it has one but cannot use a GPU here.
+        The Hello says the version, the device label
         (e.g. "cpu" or "cuda:0 NVIDIA H100 80GB HBM3"), the threads and, on a GPU, its
         documents.GpuProperties (SM count, compute capability ...; None on a CPU): the parent
         uses them to estimate the peak of a card the peak table does not know.

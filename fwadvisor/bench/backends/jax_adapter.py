@@ -27,7 +27,7 @@ import numpy as np
 
 from fwadvisor.bench import reference as ref
 from fwadvisor.bench.backends import jax_models as jm
-from fwadvisor.bench.backends.jax_compile import compile_options
+from fwadvisor.bench.backends.jax_compile import compile_options, config_value
 from fwadvisor.bench.backends.jax_copies import JaxCopyParts
 from fwadvisor.bench.backends.jax_training import JaxTrainingParts
 from fwadvisor.bench.backends.jax_transformer import JaxTransformerParts
@@ -121,14 +121,14 @@ class JaxAdapter(JaxTrainingParts, JaxTransformerParts, JaxCopyParts):
         """Explicit matmul/convolution precision (jax_default_matmul_precision), recorded as in force."""
         self.matmul_precision = MATMUL_PRECISION[dtype]
         jax.config.update("jax_default_matmul_precision", self.matmul_precision)
-        in_force = jax.config.jax_default_matmul_precision or "default"
+        in_force = config_value("jax_default_matmul_precision") or "default"
         tf32 = in_force == "tensorfloat32"
         return {
             "tf32_matmul": tf32,
             "tf32_conv": tf32,
             "dtype": dtype,
             "matmul_precision": in_force,
-            "x64": bool(jax.config.jax_enable_x64),
+            "x64": bool(config_value("jax_enable_x64")),
         }
 
     def inference(self) -> AbstractContextManager[None]:

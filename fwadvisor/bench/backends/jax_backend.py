@@ -138,7 +138,13 @@ def setup(device: str, threads: int | None) -> Hello:
     global _ADAPTER, _GPU_PROPERTIES
     if device in NOT_SUPPORTED:  # before anything starts: the answer does not depend on this machine
         raise NotSupportedHere(NOT_SUPPORTED[device])
-    in_force = limit_cpu_threads(threads) if _ADAPTER is None else _ADAPTER.threads
+    if _ADAPTER is not None:
+        # JAX fixes its platforms and CPU thread pool when its runtime starts: a second setup can only
+        # confirm the first one.
+        if _ADAPTER.device == device:
+            return recipes.hello(_ADAPTER, _GPU_PROPERTIES, build_info(_gpu_devices() if device != "cpu" else []))
+        raise RuntimeError(f"JAX is already set up in this process for {_ADAPTER.device}: use a new process")
+    in_force = limit_cpu_threads(threads)
     jax.config.update("jax_enable_x64", False)  # JAX's default, set so that it is said: float32 stays float32
     dev = _pick_device(device)
     jax.config.update("jax_default_device", dev)

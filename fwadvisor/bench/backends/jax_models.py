@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fwadvisor.bench import reference_transformer as tref
+from fwadvisor.bench.backends.jax_compile import apply
 
 
 @dataclass
@@ -32,7 +33,7 @@ class JaxModel:
     kind: str  # "cnn", "lstm", "transformer", "mlp_block"
 
     def apply(self, params: Any, x: jax.Array) -> jax.Array:
-        return self.module.apply({"params": params}, x)
+        return apply(self.module, params, x)
 
 
 class Cnn(nn.Module):

@@ -24,7 +24,7 @@ import numpy as np
 import optax
 
 from fwadvisor.bench.backends import jax_models as jm
-from fwadvisor.bench.backends.jax_compile import compile_options
+from fwadvisor.bench.backends.jax_compile import apply, compile_options
 from fwadvisor.bench.recipes.adapter import EpochResult, Fitter, Trainer
 from fwadvisor.profiler.documents import Details, PrecisionFlags
 
@@ -74,7 +74,7 @@ class JaxTrainingParts:
         scaled = mixed == "fp16"  # fp16's narrow range needs loss scaling; bf16 has float32's exponent range
 
         def loss_fn(params: Any) -> jax.Array:
-            return xent(module.apply({"params": params}, x), labels)
+            return xent(apply(module, params, x), labels)
 
         def step(params: Any, state: Any) -> tuple[Any, Any, jax.Array]:
             if scaled:
@@ -129,7 +129,7 @@ class JaxTrainingParts:
             xb, yb = x_train[idx], y_train[idx]
 
             def loss_fn(p: Any) -> tuple[jax.Array, jax.Array]:
-                logits = model.module.apply({"params": p}, xb)
+                logits = apply(model.module, p, xb)
                 return xent(logits, yb), logits
 
             (loss, logits), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
@@ -139,7 +139,7 @@ class JaxTrainingParts:
 
         @jax.jit
         def scores(params: Any, x: jax.Array, y: jax.Array) -> tuple[jax.Array, jax.Array]:
-            logits = model.module.apply({"params": params}, x)
+            logits = apply(model.module, params, x)
             return xent(logits, y), jnp.mean(jnp.argmax(logits, axis=1) == y)
 
         def evaluate(x: jax.Array, y: jax.Array) -> tuple[float, float]:
@@ -167,7 +167,7 @@ class JaxTrainingParts:
             params = model.params
 
             def serve(images: jax.Array) -> jax.Array:
-                return model.module.apply({"params": params}, images)  # the trained weights become constants
+                return apply(model.module, params, images)  # the trained weights become constants
 
             # A symbolic batch dimension: the artifact serves any batch size, as a deployed model must.
             (batch,) = jax.export.symbolic_shape("batch")

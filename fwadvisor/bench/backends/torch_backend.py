@@ -24,6 +24,10 @@ _ADAPTER: TorchAdapter | None = None
 
 
 def _build() -> str:
+    if torch.backends.mps.is_built():
+        return "mps"
+    if getattr(torch.version, "xpu", None):
+        return f"xpu {torch.version.xpu}"
     if torch.version.hip:
         return f"rocm {torch.version.hip}"
     if torch.version.cuda:
@@ -43,6 +47,10 @@ def probe() -> Probe:
     """What this torch sees, without running anything on the GPU beyond device queries."""
     available = torch.cuda.is_available()
     names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if available else []
+    for device in ("mps", "xpu"):  # Apple's and Intel's GPUs, named as setup() labels them
+        if torch_devices.available(device):
+            available = True
+            names.append(torch_devices.properties(device, 0)[0])
     return Probe(
         framework=FRAMEWORK,
         framework_version=torch.__version__,
