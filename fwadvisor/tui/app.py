@@ -6,7 +6,7 @@ import asyncio
 import gc
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -241,7 +241,7 @@ class FwAdvisorApp(App[None]):
                 f"Go to {title}", f"Show the {title.lower()} screen", lambda mode=mode: self.switch_mode(mode)
             )
         yield SystemCommand(
-            "Run the quick profile", "Benchmark both frameworks on this machine", self._run_quick_profile
+            "Run the quick profile", "Benchmark the frameworks on this machine", self._run_quick_profile
         )
         for fmt, name, article in (("md", "Markdown", "a"), ("html", "HTML", "an"), ("json", "JSON", "a")):
             yield SystemCommand(
@@ -308,10 +308,13 @@ def make_app(
     worker_env: dict[str, str] | None = None,
     load_last_profile: bool = True,
     project: Path | None = None,
+    installed: Callable[[str], bool] | None = None,
 ) -> FwAdvisorApp:
     """Build the app: answers from `answers_file`, else those saved last time.
 
     save_path True means the user data folder; None or False keeps answers in memory only.
+    `installed`: whether a framework is installed (frameworks.installed when None); the profiler's boxes
+    follow it.
     """
     from fwadvisor.advisor.questionnaire import Answers, load_answers
     from fwadvisor.paths import runs_dir, saved_answers_path
@@ -339,6 +342,8 @@ def make_app(
     state.load_problems = problems
     state.answers_file = answers_file
     state.interview_path = target
+    if installed is not None:
+        state.framework_installed = installed
     app = FwAdvisorApp(state, project)
     _freeze_startup_objects()
     return app

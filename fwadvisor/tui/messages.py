@@ -77,11 +77,13 @@ class ResultArrived(Message):
 
 @dataclass
 class ProcessFailed(Message):
-    """The worker cannot run its framework at all (not installed, no GPU build, setup failed)."""
+    """The worker cannot run its framework at all (not installed, no GPU build, setup failed), or the
+    framework has no path to the device (`kind` "not_supported": a result, not a failure)."""
 
     framework: str
     error: str
     hint: str | None
+    kind: str = ""
 
 
 @dataclass
@@ -133,7 +135,7 @@ def message_for_runner_event(event: runner.ProcessEvent) -> Message | None:
     if isinstance(message, Result):
         return ResultArrived(framework, message.index, message.record)
     if isinstance(message, Fatal):
-        return ProcessFailed(framework, message.error, message.hint)
+        return ProcessFailed(framework, message.error, message.hint, message.kind)
     if isinstance(message, runner.ProcessEnded):
         return ProcessEnded(framework, message.summary)
     if isinstance(message, MachineSample):

@@ -17,7 +17,7 @@ SCREENS_GROUP = Binding.Group("Screens", compact=True)
 SCREEN_TOOLTIPS = {
     "interview": "Answer questions about your project",
     "advice": "The recommendation and its reasons",
-    "profiler": "Benchmark both frameworks here",
+    "profiler": "Benchmark the frameworks here",
     "report": "Preview and export the report",
 }
 

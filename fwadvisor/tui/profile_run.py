@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.worker import Worker, get_current_worker
 
 from fwadvisor.errors import InputError
+from fwadvisor.frameworks import display_name
 from fwadvisor.safe_text import one_line
 
 if TYPE_CHECKING:  # the App makes its ProfileRun before the first paint: the profiler loads with its screen
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # the App makes its ProfileRun before the first paint: the pr
 
     from textual.message_pump import MessagePump
 
+    from fwadvisor.profiler.documents import RunDocument
     from fwadvisor.profiler.runner import ProcessEvent
     from fwadvisor.tui.machine_check import MachineCheck
     from fwadvisor.tui.worker_errors import GuardedWorkers
@@ -135,3 +137,12 @@ def finish_notice(path: Path | None, adopted: bool, asked_later: bool) -> tuple[
             f"Saved to {one_line(path)} - a partial run: the report keeps the complete run unless you choose this one",
         )
     return None
+
+
+def unsupported_sentences(document: RunDocument) -> list[str]:
+    """ "TensorFlow: <why it has no path to this device>" per framework the run found unsupported."""
+    return [
+        f"{display_name(fw)}: {worker.error or 'not supported here'}"
+        for fw, worker in document.workers.items()
+        if worker.status == "not_supported"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from fwadvisor.advisor.questionnaire import (
 )
 from fwadvisor.advisor.saved_answers import AnswersChanged, SavedAnswers
 from fwadvisor.errors import InputError
+from fwadvisor.frameworks import installed
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.saved_runs import ProfileLookup, latest_profile, narrow_reason, partial_reason, run_label
 
@@ -62,6 +64,8 @@ class AdvisorState:
         # The answers as opened: an answers-file session that changed them has something to offer to keep.
         self.opened_answers: Answers = dict(answers)
         self.worker_env = dict(worker_env or {})
+        # Whether a framework's package is installed (looked up, never imported); make_app may give another.
+        self.framework_installed: Callable[[str], bool] = installed
         self._runs_folder = runs_folder  # None: do not pick up earlier runs
         self._profile: Any = _NOT_LOOKED_UP
         self.profile_path: Path | None = None

@@ -40,6 +40,10 @@ FIXED_MACHINE = Environment(
 )
 
 
+def every_framework_installed(framework: str) -> bool:
+    return True
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_profiler_layout_with_results(snap_compare, size, facts_today):
     from test_tui_80x24 import SAVED, saved_run
@@ -49,7 +53,8 @@ def test_profiler_layout_with_results(snap_compare, size, facts_today):
     from fwadvisor.tui.widgets.environment import EnvironmentPanel
 
     save_run_file(SAVED, saved_run())
-    app = make_app(save_path=None)
+    # JAX installed (as in CI) whatever this computer has: its box and line are in the picture.
+    app = make_app(save_path=None, installed=every_framework_installed)
 
     async def open_profiler(pilot) -> None:
         await pilot.press("3")
@@ -79,7 +84,7 @@ def test_row_details_at_80x24(snap_compare, facts_today):
     for item in data["results"]:
         item.update(cold_s=0.25, threads=2)
     save_run_file(SAVED, data)
-    app = make_app(save_path=None)
+    app = make_app(save_path=None, installed=every_framework_installed)
 
     async def open_details(pilot) -> None:
         await pilot.press("3")

@@ -18,12 +18,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.reactive import var
-from textual.widgets import Button, Footer, Header, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Select, Static
 
 from fwadvisor.advisor.cluster_evidence import plumbing_note
 from fwadvisor.frameworks import display_name
 from fwadvisor.profiler.catalog import CURVE_BENCHMARKS
-from fwadvisor.profiler.documents import Record, RunDocument
+from fwadvisor.profiler.documents import STATUS_MARKS, Record, ResultStatus, RunDocument
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.profiler.run_environment import Environment
 from fwadvisor.report.profile_model import busy_sentences
@@ -42,7 +42,7 @@ from fwadvisor.tui.messages import (
     RunFinished,
     RunStarted,
 )
-from fwadvisor.tui.profile_run import RunRequest, finish_notice
+from fwadvisor.tui.profile_run import RunRequest, finish_notice, unsupported_sentences
 from fwadvisor.tui.saved_runs import saved_run_label
 from fwadvisor.tui.screens.profiler_help import PROFILER_HELP
 from fwadvisor.tui.screens.run_evidence import RunEvidenceScreen
@@ -52,11 +52,12 @@ from fwadvisor.tui.widgets.progress import ProgressPanel, RunControls, suite_des
 from fwadvisor.tui.widgets.results import ResultsView
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
+WIDE_CONTROLS = 100  # columns: below this the controls are compact whatever the height
 SHORT_HEIGHT = 32  # rows: below this the controls are compact and the curves view hides the machine's lines
 
 
 class ProfilerScreen(RunEvidenceScreen):
-    """Benchmark both frameworks here; the finished run becomes evidence in the report."""
+    """Benchmark the frameworks here; the finished run becomes evidence in the report."""
 
     HELP = PROFILER_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,6 +77,7 @@ class ProfilerScreen(RunEvidenceScreen):
        takes a few lines (its mouse wheel scrolls it) and every line above the table is kept short. */
     ProfilerScreen #profiler-results { min-height: 7; }
     ProfilerScreen #profiler-chart-box, ProfilerScreen #profiler-status-box { height: auto; }
+    ProfilerScreen #profiler-chart-box { max-height: 50%; }
     ProfilerScreen.-short #profiler-chart-box { max-height: 5; }
     ProfilerScreen.-short #profiler-status-box { max-height: 3; }
     /* The curves take the place of the table and the chart (the v key), so 80x24 still has room. */
@@ -94,10 +96,14 @@ class ProfilerScreen(RunEvidenceScreen):
     problems: var[list[str]] = var(list, init=False)
     # The frameworks whose run was busy (said under the status, with the evidence line).
     busy_notes: var[list[str]] = var(list, init=False)
+    # Frameworks with no path to the run's device, with the reason: a result, not a problem.
+    unsupported: var[list[str]] = var(list, init=False)
     # A CPU run of the cluster suite: what its numbers do and do not say (every report says it too).
     cluster_note: var[str] = var("", init=False)
     showing_curves: var[bool] = var(False, init=False, toggle_class="-curves")
     short: var[bool] = var(False, init=False, toggle_class="-short")
+    # Below WIDE_CONTROLS columns the suite, the three boxes and the buttons fit on one line only compact.
+    narrow_controls: var[bool] = var(False, init=False)
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,7 +115,8 @@ class ProfilerScreen(RunEvidenceScreen):
         self.view_chosen = False
         # The areas each handler hands its part to (made here, so they are typed attributes, not queries).
         self.machine = EnvironmentPanel(id="profiler-env")
-        self.controls = RunControls(id="profiler-controls")
+        # The app's answer to "is it installed" (make_app's `installed`), asked once the screen is in the app.
+        self.controls = RunControls(lambda fw: self.state.framework_installed(fw), id="profiler-controls")
         self.progress = ProgressPanel(id="profiler-progress")
         self.machine_line = MachineLine(id="profiler-machine")
         self.results = ResultsView(id="profiler-results-view")
@@ -128,6 +135,8 @@ class ProfilerScreen(RunEvidenceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.progress.not_installed(self.controls.missing)
+        self.results.show_frameworks(self.controls.chosen_frameworks())
         self.status = "Pick a suite and the frameworks, then press r (or Run)."
         # After the first paint: looking up the last saved run reads a file (see AdvisorState).
         self.call_after_refresh(self.show_saved_runs)
@@ -140,17 +149,21 @@ class ProfilerScreen(RunEvidenceScreen):
         if self.profiling or saved is None:
             return
         stopped = {fw for fw, worker in saved.workers.items() if worker.status == "cancelled"}
-        self.results.show_records(saved.results, final=True, not_run=stopped)
+        self.results.show_records(saved.results, final=True, not_run=stopped, frameworks=saved.workers)
         self.show_curves(saved.results)
-        self.progress.show_outcomes(saved.workers)
+        self.progress.show_outcomes(saved.workers, self.controls.missing)
         self.cluster_note = plumbing_note(saved)
+        self.unsupported = unsupported_sentences(saved)
         self.status = f"Last saved run: {saved_run_label(saved)}. r runs again."
 
     def on_resize(self, event: Resize) -> None:
         self.short = event.size.height < SHORT_HEIGHT
+        self.narrow_controls = event.size.width < WIDE_CONTROLS
 
     def watch_short(self) -> None:
-        self.controls.set_compact(self.short)
+        self.controls.set_compact(self.short or self.narrow_controls)
+
+    watch_narrow_controls = watch_short
 
     def on_environment_checked(self, message: EnvironmentChecked) -> None:
         """Frameworks that are not installed cannot be ticked; the suites' times follow the device."""
@@ -159,9 +172,14 @@ class ProfilerScreen(RunEvidenceScreen):
         device = "gpu" if environment.gpu.gpus else "cpu"
         self.controls.set_machine(missing, device)
         if not self.profiling:
-            self.progress.not_installed(missing)
+            self.progress.not_installed(self.controls.missing)
             if not self.results.has_rows:
                 self.status = suite_description(self.controls.chosen_suite, self.controls.device)
+
+    @on(Checkbox.Changed)
+    def frameworks_chosen(self) -> None:
+        if not self.profiling:
+            self.results.show_frameworks(self.controls.chosen_frameworks())
 
     @on(Select.Changed, "#profiler-suite")
     def suite_chosen(self) -> None:
@@ -193,9 +211,11 @@ class ProfilerScreen(RunEvidenceScreen):
             text.append("\n✗ " + clean(line), style="red")
         for line in self.busy_notes:
             text.append("\n" + clean(line), style=BUSY_COLOUR)
+        for line in self.unsupported:
+            text.append(f"\n{STATUS_MARKS[ResultStatus.UNSUPPORTED]} " + clean(line), style="dim")
         self.query_one("#profiler-status", Static).update(text)
 
-    watch_problems = watch_evidence = watch_busy_notes = watch_cluster_note = watch_status
+    watch_problems = watch_evidence = watch_busy_notes = watch_cluster_note = watch_unsupported = watch_status
 
     @property
     def has_curves(self) -> bool:
@@ -239,7 +259,7 @@ class ProfilerScreen(RunEvidenceScreen):
         controls.choose(suite, frameworks)
         chosen = controls.chosen_frameworks()
         if not chosen:
-            self.notify("Tick PyTorch, TensorFlow or both first.", severity="warning", markup=False)
+            self.notify("Tick at least one framework first.", severity="warning", markup=False)
             return False
         self.records, self.cases, self.chosen = [], {}, chosen
         self.started = time.monotonic()
@@ -247,7 +267,7 @@ class ProfilerScreen(RunEvidenceScreen):
         self.profiling = True
         self.progress.waiting(chosen, controls.missing)
         waiting = "" if self.host.machine_check.known.is_set() else " (waiting for the machine check to finish)"
-        self.problems, self.busy_notes, self.cluster_note = [], [], ""
+        self.problems, self.busy_notes, self.cluster_note, self.unsupported = [], [], "", []
         self.status = f"Starting suite {controls.chosen_suite}{waiting} ..."
         self.app_progress(f"Profiling: starting suite {controls.chosen_suite}")
         # The App owns the run (it goes on while another screen shows); this screen hears how it goes.
@@ -335,6 +355,9 @@ class ProfilerScreen(RunEvidenceScreen):
             self.machine_line.show(message.framework, message.sample)
 
     def on_process_failed(self, message: ProcessFailed) -> None:
+        if message.kind == "not_supported":  # not a failure: the reason is said, without a fix
+            self.unsupported = [*self.unsupported, f"{display_name(message.framework)}: {message.error}"]
+            return
         # Say it now, not at the end: the other framework may still take a minute.
         hint = f" Fix: {message.hint}" if message.hint else ""
         self.problems = [*self.problems, f"{display_name(message.framework)}: {message.error}.{hint}"]
@@ -358,12 +381,12 @@ class ProfilerScreen(RunEvidenceScreen):
         # A cancelled framework's empty cells are not failures: say "not run" and keep them out of
         # the problems, so the lines left there are the ones that need a fix.
         stopped = {fw for fw, worker in document.workers.items() if worker.status == "cancelled"}
-        self.results.show_records(document.results, final=True, not_run=stopped)
+        self.results.show_records(document.results, final=True, not_run=stopped, frameworks=document.workers)
         # The numbers have the focus now: Enter opens a row's details; it must not start another run
         # from the Run button that still had the focus.
         self.results.table.focus()
         self.show_curves(document.results)
-        self.progress.show_outcomes(document.workers)
+        self.progress.show_outcomes(document.workers, self.controls.missing)
         adopted = message.path is not None and self.adopt_run(document, message.path)
         took = time.monotonic() - self.started
         # The file's name here (the notification gives the whole path): the status stays short at 80 columns.
@@ -376,6 +399,7 @@ class ProfilerScreen(RunEvidenceScreen):
             )
         )
         self.busy_notes = busy_sentences(document)
+        self.unsupported = unsupported_sentences(document)
         self.cluster_note = plumbing_note(document)
         if document.cancelled:
             self.status = (

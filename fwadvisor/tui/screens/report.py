@@ -6,6 +6,8 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -28,6 +30,25 @@ from fwadvisor.tui.state import output_folder
 from fwadvisor.tui.widgets.too_small import TooSmallNotice
 
 FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "json": "JSON"}
+LINE_BREAKS = ("<br>", "<br/>", "<br />")
+
+
+def br_as_line_break(state: StateCore) -> None:
+    """A table cell's "<br>" (the ahead cell's pairs with three frameworks) as the line break GitHub
+    shows; Textual's Markdown drops inline HTML, which ran the pairs together."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "html_inline" and child.content.strip().lower() in LINE_BREAKS:
+                child.type, child.content = "hardbreak", ""
+
+
+def markdown_parser() -> MarkdownIt:
+    """Textual's own parser ("gfm-like") with <br> as a line break: the preview shows what is exported."""
+    parser = MarkdownIt("gfm-like")
+    parser.core.ruler.push("br_as_line_break", br_as_line_break)
+    return parser
+
+
 DEFAULT_STEM = "fwadvisor-report"
 
 
@@ -69,7 +90,7 @@ class ReportScreen(AdvisorScreen[None]):
             yield Button("Export JSON (j)", id="export-json")
         yield Label(id="report-source")
         with VerticalScroll(id="report-preview"):
-            yield Markdown(id="report-markdown")
+            yield Markdown(id="report-markdown", parser_factory=markdown_parser)
         yield Footer()
 
     async def on_mount(self) -> None:

@@ -10,7 +10,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
-from fwadvisor.profiler.documents import STATUS_WORDS, Record, ResultStatus
+from fwadvisor.profiler.documents import STATUS_MARKS, STATUS_WORDS, Record, ResultStatus
+from fwadvisor.report.chart_axis import ratio_text
 from fwadvisor.report.profile_table import MARKS_LEGEND, Cell, Row
 from fwadvisor.safe_text import one_line
 from fwadvisor.tui.screens.dialogs import ReadingDialog
@@ -46,6 +47,13 @@ def cell_lines(framework: str, cell: Cell | None, record: Record | None = None) 
     if cell is None:
         text.append("not measured")
         return text
+    if cell.status is ResultStatus.UNSUPPORTED:
+        # No number by design: the reason (the framework's own path to this device, dated) says why.
+        text.append(f"{STATUS_MARKS[cell.status]} {STATUS_WORDS[cell.status]}")
+        reason = (record.unsupported if record is not None else None) or cell.note
+        if reason:
+            text.append("\n  " + one_line(reason))
+        return text
     text.append(one_line(cell.text()))
     facts = [f"status: {STATUS_WORDS[cell.status]}" if cell.status is not ResultStatus.OK else "status: ok"]
     if cell.rel_spread is not None:
@@ -66,15 +74,19 @@ def cell_lines(framework: str, cell: Cell | None, record: Record | None = None) 
 
 
 def row_facts(row: Row, records: Mapping[str, Record] | None = None) -> Text:
-    """The whole row in words: the metric, both frameworks (with how each was measured when `records`
-    has their records), who is ahead and how sure that is."""
+    """The whole row in words: the metric, each framework of the run (with how each was measured when
+    `records` has their records), who is ahead and how sure that is (per pair with three frameworks)."""
     text = Text()
     text.append(one_line(f"Metric: {row.unit}"))
-    for fw in PROFILER_IDS:
+    shown = [fw for fw in PROFILER_IDS if fw in row.cells or fw in (records or {})] or ["torch", "tensorflow"]
+    for fw in shown:
         text.append("\n\n")
         text.append_text(cell_lines(fw, row.cells.get(fw), (records or {}).get(fw)))
     text.append("\n\n")
     text.append("Ahead: ", style="bold")
+    if row.three_way:
+        text.append_text(pair_lines(row))
+        return text
     text.append(one_line(row.faster_text()))
     if row.interval is not None:
         text.append(
@@ -86,6 +98,24 @@ def row_facts(row: Row, records: Mapping[str, Record] | None = None) -> Text:
         text.append("\n  measured while other processes were busy: not used as evidence")
     elif row.unsteady:
         text.append("\n  rests on an unsteady number: not used as evidence")
+    return text
+
+
+def pair_lines(row: Row) -> Text:
+    """Three frameworks: each pair's lead with its 95% interval and its doubt, a line each."""
+    text = Text()
+    leads = row.pair_leads()
+    if not leads:
+        text.append(one_line(row.faster_text()))
+    for lead in leads:
+        mark = row.pair_mark(lead)
+        text.append(f"\n  {lead.label()} {ratio_text(lead.ratio)}{f' {mark}' if mark else ''}")
+        if lead.interval is not None:
+            text.append(f", 95% interval {lead.interval_text()}")
+            if lead.within_noise:
+                text.append(": it holds 1.0, so the lead may be noise")
+        if mark:
+            text.append(f"; {STATUS_WORDS[row.pair_status(lead)]}: not used as evidence")
     return text
 
 

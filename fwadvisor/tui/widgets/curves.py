@@ -33,11 +33,11 @@ from fwadvisor.report.practice import (
 # RGB so that plotext draws the same colour in every terminal: the frameworks' own colours on a dark
 # theme. They are too pale on a light background, so light themes get darker shades of the same two.
 DARK_COLOURS = {fw.profiler_id: Color.parse(fw.rich_colour).get_truecolor() for fw in ALL}
-LIGHT_COLOURS = {"torch": (200, 60, 10), "tensorflow": (150, 105, 0)}
+LIGHT_COLOURS = {"torch": (200, 60, 10), "tensorflow": (150, 105, 0), "jax": (95, 40, 190)}
 # Both measures are thin braille lines (plotext's other markers turn a slope into stairs); the test
 # accuracy also gets a point per epoch, a different shape per framework so the lines part without colour.
 LINE_MARKER = "braille"
-POINT_MARKERS = {"torch": "●", "tensorflow": "■"}
+POINT_MARKERS = {"torch": "●", "tensorflow": "■", "jax": "▲"}
 # Losses and accuracies this close, epoch by epoch, draw one line over the other.
 COINCIDE_TOLERANCE = 0.005
 
@@ -57,16 +57,16 @@ def _rich_colour(rgb: tuple[int, int, int]) -> str:
 
 
 def _coincide(by_fw: dict[str, Record]) -> bool:
-    """Whether both frameworks' curves lie on top of each other (same losses and accuracies, epoch by epoch)."""
-    if "torch" not in by_fw or "tensorflow" not in by_fw:
+    """Whether every framework's curve (two or three) lies on the first's (same losses and accuracies,
+    epoch by epoch)."""
+    curves = [curve_points(record) for record in by_fw.values()]
+    if len(curves) < 2 or not curves[0] or any(len(curve) != len(curves[0]) for curve in curves):
         return False
-    torch_curve, tf_curve = curve_points(by_fw["torch"]), curve_points(by_fw["tensorflow"])
-    if not torch_curve or len(torch_curve) != len(tf_curve):
-        return False
-    for a, b in zip(torch_curve, tf_curve, strict=True):
-        for mine, theirs in ((a.train_loss, b.train_loss), (a.test_accuracy, b.test_accuracy)):
-            if mine is None or theirs is None or abs(mine - theirs) > COINCIDE_TOLERANCE:
-                return False
+    for other in curves[1:]:
+        for a, b in zip(curves[0], other, strict=True):
+            for mine, theirs in ((a.train_loss, b.train_loss), (a.test_accuracy, b.test_accuracy)):
+                if mine is None or theirs is None or abs(mine - theirs) > COINCIDE_TOLERANCE:
+                    return False
     return True
 
 
@@ -90,7 +90,7 @@ def accuracy_note(model: str, by_fw: dict[str, Record]) -> Text:
     lead = accuracy_gap(by_fw)
     if _coincide(by_fw):
         # One colour hides the other on the plot: say why TensorFlow's line cannot be seen.
-        note.append(" · the two curves coincide", style="dim")
+        note.append(f" · the {'two' if len(by_fw) == 2 else 'three'} curves coincide", style="dim")
     if lead is not None and lead[1] > GAP_POINTS:
         note.append(f" · {lead[1]:.1f} pts apart: a finding", style="bold")
     elif lead is not None:
@@ -158,7 +158,7 @@ class CurvePlot(PlotextPlot):
         plt.yticks(loss_ticks, [f"{t:g}" for t in loss_ticks], yside="left")  # type: ignore[arg-type]
         plt.ylim(acc_low * 100, 100, yside="right")  # type: ignore[arg-type]
         plt.yticks(acc_ticks, [f"{t:g}%" for t in acc_ticks], yside="right")  # type: ignore[arg-type]
-        # TensorFlow first, PyTorch over it: identical curves (same initial weights) still show a colour.
+        # PyTorch drawn last, over the others: identical curves (same initial weights) still show a colour.
         for fw, points in sorted(curves.items(), key=lambda item: item[0] == "torch"):
             loss = [(float(p.epoch), p.train_loss) for p in points if p.train_loss is not None]
             accuracy = [(float(p.epoch), p.test_accuracy * 100) for p in points]
@@ -228,10 +228,14 @@ class CurvesPanel(Vertical):
     def draw_legend(self) -> None:
         palette = colours(self.app.current_theme.dark)
         legend = Text()
-        for fw, rgb in palette.items():
-            legend.append("━━ ", style=_rich_colour(rgb))
+        # The frameworks with curves (two or three; before any, the two the advice compares).
+        present = {record.framework for record in self.records} or {"torch", "tensorflow"}
+        shown = [fw for fw in palette if fw in present]
+        for fw in shown:
+            legend.append("━━ ", style=_rich_colour(palette[fw]))
             legend.append(f"{identity(fw).name}  ")
-        legend.append("lines: loss, left axis · ●■: test accuracy, right", style="dim")
+        markers = "".join(POINT_MARKERS[fw] for fw in shown)
+        legend.append(f"lines: loss, left axis · {markers}: test accuracy, right", style="dim")
         self.query_one("#curves-legend", Static).update(legend)
 
     def plain_notes(self) -> str:

@@ -1,7 +1,12 @@
-"""The profiler's controls (suite, frameworks, Run, Cancel) and one progress bar per framework."""
+"""The profiler's controls (suite, frameworks, Run, Cancel) and one progress bar per framework.
+
+A framework that is not installed (frameworks.installed: looked up, never imported) cannot be ticked:
+its box is marked ✗ and the progress line beside it says "not installed" with the pip command.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from rich.text import Text
@@ -9,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, ProgressBar, Select
 
-from fwadvisor.frameworks import PROFILER_IDS, display_name
+from fwadvisor.frameworks import INSTALL_HINTS, PROFILER_IDS, display_name, installed
 from fwadvisor.profiler.documents import WorkerSummary
 from fwadvisor.profiler.suites import suite_paths
 from fwadvisor.safe_text import one_line
@@ -37,8 +42,22 @@ WORKER_NOTES = {
     "crashed": "✗ crashed",
     "timed_out": "✗ timed out",
     "cancelled": "cancelled",
+    "not_supported": "⊘ not supported here",
 }
 NOT_INSTALLED = "not installed"
+# After a framework's name on its box when it is not installed (the line beside it gives the pip command).
+MISSING_MARK = " ✗"
+
+
+def not_installed_text(framework: str) -> str:
+    """ "✗ not installed: pip install 'fwadvisor[jax]'" """
+    return f"✗ {NOT_INSTALLED}: {INSTALL_HINTS.get(framework, f'pip install {framework}')}"
+
+
+def outcome_note(status: str, wall_s: float | None) -> str:
+    """How a worker ended, with its time ("done in 2.0 s"); "not supported here" has no time to give."""
+    words = WORKER_NOTES.get(status, status)
+    return words if status == "not_supported" else f"{words} in {wall_s or 0:.1f} s"
 
 
 def ordered_suites() -> list[str]:
@@ -85,11 +104,15 @@ def default_suite() -> str:
 class RunControls(Horizontal):
     """The suite to run, the frameworks to run it in, and the Run and Cancel buttons."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, is_installed: Callable[[str], bool] = installed, **kwargs: Any) -> None:
+        """`is_installed`: whether a framework's package is there (frameworks.installed; the app's tests
+        pass another to see a machine without JAX)."""
         super().__init__(**kwargs)
         self.device = "cpu"  # until the machine check says there is a GPU
         self.suites = suite_options(self.device)
-        # Frameworks the machine check found missing: their boxes cannot be ticked.
+        self.is_installed = is_installed
+        # Frameworks that are not installed (looked up as the boxes are made, then the machine check's
+        # word): their boxes cannot be ticked.
         self.missing: set[str] = set()
 
     def compose(self) -> ComposeResult:
@@ -100,8 +123,12 @@ class RunControls(Horizontal):
             id="profiler-suite",
             tooltip="The benchmark suite to run, with how long it takes here",
         )
+        self.missing |= {fw for fw in PROFILER_IDS if not self.is_installed(fw)}
         for fw in PROFILER_IDS:
-            yield Checkbox(display_name(fw), value=True, id=f"profiler-use-{fw}")
+            box = Checkbox(display_name(fw), value=True, id=f"profiler-use-{fw}")
+            if fw in self.missing:
+                self.mark_missing(box, fw)
+            yield box
         yield Button("Run", variant="primary", id="profiler-run")
         yield Button("Cancel", variant="error", id="profiler-cancel", disabled=True)
 
@@ -123,15 +150,20 @@ class RunControls(Horizontal):
     def chosen_frameworks(self) -> list[str]:
         return [fw for fw in PROFILER_IDS if self.checkbox(fw).value and fw not in self.missing]
 
-    def set_machine(self, missing: set[str], device: str) -> None:
-        """What the machine check found: frameworks that are not installed, and whether there is a GPU."""
-        self.missing = set(missing)
+    @staticmethod
+    def mark_missing(box: Checkbox, framework: str) -> None:
+        box.value = False
+        box.disabled = True
+        box.label = display_name(framework) + MISSING_MARK
+        box.tooltip = f"{display_name(framework)} is not installed: {INSTALL_HINTS.get(framework, '')}"
+
+    def set_machine(self, missing: Collection[str], device: str) -> None:
+        """What the machine check found: frameworks that are not installed (besides the optional ones
+        found missing already, which it does not look for), and whether there is a GPU."""
+        self.missing |= set(missing)
         for fw in PROFILER_IDS:
-            box = self.checkbox(fw)
             if fw in self.missing:
-                box.value = False
-                box.disabled = True
-                box.tooltip = f"{display_name(fw)} is not installed: pip install 'fwadvisor[{fw}]'"
+                self.mark_missing(self.checkbox(fw), fw)
         if device != self.device:
             self.device = device
             self.suites = []  # the expected times changed: list them again
@@ -189,8 +221,11 @@ class ProgressPanel(Vertical):
     def waiting(self, chosen: list[str], missing: set[str]) -> None:
         """A run is starting: the bars pulse until the number of cases is known."""
         for fw in PROFILER_IDS:
+            if fw in missing:
+                self.show_missing(fw)
+                continue
             self.bar(fw).update(total=None if fw in chosen else 1, progress=0)
-            self.note(fw, "waiting" if fw in chosen else NOT_INSTALLED if fw in missing else "not chosen")
+            self.note(fw, "waiting" if fw in chosen else "not chosen")
 
     def begin(self, frameworks: list[str], cases: int) -> None:
         for fw in frameworks:
@@ -202,24 +237,34 @@ class ProgressPanel(Vertical):
     def process_ended(self, framework: str, summary: WorkerSummary) -> None:
         bar = self.bar(framework)
         bar.update(total=bar.total or 1, progress=bar.total or 1)
-        self.note(framework, f"{WORKER_NOTES.get(summary.status, summary.status)} in {summary.wall_s:.1f} s")
+        self.note(framework, outcome_note(summary.status, summary.wall_s))
 
-    def show_outcomes(self, workers: dict[str, WorkerSummary]) -> None:
-        """How each worker of a finished run ended; one cancelled before it began was not run at all."""
+    def show_outcomes(self, workers: dict[str, WorkerSummary], missing: Collection[str] = ()) -> None:
+        """How each worker of a finished run ended; one cancelled before it began was not run at all.
+        A framework the run did not have says so (or how to install it, when it is `missing`)."""
+        for fw in PROFILER_IDS:
+            if fw in missing:
+                self.show_missing(fw)
+            elif fw not in workers:
+                self.note(fw, "not in this run")
+                self.bar(fw).update(total=1, progress=0)
         for fw, worker in workers.items():
-            note = WORKER_NOTES.get(worker.status, worker.status)
+            note = outcome_note(worker.status, worker.wall_s)
             if worker.status == "cancelled" and not worker.returncode and not worker.wall_s:
                 note = "not run (cancelled)"
-            else:
-                note += f" in {worker.wall_s or 0:.1f} s"
             self.note(fw, note)
             bar = self.bar(fw)
             if bar.total is None or not bar.progress:  # a saved run, or one shown again: the bar says it ended
                 bar.update(total=1, progress=0 if worker.status == "cancelled" else 1)
 
-    def not_installed(self, missing: set[str]) -> None:
+    def not_installed(self, missing: Collection[str]) -> None:
         for fw in missing:
-            self.note(fw, f"{NOT_INSTALLED}: pip install 'fwadvisor[{fw}]'")
+            self.show_missing(fw)
+
+    def show_missing(self, framework: str) -> None:
+        # No run can fill its bar: the line gives the bar's room to the pip command, whole at 80 columns.
+        self.bar(framework).display = False
+        self.note(framework, not_installed_text(framework))
 
     def not_run(self, frameworks: list[str]) -> None:
         for fw in frameworks:

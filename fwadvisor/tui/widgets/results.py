@@ -1,9 +1,11 @@
 """The profiler's results: the side-by-side table, the chart of who is ahead, and the training curves.
 
-The table gets a row per case when a run starts and fills in cell by cell as records arrive. Both
-frameworks and the ratio always show: below WIDE_MIN columns the metric moves under each number and
-the ratio's interval under the ratio (rows are two lines high either way, the shape under the
-benchmark's name); % of peak gets a column only where there is room. Enter on a row opens every
+The table gets a row per case when a run starts and fills in cell by cell as records arrive. A
+column per framework in the run (two or three, in frameworks.ALL order) and the ratio always show:
+below WIDE_MIN columns the metric moves under each number and the ratio's interval under the ratio
+(rows are two lines high, the shape under the benchmark's name); with three frameworks the ratio
+column holds one pair per line (Row.faster_text), so rows are three lines high; % of peak gets a
+column only where there is room. Enter on a row opens every
 fact about it (screens/row_details.py). The chart and the curves are other views of the same run;
 the screen decides which show (its `-view-*` classes).
 """
@@ -23,7 +25,7 @@ from textual.widgets import DataTable
 
 from fwadvisor.frameworks import PROFILER_IDS, display_name
 from fwadvisor.profiler.catalog import EXPORT_BENCHMARK, LOWER_IS_BETTER, PRACTICE_SUITE_BENCHMARKS, shape_text
-from fwadvisor.profiler.documents import CaseKey, Record, ResultStatus, case_key
+from fwadvisor.profiler.documents import STATUS_MARKS, CaseKey, Record, ResultStatus, case_key
 from fwadvisor.profiler.protocol import Case
 from fwadvisor.report.profile_table import Row, rows
 from fwadvisor.safe_text import one_line
@@ -38,11 +40,17 @@ CELL_COLOURS = {
     ResultStatus.BUSY: BUSY_COLOUR,
     ResultStatus.SKIPPED: "dim",
     ResultStatus.CANCELLED: "dim",
+    ResultStatus.UNSUPPORTED: "dim",
 }
 NOT_MEASURED = "-"
 # From this many columns the metric and % of peak get columns of their own, the interval stays beside the ratio.
 WIDE_MIN = 100
 ROW_HEIGHT = 2  # the benchmark's shape (and, when narrow, the metric and the interval) on the second line
+THREE_WAY_ROW_HEIGHT = 3  # three frameworks: a line per pair's ratio (torch>TF, torch>JAX, TF>JAX)
+# What a framework's cell says when it has no path to the run's device (the reason is in the row's details).
+UNSUPPORTED_TEXT = f"{STATUS_MARKS[ResultStatus.UNSUPPORTED]} not supported"
+# Cells without a number: no metric under them.
+NO_UNIT_UNDER = ("…", NOT_MEASURED, "running", UNSUPPORTED_TEXT)
 
 
 def benchmark_label(benchmark: str, dtype: str, params: str) -> Text:
@@ -61,6 +69,22 @@ def unit_text(row: Row) -> Text:
     if row.unit in LOWER_IS_BETTER or row.benchmark == EXPORT_BENCHMARK:
         unit.append(" (lower is better)", style="dim")
     return unit
+
+
+def narrow_unit(unit: Text) -> str:
+    return unit.plain.replace(" (lower is better)", " ↓better")
+
+
+def spread_below(number: Text) -> Text:
+    """ "19.76 ±15% !" as "19.76 !" over a dim "±15%": three numbers side by side fit 80 columns so."""
+    words = number.plain.split(" ")
+    spread = [word for word in words if word.startswith("±")]
+    if not spread or "\n" in number.plain:
+        return number
+    style = number.style
+    moved = Text(" ".join(word for word in words if not word.startswith("±")), style=style)
+    moved.append("\n" + " ".join(spread), style="dim")
+    return moved
 
 
 @dataclass
@@ -85,6 +109,8 @@ class ResultsView(Vertical):
         self.row_keys: dict[CaseKey, str] = {}
         self.narrow = True  # until the first resize says otherwise: 80 columns is the size promised
         self.with_peak = False
+        # The frameworks with a column: those of the run shown (before any run, the two the advice compares).
+        self.frameworks: list[str] = ["torch", "tensorflow"]
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(id="profiler-results", cursor_type="row", zebra_stripes=True)
@@ -126,20 +152,43 @@ class ResultsView(Vertical):
 
     def columns(self) -> list[tuple[str, str]]:
         """(header, key) of every column for the current width."""
-        frameworks = [(display_name(fw), fw) for fw in PROFILER_IDS]
+        frameworks = [(display_name(fw), fw) for fw in self.frameworks]
         if self.narrow:
             return [("benchmark", "benchmark"), *frameworks, ("ahead", "ahead")]
         peak = [("% of peak", "peak")] if self.with_peak else []
         return [("benchmark", "benchmark"), ("metric", "metric"), *frameworks, ("ahead", "ahead"), *peak]
 
+    @property
+    def row_height(self) -> int:
+        return THREE_WAY_ROW_HEIGHT if len(self.frameworks) > 2 else ROW_HEIGHT
+
+    def set_frameworks(self, frameworks: Collection[str]) -> bool:
+        """The frameworks with a column, in frameworks.ALL order; True when that changed the columns."""
+        ordered = [fw for fw in PROFILER_IDS if fw in frameworks]
+        if not ordered or ordered == self.frameworks:
+            return False
+        self.frameworks = ordered
+        return True
+
+    def show_frameworks(self, frameworks: Collection[str]) -> None:
+        """Before any numbers: a column per framework that would run (the ticked boxes)."""
+        if not self.entries and self.set_frameworks(frameworks):
+            self.lay_out()
+
     def cells(self, entry: Entry) -> dict[str, Text]:
         """The entry's cells for the current layout."""
         values: dict[str, Text] = {"benchmark": entry.label, "metric": entry.unit, "peak": entry.peak}
-        for fw in PROFILER_IDS:
+        # Three frameworks at 80 columns: the metric once, under the shape, not under each of three numbers.
+        unit_once = self.narrow and len(self.frameworks) > 2
+        if unit_once and entry.unit.plain:
+            values["benchmark"] = entry.label + Text("\n") + Text(narrow_unit(entry.unit), style="dim")
+        for fw in self.frameworks:
             number = entry.numbers.get(fw, dim(NOT_MEASURED)).copy()
-            if self.narrow and entry.unit.plain and number.plain not in ("…", NOT_MEASURED, "running"):
+            if unit_once:
+                number = spread_below(number)
+            elif self.narrow and not unit_once and entry.unit.plain and number.plain not in NO_UNIT_UNDER:
                 number.append("\n")
-                number.append_text(Text(entry.unit.plain.replace(" (lower is better)", " ↓better"), style="dim"))
+                number.append_text(Text(narrow_unit(entry.unit), style="dim"))
             values[fw] = number
         # The one form of every table (Row.faster_text): a ratio from an unsteady or busy number carries its
         # mark, "≈" says the interval holds 1.0; narrow, the interval goes under the ratio.
@@ -159,7 +208,7 @@ class ResultsView(Vertical):
             table.add_column(header, key=key)
         for key, entry in self.entries.items():
             cells = self.cells(entry)
-            table.add_row(*(cells[column] for _, column in self.columns()), height=ROW_HEIGHT, key=key)
+            table.add_row(*(cells[column] for _, column in self.columns()), height=self.row_height, key=key)
         if self.entries:
             table.move_cursor(row=min(cursor, len(self.entries) - 1))
 
@@ -167,7 +216,7 @@ class ResultsView(Vertical):
         table, entry = self.table, self.entries[key]
         if key not in table.rows:
             cells = self.cells(entry)
-            table.add_row(*(cells[column] for _, column in self.columns()), height=ROW_HEIGHT, key=key)
+            table.add_row(*(cells[column] for _, column in self.columns()), height=self.row_height, key=key)
             return
         cells = self.cells(entry)
         for _, column in self.columns():
@@ -182,6 +231,7 @@ class ResultsView(Vertical):
         self.entries = {}
         self.row_keys = {}
         self.with_peak = False
+        self.set_frameworks(frameworks)
         for case in cases:
             key = self.row_key(case_key(case.benchmark, case.dtype, case.params))
             if key in self.entries:
@@ -200,12 +250,23 @@ class ResultsView(Vertical):
             self.entries[key].numbers[framework] = Text("running", style="italic yellow")
             self.refresh_entry(key)
 
-    def show_records(self, records: list[Record], final: bool = False, not_run: Collection[str] = ()) -> None:
+    def show_records(
+        self,
+        records: list[Record],
+        final: bool = False,
+        not_run: Collection[str] = (),
+        frameworks: Collection[str] = (),
+    ) -> None:
         """Fill in the cells that have numbers (all of them once the run is over) and the chart.
 
         `not_run`: frameworks whose run was cancelled; their empty cells say so instead of failed.
+        `frameworks`: those of a saved run (its workers), each with a column; a live run keeps those of
+        `prepare`, and a framework with a record always gets one.
         """
         table_rows = rows(records)
+        with_records = {record.framework for record in records}
+        wanted = set(frameworks) if frameworks else set(self.frameworks)
+        relaid = self.set_frameworks(wanted | with_records)
         by_case: dict[CaseKey, dict[str, Record]] = {}
         for record in records:
             by_case.setdefault(case_key(record.benchmark, record.dtype, record.params), {})[record.framework] = record
@@ -220,7 +281,7 @@ class ResultsView(Vertical):
             entry.records = by_case.get(row.key, {})
             self.fill(entry, row, final, not_run)
             changed.append(key)
-        if with_peak != self.with_peak:
+        if with_peak != self.with_peak or relaid:
             self.with_peak = with_peak
             self.lay_out()
         else:
@@ -231,7 +292,7 @@ class ResultsView(Vertical):
         speed = [row for row in table_rows if row.benchmark not in PRACTICE_SUITE_BENCHMARKS]
         chart = self.chart
         chart.display = bool(speed) or len(speed) == len(table_rows)
-        chart.show(speed, not_run)
+        chart.show(speed, not_run, self.frameworks)
 
     @staticmethod
     def fill(entry: Entry, row: Row, final: bool, not_run: Collection[str]) -> None:
@@ -246,6 +307,8 @@ class ResultsView(Vertical):
             status = cell.status
             if status is ResultStatus.CANCELLED or (fw in not_run and status is ResultStatus.FAILED):
                 entry.numbers[fw] = dim("cancelled")
+            elif status is ResultStatus.UNSUPPORTED:
+                entry.numbers[fw] = dim(UNSUPPORTED_TEXT)
             else:
                 entry.numbers[fw] = Text(one_line(cell.text()), style=CELL_COLOURS.get(status, ""))
 
