@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fwadvisor.frameworks import default_profiler_ids
-from fwadvisor.profiler.cluster_plan import expand_world_sizes
+from fwadvisor.profiler.cluster_plan import NO_CLUSTER_FRAMEWORKS, expand_world_sizes, is_cluster
 from fwadvisor.profiler.devices import DEVICES, NVIDIA_DRIVER_PATHS, resolve_device
 from fwadvisor.profiler.environment import collect_environment
 from fwadvisor.profiler.load import fewer_threads_reason, free_cpu_threads
@@ -57,15 +57,25 @@ def plan_run(
     if environment is None:
         environment = collect_environment(probe_frameworks=False)
     resolved = resolve_device(device, environment)
+    # Cluster benchmarks run over every device: their world sizes come from this machine.
+    cases = tuple(expand_world_sizes(resolve_cases(suite, resolved, benchmarks), resolved, environment))
     return RunPlan(
         suite=suite,
-        frameworks=tuple(dict.fromkeys(frameworks or default_profiler_ids())),
+        frameworks=tuple(dict.fromkeys(frameworks or default_frameworks(cases))),
         device=resolved,
-        # Cluster benchmarks run over every device: their world sizes come from this machine.
-        cases=tuple(expand_world_sizes(resolve_cases(suite, resolved, benchmarks), resolved, environment)),
+        cases=cases,
         environment=environment,
         threads=threads,
     )
+
+
+def default_frameworks(cases: tuple[Case, ...]) -> tuple[str, ...]:
+    """The frameworks a run without --framework starts: frameworks.default_profiler_ids(), less a framework
+    the cluster suite does not measure when every case is a cluster case (a column of "not supported" nobody
+    asked for); asked for by name, it still gets its "not supported here" records."""
+    if cases and all(is_cluster(case) for case in cases):
+        return tuple(fw for fw in default_profiler_ids() if fw not in NO_CLUSTER_FRAMEWORKS)
+    return default_profiler_ids()
 
 
 def run_threads(

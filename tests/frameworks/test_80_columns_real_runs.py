@@ -17,7 +17,7 @@ from fwadvisor.profiler.run_file import run_from_data
 def test_env_wraps_under_its_labels(width):
     text = _cli(width, "env")
     check_fits(text, int(width))
-    labels = ("System", "CPU", "GPU", "PyTorch", "TensorFlow", " ")
+    labels = ("System", "CPU", "GPU", "PyTorch", "TensorFlow", "JAX", " ")
     for line in text.splitlines():
         assert line.startswith(labels), f"a line runs back to column 0: {line!r}"
 

@@ -140,7 +140,7 @@ def test_sync_blocks_until_every_timed_output_is_computed(adapter: Any) -> None:
 def test_apple_and_intel_gpus_are_not_supported_here_with_a_dated_reason() -> None:
     from fwadvisor.bench.backends import NotSupportedHere, jax_backend
 
-    for device, words in (("mps", "jax-metal"), ("xpu", "intel-extension-for-openxla")):
+    for device, words in (("mps", "jax-metal"), ("xpu", "Intel Extension for OpenXLA")):
         with pytest.raises(NotSupportedHere) as raised:
             jax_backend.setup(device, None)
         reason = str(raised.value)

@@ -30,7 +30,20 @@ def test_channels_last_and_nchw_run_on_the_cpu_checked_and_paired(tmp_path: Path
     )
     out = tmp_path / "run.json"
     result = run_cli(
-        "profile", "--suite", str(path), "--device", "cpu", "--threads", "1", "--output", str(out), timeout=300
+        "profile",
+        "--suite",
+        str(path),
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--output",
+        str(out),
+        "--framework",
+        "torch",
+        "--framework",
+        "tensorflow",
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     records = json.loads(out.read_text())["results"]

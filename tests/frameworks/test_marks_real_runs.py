@@ -26,6 +26,10 @@ def cli_run_at_80(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     saved = home / "run.json"
     result = run_cli(
         "profile",
+        "--framework",
+        "torch",
+        "--framework",
+        "tensorflow",
         "--suite",
         str(TINY),
         "--device",

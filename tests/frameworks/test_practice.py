@@ -34,7 +34,7 @@ PRACTICE = ("practice_cnn", "practice_rnn", "export_roundtrip")
 @pytest.fixture(scope="module")
 def practice_document() -> RunDocument:
     pytest.importorskip("sklearn")
-    return run_profile(plan_run(load_suite("practice"), device="cpu", threads=2))
+    return run_profile(plan_run(load_suite("practice"), device="cpu", threads=2, frameworks=["torch", "tensorflow"]))
 
 
 def _record(document: RunDocument, benchmark: str, framework: str) -> Record:

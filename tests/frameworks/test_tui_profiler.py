@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Select, Static
 from tui_helpers import status_text, wait_for
 
 from conftest import FIXTURES, REPO
+from fwadvisor.frameworks import PROFILER_IDS, default_profiler_ids
 from fwadvisor.profiler import runner
 from fwadvisor.profiler.documents import FrameworkId, Metric, Record, WorkerSummary
 from fwadvisor.profiler.protocol import Done, Fatal, Hello, Result, Start, WorkerMessage
@@ -65,9 +66,9 @@ async def open_profiler(app: FwAdvisorApp, pilot, suite: str, frameworks: tuple[
     await pilot.press("3")
     await pilot.pause()
     app.screen.query_one("#profiler-suite", Select).value = suite
-    for fw in ("torch", "tensorflow"):
+    for fw in PROFILER_IDS:  # JAX's box too: ticked by default where JAX is installed
         checkbox = app.screen.query_one(f"#profiler-use-{fw}")
-        if checkbox.value != (fw in frameworks):  # type: ignore[attr-defined]
+        if not checkbox.disabled and checkbox.value != (fw in frameworks):  # type: ignore[attr-defined]
             await pilot.click(f"#profiler-use-{fw}")
     await pilot.pause()
 
@@ -263,7 +264,7 @@ async def main():
                 break
             await pilot.pause(0.1)
         doc = app.state.profile_document
-    print(json.dumps({"frameworks": sorted(m for m in ("torch", "tensorflow") if m in sys.modules),
+    print(json.dumps({"frameworks": sorted(m for m in ("torch", "tensorflow", "jax") if m in sys.modules),
                       "measured": sorted(r.framework for r in doc.results if r.error is None)}))
 
 asyncio.run(main())
@@ -276,7 +277,8 @@ def test_the_tui_process_never_imports_a_framework():
     done = subprocess.run([sys.executable, "-c", PILOT_SCRIPT], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"frameworks": [], "measured": ["tensorflow", "torch"]}
+    # The app's default: every framework installed here is ticked (JAX too, in CI).
+    assert report == {"frameworks": [], "measured": sorted(default_profiler_ids())}
 
 
 def test_chart_fits_80_columns_and_says_why_a_row_has_no_bar():
@@ -365,7 +367,7 @@ async def test_no_framework_ticked_is_a_warning_toast_and_no_run():
         await pilot.press("r")
         await pilot.pause(0.3)
         toasts = app.screen.query("Toast")  # Textual's notification widget, found by its type name
-        assert [str(toast.render()) for toast in toasts] == ["Tick PyTorch, TensorFlow or both first."]
+        assert [str(toast.render()) for toast in toasts] == ["Tick at least one framework first."]
         assert toasts.first().has_class("-warning")
         assert isinstance(app.screen, ProfilerScreen) and not app.screen.profiling
         assert not app.screen.query_one("#profiler-run").disabled
