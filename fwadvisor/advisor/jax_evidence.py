@@ -13,17 +13,16 @@ Headless: reads a RunDocument, imports no framework or numpy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fwadvisor.frameworks import JAX, PYTORCH, TENSORFLOW
-from fwadvisor.profiler.catalog import LOWER_IS_BETTER, NOT_A_SPEED, SPEED_METRIC_BENCHMARKS
-from fwadvisor.profiler.documents import Comparison, case_key, ran_and_checked, usable_as_evidence
-from fwadvisor.profiler.intervals import beyond_noise, speed_interval
+from fwadvisor.profiler.catalog import SPEED_METRIC_BENCHMARKS
+from fwadvisor.profiler.documents import Comparison, usable_as_evidence
+from fwadvisor.profiler.intervals import beyond_noise, pair_comparisons
 
 if TYPE_CHECKING:
-    from fwadvisor.profiler.documents import CaseKey, Record, RunDocument
+    from fwadvisor.profiler.documents import RunDocument
 
 NAMES = {fw.profiler_id: fw.name for fw in (PYTORCH, TENSORFLOW, JAX)}
 # The pairs JAX is measured against, as metric names read them: jax_over_torch_<benchmark> ...
@@ -58,42 +57,6 @@ class Findings:
 def jax_metric(other: str, benchmark: str) -> str:
     """The name of JAX's ratio over `other` ("torch" or "tensorflow") on `benchmark`."""
     return f"jax_over_{other}_{benchmark}"
-
-
-def _speed_of(a: Record, b: Record) -> float | None:
-    """How many times faster record `a` ran than `b` (same case), from their metrics."""
-    x, y = a.metric.value, b.metric.value
-    if not x or not y or x <= 0 or y <= 0 or a.metric.name != b.metric.name or a.metric.name in NOT_A_SPEED:
-        return None
-    return y / x if a.metric.name in LOWER_IS_BETTER else x / y
-
-
-def pair_comparisons(records: Iterable[Record], ahead: str, behind: str) -> list[Comparison]:
-    """`ahead` against `behind` (profiler ids) on every case both ran and checked, in the records'
-    order: `speed` is how many times faster `ahead` ran; `usable` when both records are evidence."""
-    pairs: dict[CaseKey, dict[str, Record]] = {}
-    for record in records:
-        if ran_and_checked(record) and record.framework in (ahead, behind):
-            pairs.setdefault(case_key(record.benchmark, record.dtype, record.params), {})[record.framework] = record
-    comparisons = []
-    for pair in pairs.values():
-        a, b = pair.get(ahead), pair.get(behind)
-        if a is None or b is None or (speed := _speed_of(a, b)) is None:
-            continue
-        bounds = speed_interval(a.samples_s, b.samples_s, speed)
-        comparisons.append(
-            Comparison(
-                benchmark=a.benchmark,
-                dtype=a.dtype,
-                params=a.params,
-                metric=a.metric.name,
-                speed=speed,
-                low=bounds[0] if bounds else None,
-                high=bounds[1] if bounds else None,
-                usable=usable_as_evidence(a) and usable_as_evidence(b),
-            )
-        )
-    return comparisons
 
 
 def pair_words(comparison: Comparison, ahead: str, behind: str) -> str:

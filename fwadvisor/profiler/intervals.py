@@ -119,34 +119,38 @@ def _speed_of(a: Record, b: Record) -> float | None:
 
 
 def framework_comparisons(records: Iterable[Record]) -> list[Comparison]:
-    """PyTorch against TensorFlow for every case both ran and checked, in the records' order.
+    """PyTorch against TensorFlow for every case both ran and checked, in the records' order (the
+    advice's question; `speed` above 1: PyTorch faster)."""
+    return pair_comparisons(records, "torch", "tensorflow")
+
+
+def pair_comparisons(records: Iterable[Record], first: str, second: str) -> list[Comparison]:
+    """`first` against `second` (profiler ids) on every case both ran and checked, in the records' order:
+    `speed` is how many times faster `first` ran.
 
     A wide-spread or busy record still gets its comparison (the reports show it, marked), but only a
     pair of records usable as evidence is `usable`.
     """
     pairs: dict[CaseKey, dict[str, Record]] = {}
     for record in records:
-        if ran_and_checked(record):
+        if ran_and_checked(record) and record.framework in (first, second):
             pairs.setdefault(case_key(record.benchmark, record.dtype, record.params), {})[record.framework] = record
     comparisons = []
     for pair in pairs.values():
-        torch, tensorflow = pair.get("torch"), pair.get("tensorflow")
-        if torch is None or tensorflow is None:
+        a, b = pair.get(first), pair.get(second)
+        if a is None or b is None or (speed := _speed_of(a, b)) is None:
             continue
-        speed = _speed_of(torch, tensorflow)
-        if speed is None:
-            continue
-        bounds = speed_interval(torch.samples_s, tensorflow.samples_s, speed)
+        bounds = speed_interval(a.samples_s, b.samples_s, speed)
         comparisons.append(
             Comparison(
-                benchmark=torch.benchmark,
-                dtype=torch.dtype,
-                params=torch.params,
-                metric=torch.metric.name,
+                benchmark=a.benchmark,
+                dtype=a.dtype,
+                params=a.params,
+                metric=a.metric.name,
                 speed=speed,
                 low=bounds[0] if bounds else None,
                 high=bounds[1] if bounds else None,
-                usable=usable_as_evidence(torch) and usable_as_evidence(tensorflow),
+                usable=usable_as_evidence(a) and usable_as_evidence(b),
             )
         )
     return comparisons
