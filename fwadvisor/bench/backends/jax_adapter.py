@@ -7,10 +7,11 @@ momentum in a jitted train step, and jax.export for deployment.
 
 Timing honesty: JAX dispatch is asynchronous, so a call returns before its work is done; timing
 unblocked calls measures dispatch, orders of magnitude too fast. JAX has no "wait for the device"
-call, only jax.block_until_ready on given arrays, and on a CPU independent executions may run
-concurrently, so waiting on the last output alone would not prove the earlier ones finished. So every
-timed call's output is kept (`_track`) and `sync()` blocks on all of them: a block of calls closes
-only when all of its work is done.
+call, only jax.block_until_ready on given arrays. So every timed call is blocked on its own output
+(`timed`), as JAX's own documentation times code (`f(x).block_until_ready()`): each call the clock sees
+has finished its work when it returns, and `sync()` has nothing left to wait for. A block of calls is
+then the sum of whole calls, which benchmarks/timer_agreement.py checks against timeit of the same
+blocked call.
 """
 
 from __future__ import annotations
@@ -41,9 +42,6 @@ JAX_DTYPES: dict[str, Any] = {"fp32": jnp.float32, "tf32": jnp.float32, "fp16": 
 # default for float32 matmuls and convolutions is a TF32-like pass; bf16/fp16 inputs are already narrow.
 MATMUL_PRECISION = {"fp32": "highest", "tf32": "tensorfloat32", "fp16": "default", "bf16": "default"}
 NHWC = ImageLayout("nhwc", "NHWC", "NHWC (JAX's native layout)")
-# Outputs kept for sync(): past this many, the oldest are waited for (a bounded queue, so large outputs
-# such as bandwidth's vectors do not pile up; the device stays this many calls ahead of the host).
-PENDING_LIMIT = 8
 
 
 def first_line(exc: BaseException) -> str:
@@ -71,7 +69,6 @@ class JaxAdapter(JaxTrainingParts, JaxTransformerParts, JaxCopyParts):
         self.threads = threads
         self.version = jax.__version__
         self.lstm_kernel = "Keras-layout LSTM in Flax: jax.lax.scan over time steps, compiled by XLA"
-        self._pending: list[Any] = []
         self.sync: Callable[[], None] = self._sync
         self.matmul_precision = "default"
 
@@ -81,24 +78,12 @@ class JaxAdapter(JaxTrainingParts, JaxTransformerParts, JaxCopyParts):
 
     # ---- the clock's sync
 
-    def _track(self, output: Any) -> Any:
-        """Keep a timed call's output for sync(); returns it unchanged."""
-        pending = self._pending
-        pending.append(output)
-        if len(pending) > PENDING_LIMIT:
-            jax.block_until_ready(pending[: PENDING_LIMIT // 2])
-            del pending[: PENDING_LIMIT // 2]
-        return output
-
     def _sync(self) -> None:
-        # Blocks until every output handed out since the last sync is computed (see the module docstring).
-        jax.block_until_ready(self._pending)
-        self._pending.clear()
+        """Nothing to wait for: every timed call blocked on its own output before returning (`timed`)."""
 
     def timed(self, fn: Callable[[], Any]) -> Callable[[], Any]:
-        """`fn` with its output kept for sync(): what every Kernel's call is."""
-        track = self._track
-        return lambda: track(fn())
+        """`fn` blocked on its output: what every Kernel's call is (see the module docstring)."""
+        return lambda: jax.block_until_ready(fn())
 
     def threads_in_use(self) -> int:
         return self.threads
@@ -114,8 +99,6 @@ class JaxAdapter(JaxTrainingParts, JaxTransformerParts, JaxCopyParts):
                 where = "host" if self.device == "cpu" else "device"
                 raise MemoryError(f"out of {where} memory: {first_line(exc)}") from exc
             raise
-        finally:
-            self._pending.clear()
 
     def set_precision(self, dtype: str) -> PrecisionFlags:
         """Explicit matmul/convolution precision (jax_default_matmul_precision), recorded as in force."""
