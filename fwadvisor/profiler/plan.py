@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+
 from fwadvisor.frameworks import default_profiler_ids
 from fwadvisor.profiler.cluster_plan import NO_CLUSTER_FRAMEWORKS, expand_world_sizes, is_cluster
 from fwadvisor.profiler.devices import DEVICES, NVIDIA_DRIVER_PATHS, resolve_device
@@ -59,9 +61,13 @@ def plan_run(
     resolved = resolve_device(device, environment)
     # Cluster benchmarks run over every device: their world sizes come from this machine.
     cases = tuple(expand_world_sizes(resolve_cases(suite, resolved, benchmarks), resolved, environment))
+    chosen = tuple(dict.fromkeys(frameworks or default_frameworks(cases)))
+    # The run's document lists the frameworks of this run only (a machine check may have probed more).
+    ran = {fw: info for fw, info in environment.frameworks.items() if fw in chosen}
+    environment = msgspec.structs.replace(environment, frameworks=ran)
     return RunPlan(
         suite=suite,
-        frameworks=tuple(dict.fromkeys(frameworks or default_frameworks(cases))),
+        frameworks=chosen,
         device=resolved,
         cases=cases,
         environment=environment,

@@ -41,10 +41,12 @@ class MachineCheck:
         )
 
     def _check(self) -> None:
+        from fwadvisor.frameworks import default_profiler_ids
         from fwadvisor.profiler.environment import collect_environment
 
         try:
-            environment = collect_environment(probe_frameworks=True)
+            # Every framework the Profiler screen offers and finds installed (JAX where it is).
+            environment = collect_environment(probe_frameworks=True, frameworks=default_profiler_ids())
             self.environment = environment  # before `known`: the run's thread reads it once that is set
         finally:  # a failed probe must not stop profiling: a run waits for this, then goes on without
             self.known.set()

@@ -56,8 +56,15 @@ def environment_lines(env: Environment) -> Text:
         )
     else:
         text.append("no NVIDIA GPU: runs on the CPU\n")
-    # Both frameworks on one line: the screen's top must stay short on an 80x24 terminal.
-    for index, (fw, info) in enumerate(env.frameworks.items()):
+    # The frameworks on one line: the screen's top must stay short on an 80x24 terminal. Where every
+    # installed one runs on the CPU only, that is said once at the end (three frameworks fit 80 columns).
+    frameworks = env.frameworks.items()
+    cpu_only = all(info.installed and not info.error and not info.gpu_available for _, info in frameworks)
+    if cpu_only and len(env.frameworks) > 2:
+        text.append(" · ".join(f"{display_name(fw)} {one_line(info.version)}" for fw, info in frameworks))
+        text.append(": all CPU only")
+        return text
+    for index, (fw, info) in enumerate(frameworks):
         text.append(" · " if index else "")
         text.append(f"{display_name(fw)} ", style="bold")
         if not info.installed:
